@@ -1,0 +1,251 @@
+//! The command line: the kiosk itself (no command), and small commands for scripts,
+//! tests and admins. Contracts spelled out in the issues (flags, JSON keys) are kept
+//! exactly; exit code 0 = done, 1 = could not do it, 2 = bad input or configuration.
+
+use crate::config::{self, LoadError};
+use crate::domain::clock::Clock;
+use crate::paths::Paths;
+use crate::station::{Station, Target};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "kiosk", version, about = "村级综合服务站自助终端 (village service station kiosk)")]
+pub struct Cli {
+    /// Folder holding station.toml and matters.toml (default: ./kiosk-config, else the shipped copies)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Folder for the database, receipts and logs (default: ./data)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Run in a normal window instead of full screen (development)
+    #[arg(long)]
+    pub windowed: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Queue tickets
+    #[command(subcommand)]
+    Ticket(TicketCmd),
+    /// The list of matters
+    #[command(subcommand)]
+    Matters(MattersCmd),
+    /// Check station.toml and matters.toml in the config folder
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Render a kiosk page to PNG without a display
+    Screenshot(ScreenshotArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TicketCmd {
+    /// Take a ticket, write its receipt and print it
+    Take(TakeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TakeArgs {
+    /// Matter code, e.g. C02
+    #[arg(long, conflicts_with = "category", required_unless_present = "category")]
+    pub matter: Option<String>,
+    /// Category code, e.g. C, for a ticket not tied to one matter
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Priority (≥70 years old, disabled, veteran)
+    #[arg(long)]
+    pub priority: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MattersCmd {
+    /// Validate a matters file: prints FILE:LINE: field: problem for each error
+    Check { file: PathBuf },
+    /// List the matters in use
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCmd {
+    /// Validate station.toml and matters.toml together
+    Check,
+}
+
+#[derive(Args, Debug)]
+pub struct ScreenshotArgs {
+    /// home, categories, matters:<category>, matter:<code>, search[:query], ticket, idle
+    #[arg(long)]
+    pub page: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub large_text: bool,
+    /// WIDTHxHEIGHT in pixels
+    #[arg(long, default_value = "1920x1080")]
+    pub size: String,
+}
+
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let paths = Paths::resolve(cli.config_dir.clone(), cli.data_dir.clone());
+    match cli.command {
+        Some(Command::Matters(MattersCmd::Check { file })) => matters_check(&file),
+        Some(Command::Config(ConfigCmd::Check)) => match load(&paths) {
+            Ok(cfg) => {
+                println!("{}: ok", cfg.station_file);
+                println!("{}: ok ({} matters in {} categories)", cfg.matters_file, cfg.catalog.matters.len(), cfg.catalog.categories.len());
+                0
+            }
+            Err(code) => code,
+        },
+        Some(Command::Matters(MattersCmd::List { json })) => with_config(&paths, |cfg| {
+            for m in &cfg.catalog.matters {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"code": m.code, "name": m.name, "category": m.category, "mode": m.mode.key(), "promised_days": m.promised_days})
+                    );
+                } else {
+                    println!("{}\t{}\t{}\t{}", m.code, m.name, m.mode.label(), m.promise_text());
+                }
+            }
+            0
+        }),
+        Some(Command::Ticket(TicketCmd::Take(a))) => ticket_take(&paths, a),
+        Some(Command::Screenshot(a)) => with_config(&paths, |cfg| crate::ui::screenshot::run(cfg, &paths, &a)),
+        None => with_config(&paths, |cfg| crate::ui::run_kiosk(cfg, paths.clone(), cli.windowed)),
+    }
+}
+
+fn clock_for(cfg: &config::LoadedConfig) -> Result<Clock, i32> {
+    Clock::from_env(cfg.station.tz).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })
+}
+
+fn load(paths: &Paths) -> Result<config::LoadedConfig, i32> {
+    config::load(paths.config_dir.as_deref()).map_err(|e| {
+        match e {
+            LoadError::Invalid(errs) => {
+                eprintln!("{errs}");
+                eprintln!("error: the configuration is invalid; the kiosk will not start until it is fixed (配置有误，终端不启动)");
+            }
+            LoadError::Read { .. } => eprintln!("error: {e}"),
+        }
+        2
+    })
+}
+
+fn with_config(paths: &Paths, f: impl FnOnce(config::LoadedConfig) -> i32) -> i32 {
+    match load(paths) {
+        Ok(cfg) => f(cfg),
+        Err(code) => code,
+    }
+}
+
+fn matters_check(file: &std::path::Path) -> i32 {
+    let src = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}:1: file: cannot read: {e}", file.display());
+            return 2;
+        }
+    };
+    match config::parse_matters(&file.display().to_string(), &src) {
+        Ok(c) => {
+            println!("{}: ok ({} matters in {} categories)", file.display(), c.matters.len(), c.categories.len());
+            0
+        }
+        Err(errs) => {
+            eprintln!("{errs}");
+            1
+        }
+    }
+}
+
+/// Opens the station for a command-line action.
+pub fn open_station(paths: &Paths, cfg: config::LoadedConfig) -> Result<Station, i32> {
+    let clock = clock_for(&cfg)?;
+    if !clock.is_plausible() {
+        eprintln!("warning: the clock reads {}; ticket numbers follow the calendar day, so set the time", clock.now_local());
+    }
+    Station::open(cfg, paths.clone(), clock).map_err(|e| {
+        eprintln!("error: {e}");
+        1
+    })
+}
+
+fn ticket_take(paths: &Paths, a: TakeArgs) -> i32 {
+    with_config(paths, |cfg| {
+        let mut station = match open_station(paths, cfg) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let target = match (&a.matter, &a.category) {
+            (Some(m), _) => Target::Matter(m.trim().to_uppercase()),
+            (None, Some(c)) => Target::Category(c.trim().to_uppercase()),
+            (None, None) => return 2,
+        };
+        let issued = match station.take_ticket(&target, a.priority) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return match e {
+                    crate::station::TicketError::UnknownMatter(_) | crate::station::TicketError::UnknownCategory(_) => 2,
+                    _ => 1,
+                };
+            }
+        };
+        let print = station.print_task(&issued).map(|t| t.run(&station.clock));
+        let printed = matches!(print, Some(Ok(crate::printing::PrintOutcome::Printed)));
+        let print_error = match (&print, &issued.receipt_error) {
+            (Some(Err(e)), _) => Some(e.to_string()),
+            (_, Some(e)) => Some(e.clone()),
+            _ => None,
+        };
+        let t = &issued.ticket;
+        if a.json {
+            let v = serde_json::json!({
+                "number": t.number,
+                "matter": t.matter_code.clone().unwrap_or_else(|| t.category.clone()),
+                "matter_name": issued.what,
+                "token": t.token,
+                "ahead": t.ahead,
+                "estimated_wait_min": t.estimated_wait_min,
+                "receipt": issued.receipt.as_ref().map(|p| p.display().to_string()),
+                "printed": printed,
+                "priority": t.priority,
+                "status_url": issued.status_url,
+                "print_error": print_error,
+            });
+            println!("{v}");
+        } else {
+            println!("{}  {}  前面还有 {} 人，预计等候约 {} 分钟", t.number, issued.what, t.ahead, t.estimated_wait_min);
+            match &issued.receipt {
+                Some(p) => println!("receipt: {}", p.display()),
+                None => println!("receipt: not written"),
+            }
+            println!("printed: {printed}");
+            if let Some(e) = print_error {
+                eprintln!("warning: the ticket is valid but its receipt was not printed: {e}");
+            }
+        }
+        0
+    })
+}

@@ -1,0 +1,770 @@
+//! Station settings (`station.toml`) and the list of matters (`matters.toml`).
+//!
+//! Both are parsed with serde, then validated; every problem names the file, the line
+//! and the field (`FILE:LINE: field: problem`), because the person fixing it is a station
+//! admin with a text editor. The shipped files are embedded so the kiosk runs with no
+//! set-up; a folder given with `--config-dir` (or ./kiosk-config) takes precedence.
+
+use crate::domain::idle::IdlePolicy;
+use crate::domain::matter::{Catalog, Category, Material, Matter, Mode};
+use crate::domain::ticket::ServiceTimes;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub const SHIPPED_STATION: &str = include_str!("../kiosk-config/station.toml");
+pub const SHIPPED_MATTERS: &str = include_str!("../kiosk-config/matters.toml");
+
+/// One problem in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.problem)
+    }
+}
+
+/// All the problems found in one pass over a file (an admin fixes them all at once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigIssue>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// 1-based line of a byte offset.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+struct Issues<'a> {
+    file: &'a str,
+    src: &'a str,
+    list: Vec<ConfigIssue>,
+}
+
+impl<'a> Issues<'a> {
+    fn new(file: &'a str, src: &'a str) -> Self {
+        Issues { file, src, list: Vec::new() }
+    }
+
+    fn at(&mut self, span: std::ops::Range<usize>, field: &str, problem: impl Into<String>) {
+        self.list.push(ConfigIssue {
+            file: self.file.to_string(),
+            line: line_of(self.src, span.start),
+            field: field.to_string(),
+            problem: problem.into(),
+        });
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, ConfigErrors> {
+        if self.list.is_empty() {
+            Ok(value)
+        } else {
+            Err(ConfigErrors(self.list))
+        }
+    }
+}
+
+/// Turns a serde/TOML error into `FILE:LINE: field: problem`.
+fn syntax_issue(file: &str, src: &str, e: &toml::de::Error) -> ConfigErrors {
+    let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
+    let msg = e.message().trim().to_string();
+    // serde names the field in its message ("missing field `name`"); pull it out.
+    let field = msg
+        .split('`')
+        .nth(1)
+        .filter(|f| !f.is_empty() && !f.contains(' '))
+        .unwrap_or("toml")
+        .to_string();
+    ConfigErrors(vec![ConfigIssue { file: file.to_string(), line, field, problem: msg }])
+}
+
+// ---------------------------------------------------------------------------------------
+// matters.toml
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawMatters {
+    #[serde(default)]
+    category: Vec<Spanned<RawCategory>>,
+    #[serde(default)]
+    matter: Vec<Spanned<RawMatter>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawCategory {
+    code: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawMatter {
+    code: Spanned<String>,
+    category: Spanned<String>,
+    name: Spanned<String>,
+    short_name: Option<Spanned<String>>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    mode: Spanned<String>,
+    #[serde(default)]
+    department: String,
+    promised_days: Option<Spanned<u32>>,
+    #[serde(default)]
+    promise_note: String,
+    legal_days: Option<u32>,
+    #[serde(default = "default_fee")]
+    fee: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    eligibility: String,
+    #[serde(default)]
+    needs_signature: bool,
+    #[serde(default)]
+    steps: Vec<String>,
+    #[serde(default)]
+    notes: Vec<String>,
+    #[serde(default)]
+    materials: Vec<Spanned<RawMaterial>>,
+}
+
+fn default_fee() -> String {
+    "免费".to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawMaterial {
+    name: Spanned<String>,
+    #[serde(default)]
+    original: bool,
+    #[serde(default)]
+    copies: u32,
+    #[serde(default)]
+    quantity: u32,
+    #[serde(default)]
+    spec: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    optional: bool,
+}
+
+/// Parses and validates a list of matters. `file` is the name used in messages.
+pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
+    let raw: RawMatters = toml::from_str(src).map_err(|e| syntax_issue(file, src, &e))?;
+    let mut issues = Issues::new(file, src);
+
+    let mut categories = Vec::new();
+    let mut cat_codes = HashSet::new();
+    for c in &raw.category {
+        let span = c.span();
+        let c = c.get_ref();
+        let code = c.code.get_ref().trim();
+        if code.len() != 1 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
+            issues.at(c.code.span(), "category.code", format!("{code:?} must be one capital letter (A-Z)"));
+        } else if !cat_codes.insert(code.to_string()) {
+            issues.at(c.code.span(), "category.code", format!("duplicate category code {code:?}"));
+        }
+        if c.name.get_ref().trim().is_empty() {
+            issues.at(c.name.span(), "category.name", "is empty");
+        }
+        let _ = span;
+        categories.push(Category {
+            code: code.to_string(),
+            name: c.name.get_ref().trim().to_string(),
+            full_name: if c.full_name.trim().is_empty() { c.name.get_ref().clone() } else { c.full_name.clone() },
+            description: c.description.clone(),
+        });
+    }
+    if raw.category.is_empty() {
+        issues.at(0..0, "category", "no [[category]] defined");
+    }
+
+    let mut matters = Vec::new();
+    let mut codes: HashMap<String, usize> = HashMap::new();
+    for m in &raw.matter {
+        let whole = m.span();
+        let m = m.get_ref();
+        let code = m.code.get_ref().trim().to_uppercase();
+        let code_ok = code.len() == 3
+            && code.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && code.chars().skip(1).all(|c| c.is_ascii_digit());
+        if !code_ok {
+            issues.at(m.code.span(), "matter.code", format!("{code:?} must be a capital letter and two digits, like A01"));
+        } else if let Some(first) = codes.get(&code) {
+            issues.at(m.code.span(), "matter.code", format!("duplicate code {code:?} (first defined on line {first})"));
+        } else {
+            codes.insert(code.clone(), line_of(src, m.code.span().start));
+        }
+        let category = m.category.get_ref().trim().to_string();
+        if !cat_codes.contains(&category) {
+            let known: Vec<&str> = categories.iter().map(|c| c.code.as_str()).collect();
+            issues.at(
+                m.category.span(),
+                "matter.category",
+                format!("unknown category {category:?} (known: {})", known.join(", ")),
+            );
+        } else if code_ok && !code.starts_with(&category) {
+            issues.at(m.code.span(), "matter.code", format!("{code:?} should start with its category letter {category:?}"));
+        }
+        let name = m.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            issues.at(m.name.span(), "matter.name", "is empty");
+        }
+        let short_name = match &m.short_name {
+            Some(s) => {
+                let v = s.get_ref().trim().to_string();
+                if v.is_empty() {
+                    issues.at(s.span(), "matter.short-name", "is empty (leave the key out to use the name)");
+                } else if v.chars().count() > 8 {
+                    issues.at(s.span(), "matter.short-name", format!("{v:?} is longer than 8 characters"));
+                }
+                v
+            }
+            None => name.chars().take(8).collect(),
+        };
+        let mode = match Mode::from_key(m.mode.get_ref().trim()) {
+            Some(mode) => mode,
+            None => {
+                let keys: Vec<&str> = Mode::ALL.iter().map(|m| m.key()).collect();
+                issues.at(m.mode.span(), "matter.mode", format!("unknown mode {:?} (use one of: {})", m.mode.get_ref(), keys.join(", ")));
+                Mode::GuideOnly
+            }
+        };
+        let promised_days = m.promised_days.as_ref().map(|d| *d.get_ref());
+        match (&m.promised_days, mode) {
+            (None, Mode::VillageDone | Mode::Relay | Mode::AssistOnline) => {
+                issues.at(m.mode.span(), "matter.promised-days", format!("missing: a {} matter needs its promised working days (0 = 当场办结)", mode.key()));
+            }
+            (Some(d), _) if *d.get_ref() > 60 => {
+                issues.at(d.span(), "matter.promised-days", format!("{} working days is more than 60; check the number", d.get_ref()));
+            }
+            _ => {}
+        }
+        if m.materials.is_empty() {
+            issues.at(whole.clone(), "matter.materials", format!("matter {code} lists no materials: a villager must be told what to bring (一次性告知)"));
+        }
+        let mut materials = Vec::new();
+        for mat in &m.materials {
+            let mspan = mat.span();
+            let mat = mat.get_ref();
+            let mname = mat.name.get_ref().trim().to_string();
+            if mname.is_empty() {
+                issues.at(mat.name.span(), "matter.materials.name", "is empty");
+            }
+            if !mat.original && mat.copies == 0 && mat.quantity == 0 {
+                issues.at(
+                    mspan,
+                    "matter.materials",
+                    format!("{mname:?}: say what to bring: original = true, copies > 0 or quantity > 0"),
+                );
+            }
+            materials.push(Material {
+                name: mname,
+                original: mat.original,
+                copies: mat.copies,
+                quantity: mat.quantity,
+                spec: mat.spec.trim().to_string(),
+                note: mat.note.trim().to_string(),
+                optional: mat.optional,
+            });
+        }
+        matters.push(Matter {
+            code,
+            category,
+            name,
+            short_name,
+            aliases: m.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+            mode,
+            department: m.department.trim().to_string(),
+            promised_days,
+            promise_note: m.promise_note.trim().to_string(),
+            legal_days: m.legal_days,
+            fee: m.fee.trim().to_string(),
+            summary: m.summary.trim().to_string(),
+            eligibility: m.eligibility.trim().to_string(),
+            needs_signature: m.needs_signature,
+            steps: m.steps.clone(),
+            notes: m.notes.clone(),
+            materials,
+        });
+    }
+    if raw.matter.is_empty() {
+        issues.at(0..0, "matter", "no [[matter]] defined");
+    }
+    matters.sort_by(|a, b| a.code.cmp(&b.code));
+    issues.finish(Catalog { categories, matters })
+}
+
+// ---------------------------------------------------------------------------------------
+// station.toml
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawStation {
+    station: RawStationInfo,
+    window: Vec<RawWindow>,
+    hours: RawHours,
+    idle: RawIdle,
+    printer: RawPrinter,
+    receipt: RawReceipt,
+    display: RawDisplay,
+    tickets: RawTickets,
+    queue: RawQueue,
+}
+
+impl Default for RawStation {
+    fn default() -> Self {
+        RawStation {
+            station: RawStationInfo::default(),
+            window: vec![RawWindow { number: 1, name: "1号窗口".into() }],
+            hours: RawHours::default(),
+            idle: RawIdle::default(),
+            printer: RawPrinter::default(),
+            receipt: RawReceipt::default(),
+            display: RawDisplay::default(),
+            tickets: RawTickets::default(),
+            queue: RawQueue::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawStationInfo {
+    name: Spanned<String>,
+    village: String,
+    township: String,
+    phone: String,
+    public_base_url: Spanned<String>,
+    time_zone: Spanned<String>,
+}
+
+impl Default for RawStationInfo {
+    fn default() -> Self {
+        RawStationInfo {
+            name: Spanned::new(0..0, "村综合服务站".into()),
+            village: String::new(),
+            township: String::new(),
+            phone: String::new(),
+            public_base_url: Spanned::new(0..0, "http://127.0.0.1:8080".into()),
+            time_zone: Spanned::new(0..0, "Asia/Shanghai".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawWindow {
+    number: u32,
+    name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawHours {
+    weekdays: Spanned<Vec<String>>,
+    weekends: Spanned<Vec<String>>,
+}
+
+impl Default for RawHours {
+    fn default() -> Self {
+        RawHours {
+            weekdays: Spanned::new(0..0, vec!["08:30-12:00".into(), "14:00-17:30".into()]),
+            weekends: Spanned::new(0..0, vec![]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawIdle {
+    timeout_secs: Spanned<u32>,
+    countdown_secs: Spanned<u32>,
+}
+
+impl Default for RawIdle {
+    fn default() -> Self {
+        RawIdle { timeout_secs: Spanned::new(0..0, 90), countdown_secs: Spanned::new(0..0, 30) }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawPrinter {
+    name: String,
+    command: String,
+    timeout_secs: Spanned<u32>,
+}
+
+impl Default for RawPrinter {
+    fn default() -> Self {
+        RawPrinter { name: String::new(), command: "lp".into(), timeout_secs: Spanned::new(0..0, 15) }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawReceipt {
+    font_path: String,
+    font_index: u32,
+    footer: String,
+}
+
+impl Default for RawReceipt {
+    fn default() -> Self {
+        RawReceipt { font_path: DEFAULT_FONT_PATH.into(), font_index: 0, footer: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawDisplay {
+    font_family: String,
+}
+
+impl Default for RawDisplay {
+    fn default() -> Self {
+        RawDisplay { font_family: "Noto Sans CJK SC".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawTickets {
+    prefixes: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawQueue {
+    minutes_per_service: u32,
+    minutes_per_category: HashMap<String, u32>,
+}
+
+impl Default for RawQueue {
+    fn default() -> Self {
+        RawQueue { minutes_per_service: 8, minutes_per_category: HashMap::new() }
+    }
+}
+
+pub const DEFAULT_FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub number: u32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterConfig {
+    /// CUPS queue; None = spool only.
+    pub name: Option<String>,
+    pub command: String,
+    pub timeout_secs: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct StationConfig {
+    pub name: String,
+    pub village: String,
+    pub township: String,
+    pub phone: String,
+    pub public_base_url: String,
+    pub tz: chrono_tz::Tz,
+    pub windows: Vec<Window>,
+    pub weekday_hours: Vec<String>,
+    pub weekend_hours: Vec<String>,
+    pub idle: IdlePolicy,
+    pub printer: PrinterConfig,
+    pub font_path: PathBuf,
+    pub font_index: u32,
+    pub receipt_footer: String,
+    pub font_family: String,
+    prefixes: BTreeMap<String, String>,
+    pub service_times: ServiceTimes,
+}
+
+impl StationConfig {
+    /// Ticket prefix for a category: the configured one, else the category code itself.
+    pub fn prefix_for(&self, category: &str) -> String {
+        self.prefixes.get(category).cloned().unwrap_or_else(|| category.to_string())
+    }
+
+    /// Opening hours in one line: "周一至周五 08:30-12:00 14:00-17:30".
+    pub fn hours_text(&self) -> String {
+        let mut s = format!("周一至周五 {}", self.weekday_hours.join("、"));
+        if !self.weekend_hours.is_empty() {
+            s.push_str(&format!("；周末 {}", self.weekend_hours.join("、")));
+        }
+        s
+    }
+}
+
+fn valid_hours_range(s: &str) -> bool {
+    let parse = |t: &str| {
+        let (h, m) = t.split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60 && t.len() == 5).then_some(h * 60 + m)
+    };
+    match s.split_once('-') {
+        Some((a, b)) => matches!((parse(a), parse(b)), (Some(x), Some(y)) if x < y),
+        None => false,
+    }
+}
+
+pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigErrors> {
+    let raw: RawStation = toml::from_str(src).map_err(|e| syntax_issue(file, src, &e))?;
+    let mut issues = Issues::new(file, src);
+    let s = &raw.station;
+    if s.name.get_ref().trim().is_empty() {
+        issues.at(s.name.span(), "station.name", "is empty: the station's name heads every screen and receipt");
+    }
+    let url = s.public_base_url.get_ref().trim().trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        issues.at(s.public_base_url.span(), "station.public-base-url", format!("{url:?} must start with http:// or https:// (it goes into every receipt's QR code)"));
+    }
+    let tz = match s.time_zone.get_ref().trim().parse::<chrono_tz::Tz>() {
+        Ok(tz) => tz,
+        Err(_) => {
+            issues.at(s.time_zone.span(), "station.time-zone", format!("unknown time zone {:?} (use Asia/Shanghai)", s.time_zone.get_ref()));
+            chrono_tz::Asia::Shanghai
+        }
+    };
+    if raw.window.is_empty() {
+        issues.at(0..0, "window", "at least one [[window]] is needed");
+    }
+    for (key, list) in [("hours.weekdays", &raw.hours.weekdays), ("hours.weekends", &raw.hours.weekends)] {
+        for r in list.get_ref() {
+            if !valid_hours_range(r) {
+                issues.at(list.span(), key, format!("{r:?} is not a time range like \"08:30-12:00\""));
+            }
+        }
+    }
+    let idle = &raw.idle;
+    if *idle.timeout_secs.get_ref() < 30 {
+        issues.at(idle.timeout_secs.span(), "idle.timeout-secs", "must be at least 30: elderly villagers read slowly");
+    }
+    if *idle.countdown_secs.get_ref() < 20 {
+        issues.at(idle.countdown_secs.span(), "idle.countdown-secs", "must be at least 20 (WCAG 2.2.1: time to tap 继续办理)");
+    }
+    if *raw.printer.timeout_secs.get_ref() == 0 {
+        issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "must be at least 1");
+    }
+    let mut prefixes = BTreeMap::new();
+    for (cat, p) in &raw.tickets.prefixes {
+        let v = p.get_ref().trim();
+        if v.len() != 1 || !v.chars().all(|c| c.is_ascii_uppercase()) {
+            issues.at(p.span(), &format!("tickets.prefixes.{cat}"), format!("{v:?} must be one capital letter"));
+        }
+        prefixes.insert(cat.clone(), v.to_string());
+    }
+    let service_times = ServiceTimes {
+        default_minutes: raw.queue.minutes_per_service.max(1),
+        per_category: raw.queue.minutes_per_category.clone(),
+        windows: raw.window.len() as u32,
+    };
+    let printer_name = raw.printer.name.trim();
+    let cfg = StationConfig {
+        name: s.name.get_ref().trim().to_string(),
+        village: s.village.trim().to_string(),
+        township: s.township.trim().to_string(),
+        phone: s.phone.trim().to_string(),
+        public_base_url: url,
+        tz,
+        windows: raw.window.iter().map(|w| Window { number: w.number, name: w.name.clone() }).collect(),
+        weekday_hours: raw.hours.weekdays.get_ref().clone(),
+        weekend_hours: raw.hours.weekends.get_ref().clone(),
+        idle: IdlePolicy { idle_after_secs: *idle.timeout_secs.get_ref(), countdown_secs: *idle.countdown_secs.get_ref() },
+        printer: PrinterConfig {
+            name: (!printer_name.is_empty()).then(|| printer_name.to_string()),
+            command: if raw.printer.command.trim().is_empty() { "lp".into() } else { raw.printer.command.trim().to_string() },
+            timeout_secs: *raw.printer.timeout_secs.get_ref(),
+        },
+        font_path: PathBuf::from(raw.receipt.font_path.trim()),
+        font_index: raw.receipt.font_index,
+        receipt_footer: raw.receipt.footer.trim().to_string(),
+        font_family: raw.display.font_family.trim().to_string(),
+        prefixes,
+        service_times,
+    };
+    issues.finish(cfg)
+}
+
+/// Checks that station and matters agree (every prefix names a known category, and no
+/// two categories share a prefix, which would make their numbers collide).
+pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalog) -> Result<(), ConfigErrors> {
+    let mut list = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for c in &catalog.categories {
+        let p = station.prefix_for(&c.code);
+        if let Some(other) = seen.insert(p.clone(), c.code.clone()) {
+            list.push(ConfigIssue {
+                file: station_file.to_string(),
+                line: 1,
+                field: format!("tickets.prefixes.{}", c.code),
+                problem: format!("prefix {p:?} is also used by category {other}: numbers would collide"),
+            });
+        }
+    }
+    for cat in station.prefixes.keys() {
+        if catalog.category(cat).is_none() {
+            list.push(ConfigIssue {
+                file: station_file.to_string(),
+                line: 1,
+                field: format!("tickets.prefixes.{cat}"),
+                problem: format!("no category {cat:?} in the list of matters"),
+            });
+        }
+    }
+    if list.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigErrors(list))
+    }
+}
+
+/// Where the configuration came from, for messages.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub station: StationConfig,
+    pub catalog: Catalog,
+    pub station_file: String,
+    pub matters_file: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(ConfigErrors),
+}
+
+fn read_or_shipped(dir: Option<&Path>, name: &str, shipped: &'static str) -> Result<(String, String), LoadError> {
+    match dir {
+        Some(d) => {
+            let p = d.join(name);
+            std::fs::read_to_string(&p)
+                .map(|s| (p.display().to_string(), s))
+                .map_err(|e| LoadError::Read { path: p.display().to_string(), source: e })
+        }
+        None => Ok((format!("<shipped>/{name}"), shipped.to_string())),
+    }
+}
+
+/// Loads both files from `dir`, or the shipped copies when `dir` is None.
+pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
+    let (station_file, station_src) = read_or_shipped(dir, "station.toml", SHIPPED_STATION)?;
+    let (matters_file, matters_src) = read_or_shipped(dir, "matters.toml", SHIPPED_MATTERS)?;
+    let mut errors = Vec::new();
+    let station = parse_station(&station_file, &station_src).map_err(|e| errors.extend(e.0)).ok();
+    let catalog = parse_matters(&matters_file, &matters_src).map_err(|e| errors.extend(e.0)).ok();
+    match (station, catalog) {
+        (Some(station), Some(catalog)) if errors.is_empty() => {
+            cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
+            Ok(LoadedConfig { station, catalog, station_file, matters_file })
+        }
+        _ => Err(LoadError::Invalid(ConfigErrors(errors))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[category]]
+code = "A"
+name = "人社"
+
+[[matter]]
+code = "A01"
+category = "A"
+name = "城乡居民基本养老保险参保登记"
+mode = "relay"
+promised-days = 1
+
+[[matter.materials]]
+name = "居民身份证"
+original = true
+copies = 1
+"#;
+
+    #[test]
+    fn good_file_parses() {
+        let c = parse_matters("m.toml", GOOD).unwrap();
+        assert_eq!(c.matters.len(), 1);
+        assert_eq!(c.matters[0].short_name, "城乡居民基本养老");
+        assert_eq!(c.matters[0].materials[0].requirement(), "原件＋复印件1份");
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let src = GOOD.replace("mode = \"relay\"", "mode = \"relay");
+        let e = parse_matters("m.toml", &src).unwrap_err();
+        let line = src.lines().position(|l| l.starts_with("mode")).unwrap() + 1;
+        assert_eq!(e.0[0].line, line, "{e}");
+        assert!(e.to_string().starts_with(&format!("m.toml:{line}:")), "{e}");
+    }
+
+    #[test]
+    fn semantic_errors_all_reported_with_lines() {
+        let src = format!(
+            "{GOOD}\n[[matter]]\ncode = \"A01\"\ncategory = \"Z\"\nname = \"重复\"\nmode = \"relay\"\npromised-days = 3\n"
+        );
+        let e = parse_matters("m.toml", &src).unwrap_err();
+        let text = e.to_string();
+        let dup_line = src.lines().enumerate().filter(|(_, l)| l.starts_with("code = \"A01\"")).nth(1).unwrap().0 + 1;
+        let cat_line = src.lines().position(|l| l.starts_with("category = \"Z\"")).unwrap() + 1;
+        assert!(text.contains(&format!("m.toml:{dup_line}: matter.code: duplicate code \"A01\"")), "{text}");
+        assert!(text.contains(&format!("m.toml:{cat_line}: matter.category: unknown category \"Z\"")), "{text}");
+        assert!(text.contains("matter.materials: matter A01 lists no materials"), "{text}");
+    }
+
+    #[test]
+    fn station_defaults_and_errors() {
+        let s = parse_station("s.toml", "").unwrap();
+        assert_eq!(s.idle, IdlePolicy::default());
+        assert_eq!(s.prefix_for("C"), "C");
+        let e = parse_station("s.toml", "[idle]\ntimeout-secs = 5\n").unwrap_err();
+        assert_eq!(e.0[0].to_string(), "s.toml:2: idle.timeout-secs: must be at least 30: elderly villagers read slowly");
+        let e = parse_station("s.toml", "[station]\ntime-zone = \"Mars/Base\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("s.toml:2: station.time-zone"), "{e}");
+        let e = parse_station("s.toml", "[printer]\nnmae = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("s.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn shipped_files_are_valid() {
+        let cfg = load(None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.catalog.matters.len(), 34);
+        assert_eq!(cfg.catalog.categories.len(), 9);
+    }
+}

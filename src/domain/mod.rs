@@ -1,0 +1,10 @@
+//! The station's rules as plain Rust: matters, tickets, search, idle policy, clock.
+//!
+//! Nothing here imports Slint, rusqlite, printpdf or tokio: these rules must be testable
+//! on their own and reusable by every face of the product (kiosk, staff console, server).
+
+pub mod clock;
+pub mod idle;
+pub mod matter;
+pub mod search;
+pub mod ticket;

@@ -1,0 +1,56 @@
+//! Where things live: the config folder, the data folder, the database, the spool.
+
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG_DIR: &str = "kiosk-config";
+pub const DEFAULT_DATA_DIR: &str = "data";
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// None = the copies of the shipped files embedded in the binary.
+    pub config_dir: Option<PathBuf>,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the data folder {path} is not writable ({reason}); choose another with --data-dir or fix its permissions")]
+pub struct DataDirError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl Paths {
+    /// `--config-dir` if given, else ./kiosk-config when it exists, else the embedded copies;
+    /// `--data-dir` if given, else ./data.
+    pub fn resolve(config_dir: Option<PathBuf>, data_dir: Option<PathBuf>) -> Paths {
+        let config_dir = config_dir.or_else(|| {
+            let p = PathBuf::from(DEFAULT_CONFIG_DIR);
+            p.join("station.toml").is_file().then_some(p)
+        });
+        Paths { config_dir, data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)) }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.data_dir.join("kiosk.db")
+    }
+
+    pub fn spool_dir(&self) -> PathBuf {
+        self.data_dir.join("spool")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    /// Creates the data folder and proves it is writable, before anything is promised.
+    pub fn ensure_data_dir(&self) -> Result<(), DataDirError> {
+        let err = |p: &Path, e: std::io::Error| DataDirError { path: p.to_path_buf(), reason: e.to_string() };
+        for d in [self.data_dir.clone(), self.spool_dir(), self.log_dir()] {
+            std::fs::create_dir_all(&d).map_err(|e| err(&d, e))?;
+        }
+        let probe = self.data_dir.join(".write-test");
+        std::fs::write(&probe, b"ok").map_err(|e| err(&self.data_dir, e))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
+    }
+}
