@@ -1,13 +1,274 @@
-//! The only place that touches the generated Slint code.
+//! The only place that imports the generated Slint code: one small adapter per page,
+//! wired once in [`Kiosk::build`]. Domain rows become UI rows here (`*_item`), so no
+//! Slint type leaks into the domain. Callbacks hold weak handles and never unwrap them.
 
+mod browse;
+mod home;
+mod idle;
 pub mod screenshot;
+mod search;
+mod ticket;
 
 use crate::config::LoadedConfig;
 use crate::paths::Paths;
+use crate::printing::{PrintError, PrintOutcome};
+use crate::station::{Issued, Station, Target};
+use slint::ComponentHandle;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::mpsc;
 
 slint::include_modules!();
 
-pub fn run_kiosk(_cfg: LoadedConfig, _paths: Paths, _windowed: bool) -> i32 {
-    eprintln!("kiosk UI not yet built");
-    1
+/// Everything the kiosk remembers about the villager in front of it. All of it is
+/// dropped by [`reset`] when they finish or walk away.
+pub struct State {
+    pub station: Station,
+    current: (Page, String),
+    history: Vec<(Page, String)>,
+    matters_page: usize,
+    query: String,
+    search_page: usize,
+    target: Option<Target>,
+    idle_secs: u32,
+    last_ticket: Option<Issued>,
+    print_rx: Option<mpsc::Receiver<Result<PrintOutcome, PrintError>>>,
+}
+
+pub type Shared = Rc<RefCell<State>>;
+
+pub struct Kiosk {
+    pub app: AppWindow,
+    pub state: Shared,
+    _timers: Vec<slint::Timer>,
+}
+
+impl Kiosk {
+    /// Builds the window over an opened station and wires every page.
+    pub fn build(station: Station) -> Result<Kiosk, slint::PlatformError> {
+        let app = AppWindow::new()?;
+        app.global::<Theme>().set_font_family(station.cfg.station.font_family.clone().into());
+        let state = Rc::new(RefCell::new(State {
+            station,
+            current: (Page::Home, String::new()),
+            history: Vec::new(),
+            matters_page: 0,
+            query: String::new(),
+            search_page: 0,
+            target: None,
+            idle_secs: 0,
+            last_ticket: None,
+            print_rx: None,
+        }));
+        wire_nav(&app, &state);
+        home::wire(&app, &state);
+        browse::wire(&app, &state);
+        search::wire(&app, &state);
+        ticket::wire(&app, &state);
+        let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
+        show(&app, &state, Page::Home, "");
+        Ok(Kiosk { app, state, _timers: timers })
+    }
+
+    /// Seconds since the last touch (for tests and diagnostics).
+    pub fn idle_secs(&self) -> u32 {
+        self.state.borrow().idle_secs
+    }
+}
+
+fn page_name(p: Page) -> &'static str {
+    match p {
+        Page::Home => "home",
+        Page::Categories => "categories",
+        Page::Matters => "matters",
+        Page::Matter => "matter",
+        Page::Search => "search",
+        Page::Priority => "priority",
+        Page::Ticket => "ticket",
+    }
+}
+
+/// Loads `page`'s data into its adapter and shows it (no history change).
+fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
+    match page {
+        Page::Home => home::show(app, state),
+        Page::Categories => browse::show_categories(app, state, arg),
+        Page::Matters => browse::show_matters(app, state, arg),
+        Page::Matter => browse::show_matter(app, state, arg),
+        Page::Search => search::show(app, state),
+        Page::Priority => ticket::show_priority(app, state, arg),
+        Page::Ticket => {}
+    }
+    state.borrow_mut().current = (page, arg.to_string());
+    app.global::<Nav>().set_page(page);
+}
+
+/// Goes forward to `page`, remembering where we were for 返回.
+pub(crate) fn navigate(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
+    {
+        let mut s = state.borrow_mut();
+        let here = s.current.clone();
+        if here.0 != Page::Ticket && here != (page, arg.to_string()) {
+            s.history.push(here);
+        }
+        // Arriving somewhere fresh starts that page from its beginning.
+        match page {
+            Page::Matters => s.matters_page = 0,
+            Page::Search => {
+                s.query.clear();
+                s.search_page = 0;
+            }
+            _ => {}
+        }
+    }
+    show(app, state, page, arg);
+}
+
+fn back(app: &AppWindow, state: &Shared) {
+    let prev = state.borrow_mut().history.pop();
+    match prev {
+        Some((page, arg)) => show(app, state, page, &arg),
+        None => show(app, state, Page::Home, ""),
+    }
+}
+
+/// Forgets the villager: history, search, chosen matter, ticket, large text, dialogs.
+pub(crate) fn reset(app: &AppWindow, state: &Shared) {
+    {
+        let mut s = state.borrow_mut();
+        s.history.clear();
+        s.matters_page = 0;
+        s.query.clear();
+        s.search_page = 0;
+        s.target = None;
+        s.idle_secs = 0;
+        s.last_ticket = None;
+        s.print_rx = None;
+    }
+    app.global::<Theme>().set_large_text(false);
+    app.global::<IdleAdapter>().set_warning(false);
+    app.global::<Nav>().set_toast_visible(false);
+    search::clear_adapter(app);
+    ticket::clear_adapter(app);
+    show(app, state, Page::Home, "");
+}
+
+/// Shows the ticket page (reached only by taking a ticket, never by history).
+pub(crate) fn show_ticket_page(app: &AppWindow, state: &Shared) {
+    state.borrow_mut().current = (Page::Ticket, String::new());
+    app.global::<Nav>().set_page(Page::Ticket);
+}
+
+pub(crate) fn toast(app: &AppWindow, text: &str) {
+    let nav = app.global::<Nav>();
+    nav.set_toast(text.into());
+    nav.set_toast_visible(false);
+    nav.set_toast_visible(true);
+}
+
+fn wire_nav(app: &AppWindow, state: &Shared) {
+    let nav = app.global::<Nav>();
+    let (w, s) = (app.as_weak(), state.clone());
+    nav.on_navigate(move |page, arg| {
+        let Some(app) = w.upgrade() else { return };
+        navigate(&app, &s, page, arg.as_str());
+    });
+    let (w, s) = (app.as_weak(), state.clone());
+    nav.on_back(move || {
+        let Some(app) = w.upgrade() else { return };
+        back(&app, &s);
+    });
+    let (w, s) = (app.as_weak(), state.clone());
+    nav.on_home(move || {
+        let Some(app) = w.upgrade() else { return };
+        s.borrow_mut().history.clear();
+        show(&app, &s, Page::Home, "");
+    });
+    let (w, s) = (app.as_weak(), state.clone());
+    nav.on_toggle_large_text(move || {
+        let Some(app) = w.upgrade() else { return };
+        let theme = app.global::<Theme>();
+        theme.set_large_text(!theme.get_large_text());
+        // Page sizes depend on the text size: lay the current page out again.
+        let (page, arg) = s.borrow().current.clone();
+        if page != Page::Ticket {
+            show(&app, &s, page, &arg);
+        }
+    });
+    let (w, s) = (app.as_weak(), state.clone());
+    nav.on_call_staff(move || {
+        let Some(app) = w.upgrade() else { return };
+        let screen = page_name(s.borrow().current.0);
+        let result = s.borrow().station.call_for_help(screen);
+        match result {
+            Ok(_) => toast(&app, "已通知工作人员，请稍候，马上来帮您。"),
+            Err(e) => {
+                tracing::error!("call for help not recorded: {e}");
+                toast(&app, "呼叫没有发出去，请直接到窗口找工作人员。");
+            }
+        }
+    });
+    let (w, s) = (app.as_weak(), state.clone());
+    nav.on_activity(move || {
+        let Some(app) = w.upgrade() else { return };
+        idle::poke(&app, &s);
+    });
+}
+
+/// Starts the full-screen kiosk and runs until the window closes.
+pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
+    if let Err(e) = paths.ensure_data_dir() {
+        eprintln!("error: {e}");
+        return 1;
+    }
+    init_logging(&paths);
+    if let Err(msg) = check_screen_font(&cfg.station.font_family) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
+    let station = match crate::cli::open_station(&paths, cfg) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    station.preload_font();
+    let kiosk = match Kiosk::build(station) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)");
+            return 1;
+        }
+    };
+    if !windowed {
+        kiosk.app.window().set_fullscreen(true);
+    }
+    tracing::info!("kiosk started");
+    match kiosk.app.run() {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+/// Without a CJK font Slint draws Chinese as nothing at all, silently. Refuse to start
+/// instead, naming the font and the fix.
+pub fn check_screen_font(family: &str) -> Result<(), String> {
+    let out = std::process::Command::new("fc-list").arg(format!(":family={family}")).arg("family").output();
+    match out {
+        Ok(o) if o.status.success() && !o.stdout.is_empty() => Ok(()),
+        Ok(_) => Err(format!(
+            "the screen font {family:?} is not installed: Chinese text would be invisible. \
+             Install fonts-noto-cjk (the run command does this) or set [display] font-family in station.toml"
+        )),
+        // fc-list missing: cannot check; Slint's own font lookup will still try.
+        Err(_) => Ok(()),
+    }
+}
+
+fn init_logging(paths: &Paths) {
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_dir().join("kiosk.log"));
+    if let Ok(file) = file {
+        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
+    }
 }

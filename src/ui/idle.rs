@@ -1,0 +1,62 @@
+//! The idle countdown: a one-second timer drives the domain's idle policy.
+
+use super::{reset, AppWindow, HomeAdapter, IdleAdapter, Page, Shared, Theme};
+use crate::domain::clock;
+use crate::domain::idle::IdlePhase;
+use slint::ComponentHandle;
+
+pub fn poke(app: &AppWindow, state: &Shared) {
+    state.borrow_mut().idle_secs = 0;
+    app.global::<IdleAdapter>().set_warning(false);
+}
+
+/// Called once a second.
+pub fn tick(app: &AppWindow, state: &Shared) {
+    let (phase, now) = {
+        let mut s = state.borrow_mut();
+        // On the home page in standard text there is nothing to forget.
+        let in_session = s.current.0 != Page::Home || app.global::<Theme>().get_large_text();
+        if in_session {
+            s.idle_secs = s.idle_secs.saturating_add(1);
+        } else {
+            s.idle_secs = 0;
+        }
+        (s.station.cfg.station.idle.phase(s.idle_secs), s.station.clock.now_local())
+    };
+    let home = app.global::<HomeAdapter>();
+    let time = now.format("%H:%M").to_string();
+    if home.get_time_text() != time.as_str() {
+        home.set_time_text(time.into());
+        home.set_date_text(clock::date_cn(now.date_naive()).into());
+    }
+    let idle = app.global::<IdleAdapter>();
+    match phase {
+        IdlePhase::Active => idle.set_warning(false),
+        IdlePhase::Warning { remaining } => {
+            idle.set_remaining(remaining as i32);
+            idle.set_warning(true);
+        }
+        IdlePhase::Expired => {
+            tracing::info!("idle: session reset");
+            reset(app, state);
+        }
+    }
+}
+
+pub fn start(app: &AppWindow, state: &Shared) -> slint::Timer {
+    let w = app.as_weak();
+    let s = state.clone();
+    app.global::<IdleAdapter>().on_keep_going({
+        let (w, s) = (w.clone(), s.clone());
+        move || {
+            let Some(app) = w.upgrade() else { return };
+            poke(&app, &s);
+        }
+    });
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
+        let Some(app) = w.upgrade() else { return };
+        tick(&app, &s);
+    });
+    timer
+}

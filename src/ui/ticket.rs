@@ -1,0 +1,159 @@
+//! Priority question, taking the ticket, and following its print job.
+//!
+//! The ticket is committed before anything is printed; the print runs on its own thread
+//! (a jammed printer must not freeze the screen) and reports back through a channel
+//! polled by a timer. Whatever happens to the paper, the number on screen stays valid.
+
+use super::{reset, show_ticket_page, toast, AppWindow, Page, PrintState, PriorityAdapter, Shared, TicketAdapter};
+use crate::printing::{PrintError, PrintOutcome};
+use crate::station::{Issued, Target};
+use slint::ComponentHandle;
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub fn clear_adapter(app: &AppWindow) {
+    let t = app.global::<TicketAdapter>();
+    t.set_number("".into());
+    t.set_what("".into());
+    t.set_ahead(0);
+    t.set_priority(false);
+}
+
+fn parse_target(arg: &str) -> Option<Target> {
+    match arg.split_once(':') {
+        Some(("M", code)) => Some(Target::Matter(code.to_string())),
+        Some(("C", code)) => Some(Target::Category(code.to_string())),
+        _ => None,
+    }
+}
+
+pub fn show_priority(app: &AppWindow, state: &Shared, arg: &str) {
+    let mut s = state.borrow_mut();
+    let target = parse_target(arg);
+    let catalog = &s.station.cfg.catalog;
+    let what = match &target {
+        Some(Target::Matter(code)) => catalog.matter(code).map(|m| m.name.clone()),
+        Some(Target::Category(code)) => catalog.category(code).map(|c| format!("{}类事项", c.name)),
+        None => None,
+    }
+    .unwrap_or_default();
+    s.target = target;
+    app.global::<PriorityAdapter>().set_what(what.into());
+}
+
+/// The message under the number, in plain words, for each print outcome.
+pub fn print_message(state: PrintState, number: &str) -> String {
+    match state {
+        PrintState::Printing => "正在打印号票，请稍候……".to_string(),
+        PrintState::Printed => "号票已打印，请从下方出票口取走。".to_string(),
+        PrintState::SpoolOnly => format!("本机不打印号票，请记住您的号码 {number}，听到叫号请到窗口。"),
+        PrintState::Failed => format!("打印机暂时无法出票，请记住您的号码 {number}，或联系工作人员"),
+    }
+}
+
+fn set_print_state(app: &AppWindow, state: PrintState) {
+    let t = app.global::<TicketAdapter>();
+    let number = t.get_number();
+    t.set_print_state(state);
+    t.set_print_message(print_message(state, &number).into());
+}
+
+fn take(app: &AppWindow, state: &Shared, priority: bool) {
+    let target = state.borrow().target.clone();
+    let Some(target) = target else {
+        super::navigate(app, state, Page::Home, "");
+        return;
+    };
+    let result = state.borrow_mut().station.take_ticket(&target, priority);
+    let issued: Issued = match result {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!("ticket not issued: {e}");
+            toast(app, "暂时无法取号，请到窗口找工作人员，我们马上为您办理。");
+            return;
+        }
+    };
+    let t = app.global::<TicketAdapter>();
+    t.set_number(issued.ticket.number.clone().into());
+    t.set_what(issued.what.clone().into());
+    t.set_priority(issued.ticket.priority);
+    t.set_ahead(issued.ticket.ahead as i32);
+    t.set_wait_text(if issued.ticket.ahead == 0 {
+        "马上就到您".into()
+    } else {
+        format!("约 {} 分钟", issued.ticket.estimated_wait_min).into()
+    });
+    let task = state.borrow().station.print_task(&issued);
+    match task {
+        None => set_print_state(app, PrintState::Failed),
+        Some(task) if task.printer.name.is_none() => {
+            // No printer: record the job as spooled right away.
+            let clock = state.borrow().station.clock;
+            let _ = task.run(&clock);
+            set_print_state(app, PrintState::SpoolOnly);
+        }
+        Some(task) => {
+            set_print_state(app, PrintState::Printing);
+            let (tx, rx) = mpsc::channel();
+            let clock = state.borrow().station.clock;
+            std::thread::spawn(move || {
+                let _ = tx.send(task.run(&clock));
+            });
+            state.borrow_mut().print_rx = Some(rx);
+        }
+    }
+    {
+        let mut s = state.borrow_mut();
+        s.last_ticket = Some(issued);
+        // 返回 after a ticket would lead back into taking another: start over from home.
+        s.history.clear();
+    }
+    show_ticket_page(app, state);
+}
+
+/// Checks the print thread's answer; runs on a short timer.
+pub fn poll(app: &AppWindow, state: &Shared) {
+    let outcome: Option<Result<PrintOutcome, PrintError>> = {
+        let s = state.borrow();
+        match &s.print_rx {
+            Some(rx) => match rx.try_recv() {
+                Ok(r) => Some(r),
+                Err(mpsc::TryRecvError::Empty) => return,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    Some(Err(PrintError::NotRunnable { command: "print thread".into(), reason: "stopped".into() }))
+                }
+            },
+            None => return,
+        }
+    };
+    state.borrow_mut().print_rx = None;
+    let st = match outcome {
+        Some(Ok(PrintOutcome::Printed)) => PrintState::Printed,
+        Some(Ok(PrintOutcome::SpoolOnly)) => PrintState::SpoolOnly,
+        _ => PrintState::Failed,
+    };
+    set_print_state(app, st);
+}
+
+pub fn start_print_poll(app: &AppWindow, state: &Shared) -> slint::Timer {
+    let (w, s) = (app.as_weak(), state.clone());
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, Duration::from_millis(100), move || {
+        let Some(app) = w.upgrade() else { return };
+        poll(&app, &s);
+    });
+    timer
+}
+
+pub fn wire(app: &AppWindow, state: &Shared) {
+    let (w, s) = (app.as_weak(), state.clone());
+    app.global::<PriorityAdapter>().on_choose(move |priority| {
+        let Some(app) = w.upgrade() else { return };
+        take(&app, &s, priority);
+    });
+    let (w, s) = (app.as_weak(), state.clone());
+    app.global::<TicketAdapter>().on_done(move || {
+        let Some(app) = w.upgrade() else { return };
+        reset(&app, &s);
+    });
+}
