@@ -11,7 +11,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "kiosk", version, about = "村级综合服务站自助终端 (village service station kiosk)")]
+#[command(
+    name = "kiosk",
+    version,
+    about = "村级综合服务站自助终端 (village service station kiosk)"
+)]
 pub struct Cli {
     /// Folder holding station.toml and matters.toml (default: ./kiosk-config, else the shipped copies)
     #[arg(long, global = true, value_name = "DIR")]
@@ -50,7 +54,11 @@ pub enum TicketCmd {
 #[derive(Args, Debug)]
 pub struct TakeArgs {
     /// Matter code, e.g. C02
-    #[arg(long, conflicts_with = "category", required_unless_present = "category")]
+    #[arg(
+        long,
+        conflicts_with = "category",
+        required_unless_present = "category"
+    )]
     pub matter: Option<String>,
     /// Category code, e.g. C, for a ticket not tied to one matter
     #[arg(long)]
@@ -108,7 +116,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Some(Command::Config(ConfigCmd::Check)) => match load(&paths) {
             Ok(cfg) => {
                 println!("{}: ok", cfg.station_file);
-                println!("{}: ok ({} matters in {} categories)", cfg.matters_file, cfg.catalog.matters.len(), cfg.catalog.categories.len());
+                println!(
+                    "{}: ok ({} matters in {} categories)",
+                    cfg.matters_file,
+                    cfg.catalog.matters.len(),
+                    cfg.catalog.categories.len()
+                );
                 0
             }
             Err(code) => code,
@@ -121,14 +134,24 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                         serde_json::json!({"code": m.code, "name": m.name, "category": m.category, "mode": m.mode.key(), "promised_days": m.promised_days})
                     );
                 } else {
-                    println!("{}\t{}\t{}\t{}", m.code, m.name, m.mode.label(), m.promise_text());
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        m.code,
+                        m.name,
+                        m.mode.label(),
+                        m.promise_text()
+                    );
                 }
             }
             0
         }),
         Some(Command::Ticket(TicketCmd::Take(a))) => ticket_take(&paths, a),
-        Some(Command::Screenshot(a)) => with_config(&paths, |cfg| crate::ui::screenshot::run(cfg, &paths, &a)),
-        None => with_config(&paths, |cfg| crate::ui::run_kiosk(cfg, paths.clone(), cli.windowed)),
+        Some(Command::Screenshot(a)) => {
+            with_config(&paths, |cfg| crate::ui::screenshot::run(cfg, &paths, &a))
+        }
+        None => with_config(&paths, |cfg| {
+            crate::ui::run_kiosk(cfg, paths.clone(), cli.windowed)
+        }),
     }
 }
 
@@ -169,7 +192,12 @@ fn matters_check(file: &std::path::Path) -> i32 {
     };
     match config::parse_matters(&file.display().to_string(), &src) {
         Ok(c) => {
-            println!("{}: ok ({} matters in {} categories)", file.display(), c.matters.len(), c.categories.len());
+            println!(
+                "{}: ok ({} matters in {} categories)",
+                file.display(),
+                c.matters.len(),
+                c.categories.len()
+            );
             0
         }
         Err(errs) => {
@@ -183,7 +211,10 @@ fn matters_check(file: &std::path::Path) -> i32 {
 pub fn open_station(paths: &Paths, cfg: config::LoadedConfig) -> Result<Station, i32> {
     let clock = clock_for(&cfg)?;
     if !clock.is_plausible() {
-        eprintln!("warning: the clock reads {}; ticket numbers follow the calendar day, so set the time", clock.now_local());
+        eprintln!(
+            "warning: the clock reads {}; ticket numbers follow the calendar day, so set the time",
+            clock.now_local()
+        );
     }
     Station::open(cfg, paths.clone(), clock).map_err(|e| {
         eprintln!("error: {e}");
@@ -207,7 +238,8 @@ fn ticket_take(paths: &Paths, a: TakeArgs) -> i32 {
             Err(e) => {
                 eprintln!("error: {e}");
                 return match e {
-                    crate::station::TicketError::UnknownMatter(_) | crate::station::TicketError::UnknownCategory(_) => 2,
+                    crate::station::TicketError::UnknownMatter(_)
+                    | crate::station::TicketError::UnknownCategory(_) => 2,
                     _ => 1,
                 };
             }
@@ -236,7 +268,10 @@ fn ticket_take(paths: &Paths, a: TakeArgs) -> i32 {
             });
             println!("{v}");
         } else {
-            println!("{}  {}  前面还有 {} 人，预计等候约 {} 分钟", t.number, issued.what, t.ahead, t.estimated_wait_min);
+            println!(
+                "{}  {}  前面还有 {} 人，预计等候约 {} 分钟",
+                t.number, issued.what, t.ahead, t.estimated_wait_min
+            );
             match &issued.receipt {
                 Some(p) => println!("receipt: {}", p.display()),
                 None => println!("receipt: not written"),

@@ -28,7 +28,11 @@ pub struct ConfigIssue {
 
 impl fmt::Display for ConfigIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.problem)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.field, self.problem
+        )
     }
 }
 
@@ -52,7 +56,11 @@ impl std::error::Error for ConfigErrors {}
 
 /// 1-based line of a byte offset.
 fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 struct Issues<'a> {
@@ -63,7 +71,11 @@ struct Issues<'a> {
 
 impl<'a> Issues<'a> {
     fn new(file: &'a str, src: &'a str) -> Self {
-        Issues { file, src, list: Vec::new() }
+        Issues {
+            file,
+            src,
+            list: Vec::new(),
+        }
     }
 
     fn at(&mut self, span: std::ops::Range<usize>, field: &str, problem: impl Into<String>) {
@@ -95,7 +107,12 @@ fn syntax_issue(file: &str, src: &str, e: &toml::de::Error) -> ConfigErrors {
         .filter(|f| !f.is_empty() && !f.contains(' '))
         .unwrap_or("toml")
         .to_string();
-    ConfigErrors(vec![ConfigIssue { file: file.to_string(), line, field, problem: msg }])
+    ConfigErrors(vec![ConfigIssue {
+        file: file.to_string(),
+        line,
+        field,
+        problem: msg,
+    }])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -187,9 +204,17 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         let c = c.get_ref();
         let code = c.code.get_ref().trim();
         if code.len() != 1 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-            issues.at(c.code.span(), "category.code", format!("{code:?} must be one capital letter (A-Z)"));
+            issues.at(
+                c.code.span(),
+                "category.code",
+                format!("{code:?} must be one capital letter (A-Z)"),
+            );
         } else if !cat_codes.insert(code.to_string()) {
-            issues.at(c.code.span(), "category.code", format!("duplicate category code {code:?}"));
+            issues.at(
+                c.code.span(),
+                "category.code",
+                format!("duplicate category code {code:?}"),
+            );
         }
         if c.name.get_ref().trim().is_empty() {
             issues.at(c.name.span(), "category.name", "is empty");
@@ -198,7 +223,11 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         categories.push(Category {
             code: code.to_string(),
             name: c.name.get_ref().trim().to_string(),
-            full_name: if c.full_name.trim().is_empty() { c.name.get_ref().clone() } else { c.full_name.clone() },
+            full_name: if c.full_name.trim().is_empty() {
+                c.name.get_ref().clone()
+            } else {
+                c.full_name.clone()
+            },
             description: c.description.clone(),
         });
     }
@@ -216,9 +245,17 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             && code.chars().next().is_some_and(|c| c.is_ascii_uppercase())
             && code.chars().skip(1).all(|c| c.is_ascii_digit());
         if !code_ok {
-            issues.at(m.code.span(), "matter.code", format!("{code:?} must be a capital letter and two digits, like A01"));
+            issues.at(
+                m.code.span(),
+                "matter.code",
+                format!("{code:?} must be a capital letter and two digits, like A01"),
+            );
         } else if let Some(first) = codes.get(&code) {
-            issues.at(m.code.span(), "matter.code", format!("duplicate code {code:?} (first defined on line {first})"));
+            issues.at(
+                m.code.span(),
+                "matter.code",
+                format!("duplicate code {code:?} (first defined on line {first})"),
+            );
         } else {
             codes.insert(code.clone(), line_of(src, m.code.span().start));
         }
@@ -228,10 +265,17 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             issues.at(
                 m.category.span(),
                 "matter.category",
-                format!("unknown category {category:?} (known: {})", known.join(", ")),
+                format!(
+                    "unknown category {category:?} (known: {})",
+                    known.join(", ")
+                ),
             );
         } else if code_ok && !code.starts_with(&category) {
-            issues.at(m.code.span(), "matter.code", format!("{code:?} should start with its category letter {category:?}"));
+            issues.at(
+                m.code.span(),
+                "matter.code",
+                format!("{code:?} should start with its category letter {category:?}"),
+            );
         }
         let name = m.name.get_ref().trim().to_string();
         if name.is_empty() {
@@ -241,9 +285,17 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             Some(s) => {
                 let v = s.get_ref().trim().to_string();
                 if v.is_empty() {
-                    issues.at(s.span(), "matter.short-name", "is empty (leave the key out to use the name)");
+                    issues.at(
+                        s.span(),
+                        "matter.short-name",
+                        "is empty (leave the key out to use the name)",
+                    );
                 } else if v.chars().count() > 8 {
-                    issues.at(s.span(), "matter.short-name", format!("{v:?} is longer than 8 characters"));
+                    issues.at(
+                        s.span(),
+                        "matter.short-name",
+                        format!("{v:?} is longer than 8 characters"),
+                    );
                 }
                 v
             }
@@ -253,17 +305,39 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             Some(mode) => mode,
             None => {
                 let keys: Vec<&str> = Mode::ALL.iter().map(|m| m.key()).collect();
-                issues.at(m.mode.span(), "matter.mode", format!("unknown mode {:?} (use one of: {})", m.mode.get_ref(), keys.join(", ")));
+                issues.at(
+                    m.mode.span(),
+                    "matter.mode",
+                    format!(
+                        "unknown mode {:?} (use one of: {})",
+                        m.mode.get_ref(),
+                        keys.join(", ")
+                    ),
+                );
                 Mode::GuideOnly
             }
         };
         let promised_days = m.promised_days.as_ref().map(|d| *d.get_ref());
         match (&m.promised_days, mode) {
             (None, Mode::VillageDone | Mode::Relay | Mode::AssistOnline) => {
-                issues.at(m.mode.span(), "matter.promised-days", format!("missing: a {} matter needs its promised working days (0 = 当场办结)", mode.key()));
+                issues.at(
+                    m.mode.span(),
+                    "matter.promised-days",
+                    format!(
+                        "missing: a {} matter needs its promised working days (0 = 当场办结)",
+                        mode.key()
+                    ),
+                );
             }
             (Some(d), _) if *d.get_ref() > 60 => {
-                issues.at(d.span(), "matter.promised-days", format!("{} working days is more than 60; check the number", d.get_ref()));
+                issues.at(
+                    d.span(),
+                    "matter.promised-days",
+                    format!(
+                        "{} working days is more than 60; check the number",
+                        d.get_ref()
+                    ),
+                );
             }
             _ => {}
         }
@@ -282,7 +356,9 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 issues.at(
                     mspan,
                     "matter.materials",
-                    format!("{mname:?}: say what to bring: original = true, copies > 0 or quantity > 0"),
+                    format!(
+                        "{mname:?}: say what to bring: original = true, copies > 0 or quantity > 0"
+                    ),
                 );
             }
             materials.push(Material {
@@ -300,7 +376,12 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             category,
             name,
             short_name,
-            aliases: m.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+            aliases: m
+                .aliases
+                .iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect(),
             mode,
             department: m.department.trim().to_string(),
             promised_days,
@@ -319,7 +400,10 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         issues.at(0..0, "matter", "no [[matter]] defined");
     }
     matters.sort_by(|a, b| a.code.cmp(&b.code));
-    issues.finish(Catalog { categories, matters })
+    issues.finish(Catalog {
+        categories,
+        matters,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -343,7 +427,10 @@ impl Default for RawStation {
     fn default() -> Self {
         RawStation {
             station: RawStationInfo::default(),
-            window: vec![RawWindow { number: 1, name: "1号窗口".into() }],
+            window: vec![RawWindow {
+                number: 1,
+                name: "1号窗口".into(),
+            }],
             hours: RawHours::default(),
             idle: RawIdle::default(),
             printer: RawPrinter::default(),
@@ -411,7 +498,10 @@ struct RawIdle {
 
 impl Default for RawIdle {
     fn default() -> Self {
-        RawIdle { timeout_secs: Spanned::new(0..0, 90), countdown_secs: Spanned::new(0..0, 30) }
+        RawIdle {
+            timeout_secs: Spanned::new(0..0, 90),
+            countdown_secs: Spanned::new(0..0, 30),
+        }
     }
 }
 
@@ -425,7 +515,11 @@ struct RawPrinter {
 
 impl Default for RawPrinter {
     fn default() -> Self {
-        RawPrinter { name: String::new(), command: "lp".into(), timeout_secs: Spanned::new(0..0, 15) }
+        RawPrinter {
+            name: String::new(),
+            command: "lp".into(),
+            timeout_secs: Spanned::new(0..0, 15),
+        }
     }
 }
 
@@ -439,7 +533,11 @@ struct RawReceipt {
 
 impl Default for RawReceipt {
     fn default() -> Self {
-        RawReceipt { font_path: DEFAULT_FONT_PATH.into(), font_index: 0, footer: String::new() }
+        RawReceipt {
+            font_path: DEFAULT_FONT_PATH.into(),
+            font_index: 0,
+            footer: String::new(),
+        }
     }
 }
 
@@ -451,7 +549,9 @@ struct RawDisplay {
 
 impl Default for RawDisplay {
     fn default() -> Self {
-        RawDisplay { font_family: "Noto Sans CJK SC".into() }
+        RawDisplay {
+            font_family: "Noto Sans CJK SC".into(),
+        }
     }
 }
 
@@ -470,7 +570,10 @@ struct RawQueue {
 
 impl Default for RawQueue {
     fn default() -> Self {
-        RawQueue { minutes_per_service: 8, minutes_per_category: HashMap::new() }
+        RawQueue {
+            minutes_per_service: 8,
+            minutes_per_category: HashMap::new(),
+        }
     }
 }
 
@@ -514,7 +617,10 @@ pub struct StationConfig {
 impl StationConfig {
     /// Ticket prefix for a category: the configured one, else the category code itself.
     pub fn prefix_for(&self, category: &str) -> String {
-        self.prefixes.get(category).cloned().unwrap_or_else(|| category.to_string())
+        self.prefixes
+            .get(category)
+            .cloned()
+            .unwrap_or_else(|| category.to_string())
     }
 
     /// Opening hours in one line: "周一至周五 08:30-12:00 14:00-17:30".
@@ -544,44 +650,83 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     let mut issues = Issues::new(file, src);
     let s = &raw.station;
     if s.name.get_ref().trim().is_empty() {
-        issues.at(s.name.span(), "station.name", "is empty: the station's name heads every screen and receipt");
+        issues.at(
+            s.name.span(),
+            "station.name",
+            "is empty: the station's name heads every screen and receipt",
+        );
     }
-    let url = s.public_base_url.get_ref().trim().trim_end_matches('/').to_string();
+    let url = s
+        .public_base_url
+        .get_ref()
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
         issues.at(s.public_base_url.span(), "station.public-base-url", format!("{url:?} must start with http:// or https:// (it goes into every receipt's QR code)"));
     }
     let tz = match s.time_zone.get_ref().trim().parse::<chrono_tz::Tz>() {
         Ok(tz) => tz,
         Err(_) => {
-            issues.at(s.time_zone.span(), "station.time-zone", format!("unknown time zone {:?} (use Asia/Shanghai)", s.time_zone.get_ref()));
+            issues.at(
+                s.time_zone.span(),
+                "station.time-zone",
+                format!(
+                    "unknown time zone {:?} (use Asia/Shanghai)",
+                    s.time_zone.get_ref()
+                ),
+            );
             chrono_tz::Asia::Shanghai
         }
     };
     if raw.window.is_empty() {
         issues.at(0..0, "window", "at least one [[window]] is needed");
     }
-    for (key, list) in [("hours.weekdays", &raw.hours.weekdays), ("hours.weekends", &raw.hours.weekends)] {
+    for (key, list) in [
+        ("hours.weekdays", &raw.hours.weekdays),
+        ("hours.weekends", &raw.hours.weekends),
+    ] {
         for r in list.get_ref() {
             if !valid_hours_range(r) {
-                issues.at(list.span(), key, format!("{r:?} is not a time range like \"08:30-12:00\""));
+                issues.at(
+                    list.span(),
+                    key,
+                    format!("{r:?} is not a time range like \"08:30-12:00\""),
+                );
             }
         }
     }
     let idle = &raw.idle;
     if *idle.timeout_secs.get_ref() < 30 {
-        issues.at(idle.timeout_secs.span(), "idle.timeout-secs", "must be at least 30: elderly villagers read slowly");
+        issues.at(
+            idle.timeout_secs.span(),
+            "idle.timeout-secs",
+            "must be at least 30: elderly villagers read slowly",
+        );
     }
     if *idle.countdown_secs.get_ref() < 20 {
-        issues.at(idle.countdown_secs.span(), "idle.countdown-secs", "must be at least 20 (WCAG 2.2.1: time to tap 继续办理)");
+        issues.at(
+            idle.countdown_secs.span(),
+            "idle.countdown-secs",
+            "must be at least 20 (WCAG 2.2.1: time to tap 继续办理)",
+        );
     }
     if *raw.printer.timeout_secs.get_ref() == 0 {
-        issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "must be at least 1");
+        issues.at(
+            raw.printer.timeout_secs.span(),
+            "printer.timeout-secs",
+            "must be at least 1",
+        );
     }
     let mut prefixes = BTreeMap::new();
     for (cat, p) in &raw.tickets.prefixes {
         let v = p.get_ref().trim();
         if v.len() != 1 || !v.chars().all(|c| c.is_ascii_uppercase()) {
-            issues.at(p.span(), &format!("tickets.prefixes.{cat}"), format!("{v:?} must be one capital letter"));
+            issues.at(
+                p.span(),
+                &format!("tickets.prefixes.{cat}"),
+                format!("{v:?} must be one capital letter"),
+            );
         }
         prefixes.insert(cat.clone(), v.to_string());
     }
@@ -598,13 +743,27 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
         phone: s.phone.trim().to_string(),
         public_base_url: url,
         tz,
-        windows: raw.window.iter().map(|w| Window { number: w.number, name: w.name.clone() }).collect(),
+        windows: raw
+            .window
+            .iter()
+            .map(|w| Window {
+                number: w.number,
+                name: w.name.clone(),
+            })
+            .collect(),
         weekday_hours: raw.hours.weekdays.get_ref().clone(),
         weekend_hours: raw.hours.weekends.get_ref().clone(),
-        idle: IdlePolicy { idle_after_secs: *idle.timeout_secs.get_ref(), countdown_secs: *idle.countdown_secs.get_ref() },
+        idle: IdlePolicy {
+            idle_after_secs: *idle.timeout_secs.get_ref(),
+            countdown_secs: *idle.countdown_secs.get_ref(),
+        },
         printer: PrinterConfig {
             name: (!printer_name.is_empty()).then(|| printer_name.to_string()),
-            command: if raw.printer.command.trim().is_empty() { "lp".into() } else { raw.printer.command.trim().to_string() },
+            command: if raw.printer.command.trim().is_empty() {
+                "lp".into()
+            } else {
+                raw.printer.command.trim().to_string()
+            },
             timeout_secs: *raw.printer.timeout_secs.get_ref(),
         },
         font_path: PathBuf::from(raw.receipt.font_path.trim()),
@@ -619,7 +778,11 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
 
 /// Checks that station and matters agree (every prefix names a known category, and no
 /// two categories share a prefix, which would make their numbers collide).
-pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalog) -> Result<(), ConfigErrors> {
+pub fn cross_check(
+    station: &StationConfig,
+    station_file: &str,
+    catalog: &Catalog,
+) -> Result<(), ConfigErrors> {
     let mut list = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for c in &catalog.categories {
@@ -629,7 +792,9 @@ pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalo
                 file: station_file.to_string(),
                 line: 1,
                 field: format!("tickets.prefixes.{}", c.code),
-                problem: format!("prefix {p:?} is also used by category {other}: numbers would collide"),
+                problem: format!(
+                    "prefix {p:?} is also used by category {other}: numbers would collide"
+                ),
             });
         }
     }
@@ -662,18 +827,28 @@ pub struct LoadedConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(ConfigErrors),
 }
 
-fn read_or_shipped(dir: Option<&Path>, name: &str, shipped: &'static str) -> Result<(String, String), LoadError> {
+fn read_or_shipped(
+    dir: Option<&Path>,
+    name: &str,
+    shipped: &'static str,
+) -> Result<(String, String), LoadError> {
     match dir {
         Some(d) => {
             let p = d.join(name);
             std::fs::read_to_string(&p)
                 .map(|s| (p.display().to_string(), s))
-                .map_err(|e| LoadError::Read { path: p.display().to_string(), source: e })
+                .map_err(|e| LoadError::Read {
+                    path: p.display().to_string(),
+                    source: e,
+                })
         }
         None => Ok((format!("<shipped>/{name}"), shipped.to_string())),
     }
@@ -684,12 +859,21 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
     let (station_file, station_src) = read_or_shipped(dir, "station.toml", SHIPPED_STATION)?;
     let (matters_file, matters_src) = read_or_shipped(dir, "matters.toml", SHIPPED_MATTERS)?;
     let mut errors = Vec::new();
-    let station = parse_station(&station_file, &station_src).map_err(|e| errors.extend(e.0)).ok();
-    let catalog = parse_matters(&matters_file, &matters_src).map_err(|e| errors.extend(e.0)).ok();
+    let station = parse_station(&station_file, &station_src)
+        .map_err(|e| errors.extend(e.0))
+        .ok();
+    let catalog = parse_matters(&matters_file, &matters_src)
+        .map_err(|e| errors.extend(e.0))
+        .ok();
     match (station, catalog) {
         (Some(station), Some(catalog)) if errors.is_empty() => {
             cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
-            Ok(LoadedConfig { station, catalog, station_file, matters_file })
+            Ok(LoadedConfig {
+                station,
+                catalog,
+                station_file,
+                matters_file,
+            })
         }
         _ => Err(LoadError::Invalid(ConfigErrors(errors))),
     }
@@ -741,11 +925,35 @@ copies = 1
         );
         let e = parse_matters("m.toml", &src).unwrap_err();
         let text = e.to_string();
-        let dup_line = src.lines().enumerate().filter(|(_, l)| l.starts_with("code = \"A01\"")).nth(1).unwrap().0 + 1;
-        let cat_line = src.lines().position(|l| l.starts_with("category = \"Z\"")).unwrap() + 1;
-        assert!(text.contains(&format!("m.toml:{dup_line}: matter.code: duplicate code \"A01\"")), "{text}");
-        assert!(text.contains(&format!("m.toml:{cat_line}: matter.category: unknown category \"Z\"")), "{text}");
-        assert!(text.contains("matter.materials: matter A01 lists no materials"), "{text}");
+        let dup_line = src
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("code = \"A01\""))
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        let cat_line = src
+            .lines()
+            .position(|l| l.starts_with("category = \"Z\""))
+            .unwrap()
+            + 1;
+        assert!(
+            text.contains(&format!(
+                "m.toml:{dup_line}: matter.code: duplicate code \"A01\""
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "m.toml:{cat_line}: matter.category: unknown category \"Z\""
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("matter.materials: matter A01 lists no materials"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -754,9 +962,15 @@ copies = 1
         assert_eq!(s.idle, IdlePolicy::default());
         assert_eq!(s.prefix_for("C"), "C");
         let e = parse_station("s.toml", "[idle]\ntimeout-secs = 5\n").unwrap_err();
-        assert_eq!(e.0[0].to_string(), "s.toml:2: idle.timeout-secs: must be at least 30: elderly villagers read slowly");
+        assert_eq!(
+            e.0[0].to_string(),
+            "s.toml:2: idle.timeout-secs: must be at least 30: elderly villagers read slowly"
+        );
         let e = parse_station("s.toml", "[station]\ntime-zone = \"Mars/Base\"\n").unwrap_err();
-        assert!(e.to_string().starts_with("s.toml:2: station.time-zone"), "{e}");
+        assert!(
+            e.to_string().starts_with("s.toml:2: station.time-zone"),
+            "{e}"
+        );
         let e = parse_station("s.toml", "[printer]\nnmae = \"x\"\n").unwrap_err();
         assert!(e.to_string().contains("s.toml:2:"), "{e}");
     }

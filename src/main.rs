@@ -1,1 +1,3 @@
-fn main() { std::process::exit(kiosk::main()) }
+fn main() {
+    std::process::exit(kiosk::main())
+}

@@ -14,7 +14,10 @@ pub struct IdlePolicy {
 
 impl Default for IdlePolicy {
     fn default() -> Self {
-        IdlePolicy { idle_after_secs: 90, countdown_secs: 30 }
+        IdlePolicy {
+            idle_after_secs: 90,
+            countdown_secs: 30,
+        }
     }
 }
 
@@ -22,7 +25,9 @@ impl Default for IdlePolicy {
 pub enum IdlePhase {
     Active,
     /// Countdown dialog shown; seconds left before reset.
-    Warning { remaining: u32 },
+    Warning {
+        remaining: u32,
+    },
     /// Time is up: go home and forget everything.
     Expired,
 }
@@ -36,7 +41,9 @@ impl IdlePolicy {
             if into >= self.countdown_secs {
                 IdlePhase::Expired
             } else {
-                IdlePhase::Warning { remaining: self.countdown_secs - into }
+                IdlePhase::Warning {
+                    remaining: self.countdown_secs - into,
+                }
             }
         }
     }

@@ -19,7 +19,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::VillageDone, Mode::Relay, Mode::AssistOnline, Mode::GuideOnly];
+    pub const ALL: [Mode; 4] = [
+        Mode::VillageDone,
+        Mode::Relay,
+        Mode::AssistOnline,
+        Mode::GuideOnly,
+    ];
 
     /// The key used in `matters.toml`.
     pub fn key(self) -> &'static str {
@@ -157,11 +162,15 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn matter(&self, code: &str) -> Option<&Matter> {
-        self.matters.iter().find(|m| m.code.eq_ignore_ascii_case(code))
+        self.matters
+            .iter()
+            .find(|m| m.code.eq_ignore_ascii_case(code))
     }
 
     pub fn category(&self, code: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+        self.categories
+            .iter()
+            .find(|c| c.code.eq_ignore_ascii_case(code))
     }
 
     pub fn matters_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Matter> + 'a {
@@ -188,7 +197,10 @@ mod tests {
     #[test]
     fn requirement_wording() {
         assert_eq!(mat(true, 1, 0, "", false).requirement(), "原件＋复印件1份");
-        assert_eq!(mat(false, 0, 4, "2寸白底", false).requirement(), "4张（2寸白底）");
+        assert_eq!(
+            mat(false, 0, 4, "2寸白底", false).requirement(),
+            "4张（2寸白底）"
+        );
         assert_eq!(mat(true, 0, 0, "", true).requirement(), "原件，如有");
     }
 

@@ -1,6 +1,9 @@
 //! Browsing adapters: categories → matters of a category → one matter.
 
-use super::{navigate, AppWindow, CategoriesAdapter, CategoryItem, MaterialItem, MatterAdapter, MatterItem, MattersAdapter, Page, Shared, Theme};
+use super::{
+    navigate, AppWindow, CategoriesAdapter, CategoryItem, MaterialItem, MatterAdapter, MatterItem,
+    MattersAdapter, Page, Shared, Theme,
+};
 use crate::domain::matter::{Matter, Mode};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
@@ -31,7 +34,15 @@ fn alias_line(m: &Matter) -> String {
     if m.aliases.is_empty() {
         String::new()
     } else {
-        format!("也叫：{}", m.aliases.iter().take(3).cloned().collect::<Vec<_>>().join("、"))
+        format!(
+            "也叫：{}",
+            m.aliases
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("、")
+        )
     }
 }
 
@@ -112,10 +123,18 @@ pub fn show_matters(app: &AppWindow, state: &Shared, category: &str) {
     let mut s = state.borrow_mut();
     let catalog = &s.station.cfg.catalog;
     let all: Vec<&Matter> = catalog.matters_in(category).collect();
-    let name = catalog.category(category).map(|c| c.name.clone()).unwrap_or_default();
+    let name = catalog
+        .category(category)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
     let pages = pages_for(all.len(), per);
     let page = s.matters_page.min(pages - 1);
-    let items: Vec<MatterItem> = all.iter().skip(page * per).take(per).map(|m| matter_item(m, alias_line(m))).collect();
+    let items: Vec<MatterItem> = all
+        .iter()
+        .skip(page * per)
+        .take(per)
+        .map(|m| matter_item(m, alias_line(m)))
+        .collect();
     s.matters_page = page;
     let a = app.global::<MattersAdapter>();
     a.set_category_name(name.into());
@@ -125,7 +144,11 @@ pub fn show_matters(app: &AppWindow, state: &Shared, category: &str) {
 }
 
 fn strings(v: &[String]) -> ModelRc<SharedString> {
-    ModelRc::new(VecModel::from(v.iter().map(|x| SharedString::from(x.as_str())).collect::<Vec<_>>()))
+    ModelRc::new(VecModel::from(
+        v.iter()
+            .map(|x| SharedString::from(x.as_str()))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
@@ -148,11 +171,22 @@ pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
     let materials: Vec<MaterialItem> = m
         .materials
         .iter()
-        .map(|x| MaterialItem { name: x.name.clone().into(), requirement: x.requirement().into(), note: x.note.clone().into() })
+        .map(|x| MaterialItem {
+            name: x.name.clone().into(),
+            requirement: x.requirement().into(),
+            note: x.note.clone().into(),
+        })
         .collect();
     a.set_materials(ModelRc::new(VecModel::from(materials)));
     a.set_steps(strings(&m.steps));
     a.set_notes(strings(&m.notes));
     a.set_can_proxy(m.mode.allows_proxy());
-    a.set_ticket_text(if m.mode == Mode::GuideOnly { "取号咨询" } else { "取号办理" }.into());
+    a.set_ticket_text(
+        if m.mode == Mode::GuideOnly {
+            "取号咨询"
+        } else {
+            "取号办理"
+        }
+        .into(),
+    );
 }

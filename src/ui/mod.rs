@@ -47,7 +47,8 @@ impl Kiosk {
     /// Builds the window over an opened station and wires every page.
     pub fn build(station: Station) -> Result<Kiosk, slint::PlatformError> {
         let app = AppWindow::new()?;
-        app.global::<Theme>().set_font_family(station.cfg.station.font_family.clone().into());
+        app.global::<Theme>()
+            .set_font_family(station.cfg.station.font_family.clone().into());
         let state = Rc::new(RefCell::new(State {
             station,
             current: (Page::Home, String::new()),
@@ -65,9 +66,16 @@ impl Kiosk {
         browse::wire(&app, &state);
         search::wire(&app, &state);
         ticket::wire(&app, &state);
-        let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
+        let timers = vec![
+            idle::start(&app, &state),
+            ticket::start_print_poll(&app, &state),
+        ];
         show(&app, &state, Page::Home, "");
-        Ok(Kiosk { app, state, _timers: timers })
+        Ok(Kiosk {
+            app,
+            state,
+            _timers: timers,
+        })
     }
 
     /// Seconds since the last touch (for tests and diagnostics).
@@ -234,7 +242,9 @@ pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
     let kiosk = match Kiosk::build(station) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)");
+            eprintln!(
+                "error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)"
+            );
             return 1;
         }
     };
@@ -254,7 +264,10 @@ pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
 /// Without a CJK font Slint draws Chinese as nothing at all, silently. Refuse to start
 /// instead, naming the font and the fix.
 pub fn check_screen_font(family: &str) -> Result<(), String> {
-    let out = std::process::Command::new("fc-list").arg(format!(":family={family}")).arg("family").output();
+    let out = std::process::Command::new("fc-list")
+        .arg(format!(":family={family}"))
+        .arg("family")
+        .output();
     match out {
         Ok(o) if o.status.success() && !o.stdout.is_empty() => Ok(()),
         Ok(_) => Err(format!(
@@ -267,8 +280,14 @@ pub fn check_screen_font(family: &str) -> Result<(), String> {
 }
 
 fn init_logging(paths: &Paths) {
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_dir().join("kiosk.log"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.log_dir().join("kiosk.log"));
     if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
     }
 }

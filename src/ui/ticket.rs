@@ -4,7 +4,10 @@
 //! (a jammed printer must not freeze the screen) and reports back through a channel
 //! polled by a timer. Whatever happens to the paper, the number on screen stays valid.
 
-use super::{reset, show_ticket_page, toast, AppWindow, Page, PrintState, PriorityAdapter, Shared, TicketAdapter};
+use super::{
+    reset, show_ticket_page, toast, AppWindow, Page, PrintState, PriorityAdapter, Shared,
+    TicketAdapter,
+};
 use crate::printing::{PrintError, PrintOutcome};
 use crate::station::{Issued, Target};
 use slint::ComponentHandle;
@@ -46,8 +49,12 @@ pub fn print_message(state: PrintState, number: &str) -> String {
     match state {
         PrintState::Printing => "正在打印号票，请稍候……".to_string(),
         PrintState::Printed => "号票已打印，请从下方出票口取走。".to_string(),
-        PrintState::SpoolOnly => format!("本机不打印号票，请记住您的号码 {number}，听到叫号请到窗口。"),
-        PrintState::Failed => format!("打印机暂时无法出票，请记住您的号码 {number}，或联系工作人员"),
+        PrintState::SpoolOnly => {
+            format!("本机不打印号票，请记住您的号码 {number}，听到叫号请到窗口。")
+        }
+        PrintState::Failed => {
+            format!("打印机暂时无法出票，请记住您的号码 {number}，或联系工作人员")
+        }
     }
 }
 
@@ -119,9 +126,10 @@ pub fn poll(app: &AppWindow, state: &Shared) {
             Some(rx) => match rx.try_recv() {
                 Ok(r) => Some(r),
                 Err(mpsc::TryRecvError::Empty) => return,
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    Some(Err(PrintError::NotRunnable { command: "print thread".into(), reason: "stopped".into() }))
-                }
+                Err(mpsc::TryRecvError::Disconnected) => Some(Err(PrintError::NotRunnable {
+                    command: "print thread".into(),
+                    reason: "stopped".into(),
+                })),
             },
             None => return,
         }
@@ -138,10 +146,14 @@ pub fn poll(app: &AppWindow, state: &Shared) {
 pub fn start_print_poll(app: &AppWindow, state: &Shared) -> slint::Timer {
     let (w, s) = (app.as_weak(), state.clone());
     let timer = slint::Timer::default();
-    timer.start(slint::TimerMode::Repeated, Duration::from_millis(100), move || {
-        let Some(app) = w.upgrade() else { return };
-        poll(&app, &s);
-    });
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(100),
+        move || {
+            let Some(app) = w.upgrade() else { return };
+            poll(&app, &s);
+        },
+    );
     timer
 }
 

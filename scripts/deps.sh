@@ -1,0 +1,22 @@
+# Debian packages the kiosk needs, installed on first use so the two commands in the
+# README are the whole set-up. Sourced by run.sh and test.sh.
+
+# Build: fontconfig headers for Slint. Run: CJK fonts (screen and receipts), CUPS client
+# (lp), the X11 libraries winit loads at run time.
+KIOSK_RUN_PKGS="pkg-config libfontconfig1-dev fontconfig fonts-noto-cjk fonts-wqy-microhei cups-client
+  libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0"
+# Tests also read the receipts back: pdftotext/pdftoppm/pdffonts (poppler), zbarimg.
+KIOSK_TEST_PKGS="$KIOSK_RUN_PKGS poppler-utils zbar-tools"
+
+ensure_pkgs() {
+  local missing=()
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

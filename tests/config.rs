@@ -1,0 +1,140 @@
+//! Bad configuration is reported as FILE:LINE: field: problem, and the kiosk refuses to
+//! start on an invalid list of matters.
+
+use crate::util::{kiosk_bin, stderr, stdout, TempStation};
+use std::process::Command;
+
+fn check(src: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("matters.toml");
+    std::fs::write(&f, src).expect("write");
+    let o = Command::new(kiosk_bin())
+        .args(["matters", "check"])
+        .arg(&f)
+        .output()
+        .expect("run");
+    (
+        o.status.code().unwrap_or(-1),
+        stderr(&o).replace(&f.display().to_string(), "FILE"),
+    )
+}
+
+fn line_of(src: &str, needle: &str, nth: usize) -> usize {
+    src.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+        .expect("needle")
+}
+
+#[test]
+fn shipped_list_checks_clean() {
+    let o = Command::new(kiosk_bin())
+        .args(["matters", "check", "kiosk-config/matters.toml"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("34 matters in 9 categories"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn broken_toml() {
+    let src = kiosk::config::SHIPPED_MATTERS.replacen("mode = \"relay\"", "mode = relay\"", 1);
+    let (code, err) = check(&src);
+    assert_ne!(code, 0);
+    let line = line_of(&src, "mode = relay\"", 0);
+    assert!(err.starts_with(&format!("FILE:{line}: ")), "{err}");
+}
+
+#[test]
+fn duplicate_code() {
+    let src = kiosk::config::SHIPPED_MATTERS.replacen("code = \"A02\"", "code = \"A01\"", 1);
+    let (code, err) = check(&src);
+    assert_ne!(code, 0);
+    let line = line_of(&src, "code = \"A01\"", 1);
+    assert!(
+        err.contains(&format!("FILE:{line}: matter.code: duplicate code \"A01\"")),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_category() {
+    let src = kiosk::config::SHIPPED_MATTERS.replacen("category = \"B\"", "category = \"Q\"", 1);
+    let (code, err) = check(&src);
+    assert_ne!(code, 0);
+    let line = line_of(&src, "category = \"Q\"", 0);
+    assert!(
+        err.contains(&format!(
+            "FILE:{line}: matter.category: unknown category \"Q\""
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_materials() {
+    let src = "[[category]]\ncode = \"A\"\nname = \"人社\"\n\n[[matter]]\ncode = \"A01\"\ncategory = \"A\"\nname = \"参保登记\"\nmode = \"relay\"\npromised-days = 1\n";
+    let (code, err) = check(src);
+    assert_ne!(code, 0);
+    let line = line_of(src, "[[matter]]", 0);
+    assert!(
+        err.contains(&format!(
+            "FILE:{line}: matter.materials: matter A01 lists no materials"
+        )),
+        "{err}"
+    );
+    // A material that says neither original, copies nor quantity is refused too.
+    let src = format!("{src}\n[[matter.materials]]\nname = \"身份证\"\n");
+    let (_, err) = check(&src);
+    let line = line_of(&src, "[[matter.materials]]", 0);
+    assert!(
+        err.contains(&format!(
+            "FILE:{line}: matter.materials: \"身份证\": say what to bring"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn kiosk_refuses_to_start_on_invalid_list() {
+    let t = TempStation::new();
+    let bad = kiosk::config::SHIPPED_MATTERS.replacen("category = \"B\"", "category = \"Q\"", 1);
+    std::fs::write(t.config_dir().join("matters.toml"), &bad).expect("write");
+    // No command = the full-screen kiosk; it must stop before opening any window.
+    let o = t.kiosk("2026-11-28T09:00:00+08:00", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let file = t.config_dir().join("matters.toml").display().to_string();
+    assert!(
+        err.contains(&format!("{file}:")) && err.contains("unknown category \"Q\""),
+        "{err}"
+    );
+    assert!(err.contains("will not start"), "{err}");
+    assert!(
+        !t.data_dir().join("kiosk.db").exists(),
+        "nothing was written"
+    );
+}
+
+#[test]
+fn broken_station_file_names_line_and_field() {
+    let toml = kiosk::config::SHIPPED_STATION.replace("countdown-secs = 30", "countdown-secs = 5");
+    let t = TempStation::with_station_toml(&toml);
+    let o = t.kiosk("2026-11-28T09:00:00+08:00", &["config", "check"]);
+    assert_eq!(o.status.code(), Some(2));
+    let line = line_of(&toml, "countdown-secs = 5", 0);
+    let file = t.config_dir().join("station.toml").display().to_string();
+    assert!(
+        stderr(&o).contains(&format!(
+            "{file}:{line}: idle.countdown-secs: must be at least 20"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,11 @@
+//! Integration tests: one binary, one module per capability, helpers in util.rs.
+//! Everything runs on temp folders with the real store, PDFs, printer command and UI.
+
+mod util;
+
+mod cli;
+mod config;
+mod numbering;
+mod printing;
+mod receipt;
+mod ui;

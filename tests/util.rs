@@ -1,0 +1,155 @@
+//! Helpers shared by the integration tests: a fresh temp station per test (config copied
+//! from the shipped files, its own database and spool), and the kiosk binary.
+
+#![allow(dead_code)]
+
+use kiosk::config;
+use kiosk::domain::clock::{parse_rfc3339, Clock};
+use kiosk::paths::Paths;
+use kiosk::station::Station;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct TempStation {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempStation {
+    /// A station with the shipped configuration.
+    pub fn new() -> TempStation {
+        Self::with_station_toml(config::SHIPPED_STATION)
+    }
+
+    /// A station whose station.toml is `station_toml` (matters as shipped).
+    pub fn with_station_toml(station_toml: &str) -> TempStation {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+        std::fs::write(dir.path().join("config/station.toml"), station_toml)
+            .expect("write station.toml");
+        std::fs::write(
+            dir.path().join("config/matters.toml"),
+            config::SHIPPED_MATTERS,
+        )
+        .expect("write matters.toml");
+        TempStation { dir }
+    }
+
+    /// A station whose printer is the given command (a real executable script).
+    pub fn with_printer_script(script: &str) -> TempStation {
+        let t = Self::new();
+        let path = t.dir.path().join("fake-lp.sh");
+        std::fs::write(&path, script).expect("write script");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let toml = config::SHIPPED_STATION
+            .replace("name = \"\"", "name = \"receipt\"")
+            .replace(
+                "command = \"lp\"",
+                &format!("command = \"{}\"", path.display()),
+            )
+            .replace("timeout-secs = 15", "timeout-secs = 2");
+        std::fs::write(t.config_dir().join("station.toml"), toml).expect("rewrite station.toml");
+        t
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn paths(&self) -> Paths {
+        Paths {
+            config_dir: Some(self.config_dir()),
+            data_dir: self.data_dir(),
+        }
+    }
+
+    /// Opens the station with the clock frozen at `now` (RFC 3339).
+    pub fn station_at(&self, now: &str) -> Station {
+        let cfg = config::load(Some(&self.config_dir())).unwrap_or_else(|e| panic!("config: {e}"));
+        let clock = Clock::fixed(parse_rfc3339(now).expect("time"), cfg.station.tz);
+        Station::open(cfg, self.paths(), clock).unwrap_or_else(|e| panic!("open station: {e}"))
+    }
+
+    /// Runs the kiosk binary with this station's folders and `KIOSK_NOW`.
+    pub fn kiosk(&self, now: &str, args: &[&str]) -> Output {
+        let mut c = Command::new(kiosk_bin());
+        c.arg("--config-dir")
+            .arg(self.config_dir())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args);
+        c.env("KIOSK_NOW", now);
+        c.output().expect("run kiosk")
+    }
+}
+
+pub fn kiosk_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_kiosk")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a command-line tool the tests need (poppler, zbar), with a clear failure.
+pub fn tool(name: &str, args: &[&str]) -> Output {
+    Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!(
+            "{name} is needed by this test (install poppler-utils / zbar-tools; ./test does): {e}"
+        )
+    })
+}
+
+/// Text of a PDF, via pdftotext.
+pub fn pdf_text(pdf: &Path) -> String {
+    let o = tool(
+        "pdftotext",
+        &["-layout", pdf.to_str().expect("utf8 path"), "-"],
+    );
+    assert!(o.status.success(), "pdftotext failed: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// Renders the PDF's first page at a thermal printer's 203 dpi and decodes its QR codes.
+pub fn decode_qr(pdf: &Path, scratch: &Path) -> Vec<String> {
+    let prefix = scratch.join("page");
+    let o = tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "203",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            pdf.to_str().expect("utf8"),
+            prefix.to_str().expect("utf8"),
+        ],
+    );
+    assert!(o.status.success(), "pdftoppm failed: {}", stderr(&o));
+    let png = std::fs::read_dir(scratch)
+        .expect("scratch")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "png")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("page"))
+        })
+        .expect("rendered page");
+    let img = image::open(&png).expect("png").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, content)| content))
+        .collect()
+}
