@@ -11,11 +11,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "kiosk",
-    version,
-    about = "村级综合服务站自助终端 (village service station kiosk)"
-)]
+#[command(name = "kiosk", version, about = "村级综合服务站自助终端 (village service station kiosk)")]
 pub struct Cli {
     /// Folder holding station.toml and matters.toml (default: ./kiosk-config, else the shipped copies)
     #[arg(long, global = true, value_name = "DIR")]
@@ -43,6 +39,122 @@ pub enum Command {
     Config(ConfigCmd),
     /// Render a kiosk page to PNG without a display
     Screenshot(ScreenshotArgs),
+    /// 全程代办 requests (cases)
+    #[command(subcommand)]
+    Request(RequestCmd),
+    /// The staff console (no subcommand), or staff accounts
+    Staff(StaffArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RequestCmd {
+    /// Submit a request as the kiosk does; prints the tracking code and writes the receipt
+    Submit(SubmitArgs),
+    /// The public (masked) view of a case, by tracking code or receipt token/URL
+    Status {
+        tracking: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a case to another state
+    Advance {
+        tracking: String,
+        /// accepted submitted completed notified closed returned rejected withdrawn
+        #[arg(long = "to")]
+        to: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extend the promised time, with a reason shown to the villager
+    Extend {
+        tracking: String,
+        #[arg(long)]
+        days: u32,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hand a case to another staff member, with a note
+    Reassign {
+        tracking: String,
+        #[arg(long = "to-staff")]
+        to_staff: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Open cases by due date (masked)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    #[arg(long)]
+    pub matter: String,
+    #[arg(long)]
+    pub phone: String,
+    /// A family member's or village cadre's phone to notify instead
+    #[arg(long)]
+    pub phone2: Option<String>,
+    #[arg(long = "id")]
+    pub id_number: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Materials not brought yet: names or 1-based positions, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub missing: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StaffArgs {
+    #[command(subcommand)]
+    pub command: Option<StaffCmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCmd {
+    /// Add a staff member
+    Add {
+        #[arg(long)]
+        no: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "staff", value_parser = ["staff", "admin"])]
+        role: String,
+    },
+    /// Set a staff member's PIN (4-8 digits, read from standard input)
+    SetPin { no: String },
+    /// Mark a staff member away on a day (default today); --back undoes it
+    Away {
+        no: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        back: bool,
+    },
+    /// Set the A and B post holders of a category (C) or a matter (C02)
+    Post {
+        scope: String,
+        #[arg(long)]
+        a: String,
+        #[arg(long)]
+        b: Option<String>,
+    },
+    /// List staff, posts and who is away today
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,11 +166,7 @@ pub enum TicketCmd {
 #[derive(Args, Debug)]
 pub struct TakeArgs {
     /// Matter code, e.g. C02
-    #[arg(
-        long,
-        conflicts_with = "category",
-        required_unless_present = "category"
-    )]
+    #[arg(long, conflicts_with = "category", required_unless_present = "category")]
     pub matter: Option<String>,
     /// Category code, e.g. C, for a ticket not tied to one matter
     #[arg(long)]
@@ -134,24 +242,21 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                         serde_json::json!({"code": m.code, "name": m.name, "category": m.category, "mode": m.mode.key(), "promised_days": m.promised_days})
                     );
                 } else {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        m.code,
-                        m.name,
-                        m.mode.label(),
-                        m.promise_text()
-                    );
+                    println!("{}\t{}\t{}\t{}", m.code, m.name, m.mode.label(), m.promise_text());
                 }
             }
             0
         }),
         Some(Command::Ticket(TicketCmd::Take(a))) => ticket_take(&paths, a),
-        Some(Command::Screenshot(a)) => {
-            with_config(&paths, |cfg| crate::ui::screenshot::run(cfg, &paths, &a))
+        Some(Command::Screenshot(a)) => with_config(&paths, |cfg| crate::ui::screenshot::run(cfg, &paths, &a)),
+        Some(Command::Request(r)) => with_station(&paths, |st| crate::cli_cases::request(st, r)),
+        Some(Command::Staff(StaffArgs { command: Some(c) })) => {
+            with_station(&paths, |st| crate::cli_cases::staff(st, c))
         }
-        None => with_config(&paths, |cfg| {
-            crate::ui::run_kiosk(cfg, paths.clone(), cli.windowed)
-        }),
+        Some(Command::Staff(StaffArgs { command: None })) => {
+            with_config(&paths, |cfg| crate::ui::staff::run_console(cfg, paths.clone(), cli.windowed))
+        }
+        None => with_config(&paths, |cfg| crate::ui::run_kiosk(cfg, paths.clone(), cli.windowed)),
     }
 }
 
@@ -182,6 +287,13 @@ fn with_config(paths: &Paths, f: impl FnOnce(config::LoadedConfig) -> i32) -> i3
     }
 }
 
+fn with_station(paths: &Paths, f: impl FnOnce(&mut Station) -> i32) -> i32 {
+    with_config(paths, |cfg| match open_station(paths, cfg) {
+        Ok(mut st) => f(&mut st),
+        Err(code) => code,
+    })
+}
+
 fn matters_check(file: &std::path::Path) -> i32 {
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
@@ -192,12 +304,7 @@ fn matters_check(file: &std::path::Path) -> i32 {
     };
     match config::parse_matters(&file.display().to_string(), &src) {
         Ok(c) => {
-            println!(
-                "{}: ok ({} matters in {} categories)",
-                file.display(),
-                c.matters.len(),
-                c.categories.len()
-            );
+            println!("{}: ok ({} matters in {} categories)", file.display(), c.matters.len(), c.categories.len());
             0
         }
         Err(errs) => {
@@ -238,8 +345,9 @@ fn ticket_take(paths: &Paths, a: TakeArgs) -> i32 {
             Err(e) => {
                 eprintln!("error: {e}");
                 return match e {
-                    crate::station::TicketError::UnknownMatter(_)
-                    | crate::station::TicketError::UnknownCategory(_) => 2,
+                    crate::station::TicketError::UnknownMatter(_) | crate::station::TicketError::UnknownCategory(_) => {
+                        2
+                    }
                     _ => 1,
                 };
             }

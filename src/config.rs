@@ -8,6 +8,7 @@
 use crate::domain::idle::IdlePolicy;
 use crate::domain::matter::{Catalog, Category, Material, Matter, Mode};
 use crate::domain::ticket::ServiceTimes;
+use crate::domain::workdays::Calendar;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -16,6 +17,7 @@ use toml::Spanned;
 
 pub const SHIPPED_STATION: &str = include_str!("../kiosk-config/station.toml");
 pub const SHIPPED_MATTERS: &str = include_str!("../kiosk-config/matters.toml");
+pub const SHIPPED_HOLIDAYS: &str = include_str!("../kiosk-config/holidays.toml");
 
 /// One problem in a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +30,7 @@ pub struct ConfigIssue {
 
 impl fmt::Display for ConfigIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}",
-            self.file, self.line, self.field, self.problem
-        )
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.problem)
     }
 }
 
@@ -56,11 +54,7 @@ impl std::error::Error for ConfigErrors {}
 
 /// 1-based line of a byte offset.
 fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 struct Issues<'a> {
@@ -71,11 +65,7 @@ struct Issues<'a> {
 
 impl<'a> Issues<'a> {
     fn new(file: &'a str, src: &'a str) -> Self {
-        Issues {
-            file,
-            src,
-            list: Vec::new(),
-        }
+        Issues { file, src, list: Vec::new() }
     }
 
     fn at(&mut self, span: std::ops::Range<usize>, field: &str, problem: impl Into<String>) {
@@ -101,18 +91,8 @@ fn syntax_issue(file: &str, src: &str, e: &toml::de::Error) -> ConfigErrors {
     let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
     let msg = e.message().trim().to_string();
     // serde names the field in its message ("missing field `name`"); pull it out.
-    let field = msg
-        .split('`')
-        .nth(1)
-        .filter(|f| !f.is_empty() && !f.contains(' '))
-        .unwrap_or("toml")
-        .to_string();
-    ConfigErrors(vec![ConfigIssue {
-        file: file.to_string(),
-        line,
-        field,
-        problem: msg,
-    }])
+    let field = msg.split('`').nth(1).filter(|f| !f.is_empty() && !f.contains(' ')).unwrap_or("toml").to_string();
+    ConfigErrors(vec![ConfigIssue { file: file.to_string(), line, field, problem: msg }])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -204,17 +184,9 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         let c = c.get_ref();
         let code = c.code.get_ref().trim();
         if code.len() != 1 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-            issues.at(
-                c.code.span(),
-                "category.code",
-                format!("{code:?} must be one capital letter (A-Z)"),
-            );
+            issues.at(c.code.span(), "category.code", format!("{code:?} must be one capital letter (A-Z)"));
         } else if !cat_codes.insert(code.to_string()) {
-            issues.at(
-                c.code.span(),
-                "category.code",
-                format!("duplicate category code {code:?}"),
-            );
+            issues.at(c.code.span(), "category.code", format!("duplicate category code {code:?}"));
         }
         if c.name.get_ref().trim().is_empty() {
             issues.at(c.name.span(), "category.name", "is empty");
@@ -223,11 +195,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         categories.push(Category {
             code: code.to_string(),
             name: c.name.get_ref().trim().to_string(),
-            full_name: if c.full_name.trim().is_empty() {
-                c.name.get_ref().clone()
-            } else {
-                c.full_name.clone()
-            },
+            full_name: if c.full_name.trim().is_empty() { c.name.get_ref().clone() } else { c.full_name.clone() },
             description: c.description.clone(),
         });
     }
@@ -251,11 +219,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 format!("{code:?} must be a capital letter and two digits, like A01"),
             );
         } else if let Some(first) = codes.get(&code) {
-            issues.at(
-                m.code.span(),
-                "matter.code",
-                format!("duplicate code {code:?} (first defined on line {first})"),
-            );
+            issues.at(m.code.span(), "matter.code", format!("duplicate code {code:?} (first defined on line {first})"));
         } else {
             codes.insert(code.clone(), line_of(src, m.code.span().start));
         }
@@ -265,10 +229,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             issues.at(
                 m.category.span(),
                 "matter.category",
-                format!(
-                    "unknown category {category:?} (known: {})",
-                    known.join(", ")
-                ),
+                format!("unknown category {category:?} (known: {})", known.join(", ")),
             );
         } else if code_ok && !code.starts_with(&category) {
             issues.at(
@@ -285,17 +246,9 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             Some(s) => {
                 let v = s.get_ref().trim().to_string();
                 if v.is_empty() {
-                    issues.at(
-                        s.span(),
-                        "matter.short-name",
-                        "is empty (leave the key out to use the name)",
-                    );
+                    issues.at(s.span(), "matter.short-name", "is empty (leave the key out to use the name)");
                 } else if v.chars().count() > 8 {
-                    issues.at(
-                        s.span(),
-                        "matter.short-name",
-                        format!("{v:?} is longer than 8 characters"),
-                    );
+                    issues.at(s.span(), "matter.short-name", format!("{v:?} is longer than 8 characters"));
                 }
                 v
             }
@@ -308,11 +261,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 issues.at(
                     m.mode.span(),
                     "matter.mode",
-                    format!(
-                        "unknown mode {:?} (use one of: {})",
-                        m.mode.get_ref(),
-                        keys.join(", ")
-                    ),
+                    format!("unknown mode {:?} (use one of: {})", m.mode.get_ref(), keys.join(", ")),
                 );
                 Mode::GuideOnly
             }
@@ -323,26 +272,24 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 issues.at(
                     m.mode.span(),
                     "matter.promised-days",
-                    format!(
-                        "missing: a {} matter needs its promised working days (0 = 当场办结)",
-                        mode.key()
-                    ),
+                    format!("missing: a {} matter needs its promised working days (0 = 当场办结)", mode.key()),
                 );
             }
             (Some(d), _) if *d.get_ref() > 60 => {
                 issues.at(
                     d.span(),
                     "matter.promised-days",
-                    format!(
-                        "{} working days is more than 60; check the number",
-                        d.get_ref()
-                    ),
+                    format!("{} working days is more than 60; check the number", d.get_ref()),
                 );
             }
             _ => {}
         }
         if m.materials.is_empty() {
-            issues.at(whole.clone(), "matter.materials", format!("matter {code} lists no materials: a villager must be told what to bring (一次性告知)"));
+            issues.at(
+                whole.clone(),
+                "matter.materials",
+                format!("matter {code} lists no materials: a villager must be told what to bring (一次性告知)"),
+            );
         }
         let mut materials = Vec::new();
         for mat in &m.materials {
@@ -356,9 +303,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 issues.at(
                     mspan,
                     "matter.materials",
-                    format!(
-                        "{mname:?}: say what to bring: original = true, copies > 0 or quantity > 0"
-                    ),
+                    format!("{mname:?}: say what to bring: original = true, copies > 0 or quantity > 0"),
                 );
             }
             materials.push(Material {
@@ -376,12 +321,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             category,
             name,
             short_name,
-            aliases: m
-                .aliases
-                .iter()
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty())
-                .collect(),
+            aliases: m.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
             mode,
             department: m.department.trim().to_string(),
             promised_days,
@@ -400,10 +340,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         issues.at(0..0, "matter", "no [[matter]] defined");
     }
     matters.sort_by(|a, b| a.code.cmp(&b.code));
-    issues.finish(Catalog {
-        categories,
-        matters,
-    })
+    issues.finish(Catalog { categories, matters })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,10 +364,7 @@ impl Default for RawStation {
     fn default() -> Self {
         RawStation {
             station: RawStationInfo::default(),
-            window: vec![RawWindow {
-                number: 1,
-                name: "1号窗口".into(),
-            }],
+            window: vec![RawWindow { number: 1, name: "1号窗口".into() }],
             hours: RawHours::default(),
             idle: RawIdle::default(),
             printer: RawPrinter::default(),
@@ -498,10 +432,7 @@ struct RawIdle {
 
 impl Default for RawIdle {
     fn default() -> Self {
-        RawIdle {
-            timeout_secs: Spanned::new(0..0, 90),
-            countdown_secs: Spanned::new(0..0, 30),
-        }
+        RawIdle { timeout_secs: Spanned::new(0..0, 90), countdown_secs: Spanned::new(0..0, 30) }
     }
 }
 
@@ -515,11 +446,7 @@ struct RawPrinter {
 
 impl Default for RawPrinter {
     fn default() -> Self {
-        RawPrinter {
-            name: String::new(),
-            command: "lp".into(),
-            timeout_secs: Spanned::new(0..0, 15),
-        }
+        RawPrinter { name: String::new(), command: "lp".into(), timeout_secs: Spanned::new(0..0, 15) }
     }
 }
 
@@ -533,11 +460,7 @@ struct RawReceipt {
 
 impl Default for RawReceipt {
     fn default() -> Self {
-        RawReceipt {
-            font_path: DEFAULT_FONT_PATH.into(),
-            font_index: 0,
-            footer: String::new(),
-        }
+        RawReceipt { font_path: DEFAULT_FONT_PATH.into(), font_index: 0, footer: String::new() }
     }
 }
 
@@ -549,9 +472,7 @@ struct RawDisplay {
 
 impl Default for RawDisplay {
     fn default() -> Self {
-        RawDisplay {
-            font_family: "Noto Sans CJK SC".into(),
-        }
+        RawDisplay { font_family: "Noto Sans CJK SC".into() }
     }
 }
 
@@ -570,10 +491,7 @@ struct RawQueue {
 
 impl Default for RawQueue {
     fn default() -> Self {
-        RawQueue {
-            minutes_per_service: 8,
-            minutes_per_category: HashMap::new(),
-        }
+        RawQueue { minutes_per_service: 8, minutes_per_category: HashMap::new() }
     }
 }
 
@@ -617,10 +535,7 @@ pub struct StationConfig {
 impl StationConfig {
     /// Ticket prefix for a category: the configured one, else the category code itself.
     pub fn prefix_for(&self, category: &str) -> String {
-        self.prefixes
-            .get(category)
-            .cloned()
-            .unwrap_or_else(|| category.to_string())
+        self.prefixes.get(category).cloned().unwrap_or_else(|| category.to_string())
     }
 
     /// Opening hours in one line: "周一至周五 08:30-12:00 14:00-17:30".
@@ -650,20 +565,15 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     let mut issues = Issues::new(file, src);
     let s = &raw.station;
     if s.name.get_ref().trim().is_empty() {
-        issues.at(
-            s.name.span(),
-            "station.name",
-            "is empty: the station's name heads every screen and receipt",
-        );
+        issues.at(s.name.span(), "station.name", "is empty: the station's name heads every screen and receipt");
     }
-    let url = s
-        .public_base_url
-        .get_ref()
-        .trim()
-        .trim_end_matches('/')
-        .to_string();
+    let url = s.public_base_url.get_ref().trim().trim_end_matches('/').to_string();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-        issues.at(s.public_base_url.span(), "station.public-base-url", format!("{url:?} must start with http:// or https:// (it goes into every receipt's QR code)"));
+        issues.at(
+            s.public_base_url.span(),
+            "station.public-base-url",
+            format!("{url:?} must start with http:// or https:// (it goes into every receipt's QR code)"),
+        );
     }
     let tz = match s.time_zone.get_ref().trim().parse::<chrono_tz::Tz>() {
         Ok(tz) => tz,
@@ -671,10 +581,7 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
             issues.at(
                 s.time_zone.span(),
                 "station.time-zone",
-                format!(
-                    "unknown time zone {:?} (use Asia/Shanghai)",
-                    s.time_zone.get_ref()
-                ),
+                format!("unknown time zone {:?} (use Asia/Shanghai)", s.time_zone.get_ref()),
             );
             chrono_tz::Asia::Shanghai
         }
@@ -682,27 +589,16 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     if raw.window.is_empty() {
         issues.at(0..0, "window", "at least one [[window]] is needed");
     }
-    for (key, list) in [
-        ("hours.weekdays", &raw.hours.weekdays),
-        ("hours.weekends", &raw.hours.weekends),
-    ] {
+    for (key, list) in [("hours.weekdays", &raw.hours.weekdays), ("hours.weekends", &raw.hours.weekends)] {
         for r in list.get_ref() {
             if !valid_hours_range(r) {
-                issues.at(
-                    list.span(),
-                    key,
-                    format!("{r:?} is not a time range like \"08:30-12:00\""),
-                );
+                issues.at(list.span(), key, format!("{r:?} is not a time range like \"08:30-12:00\""));
             }
         }
     }
     let idle = &raw.idle;
     if *idle.timeout_secs.get_ref() < 30 {
-        issues.at(
-            idle.timeout_secs.span(),
-            "idle.timeout-secs",
-            "must be at least 30: elderly villagers read slowly",
-        );
+        issues.at(idle.timeout_secs.span(), "idle.timeout-secs", "must be at least 30: elderly villagers read slowly");
     }
     if *idle.countdown_secs.get_ref() < 20 {
         issues.at(
@@ -712,21 +608,13 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
         );
     }
     if *raw.printer.timeout_secs.get_ref() == 0 {
-        issues.at(
-            raw.printer.timeout_secs.span(),
-            "printer.timeout-secs",
-            "must be at least 1",
-        );
+        issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "must be at least 1");
     }
     let mut prefixes = BTreeMap::new();
     for (cat, p) in &raw.tickets.prefixes {
         let v = p.get_ref().trim();
         if v.len() != 1 || !v.chars().all(|c| c.is_ascii_uppercase()) {
-            issues.at(
-                p.span(),
-                &format!("tickets.prefixes.{cat}"),
-                format!("{v:?} must be one capital letter"),
-            );
+            issues.at(p.span(), &format!("tickets.prefixes.{cat}"), format!("{v:?} must be one capital letter"));
         }
         prefixes.insert(cat.clone(), v.to_string());
     }
@@ -743,14 +631,7 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
         phone: s.phone.trim().to_string(),
         public_base_url: url,
         tz,
-        windows: raw
-            .window
-            .iter()
-            .map(|w| Window {
-                number: w.number,
-                name: w.name.clone(),
-            })
-            .collect(),
+        windows: raw.window.iter().map(|w| Window { number: w.number, name: w.name.clone() }).collect(),
         weekday_hours: raw.hours.weekdays.get_ref().clone(),
         weekend_hours: raw.hours.weekends.get_ref().clone(),
         idle: IdlePolicy {
@@ -778,11 +659,7 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
 
 /// Checks that station and matters agree (every prefix names a known category, and no
 /// two categories share a prefix, which would make their numbers collide).
-pub fn cross_check(
-    station: &StationConfig,
-    station_file: &str,
-    catalog: &Catalog,
-) -> Result<(), ConfigErrors> {
+pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalog) -> Result<(), ConfigErrors> {
     let mut list = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for c in &catalog.categories {
@@ -792,9 +669,7 @@ pub fn cross_check(
                 file: station_file.to_string(),
                 line: 1,
                 field: format!("tickets.prefixes.{}", c.code),
-                problem: format!(
-                    "prefix {p:?} is also used by category {other}: numbers would collide"
-                ),
+                problem: format!("prefix {p:?} is also used by category {other}: numbers would collide"),
             });
         }
     }
@@ -815,11 +690,73 @@ pub fn cross_check(
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// holidays.toml
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawHolidays {
+    #[serde(default)]
+    year: Vec<RawYear>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawYear {
+    year: Spanned<i32>,
+    #[serde(default)]
+    holidays: Vec<Spanned<String>>,
+    #[serde(default)]
+    workdays: Vec<Spanned<String>>,
+}
+
+/// Parses the holiday calendar: every date must be real and inside its year; a make-up
+/// working day must not also be a holiday.
+pub fn parse_holidays(file: &str, src: &str) -> Result<Calendar, ConfigErrors> {
+    use chrono::Datelike;
+    let raw: RawHolidays = toml::from_str(src).map_err(|e| syntax_issue(file, src, &e))?;
+    let mut issues = Issues::new(file, src);
+    let mut cal = Calendar::new();
+    let mut years = HashSet::new();
+    for y in &raw.year {
+        let year = *y.year.get_ref();
+        if !(2000..=2100).contains(&year) {
+            issues.at(y.year.span(), "year.year", format!("{year} is not a plausible year"));
+        }
+        if !years.insert(year) {
+            issues.at(y.year.span(), "year.year", format!("{year} is listed twice"));
+        }
+        let mut parse = |list: &Vec<Spanned<String>>, field: &str| -> Vec<chrono::NaiveDate> {
+            let mut out = Vec::new();
+            for d in list {
+                match d.get_ref().parse::<chrono::NaiveDate>() {
+                    Ok(date) if date.year() == year => out.push(date),
+                    Ok(_) => issues.at(d.span(), field, format!("{:?} is not in {year}", d.get_ref())),
+                    Err(_) => {
+                        issues.at(d.span(), field, format!("{:?} is not a date like \"2026-10-01\"", d.get_ref()))
+                    }
+                }
+            }
+            out
+        };
+        let hol = parse(&y.holidays, "year.holidays");
+        let work = parse(&y.workdays, "year.workdays");
+        for w in &work {
+            if hol.contains(w) {
+                issues.at(y.year.span(), "year.workdays", format!("{w} is both a holiday and a make-up working day"));
+            }
+        }
+        cal.add_year(year, hol, work);
+    }
+    issues.finish(cal)
+}
+
 /// Where the configuration came from, for messages.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
     pub station: StationConfig,
     pub catalog: Catalog,
+    pub calendar: Calendar,
     pub station_file: String,
     pub matters_file: String,
 }
@@ -827,28 +764,18 @@ pub struct LoadedConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{0}")]
     Invalid(ConfigErrors),
 }
 
-fn read_or_shipped(
-    dir: Option<&Path>,
-    name: &str,
-    shipped: &'static str,
-) -> Result<(String, String), LoadError> {
+fn read_or_shipped(dir: Option<&Path>, name: &str, shipped: &'static str) -> Result<(String, String), LoadError> {
     match dir {
         Some(d) => {
             let p = d.join(name);
             std::fs::read_to_string(&p)
                 .map(|s| (p.display().to_string(), s))
-                .map_err(|e| LoadError::Read {
-                    path: p.display().to_string(),
-                    source: e,
-                })
+                .map_err(|e| LoadError::Read { path: p.display().to_string(), source: e })
         }
         None => Ok((format!("<shipped>/{name}"), shipped.to_string())),
     }
@@ -858,22 +785,20 @@ fn read_or_shipped(
 pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
     let (station_file, station_src) = read_or_shipped(dir, "station.toml", SHIPPED_STATION)?;
     let (matters_file, matters_src) = read_or_shipped(dir, "matters.toml", SHIPPED_MATTERS)?;
+    // holidays.toml is optional in a config folder: without it only weekends are known
+    // (and every due date is flagged as beyond the calendar).
+    let (holidays_file, holidays_src) = match dir {
+        Some(d) if !d.join("holidays.toml").exists() => (d.join("holidays.toml").display().to_string(), String::new()),
+        _ => read_or_shipped(dir, "holidays.toml", SHIPPED_HOLIDAYS)?,
+    };
     let mut errors = Vec::new();
-    let station = parse_station(&station_file, &station_src)
-        .map_err(|e| errors.extend(e.0))
-        .ok();
-    let catalog = parse_matters(&matters_file, &matters_src)
-        .map_err(|e| errors.extend(e.0))
-        .ok();
-    match (station, catalog) {
-        (Some(station), Some(catalog)) if errors.is_empty() => {
+    let station = parse_station(&station_file, &station_src).map_err(|e| errors.extend(e.0)).ok();
+    let catalog = parse_matters(&matters_file, &matters_src).map_err(|e| errors.extend(e.0)).ok();
+    let calendar = parse_holidays(&holidays_file, &holidays_src).map_err(|e| errors.extend(e.0)).ok();
+    match (station, catalog, calendar) {
+        (Some(station), Some(catalog), Some(calendar)) if errors.is_empty() => {
             cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
-            Ok(LoadedConfig {
-                station,
-                catalog,
-                station_file,
-                matters_file,
-            })
+            Ok(LoadedConfig { station, catalog, calendar, station_file, matters_file })
         }
         _ => Err(LoadError::Invalid(ConfigErrors(errors))),
     }
@@ -925,35 +850,11 @@ copies = 1
         );
         let e = parse_matters("m.toml", &src).unwrap_err();
         let text = e.to_string();
-        let dup_line = src
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.starts_with("code = \"A01\""))
-            .nth(1)
-            .unwrap()
-            .0
-            + 1;
-        let cat_line = src
-            .lines()
-            .position(|l| l.starts_with("category = \"Z\""))
-            .unwrap()
-            + 1;
-        assert!(
-            text.contains(&format!(
-                "m.toml:{dup_line}: matter.code: duplicate code \"A01\""
-            )),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!(
-                "m.toml:{cat_line}: matter.category: unknown category \"Z\""
-            )),
-            "{text}"
-        );
-        assert!(
-            text.contains("matter.materials: matter A01 lists no materials"),
-            "{text}"
-        );
+        let dup_line = src.lines().enumerate().filter(|(_, l)| l.starts_with("code = \"A01\"")).nth(1).unwrap().0 + 1;
+        let cat_line = src.lines().position(|l| l.starts_with("category = \"Z\"")).unwrap() + 1;
+        assert!(text.contains(&format!("m.toml:{dup_line}: matter.code: duplicate code \"A01\"")), "{text}");
+        assert!(text.contains(&format!("m.toml:{cat_line}: matter.category: unknown category \"Z\"")), "{text}");
+        assert!(text.contains("matter.materials: matter A01 lists no materials"), "{text}");
     }
 
     #[test]
@@ -967,10 +868,7 @@ copies = 1
             "s.toml:2: idle.timeout-secs: must be at least 30: elderly villagers read slowly"
         );
         let e = parse_station("s.toml", "[station]\ntime-zone = \"Mars/Base\"\n").unwrap_err();
-        assert!(
-            e.to_string().starts_with("s.toml:2: station.time-zone"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("s.toml:2: station.time-zone"), "{e}");
         let e = parse_station("s.toml", "[printer]\nnmae = \"x\"\n").unwrap_err();
         assert!(e.to_string().contains("s.toml:2:"), "{e}");
     }
@@ -980,5 +878,16 @@ copies = 1
         let cfg = load(None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cfg.catalog.matters.len(), 34);
         assert_eq!(cfg.catalog.categories.len(), 9);
+        assert!(cfg.calendar.covers(2026));
+        let due = cfg.calendar.add_working_days("2026-09-30".parse().unwrap(), 3);
+        assert_eq!(due.date.to_string(), "2026-10-10");
+    }
+
+    #[test]
+    fn holiday_errors_have_lines() {
+        let src = "[[year]]\nyear = 2027\nholidays = [\"2027-02-30\", \"2026-10-01\"]\n";
+        let e = parse_holidays("h.toml", src).unwrap_err().to_string();
+        assert!(e.contains("h.toml:3: year.holidays: \"2027-02-30\" is not a date"), "{e}");
+        assert!(e.contains("\"2026-10-01\" is not in 2027"), "{e}");
     }
 }

@@ -4,11 +4,14 @@
 //! station service all work through [`station::Station`].
 
 pub mod cli;
+pub mod cli_cases;
 pub mod config;
 pub mod domain;
 pub mod paths;
 pub mod printing;
+pub mod proxy;
 pub mod receipt;
+pub mod staff;
 pub mod station;
 pub mod storage;
 pub mod ui;

@@ -27,10 +27,7 @@ impl Paths {
             let p = PathBuf::from(DEFAULT_CONFIG_DIR);
             p.join("station.toml").is_file().then_some(p)
         });
-        Paths {
-            config_dir,
-            data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
-        }
+        Paths { config_dir, data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)) }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -47,10 +44,7 @@ impl Paths {
 
     /// Creates the data folder and proves it is writable, before anything is promised.
     pub fn ensure_data_dir(&self) -> Result<(), DataDirError> {
-        let err = |p: &Path, e: std::io::Error| DataDirError {
-            path: p.to_path_buf(),
-            reason: e.to_string(),
-        };
+        let err = |p: &Path, e: std::io::Error| DataDirError { path: p.to_path_buf(), reason: e.to_string() };
         for d in [self.data_dir.clone(), self.spool_dir(), self.log_dir()] {
             std::fs::create_dir_all(&d).map_err(|e| err(&d, e))?;
         }

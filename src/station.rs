@@ -77,9 +77,9 @@ impl PrintTask {
             Ok(PrintOutcome::SpoolOnly) => (tickets::JobStatus::Spooled, None),
             Err(e) => (tickets::JobStatus::Failed, Some(e.to_string())),
         };
-        if let Err(e) = storage::open(&self.db).and_then(|c| {
-            tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now())
-        }) {
+        if let Err(e) = storage::open(&self.db)
+            .and_then(|c| tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now()))
+        {
             tracing::error!("recording print job {} failed: {e}", self.job_id);
         }
         if let Some(e) = &error {
@@ -107,27 +107,21 @@ impl Station {
         let mut conn = storage::open(&paths.db())?;
         storage::matters::sync(&mut conn, &cfg.catalog, clock.now())?;
         let index = SearchIndex::build(&cfg.catalog);
-        Ok(Station {
-            cfg,
-            paths,
-            clock,
-            index,
-            conn,
-            font: Arc::new(OnceLock::new()),
-        })
+        Ok(Station { cfg, paths, clock, index, conn, font: Arc::new(OnceLock::new()) })
     }
 
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
 
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     /// Parses the receipt font on a background thread so the first ticket is not slow.
     pub fn preload_font(&self) {
         let cell = self.font.clone();
-        let (path, index) = (
-            self.cfg.station.font_path.clone(),
-            self.cfg.station.font_index,
-        );
+        let (path, index) = (self.cfg.station.font_path.clone(), self.cfg.station.font_index);
         std::thread::spawn(move || {
             cell.get_or_init(|| load_font(&path, index));
         });
@@ -144,22 +138,15 @@ impl Station {
         let catalog = &self.cfg.catalog;
         let (category, matter) = match target {
             Target::Matter(code) => {
-                let m = catalog
-                    .matter(code)
-                    .ok_or_else(|| TicketError::UnknownMatter(code.clone()))?;
+                let m = catalog.matter(code).ok_or_else(|| TicketError::UnknownMatter(code.clone()))?;
                 (m.category.clone(), Some(m.clone()))
             }
             Target::Category(code) => {
-                let c = catalog
-                    .category(code)
-                    .ok_or_else(|| TicketError::UnknownCategory(code.clone()))?;
+                let c = catalog.category(code).ok_or_else(|| TicketError::UnknownCategory(code.clone()))?;
                 (c.code.clone(), None)
             }
         };
-        let category_name = catalog
-            .category(&category)
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
+        let category_name = catalog.category(&category).map(|c| c.name.clone()).unwrap_or_default();
         let what = match &matter {
             Some(m) => m.name.clone(),
             None => format!("{category_name}类事项"),
@@ -199,16 +186,11 @@ impl Station {
             status_url: &status_url,
             token: &t.token,
         };
-        let pdf_path = self.paths.spool_dir().join(t.day.to_string()).join(format!(
-            "{}-{}.pdf",
-            t.number,
-            &t.token[..8]
-        ));
+        let pdf_path =
+            self.paths.spool_dir().join(t.day.to_string()).join(format!("{}-{}.pdf", t.number, &t.token[..8]));
         let written = self.font().and_then(|font| {
-            let bytes = receipt::render(&font, &receipt::ticket::build(&data))
-                .map_err(|e| e.to_string())?;
-            write_atomically(&pdf_path, &bytes)
-                .map_err(|e| format!("cannot write {}: {e}", pdf_path.display()))
+            let bytes = receipt::render(&font, &receipt::ticket::build(&data)).map_err(|e| e.to_string())?;
+            write_atomically(&pdf_path, &bytes).map_err(|e| format!("cannot write {}: {e}", pdf_path.display()))
         });
         let printer = st.printer.name.as_deref();
         let (receipt, receipt_error, status) = match written {
@@ -234,14 +216,7 @@ impl Station {
                 None
             }
         };
-        Ok(Issued {
-            ticket: t,
-            what,
-            receipt,
-            job_id,
-            receipt_error,
-            status_url,
-        })
+        Ok(Issued { ticket: t, what, receipt, job_id, receipt_error, status_url })
     }
 
     /// The print step for an issued ticket, ready to run here or on another thread.
@@ -263,9 +238,7 @@ impl Station {
 }
 
 fn load_font(path: &Path, index: u32) -> Result<Arc<ReceiptFont>, String> {
-    ReceiptFont::load(path, index)
-        .map(Arc::new)
-        .map_err(|e: ReceiptError| e.to_string())
+    ReceiptFont::load(path, index).map(Arc::new).map_err(|e: ReceiptError| e.to_string())
 }
 
 /// Writes to a temporary file and renames it, so a full disk leaves no half receipt.

@@ -7,21 +7,10 @@ use crate::util::{stderr, stdout, TempStation};
 #[test]
 fn ticket_take_json_contract() {
     let t = TempStation::new();
-    let o = t.kiosk(
-        "2026-11-28T09:30:00+08:00",
-        &["ticket", "take", "--matter", "C02", "--json"],
-    );
+    let o = t.kiosk("2026-11-28T09:30:00+08:00", &["ticket", "take", "--matter", "C02", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
-    for key in [
-        "number",
-        "matter",
-        "token",
-        "ahead",
-        "estimated_wait_min",
-        "receipt",
-        "printed",
-    ] {
+    for key in ["number", "matter", "token", "ahead", "estimated_wait_min", "receipt", "printed"] {
         assert!(v.get(key).is_some(), "missing key {key}: {v}");
     }
     assert_eq!(v["number"], "C001");
@@ -32,10 +21,7 @@ fn ticket_take_json_contract() {
     assert!(std::path::Path::new(receipt).is_file());
     assert!(receipt.contains("2026-11-28"));
 
-    let o = t.kiosk(
-        "2026-11-28T09:31:00+08:00",
-        &["ticket", "take", "--matter", "c01", "--priority", "--json"],
-    );
+    let o = t.kiosk("2026-11-28T09:31:00+08:00", &["ticket", "take", "--matter", "c01", "--priority", "--json"]);
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
     assert_eq!(v["number"], "C002");
     assert_eq!(v["ahead"], 0, "priority goes before the waiting C001");
@@ -44,16 +30,9 @@ fn ticket_take_json_contract() {
 #[test]
 fn unknown_matter_and_bad_clock() {
     let t = TempStation::new();
-    let o = t.kiosk(
-        "2026-11-28T09:30:00+08:00",
-        &["ticket", "take", "--matter", "Z99", "--json"],
-    );
+    let o = t.kiosk("2026-11-28T09:30:00+08:00", &["ticket", "take", "--matter", "Z99", "--json"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("unknown matter \"Z99\""),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("unknown matter \"Z99\""), "{}", stderr(&o));
     let o = t.kiosk("next tuesday", &["ticket", "take", "--matter", "C02"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("KIOSK_NOW"), "{}", stderr(&o));
@@ -65,19 +44,11 @@ fn newer_database_is_refused() {
     std::fs::create_dir_all(t.data_dir()).expect("dir");
     {
         let c = rusqlite::Connection::open(t.data_dir().join("kiosk.db")).expect("db");
-        c.execute_batch("PRAGMA user_version = 42;")
-            .expect("version");
+        c.execute_batch("PRAGMA user_version = 42;").expect("version");
     }
-    let o = t.kiosk(
-        "2026-11-28T09:30:00+08:00",
-        &["ticket", "take", "--matter", "C02"],
-    );
+    let o = t.kiosk("2026-11-28T09:30:00+08:00", &["ticket", "take", "--matter", "C02"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("newer kiosk (schema 42"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("newer kiosk (schema 42"), "{}", stderr(&o));
 }
 
 #[test]
@@ -94,11 +65,7 @@ fn unwritable_data_dir_is_named() {
         .output()
         .expect("run");
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("not-a-dir") && stderr(&o).contains("not writable"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("not-a-dir") && stderr(&o).contains("not writable"), "{}", stderr(&o));
 }
 
 #[test]
@@ -123,18 +90,9 @@ fn global_options_before_the_command_and_screenshot() {
     assert_eq!(img.dimensions(), (1280, 720));
     // Not a blank frame: the brand-red top bar and dark text are both there.
     let brand = img.pixels().filter(|p| p.0 == [0x8B, 0, 0]).count();
-    let dark = img
-        .pixels()
-        .filter(|p| p.0.iter().all(|&c| c < 0x40))
-        .count();
+    let dark = img.pixels().filter(|p| p.0.iter().all(|&c| c < 0x40)).count();
     assert!(brand > 10_000, "top bar missing ({brand} px)");
-    assert!(
-        dark > 2_000,
-        "no text drawn ({dark} px): is a CJK font installed?"
-    );
-    let o = t.kiosk(
-        "2026-11-28T09:30:00+08:00",
-        &["screenshot", "--page", "nowhere", "--out", "x.png"],
-    );
+    assert!(dark > 2_000, "no text drawn ({dark} px): is a CJK font installed?");
+    let o = t.kiosk("2026-11-28T09:30:00+08:00", &["screenshot", "--page", "nowhere", "--out", "x.png"]);
     assert_eq!(o.status.code(), Some(2));
 }

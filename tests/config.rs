@@ -8,38 +8,19 @@ fn check(src: &str) -> (i32, String) {
     let dir = tempfile::tempdir().expect("tmp");
     let f = dir.path().join("matters.toml");
     std::fs::write(&f, src).expect("write");
-    let o = Command::new(kiosk_bin())
-        .args(["matters", "check"])
-        .arg(&f)
-        .output()
-        .expect("run");
-    (
-        o.status.code().unwrap_or(-1),
-        stderr(&o).replace(&f.display().to_string(), "FILE"),
-    )
+    let o = Command::new(kiosk_bin()).args(["matters", "check"]).arg(&f).output().expect("run");
+    (o.status.code().unwrap_or(-1), stderr(&o).replace(&f.display().to_string(), "FILE"))
 }
 
 fn line_of(src: &str, needle: &str, nth: usize) -> usize {
-    src.lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .nth(nth)
-        .map(|(i, _)| i + 1)
-        .expect("needle")
+    src.lines().enumerate().filter(|(_, l)| l.contains(needle)).nth(nth).map(|(i, _)| i + 1).expect("needle")
 }
 
 #[test]
 fn shipped_list_checks_clean() {
-    let o = Command::new(kiosk_bin())
-        .args(["matters", "check", "kiosk-config/matters.toml"])
-        .output()
-        .expect("run");
+    let o = Command::new(kiosk_bin()).args(["matters", "check", "kiosk-config/matters.toml"]).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("34 matters in 9 categories"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("34 matters in 9 categories"), "{}", stdout(&o));
 }
 
 #[test]
@@ -57,10 +38,7 @@ fn duplicate_code() {
     let (code, err) = check(&src);
     assert_ne!(code, 0);
     let line = line_of(&src, "code = \"A01\"", 1);
-    assert!(
-        err.contains(&format!("FILE:{line}: matter.code: duplicate code \"A01\"")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("FILE:{line}: matter.code: duplicate code \"A01\"")), "{err}");
 }
 
 #[test]
@@ -69,12 +47,7 @@ fn unknown_category() {
     let (code, err) = check(&src);
     assert_ne!(code, 0);
     let line = line_of(&src, "category = \"Q\"", 0);
-    assert!(
-        err.contains(&format!(
-            "FILE:{line}: matter.category: unknown category \"Q\""
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!("FILE:{line}: matter.category: unknown category \"Q\"")), "{err}");
 }
 
 #[test]
@@ -83,22 +56,12 @@ fn empty_materials() {
     let (code, err) = check(src);
     assert_ne!(code, 0);
     let line = line_of(src, "[[matter]]", 0);
-    assert!(
-        err.contains(&format!(
-            "FILE:{line}: matter.materials: matter A01 lists no materials"
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!("FILE:{line}: matter.materials: matter A01 lists no materials")), "{err}");
     // A material that says neither original, copies nor quantity is refused too.
     let src = format!("{src}\n[[matter.materials]]\nname = \"身份证\"\n");
     let (_, err) = check(&src);
     let line = line_of(&src, "[[matter.materials]]", 0);
-    assert!(
-        err.contains(&format!(
-            "FILE:{line}: matter.materials: \"身份证\": say what to bring"
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!("FILE:{line}: matter.materials: \"身份证\": say what to bring")), "{err}");
 }
 
 #[test]
@@ -111,15 +74,9 @@ fn kiosk_refuses_to_start_on_invalid_list() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     let file = t.config_dir().join("matters.toml").display().to_string();
-    assert!(
-        err.contains(&format!("{file}:")) && err.contains("unknown category \"Q\""),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{file}:")) && err.contains("unknown category \"Q\""), "{err}");
     assert!(err.contains("will not start"), "{err}");
-    assert!(
-        !t.data_dir().join("kiosk.db").exists(),
-        "nothing was written"
-    );
+    assert!(!t.data_dir().join("kiosk.db").exists(), "nothing was written");
 }
 
 #[test]
@@ -130,11 +87,5 @@ fn broken_station_file_names_line_and_field() {
     assert_eq!(o.status.code(), Some(2));
     let line = line_of(&toml, "countdown-secs = 5", 0);
     let file = t.config_dir().join("station.toml").display().to_string();
-    assert!(
-        stderr(&o).contains(&format!(
-            "{file}:{line}: idle.countdown-secs: must be at least 20"
-        )),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains(&format!("{file}:{line}: idle.countdown-secs: must be at least 20")), "{}", stderr(&o));
 }

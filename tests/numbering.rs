@@ -7,23 +7,17 @@ use kiosk::storage::{self, tickets};
 use std::collections::HashSet;
 
 fn take(st: &mut kiosk::station::Station, code: &str, priority: bool) -> tickets::Ticket {
-    st.take_ticket(&Target::Matter(code.into()), priority)
-        .expect("ticket")
-        .ticket
+    st.take_ticket(&Target::Matter(code.into()), priority).expect("ticket").ticket
 }
 
 #[test]
 fn sequence_per_category() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-28T09:00:00+08:00");
-    let got: Vec<String> = ["C02", "C01", "A01", "C02", "A04", "J01"]
-        .iter()
-        .map(|c| take(&mut st, c, false).number)
-        .collect();
+    let got: Vec<String> =
+        ["C02", "C01", "A01", "C02", "A04", "J01"].iter().map(|c| take(&mut st, c, false).number).collect();
     assert_eq!(got, ["C001", "C002", "A001", "C003", "A002", "J001"]);
-    let cat = st
-        .take_ticket(&Target::Category("C".into()), false)
-        .expect("category ticket");
+    let cat = st.take_ticket(&Target::Category("C".into()), false).expect("category ticket");
     assert_eq!(cat.ticket.number, "C004");
     assert_eq!(cat.ticket.matter_code, None);
 }
@@ -37,17 +31,11 @@ fn priority_tickets_go_first() {
     let p1 = take(&mut st, "D01", true);
     let n3 = take(&mut st, "C01", false);
     let p2 = take(&mut st, "A04", true);
-    assert_eq!(
-        (n1.ahead, n2.ahead, p1.ahead, n3.ahead, p2.ahead),
-        (0, 1, 0, 3, 1)
-    );
+    assert_eq!((n1.ahead, n2.ahead, p1.ahead, n3.ahead, p2.ahead), (0, 1, 0, 3, 1));
     // The estimate follows the people ahead: 3 ahead of n3 (C 12 + A 8 + D 8 = 28 min, 2 windows).
     assert_eq!(n3.estimated_wait_min, 14);
-    let order: Vec<String> = tickets::queue(st.conn(), st.clock.today())
-        .expect("queue")
-        .into_iter()
-        .map(|t| t.number)
-        .collect();
+    let order: Vec<String> =
+        tickets::queue(st.conn(), st.clock.today()).expect("queue").into_iter().map(|t| t.number).collect();
     assert_eq!(order, ["D001", "A002", "C001", "A001", "C002"]);
 }
 
@@ -62,10 +50,7 @@ fn numbers_restart_at_local_midnight() {
     let first = take(&mut st, "C02", false);
     assert_eq!(first.number, "C001");
     assert_eq!(first.day.to_string(), "2026-11-29");
-    assert_eq!(
-        first.ahead, 0,
-        "yesterday's waiting tickets are not ahead of today's"
-    );
+    assert_eq!(first.ahead, 0, "yesterday's waiting tickets are not ahead of today's");
     let mut st = t.station_at("2026-11-29T08:00:00+08:00");
     assert_eq!(take(&mut st, "C02", false).number, "C002");
 }
@@ -73,20 +58,14 @@ fn numbers_restart_at_local_midnight() {
 /// Not a test on its own: the body each of the concurrent processes runs.
 #[test]
 fn worker_issue_100() {
-    let (Ok(db), Ok(out)) = (
-        std::env::var("KIOSK_TEST_WORKER_DB"),
-        std::env::var("KIOSK_TEST_WORKER_OUT"),
-    ) else {
+    let (Ok(db), Ok(out)) = (std::env::var("KIOSK_TEST_WORKER_DB"), std::env::var("KIOSK_TEST_WORKER_OUT")) else {
         return;
     };
     let mut numbers = Vec::new();
     let mut conn = storage::open(std::path::Path::new(&db)).expect("open");
     let day: chrono::NaiveDate = "2026-11-28".parse().expect("day");
-    let times = kiosk::domain::ticket::ServiceTimes {
-        default_minutes: 8,
-        per_category: Default::default(),
-        windows: 1,
-    };
+    let times =
+        kiosk::domain::ticket::ServiceTimes { default_minutes: 8, per_category: Default::default(), windows: 1 };
     for i in 0..100 {
         let new = tickets::NewTicket {
             day,
@@ -135,9 +114,5 @@ fn four_processes_issuing_at_once_never_collide() {
     assert_eq!(all.len(), 400);
     assert_eq!(distinct.len(), 400, "every number distinct");
     let expected: HashSet<String> = (1..=400).map(|i| format!("A{i:03}")).collect();
-    assert_eq!(
-        distinct.into_iter().cloned().collect::<HashSet<_>>(),
-        expected,
-        "no gaps either"
-    );
+    assert_eq!(distinct.into_iter().cloned().collect::<HashSet<_>>(), expected, "no gaps either");
 }

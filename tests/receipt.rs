@@ -8,17 +8,10 @@ use kiosk::station::Target;
 fn receipt_text_and_qr_decode() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-28T09:30:00+08:00");
-    st.take_ticket(&Target::Matter("A01".into()), false)
-        .expect("first");
-    let issued = st
-        .take_ticket(&Target::Matter("D01".into()), true)
-        .expect("ticket");
+    st.take_ticket(&Target::Matter("A01".into()), false).expect("first");
+    let issued = st.take_ticket(&Target::Matter("D01".into()), true).expect("ticket");
     let pdf = issued.receipt.clone().expect("receipt written");
-    assert!(
-        pdf.starts_with(t.data_dir().join("spool")),
-        "receipt lives in the spool: {}",
-        pdf.display()
-    );
+    assert!(pdf.starts_with(t.data_dir().join("spool")), "receipt lives in the spool: {}", pdf.display());
 
     let text = pdf_text(&pdf);
     for needle in [
@@ -33,16 +26,12 @@ fn receipt_text_and_qr_decode() {
         "新集镇南刘庄村综合服务站",
         "一次性告知",
     ] {
-        assert!(
-            text.contains(needle),
-            "receipt text lacks {needle:?}:\n{text}"
-        );
+        assert!(text.contains(needle), "receipt text lacks {needle:?}:\n{text}");
     }
     let matter = st.cfg.catalog.matter("D01").expect("D01");
     for m in &matter.materials {
         assert!(
-            text.replace(char::is_whitespace, "")
-                .contains(&m.name.replace(char::is_whitespace, "")),
+            text.replace(char::is_whitespace, "").contains(&m.name.replace(char::is_whitespace, "")),
             "material {} missing",
             m.name
         );
@@ -55,25 +44,15 @@ fn receipt_text_and_qr_decode() {
     assert_eq!(issued.status_url, url);
     assert!(
         issued.ticket.token.len() >= 20
-            && issued
-                .ticket
-                .token
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c))
+            && issued.ticket.token.chars().all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c))
     );
 
     // Chinese is embedded as a subset of the CJK font, so the PDF prints anywhere.
     let fonts = stdout(&tool("pdffonts", &[pdf.to_str().expect("utf8")]));
     let line = fonts.lines().nth(2).unwrap_or_default().to_string();
-    assert!(
-        line.contains("yes yes"),
-        "font must be embedded and subset:\n{fonts}"
-    );
+    assert!(line.contains("yes yes"), "font must be embedded and subset:\n{fonts}");
     let size = std::fs::metadata(&pdf).expect("pdf").len();
-    assert!(
-        size < 200_000,
-        "a subset receipt is small, got {size} bytes"
-    );
+    assert!(size < 200_000, "a subset receipt is small, got {size} bytes");
 }
 
 #[test]
@@ -82,9 +61,7 @@ fn tokens_are_unguessable_and_distinct() {
     let mut st = t.station_at("2026-11-28T09:30:00+08:00");
     let mut seen = std::collections::HashSet::new();
     for _ in 0..50 {
-        let i = st
-            .take_ticket(&Target::Matter("B01".into()), false)
-            .expect("ticket");
+        let i = st.take_ticket(&Target::Matter("B01".into()), false).expect("ticket");
         // 16 random bytes in base32: 26 characters, 128 bits.
         assert_eq!(i.ticket.token.len(), 26);
         assert!(seen.insert(i.ticket.token));
@@ -93,22 +70,15 @@ fn tokens_are_unguessable_and_distinct() {
 
 #[test]
 fn missing_font_keeps_the_ticket_and_says_why() {
-    let toml = kiosk::config::SHIPPED_STATION.replace(
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/nonexistent/font.ttc",
-    );
+    let toml = kiosk::config::SHIPPED_STATION
+        .replace("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/nonexistent/font.ttc");
     let t = TempStation::with_station_toml(&toml);
     let mut st = t.station_at("2026-11-28T09:30:00+08:00");
-    let issued = st
-        .take_ticket(&Target::Matter("C02".into()), false)
-        .expect("ticket still issued");
+    let issued = st.take_ticket(&Target::Matter("C02".into()), false).expect("ticket still issued");
     assert_eq!(issued.ticket.number, "C001");
     assert!(issued.receipt.is_none());
     let why = issued.receipt_error.expect("reason");
-    assert!(
-        why.contains("/nonexistent/font.ttc") && why.contains("font-path"),
-        "{why}"
-    );
+    assert!(why.contains("/nonexistent/font.ttc") && why.contains("font-path"), "{why}");
     let jobs = kiosk::storage::tickets::unprinted_jobs(st.conn()).expect("jobs");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "failed");

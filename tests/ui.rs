@@ -11,9 +11,7 @@ use std::time::Duration;
 fn kiosk(t: &TempStation, now: &str) -> Kiosk {
     i_slint_backend_testing::init_no_event_loop();
     let k = Kiosk::build(t.station_at(now)).expect("build kiosk");
-    k.app
-        .window()
-        .set_size(slint::PhysicalSize::new(1920, 1080));
+    k.app.window().set_size(slint::PhysicalSize::new(1920, 1080));
     k.app.show().expect("show");
     settle();
     k
@@ -25,21 +23,14 @@ fn settle() {
 
 /// Taps the one visible control with this accessible label.
 fn tap(k: &Kiosk, label: &str) {
-    let found: Vec<ElementHandle> =
-        ElementHandle::find_by_accessible_label(&k.app, label).collect();
-    assert!(
-        !found.is_empty(),
-        "no control labelled {label:?} on page {:?}",
-        k.app.global::<Nav>().get_page()
-    );
+    let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, label).collect();
+    assert!(!found.is_empty(), "no control labelled {label:?} on page {:?}", k.app.global::<Nav>().get_page());
     found[0].invoke_accessible_default_action();
     settle();
 }
 
 fn has_label(k: &Kiosk, label: &str) -> bool {
-    ElementHandle::find_by_accessible_label(&k.app, label)
-        .next()
-        .is_some()
+    ElementHandle::find_by_accessible_label(&k.app, label).next().is_some()
 }
 
 fn page(k: &Kiosk) -> Page {
@@ -63,18 +54,12 @@ fn browse_to_a_matter_and_take_a_ticket() {
     assert_eq!(page(&k), Page::Ticket);
     let shown = k.app.global::<TicketAdapter>().get_number();
     assert_eq!(shown, "C001");
-    let number: Vec<ElementHandle> =
-        ElementHandle::find_by_accessible_label(&k.app, "您的号码").collect();
-    assert_eq!(
-        number[0].accessible_value().unwrap_or_default(),
-        "C001",
-        "the number is on screen"
-    );
+    let number: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, "您的号码").collect();
+    assert_eq!(number[0].accessible_value().unwrap_or_default(), "C001", "the number is on screen");
 
     let st = k.state.borrow();
-    let stored = tickets::by_number(st.station.conn(), st.station.clock.today(), "C001")
-        .expect("query")
-        .expect("stored");
+    let stored =
+        tickets::by_number(st.station.conn(), st.station.clock.today(), "C001").expect("query").expect("stored");
     assert_eq!(stored.matter_code.as_deref(), Some("C02"));
     assert!(!stored.priority);
     drop(st);
@@ -97,11 +82,7 @@ fn ticket_for_a_category_with_priority() {
     assert_eq!(ta.get_number(), "D001");
     assert!(ta.get_priority());
     // No printer configured: the screen says to remember the number.
-    assert!(
-        ta.get_print_message().contains("请记住您的号码 D001"),
-        "{}",
-        ta.get_print_message()
-    );
+    assert!(ta.get_print_message().contains("请记住您的号码 D001"), "{}", ta.get_print_message());
 }
 
 #[test]
@@ -114,10 +95,7 @@ fn search_dbsq_finds_dibao() {
         tap(&k, key);
     }
     assert_eq!(k.app.global::<SearchAdapter>().get_query(), "dbsq");
-    assert!(
-        has_label(&k, "最低生活保障申请"),
-        "dbsq must find 最低生活保障申请 (alias 低保申请)"
-    );
+    assert!(has_label(&k, "最低生活保障申请"), "dbsq must find 最低生活保障申请 (alias 低保申请)");
     tap(&k, "最低生活保障申请");
     assert_eq!(page(&k), Page::Matter);
     // 返回 comes back to the same results.
@@ -158,11 +136,7 @@ fn idle_warns_then_forgets_everything() {
     assert!(has_label(&k, "继续办理"));
     tap(&k, "继续办理");
     assert!(!idle.get_warning());
-    assert_eq!(
-        page(&k),
-        Page::Search,
-        "继续办理 keeps the villager where they were"
-    );
+    assert_eq!(page(&k), Page::Search, "继续办理 keeps the villager where they were");
     assert_eq!(k.app.global::<SearchAdapter>().get_query(), "db");
 
     for _ in 0..(90 + 29) {
@@ -173,15 +147,8 @@ fn idle_warns_then_forgets_everything() {
     mock_elapsed_time(Duration::from_secs(1));
     assert_eq!(page(&k), Page::Home, "back home after the countdown");
     assert!(!idle.get_warning());
-    assert!(
-        !k.app.global::<Theme>().get_large_text(),
-        "large text resets too"
-    );
-    assert_eq!(
-        k.app.global::<SearchAdapter>().get_query(),
-        "",
-        "what was typed is gone"
-    );
+    assert!(!k.app.global::<Theme>().get_large_text(), "large text resets too");
+    assert_eq!(k.app.global::<SearchAdapter>().get_query(), "", "what was typed is gone");
     // And the search page starts empty when opened again.
     tap(&k, "查找事项");
     assert_eq!(k.app.global::<SearchAdapter>().get_query(), "");
@@ -201,35 +168,20 @@ fn failing_printer_shows_the_fallback() {
     // The print runs on its own thread; the screen learns the outcome from a timer.
     let started = std::time::Instant::now();
     while ta.get_print_state() == kiosk::ui::PrintState::Printing {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "print never finished"
-        );
+        assert!(started.elapsed() < Duration::from_secs(20), "print never finished");
         std::thread::sleep(Duration::from_millis(20));
         mock_elapsed_time(Duration::from_millis(100));
     }
     assert_eq!(ta.get_print_state(), kiosk::ui::PrintState::Failed);
-    assert_eq!(
-        ta.get_print_message(),
-        "打印机暂时无法出票，请记住您的号码 C001，或联系工作人员"
-    );
-    let status: Vec<ElementHandle> =
-        ElementHandle::find_by_accessible_label(&k.app, "打印状态").collect();
-    assert!(status[0]
-        .accessible_value()
-        .unwrap_or_default()
-        .contains("请记住您的号码 C001"));
+    assert_eq!(ta.get_print_message(), "打印机暂时无法出票，请记住您的号码 C001，或联系工作人员");
+    let status: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, "打印状态").collect();
+    assert!(status[0].accessible_value().unwrap_or_default().contains("请记住您的号码 C001"));
     let st = k.state.borrow();
-    let stored = tickets::by_number(st.station.conn(), st.station.clock.today(), "C001")
-        .expect("q")
-        .expect("ticket valid");
+    let stored =
+        tickets::by_number(st.station.conn(), st.station.clock.today(), "C001").expect("q").expect("ticket valid");
     let jobs = tickets::jobs_for_ticket(st.station.conn(), stored.id).expect("jobs");
     assert_eq!(jobs[0].status, "failed");
-    assert!(jobs[0]
-        .error
-        .as_deref()
-        .unwrap_or_default()
-        .contains("printer offline"));
+    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("printer offline"));
 }
 
 #[test]
@@ -241,10 +193,7 @@ fn call_staff_is_recorded() {
     assert!(k.app.global::<Nav>().get_toast_visible());
     assert!(k.app.global::<Nav>().get_toast().contains("已通知工作人员"));
     let st = k.state.borrow();
-    assert_eq!(
-        tickets::open_help_requests(st.station.conn()).expect("count"),
-        1
-    );
+    assert_eq!(tickets::open_help_requests(st.station.conn()).expect("count"), 1);
 }
 
 fn luminance(c: slint::Color) -> f64 {
@@ -294,15 +243,9 @@ fn theme_meets_the_elderly_design_numbers() {
         theme.set_large_text(large);
         let (ty, sz) = (theme.get_typo(), theme.get_sizes());
         let min_body = if large { 40.0 } else { 28.0 };
-        assert!(
-            ty.body >= min_body && ty.small >= min_body,
-            "body text too small (large={large})"
-        );
+        assert!(ty.body >= min_body && ty.small >= min_body, "body text too small (large={large})");
         assert!(sz.button_height >= 96.0, "primary buttons ≥ 96 px");
-        assert!(
-            sz.touch_min >= 72.0 && sz.key_size >= 72.0 && sz.row_height >= 72.0,
-            "touch targets ≥ 72 px"
-        );
+        assert!(sz.touch_min >= 72.0 && sz.key_size >= 72.0 && sz.row_height >= 72.0, "touch targets ≥ 72 px");
     }
 }
 
@@ -316,11 +259,7 @@ fn every_control_is_labelled_and_big_enough() {
             .match_descendants()
             .match_accessible_role(AccessibleRole::Button)
             .find_all();
-        assert!(
-            buttons.len() >= 3,
-            "{name}: too few buttons found ({})",
-            buttons.len()
-        );
+        assert!(buttons.len() >= 3, "{name}: too few buttons found ({})", buttons.len());
         for b in buttons {
             let label = b.accessible_label().unwrap_or_default();
             assert!(!label.trim().is_empty(), "{name}: a button without a label");

@@ -24,13 +24,8 @@ impl TempStation {
     pub fn with_station_toml(station_toml: &str) -> TempStation {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
-        std::fs::write(dir.path().join("config/station.toml"), station_toml)
-            .expect("write station.toml");
-        std::fs::write(
-            dir.path().join("config/matters.toml"),
-            config::SHIPPED_MATTERS,
-        )
-        .expect("write matters.toml");
+        std::fs::write(dir.path().join("config/station.toml"), station_toml).expect("write station.toml");
+        std::fs::write(dir.path().join("config/matters.toml"), config::SHIPPED_MATTERS).expect("write matters.toml");
         TempStation { dir }
     }
 
@@ -43,10 +38,7 @@ impl TempStation {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let toml = config::SHIPPED_STATION
             .replace("name = \"\"", "name = \"receipt\"")
-            .replace(
-                "command = \"lp\"",
-                &format!("command = \"{}\"", path.display()),
-            )
+            .replace("command = \"lp\"", &format!("command = \"{}\"", path.display()))
             .replace("timeout-secs = 15", "timeout-secs = 2");
         std::fs::write(t.config_dir().join("station.toml"), toml).expect("rewrite station.toml");
         t
@@ -61,10 +53,7 @@ impl TempStation {
     }
 
     pub fn paths(&self) -> Paths {
-        Paths {
-            config_dir: Some(self.config_dir()),
-            data_dir: self.data_dir(),
-        }
+        Paths { config_dir: Some(self.config_dir()), data_dir: self.data_dir() }
     }
 
     /// Opens the station with the clock frozen at `now` (RFC 3339).
@@ -77,11 +66,7 @@ impl TempStation {
     /// Runs the kiosk binary with this station's folders and `KIOSK_NOW`.
     pub fn kiosk(&self, now: &str, args: &[&str]) -> Output {
         let mut c = Command::new(kiosk_bin());
-        c.arg("--config-dir")
-            .arg(self.config_dir())
-            .arg("--data-dir")
-            .arg(self.data_dir())
-            .args(args);
+        c.arg("--config-dir").arg(self.config_dir()).arg("--data-dir").arg(self.data_dir()).args(args);
         c.env("KIOSK_NOW", now);
         c.output().expect("run kiosk")
     }
@@ -102,18 +87,13 @@ pub fn stderr(o: &Output) -> String {
 /// Runs a command-line tool the tests need (poppler, zbar), with a clear failure.
 pub fn tool(name: &str, args: &[&str]) -> Output {
     Command::new(name).args(args).output().unwrap_or_else(|e| {
-        panic!(
-            "{name} is needed by this test (install poppler-utils / zbar-tools; ./test does): {e}"
-        )
+        panic!("{name} is needed by this test (install poppler-utils / zbar-tools; ./test does): {e}")
     })
 }
 
 /// Text of a PDF, via pdftotext.
 pub fn pdf_text(pdf: &Path) -> String {
-    let o = tool(
-        "pdftotext",
-        &["-layout", pdf.to_str().expect("utf8 path"), "-"],
-    );
+    let o = tool("pdftotext", &["-layout", pdf.to_str().expect("utf8 path"), "-"]);
     assert!(o.status.success(), "pdftotext failed: {}", stderr(&o));
     stdout(&o)
 }
@@ -123,17 +103,7 @@ pub fn decode_qr(pdf: &Path, scratch: &Path) -> Vec<String> {
     let prefix = scratch.join("page");
     let o = tool(
         "pdftoppm",
-        &[
-            "-r",
-            "203",
-            "-png",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            pdf.to_str().expect("utf8"),
-            prefix.to_str().expect("utf8"),
-        ],
+        &["-r", "203", "-png", "-f", "1", "-l", "1", pdf.to_str().expect("utf8"), prefix.to_str().expect("utf8")],
     );
     assert!(o.status.success(), "pdftoppm failed: {}", stderr(&o));
     let png = std::fs::read_dir(scratch)
@@ -141,15 +111,10 @@ pub fn decode_qr(pdf: &Path, scratch: &Path) -> Vec<String> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| {
             p.extension().is_some_and(|x| x == "png")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("page"))
+                && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("page"))
         })
         .expect("rendered page");
     let img = image::open(&png).expect("png").to_luma8();
     let mut prepared = rqrr::PreparedImage::prepare(img);
-    prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, content)| content))
-        .collect()
+    prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, content)| content)).collect()
 }

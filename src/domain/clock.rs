@@ -27,10 +27,7 @@ impl Clock {
     }
 
     pub fn fixed(at: DateTime<Utc>, tz: Tz) -> Clock {
-        Clock {
-            fixed: Some(at),
-            tz,
-        }
+        Clock { fixed: Some(at), tz }
     }
 
     /// The system clock unless `KIOSK_NOW` is set (then that instant, frozen).
@@ -68,33 +65,16 @@ impl Clock {
 pub fn parse_rfc3339(v: &str) -> Result<DateTime<Utc>, ClockError> {
     DateTime::parse_from_rfc3339(v.trim())
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| ClockError::BadOverride {
-            value: v.to_string(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| ClockError::BadOverride { value: v.to_string(), reason: e.to_string() })
 }
 
 /// "2026年11月28日 星期六"
 pub fn date_cn(d: NaiveDate) -> String {
-    format!(
-        "{}年{}月{}日 {}",
-        d.year(),
-        d.month(),
-        d.day(),
-        weekday_cn(d)
-    )
+    format!("{}年{}月{}日 {}", d.year(), d.month(), d.day(), weekday_cn(d))
 }
 
 pub fn weekday_cn(d: NaiveDate) -> &'static str {
-    [
-        "星期一",
-        "星期二",
-        "星期三",
-        "星期四",
-        "星期五",
-        "星期六",
-        "星期日",
-    ][d.weekday().num_days_from_monday() as usize]
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
 }
 
 #[cfg(test)]
@@ -104,15 +84,9 @@ mod tests {
     #[test]
     fn local_day_is_shanghai_not_utc() {
         // 2026-11-27T16:30Z is already 00:30 on the 28th in Shanghai.
-        let c = Clock::fixed(
-            parse_rfc3339("2026-11-27T16:30:00Z").unwrap(),
-            chrono_tz::Asia::Shanghai,
-        );
+        let c = Clock::fixed(parse_rfc3339("2026-11-27T16:30:00Z").unwrap(), chrono_tz::Asia::Shanghai);
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
-        let c = Clock::fixed(
-            parse_rfc3339("2026-11-28T23:59:59+08:00").unwrap(),
-            chrono_tz::Asia::Shanghai,
-        );
+        let c = Clock::fixed(parse_rfc3339("2026-11-28T23:59:59+08:00").unwrap(), chrono_tz::Asia::Shanghai);
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
     }
 
@@ -130,10 +104,7 @@ mod tests {
 
     #[test]
     fn implausible_clock_detected() {
-        let c = Clock::fixed(
-            parse_rfc3339("2000-01-01T08:00:00+08:00").unwrap(),
-            chrono_tz::Asia::Shanghai,
-        );
+        let c = Clock::fixed(parse_rfc3339("2000-01-01T08:00:00+08:00").unwrap(), chrono_tz::Asia::Shanghai);
         assert!(!c.is_plausible());
     }
 }

@@ -14,10 +14,7 @@ pub struct IdlePolicy {
 
 impl Default for IdlePolicy {
     fn default() -> Self {
-        IdlePolicy {
-            idle_after_secs: 90,
-            countdown_secs: 30,
-        }
+        IdlePolicy { idle_after_secs: 90, countdown_secs: 30 }
     }
 }
 
@@ -41,9 +38,7 @@ impl IdlePolicy {
             if into >= self.countdown_secs {
                 IdlePhase::Expired
             } else {
-                IdlePhase::Warning {
-                    remaining: self.countdown_secs - into,
-                }
+                IdlePhase::Warning { remaining: self.countdown_secs - into }
             }
         }
     }

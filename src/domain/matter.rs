@@ -19,12 +19,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [
-        Mode::VillageDone,
-        Mode::Relay,
-        Mode::AssistOnline,
-        Mode::GuideOnly,
-    ];
+    pub const ALL: [Mode; 4] = [Mode::VillageDone, Mode::Relay, Mode::AssistOnline, Mode::GuideOnly];
 
     /// The key used in `matters.toml`.
     pub fn key(self) -> &'static str {
@@ -162,15 +157,11 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn matter(&self, code: &str) -> Option<&Matter> {
-        self.matters
-            .iter()
-            .find(|m| m.code.eq_ignore_ascii_case(code))
+        self.matters.iter().find(|m| m.code.eq_ignore_ascii_case(code))
     }
 
     pub fn category(&self, code: &str) -> Option<&Category> {
-        self.categories
-            .iter()
-            .find(|c| c.code.eq_ignore_ascii_case(code))
+        self.categories.iter().find(|c| c.code.eq_ignore_ascii_case(code))
     }
 
     pub fn matters_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a Matter> + 'a {
@@ -183,24 +174,13 @@ mod tests {
     use super::*;
 
     fn mat(original: bool, copies: u32, quantity: u32, spec: &str, optional: bool) -> Material {
-        Material {
-            name: "x".into(),
-            original,
-            copies,
-            quantity,
-            spec: spec.into(),
-            note: String::new(),
-            optional,
-        }
+        Material { name: "x".into(), original, copies, quantity, spec: spec.into(), note: String::new(), optional }
     }
 
     #[test]
     fn requirement_wording() {
         assert_eq!(mat(true, 1, 0, "", false).requirement(), "原件＋复印件1份");
-        assert_eq!(
-            mat(false, 0, 4, "2寸白底", false).requirement(),
-            "4张（2寸白底）"
-        );
+        assert_eq!(mat(false, 0, 4, "2寸白底", false).requirement(), "4张（2寸白底）");
         assert_eq!(mat(true, 0, 0, "", true).requirement(), "原件，如有");
     }
 

@@ -3,8 +3,13 @@
 //! Nothing here imports Slint, rusqlite, printpdf or tokio: these rules must be testable
 //! on their own and reusable by every face of the product (kiosk, staff console, server).
 
+pub mod case;
 pub mod clock;
+pub mod duty;
+pub mod identity;
 pub mod idle;
+pub mod ime;
 pub mod matter;
 pub mod search;
 pub mod ticket;
+pub mod workdays;

@@ -65,9 +65,7 @@ fn is_hanzi(c: char) -> bool {
 /// Normalises a typed query: lowercase, no spaces or punctuation.
 pub fn normalize(q: &str) -> Vec<char> {
     q.chars()
-        .filter(|c| {
-            !c.is_whitespace() && !matches!(c, '（' | '）' | '(' | ')' | '/' | '、' | '·' | '-')
-        })
+        .filter(|c| !c.is_whitespace() && !matches!(c, '（' | '）' | '(' | ')' | '/' | '、' | '·' | '-'))
         .flat_map(|c| c.to_lowercase())
         .collect()
 }
@@ -77,10 +75,7 @@ impl SearchIndex {
         let mut entries = Vec::new();
         let mut vocabulary: HashMap<char, usize> = HashMap::new();
         for (i, m) in catalog.matters.iter().enumerate() {
-            let mut texts = vec![
-                (Field::Name, m.name.as_str()),
-                (Field::ShortName, m.short_name.as_str()),
-            ];
+            let mut texts = vec![(Field::Name, m.name.as_str()), (Field::ShortName, m.short_name.as_str())];
             texts.extend(m.aliases.iter().map(|a| (Field::Alias, a.as_str())));
             for (field, text) in texts {
                 let chars = normalize(text);
@@ -93,19 +88,10 @@ impl SearchIndex {
                     }
                 }
                 let readings = chars.iter().map(|&c| readings_of(c)).collect();
-                entries.push(Entry {
-                    matter: i,
-                    field,
-                    chars,
-                    readings,
-                });
+                entries.push(Entry { matter: i, field, chars, readings });
             }
         }
-        SearchIndex {
-            codes: catalog.matters.iter().map(|m| m.code.clone()).collect(),
-            entries,
-            vocabulary,
-        }
+        SearchIndex { codes: catalog.matters.iter().map(|m| m.code.clone()).collect(), entries, vocabulary }
     }
 
     /// Matters matching `query`, best first, one hit per matter.
@@ -145,12 +131,7 @@ impl SearchIndex {
             }
             // Shorter names that match are more likely what was meant.
             score += 20u32.saturating_sub(e.chars.len() as u32);
-            let hit = Hit {
-                code: self.codes[e.matter].clone(),
-                matched: text,
-                field: e.field,
-                score,
-            };
+            let hit = Hit { code: self.codes[e.matter].clone(), matched: text, field: e.field, score };
             match best.get(&e.matter) {
                 Some(h) if (h.score, h.field) >= (hit.score, hit.field) => {}
                 _ => {
@@ -177,9 +158,7 @@ impl SearchIndex {
             .filter_map(|(&c, &n)| {
                 let rs = readings_of(c);
                 let exact = rs.iter().any(|r| r == &letters);
-                rs.iter()
-                    .any(|r| r.starts_with(&letters))
-                    .then_some((c, n, exact))
+                rs.iter().any(|r| r.starts_with(&letters)).then_some((c, n, exact))
             })
             .collect();
         found.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
@@ -189,15 +168,8 @@ impl SearchIndex {
 
 /// The run of ASCII letters at the end of a query ("高lin" → "lin").
 pub fn trailing_letters(typed: &str) -> String {
-    let rev: Vec<char> = typed
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    rev.into_iter()
-        .rev()
-        .flat_map(|c| c.to_lowercase())
-        .collect()
+    let rev: Vec<char> = typed.chars().rev().take_while(|c| c.is_ascii_alphabetic()).collect();
+    rev.into_iter().rev().flat_map(|c| c.to_lowercase()).collect()
 }
 
 /// Replaces the trailing letters of `typed` with `hanzi` (a candidate was chosen).
@@ -216,13 +188,7 @@ fn find_match(q: &[char], e: &Entry) -> Option<usize> {
 /// Does q[qi..] match the entry from character ci? Each entry character is consumed by
 /// the same hanzi, its full reading, its initial, or any leading part of its reading; the
 /// query may end half-way through a reading (typing is still going on).
-fn matches_at(
-    q: &[char],
-    qi: usize,
-    e: &Entry,
-    ci: usize,
-    failed: &mut HashSet<(usize, usize)>,
-) -> bool {
+fn matches_at(q: &[char], qi: usize, e: &Entry, ci: usize, failed: &mut HashSet<(usize, usize)>) -> bool {
     if qi == q.len() {
         return true;
     }
@@ -242,9 +208,7 @@ fn matches_at(
             if qi + common == q.len() {
                 return true;
             }
-            (1..=common)
-                .rev()
-                .any(|k| matches_at(q, qi + k, e, ci + 1, failed))
+            (1..=common).rev().any(|k| matches_at(q, qi + k, e, ci + 1, failed))
         })
     };
     if !ok {

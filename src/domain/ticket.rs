@@ -44,8 +44,7 @@ pub fn call_order(waiting: &mut [Waiting]) {
 /// Whether `other` will be called before `me`.
 pub fn goes_before(other: &Waiting, me: &Waiting) -> bool {
     other.order != me.order
-        && ((other.priority && !me.priority)
-            || (other.priority == me.priority && other.order < me.order))
+        && ((other.priority && !me.priority) || (other.priority == me.priority && other.order < me.order))
 }
 
 /// How many waiting tickets will be called before `me`.
@@ -64,10 +63,7 @@ pub struct ServiceTimes {
 
 impl ServiceTimes {
     pub fn minutes_for(&self, category: &str) -> u32 {
-        self.per_category
-            .get(category)
-            .copied()
-            .unwrap_or(self.default_minutes)
+        self.per_category.get(category).copied().unwrap_or(self.default_minutes)
     }
 
     /// Minutes until the people ahead are served, shared among the open windows, rounded up.
@@ -124,11 +120,7 @@ mod tests {
     use super::*;
 
     fn w(order: i64, priority: bool) -> Waiting {
-        Waiting {
-            order,
-            priority,
-            category: "A".into(),
-        }
+        Waiting { order, priority, category: "A".into() }
     }
 
     #[test]
@@ -141,13 +133,7 @@ mod tests {
 
     #[test]
     fn priority_goes_first_then_issue_order() {
-        let mut q = vec![
-            w(1, false),
-            w(2, false),
-            w(3, true),
-            w(4, false),
-            w(5, true),
-        ];
+        let mut q = vec![w(1, false), w(2, false), w(3, true), w(4, false), w(5, true)];
         call_order(&mut q);
         let order: Vec<i64> = q.iter().map(|x| x.order).collect();
         assert_eq!(order, vec![3, 5, 1, 2, 4]);
@@ -161,11 +147,7 @@ mod tests {
     fn estimate_shares_minutes_among_windows() {
         let mut per = HashMap::new();
         per.insert("C".to_string(), 15);
-        let t = ServiceTimes {
-            default_minutes: 8,
-            per_category: per,
-            windows: 2,
-        };
+        let t = ServiceTimes { default_minutes: 8, per_category: per, windows: 2 };
         assert_eq!(t.estimate(["A", "C"]), 12); // (8 + 15) / 2 rounded up
         assert_eq!(t.estimate(std::iter::empty()), 0);
         let one = ServiceTimes { windows: 0, ..t };
@@ -188,9 +170,6 @@ mod tests {
     #[test]
     fn short_token_and_url() {
         assert_eq!(short_token("mzxw6ytboiabcdef"), "MZXW-6YTB");
-        assert_eq!(
-            status_url("http://10.0.0.2:8080/", "abc"),
-            "http://10.0.0.2:8080/t/abc"
-        );
+        assert_eq!(status_url("http://10.0.0.2:8080/", "abc"), "http://10.0.0.2:8080/t/abc");
     }
 }

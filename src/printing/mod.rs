@@ -15,11 +15,7 @@ pub enum PrintError {
     #[error("print command {command:?} not found or not runnable: {reason}")]
     NotRunnable { command: String, reason: String },
     #[error("print command {command:?} failed (exit {code}): {stderr}")]
-    Failed {
-        command: String,
-        code: String,
-        stderr: String,
-    },
+    Failed { command: String, code: String, stderr: String },
     #[error("print command {command:?} did not finish within {secs} s and was stopped")]
     TimedOut { command: String, secs: u32 },
 }
@@ -47,10 +43,7 @@ pub fn print(cfg: &PrinterConfig, pdf: &Path, title: &str) -> Result<PrintOutcom
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| PrintError::NotRunnable {
-            command: cfg.command.clone(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| PrintError::NotRunnable { command: cfg.command.clone(), reason: e.to_string() })?;
     let deadline = Instant::now() + Duration::from_secs(cfg.timeout_secs.max(1) as u64);
     loop {
         match child.try_wait() {
@@ -64,28 +57,17 @@ pub fn print(cfg: &PrinterConfig, pdf: &Path, title: &str) -> Result<PrintOutcom
                 }
                 return Err(PrintError::Failed {
                     command: cfg.command.clone(),
-                    code: status
-                        .code()
-                        .map(|c| c.to_string())
-                        .unwrap_or_else(|| "signal".into()),
+                    code: status.code().map(|c| c.to_string()).unwrap_or_else(|| "signal".into()),
                     stderr: stderr.trim().chars().take(300).collect(),
                 });
             }
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(PrintError::TimedOut {
-                    command: cfg.command.clone(),
-                    secs: cfg.timeout_secs,
-                });
+                return Err(PrintError::TimedOut { command: cfg.command.clone(), secs: cfg.timeout_secs });
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                return Err(PrintError::NotRunnable {
-                    command: cfg.command.clone(),
-                    reason: e.to_string(),
-                })
-            }
+            Err(e) => return Err(PrintError::NotRunnable { command: cfg.command.clone(), reason: e.to_string() }),
         }
     }
 }
@@ -95,24 +77,13 @@ mod tests {
     use super::*;
 
     fn cfg(command: &str, timeout: u32) -> PrinterConfig {
-        PrinterConfig {
-            name: Some("receipt".into()),
-            command: command.into(),
-            timeout_secs: timeout,
-        }
+        PrinterConfig { name: Some("receipt".into()), command: command.into(), timeout_secs: timeout }
     }
 
     #[test]
     fn no_printer_means_spool_only() {
-        let c = PrinterConfig {
-            name: None,
-            command: "lp".into(),
-            timeout_secs: 5,
-        };
-        assert_eq!(
-            print(&c, Path::new("/nonexistent.pdf"), "t"),
-            Ok(PrintOutcome::SpoolOnly)
-        );
+        let c = PrinterConfig { name: None, command: "lp".into(), timeout_secs: 5 };
+        assert_eq!(print(&c, Path::new("/nonexistent.pdf"), "t"), Ok(PrintOutcome::SpoolOnly));
     }
 
     #[test]
@@ -125,11 +96,7 @@ mod tests {
     fn failing_and_hanging_commands() {
         let dir = tempfile::tempdir().unwrap();
         let fail = dir.path().join("fail.sh");
-        std::fs::write(
-            &fail,
-            "#!/bin/sh\necho 'lp: The printer or class does not exist.' >&2\nexit 1\n",
-        )
-        .unwrap();
+        std::fs::write(&fail, "#!/bin/sh\necho 'lp: The printer or class does not exist.' >&2\nexit 1\n").unwrap();
         let hang = dir.path().join("hang.sh");
         std::fs::write(&hang, "#!/bin/sh\nexec sleep 30\n").unwrap();
         let ok = dir.path().join("ok.sh");
@@ -139,17 +106,11 @@ mod tests {
             std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         let e = print(&cfg(fail.to_str().unwrap(), 5), Path::new("x.pdf"), "t").unwrap_err();
-        assert!(
-            matches!(&e, PrintError::Failed { stderr, .. } if stderr.contains("does not exist")),
-            "{e}"
-        );
+        assert!(matches!(&e, PrintError::Failed { stderr, .. } if stderr.contains("does not exist")), "{e}");
         let started = Instant::now();
         let e = print(&cfg(hang.to_str().unwrap(), 1), Path::new("x.pdf"), "t").unwrap_err();
         assert!(matches!(e, PrintError::TimedOut { secs: 1, .. }), "{e}");
         assert!(started.elapsed() < Duration::from_secs(10));
-        assert_eq!(
-            print(&cfg(ok.to_str().unwrap(), 5), Path::new("x.pdf"), "t"),
-            Ok(PrintOutcome::Printed)
-        );
+        assert_eq!(print(&cfg(ok.to_str().unwrap(), 5), Path::new("x.pdf"), "t"), Ok(PrintOutcome::Printed));
     }
 }

@@ -9,17 +9,9 @@ pub enum Block {
     /// Centred text, wrapped if needed.
     Center { text: String, size: f32 },
     /// Left-aligned text, wrapped; continuation lines indented by `indent` points.
-    Left {
-        text: String,
-        size: f32,
-        indent: f32,
-    },
+    Left { text: String, size: f32, indent: f32 },
     /// "label: value" with the value wrapped under itself.
-    Field {
-        label: String,
-        value: String,
-        size: f32,
-    },
+    Field { label: String, value: String, size: f32 },
     /// A thin horizontal rule.
     Rule,
     /// Vertical space in points.
@@ -37,12 +29,7 @@ pub struct Receipt {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Placed {
     /// `baseline` measured from the top of the page, in points.
-    Text {
-        x: f32,
-        baseline: f32,
-        size: f32,
-        text: String,
-    },
+    Text { x: f32, baseline: f32, size: f32, text: String },
     /// `top` measured from the top of the page, in points.
     Rect { x: f32, top: f32, w: f32, h: f32 },
 }
@@ -102,11 +89,7 @@ pub fn wrap(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String
                 cut.push(c);
             }
             let rest: String = line.chars().skip(cut.chars().count().max(1)).collect();
-            lines.push(if cut.is_empty() {
-                line.chars().take(1).collect()
-            } else {
-                cut
-            });
+            lines.push(if cut.is_empty() { line.chars().take(1).collect() } else { cut });
             line = rest;
         }
         lines.push(line);
@@ -116,16 +99,10 @@ pub fn wrap(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String
 
 /// Characters the font lacks are replaced, so nothing prints as an empty box.
 fn printable(font: &ReceiptFont, s: &str) -> String {
-    s.chars()
-        .map(|c| if font.has_glyph(c) { c } else { '?' })
-        .collect()
+    s.chars().map(|c| if font.has_glyph(c) { c } else { '?' }).collect()
 }
 
-pub fn place(
-    font: &ReceiptFont,
-    receipt: &Receipt,
-    page_width: f32,
-) -> Result<Placement, ReceiptError> {
+pub fn place(font: &ReceiptFont, receipt: &Receipt, page_width: f32) -> Result<Placement, ReceiptError> {
     let inner = page_width - 2.0 * MARGIN;
     let mut items = Vec::new();
     let mut y = MARGIN;
@@ -160,12 +137,7 @@ pub fn place(
                 }
                 for (dx, l) in lines {
                     y += size * LINE;
-                    items.push(Placed::Text {
-                        x: MARGIN + dx,
-                        baseline: y - size * 0.3,
-                        size: *size,
-                        text: l,
-                    });
+                    items.push(Placed::Text { x: MARGIN + dx, baseline: y - size * 0.3, size: *size, text: l });
                 }
             }
             Block::Field { label, value, size } => {
@@ -182,22 +154,12 @@ pub fn place(
                             text: label.clone(),
                         });
                     }
-                    items.push(Placed::Text {
-                        x: MARGIN + lw,
-                        baseline: y - size * 0.3,
-                        size: *size,
-                        text: l,
-                    });
+                    items.push(Placed::Text { x: MARGIN + lw, baseline: y - size * 0.3, size: *size, text: l });
                 }
             }
             Block::Rule => {
                 y += 5.0;
-                items.push(Placed::Rect {
-                    x: MARGIN,
-                    top: y,
-                    w: inner,
-                    h: 0.6,
-                });
+                items.push(Placed::Rect { x: MARGIN, top: y, w: inner, h: 0.6 });
                 y += 5.0;
             }
             Block::Gap(g) => y += g,
@@ -234,8 +196,5 @@ pub fn place(
             }
         }
     }
-    Ok(Placement {
-        items,
-        height: y + MARGIN * 1.5,
-    })
+    Ok(Placement { items, height: y + MARGIN * 1.5 })
 }

@@ -5,11 +5,12 @@
 //! height is computed from the content (a roll printer cuts where the page ends).
 
 pub mod layout;
+pub mod proxy;
 pub mod ticket;
 
 use printpdf::{
-    Color, FontId, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+    Color, FontId, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
+    Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
 use std::path::{Path, PathBuf};
 
@@ -35,25 +36,14 @@ pub struct ReceiptFont {
 
 impl ReceiptFont {
     pub fn load(path: &Path, index: u32) -> Result<ReceiptFont, ReceiptError> {
-        let bytes = std::fs::read(path).map_err(|e| ReceiptError::FontMissing {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| ReceiptError::FontMissing { path: path.to_path_buf(), reason: e.to_string() })?;
         let mut warnings = Vec::new();
-        let font = ParsedFont::from_bytes(&bytes, index as usize, &mut warnings).ok_or(
-            ReceiptError::FontUnreadable {
-                path: path.to_path_buf(),
-                index,
-            },
-        )?;
+        let font = ParsedFont::from_bytes(&bytes, index as usize, &mut warnings)
+            .ok_or(ReceiptError::FontUnreadable { path: path.to_path_buf(), index })?;
         // A Latin-only font renders Chinese as nothing at all: refuse it loudly.
-        if "号事项材料"
-            .chars()
-            .any(|c| font.lookup_glyph_index(c as u32).is_none())
-        {
-            return Err(ReceiptError::FontNotChinese {
-                path: path.to_path_buf(),
-            });
+        if "号事项材料".chars().any(|c| font.lookup_glyph_index(c as u32).is_none()) {
+            return Err(ReceiptError::FontNotChinese { path: path.to_path_buf() });
         }
         let units_per_em = font.pdf_font_metrics.units_per_em.max(1) as f32;
         Ok(ReceiptFont { font, units_per_em })
@@ -89,12 +79,7 @@ pub fn render(font: &ReceiptFont, receipt: &Receipt) -> Result<Vec<u8>, ReceiptE
     let mut ops = Vec::new();
     for item in &placed.items {
         match item {
-            layout::Placed::Text {
-                x,
-                baseline,
-                size,
-                text,
-            } => {
+            layout::Placed::Text { x, baseline, size, text } => {
                 push_text(&mut ops, &font_id, *x, height_pt - *baseline, *size, text);
             }
             layout::Placed::Rect { x, top, w, h } => {
@@ -103,47 +88,25 @@ pub fn render(font: &ReceiptFont, receipt: &Receipt) -> Result<Vec<u8>, ReceiptE
         }
     }
     let page = PdfPage::new(Mm(PAGE_WIDTH_MM), Mm(height_pt * 25.4 / 72.0), ops);
-    let opts = PdfSaveOptions {
-        subset_fonts: true,
-        ..Default::default()
-    };
+    let opts = PdfSaveOptions { subset_fonts: true, ..Default::default() };
     let mut warnings = Vec::new();
     Ok(doc.with_pages(vec![page]).save(&opts, &mut warnings))
 }
 
 fn push_text(ops: &mut Vec<Op>, font: &FontId, x: f32, y: f32, size: f32, text: &str) {
     ops.push(Op::StartTextSection);
-    ops.push(Op::SetTextCursor {
-        pos: Point { x: Pt(x), y: Pt(y) },
-    });
-    ops.push(Op::SetFont {
-        font: PdfFontHandle::External(font.clone()),
-        size: Pt(size),
-    });
-    ops.push(Op::ShowText {
-        items: vec![TextItem::Text(text.to_string())],
-    });
+    ops.push(Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } });
+    ops.push(Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(size) });
+    ops.push(Op::ShowText { items: vec![TextItem::Text(text.to_string())] });
     ops.push(Op::EndTextSection);
 }
 
 fn push_rect(ops: &mut Vec<Op>, x: f32, y: f32, w: f32, h: f32) {
-    let p = |x: f32, y: f32| LinePoint {
-        p: Point { x: Pt(x), y: Pt(y) },
-        bezier: false,
-    };
-    ops.push(Op::SetFillColor {
-        col: Color::Rgb(Rgb {
-            r: 0.0,
-            g: 0.0,
-            b: 0.0,
-            icc_profile: None,
-        }),
-    });
+    let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
+    ops.push(Op::SetFillColor { col: Color::Rgb(Rgb { r: 0.0, g: 0.0, b: 0.0, icc_profile: None }) });
     ops.push(Op::DrawPolygon {
         polygon: Polygon {
-            rings: vec![PolygonRing {
-                points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)],
-            }],
+            rings: vec![PolygonRing { points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)] }],
             mode: PaintMode::Fill,
             winding_order: WindingOrder::NonZero,
         },

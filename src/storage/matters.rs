@@ -7,11 +7,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 
 /// Replaces the categories and matters with the catalog's, in one transaction. Matters
 /// no longer listed stay in the store, marked inactive (tickets and cases name them).
-pub fn sync(
-    conn: &mut Connection,
-    catalog: &Catalog,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub fn sync(conn: &mut Connection, catalog: &Catalog, now: DateTime<Utc>) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = now.to_rfc3339();
     tx.execute("DELETE FROM categories", [])?;

@@ -4,7 +4,9 @@
 //! power cut loses nothing that was committed. Schema versions live in `user_version`;
 //! a database from a newer build is refused, never modified.
 
+pub mod cases;
 pub mod matters;
+pub mod staff;
 pub mod tickets;
 
 use rusqlite::Connection;
@@ -12,26 +14,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Migrations in order; schema version N means the first N have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_proxy_cases.sql")];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the database {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
     #[error(
         "the database {path} was written by a newer kiosk (schema {found}, this build knows up to {known}); \
          install the newer kiosk. The database was not changed."
     )]
-    TooNew {
-        path: PathBuf,
-        found: u32,
-        known: u32,
-    },
+    TooNew { path: PathBuf, found: u32, known: u32 },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("all 999 numbers for prefix {prefix} are used today")]
@@ -40,14 +36,8 @@ pub enum StoreError {
 
 /// Opens (creating if needed) the database at `path` and brings it to the current schema.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path).map_err(|e| StoreError::Open {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    configure(&conn).map_err(|e| StoreError::Open {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+    configure(&conn).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
     migrate(&conn, path)?;
     Ok(conn)
 }
@@ -69,11 +59,7 @@ pub fn schema_version(conn: &Connection) -> rusqlite::Result<u32> {
 fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let found = schema_version(conn)?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found,
-            known: SCHEMA_VERSION,
-        });
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         // IMMEDIATE: two processes starting together must not both apply a migration.
@@ -83,9 +69,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             conn.execute_batch("COMMIT")?;
             continue;
         }
-        let step = conn
-            .execute_batch(sql)
-            .and_then(|_| conn.pragma_update(None, "user_version", (i + 1) as u32));
+        let step = conn.execute_batch(sql).and_then(|_| conn.pragma_update(None, "user_version", (i + 1) as u32));
         match step {
             Ok(()) => conn.execute_batch("COMMIT")?,
             Err(e) => {
@@ -107,9 +91,7 @@ mod tests {
         let p = dir.path().join("k.db");
         let c = open(&p).unwrap();
         assert_eq!(schema_version(&c).unwrap(), SCHEMA_VERSION);
-        let mode: String = c
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!(sync, 2, "synchronous must be FULL");
@@ -123,20 +105,13 @@ mod tests {
         let p = dir.path().join("k.db");
         {
             let c = Connection::open(&p).unwrap();
-            c.execute_batch("CREATE TABLE future(x); PRAGMA user_version = 99;")
-                .unwrap();
+            c.execute_batch("CREATE TABLE future(x); PRAGMA user_version = 99;").unwrap();
         }
         let err = open(&p).unwrap_err();
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
         let c = Connection::open(&p).unwrap();
         assert_eq!(schema_version(&c).unwrap(), 99);
-        let n: i64 = c
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name='tickets'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let n: i64 = c.query_row("SELECT count(*) FROM sqlite_master WHERE name='tickets'", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0);
     }
 }

@@ -42,36 +42,24 @@ fn waiting_on(conn: &Connection, day: NaiveDate) -> Result<Vec<Waiting>, StoreEr
         "SELECT id, priority, category FROM tickets WHERE day = ?1 AND status = 'waiting' ORDER BY id",
     )?;
     let rows = st.query_map(params![day.to_string()], |r| {
-        Ok(Waiting {
-            order: r.get(0)?,
-            priority: r.get(1)?,
-            category: r.get(2)?,
-        })
+        Ok(Waiting { order: r.get(0)?, priority: r.get(1)?, category: r.get(2)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Allocates the next number for the ticket's prefix and day and stores the ticket, with
 /// the people ahead and the wait estimate as they stand at this moment.
-pub fn issue(
-    conn: &mut Connection,
-    t: &NewTicket,
-    times: &ServiceTimes,
-) -> Result<Ticket, StoreError> {
+pub fn issue(conn: &mut Connection, t: &NewTicket, times: &ServiceTimes) -> Result<Ticket, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let day = t.day.to_string();
     let last: Option<u32> = tx
-        .query_row(
-            "SELECT last_seq FROM ticket_counters WHERE day = ?1 AND prefix = ?2",
-            params![day, t.prefix],
-            |r| r.get(0),
-        )
+        .query_row("SELECT last_seq FROM ticket_counters WHERE day = ?1 AND prefix = ?2", params![day, t.prefix], |r| {
+            r.get(0)
+        })
         .optional()?;
     let seq = last.unwrap_or(0) + 1;
     if seq > ticket::MAX_SEQ {
-        return Err(StoreError::NumbersExhausted {
-            prefix: t.prefix.clone(),
-        });
+        return Err(StoreError::NumbersExhausted { prefix: t.prefix.clone() });
     }
     tx.execute(
         "INSERT INTO ticket_counters (day, prefix, last_seq) VALUES (?1, ?2, ?3)
@@ -82,16 +70,9 @@ pub fn issue(
     let mut waiting = waiting_on(&tx, t.day)?;
     // This ticket's order key is larger than every existing row id.
     let my_order = waiting.iter().map(|w| w.order).max().unwrap_or(0) + 1;
-    let me = Waiting {
-        order: my_order,
-        priority: t.priority,
-        category: t.category.clone(),
-    };
+    let me = Waiting { order: my_order, priority: t.priority, category: t.category.clone() };
     ticket::call_order(&mut waiting);
-    let ahead_list: Vec<&Waiting> = waiting
-        .iter()
-        .filter(|w| ticket::goes_before(w, &me))
-        .collect();
+    let ahead_list: Vec<&Waiting> = waiting.iter().filter(|w| ticket::goes_before(w, &me)).collect();
     let ahead = ahead_list.len() as u32;
     let wait = times.estimate(ahead_list.iter().map(|w| w.category.as_str()));
     tx.execute(
@@ -142,9 +123,7 @@ fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         matter_code: r.get("matter_code")?,
         matter_name: r.get("matter_name")?,
         priority: r.get("priority")?,
-        issued_at: DateTime::parse_from_rfc3339(&issued)
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_default(),
+        issued_at: DateTime::parse_from_rfc3339(&issued).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
         token: r.get("token")?,
         ahead: r.get("ahead_at_issue")?,
         estimated_wait_min: r.get("wait_min_at_issue")?,
@@ -152,11 +131,7 @@ fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
-pub fn by_number(
-    conn: &Connection,
-    day: NaiveDate,
-    number: &str,
-) -> Result<Option<Ticket>, StoreError> {
+pub fn by_number(conn: &Connection, day: NaiveDate, number: &str) -> Result<Option<Ticket>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT * FROM tickets WHERE day = ?1 AND number = ?2",
@@ -167,30 +142,19 @@ pub fn by_number(
 }
 
 pub fn by_token(conn: &Connection, token: &str) -> Result<Option<Ticket>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT * FROM tickets WHERE token = ?1",
-            params![token],
-            row_to_ticket,
-        )
-        .optional()?)
+    Ok(conn.query_row("SELECT * FROM tickets WHERE token = ?1", params![token], row_to_ticket).optional()?)
 }
 
 /// The waiting tickets of a day in call order (priority first).
 pub fn queue(conn: &Connection, day: NaiveDate) -> Result<Vec<Ticket>, StoreError> {
-    let mut st = conn.prepare(
-        "SELECT * FROM tickets WHERE day = ?1 AND status = 'waiting' ORDER BY priority DESC, id",
-    )?;
+    let mut st =
+        conn.prepare("SELECT * FROM tickets WHERE day = ?1 AND status = 'waiting' ORDER BY priority DESC, id")?;
     let rows = st.query_map(params![day.to_string()], row_to_ticket)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn count_on(conn: &Connection, day: NaiveDate) -> Result<u32, StoreError> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM tickets WHERE day = ?1",
-        params![day.to_string()],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT count(*) FROM tickets WHERE day = ?1", params![day.to_string()], |r| r.get(0))?)
 }
 
 // --- print jobs ---------------------------------------------------------------------------
@@ -292,11 +256,7 @@ pub fn unprinted_jobs(conn: &Connection) -> Result<Vec<PrintJob>, StoreError> {
 
 // --- calls for help -----------------------------------------------------------------------
 
-pub fn record_help_request(
-    conn: &Connection,
-    screen: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+pub fn record_help_request(conn: &Connection, screen: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO help_requests (requested_at, screen) VALUES (?1, ?2)",
         params![now.to_rfc3339(), screen],
@@ -305,9 +265,5 @@ pub fn record_help_request(
 }
 
 pub fn open_help_requests(conn: &Connection) -> Result<u32, StoreError> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM help_requests WHERE handled_at IS NULL",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT count(*) FROM help_requests WHERE handled_at IS NULL", [], |r| r.get(0))?)
 }

@@ -1,8 +1,8 @@
 //! Browsing adapters: categories → matters of a category → one matter.
 
 use super::{
-    navigate, AppWindow, CategoriesAdapter, CategoryItem, MaterialItem, MatterAdapter, MatterItem,
-    MattersAdapter, Page, Shared, Theme,
+    navigate, AppWindow, CategoriesAdapter, CategoryItem, MaterialItem, MatterAdapter, MatterItem, MattersAdapter,
+    Page, Shared, Theme,
 };
 use crate::domain::matter::{Matter, Mode};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -34,15 +34,7 @@ fn alias_line(m: &Matter) -> String {
     if m.aliases.is_empty() {
         String::new()
     } else {
-        format!(
-            "也叫：{}",
-            m.aliases
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("、")
-        )
+        format!("也叫：{}", m.aliases.iter().take(3).cloned().collect::<Vec<_>>().join("、"))
     }
 }
 
@@ -93,6 +85,13 @@ pub fn wire(app: &AppWindow, state: &Shared) {
 
     let m = app.global::<MatterAdapter>();
     let (w, s) = (app.as_weak(), state.clone());
+    m.on_apply_proxy(move || {
+        let Some(app) = w.upgrade() else { return };
+        let code = s.borrow().current.1.clone();
+        super::proxy::start(&app, &s, &code);
+        navigate(&app, &s, Page::ProxyMaterials, &code);
+    });
+    let (w, s) = (app.as_weak(), state.clone());
     m.on_take_ticket(move || {
         let Some(app) = w.upgrade() else { return };
         let code = s.borrow().current.1.clone();
@@ -115,6 +114,7 @@ pub fn show_categories(app: &AppWindow, state: &Shared, arg: &str) {
         .collect();
     let a = app.global::<CategoriesAdapter>();
     a.set_for_ticket(arg == "ticket");
+    a.set_for_proxy(arg == "proxy");
     a.set_categories(ModelRc::new(VecModel::from(items)));
 }
 
@@ -123,18 +123,10 @@ pub fn show_matters(app: &AppWindow, state: &Shared, category: &str) {
     let mut s = state.borrow_mut();
     let catalog = &s.station.cfg.catalog;
     let all: Vec<&Matter> = catalog.matters_in(category).collect();
-    let name = catalog
-        .category(category)
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
+    let name = catalog.category(category).map(|c| c.name.clone()).unwrap_or_default();
     let pages = pages_for(all.len(), per);
     let page = s.matters_page.min(pages - 1);
-    let items: Vec<MatterItem> = all
-        .iter()
-        .skip(page * per)
-        .take(per)
-        .map(|m| matter_item(m, alias_line(m)))
-        .collect();
+    let items: Vec<MatterItem> = all.iter().skip(page * per).take(per).map(|m| matter_item(m, alias_line(m))).collect();
     s.matters_page = page;
     let a = app.global::<MattersAdapter>();
     a.set_category_name(name.into());
@@ -144,11 +136,7 @@ pub fn show_matters(app: &AppWindow, state: &Shared, category: &str) {
 }
 
 fn strings(v: &[String]) -> ModelRc<SharedString> {
-    ModelRc::new(VecModel::from(
-        v.iter()
-            .map(|x| SharedString::from(x.as_str()))
-            .collect::<Vec<_>>(),
-    ))
+    ModelRc::new(VecModel::from(v.iter().map(|x| SharedString::from(x.as_str())).collect::<Vec<_>>()))
 }
 
 pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
@@ -181,12 +169,12 @@ pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
     a.set_steps(strings(&m.steps));
     a.set_notes(strings(&m.notes));
     a.set_can_proxy(m.mode.allows_proxy());
-    a.set_ticket_text(
-        if m.mode == Mode::GuideOnly {
-            "取号咨询"
-        } else {
-            "取号办理"
+    a.set_proxy_note(
+        match m.mode {
+            Mode::GuideOnly => "本站不能受理，请看左侧指引",
+            _ => "当场办结，不需代办",
         }
         .into(),
     );
+    a.set_ticket_text(if m.mode == Mode::GuideOnly { "取号咨询" } else { "取号办理" }.into());
 }

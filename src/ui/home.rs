@@ -23,4 +23,5 @@ pub fn show(app: &AppWindow, state: &Shared) {
         "本机时间不正确，请工作人员校准时间后再取号".to_string()
     };
     h.set_notice(notice.into());
+    h.set_on_duty(s.station.on_duty_masked().into());
 }

@@ -21,10 +21,7 @@ pub fn tick(app: &AppWindow, state: &Shared) {
         } else {
             s.idle_secs = 0;
         }
-        (
-            s.station.cfg.station.idle.phase(s.idle_secs),
-            s.station.clock.now_local(),
-        )
+        (s.station.cfg.station.idle.phase(s.idle_secs), s.station.clock.now_local())
     };
     let home = app.global::<HomeAdapter>();
     let time = now.format("%H:%M").to_string();
@@ -57,13 +54,9 @@ pub fn start(app: &AppWindow, state: &Shared) -> slint::Timer {
         }
     });
     let timer = slint::Timer::default();
-    timer.start(
-        slint::TimerMode::Repeated,
-        std::time::Duration::from_secs(1),
-        move || {
-            let Some(app) = w.upgrade() else { return };
-            tick(&app, &s);
-        },
-    );
+    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
+        let Some(app) = w.upgrade() else { return };
+        tick(&app, &s);
+    });
     timer
 }

@@ -5,8 +5,10 @@
 mod browse;
 mod home;
 mod idle;
+mod proxy;
 pub mod screenshot;
 mod search;
+pub mod staff;
 mod ticket;
 
 use crate::config::LoadedConfig;
@@ -32,7 +34,16 @@ pub struct State {
     target: Option<Target>,
     idle_secs: u32,
     last_ticket: Option<Issued>,
-    print_rx: Option<mpsc::Receiver<Result<PrintOutcome, PrintError>>>,
+    print_rx: Option<(PrintTarget, mpsc::Receiver<Result<PrintOutcome, PrintError>>)>,
+    proxy: proxy::ProxyDraft,
+    lookup: proxy::LookupDraft,
+}
+
+/// Which screen a print in flight reports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintTarget {
+    Ticket,
+    Proxy,
 }
 
 pub type Shared = Rc<RefCell<State>>;
@@ -47,8 +58,7 @@ impl Kiosk {
     /// Builds the window over an opened station and wires every page.
     pub fn build(station: Station) -> Result<Kiosk, slint::PlatformError> {
         let app = AppWindow::new()?;
-        app.global::<Theme>()
-            .set_font_family(station.cfg.station.font_family.clone().into());
+        app.global::<Theme>().set_font_family(station.cfg.station.font_family.clone().into());
         let state = Rc::new(RefCell::new(State {
             station,
             current: (Page::Home, String::new()),
@@ -60,22 +70,18 @@ impl Kiosk {
             idle_secs: 0,
             last_ticket: None,
             print_rx: None,
+            proxy: Default::default(),
+            lookup: Default::default(),
         }));
         wire_nav(&app, &state);
         home::wire(&app, &state);
         browse::wire(&app, &state);
         search::wire(&app, &state);
         ticket::wire(&app, &state);
-        let timers = vec![
-            idle::start(&app, &state),
-            ticket::start_print_poll(&app, &state),
-        ];
+        proxy::wire(&app, &state);
+        let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
         show(&app, &state, Page::Home, "");
-        Ok(Kiosk {
-            app,
-            state,
-            _timers: timers,
-        })
+        Ok(Kiosk { app, state, _timers: timers })
     }
 
     /// Seconds since the last touch (for tests and diagnostics).
@@ -93,6 +99,14 @@ fn page_name(p: Page) -> &'static str {
         Page::Search => "search",
         Page::Priority => "priority",
         Page::Ticket => "ticket",
+        Page::ProxyMaterials => "proxy-materials",
+        Page::ProxyPhone => "proxy-phone",
+        Page::ProxyId => "proxy-id",
+        Page::ProxyName => "proxy-name",
+        Page::ProxyConfirm => "proxy-confirm",
+        Page::ProxyDone => "proxy-done",
+        Page::Lookup => "lookup",
+        Page::LookupResult => "lookup-result",
     }
 }
 
@@ -105,7 +119,11 @@ fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
         Page::Matter => browse::show_matter(app, state, arg),
         Page::Search => search::show(app, state),
         Page::Priority => ticket::show_priority(app, state, arg),
-        Page::Ticket => {}
+        Page::ProxyMaterials | Page::ProxyPhone | Page::ProxyId | Page::ProxyName | Page::ProxyConfirm => {
+            proxy::show(app, state)
+        }
+        Page::Lookup => {}
+        Page::Ticket | Page::ProxyDone | Page::LookupResult => {}
     }
     state.borrow_mut().current = (page, arg.to_string());
     app.global::<Nav>().set_page(page);
@@ -128,6 +146,10 @@ pub(crate) fn navigate(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
             }
             _ => {}
         }
+    }
+    match page {
+        Page::Lookup => proxy::start_lookup(app, state),
+        _ => {}
     }
     show(app, state, page, arg);
 }
@@ -152,13 +174,22 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
         s.idle_secs = 0;
         s.last_ticket = None;
         s.print_rx = None;
+        s.proxy = Default::default();
+        s.lookup = Default::default();
     }
     app.global::<Theme>().set_large_text(false);
     app.global::<IdleAdapter>().set_warning(false);
     app.global::<Nav>().set_toast_visible(false);
     search::clear_adapter(app);
     ticket::clear_adapter(app);
+    proxy::clear_adapters(app);
     show(app, state, Page::Home, "");
+}
+
+/// Shows the page after a request was submitted (never reached by history).
+pub(crate) fn show_done_page(app: &AppWindow, state: &Shared) {
+    state.borrow_mut().current = (Page::ProxyDone, String::new());
+    app.global::<Nav>().set_page(Page::ProxyDone);
 }
 
 /// Shows the ticket page (reached only by taking a ticket, never by history).
@@ -199,7 +230,7 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         theme.set_large_text(!theme.get_large_text());
         // Page sizes depend on the text size: lay the current page out again.
         let (page, arg) = s.borrow().current.clone();
-        if page != Page::Ticket {
+        if !matches!(page, Page::Ticket | Page::ProxyDone | Page::LookupResult) {
             show(&app, &s, page, &arg);
         }
     });
@@ -242,9 +273,7 @@ pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
     let kiosk = match Kiosk::build(station) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!(
-                "error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)"
-            );
+            eprintln!("error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)");
             return 1;
         }
     };
@@ -264,10 +293,7 @@ pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
 /// Without a CJK font Slint draws Chinese as nothing at all, silently. Refuse to start
 /// instead, naming the font and the fix.
 pub fn check_screen_font(family: &str) -> Result<(), String> {
-    let out = std::process::Command::new("fc-list")
-        .arg(format!(":family={family}"))
-        .arg("family")
-        .output();
+    let out = std::process::Command::new("fc-list").arg(format!(":family={family}")).arg("family").output();
     match out {
         Ok(o) if o.status.success() && !o.stdout.is_empty() => Ok(()),
         Ok(_) => Err(format!(
@@ -280,14 +306,8 @@ pub fn check_screen_font(family: &str) -> Result<(), String> {
 }
 
 fn init_logging(paths: &Paths) {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(paths.log_dir().join("kiosk.log"));
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_dir().join("kiosk.log"));
     if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .try_init();
+        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
     }
 }

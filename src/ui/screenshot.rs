@@ -38,10 +38,7 @@ pub enum Shot {
 }
 
 pub fn parse_page(spec: &str) -> Result<Shot, String> {
-    let (name, arg) = spec
-        .split_once(':')
-        .map(|(a, b)| (a, Some(b)))
-        .unwrap_or((spec, None));
+    let (name, arg) = spec.split_once(':').map(|(a, b)| (a, Some(b))).unwrap_or((spec, None));
     Ok(match (name, arg) {
         ("home", None) => Shot::Home,
         ("categories", None) => Shot::Categories { for_ticket: false },
@@ -64,17 +61,9 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
 }
 
 pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("--size {s:?}: use WIDTHxHEIGHT, e.g. 1920x1080"))?;
-    let w: u32 = w
-        .trim()
-        .parse()
-        .map_err(|_| format!("--size {s:?}: bad width"))?;
-    let h: u32 = h
-        .trim()
-        .parse()
-        .map_err(|_| format!("--size {s:?}: bad height"))?;
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("--size {s:?}: use WIDTHxHEIGHT, e.g. 1920x1080"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("--size {s:?}: bad width"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("--size {s:?}: bad height"))?;
     if !(320..=8192).contains(&w) || !(240..=8192).contains(&h) {
         return Err(format!("--size {s:?}: out of range"));
     }
@@ -126,17 +115,11 @@ fn render_to_file(
     // Never print from a screenshot.
     cfg.station.printer.name = None;
     let clock = Clock::from_env(cfg.station.tz).map_err(|e| e.to_string())?;
-    let paths = Paths {
-        config_dir: None,
-        data_dir: PathBuf::from(scratch),
-    };
+    let paths = Paths { config_dir: None, data_dir: PathBuf::from(scratch) };
     let station = Station::open(cfg, paths, clock).map_err(|e| e.to_string())?;
 
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(Headless {
-        window: window.clone(),
-    }))
-    .map_err(|e| e.to_string())?;
+    slint::platform::set_platform(Box::new(Headless { window: window.clone() })).map_err(|e| e.to_string())?;
     window.set_size(slint::PhysicalSize::new(w, h));
     let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
     kiosk.app.show().map_err(|e| e.to_string())?;
@@ -154,12 +137,9 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
     let exists = |code: &str| state.borrow().station.cfg.catalog.matter(code).is_some();
     match shot {
         Shot::Home => {}
-        Shot::Categories { for_ticket } => navigate(
-            app,
-            state,
-            Page::Categories,
-            if *for_ticket { "ticket" } else { "guide" },
-        ),
+        Shot::Categories { for_ticket } => {
+            navigate(app, state, Page::Categories, if *for_ticket { "ticket" } else { "guide" })
+        }
         Shot::Matters(c) => {
             if state.borrow().station.cfg.catalog.category(c).is_none() {
                 return Err(format!("no category {c:?}"));
@@ -208,4 +188,23 @@ pub fn render(app: &AppWindow, window: &MinimalSoftwareWindow, w: u32, h: u32) -
         renderer.render(&mut buffer, w as usize);
     });
     buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect()
+}
+
+/// Times full renders of the home page (each frame drawn from scratch), for the bench.
+pub fn bench_home_render(station: Station, w: u32, h: u32, n: usize) -> Result<Vec<std::time::Duration>, String> {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Headless { window: window.clone() })).map_err(|e| e.to_string())?;
+    window.set_size(slint::PhysicalSize::new(w, h));
+    let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
+    kiosk.app.show().map_err(|e| e.to_string())?;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = std::time::Instant::now();
+        let pixels = render(&kiosk.app, &window, w, h);
+        times.push(t.elapsed());
+        if pixels.is_empty() {
+            return Err("nothing rendered".into());
+        }
+    }
+    Ok(times)
 }

@@ -104,13 +104,8 @@ pub fn show(app: &AppWindow, state: &Shared) {
             })
         })
         .collect();
-    let candidates: Vec<SharedString> = s
-        .station
-        .index
-        .candidates(&s.query, 8)
-        .into_iter()
-        .map(|c| c.to_string().into())
-        .collect();
+    let candidates: Vec<SharedString> =
+        s.station.index.candidates(&s.query, 8).into_iter().map(|c| c.to_string().into()).collect();
     let a = app.global::<SearchAdapter>();
     a.set_query(s.query.clone().into());
     a.set_results(ModelRc::new(VecModel::from(items)));

@@ -4,10 +4,7 @@
 //! (a jammed printer must not freeze the screen) and reports back through a channel
 //! polled by a timer. Whatever happens to the paper, the number on screen stays valid.
 
-use super::{
-    reset, show_ticket_page, toast, AppWindow, Page, PrintState, PriorityAdapter, Shared,
-    TicketAdapter,
-};
+use super::{reset, show_ticket_page, toast, AppWindow, Page, PrintState, PriorityAdapter, Shared, TicketAdapter};
 use crate::printing::{PrintError, PrintOutcome};
 use crate::station::{Issued, Target};
 use slint::ComponentHandle;
@@ -106,7 +103,7 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
             std::thread::spawn(move || {
                 let _ = tx.send(task.run(&clock));
             });
-            state.borrow_mut().print_rx = Some(rx);
+            state.borrow_mut().print_rx = Some((super::PrintTarget::Ticket, rx));
         }
     }
     {
@@ -120,21 +117,31 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
 
 /// Checks the print thread's answer; runs on a short timer.
 pub fn poll(app: &AppWindow, state: &Shared) {
-    let outcome: Option<Result<PrintOutcome, PrintError>> = {
+    let (target, outcome): (super::PrintTarget, Option<Result<PrintOutcome, PrintError>>) = {
         let s = state.borrow();
         match &s.print_rx {
-            Some(rx) => match rx.try_recv() {
-                Ok(r) => Some(r),
+            Some((target, rx)) => match rx.try_recv() {
+                Ok(r) => (*target, Some(r)),
                 Err(mpsc::TryRecvError::Empty) => return,
-                Err(mpsc::TryRecvError::Disconnected) => Some(Err(PrintError::NotRunnable {
-                    command: "print thread".into(),
-                    reason: "stopped".into(),
-                })),
+                Err(mpsc::TryRecvError::Disconnected) => (
+                    *target,
+                    Some(Err(PrintError::NotRunnable { command: "print thread".into(), reason: "stopped".into() })),
+                ),
             },
             None => return,
         }
     };
     state.borrow_mut().print_rx = None;
+    if target == super::PrintTarget::Proxy {
+        let tracking = app.global::<super::ProxyAdapter>().get_tracking();
+        let o = match outcome {
+            Some(Ok(PrintOutcome::Printed)) => Ok(true),
+            Some(Ok(PrintOutcome::SpoolOnly)) => Ok(false),
+            _ => Err(()),
+        };
+        super::proxy::set_print(app, o, &tracking);
+        return;
+    }
     let st = match outcome {
         Some(Ok(PrintOutcome::Printed)) => PrintState::Printed,
         Some(Ok(PrintOutcome::SpoolOnly)) => PrintState::SpoolOnly,
@@ -146,14 +153,10 @@ pub fn poll(app: &AppWindow, state: &Shared) {
 pub fn start_print_poll(app: &AppWindow, state: &Shared) -> slint::Timer {
     let (w, s) = (app.as_weak(), state.clone());
     let timer = slint::Timer::default();
-    timer.start(
-        slint::TimerMode::Repeated,
-        Duration::from_millis(100),
-        move || {
-            let Some(app) = w.upgrade() else { return };
-            poll(&app, &s);
-        },
-    );
+    timer.start(slint::TimerMode::Repeated, Duration::from_millis(100), move || {
+        let Some(app) = w.upgrade() else { return };
+        poll(&app, &s);
+    });
     timer
 }
 

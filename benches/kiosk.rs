@@ -1,0 +1,97 @@
+//! In-process benchmarks (no harness): ticket issue and the headless home render.
+//! Run with `cargo bench --bench kiosk`; `scripts/bench.sh` adds start-up and memory
+//! figures measured from outside under Xvfb.
+
+use kiosk::config;
+use kiosk::domain::clock::Clock;
+use kiosk::paths::Paths;
+use kiosk::station::{Station, Target};
+use std::time::{Duration, Instant};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("kiosk-bench-{}", std::process::id()));
+    let cfg = match config::load(None) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("config: {e}");
+            std::process::exit(1);
+        }
+    };
+    let clock = Clock::system(cfg.station.tz);
+    let paths = Paths { config_dir: None, data_dir: dir.clone() };
+    let mut station = match Station::open(cfg, paths, clock) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("station: {e}");
+            std::process::exit(1);
+        }
+    };
+
+    // Font parse happens once per process; measure it apart from the per-ticket cost.
+    let t = Instant::now();
+    if let Err(e) = station.font() {
+        eprintln!("font: {e}");
+        std::process::exit(1);
+    }
+    println!("receipt font parse (once per process): {}", ms(t.elapsed()));
+
+    let codes: Vec<String> = station.cfg.catalog.matters.iter().map(|m| m.code.clone()).collect();
+    let mut times = Vec::new();
+    for i in 0..300 {
+        let code = &codes[i % codes.len()];
+        let t = Instant::now();
+        match station.take_ticket(&Target::Matter(code.clone()), i % 7 == 0) {
+            Ok(issued) if issued.receipt.is_some() => times.push(t.elapsed()),
+            Ok(issued) => {
+                eprintln!("receipt not written: {:?}", issued.receipt_error);
+                std::process::exit(1);
+            }
+            Err(e) => {
+                eprintln!("ticket: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    times.sort();
+    println!(
+        "ticket issue (commit + receipt PDF written), n={}: p50 {}, p99 {}, max {}",
+        times.len(),
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().unwrap_or(&Duration::ZERO))
+    );
+    let sizes: Vec<u64> = std::fs::read_dir(dir.join("spool"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .filter_map(|f| f.metadata().ok().map(|m| m.len()))
+        .collect();
+    if !sizes.is_empty() {
+        println!("receipt PDF size: avg {} KB", sizes.iter().sum::<u64>() / sizes.len() as u64 / 1024);
+    }
+
+    let render = kiosk::ui::screenshot::bench_home_render(station, 1920, 1080, 30);
+    match render {
+        Ok(mut r) => {
+            r.sort();
+            println!(
+                "headless render of the home page at 1920x1080 (software renderer), n={}: p50 {}, p99 {}",
+                r.len(),
+                ms(percentile(&r, 0.5)),
+                ms(percentile(&r, 0.99))
+            );
+        }
+        Err(e) => eprintln!("render: {e}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,261 @@
+//! 全程代办 cases: the states a case moves through and which moves are legal.
+//!
+//! Every move is recorded as an append-only event (by the store); this module only
+//! decides whether a move is allowed and what it needs (a note, a staff member), so the
+//! same rules hold for the staff console, the CLI and the station service.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CaseState {
+    /// 待受理: handed in at the kiosk, not yet checked by staff.
+    Pending,
+    /// 已受理: staff checked the papers; the 首问责任人 is recorded; the clock runs.
+    Accepted,
+    /// 已报送: sent to the township or county department.
+    Submitted,
+    /// 已办结: the department decided.
+    Completed,
+    /// 已通知: the villager was told.
+    Notified,
+    /// 已领取/归档: result collected, case archived.
+    Closed,
+    /// 退回补正: materials missing; the clock stops until they arrive.
+    Returned,
+    /// 不予受理.
+    Rejected,
+    /// 撤回.
+    Withdrawn,
+}
+
+impl CaseState {
+    pub const ALL: [CaseState; 9] = [
+        CaseState::Pending,
+        CaseState::Accepted,
+        CaseState::Submitted,
+        CaseState::Completed,
+        CaseState::Notified,
+        CaseState::Closed,
+        CaseState::Returned,
+        CaseState::Rejected,
+        CaseState::Withdrawn,
+    ];
+
+    /// The key used on the command line and in the store.
+    pub fn key(self) -> &'static str {
+        match self {
+            CaseState::Pending => "pending",
+            CaseState::Accepted => "accepted",
+            CaseState::Submitted => "submitted",
+            CaseState::Completed => "completed",
+            CaseState::Notified => "notified",
+            CaseState::Closed => "closed",
+            CaseState::Returned => "returned",
+            CaseState::Rejected => "rejected",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<CaseState> {
+        CaseState::ALL.into_iter().find(|s| s.key() == k)
+    }
+
+    /// The Chinese name shown on screens and receipts.
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseState::Pending => "待受理",
+            CaseState::Accepted => "已受理",
+            CaseState::Submitted => "已报送",
+            CaseState::Completed => "已办结",
+            CaseState::Notified => "已通知",
+            CaseState::Closed => "已领取/归档",
+            CaseState::Returned => "退回补正",
+            CaseState::Rejected => "不予受理",
+            CaseState::Withdrawn => "已撤回",
+        }
+    }
+
+    /// What the villager is told about this state on the progress page.
+    pub fn public_explanation(self) -> &'static str {
+        match self {
+            CaseState::Pending => "服务站已收到您的申请，工作人员会尽快核对材料。",
+            CaseState::Accepted => "材料已核对受理，工作人员正在为您办理。",
+            CaseState::Submitted => "已报送乡镇或县里的主管部门审核。",
+            CaseState::Completed => "主管部门已办结，服务站会通知您结果。",
+            CaseState::Notified => "已通知您办理结果，请到服务站领取。",
+            CaseState::Closed => "已领取，事项办完了。",
+            CaseState::Returned => "还缺材料，请按通知补齐后交到服务站。补齐前办理时间暂停计算。",
+            CaseState::Rejected => "不符合办理条件，未予受理。详情请问服务站。",
+            CaseState::Withdrawn => "申请已撤回。",
+        }
+    }
+
+    /// Open cases are on the staff queue; closed ones are history.
+    pub fn is_open(self) -> bool {
+        !matches!(self, CaseState::Closed | CaseState::Rejected | CaseState::Withdrawn)
+    }
+
+    /// Whether the promised-days clock runs in this state.
+    pub fn clock_runs(self) -> bool {
+        matches!(self, CaseState::Pending | CaseState::Accepted | CaseState::Submitted)
+    }
+
+    /// States reachable from here.
+    pub fn next_states(self) -> &'static [CaseState] {
+        use CaseState::*;
+        match self {
+            Pending => &[Accepted, Returned, Rejected, Withdrawn],
+            Accepted => &[Submitted, Returned, Rejected, Withdrawn],
+            Submitted => &[Completed, Returned, Withdrawn],
+            Completed => &[Notified],
+            Notified => &[Closed],
+            Returned => &[Accepted, Rejected, Withdrawn],
+            Closed | Rejected | Withdrawn => &[],
+        }
+    }
+
+    /// Moves that must say why or how (the note is shown to staff, and for 退回补正 /
+    /// 不予受理 / 撤回 the reason is what the villager is told).
+    pub fn needs_note(self) -> Option<&'static str> {
+        match self {
+            CaseState::Submitted => Some("报送到哪个部门、怎么报送"),
+            CaseState::Completed => Some("办理结果"),
+            CaseState::Notified => Some("怎么通知的村民（电话、上门、村干部转告）"),
+            CaseState::Returned => Some("还缺什么材料"),
+            CaseState::Rejected => Some("不予受理的原因"),
+            CaseState::Withdrawn => Some("撤回的原因"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CaseState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("不能从“{from}”直接变为“{to}”（可以变为：{allowed}）")]
+    Illegal { from: CaseState, to: CaseState, allowed: String },
+    #[error("“{to}”需要填写说明：{what}")]
+    NoteRequired { to: CaseState, what: &'static str },
+}
+
+/// Checks a move; `note` is the staff member's note (may be empty).
+pub fn check_transition(from: CaseState, to: CaseState, note: &str) -> Result<(), TransitionError> {
+    if !from.next_states().contains(&to) {
+        let allowed: Vec<&str> = from.next_states().iter().map(|s| s.label()).collect();
+        return Err(TransitionError::Illegal {
+            from,
+            to,
+            allowed: if allowed.is_empty() { "无，已结束".to_string() } else { allowed.join("、") },
+        });
+    }
+    if let Some(what) = to.needs_note() {
+        if note.trim().is_empty() {
+            return Err(TransitionError::NoteRequired { to, what });
+        }
+    }
+    Ok(())
+}
+
+/// A tracking code staff can read over the phone: `D-1128-007` (month, day, serial).
+pub fn tracking_code(month: u32, day: u32, seq: u32) -> String {
+    format!("D-{month:02}{day:02}-{seq:03}")
+}
+
+/// Normalises what a villager or staff typed: `d1128007`, `D 1128 007` → `D-1128-007`.
+pub fn normalize_tracking(input: &str) -> Option<String> {
+    let s: String = input.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
+    let digits = s.strip_prefix('D')?;
+    if digits.len() != 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("D-{}-{}", &digits[..4], &digits[4..]))
+}
+
+/// Urgency of an open case for the staff queue colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    /// Red: past the due date.
+    Overdue,
+    /// Amber: due within one working day.
+    DueSoon,
+    Normal,
+    /// The clock is stopped (退回补正) or the case is past the deciding stage.
+    Paused,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CaseState::*;
+
+    #[test]
+    fn every_legal_transition_is_accepted_with_a_note() {
+        for from in CaseState::ALL {
+            for &to in from.next_states() {
+                assert_eq!(check_transition(from, to, "说明"), Ok(()), "{from:?} → {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_illegal_transition_is_refused() {
+        let mut refused = 0;
+        for from in CaseState::ALL {
+            for to in CaseState::ALL {
+                if from.next_states().contains(&to) {
+                    continue;
+                }
+                let e = check_transition(from, to, "说明").unwrap_err();
+                assert!(matches!(e, TransitionError::Illegal { .. }), "{from:?} → {to:?}");
+                refused += 1;
+            }
+        }
+        let legal: usize = CaseState::ALL.iter().map(|s| s.next_states().len()).sum();
+        assert_eq!(legal, 16);
+        assert_eq!(refused, 81 - legal);
+        assert_eq!(
+            check_transition(Pending, Completed, "").unwrap_err().to_string(),
+            "不能从“待受理”直接变为“已办结”（可以变为：已受理、退回补正、不予受理、已撤回）"
+        );
+        assert!(check_transition(Closed, Accepted, "x").unwrap_err().to_string().contains("无，已结束"));
+    }
+
+    #[test]
+    fn notes_required_where_a_reason_is_owed() {
+        assert_eq!(check_transition(Pending, Accepted, ""), Ok(()));
+        for (from, to) in [
+            (Accepted, Submitted),
+            (Submitted, Completed),
+            (Completed, Notified),
+            (Accepted, Returned),
+            (Pending, Rejected),
+            (Pending, Withdrawn),
+        ] {
+            assert!(matches!(check_transition(from, to, " "), Err(TransitionError::NoteRequired { .. })), "{to:?}");
+        }
+        assert_eq!(check_transition(Notified, Closed, ""), Ok(()));
+    }
+
+    #[test]
+    fn tracking_codes() {
+        assert_eq!(tracking_code(11, 28, 7), "D-1128-007");
+        assert_eq!(normalize_tracking("d1128007").as_deref(), Some("D-1128-007"));
+        assert_eq!(normalize_tracking(" D-1128-007 ").as_deref(), Some("D-1128-007"));
+        assert_eq!(normalize_tracking("D-1128-07"), None);
+        assert_eq!(normalize_tracking("X-1128-007"), None);
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for s in CaseState::ALL {
+            assert_eq!(CaseState::from_key(s.key()), Some(s));
+        }
+        assert!(Accepted.is_open() && !Closed.is_open() && !Withdrawn.is_open());
+        assert!(Accepted.clock_runs() && !Returned.clock_runs());
+    }
+}

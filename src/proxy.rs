@@ -1,0 +1,469 @@
+//! 全程代办 as the station does it: a villager's request from the kiosk becomes a case
+//! with a tracking code, a due date in working days, an A/B post holder, a receipt and
+//! (when the matter needs a signature) an authorisation to sign; staff move it through
+//! its states; anyone with the receipt sees a masked public view of its progress.
+
+use crate::domain::case::{check_transition, normalize_tracking, CaseState, TransitionError, Urgency};
+use crate::domain::duty;
+use crate::domain::identity::{self, IdError, PhoneError};
+use crate::domain::ticket;
+use crate::receipt;
+use crate::station::{write_atomically, PrintTask, Station};
+use crate::storage::cases::{self, CaseMaterial, CaseRow, ChangeError, ClockUpdate, NewCase};
+use crate::storage::{staff, tickets, StoreError};
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default)]
+pub struct ProxyRequest {
+    pub matter: String,
+    pub phone: String,
+    pub phone2: Option<String>,
+    pub id_number: String,
+    pub name: Option<String>,
+    /// Materials not brought yet: names (or 1-based positions) from the matter's list.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("unknown matter {0:?}")]
+    UnknownMatter(String),
+    #[error("{0} 不能申请代办（{1}）")]
+    NotProxy(String, &'static str),
+    #[error("身份证号：{0}")]
+    Id(IdError),
+    #[error("联系电话：{0}")]
+    Phone(PhoneError),
+    #[error("第二个电话：{0}")]
+    Phone2(PhoneError),
+    #[error("姓名太长或含有不能用的字符")]
+    Name,
+    #[error("unknown material {0:?} (materials: {1})")]
+    UnknownMaterial(String, String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("could not make random token: {0}")]
+    Random(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub case: CaseRow,
+    pub receipt: Option<PathBuf>,
+    pub authorization: Option<PathBuf>,
+    pub receipt_error: Option<String>,
+    pub print_tasks: Vec<PrintTask>,
+    pub status_url: String,
+}
+
+/// What anyone holding the receipt may see: no unmasked personal data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublicView {
+    pub tracking: String,
+    pub matter: String,
+    pub state: String,
+    pub state_label: String,
+    pub explanation: String,
+    pub submitted_on: String,
+    pub due: Option<String>,
+    pub due_note: String,
+    pub extension: Option<String>,
+    pub missing: Vec<String>,
+    pub id_masked: String,
+    pub phone_masked: String,
+    pub name_masked: String,
+    pub timeline: Vec<PublicEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublicEvent {
+    pub date: String,
+    pub label: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdvanceError {
+    #[error("no case {0:?}")]
+    NotFound(String),
+    #[error("unknown staff number {0:?}")]
+    UnknownStaff(String),
+    #[error("{0}")]
+    Refused(#[from] TransitionError),
+    #[error("{0}")]
+    Change(#[from] ChangeError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("延期要写明原因并至少延长1个工作日")]
+    BadExtension,
+}
+
+fn material_index(names: &[String], wanted: &str) -> Option<usize> {
+    let w = wanted.trim();
+    if let Ok(n) = w.parse::<usize>() {
+        return (n >= 1 && n <= names.len()).then(|| n - 1);
+    }
+    names.iter().position(|n| n == w).or_else(|| names.iter().position(|n| n.contains(w)))
+}
+
+impl Station {
+    /// Checks and stores a request, then writes its receipt (and authorisation).
+    pub fn submit_request(&mut self, req: &ProxyRequest) -> Result<Submitted, RequestError> {
+        let today = self.clock.today();
+        let matter = self
+            .cfg
+            .catalog
+            .matter(req.matter.trim())
+            .cloned()
+            .ok_or_else(|| RequestError::UnknownMatter(req.matter.clone()))?;
+        if !matter.mode.allows_proxy() {
+            return Err(RequestError::NotProxy(matter.name.clone(), matter.mode.explanation()));
+        }
+        let id = identity::parse_id(&req.id_number, today).map_err(RequestError::Id)?;
+        let phone = identity::parse_phone(&req.phone).map_err(RequestError::Phone)?;
+        let phone2 = match req.phone2.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(identity::parse_phone(p).map_err(RequestError::Phone2)?),
+            None => None,
+        };
+        let name = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        if let Some(n) = &name {
+            if n.chars().count() > 20 || n.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
+                return Err(RequestError::Name);
+            }
+        }
+        let names: Vec<String> = matter.materials.iter().map(|m| m.name.clone()).collect();
+        let mut received = vec![true; names.len()];
+        for m in req.missing.iter().filter(|m| !m.trim().is_empty()) {
+            let i =
+                material_index(&names, m).ok_or_else(|| RequestError::UnknownMaterial(m.clone(), names.join("、")))?;
+            received[i] = false;
+        }
+        let materials: Vec<CaseMaterial> = matter
+            .materials
+            .iter()
+            .zip(&received)
+            .map(|(m, r)| CaseMaterial { name: m.name.clone(), requirement: m.requirement(), received: *r })
+            .collect();
+
+        let posts = staff::posts(self.conn())?;
+        let away = staff::away_on(self.conn(), today)?;
+        let routing = duty::post_for(&posts, &matter.code, &matter.category).map(|p| duty::route(p, &away));
+        let promised = matter.promised_days.unwrap_or(0);
+        let due = self.cfg.calendar.add_working_days(today, promised);
+        let mut bytes = [0u8; ticket::TOKEN_BYTES];
+        getrandom::fill(&mut bytes).map_err(|e| RequestError::Random(e.to_string()))?;
+        let new = NewCase {
+            token: ticket::base32(&bytes),
+            matter_code: matter.code.clone(),
+            matter_name: matter.name.clone(),
+            category: matter.category.clone(),
+            id_number: id.as_str().to_string(),
+            phone,
+            phone2,
+            name,
+            promised_days: promised,
+            clock_start: today,
+            due_on: due.date,
+            due_beyond_calendar: due.beyond_calendar,
+            assignee: routing.as_ref().map(|r| r.assignee.clone()),
+            uncovered: routing.as_ref().is_some_and(|r| r.uncovered),
+            materials,
+            created_local: today,
+        };
+        let now = self.clock.now();
+        let case = cases::create(self.conn_mut(), &new, now)?;
+        tracing::info!("case {} submitted for {}", case.tracking, case.matter_code);
+        let status_url = case_status_url(&self.cfg.station.public_base_url, &case.token);
+
+        // Paper: the receipt always; the authorisation when the matter needs a signature.
+        let mut docs = vec![("proxy-receipt", "代办受理回执", self.render_case_receipt(&case, &status_url))];
+        if matter.needs_signature {
+            docs.push(("authorization", "委托书", self.render_authorization(&case)));
+        }
+        let mut paths: Vec<Option<PathBuf>> = Vec::new();
+        let mut errors = Vec::new();
+        let mut tasks = Vec::new();
+        for (kind, title, bytes) in docs {
+            let path = self.paths.spool_dir().join(today.to_string()).join(format!("{}-{kind}.pdf", case.tracking));
+            let written = bytes
+                .and_then(|b| write_atomically(&path, &b).map_err(|e| format!("cannot write {}: {e}", path.display())));
+            let status = if written.is_ok() { tickets::JobStatus::Pending } else { tickets::JobStatus::Failed };
+            if let Err(e) = &written {
+                tracing::error!("{title} for {} not written: {e}", case.tracking);
+                errors.push(e.clone());
+            }
+            let job = tickets::create_job(
+                self.conn(),
+                None,
+                kind,
+                &path.display().to_string(),
+                self.cfg.station.printer.name.as_deref(),
+                status,
+                written.as_ref().err().map(|e| e.as_str()),
+                now,
+            );
+            match (written, job) {
+                (Ok(()), Ok(job_id)) => {
+                    tasks.push(PrintTask {
+                        printer: self.cfg.station.printer.clone(),
+                        db: self.paths.db(),
+                        job_id,
+                        pdf: path.clone(),
+                        title: format!("{title} {}", case.tracking),
+                    });
+                    paths.push(Some(path));
+                }
+                (_, job) => {
+                    if let Err(e) = job {
+                        tracing::error!("print job not recorded: {e}");
+                    }
+                    paths.push(None);
+                }
+            }
+        }
+        Ok(Submitted {
+            receipt: paths.first().cloned().flatten(),
+            authorization: paths.get(1).cloned().flatten(),
+            receipt_error: (!errors.is_empty()).then(|| errors.join("; ")),
+            print_tasks: tasks,
+            status_url,
+            case,
+        })
+    }
+
+    fn receipt_data<'a>(&'a self, case: &'a CaseRow) -> receipt::proxy::CaseReceiptData<'a> {
+        let st = &self.cfg.station;
+        receipt::proxy::CaseReceiptData {
+            station_name: &st.name,
+            station_phone: &st.phone,
+            case,
+            submitted_local: case.created_at.with_timezone(&self.clock.tz()).naive_local(),
+            promise: self.cfg.catalog.matter(&case.matter_code).map(|m| m.promise_text()).unwrap_or_default(),
+        }
+    }
+
+    fn render_case_receipt(&self, case: &CaseRow, url: &str) -> Result<Vec<u8>, String> {
+        let font = self.font()?;
+        let r = receipt::proxy::acceptance(&self.receipt_data(case), url);
+        receipt::render(&font, &r).map_err(|e| e.to_string())
+    }
+
+    fn render_authorization(&self, case: &CaseRow) -> Result<Vec<u8>, String> {
+        let font = self.font()?;
+        let r = receipt::proxy::authorization(&self.receipt_data(case));
+        receipt::render(&font, &r).map_err(|e| e.to_string())
+    }
+
+    /// Finds a case by its tracking code (any spelling) or by its receipt token / URL.
+    pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
+        let k = key.trim();
+        if let Some(t) = normalize_tracking(k) {
+            return cases::by_tracking(self.conn(), &t);
+        }
+        let token = k.rsplit('/').next().unwrap_or(k);
+        if token.len() == 26 && token.chars().all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c)) {
+            return cases::by_token(self.conn(), token);
+        }
+        Ok(None)
+    }
+
+    /// The kiosk lookup by tracking code and the last 4 digits of the phone: both must
+    /// match, and a miss says nothing about which part was wrong.
+    pub fn lookup_case(&self, tracking: &str, last4: &str) -> Result<Option<CaseRow>, StoreError> {
+        let Some(t) = normalize_tracking(tracking) else { return Ok(None) };
+        let case = cases::by_tracking(self.conn(), &t)?;
+        Ok(case.filter(|c| {
+            let l = last4.trim();
+            l.len() == 4
+                && (identity::phone_last4(&c.phone) == l
+                    || c.phone2.as_deref().is_some_and(|p| identity::phone_last4(p) == l))
+        }))
+    }
+
+    pub fn public_view(&self, case: &CaseRow) -> Result<PublicView, StoreError> {
+        let events = cases::events(self.conn(), case.id)?;
+        let tz = self.clock.tz();
+        let date = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        let mut timeline = Vec::new();
+        for e in &events {
+            match (e.kind.as_str(), e.to_state) {
+                ("created", _) => {
+                    timeline.push(PublicEvent { date: date(e.at), label: "提交申请".into(), note: None })
+                }
+                ("transition", Some(to)) => {
+                    // Only reasons owed to the villager are shown; staff notes stay inside.
+                    let note = matches!(to, CaseState::Returned | CaseState::Rejected | CaseState::Withdrawn)
+                        .then(|| e.note.clone())
+                        .flatten();
+                    timeline.push(PublicEvent { date: date(e.at), label: to.label().into(), note });
+                }
+                ("extend", _) => {
+                    timeline.push(PublicEvent { date: date(e.at), label: "延期办理".into(), note: e.note.clone() })
+                }
+                _ => {}
+            }
+        }
+        let (due, due_note) = match (case.state, case.due_on) {
+            (CaseState::Returned, _) => (None, "补齐材料前暂停计时".to_string()),
+            (s, Some(d)) if s.clock_runs() => {
+                (Some(d.to_string()), format!("承诺{}个工作日内办结", case.promised_days + case.extension_days))
+            }
+            (_, Some(d)) => (Some(d.to_string()), String::new()),
+            (_, None) => (None, String::new()),
+        };
+        Ok(PublicView {
+            tracking: case.tracking.clone(),
+            matter: case.matter_name.clone(),
+            state: case.state.key().into(),
+            state_label: case.state.label().into(),
+            explanation: case.state.public_explanation().into(),
+            submitted_on: date(case.created_at),
+            due,
+            due_note,
+            extension: case.extension_reason.as_ref().map(|r| format!("延长{}个工作日：{r}", case.extension_days)),
+            missing: case.materials.iter().filter(|m| !m.received).map(|m| m.name.clone()).collect(),
+            id_masked: identity::mask_id(&case.id_number),
+            phone_masked: identity::mask_phone(&case.phone),
+            name_masked: case.name.as_deref().map(identity::mask_name).unwrap_or_default(),
+            timeline,
+        })
+    }
+
+    fn require_staff(&self, no: &str) -> Result<staff::StaffRow, AdvanceError> {
+        staff::get(self.conn(), no)?.filter(|s| s.active).ok_or_else(|| AdvanceError::UnknownStaff(no.to_string()))
+    }
+
+    /// Moves a case to `to`, recording who and why; refuses illegal moves with the reason.
+    pub fn advance_case(
+        &mut self,
+        key: &str,
+        to: CaseState,
+        staff_no: &str,
+        note: &str,
+    ) -> Result<CaseRow, AdvanceError> {
+        self.require_staff(staff_no)?;
+        let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
+        check_transition(case.state, to, note)?;
+        let today = self.clock.today();
+        let cal = &self.cfg.calendar;
+        let remaining = |start: NaiveDate, used: u32| {
+            let left = (case.promised_days + case.extension_days).saturating_sub(used);
+            cal.add_working_days(start, left)
+        };
+        let clock = match (case.state, to) {
+            // Acceptance starts the clock: promised days count from the day after it.
+            (CaseState::Pending, CaseState::Accepted) => {
+                let due = remaining(today, 0);
+                ClockUpdate {
+                    clock_start: today,
+                    days_used: 0,
+                    due_on: Some(due.date),
+                    due_beyond_calendar: due.beyond_calendar,
+                }
+            }
+            // Materials arrived after 退回补正: the clock resumes with the days left.
+            (CaseState::Returned, CaseState::Accepted) => {
+                let due = remaining(today, case.days_used);
+                ClockUpdate {
+                    clock_start: today,
+                    days_used: case.days_used,
+                    due_on: Some(due.date),
+                    due_beyond_calendar: due.beyond_calendar,
+                }
+            }
+            // 退回补正 stops the clock; the days already used are kept.
+            (_, CaseState::Returned) => ClockUpdate {
+                clock_start: case.clock_start,
+                days_used: case.days_used + cal.working_days_between(case.clock_start, today),
+                due_on: None,
+                due_beyond_calendar: false,
+            },
+            _ => ClockUpdate {
+                clock_start: case.clock_start,
+                days_used: case.days_used,
+                due_on: case.due_on,
+                due_beyond_calendar: case.due_beyond_calendar,
+            },
+        };
+        let first = to == CaseState::Accepted;
+        let now = self.clock.now();
+        cases::transition(self.conn_mut(), case.id, case.state, to, staff_no, note, &clock, first, now)?;
+        tracing::info!("case {} {} → {} by {staff_no}", case.tracking, case.state.key(), to.key());
+        cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// Grants an extension with a reason (shown to the villager).
+    pub fn extend_case(&mut self, key: &str, days: u32, reason: &str, staff_no: &str) -> Result<CaseRow, AdvanceError> {
+        self.require_staff(staff_no)?;
+        if days == 0 || reason.trim().is_empty() {
+            return Err(AdvanceError::BadExtension);
+        }
+        let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
+        if !case.state.is_open() {
+            return Err(AdvanceError::Refused(TransitionError::Illegal {
+                from: case.state,
+                to: case.state,
+                allowed: "无，已结束".into(),
+            }));
+        }
+        let due = case.state.clock_runs().then(|| {
+            let left = (case.promised_days + case.extension_days + days).saturating_sub(case.days_used);
+            let d = self.cfg.calendar.add_working_days(case.clock_start, left);
+            (d.date, d.beyond_calendar)
+        });
+        let now = self.clock.now();
+        cases::extend(self.conn_mut(), case.id, days, reason.trim(), staff_no, due, now)?;
+        cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    pub fn reassign_case(
+        &mut self,
+        key: &str,
+        to_staff: &str,
+        by_staff: &str,
+        note: &str,
+    ) -> Result<CaseRow, AdvanceError> {
+        self.require_staff(by_staff)?;
+        self.require_staff(to_staff)?;
+        let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
+        let now = self.clock.now();
+        cases::reassign(self.conn_mut(), case.id, to_staff, by_staff, note.trim(), now)?;
+        cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// How pressing an open case is today: red overdue, amber within one working day.
+    pub fn urgency(&self, case: &CaseRow) -> Urgency {
+        match (case.state.clock_runs(), case.due_on) {
+            (true, Some(due)) => {
+                let today = self.clock.today();
+                if today > due {
+                    Urgency::Overdue
+                } else if self.cfg.calendar.working_days_between(today, due) <= 1 {
+                    Urgency::DueSoon
+                } else {
+                    Urgency::Normal
+                }
+            }
+            _ if case.state == CaseState::Returned => Urgency::Paused,
+            _ => Urgency::Normal,
+        }
+    }
+
+    /// Staff on duty today (not away), masked for the public screen: "张*、李*".
+    pub fn on_duty_masked(&self) -> String {
+        let today = self.clock.today();
+        let away = staff::away_on(self.conn(), today).unwrap_or_default();
+        let list = staff::list(self.conn()).unwrap_or_default();
+        list.iter()
+            .filter(|s| s.active && !away.contains(&s.no))
+            .map(|s| identity::mask_name(&s.name))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// The URL a case receipt's QR code encodes.
+pub fn case_status_url(base: &str, token: &str) -> String {
+    format!("{}/c/{}", base.trim_end_matches('/'), token)
+}

@@ -1,0 +1,104 @@
+//! Staff sign-in: PINs hashed with Argon2id, five wrong PINs lock the account for five
+//! minutes, and every outcome is a plain sentence for the console.
+
+use crate::station::Station;
+use crate::storage::staff::{self, StaffRow};
+use crate::storage::StoreError;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Duration;
+
+pub const MAX_ATTEMPTS: u32 = 5;
+pub const LOCK_MINUTES: i64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("工号或密码不对")]
+    Unknown,
+    #[error("这个工号还没有设置密码，请管理员设置（kiosk staff set-pin）")]
+    NoPin,
+    #[error("密码输错次数太多，账号已锁定，请{0}分钟后再试")]
+    Locked(i64),
+    #[error("工号或密码不对，还可以再试{0}次")]
+    Wrong(u32),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PinError {
+    #[error("PIN must be 4 to 8 digits")]
+    Format,
+    #[error("cannot hash the PIN: {0}")]
+    Hash(String),
+    #[error("random salt: {0}")]
+    Random(String),
+}
+
+pub fn hash_pin(pin: &str) -> Result<String, PinError> {
+    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PinError::Format);
+    }
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| PinError::Random(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| PinError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PinError::Hash(e.to_string()))
+}
+
+pub fn verify_pin(hash: &str, pin: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+}
+
+impl Station {
+    /// Checks a staff number and PIN, counting failures and locking after five.
+    pub fn login(&self, no: &str, pin: &str) -> Result<StaffRow, LoginError> {
+        let now = self.clock.now();
+        let Some(s) = staff::get(self.conn(), no.trim())?.filter(|s| s.active) else {
+            return Err(LoginError::Unknown);
+        };
+        let mut attempts = s.failed_attempts;
+        if let Some(until) = s.locked_until {
+            if until > now {
+                let mins = ((until - now).num_seconds() + 59) / 60;
+                return Err(LoginError::Locked(mins.max(1)));
+            }
+            attempts = 0;
+        }
+        let Some(hash) = s.pin_hash.as_deref() else {
+            return Err(LoginError::NoPin);
+        };
+        if verify_pin(hash, pin) {
+            staff::clear_failures(self.conn(), &s.no)?;
+            tracing::info!("staff {} signed in", s.no);
+            return Ok(s);
+        }
+        attempts += 1;
+        if attempts >= MAX_ATTEMPTS {
+            staff::record_failure(self.conn(), &s.no, attempts, Some(now + Duration::minutes(LOCK_MINUTES)))?;
+            tracing::warn!("staff {} locked after {attempts} wrong PINs", s.no);
+            return Err(LoginError::Locked(LOCK_MINUTES));
+        }
+        staff::record_failure(self.conn(), &s.no, attempts, None)?;
+        Err(LoginError::Wrong(MAX_ATTEMPTS - attempts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_hash_and_verify() {
+        let h = hash_pin("2468").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_pin(&h, "2468"));
+        assert!(!verify_pin(&h, "2469"));
+        assert!(!verify_pin("garbage", "2468"));
+        assert!(matches!(hash_pin("12a4"), Err(PinError::Format)));
+        assert!(matches!(hash_pin("123"), Err(PinError::Format)));
+        assert_ne!(hash_pin("2468").unwrap(), h, "salted");
+    }
+}

@@ -1,0 +1,399 @@
+//! 全程代办 cases and their append-only events.
+//!
+//! A case and its first event are written in one transaction (a crash mid-submission
+//! leaves a whole case or none); every later change writes the new state and its event
+//! together, after checking that the state is still the one the change was decided on.
+
+use super::StoreError;
+use crate::domain::case::{tracking_code, CaseState};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseMaterial {
+    pub name: String,
+    pub requirement: String,
+    pub received: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub token: String,
+    pub matter_code: String,
+    pub matter_name: String,
+    pub category: String,
+    pub id_number: String,
+    pub phone: String,
+    pub phone2: Option<String>,
+    pub name: Option<String>,
+    pub promised_days: u32,
+    pub clock_start: NaiveDate,
+    pub due_on: NaiveDate,
+    pub due_beyond_calendar: bool,
+    pub assignee: Option<String>,
+    pub uncovered: bool,
+    pub materials: Vec<CaseMaterial>,
+    pub created_local: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: i64,
+    pub tracking: String,
+    pub token: String,
+    pub matter_code: String,
+    pub matter_name: String,
+    pub category: String,
+    pub id_number: String,
+    pub phone: String,
+    pub phone2: Option<String>,
+    pub name: Option<String>,
+    pub state: CaseState,
+    pub created_at: DateTime<Utc>,
+    pub promised_days: u32,
+    pub clock_start: NaiveDate,
+    pub days_used: u32,
+    pub extension_days: u32,
+    pub extension_reason: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub due_beyond_calendar: bool,
+    pub first_responder: Option<String>,
+    pub assignee: Option<String>,
+    pub uncovered: bool,
+    pub materials: Vec<CaseMaterial>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: Option<CaseState>,
+    pub staff_no: Option<String>,
+    pub note: Option<String>,
+}
+
+fn materials_to_json(m: &[CaseMaterial]) -> String {
+    serde_json::Value::Array(
+        m.iter()
+            .map(|x| serde_json::json!({"name": x.name, "requirement": x.requirement, "received": x.received}))
+            .collect(),
+    )
+    .to_string()
+}
+
+fn materials_from_json(s: &str) -> Vec<CaseMaterial> {
+    let v: serde_json::Value = serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| CaseMaterial {
+                    name: x["name"].as_str().unwrap_or_default().to_string(),
+                    requirement: x["requirement"].as_str().unwrap_or_default().to_string(),
+                    received: x["received"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn parse_day(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|d| d.parse().ok())
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
+    let state: String = r.get("state")?;
+    let created: String = r.get("created_at")?;
+    let mats: String = r.get("materials_json")?;
+    Ok(CaseRow {
+        id: r.get("id")?,
+        tracking: r.get("tracking")?,
+        token: r.get("token")?,
+        matter_code: r.get("matter_code")?,
+        matter_name: r.get("matter_name")?,
+        category: r.get("category")?,
+        id_number: r.get("id_number")?,
+        phone: r.get("phone")?,
+        phone2: r.get("phone2")?,
+        name: r.get("name")?,
+        state: CaseState::from_key(&state).unwrap_or(CaseState::Pending),
+        created_at: DateTime::parse_from_rfc3339(&created).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        promised_days: r.get("promised_days")?,
+        clock_start: parse_day(r.get("clock_start")?).unwrap_or_default(),
+        days_used: r.get("days_used")?,
+        extension_days: r.get("extension_days")?,
+        extension_reason: r.get("extension_reason")?,
+        due_on: parse_day(r.get("due_on")?),
+        due_beyond_calendar: r.get("due_beyond_calendar")?,
+        first_responder: r.get("first_responder")?,
+        assignee: r.get("assignee")?,
+        uncovered: r.get("uncovered")?,
+        materials: materials_from_json(&mats),
+    })
+}
+
+fn insert_event(
+    conn: &Connection,
+    case_id: i64,
+    now: DateTime<Utc>,
+    kind: &str,
+    from: Option<CaseState>,
+    to: Option<CaseState>,
+    staff: Option<&str>,
+    note: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO case_events (case_id, at, kind, from_state, to_state, staff_no, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![case_id, now.to_rfc3339(), kind, from.map(|s| s.key()), to.map(|s| s.key()), staff, note],
+    )?;
+    Ok(())
+}
+
+/// Stores a new case with its tracking code and its first event, all or nothing.
+pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<CaseRow, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mmdd = format!("{:02}{:02}", c.created_local.month(), c.created_local.day());
+    let last: Option<u32> =
+        tx.query_row("SELECT last_seq FROM case_counters WHERE mmdd = ?1", params![mmdd], |r| r.get(0)).optional()?;
+    let seq = last.unwrap_or(0) + 1;
+    if seq > 999 {
+        return Err(StoreError::NumbersExhausted { prefix: format!("D-{mmdd}") });
+    }
+    tx.execute(
+        "INSERT INTO case_counters (mmdd, last_seq) VALUES (?1, ?2) ON CONFLICT(mmdd) DO UPDATE SET last_seq = excluded.last_seq",
+        params![mmdd, seq],
+    )?;
+    let tracking = tracking_code(c.created_local.month(), c.created_local.day(), seq);
+    tx.execute(
+        "INSERT INTO cases (tracking, token, matter_code, matter_name, category, id_number, phone, phone2, name, state,
+                            created_at, promised_days, clock_start, due_on, due_beyond_calendar, assignee, uncovered, materials_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        params![
+            tracking,
+            c.token,
+            c.matter_code,
+            c.matter_name,
+            c.category,
+            c.id_number,
+            c.phone,
+            c.phone2,
+            c.name,
+            CaseState::Pending.key(),
+            now.to_rfc3339(),
+            c.promised_days,
+            c.clock_start.to_string(),
+            c.due_on.to_string(),
+            c.due_beyond_calendar,
+            c.assignee,
+            c.uncovered,
+            materials_to_json(&c.materials),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let missing: Vec<&str> = c.materials.iter().filter(|m| !m.received).map(|m| m.name.as_str()).collect();
+    let note =
+        if missing.is_empty() { "材料齐全".to_string() } else { format!("待补材料：{}", missing.join("、")) };
+    insert_event(&tx, id, now, "created", None, Some(CaseState::Pending), None, Some(&note))?;
+    if let Some(a) = &c.assignee {
+        insert_event(
+            &tx,
+            id,
+            now,
+            "assigned",
+            None,
+            None,
+            Some(a),
+            Some(if c.uncovered { "A、B岗今日都不在，请安排人员顶岗" } else { "按AB岗分派" }),
+        )?;
+    }
+    let case = tx.query_row("SELECT * FROM cases WHERE id = ?1", params![id], row)?;
+    tx.commit()?;
+    Ok(case)
+}
+
+pub fn by_tracking(conn: &Connection, tracking: &str) -> Result<Option<CaseRow>, StoreError> {
+    Ok(conn.query_row("SELECT * FROM cases WHERE tracking = ?1", params![tracking], row).optional()?)
+}
+
+pub fn by_token(conn: &Connection, token: &str) -> Result<Option<CaseRow>, StoreError> {
+    Ok(conn.query_row("SELECT * FROM cases WHERE token = ?1", params![token], row).optional()?)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<CaseRow>, StoreError> {
+    Ok(conn.query_row("SELECT * FROM cases WHERE id = ?1", params![id], row).optional()?)
+}
+
+/// All cases still open (the staff queue), by due date (no due date last).
+pub fn open_cases(conn: &Connection) -> Result<Vec<CaseRow>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT * FROM cases WHERE state NOT IN ('closed', 'rejected', 'withdrawn')
+         ORDER BY due_on IS NULL, due_on, id",
+    )?;
+    let rows = st.query_map([], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn events(conn: &Connection, case_id: i64) -> Result<Vec<CaseEvent>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT at, kind, from_state, to_state, staff_no, note FROM case_events WHERE case_id = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![case_id], |r| {
+        let at: String = r.get(0)?;
+        let from: Option<String> = r.get(2)?;
+        let to: Option<String> = r.get(3)?;
+        Ok(CaseEvent {
+            at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+            kind: r.get(1)?,
+            from_state: from.and_then(|s| CaseState::from_key(&s)),
+            to_state: to.and_then(|s| CaseState::from_key(&s)),
+            staff_no: r.get(4)?,
+            note: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The clock fields after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockUpdate {
+    pub clock_start: NaiveDate,
+    pub days_used: u32,
+    pub due_on: Option<NaiveDate>,
+    pub due_beyond_calendar: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("case changed meanwhile: it is now {0}")]
+    Stale(CaseState),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ChangeError {
+    fn from(e: rusqlite::Error) -> Self {
+        ChangeError::Store(StoreError::Sql(e))
+    }
+}
+
+/// Moves a case from `from` to `to`, with its event, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn transition(
+    conn: &mut Connection,
+    case_id: i64,
+    from: CaseState,
+    to: CaseState,
+    staff: &str,
+    note: &str,
+    clock: &ClockUpdate,
+    set_first_responder: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ChangeError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
+    let current = CaseState::from_key(&current).unwrap_or(CaseState::Pending);
+    if current != from {
+        return Err(ChangeError::Stale(current));
+    }
+    tx.execute(
+        "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6,
+                first_responder = CASE WHEN ?7 AND first_responder IS NULL THEN ?8 ELSE first_responder END
+         WHERE id = ?1",
+        params![
+            case_id,
+            to.key(),
+            clock.clock_start.to_string(),
+            clock.days_used,
+            clock.due_on.map(|d| d.to_string()),
+            clock.due_beyond_calendar,
+            set_first_responder,
+            staff
+        ],
+    )?;
+    insert_event(
+        &tx,
+        case_id,
+        now,
+        "transition",
+        Some(from),
+        Some(to),
+        Some(staff),
+        (!note.trim().is_empty()).then_some(note.trim()),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Grants an extension; the new due date and the reason are recorded together.
+pub fn extend(
+    conn: &mut Connection,
+    case_id: i64,
+    days: u32,
+    reason: &str,
+    staff: &str,
+    due: Option<(NaiveDate, bool)>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE cases SET extension_days = extension_days + ?2, extension_reason = ?3,
+                due_on = COALESCE(?4, due_on), due_beyond_calendar = COALESCE(?5, due_beyond_calendar)
+         WHERE id = ?1",
+        params![case_id, days, reason, due.map(|d| d.0.to_string()), due.map(|d| d.1)],
+    )?;
+    insert_event(&tx, case_id, now, "extend", None, None, Some(staff), Some(&format!("延长{days}个工作日：{reason}")))?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn reassign(
+    conn: &mut Connection,
+    case_id: i64,
+    to_staff: &str,
+    by_staff: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute("UPDATE cases SET assignee = ?2, uncovered = 0 WHERE id = ?1", params![case_id, to_staff])?;
+    insert_event(&tx, case_id, now, "reassign", None, None, Some(by_staff), Some(&format!("转给 {to_staff}：{note}")))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Records that a staff member looked at the unmasked ID and phone (PIPL: who saw what).
+pub fn log_reveal(conn: &Connection, case_id: i64, staff: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    insert_event(conn, case_id, now, "reveal", None, None, Some(staff), Some("查看完整身份证号和电话"))?;
+    Ok(())
+}
+
+pub fn set_materials(
+    conn: &mut Connection,
+    case_id: i64,
+    materials: &[CaseMaterial],
+    staff: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute("UPDATE cases SET materials_json = ?2 WHERE id = ?1", params![case_id, materials_to_json(materials)])?;
+    let missing: Vec<&str> = materials.iter().filter(|m| !m.received).map(|m| m.name.as_str()).collect();
+    let note =
+        if missing.is_empty() { "材料已齐".to_string() } else { format!("仍缺：{}", missing.join("、")) };
+    insert_event(&tx, case_id, now, "materials", None, None, Some(staff), Some(&note))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Number of cases in each state (for the console's header).
+pub fn counts(conn: &Connection) -> Result<Vec<(CaseState, u32)>, StoreError> {
+    let mut st = conn.prepare("SELECT state, count(*) FROM cases GROUP BY state")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (k, n) = r?;
+        if let Some(s) = CaseState::from_key(&k) {
+            out.push((s, n));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,106 @@
+//! Staff accounts, days away, and the A/B posts.
+
+use super::StoreError;
+use crate::domain::duty::Post;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub no: String,
+    pub name: String,
+    pub role: String,
+    pub pin_hash: Option<String>,
+    pub failed_attempts: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub active: bool,
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
+    let locked: Option<String> = r.get("locked_until")?;
+    Ok(StaffRow {
+        no: r.get("no")?,
+        name: r.get("name")?,
+        role: r.get("role")?,
+        pin_hash: r.get("pin_hash")?,
+        failed_attempts: r.get("failed_attempts")?,
+        locked_until: locked.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc)),
+        active: r.get("active")?,
+    })
+}
+
+/// Adds a staff member; an existing number is an error (names are not silently replaced).
+pub fn add(conn: &Connection, no: &str, name: &str, role: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "INSERT INTO staff (no, name, role, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(no) DO NOTHING",
+        params![no, name, role, now.to_rfc3339()],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn get(conn: &Connection, no: &str) -> Result<Option<StaffRow>, StoreError> {
+    Ok(conn.query_row("SELECT * FROM staff WHERE no = ?1", params![no], row).optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<StaffRow>, StoreError> {
+    let mut st = conn.prepare("SELECT * FROM staff ORDER BY no")?;
+    let rows = st.query_map([], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_pin_hash(conn: &Connection, no: &str, hash: &str) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE staff SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE no = ?1",
+        params![no, hash],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn record_failure(
+    conn: &Connection,
+    no: &str,
+    attempts: u32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE staff SET failed_attempts = ?2, locked_until = ?3 WHERE no = ?1",
+        params![no, attempts, locked_until.map(|d| d.to_rfc3339())],
+    )?;
+    Ok(())
+}
+
+pub fn clear_failures(conn: &Connection, no: &str) -> Result<(), StoreError> {
+    conn.execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE no = ?1", params![no])?;
+    Ok(())
+}
+
+pub fn set_away(conn: &Connection, no: &str, day: NaiveDate, away: bool) -> Result<(), StoreError> {
+    if away {
+        conn.execute("INSERT OR IGNORE INTO staff_away (staff_no, day) VALUES (?1, ?2)", params![no, day.to_string()])?;
+    } else {
+        conn.execute("DELETE FROM staff_away WHERE staff_no = ?1 AND day = ?2", params![no, day.to_string()])?;
+    }
+    Ok(())
+}
+
+pub fn away_on(conn: &Connection, day: NaiveDate) -> Result<HashSet<String>, StoreError> {
+    let mut st = conn.prepare("SELECT staff_no FROM staff_away WHERE day = ?1")?;
+    let rows = st.query_map(params![day.to_string()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_post(conn: &Connection, scope: &str, a: &str, b: Option<&str>) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO posts (scope, a_staff, b_staff) VALUES (?1, ?2, ?3)
+         ON CONFLICT(scope) DO UPDATE SET a_staff = excluded.a_staff, b_staff = excluded.b_staff",
+        params![scope, a, b],
+    )?;
+    Ok(())
+}
+
+pub fn posts(conn: &Connection) -> Result<Vec<Post>, StoreError> {
+    let mut st = conn.prepare("SELECT scope, a_staff, b_staff FROM posts ORDER BY scope")?;
+    let rows = st.query_map([], |r| Ok(Post { scope: r.get(0)?, a: r.get(1)?, b: r.get(2)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
