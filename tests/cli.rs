@@ -96,3 +96,93 @@ fn global_options_before_the_command_and_screenshot() {
     let o = t.kiosk("2026-11-28T09:30:00+08:00", &["screenshot", "--page", "nowhere", "--out", "x.png"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn request_and_staff_contract() {
+    let t = TempStation::new();
+    let now = "2026-11-27T10:00:00+08:00";
+    let ok = |o: &std::process::Output| assert!(o.status.success(), "{}", stderr(o));
+    ok(&t.kiosk(now, &["staff", "add", "--no", "001", "--name", "张三丰"]));
+    ok(&t.kiosk(now, &["staff", "add", "--no", "002", "--name", "李四", "--role", "admin"]));
+    let dup = t.kiosk(now, &["staff", "add", "--no", "001", "--name", "别人"]);
+    assert!(!dup.status.success(), "an existing number is not replaced");
+    let o = {
+        use std::io::Write;
+        let mut c = std::process::Command::new(crate::util::kiosk_bin())
+            .args([
+                "--config-dir",
+                t.config_dir().to_str().expect("utf8"),
+                "--data-dir",
+                t.data_dir().to_str().expect("utf8"),
+            ])
+            .args(["staff", "set-pin", "001"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        c.stdin.take().expect("stdin").write_all(b"2468\n").expect("write");
+        c.wait_with_output().expect("wait")
+    };
+    ok(&o);
+    ok(&t.kiosk(now, &["staff", "post", "C", "--a", "001", "--b", "002"]));
+    ok(&t.kiosk(now, &["staff", "away", "001", "--date", "2026-11-27"]));
+
+    let o = t.kiosk(
+        now,
+        &[
+            "request",
+            "submit",
+            "--matter",
+            "C01",
+            "--phone",
+            "13812345678",
+            "--id",
+            "130110194503150138",
+            "--missing",
+            "户口簿",
+            "--json",
+        ],
+    );
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    for key in ["tracking", "token", "due", "receipt", "printed"] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["tracking"], "D-1127-001");
+    assert_eq!(v["due"], "2026-12-18");
+    assert_eq!(v["printed"], false);
+    assert_eq!(v["assignee"], "002", "A is away: B takes it");
+    assert!(std::path::Path::new(v["receipt"].as_str().expect("path")).is_file());
+
+    let o = t.kiosk(now, &["request", "status", "D-1127-001", "--json"]);
+    ok(&o);
+    let text = stdout(&o);
+    assert!(!text.contains("130110194503150138") && !text.contains("13812345678"), "{text}");
+    let s: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
+    assert_eq!(s["state"], "pending");
+    assert_eq!(s["id_masked"], "130***********0138");
+    assert_eq!(s["phone_masked"], "138****5678");
+
+    let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "completed", "--staff", "001", "--json"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("不能从“待受理”直接变为“已办结”"), "{}", stderr(&o));
+    for (to, note) in [
+        ("accepted", ""),
+        ("submitted", "报乡镇民政办"),
+        ("completed", "审核通过"),
+        ("notified", "电话通知"),
+        ("closed", ""),
+    ] {
+        let o =
+            t.kiosk(now, &["request", "advance", "D-1127-001", "--to", to, "--staff", "001", "--note", note, "--json"]);
+        ok(&o);
+        let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+        assert_eq!(v["state"], to);
+    }
+    let o = t.kiosk(now, &["request", "status", "D-1127-999", "--json"]);
+    assert!(!o.status.success());
+    assert!(!stdout(&o).contains("D-1127"), "nothing revealed");
+    let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "sideways", "--staff", "001"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -5,7 +5,9 @@ mod util;
 
 mod cli;
 mod config;
+mod console;
 mod numbering;
 mod printing;
+mod proxy;
 mod receipt;
 mod ui;

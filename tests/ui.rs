@@ -5,7 +5,7 @@ use crate::util::TempStation;
 use i_slint_backend_testing::{mock_elapsed_time, AccessibleRole, ElementHandle, ElementQuery};
 use kiosk::storage::tickets;
 use kiosk::ui::{IdleAdapter, Kiosk, Nav, Page, SearchAdapter, Theme, TicketAdapter};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 use std::time::Duration;
 
 fn kiosk(t: &TempStation, now: &str) -> Kiosk {
@@ -23,7 +23,9 @@ fn settle() {
 
 /// Taps the one visible control with this accessible label.
 fn tap(k: &Kiosk, label: &str) {
-    let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, label).collect();
+    let mut found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, label).collect();
+    // A plain text with the same words is not the control.
+    found.retain(|e| e.accessible_role() != Some(AccessibleRole::Text));
     assert!(!found.is_empty(), "no control labelled {label:?} on page {:?}", k.app.global::<Nav>().get_page());
     found[0].invoke_accessible_default_action();
     settle();
@@ -287,4 +289,182 @@ fn every_control_is_labelled_and_big_enough() {
         visit(&k, "search");
         tap(&k, "首页");
     }
+}
+
+fn type_keys(k: &Kiosk, keys: &str) {
+    for c in keys.chars() {
+        tap(k, &c.to_string());
+    }
+}
+
+fn proxy_error(k: &Kiosk) -> String {
+    k.app.global::<kiosk::ui::ProxyAdapter>().get_error().to_string()
+}
+
+#[test]
+fn proxy_request_from_matter_to_receipt() {
+    let t = TempStation::new();
+    let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
+    tap(&k, "办事指南");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    assert_eq!(page(&k), Page::ProxyMaterials);
+    let names: Vec<String> = {
+        let st = k.state.borrow();
+        st.station.cfg.catalog.matter("C01").expect("C01").materials.iter().map(|m| m.name.clone()).collect()
+    };
+    // Tick all but the second material.
+    for (i, n) in names.iter().enumerate() {
+        if i != 1 {
+            tap(&k, n);
+        }
+    }
+    let p = k.app.global::<kiosk::ui::ProxyAdapter>();
+    assert_eq!(p.get_missing().iter().map(|s| s.to_string()).collect::<Vec<_>>(), vec![names[1].clone()]);
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::ProxyPhone);
+    type_keys(&k, "1381234567");
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::ProxyPhone, "a 10-digit mobile is refused");
+    assert!(proxy_error(&k).contains("手机号应为11位，您输入了10位"), "{}", proxy_error(&k));
+    type_keys(&k, "8");
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::ProxyId);
+    type_keys(&k, "130110194503150130");
+    tap(&k, "下一步");
+    assert!(proxy_error(&k).contains("最后一位应为8，您输入的是0"), "{}", proxy_error(&k));
+    let hint: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, "输入提示").collect();
+    assert!(!hint.is_empty(), "the message is on screen at the field");
+    tap(&k, "删除");
+    type_keys(&k, "8");
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::ProxyName);
+    // Name by pinyin: w-a-n-g → 王, then skip the rest.
+    type_keys(&k, "WANG");
+    tap(&k, "选字 王");
+    assert_eq!(p.get_name(), "王");
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::ProxyConfirm);
+    assert_eq!(p.get_id_masked(), "130***********0138");
+    assert_eq!(p.get_phone_masked(), "138****5678");
+    assert_eq!(p.get_name_masked(), "王*");
+    // 修改 the phone and come straight back.
+    tap(&k, "修改联系电话");
+    assert_eq!(page(&k), Page::ProxyPhone);
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::ProxyConfirm);
+    tap(&k, "确认提交");
+    assert_eq!(page(&k), Page::ProxyDone);
+    assert_eq!(p.get_tracking(), "D-1127-001");
+    assert!(p.get_has_authorization());
+
+    let st = k.state.borrow();
+    let case = kiosk::storage::cases::by_tracking(st.station.conn(), "D-1127-001").expect("q").expect("stored");
+    assert_eq!(case.phone, "13812345678");
+    assert_eq!(case.name.as_deref(), Some("王"));
+    assert_eq!(case.materials.iter().filter(|m| !m.received).count(), 1);
+    let receipt = t.data_dir().join("spool/2026-11-27/D-1127-001-proxy-receipt.pdf");
+    let text = crate::util::pdf_text(&receipt);
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(!flat.contains("130110194503150138") && !flat.contains("13812345678"), "{text}");
+    assert!(flat.contains("D-1127-001") && flat.contains(&names[1]));
+    let scratch = tempfile::tempdir().expect("tmp");
+    let codes = crate::util::decode_qr(&receipt, scratch.path());
+    assert_eq!(codes, vec![format!("http://192.168.1.10:8080/c/{}", case.token)]);
+    drop(st);
+    tap(&k, "完成");
+    assert_eq!(page(&k), Page::Home);
+    assert_eq!(p.get_tracking(), "");
+}
+
+#[test]
+fn nothing_typed_for_a_request_survives_idle() {
+    let t = TempStation::new();
+    let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
+    tap(&k, "办事指南");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    tap(&k, "下一步");
+    type_keys(&k, "13812345678");
+    tap(&k, "下一步");
+    type_keys(&k, "1301101945");
+    for _ in 0..120 {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+    assert_eq!(page(&k), Page::Home);
+    let p = k.app.global::<kiosk::ui::ProxyAdapter>();
+    assert_eq!(p.get_phone(), "");
+    assert_eq!(p.get_id_number(), "");
+    assert_eq!(p.get_phone_masked(), "");
+    // Starting again shows empty fields.
+    tap(&k, "代办申请");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    tap(&k, "下一步");
+    assert_eq!(p.get_phone(), "");
+    assert_eq!(p.get_id_number(), "");
+}
+
+#[test]
+fn progress_lookup_by_code_and_by_scan() {
+    let t = TempStation::new();
+    let token = {
+        let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+        st.submit_request(&crate::proxy::request("C01", &["户口簿"])).expect("submit").case.token
+    };
+    let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
+    tap(&k, "进度查询");
+    assert_eq!(page(&k), Page::Lookup);
+    type_keys(&k, "1127001");
+    type_keys(&k, "0000");
+    let la = k.app.global::<kiosk::ui::LookupAdapter>();
+    assert_eq!((la.get_tracking_digits().as_str(), la.get_last4().as_str()), ("1127001", "0000"));
+    tap(&k, "查询");
+    assert_eq!(page(&k), Page::Lookup);
+    assert!(la.get_error().contains("没有找到"), "{}", la.get_error());
+    for _ in 0..4 {
+        tap(&k, "删除");
+    }
+    type_keys(&k, "5678");
+    tap(&k, "查询");
+    assert_eq!(page(&k), Page::LookupResult);
+    assert_eq!(la.get_state_label(), "待受理");
+    assert!(la.get_applicant().contains("138****5678") && la.get_applicant().contains("130***********0138"));
+    assert!(!la.get_applicant().contains("13812345678"));
+    assert_eq!(la.get_missing().row_count(), 1);
+
+    // A USB scanner types the receipt's URL and Enter into the lookup page.
+    tap(&k, "返回");
+    assert_eq!(page(&k), Page::Lookup);
+    la.invoke_scanned(format!("http://192.168.1.10:8080/c/{token}").into());
+    settle();
+    assert_eq!(page(&k), Page::LookupResult);
+    tap(&k, "返回");
+    la.invoke_scanned("http://192.168.1.10:8080/c/aaaaaaaaaaaaaaaaaaaaaaaaaa".into());
+    settle();
+    assert_eq!(page(&k), Page::Lookup, "a tampered token finds nothing");
+    assert!(la.get_error().contains("不是本站的代办回执"));
+}
+
+#[test]
+fn scanner_keystrokes_reach_the_lookup() {
+    let t = TempStation::new();
+    let token = {
+        let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+        st.submit_request(&crate::proxy::request("A01", &[])).expect("submit").case.token
+    };
+    let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
+    tap(&k, "进度查询");
+    let url = format!("http://192.168.1.10:8080/c/{token}");
+    let mut keys: Vec<slint::SharedString> = url.chars().map(|c| c.to_string().into()).collect();
+    keys.push(slint::platform::Key::Return.into());
+    for text in keys {
+        k.app.window().dispatch_event(slint::platform::WindowEvent::KeyPressed { text: text.clone() });
+        k.app.window().dispatch_event(slint::platform::WindowEvent::KeyReleased { text });
+    }
+    settle();
+    assert_eq!(page(&k), Page::LookupResult, "the scanner's text and Enter open the case");
 }

@@ -26,6 +26,7 @@ impl TempStation {
         std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
         std::fs::write(dir.path().join("config/station.toml"), station_toml).expect("write station.toml");
         std::fs::write(dir.path().join("config/matters.toml"), config::SHIPPED_MATTERS).expect("write matters.toml");
+        std::fs::write(dir.path().join("config/holidays.toml"), config::SHIPPED_HOLIDAYS).expect("write holidays.toml");
         TempStation { dir }
     }
 

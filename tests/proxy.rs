@@ -1,0 +1,252 @@
+//! 全程代办 end to end on the real store and PDFs: submission, receipts without unmasked
+//! personal data, AB routing, the state machine with its clock, the public view, and
+//! all-or-nothing submission.
+
+use crate::util::{decode_qr, pdf_text, TempStation};
+use kiosk::domain::case::CaseState;
+use kiosk::proxy::{ProxyRequest, RequestError};
+use kiosk::station::Station;
+use kiosk::storage::{cases, staff};
+
+pub const ID: &str = "130110194503150138";
+pub const PHONE: &str = "13812345678";
+
+pub fn request(matter: &str, missing: &[&str]) -> ProxyRequest {
+    ProxyRequest {
+        matter: matter.into(),
+        phone: PHONE.into(),
+        phone2: Some("0311-88881234".into()),
+        id_number: ID.into(),
+        name: Some("张三".into()),
+        missing: missing.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+pub fn add_staff(st: &Station) {
+    let now = st.clock.now();
+    staff::add(st.conn(), "001", "张三丰", "staff", now).expect("add");
+    staff::add(st.conn(), "002", "李四", "staff", now).expect("add");
+    staff::add(st.conn(), "003", "王五", "admin", now).expect("add");
+}
+
+fn assert_no_personal_data(text: &str) {
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for secret in [ID, PHONE, "88881234", "张三"] {
+        assert!(!flat.contains(secret), "paper shows {secret:?} unmasked:\n{text}");
+    }
+}
+
+#[test]
+fn submission_prints_masked_receipt_and_authorization() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+    let sub = st.submit_request(&request("C01", &["户口簿"])).expect("submit");
+    assert_eq!(sub.case.tracking, "D-1127-001");
+    assert_eq!(sub.case.state, CaseState::Pending);
+    // Fri 11-27 + 15 working days (no holidays in between): Fri 12-18.
+    assert_eq!(sub.case.due_on.map(|d| d.to_string()).as_deref(), Some("2026-12-18"));
+
+    let receipt = sub.receipt.clone().expect("receipt");
+    let text = pdf_text(&receipt);
+    for needle in [
+        "代办受理回执",
+        "D-1127-001",
+        "高龄津贴申请",
+        "130***********0138",
+        "138****5678",
+        "张*",
+        "户口簿",
+        "还需补交",
+        "2026年12月18日",
+    ] {
+        assert!(text.contains(needle), "receipt lacks {needle:?}:\n{text}");
+    }
+    assert_no_personal_data(&text);
+    let scratch = tempfile::tempdir().expect("tmp");
+    assert_eq!(decode_qr(&receipt, scratch.path()), vec![sub.status_url.clone()]);
+    assert!(sub.status_url.ends_with(&format!("/c/{}", sub.case.token)));
+
+    let auth = sub.authorization.clone().expect("C01 needs a signed authorisation");
+    let text = pdf_text(&auth);
+    assert!(text.contains("委") && text.contains("签字或按手印") && text.contains("高龄津贴申请"), "{text}");
+    assert_no_personal_data(&text);
+
+    // A second request the same day gets the next code.
+    let sub2 = st.submit_request(&request("A01", &[])).expect("submit");
+    assert_eq!(sub2.case.tracking, "D-1127-002");
+}
+
+#[test]
+fn bad_requests_are_refused_before_anything_is_stored() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+    let mut r = request("C01", &[]);
+    r.id_number = "130110194503150130".into();
+    let e = st.submit_request(&r).unwrap_err();
+    assert!(matches!(e, RequestError::Id(_)));
+    assert!(e.to_string().contains("最后一位应为8"), "{e}");
+    let mut r = request("C01", &[]);
+    r.phone = "1381234567".into();
+    assert!(st.submit_request(&r).unwrap_err().to_string().contains("手机号应为11位"));
+    assert!(
+        matches!(st.submit_request(&request("J01", &[])), Err(RequestError::NotProxy(..))),
+        "当场办结 matters are not 代办"
+    );
+    assert!(matches!(st.submit_request(&request("C01", &["不存在的材料"])), Err(RequestError::UnknownMaterial(..))));
+    assert!(cases::open_cases(st.conn()).expect("list").is_empty());
+}
+
+#[test]
+fn crash_mid_submission_leaves_no_half_case() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+    // Make the second write of the submission (its first event) fail, as a crash or a full
+    // disk would between the two statements.
+    st.conn()
+        .execute_batch(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON case_events BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .expect("trigger");
+    assert!(st.submit_request(&request("C01", &[])).is_err());
+    let n: i64 = st.conn().query_row("SELECT count(*) FROM cases", [], |r| r.get(0)).expect("count");
+    assert_eq!(n, 0, "no case without its event");
+    let c: i64 = st.conn().query_row("SELECT count(*) FROM case_counters", [], |r| r.get(0)).expect("count");
+    assert_eq!(c, 0, "the tracking serial was not used up");
+    st.conn().execute_batch("DROP TRIGGER boom").expect("drop");
+    assert_eq!(st.submit_request(&request("C01", &[])).expect("submit").case.tracking, "D-1127-001");
+}
+
+#[test]
+fn ab_routing_when_a_is_away() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+    add_staff(&st);
+    staff::set_post(st.conn(), "C", "001", Some("002")).expect("post");
+    staff::set_post(st.conn(), "C02", "003", Some("001")).expect("post");
+    assert_eq!(st.submit_request(&request("C01", &[])).expect("s").case.assignee.as_deref(), Some("001"));
+    assert_eq!(
+        st.submit_request(&request("C02", &[])).expect("s").case.assignee.as_deref(),
+        Some("003"),
+        "matter post wins"
+    );
+    staff::set_away(st.conn(), "001", st.clock.today(), true).expect("away");
+    let c = st.submit_request(&request("C01", &[])).expect("s").case;
+    assert_eq!(c.assignee.as_deref(), Some("002"), "B covers when A is away");
+    assert!(!c.uncovered);
+    staff::set_away(st.conn(), "002", st.clock.today(), true).expect("away");
+    let c = st.submit_request(&request("C01", &[])).expect("s").case;
+    assert!(c.uncovered, "both away is flagged, never an empty post");
+    // On-duty names on the kiosk are masked.
+    assert_eq!(st.on_duty_masked(), "王*");
+    let moved = st.reassign_case(&c.tracking, "003", "003", "张、李都请假，王五顶岗").expect("reassign");
+    assert_eq!(moved.assignee.as_deref(), Some("003"));
+    assert!(!moved.uncovered);
+}
+
+#[test]
+fn full_life_with_pause_extension_and_public_view() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-09-29T09:00:00+08:00");
+    add_staff(&st);
+    let sub = st.submit_request(&request("F03", &[])).expect("submit");
+    let tr = sub.case.tracking.clone();
+    let mut st = t.station_at("2026-09-30T09:00:00+08:00");
+    // F03 promises 5 working days; accepted Wed 09-30: 10-08, 09, 10 (make-up Sat), 12, 13.
+    let c = st.advance_case(&tr, CaseState::Accepted, "001", "").expect("accept");
+    assert_eq!(c.first_responder.as_deref(), Some("001"));
+    assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-13"));
+    // Illegal moves are refused with the reason, and change nothing.
+    let e = st.advance_case(&tr, CaseState::Closed, "001", "").unwrap_err();
+    assert!(e.to_string().contains("不能从“已受理”直接变为“已领取/归档”"), "{e}");
+    assert!(st.advance_case(&tr, CaseState::Submitted, "001", "").unwrap_err().to_string().contains("需要填写说明"));
+    assert!(st.advance_case(&tr, CaseState::Submitted, "999", "x").is_err(), "unknown staff");
+
+    // 退回补正 on Fri 10-09 (day 2 used): the clock stops.
+    let mut st = t.station_at("2026-10-09T15:00:00+08:00");
+    let c = st.advance_case(&tr, CaseState::Returned, "002", "缺土地承包合同复印件").expect("return");
+    assert_eq!(c.due_on, None);
+    assert_eq!(c.days_used, 2);
+    let v = st.public_view(&c).expect("view");
+    assert_eq!(v.due_note, "补齐材料前暂停计时");
+    assert!(v.timeline.iter().any(|e| e.note.as_deref() == Some("缺土地承包合同复印件")));
+    // Materials arrive Mon 10-12: 3 days left → 10-13, 10-14, 10-15.
+    let mut st = t.station_at("2026-10-12T09:00:00+08:00");
+    let c = st.advance_case(&tr, CaseState::Accepted, "002", "材料补齐").expect("resume");
+    assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-15"));
+    assert_eq!(c.first_responder.as_deref(), Some("001"), "首问责任人 stays the first");
+    let c = st.extend_case(&tr, 2, "乡镇需要实地核查", "001").expect("extend");
+    assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-19"));
+    assert!(st.extend_case(&tr, 2, " ", "001").is_err(), "an extension needs a reason");
+    st.advance_case(&tr, CaseState::Submitted, "001", "报乡镇农经站，专人送达").expect("submit");
+    st.advance_case(&tr, CaseState::Completed, "001", "已备案").expect("complete");
+    st.advance_case(&tr, CaseState::Notified, "001", "电话通知本人").expect("notify");
+    let c = st.advance_case(&tr, CaseState::Closed, "001", "").expect("close");
+    assert_eq!(c.state, CaseState::Closed);
+    assert!(cases::open_cases(st.conn()).expect("open").is_empty());
+
+    let events = cases::events(st.conn(), c.id).expect("events");
+    let moves: Vec<&str> = events.iter().filter_map(|e| e.to_state.map(|s| s.key())).collect();
+    assert_eq!(moves, ["pending", "accepted", "returned", "accepted", "submitted", "completed", "notified", "closed"]);
+    assert!(events.iter().all(|e| e.kind != "transition" || e.staff_no.is_some()), "every move names its staff");
+    // Events are append-only, enforced by the store itself.
+    assert!(st.conn().execute("UPDATE case_events SET note = 'x'", []).is_err());
+    assert!(st.conn().execute("DELETE FROM case_events", []).is_err());
+
+    let v = st.public_view(&c).expect("view");
+    assert_eq!(v.state_label, "已领取/归档");
+    assert_eq!(v.extension.as_deref(), Some("延长2个工作日：乡镇需要实地核查"));
+    let json = serde_json::to_string(&v).expect("json");
+    assert!(!json.contains(ID) && !json.contains(PHONE) && !json.contains("张三"), "{json}");
+    assert!(!json.contains("报乡镇农经站"), "staff notes stay inside: {json}");
+}
+
+#[test]
+fn urgency_colours() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-23T09:00:00+08:00");
+    add_staff(&st);
+    let c = st.submit_request(&request("F03", &[])).expect("submit").case; // 5 days → Mon 11-30
+    assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-11-30"));
+    let st = t.station_at("2026-11-25T09:00:00+08:00");
+    assert_eq!(st.urgency(&c), kiosk::domain::case::Urgency::Normal);
+    let st = t.station_at("2026-11-27T09:00:00+08:00"); // Fri: due next working day
+    assert_eq!(st.urgency(&c), kiosk::domain::case::Urgency::DueSoon);
+    let st = t.station_at("2026-12-01T09:00:00+08:00");
+    assert_eq!(st.urgency(&c), kiosk::domain::case::Urgency::Overdue);
+}
+
+#[test]
+fn tampered_codes_find_nothing() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+    let sub = st.submit_request(&request("C01", &[])).expect("submit");
+    assert!(st.find_case(&sub.status_url).expect("find").is_some());
+    let mut tampered = sub.case.token.clone();
+    tampered.replace_range(0..1, if tampered.starts_with('a') { "b" } else { "a" });
+    assert!(st.find_case(&tampered).expect("find").is_none());
+    assert!(st.find_case("D-1127-999").expect("find").is_none());
+    assert!(st.find_case("'; DROP TABLE cases; --").expect("find").is_none());
+    assert!(st.lookup_case("D-1127-001", "5678").expect("lookup").is_some());
+    assert!(st.lookup_case("D-1127-001", "1234").expect("lookup").is_some(), "the second phone works too");
+    assert!(st.lookup_case("D-1127-001", "0000").expect("lookup").is_none());
+    assert!(st.lookup_case("D-1127-001", "").expect("lookup").is_none());
+}
+
+#[test]
+fn sign_in_locks_after_five_wrong_pins() {
+    let t = TempStation::new();
+    let st = t.station_at("2026-11-27T10:00:00+08:00");
+    add_staff(&st);
+    staff::set_pin_hash(st.conn(), "001", &kiosk::staff::hash_pin("2468").expect("hash")).expect("pin");
+    assert!(st.login("001", "2468").is_ok());
+    for left in (1..=4).rev() {
+        let e = st.login("001", "0000").unwrap_err();
+        assert_eq!(e.to_string(), format!("工号或密码不对，还可以再试{left}次"));
+    }
+    assert!(matches!(st.login("001", "0000"), Err(kiosk::staff::LoginError::Locked(5))));
+    assert!(matches!(st.login("001", "2468"), Err(kiosk::staff::LoginError::Locked(_))), "even the right PIN waits");
+    let later = t.station_at("2026-11-27T10:05:30+08:00");
+    assert!(later.login("001", "2468").is_ok(), "unlocked after five minutes");
+    assert!(matches!(st.login("009", "2468"), Err(kiosk::staff::LoginError::Unknown)));
+    assert!(matches!(st.login("002", "2468"), Err(kiosk::staff::LoginError::NoPin)));
+}
