@@ -288,6 +288,30 @@ fn every_control_is_labelled_and_big_enough() {
         tap(&k, "G");
         visit(&k, "search");
         tap(&k, "首页");
+        tap(&k, "代办申请");
+        visit(&k, "categories (proxy)");
+        tap(&k, "民政");
+        tap(&k, "高龄津贴申请");
+        tap(&k, "申请代办");
+        visit(&k, "proxy materials");
+        tap(&k, "下一步");
+        visit(&k, "proxy phone");
+        type_keys(&k, "13812345678");
+        tap(&k, "下一步");
+        visit(&k, "proxy id");
+        type_keys(&k, "130110194503150138");
+        tap(&k, "下一步");
+        type_keys(&k, "LI");
+        visit(&k, "proxy name");
+        tap(&k, "选字 李");
+        tap(&k, "下一步");
+        visit(&k, "proxy confirm");
+        tap(&k, "确认提交");
+        visit(&k, "proxy done");
+        tap(&k, "完成");
+        tap(&k, "进度查询");
+        visit(&k, "lookup");
+        tap(&k, "首页");
     }
 }
 

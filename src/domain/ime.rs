@@ -67,20 +67,23 @@ pub fn candidates(letters: &str, surname: bool) -> Vec<char> {
     if l.is_empty() || !l.bytes().all(|b| b.is_ascii_lowercase()) {
         return Vec::new();
     }
-    let mut hits: Vec<(u8, usize, u8, u16, char)> = table()
+    let mut hits: Vec<(u8, u8, usize, u8, u16, char)> = table()
         .iter()
         .filter_map(|e| {
             let exact = e.readings.iter().any(|r| *r == l);
             if !exact && !e.readings.iter().any(|r| r.starts_with(&l)) {
                 return None;
             }
+            // A character whose usual (first) reading is this syllable beats one that only
+            // has it as a rare reading (方 also reads wǎng, but nobody means that).
+            let primary = e.readings.first().is_some_and(|r| r.starts_with(&l));
             let surname_rank =
                 if surname { COMMON_SURNAMES.chars().position(|s| s == e.c).unwrap_or(usize::MAX) } else { usize::MAX };
-            Some((u8::from(!exact), surname_rank, e.level, e.code, e.c))
+            Some((u8::from(!exact), u8::from(!primary), surname_rank, e.level, e.code, e.c))
         })
         .collect();
     hits.sort();
-    hits.into_iter().map(|h| h.4).collect()
+    hits.into_iter().map(|h| h.5).collect()
 }
 
 #[cfg(test)]
@@ -93,7 +96,9 @@ mod tests {
         assert_eq!(c.first(), Some(&'张'));
         assert!(c.contains(&'章') && c.contains(&'掌'));
         let w = candidates("wang", true);
-        assert_eq!(w.first(), Some(&'王'));
+        assert_eq!(&w[..2], &['王', '汪']);
+        let pos = |ch| w.iter().position(|&x| x == ch).unwrap_or(usize::MAX);
+        assert!(pos('网') < pos('方'), "方's rare reading wǎng comes after real wang characters: {w:?}");
     }
 
     #[test]

@@ -28,13 +28,21 @@ impl Platform for Headless {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shot {
     Home,
-    Categories { for_ticket: bool },
+    Categories {
+        for_ticket: bool,
+    },
     Matters(String),
     Matter(String),
     Search(String),
     Priority(String),
     Ticket(PrintState),
     Idle,
+    /// A step of 申请代办: materials, phone, id (with an error shown), name, confirm, done.
+    Proxy(String),
+    Lookup,
+    LookupResult,
+    /// The staff console: login, queue, case.
+    Staff(String),
 }
 
 pub fn parse_page(spec: &str) -> Result<Shot, String> {
@@ -51,10 +59,17 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         ("ticket", Some("failed")) => Shot::Ticket(PrintState::Failed),
         ("ticket", Some("spool")) => Shot::Ticket(PrintState::SpoolOnly),
         ("idle", None) => Shot::Idle,
+        ("proxy", Some(step)) if ["materials", "phone", "id", "name", "confirm", "done"].contains(&step) => {
+            Shot::Proxy(step.into())
+        }
+        ("lookup", None) => Shot::Lookup,
+        ("lookup-result", None) => Shot::LookupResult,
+        ("staff", Some(p)) if ["login", "queue", "case"].contains(&p) => Shot::Staff(p.into()),
         _ => {
             return Err(format!(
                 "unknown page {spec:?}; use home, categories[:ticket], matters:<category>, matter:<code>, \
-                 search[:query], priority:<code>, ticket[:printed|failed|spool], idle"
+                 search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
+                 proxy:<materials|phone|id|name|confirm|done>, lookup, lookup-result, staff:<login|queue|case>"
             ))
         }
     })
@@ -121,10 +136,15 @@ fn render_to_file(
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless { window: window.clone() })).map_err(|e| e.to_string())?;
     window.set_size(slint::PhysicalSize::new(w, h));
-    let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
-    kiosk.app.show().map_err(|e| e.to_string())?;
-    drive(&kiosk, shot, large)?;
-    let pixels = render(&kiosk.app, &window, w, h);
+    let pixels = if let Shot::Staff(page) = shot {
+        let console = staff_sample(station, page)?;
+        render(console.win.window(), &window, w, h)
+    } else {
+        let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
+        kiosk.app.show().map_err(|e| e.to_string())?;
+        drive(&kiosk, shot, large)?;
+        render(kiosk.app.window(), &window, w, h)
+    };
     image::save_buffer(out, &pixels, w, h, image::ExtendedColorType::Rgb8)
         .map_err(|e| format!("{}: {e}", out.display()))
 }
@@ -175,14 +195,150 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
             state.borrow_mut().idle_secs = after - 1;
             idle::tick(app, state);
         }
+        Shot::Proxy(step) => drive_proxy(app, state, step),
+        Shot::Lookup => {
+            navigate(app, state, Page::Lookup, "");
+            let l = app.global::<super::LookupAdapter>();
+            for k in ["1", "1", "2", "8", "0", "0"] {
+                l.invoke_key(k.into());
+            }
+        }
+        Shot::LookupResult => {
+            let tracking = sample_case(state)?;
+            navigate(app, state, Page::Lookup, "");
+            let l = app.global::<super::LookupAdapter>();
+            let digits: String = tracking.chars().filter(|c| c.is_ascii_digit()).collect();
+            for k in digits.chars().chain("5678".chars()) {
+                l.invoke_key(k.to_string().into());
+            }
+            l.invoke_search();
+        }
+        Shot::Staff(_) => {}
     }
     Ok(())
 }
 
+/// Sample person for pictures: the synthetic test ID from DOMAIN §6.1, never a real one.
+const SAMPLE_ID: &str = "130110194503150138";
+const SAMPLE_PHONE: &str = "13812345678";
+
+fn drive_proxy(app: &AppWindow, state: &super::Shared, step: &str) {
+    use super::ProxyAdapter;
+    navigate(app, state, Page::Matter, "C01");
+    app.global::<super::MatterAdapter>().invoke_apply_proxy();
+    let p = app.global::<ProxyAdapter>();
+    for i in [0, 2, 3] {
+        p.invoke_toggle_material(i);
+    }
+    if step == "materials" {
+        return;
+    }
+    p.invoke_next();
+    for c in SAMPLE_PHONE.chars() {
+        p.invoke_key(c.to_string().into());
+    }
+    if step == "phone" {
+        return;
+    }
+    p.invoke_next();
+    // Show the check-digit message: the last digit typed wrong.
+    for c in SAMPLE_ID[..17].chars().chain(['0']) {
+        p.invoke_key(c.to_string().into());
+    }
+    p.invoke_next();
+    if step == "id" {
+        return;
+    }
+    p.invoke_backspace();
+    p.invoke_key("8".into());
+    p.invoke_next();
+    for c in ["W", "A", "N", "G"] {
+        p.invoke_key(c.into());
+    }
+    if step == "name" {
+        return;
+    }
+    p.invoke_pick("王".into());
+    p.invoke_next();
+    if step == "confirm" {
+        return;
+    }
+    p.invoke_submit();
+}
+
+/// A case in the scratch store, accepted by a sample staff member, for the lookup picture.
+fn sample_case(state: &super::Shared) -> Result<String, String> {
+    let mut s = state.borrow_mut();
+    let st = &mut s.station;
+    let now = st.clock.now();
+    crate::storage::staff::add(st.conn(), "001", "张三丰", "staff", now).map_err(|e| e.to_string())?;
+    let req = crate::proxy::ProxyRequest {
+        matter: "C01".into(),
+        phone: SAMPLE_PHONE.into(),
+        phone2: None,
+        id_number: SAMPLE_ID.into(),
+        name: Some("王".into()),
+        missing: vec!["户口簿".into()],
+    };
+    let sub = st.submit_request(&req).map_err(|e| e.to_string())?;
+    st.advance_case(&sub.case.tracking, crate::domain::case::CaseState::Accepted, "001", "")
+        .map_err(|e| e.to_string())?;
+    Ok(sub.case.tracking)
+}
+
+/// The staff console with sample cases of every urgency.
+fn staff_sample(station: Station, page: &str) -> Result<super::staff::Console, String> {
+    use crate::domain::case::CaseState;
+    use crate::storage::staff as st_staff;
+    let cfg = station.cfg.clone();
+    let paths = station.paths.clone();
+    let today_clock = station.clock;
+    drop(station);
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    // Cases submitted on earlier days, so the queue shows overdue and due-soon rows.
+    let mut made = Vec::new();
+    for (days_ago, matter, missing) in
+        [(25i64, "C01", vec![]), (6, "F03", vec![]), (2, "C02", vec!["2".to_string()]), (0, "D01", vec![])]
+    {
+        let at = today_clock.now() - chrono::Duration::days(days_ago);
+        let clock = Clock::fixed(at, cfg.station.tz);
+        let mut st = Station::open(cfg.clone(), paths.clone(), clock).map_err(|x| e(&x))?;
+        if made.is_empty() {
+            st_staff::add(st.conn(), "001", "张三丰", "staff", at).map_err(|x| e(&x))?;
+            st_staff::add(st.conn(), "002", "李四", "staff", at).map_err(|x| e(&x))?;
+            st_staff::set_post(st.conn(), "C", "001", Some("002")).map_err(|x| e(&x))?;
+        }
+        let req = crate::proxy::ProxyRequest {
+            matter: matter.into(),
+            phone: SAMPLE_PHONE.into(),
+            phone2: None,
+            id_number: SAMPLE_ID.into(),
+            name: Some("王".into()),
+            missing,
+        };
+        let sub = st.submit_request(&req).map_err(|x| e(&x))?;
+        if days_ago > 0 {
+            st.advance_case(&sub.case.tracking, CaseState::Accepted, "001", "").map_err(|x| e(&x))?;
+        }
+        made.push(sub.case.tracking);
+    }
+    let station = Station::open(cfg, paths, today_clock).map_err(|x| e(&x))?;
+    let console = super::staff::Console::build(station).map_err(|x| e(&x))?;
+    console.win.show().map_err(|x| e(&x))?;
+    if page != "login" {
+        let me = crate::storage::staff::get(console.state.borrow().station.conn(), "001").ok().flatten();
+        console.sign_in_as(me);
+        if page == "case" {
+            console.open(&made[0]);
+        }
+    }
+    Ok(console)
+}
+
 /// One frame of the window, as RGB bytes.
-pub fn render(app: &AppWindow, window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<u8> {
+pub fn render(win: &slint::Window, window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<u8> {
     slint::platform::update_timers_and_animations();
-    app.window().request_redraw();
+    win.request_redraw();
     let mut buffer = vec![slint::Rgb8Pixel { r: 0, g: 0, b: 0 }; (w * h) as usize];
     window.draw_if_needed(|renderer| {
         renderer.render(&mut buffer, w as usize);
@@ -200,7 +356,7 @@ pub fn bench_home_render(station: Station, w: u32, h: u32, n: usize) -> Result<V
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = std::time::Instant::now();
-        let pixels = render(&kiosk.app, &window, w, h);
+        let pixels = render(kiosk.app.window(), &window, w, h);
         times.push(t.elapsed());
         if pixels.is_empty() {
             return Err("nothing rendered".into());

@@ -87,6 +87,19 @@ impl Console {
     }
 }
 
+impl Console {
+    /// Shows the queue as `me` (used by the screenshot command; the window signs in by PIN).
+    pub fn sign_in_as(&self, me: Option<StaffRow>) {
+        self.state.borrow_mut().me = me;
+        show_queue(&self.win, &self.state);
+    }
+
+    /// Opens a case, as a click on its row does.
+    pub fn open(&self, tracking: &str) {
+        self.win.global::<QueueAdapter>().invoke_open(tracking.into());
+    }
+}
+
 fn wire(win: &StaffWindow, state: &Shared) {
     let (w, s) = (win.as_weak(), state.clone());
     win.global::<LoginAdapter>().on_login(move || {
