@@ -230,6 +230,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                     cfg.catalog.matters.len(),
                     cfg.catalog.categories.len()
                 );
+                let years: Vec<String> = cfg.calendar.years().map(|y| y.to_string()).collect();
+                println!(
+                    "holidays: ok (years {})",
+                    if years.is_empty() { "none: weekends only".into() } else { years.join(", ") }
+                );
                 0
             }
             Err(code) => code,

@@ -69,6 +69,10 @@ fn submission_prints_masked_receipt_and_authorization() {
     let auth = sub.authorization.clone().expect("C01 needs a signed authorisation");
     let text = pdf_text(&auth);
     assert!(text.contains("委") && text.contains("签字或按手印") && text.contains("高龄津贴申请"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with(['。', '，', '、', '）'])),
+        "no line starts with closing punctuation:\n{text}"
+    );
     assert_no_personal_data(&text);
 
     // A second request the same day gets the next code.

@@ -474,6 +474,32 @@ fn progress_lookup_by_code_and_by_scan() {
 }
 
 #[test]
+fn guessing_codes_at_the_kiosk_stops() {
+    let t = TempStation::new();
+    {
+        let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+        st.submit_request(&crate::proxy::request("A01", &[])).expect("submit");
+    }
+    let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
+    tap(&k, "进度查询");
+    let la = k.app.global::<kiosk::ui::LookupAdapter>();
+    for guess in ["0001", "0002", "0003", "0004", "0005"] {
+        type_keys(&k, "1127001");
+        type_keys(&k, guess);
+        tap(&k, "查询");
+        assert!(la.get_error().contains("没有找到"));
+        for _ in 0..11 {
+            tap(&k, "删除");
+        }
+    }
+    type_keys(&k, "1127001");
+    type_keys(&k, "5678");
+    tap(&k, "查询");
+    assert_eq!(page(&k), Page::Lookup, "even the right answer waits after five misses");
+    assert!(la.get_error().contains("查询次数太多"));
+}
+
+#[test]
 fn scanner_keystrokes_reach_the_lookup() {
     let t = TempStation::new();
     let token = {

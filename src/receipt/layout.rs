@@ -42,6 +42,9 @@ pub struct Placement {
 const MARGIN: f32 = 12.0; // ~4.2 mm: thermal heads do not print to the edge
 const LINE: f32 = 1.35; // line height as a multiple of the font size
 
+/// Closing punctuation that may hang past the right edge rather than start a line.
+const HANGING: &str = "。，、；：？！）」』”’》";
+
 /// Splits `text` into lines no wider than `width` points (CJK breaks anywhere; a Latin
 /// word is kept whole where it fits).
 pub fn wrap(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String> {
@@ -69,7 +72,9 @@ pub fn wrap(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String
             }
             flush_word(&mut line, &mut word, &mut lines);
             let candidate = format!("{line}{c}");
-            if font.width_pt(&candidate, size) > width && !line.is_empty() {
+            // Closing punctuation never starts a line (禁则): it hangs in the margin instead.
+            let hangs = HANGING.contains(c);
+            if font.width_pt(&candidate, size) > width && !line.is_empty() && !hangs {
                 lines.push(std::mem::take(&mut line));
                 if c != ' ' {
                     line.push(c);
@@ -80,7 +85,7 @@ pub fn wrap(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String
         }
         flush_word(&mut line, &mut word, &mut lines);
         // A single word wider than the line is cut by characters.
-        while font.width_pt(&line, size) > width && line.chars().count() > 1 {
+        while font.width_pt(line.trim_end_matches(|c| HANGING.contains(c)), size) > width && line.chars().count() > 1 {
             let mut cut = String::new();
             for c in line.chars() {
                 if font.width_pt(&format!("{cut}{c}"), size) > width {

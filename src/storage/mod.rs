@@ -100,6 +100,31 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_database_with_data_upgrades() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.db");
+        {
+            // The database as the first release left it: schema 1 and a ticket in it.
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute(
+                "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
+                                      ahead_at_issue, wait_min_at_issue)
+                 VALUES ('2026-11-28', 'C', 1, 'C001', 'C', 'C02', '最低生活保障申请', 0, '2026-11-28T01:30:00+00:00', 'tok', 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let c = open(&p).unwrap();
+        assert_eq!(schema_version(&c).unwrap(), SCHEMA_VERSION);
+        let n: String = c.query_row("SELECT number FROM tickets WHERE token = 'tok'", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, "C001", "data survives the upgrade");
+        let cases: i64 = c.query_row("SELECT count(*) FROM cases", [], |r| r.get(0)).unwrap();
+        assert_eq!(cases, 0);
+    }
+
+    #[test]
     fn newer_database_is_refused_and_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("k.db");

@@ -32,7 +32,11 @@ pub struct LookupDraft {
     field: i32,
     digits: String,
     last4: String,
+    /// Misses in this session: guessing codes at the kiosk stops after a few.
+    misses: u32,
 }
+
+const MAX_LOOKUP_MISSES: u32 = 5;
 
 const MAX_NAME: usize = 10;
 
@@ -436,8 +440,15 @@ pub fn wire(app: &AppWindow, state: &Shared) {
             la.set_error("请输入完整的7位编号和电话后4位".into());
             return;
         }
-        let found = s.borrow().station.lookup_case(&format!("D{digits}"), &last4);
-        show_result(&app, &s, found.ok().flatten());
+        if s.borrow().lookup.misses >= MAX_LOOKUP_MISSES {
+            la.set_error("查询次数太多了，请到窗口请工作人员帮您查。".into());
+            return;
+        }
+        let found = s.borrow().station.lookup_case(&format!("D{digits}"), &last4).ok().flatten();
+        if found.is_none() {
+            s.borrow_mut().lookup.misses += 1;
+        }
+        show_result(&app, &s, found);
     });
     let (w, s) = (app.as_weak(), state.clone());
     l.on_scanned(move |text| {
@@ -455,7 +466,9 @@ pub fn wire(app: &AppWindow, state: &Shared) {
 }
 
 pub fn start_lookup(app: &AppWindow, state: &Shared) {
-    state.borrow_mut().lookup = LookupDraft::default();
+    // A fresh form, but the miss count lasts until the villager leaves (reset).
+    let misses = state.borrow().lookup.misses;
+    state.borrow_mut().lookup = LookupDraft { misses, ..Default::default() };
     app.global::<LookupAdapter>().set_error("".into());
     sync_lookup(app, state);
 }
