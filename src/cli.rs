@@ -261,7 +261,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Some(Command::Staff(StaffArgs { command: None })) => {
             with_config(&paths, |cfg| crate::ui::staff::run_console(cfg, paths.clone(), cli.windowed))
         }
-        None => with_config(&paths, |cfg| crate::ui::run_kiosk(cfg, paths.clone(), cli.windowed)),
+        None => run_kiosk_or_explain(&paths, cli.windowed),
     }
 }
 
@@ -283,6 +283,23 @@ fn load(paths: &Paths) -> Result<config::LoadedConfig, i32> {
         }
         2
     })
+}
+
+/// The kiosk itself. When it cannot start, the reason goes to standard error (file, line,
+/// field) and, if a screen is attached, to a plain "暂停服务" screen for the villager with
+/// the details for staff.
+fn run_kiosk_or_explain(paths: &Paths, windowed: bool) -> i32 {
+    match config::load(paths.config_dir.as_deref()) {
+        Ok(cfg) => crate::ui::run_kiosk(cfg, paths.clone(), windowed),
+        Err(e) => {
+            let details = e.to_string();
+            eprintln!("{details}");
+            eprintln!("error: the configuration is invalid; the kiosk will not start until it is fixed (配置有误，终端不启动)");
+            let font = config::parse_station("", config::SHIPPED_STATION).map(|s| s.font_family).unwrap_or_default();
+            crate::ui::show_startup_error(&details, &font);
+            2
+        }
+    }
 }
 
 fn with_config(paths: &Paths, f: impl FnOnce(config::LoadedConfig) -> i32) -> i32 {

@@ -256,18 +256,32 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
 
 /// Starts the full-screen kiosk and runs until the window closes.
 pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
+    let font = cfg.station.font_family.clone();
+    let fail = |msg: String, code: i32| {
+        eprintln!("error: {msg}");
+        show_startup_error(&msg, &font);
+        code
+    };
     if let Err(e) = paths.ensure_data_dir() {
-        eprintln!("error: {e}");
-        return 1;
+        return fail(e.to_string(), 1);
     }
     init_logging(&paths);
     if let Err(msg) = check_screen_font(&cfg.station.font_family) {
+        // No Chinese font: a screen would be blank, so only standard error and the log.
         eprintln!("error: {msg}");
+        tracing::error!("{msg}");
         return 2;
     }
-    let station = match crate::cli::open_station(&paths, cfg) {
+    let clock = match crate::domain::clock::Clock::from_env(cfg.station.tz) {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string(), 2),
+    };
+    let station = match Station::open(cfg, paths.clone(), clock) {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(e) => {
+            tracing::error!("{e}");
+            return fail(e.to_string(), 1);
+        }
     };
     station.preload_font();
     let kiosk = match Kiosk::build(station) {
@@ -288,6 +302,31 @@ pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
             1
         }
     }
+}
+
+/// Seconds the startup-error screen stays before the process exits (and a session
+/// script restarts it, picking up a fixed file).
+const STARTUP_ERROR_SECS: u64 = 60;
+
+/// Shows "自助终端暂停服务" with the details for staff, when a display is there; returns
+/// at once otherwise (the details were already printed on standard error).
+pub fn show_startup_error(details: &str, font_family: &str) {
+    if check_screen_font(font_family).is_err() {
+        return;
+    }
+    let Ok(win) = StartupErrorWindow::new() else { return };
+    win.set_details(details.into());
+    win.set_font_family(font_family.into());
+    win.window().set_fullscreen(true);
+    let w = win.as_weak();
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::SingleShot, std::time::Duration::from_secs(STARTUP_ERROR_SECS), move || {
+        if let Some(win) = w.upgrade() {
+            let _ = win.hide();
+        }
+        let _ = slint::quit_event_loop();
+    });
+    let _ = win.run();
 }
 
 /// Without a CJK font Slint draws Chinese as nothing at all, silently. Refuse to start

@@ -43,6 +43,8 @@ pub enum Shot {
     LookupResult,
     /// The staff console: login, queue, case.
     Staff(String),
+    /// The screen shown when the configuration is broken.
+    StartupError,
 }
 
 pub fn parse_page(spec: &str) -> Result<Shot, String> {
@@ -64,12 +66,14 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         }
         ("lookup", None) => Shot::Lookup,
         ("lookup-result", None) => Shot::LookupResult,
+        ("startup-error", None) => Shot::StartupError,
         ("staff", Some(p)) if ["login", "queue", "case"].contains(&p) => Shot::Staff(p.into()),
         _ => {
             return Err(format!(
                 "unknown page {spec:?}; use home, categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
-                 proxy:<materials|phone|id|name|confirm|done>, lookup, lookup-result, staff:<login|queue|case>"
+                 proxy:<materials|phone|id|name|confirm|done>, lookup, lookup-result, staff:<login|queue|case>, \
+                 startup-error"
             ))
         }
     })
@@ -136,7 +140,19 @@ fn render_to_file(
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless { window: window.clone() })).map_err(|e| e.to_string())?;
     window.set_size(slint::PhysicalSize::new(w, h));
-    let pixels = if let Shot::Staff(page) = shot {
+    let pixels = if *shot == Shot::StartupError {
+        // A real parse error: the shipped list with a typo an admin might make.
+        let broken = crate::config::SHIPPED_MATTERS.replacen("category = \"C\"", "category = \"c\"", 1);
+        let details = match crate::config::parse_matters("kiosk-config/matters.toml", &broken) {
+            Err(e) => e.to_string(),
+            Ok(_) => String::new(),
+        };
+        let win = super::StartupErrorWindow::new().map_err(|e| e.to_string())?;
+        win.set_details(details.into());
+        win.set_font_family(station.cfg.station.font_family.clone().into());
+        win.show().map_err(|e| e.to_string())?;
+        render(win.window(), &window, w, h)
+    } else if let Shot::Staff(page) = shot {
         let console = staff_sample(station, page)?;
         render(console.win.window(), &window, w, h)
     } else {
@@ -213,7 +229,7 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
             }
             l.invoke_search();
         }
-        Shot::Staff(_) => {}
+        Shot::Staff(_) | Shot::StartupError => {}
     }
     Ok(())
 }
