@@ -66,7 +66,7 @@ fn browse_to_a_matter_and_take_a_ticket() {
     assert!(!stored.priority);
     drop(st);
 
-    // 返回 from the detail page goes back one step; 完成 forgets everything.
+    // 完成 forgets everything and goes home.
     tap(&k, "完成");
     assert_eq!(page(&k), Page::Home);
 }

@@ -1,7 +1,7 @@
 //! Search adapter: the on-screen keyboard's keys go into the query, results follow.
 
-use super::browse::{pages_for, rows_per_page};
-use super::{navigate, AppWindow, Page, SearchAdapter, SearchItem, Shared};
+use super::browse::{matter_item, pages_for, rows_per_page};
+use super::{navigate, AppWindow, MatterItem, Page, SearchAdapter, Shared};
 use crate::domain::search::{apply_candidate, Field};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
@@ -10,7 +10,7 @@ const MAX_QUERY: usize = 20;
 pub fn clear_adapter(app: &AppWindow) {
     let a = app.global::<SearchAdapter>();
     a.set_query("".into());
-    a.set_results(ModelRc::new(VecModel::<SearchItem>::default()));
+    a.set_results(ModelRc::new(VecModel::<MatterItem>::default()));
     a.set_candidates(ModelRc::new(VecModel::<SharedString>::default()));
 }
 
@@ -85,7 +85,7 @@ pub fn show(app: &AppWindow, state: &Shared) {
     let page = s.search_page.min(pages - 1);
     s.search_page = page;
     let catalog = &s.station.cfg.catalog;
-    let items: Vec<SearchItem> = hits
+    let items: Vec<MatterItem> = hits
         .iter()
         .skip(page * per)
         .take(per)
@@ -95,13 +95,7 @@ pub fn show(app: &AppWindow, state: &Shared) {
                 Field::Alias => format!("您找的“{}”就是这一项", h.matched),
                 _ => String::new(),
             };
-            Some(SearchItem {
-                code: m.code.clone().into(),
-                name: m.name.clone().into(),
-                detail: detail.into(),
-                badge: m.mode.label().into(),
-                promise: m.promise_text().into(),
-            })
+            Some(matter_item(m, detail))
         })
         .collect();
     let candidates: Vec<SharedString> =
