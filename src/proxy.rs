@@ -95,9 +95,12 @@ pub enum AdvanceError {
     Change(#[from] ChangeError),
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error("延期要写明原因并至少延长1个工作日")]
+    #[error("延期要写明原因，延长1到{MAX_EXTENSION_DAYS}个工作日")]
     BadExtension,
 }
+
+/// The longest single extension (working days); the legal limits are 20–60 days.
+pub const MAX_EXTENSION_DAYS: u32 = 60;
 
 fn material_index(names: &[String], wanted: &str) -> Option<usize> {
     let w = wanted.trim();
@@ -255,6 +258,21 @@ impl Station {
         receipt::render(&font, &r).map_err(|e| e.to_string())
     }
 
+    /// Finds a case by its receipt token or status URL only: holding the receipt is the
+    /// proof (a tracking code, which can be guessed, is never accepted here).
+    pub fn find_case_by_token(&self, url_or_token: &str) -> Result<Option<CaseRow>, StoreError> {
+        let t = url_or_token.trim();
+        let token = match t.rsplit_once("/c/") {
+            Some((_, tok)) => tok,
+            None if !t.contains('/') => t,
+            None => return Ok(None),
+        };
+        if token.len() == 26 && token.chars().all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c)) {
+            return cases::by_token(self.conn(), token);
+        }
+        Ok(None)
+    }
+
     /// Finds a case by its tracking code (any spelling) or by its receipt token / URL.
     pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
         let k = key.trim();
@@ -388,7 +406,8 @@ impl Station {
         };
         let first = to == CaseState::Accepted;
         let now = self.clock.now();
-        cases::transition(self.conn_mut(), case.id, case.state, to, staff_no, note, &clock, first, now)?;
+        let expected = cases::Expected { state: case.state, extension_days: case.extension_days };
+        cases::transition(self.conn_mut(), case.id, expected, to, staff_no, note, &clock, first, now)?;
         tracing::info!("case {} {} → {} by {staff_no}", case.tracking, case.state.key(), to.key());
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
@@ -396,7 +415,7 @@ impl Station {
     /// Grants an extension with a reason (shown to the villager).
     pub fn extend_case(&mut self, key: &str, days: u32, reason: &str, staff_no: &str) -> Result<CaseRow, AdvanceError> {
         self.require_staff(staff_no)?;
-        if days == 0 || reason.trim().is_empty() {
+        if !(1..=MAX_EXTENSION_DAYS).contains(&days) || reason.trim().is_empty() {
             return Err(AdvanceError::BadExtension);
         }
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
@@ -413,7 +432,8 @@ impl Station {
             (d.date, d.beyond_calendar)
         });
         let now = self.clock.now();
-        cases::extend(self.conn_mut(), case.id, days, reason.trim(), staff_no, due, now)?;
+        let expected = cases::Expected { state: case.state, extension_days: case.extension_days };
+        cases::extend(self.conn_mut(), case.id, expected, days, reason.trim(), staff_no, due, now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
 

@@ -59,13 +59,11 @@ impl Station {
         let Some(s) = staff::get(self.conn(), no.trim())?.filter(|s| s.active) else {
             return Err(LoginError::Unknown);
         };
-        let mut attempts = s.failed_attempts;
         if let Some(until) = s.locked_until {
             if until > now {
                 let mins = ((until - now).num_seconds() + 59) / 60;
                 return Err(LoginError::Locked(mins.max(1)));
             }
-            attempts = 0;
         }
         let Some(hash) = s.pin_hash.as_deref() else {
             return Err(LoginError::NoPin);
@@ -75,13 +73,12 @@ impl Station {
             tracing::info!("staff {} signed in", s.no);
             return Ok(s);
         }
-        attempts += 1;
+        let attempts =
+            staff::count_failure(self.conn(), &s.no, now, MAX_ATTEMPTS, now + Duration::minutes(LOCK_MINUTES))?;
         if attempts >= MAX_ATTEMPTS {
-            staff::record_failure(self.conn(), &s.no, attempts, Some(now + Duration::minutes(LOCK_MINUTES)))?;
             tracing::warn!("staff {} locked after {attempts} wrong PINs", s.no);
             return Err(LoginError::Locked(LOCK_MINUTES));
         }
-        staff::record_failure(self.conn(), &s.no, attempts, None)?;
         Err(LoginError::Wrong(MAX_ATTEMPTS - attempts))
     }
 }

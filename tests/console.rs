@@ -58,6 +58,11 @@ fn sign_in_and_carry_a_case_to_the_archive() {
     tap(&c, "显示完整身份证号和电话（会记录）");
     assert_eq!(ca.get_id_number(), "130110194503150138");
     assert_eq!(ca.get_phone(), "13812345678");
+    // Leaving the case drops the revealed data; coming back shows it masked again.
+    tap(&c, "返回队列");
+    assert_eq!(ca.get_id_number(), "");
+    tap(&c, &tracking);
+    assert_eq!(ca.get_id_number(), "130***********0138");
 
     tap(&c, "受理");
     assert_eq!(ca.get_state(), "已受理");

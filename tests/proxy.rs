@@ -181,6 +181,14 @@ fn full_life_with_pause_extension_and_public_view() {
     let c = st.extend_case(&tr, 2, "乡镇需要实地核查", "001").expect("extend");
     assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-19"));
     assert!(st.extend_case(&tr, 2, " ", "001").is_err(), "an extension needs a reason");
+    assert!(st.extend_case(&tr, 4_000_000_000, "很久", "001").is_err(), "and a sane length");
+    // A change decided on an older view of the case is refused, not written over it.
+    let stale = cases::Expected { state: CaseState::Accepted, extension_days: 0 };
+    let clock =
+        cases::ClockUpdate { clock_start: c.clock_start, days_used: 0, due_on: None, due_beyond_calendar: false };
+    let now = st.clock.now();
+    let r = cases::transition(st.conn_mut(), c.id, stale, CaseState::Submitted, "001", "x", &clock, false, now);
+    assert!(matches!(r, Err(cases::ChangeError::Stale(CaseState::Accepted))), "{r:?}");
     st.advance_case(&tr, CaseState::Submitted, "001", "报乡镇农经站，专人送达").expect("submit");
     st.advance_case(&tr, CaseState::Completed, "001", "已备案").expect("complete");
     st.advance_case(&tr, CaseState::Notified, "001", "电话通知本人").expect("notify");

@@ -422,6 +422,16 @@ fn nothing_typed_for_a_request_survives_idle() {
     assert_eq!(p.get_phone(), "");
     assert_eq!(p.get_id_number(), "");
     assert_eq!(p.get_phone_masked(), "");
+    // 首页 in the middle of a request forgets it too (home has no idle countdown).
+    tap(&k, "代办申请");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    tap(&k, "下一步");
+    type_keys(&k, "13812345678");
+    tap(&k, "首页");
+    assert_eq!(p.get_phone(), "");
+    assert_eq!(p.get_matter_name(), "");
     // Starting again shows empty fields.
     tap(&k, "代办申请");
     tap(&k, "民政");
@@ -471,6 +481,12 @@ fn progress_lookup_by_code_and_by_scan() {
     settle();
     assert_eq!(page(&k), Page::Lookup, "a tampered token finds nothing");
     assert!(la.get_error().contains("不是本站的代办回执"));
+    // A home-made code holding a tracking code (guessable) instead of the token opens nothing.
+    for fake in ["D-1127-001----------------", "D-1127-001", "http://x/c/D-1127-001"] {
+        la.invoke_scanned(fake.into());
+        settle();
+        assert_eq!(page(&k), Page::Lookup, "{fake}");
+    }
 }
 
 #[test]

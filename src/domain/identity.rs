@@ -55,6 +55,10 @@ impl IdNumber {
 pub fn parse_id(input: &str, today: NaiveDate) -> Result<IdNumber, IdError> {
     let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let n = s.chars().count();
+    // Everything below slices by byte: only ASCII may go further (a full-width ０ may not).
+    if !s.is_ascii() {
+        return Err(IdError::Characters);
+    }
     let full = match n {
         18 => {
             if !s[..17].bytes().all(|b| b.is_ascii_digit()) || !s[17..].bytes().all(|b| b.is_ascii_digit() || b == b'X')
@@ -258,6 +262,8 @@ mod tests {
         assert_eq!(parse_id("130110194503150130", today()), Err(IdError::Check { expected: '8', got: '0' }));
         assert_eq!(parse_id("13011019450315013", today()), Err(IdError::Length(17)));
         assert_eq!(parse_id("1301101945031501A8", today()), Err(IdError::Characters));
+        assert_eq!(parse_id("13011019450315013０", today()), Err(IdError::Characters), "full-width digits");
+        assert_eq!(parse_id("张三", today()), Err(IdError::Characters));
         assert!(matches!(parse_id("130110194502300138", today()), Err(IdError::BadDate(_))));
         assert!(matches!(parse_id("130110203001010138", today()), Err(IdError::FutureDate(_))));
         assert_eq!(

@@ -262,6 +262,26 @@ pub struct ClockUpdate {
     pub due_beyond_calendar: bool,
 }
 
+/// What a change was decided on: if the case moved on meanwhile (another desk, another
+/// process), the change is refused rather than written over the newer state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected {
+    pub state: CaseState,
+    pub extension_days: u32,
+}
+
+fn check_expected(tx: &rusqlite::Transaction<'_>, case_id: i64, expected: Expected) -> Result<(), ChangeError> {
+    let (state, ext): (String, u32) =
+        tx.query_row("SELECT state, extension_days FROM cases WHERE id = ?1", params![case_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let state = CaseState::from_key(&state).unwrap_or(CaseState::Pending);
+    if state != expected.state || ext != expected.extension_days {
+        return Err(ChangeError::Stale(state));
+    }
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
     #[error("case changed meanwhile: it is now {0}")]
@@ -281,7 +301,7 @@ impl From<rusqlite::Error> for ChangeError {
 pub fn transition(
     conn: &mut Connection,
     case_id: i64,
-    from: CaseState,
+    expected: Expected,
     to: CaseState,
     staff: &str,
     note: &str,
@@ -289,12 +309,9 @@ pub fn transition(
     set_first_responder: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
+    let from = expected.state;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
-    let current = CaseState::from_key(&current).unwrap_or(CaseState::Pending);
-    if current != from {
-        return Err(ChangeError::Stale(current));
-    }
+    check_expected(&tx, case_id, expected)?;
     tx.execute(
         "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6,
                 first_responder = CASE WHEN ?7 AND first_responder IS NULL THEN ?8 ELSE first_responder END
@@ -325,16 +342,19 @@ pub fn transition(
 }
 
 /// Grants an extension; the new due date and the reason are recorded together.
+#[allow(clippy::too_many_arguments)]
 pub fn extend(
     conn: &mut Connection,
     case_id: i64,
+    expected: Expected,
     days: u32,
     reason: &str,
     staff: &str,
     due: Option<(NaiveDate, bool)>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    check_expected(&tx, case_id, expected)?;
     tx.execute(
         "UPDATE cases SET extension_days = extension_days + ?2, extension_reason = ?3,
                 due_on = COALESCE(?4, due_on), due_beyond_calendar = COALESCE(?5, due_beyond_calendar)

@@ -36,9 +36,9 @@ pub enum StoreError {
 
 /// Opens (creating if needed) the database at `path` and brings it to the current schema.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+    let mut conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
     configure(&conn).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
-    migrate(&conn, path)?;
+    migrate(&mut conn, path)?;
     Ok(conn)
 }
 
@@ -56,27 +56,21 @@ pub fn schema_version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found = schema_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         // IMMEDIATE: two processes starting together must not both apply a migration.
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let current = schema_version(conn)?;
-        if current as usize > i {
-            conn.execute_batch("COMMIT")?;
+        // Any early return drops the transaction, which rolls it back.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if schema_version(&tx)? as usize > i {
             continue;
         }
-        let step = conn.execute_batch(sql).and_then(|_| conn.pragma_update(None, "user_version", (i + 1) as u32));
-        match step {
-            Ok(()) => conn.execute_batch("COMMIT")?,
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                return Err(e.into());
-            }
-        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
     }
     Ok(())
 }

@@ -57,17 +57,29 @@ pub fn set_pin_hash(conn: &Connection, no: &str, hash: &str) -> Result<bool, Sto
     Ok(n == 1)
 }
 
-pub fn record_failure(
+/// Counts one wrong PIN in a single statement (so two desks guessing at once cannot lose
+/// a count) and locks the account until `lock_until` when the count reaches `max`. A lock
+/// that has run out starts the count again. Returns the new count.
+pub fn count_failure(
     conn: &Connection,
     no: &str,
-    attempts: u32,
-    locked_until: Option<DateTime<Utc>>,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE staff SET failed_attempts = ?2, locked_until = ?3 WHERE no = ?1",
-        params![no, attempts, locked_until.map(|d| d.to_rfc3339())],
+    now: DateTime<Utc>,
+    max: u32,
+    lock_until: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    let n = conn.query_row(
+        "UPDATE staff SET
+            failed_attempts = (CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 0 ELSE failed_attempts END) + 1,
+            locked_until = CASE
+                WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 0 ELSE failed_attempts END) + 1 >= ?3 THEN ?4
+                WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN NULL
+                ELSE locked_until END
+         WHERE no = ?1
+         RETURNING failed_attempts",
+        params![no, now.to_rfc3339(), max, lock_until.to_rfc3339()],
+        |r| r.get(0),
     )?;
-    Ok(())
+    Ok(n)
 }
 
 pub fn clear_failures(conn: &Connection, no: &str) -> Result<(), StoreError> {

@@ -220,7 +220,16 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     nav.on_home(move || {
         let Some(app) = w.upgrade() else { return };
-        s.borrow_mut().history.clear();
+        // 首页 keeps the text size but forgets anything personal typed so far: back on
+        // home the idle timer no longer runs, so nothing else would clear it.
+        {
+            let mut st = s.borrow_mut();
+            st.history.clear();
+            st.proxy = Default::default();
+            st.lookup = Default::default();
+            st.print_rx = None;
+        }
+        proxy::clear_adapters(&app);
         show(&app, &s, Page::Home, "");
     });
     let (w, s) = (app.as_weak(), state.clone());

@@ -55,6 +55,10 @@ pub fn clear_adapters(app: &AppWindow) {
     p.set_name_masked("".into());
     p.set_tracking("".into());
     p.set_due_text("".into());
+    p.set_matter_name("".into());
+    p.set_print_message("".into());
+    p.set_print_failed(false);
+    p.set_has_authorization(false);
     p.set_materials(ModelRc::new(VecModel::<ProxyMaterial>::default()));
     p.set_missing(ModelRc::new(VecModel::<SharedString>::default()));
     p.set_name_candidates(ModelRc::new(VecModel::<SharedString>::default()));
@@ -64,6 +68,15 @@ pub fn clear_adapters(app: &AppWindow) {
     l.set_error("".into());
     l.set_tracking("".into());
     l.set_applicant("".into());
+    for setter in [
+        LookupAdapter::set_matter,
+        LookupAdapter::set_state_label,
+        LookupAdapter::set_explanation,
+        LookupAdapter::set_due,
+        LookupAdapter::set_extension,
+    ] {
+        setter(&l, "".into());
+    }
     l.set_timeline(ModelRc::new(VecModel::<LookupEvent>::default()));
     l.set_missing(ModelRc::new(VecModel::<SharedString>::default()));
 }
@@ -453,10 +466,8 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     l.on_scanned(move |text| {
         let Some(app) = w.upgrade() else { return };
-        let t = text.trim().to_string();
         // Only a receipt's own URL (or bare token) opens a case: it is the proof of holding it.
-        let token_like = t.contains("/c/") || (t.len() == 26 && !t.contains('/'));
-        let found = if token_like { s.borrow().station.find_case(&t).ok().flatten() } else { None };
+        let found = s.borrow().station.find_case_by_token(text.as_str()).ok().flatten();
         if found.is_none() {
             app.global::<LookupAdapter>().set_error("这个二维码不是本站的代办回执，请输入编号查询".into());
             return;

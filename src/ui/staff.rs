@@ -141,6 +141,7 @@ fn wire(win: &StaffWindow, state: &Shared) {
         st.me = None;
         st.current = None;
         st.revealed = false;
+        clear_case(&win);
         win.global::<StaffNav>().set_page(StaffPage::Login);
     });
     let c = win.global::<CaseAdapter>();
@@ -152,6 +153,7 @@ fn wire(win: &StaffWindow, state: &Shared) {
             st.current = None;
             st.revealed = false;
         }
+        clear_case(&win);
         show_queue(&win, &s);
     });
     let (w, s) = (win.as_weak(), state.clone());
@@ -264,6 +266,22 @@ fn wire(win: &StaffWindow, state: &Shared) {
         });
         show_case(&win, &s);
     });
+}
+
+/// Drops a case's (possibly revealed) personal data from the window.
+fn clear_case(win: &StaffWindow) {
+    let ca = win.global::<CaseAdapter>();
+    for setter in [
+        CaseAdapter::set_name,
+        CaseAdapter::set_id_number,
+        CaseAdapter::set_phone,
+        CaseAdapter::set_phone2,
+        CaseAdapter::set_note,
+    ] {
+        setter(&ca, "".into());
+    }
+    ca.set_revealed(false);
+    ca.set_timeline(ModelRc::new(VecModel::<TimelineItem>::default()));
 }
 
 fn case_item(st: &Station, c: &CaseRow) -> CaseItem {
