@@ -5,7 +5,7 @@
 use kiosk::config;
 use kiosk::domain::clock::Clock;
 use kiosk::paths::Paths;
-use kiosk::station::{Station, Target};
+use kiosk::service::{Station, Target};
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -1,22 +1,25 @@
 //! kiosk: self-service terminal software for a village comprehensive service station.
 //!
-//! `main` parses the command line and dispatches; the kiosk UI, the CLI and (later) the
-//! station service all work through [`station::Station`].
+//! The layout shows the architecture. Faces — the touchscreen ([`ui`]), the station
+//! service on the LAN ([`server`]) and the command line ([`cli`]) — call one checked path,
+//! [`service`], for every read and write; it holds the staff checks, the stale-write
+//! checks and the events. Below it: pure rules ([`domain`]), the SQLite store
+//! ([`storage`]), documents ([`receipt`]), paper ([`printing`]) and the calling voice
+//! ([`voice`]). [`app`] is the composition root: it parses the command line, opens the
+//! station and starts the face asked for.
 
+pub mod app;
 pub mod cli;
-pub mod cli_cases;
 pub mod config;
 pub mod domain;
 pub mod paths;
 pub mod printing;
-pub mod proxy;
 pub mod receipt;
-pub mod staff;
-pub mod station;
+pub mod service;
 pub mod storage;
 pub mod ui;
 
 /// Runs the program and returns the process exit code.
 pub fn main() -> i32 {
-    cli::run(std::env::args_os())
+    app::main(std::env::args_os())
 }

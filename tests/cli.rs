@@ -106,24 +106,7 @@ fn request_and_staff_contract() {
     ok(&t.kiosk(now, &["staff", "add", "--no", "002", "--name", "李四", "--role", "admin"]));
     let dup = t.kiosk(now, &["staff", "add", "--no", "001", "--name", "别人"]);
     assert!(!dup.status.success(), "an existing number is not replaced");
-    let o = {
-        use std::io::Write;
-        let mut c = std::process::Command::new(crate::util::kiosk_bin())
-            .args([
-                "--config-dir",
-                t.config_dir().to_str().expect("utf8"),
-                "--data-dir",
-                t.data_dir().to_str().expect("utf8"),
-            ])
-            .args(["staff", "set-pin", "001"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        c.stdin.take().expect("stdin").write_all(b"2468\n").expect("write");
-        c.wait_with_output().expect("wait")
-    };
+    let o = t.kiosk_stdin(now, &["staff", "set-pin", "001"], "2468\n");
     ok(&o);
     ok(&t.kiosk(now, &["staff", "post", "C", "--a", "001", "--b", "002"]));
     ok(&t.kiosk(now, &["staff", "away", "001", "--date", "2026-11-27"]));
@@ -164,7 +147,20 @@ fn request_and_staff_contract() {
     assert_eq!(s["id_masked"], "130***********0138");
     assert_eq!(s["phone_masked"], "138****5678");
 
-    let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "completed", "--staff", "001", "--json"]);
+    let o = t.kiosk_stdin(
+        now,
+        &["request", "advance", "D-1127-001", "--to", "accepted", "--staff", "001", "--json"],
+        "1111\n",
+    );
+    assert_eq!(o.status.code(), Some(2), "a wrong PIN on standard input is refused");
+    assert!(stderr(&o).contains("还可以再试4次"), "and counted toward the lockout: {}", stderr(&o));
+    let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "accepted", "--staff", "001", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "no PIN at all is refused too");
+    let o = t.kiosk_stdin(
+        now,
+        &["request", "advance", "D-1127-001", "--to", "completed", "--staff", "001", "--json"],
+        "2468\n",
+    );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("不能从“待受理”直接变为“已办结”"), "{}", stderr(&o));
     for (to, note) in [
@@ -174,8 +170,11 @@ fn request_and_staff_contract() {
         ("notified", "电话通知"),
         ("closed", ""),
     ] {
-        let o =
-            t.kiosk(now, &["request", "advance", "D-1127-001", "--to", to, "--staff", "001", "--note", note, "--json"]);
+        let o = t.kiosk_stdin(
+            now,
+            &["request", "advance", "D-1127-001", "--to", to, "--staff", "001", "--note", note, "--json"],
+            "2468\n",
+        );
         ok(&o);
         let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
         assert_eq!(v["state"], to);

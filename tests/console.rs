@@ -3,7 +3,6 @@
 
 use crate::util::TempStation;
 use i_slint_backend_testing::{mock_elapsed_time, AccessibleRole, ElementHandle};
-use kiosk::storage::{cases, staff};
 use kiosk::ui::staff::Console;
 use kiosk::ui::{CaseAdapter, LoginAdapter, StaffNav, StaffPage};
 use slint::ComponentHandle;
@@ -37,9 +36,8 @@ fn type_into(c: &Console, label: &str, text: &str) {
 
 fn prepare(t: &TempStation) -> String {
     let mut st = t.station_at("2026-11-27T09:00:00+08:00");
-    crate::proxy::add_staff(&st);
-    staff::set_pin_hash(st.conn(), "001", &kiosk::staff::hash_pin("2468").expect("hash")).expect("pin");
-    st.submit_request(&crate::proxy::request("C01", &["户口簿"])).expect("submit").case.tracking
+    crate::cases::add_staff(&st);
+    st.submit_case(&crate::cases::request("C01", &["户口簿"])).expect("submit").case.tracking
 }
 
 #[test]
@@ -48,7 +46,7 @@ fn sign_in_and_carry_a_case_to_the_archive() {
     let tracking = prepare(&t);
     let c = console(&t);
     type_into(&c, "工号", "001");
-    type_into(&c, "密码", "2468");
+    type_into(&c, "密码", crate::cases::PIN);
     tap(&c, "登录");
     assert_eq!(c.win.global::<StaffNav>().get_page(), StaffPage::Queue);
     tap(&c, &tracking);
@@ -80,10 +78,10 @@ fn sign_in_and_carry_a_case_to_the_archive() {
         assert_eq!(ca.get_state(), state, "{}", ca.get_message());
     }
     let st = c.state.borrow();
-    let case = cases::by_tracking(st.station.conn(), &tracking).expect("q").expect("case");
+    let case = st.station.find_case(&tracking).expect("q").expect("case");
     assert_eq!(case.state, kiosk::domain::case::CaseState::Closed);
     assert_eq!(case.first_responder.as_deref(), Some("001"));
-    let events = cases::events(st.station.conn(), case.id).expect("events");
+    let events = st.station.case_events(&case).expect("events");
     assert!(events.iter().any(|e| e.kind == "reveal" && e.staff_no.as_deref() == Some("001")), "the reveal is logged");
     assert_eq!(events.iter().filter(|e| e.kind == "transition").count(), 5);
 }
@@ -100,7 +98,7 @@ fn five_wrong_pins_lock_the_account() {
         tap(&c, "登录");
     }
     assert!(la.get_error().contains("锁定"), "{}", la.get_error());
-    type_into(&c, "密码", "2468");
+    type_into(&c, "密码", crate::cases::PIN);
     tap(&c, "登录");
     assert_eq!(c.win.global::<StaffNav>().get_page(), StaffPage::Login, "locked even with the right PIN");
     assert_eq!(la.get_pin(), "", "the PIN field is cleared after each try");

@@ -2,11 +2,11 @@
 //! processes.
 
 use crate::util::TempStation;
-use kiosk::station::Target;
+use kiosk::service::Target;
 use kiosk::storage::{self, tickets};
 use std::collections::HashSet;
 
-fn take(st: &mut kiosk::station::Station, code: &str, priority: bool) -> tickets::Ticket {
+fn take(st: &mut kiosk::service::Station, code: &str, priority: bool) -> kiosk::domain::ticket::Ticket {
     st.take_ticket(&Target::Matter(code.into()), priority).expect("ticket").ticket
 }
 
@@ -34,8 +34,7 @@ fn priority_tickets_go_first() {
     assert_eq!((n1.ahead, n2.ahead, p1.ahead, n3.ahead, p2.ahead), (0, 1, 0, 3, 1));
     // The estimate follows the people ahead: 3 ahead of n3 (C 12 + A 8 + D 8 = 28 min, 2 windows).
     assert_eq!(n3.estimated_wait_min, 14);
-    let order: Vec<String> =
-        tickets::queue(st.conn(), st.clock.today()).expect("queue").into_iter().map(|t| t.number).collect();
+    let order: Vec<String> = st.waiting_today().expect("queue").into_iter().map(|t| t.number).collect();
     assert_eq!(order, ["D001", "A002", "C001", "A001", "C002"]);
 }
 

@@ -3,8 +3,7 @@
 
 use crate::util::TempStation;
 use kiosk::printing::{PrintError, PrintOutcome};
-use kiosk::station::Target;
-use kiosk::storage::tickets;
+use kiosk::service::Target;
 
 #[test]
 fn failing_printer_keeps_ticket_valid_and_unprinted() {
@@ -16,14 +15,14 @@ fn failing_printer_keeps_ticket_valid_and_unprinted() {
     let result = task.run(&st.clock);
     assert!(matches!(result, Err(PrintError::Failed { .. })), "{result:?}");
 
-    let stored = tickets::by_number(st.conn(), st.clock.today(), "C001").expect("query").expect("ticket stored");
+    let stored = st.ticket_today("C001").expect("query").expect("ticket stored");
     assert_eq!(stored.status, "waiting", "the ticket stays valid");
-    let jobs = tickets::jobs_for_ticket(st.conn(), stored.id).expect("jobs");
+    let jobs = st.print_jobs_for_ticket(stored.id).expect("jobs");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "failed");
     assert!(jobs[0].error.as_deref().unwrap_or_default().contains("not connected"), "{:?}", jobs[0].error);
     assert!(std::path::Path::new(&jobs[0].pdf_path).is_file(), "PDF kept for reprint");
-    assert_eq!(tickets::unprinted_jobs(st.conn()).expect("unprinted").len(), 1);
+    assert_eq!(st.unprinted_jobs().expect("unprinted").len(), 1);
 }
 
 #[test]
@@ -35,7 +34,7 @@ fn hanging_printer_times_out() {
     let result = st.print_task(&issued).expect("task").run(&st.clock);
     assert!(matches!(result, Err(PrintError::TimedOut { secs: 2, .. })), "{result:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
-    let jobs = tickets::jobs_for_ticket(st.conn(), issued.ticket.id).expect("jobs");
+    let jobs = st.print_jobs_for_ticket(issued.ticket.id).expect("jobs");
     assert_eq!(jobs[0].status, "failed");
 }
 
@@ -47,7 +46,7 @@ fn working_printer_is_recorded_printed() {
     let mut st = t.station_at("2026-11-28T10:00:00+08:00");
     let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
     assert_eq!(st.print_task(&issued).expect("task").run(&st.clock), Ok(PrintOutcome::Printed));
-    let jobs = tickets::jobs_for_ticket(st.conn(), issued.ticket.id).expect("jobs");
+    let jobs = st.print_jobs_for_ticket(issued.ticket.id).expect("jobs");
     assert_eq!(jobs[0].status, "printed");
-    assert!(tickets::unprinted_jobs(st.conn()).expect("unprinted").is_empty());
+    assert!(st.unprinted_jobs().expect("unprinted").is_empty());
 }

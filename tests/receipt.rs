@@ -2,7 +2,7 @@
 //! its QR code, rendered as a thermal printer would, decodes to the status URL.
 
 use crate::util::{decode_qr, pdf_text, stdout, tool, TempStation};
-use kiosk::station::Target;
+use kiosk::service::Target;
 
 #[test]
 fn receipt_text_and_qr_decode() {
@@ -79,7 +79,7 @@ fn missing_font_keeps_the_ticket_and_says_why() {
     assert!(issued.receipt.is_none());
     let why = issued.receipt_error.expect("reason");
     assert!(why.contains("/nonexistent/font.ttc") && why.contains("font-path"), "{why}");
-    let jobs = kiosk::storage::tickets::unprinted_jobs(st.conn()).expect("jobs");
+    let jobs = st.unprinted_jobs().expect("jobs");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "failed");
 }

@@ -3,11 +3,11 @@
 
 mod util;
 
+mod cases;
 mod cli;
 mod config;
 mod console;
 mod numbering;
 mod printing;
-mod proxy;
 mod receipt;
 mod ui;

@@ -3,7 +3,6 @@
 
 use crate::util::TempStation;
 use i_slint_backend_testing::{mock_elapsed_time, AccessibleRole, ElementHandle, ElementQuery};
-use kiosk::storage::tickets;
 use kiosk::ui::{IdleAdapter, Kiosk, Nav, Page, SearchAdapter, Theme, TicketAdapter};
 use slint::{ComponentHandle, Model};
 use std::time::Duration;
@@ -60,8 +59,7 @@ fn browse_to_a_matter_and_take_a_ticket() {
     assert_eq!(number[0].accessible_value().unwrap_or_default(), "C001", "the number is on screen");
 
     let st = k.state.borrow();
-    let stored =
-        tickets::by_number(st.station.conn(), st.station.clock.today(), "C001").expect("query").expect("stored");
+    let stored = st.station.ticket_today("C001").expect("query").expect("stored");
     assert_eq!(stored.matter_code.as_deref(), Some("C02"));
     assert!(!stored.priority);
     drop(st);
@@ -179,9 +177,8 @@ fn failing_printer_shows_the_fallback() {
     let status: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, "打印状态").collect();
     assert!(status[0].accessible_value().unwrap_or_default().contains("请记住您的号码 C001"));
     let st = k.state.borrow();
-    let stored =
-        tickets::by_number(st.station.conn(), st.station.clock.today(), "C001").expect("q").expect("ticket valid");
-    let jobs = tickets::jobs_for_ticket(st.station.conn(), stored.id).expect("jobs");
+    let stored = st.station.ticket_today("C001").expect("q").expect("ticket valid");
+    let jobs = st.station.print_jobs_for_ticket(stored.id).expect("jobs");
     assert_eq!(jobs[0].status, "failed");
     assert!(jobs[0].error.as_deref().unwrap_or_default().contains("printer offline"));
 }
@@ -195,7 +192,7 @@ fn call_staff_is_recorded() {
     assert!(k.app.global::<Nav>().get_toast_visible());
     assert!(k.app.global::<Nav>().get_toast().contains("已通知工作人员"));
     let st = k.state.borrow();
-    assert_eq!(tickets::open_help_requests(st.station.conn()).expect("count"), 1);
+    assert_eq!(st.station.open_help_requests().expect("count"), 1);
 }
 
 fn luminance(c: slint::Color) -> f64 {
@@ -231,7 +228,7 @@ fn theme_meets_the_elderly_design_numbers() {
         ("on-color/guide", p.on_color, p.tile_guide),
         ("on-color/ticket", p.on_color, p.tile_ticket),
         ("on-color/search", p.on_color, p.tile_search),
-        ("on-color/proxy", p.on_color, p.tile_proxy),
+        ("on-color/case", p.on_color, p.tile_case),
         ("on-color/progress", p.on_color, p.tile_progress),
         ("on-color/elder", p.on_color, p.tile_elder),
         ("on-color/ok", p.on_color, p.ok),
@@ -289,25 +286,25 @@ fn every_control_is_labelled_and_big_enough() {
         visit(&k, "search");
         tap(&k, "首页");
         tap(&k, "代办申请");
-        visit(&k, "categories (proxy)");
+        visit(&k, "categories (case)");
         tap(&k, "民政");
         tap(&k, "高龄津贴申请");
         tap(&k, "申请代办");
-        visit(&k, "proxy materials");
+        visit(&k, "case materials");
         tap(&k, "下一步");
-        visit(&k, "proxy phone");
+        visit(&k, "case phone");
         type_keys(&k, "13812345678");
         tap(&k, "下一步");
-        visit(&k, "proxy id");
+        visit(&k, "case id");
         type_keys(&k, "130110194503150138");
         tap(&k, "下一步");
         type_keys(&k, "LI");
-        visit(&k, "proxy name");
+        visit(&k, "case name");
         tap(&k, "选字 李");
         tap(&k, "下一步");
-        visit(&k, "proxy confirm");
+        visit(&k, "case confirm");
         tap(&k, "确认提交");
-        visit(&k, "proxy done");
+        visit(&k, "case done");
         tap(&k, "完成");
         tap(&k, "进度查询");
         visit(&k, "lookup");
@@ -321,19 +318,19 @@ fn type_keys(k: &Kiosk, keys: &str) {
     }
 }
 
-fn proxy_error(k: &Kiosk) -> String {
-    k.app.global::<kiosk::ui::ProxyAdapter>().get_error().to_string()
+fn case_form_error(k: &Kiosk) -> String {
+    k.app.global::<kiosk::ui::CaseFormAdapter>().get_error().to_string()
 }
 
 #[test]
-fn proxy_request_from_matter_to_receipt() {
+fn case_request_from_matter_to_receipt() {
     let t = TempStation::new();
     let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
     tap(&k, "办事指南");
     tap(&k, "民政");
     tap(&k, "高龄津贴申请");
     tap(&k, "申请代办");
-    assert_eq!(page(&k), Page::ProxyMaterials);
+    assert_eq!(page(&k), Page::CaseMaterials);
     let names: Vec<String> = {
         let st = k.state.borrow();
         st.station.cfg.catalog.matter("C01").expect("C01").materials.iter().map(|m| m.name.clone()).collect()
@@ -344,51 +341,51 @@ fn proxy_request_from_matter_to_receipt() {
             tap(&k, n);
         }
     }
-    let p = k.app.global::<kiosk::ui::ProxyAdapter>();
+    let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
     assert_eq!(p.get_missing().iter().map(|s| s.to_string()).collect::<Vec<_>>(), vec![names[1].clone()]);
     tap(&k, "下一步");
-    assert_eq!(page(&k), Page::ProxyPhone);
+    assert_eq!(page(&k), Page::CasePhone);
     type_keys(&k, "1381234567");
     tap(&k, "下一步");
-    assert_eq!(page(&k), Page::ProxyPhone, "a 10-digit mobile is refused");
-    assert!(proxy_error(&k).contains("手机号应为11位，您输入了10位"), "{}", proxy_error(&k));
+    assert_eq!(page(&k), Page::CasePhone, "a 10-digit mobile is refused");
+    assert!(case_form_error(&k).contains("手机号应为11位，您输入了10位"), "{}", case_form_error(&k));
     type_keys(&k, "8");
     tap(&k, "下一步");
-    assert_eq!(page(&k), Page::ProxyId);
+    assert_eq!(page(&k), Page::CaseId);
     type_keys(&k, "130110194503150130");
     tap(&k, "下一步");
-    assert!(proxy_error(&k).contains("最后一位应为8，您输入的是0"), "{}", proxy_error(&k));
+    assert!(case_form_error(&k).contains("最后一位应为8，您输入的是0"), "{}", case_form_error(&k));
     let hint: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, "输入提示").collect();
     assert!(!hint.is_empty(), "the message is on screen at the field");
     tap(&k, "删除");
     type_keys(&k, "8");
     tap(&k, "下一步");
-    assert_eq!(page(&k), Page::ProxyName);
+    assert_eq!(page(&k), Page::CaseName);
     // Name by pinyin: w-a-n-g → 王, then skip the rest.
     type_keys(&k, "WANG");
     tap(&k, "选字 王");
     assert_eq!(p.get_name(), "王");
     tap(&k, "下一步");
-    assert_eq!(page(&k), Page::ProxyConfirm);
+    assert_eq!(page(&k), Page::CaseConfirm);
     assert_eq!(p.get_id_masked(), "130***********0138");
     assert_eq!(p.get_phone_masked(), "138****5678");
     assert_eq!(p.get_name_masked(), "王*");
     // 修改 the phone and come straight back.
     tap(&k, "修改联系电话");
-    assert_eq!(page(&k), Page::ProxyPhone);
+    assert_eq!(page(&k), Page::CasePhone);
     tap(&k, "下一步");
-    assert_eq!(page(&k), Page::ProxyConfirm);
+    assert_eq!(page(&k), Page::CaseConfirm);
     tap(&k, "确认提交");
-    assert_eq!(page(&k), Page::ProxyDone);
+    assert_eq!(page(&k), Page::CaseDone);
     assert_eq!(p.get_tracking(), "D-1127-001");
     assert!(p.get_has_authorization());
 
     let st = k.state.borrow();
-    let case = kiosk::storage::cases::by_tracking(st.station.conn(), "D-1127-001").expect("q").expect("stored");
+    let case = st.station.find_case("D-1127-001").expect("q").expect("stored");
     assert_eq!(case.phone, "13812345678");
     assert_eq!(case.name.as_deref(), Some("王"));
     assert_eq!(case.materials.iter().filter(|m| !m.received).count(), 1);
-    let receipt = t.data_dir().join("spool/2026-11-27/D-1127-001-proxy-receipt.pdf");
+    let receipt = t.data_dir().join("spool/2026-11-27/D-1127-001-case-receipt.pdf");
     let text = crate::util::pdf_text(&receipt);
     let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(!flat.contains("130110194503150138") && !flat.contains("13812345678"), "{text}");
@@ -418,7 +415,7 @@ fn nothing_typed_for_a_request_survives_idle() {
         mock_elapsed_time(Duration::from_secs(1));
     }
     assert_eq!(page(&k), Page::Home);
-    let p = k.app.global::<kiosk::ui::ProxyAdapter>();
+    let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
     assert_eq!(p.get_phone(), "");
     assert_eq!(p.get_id_number(), "");
     assert_eq!(p.get_phone_masked(), "");
@@ -447,7 +444,7 @@ fn progress_lookup_by_code_and_by_scan() {
     let t = TempStation::new();
     let token = {
         let mut st = t.station_at("2026-11-27T10:00:00+08:00");
-        st.submit_request(&crate::proxy::request("C01", &["户口簿"])).expect("submit").case.token
+        st.submit_case(&crate::cases::request("C01", &["户口簿"])).expect("submit").case.token
     };
     let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
     tap(&k, "进度查询");
@@ -494,7 +491,7 @@ fn guessing_codes_at_the_kiosk_stops() {
     let t = TempStation::new();
     {
         let mut st = t.station_at("2026-11-27T10:00:00+08:00");
-        st.submit_request(&crate::proxy::request("A01", &[])).expect("submit");
+        st.submit_case(&crate::cases::request("A01", &[])).expect("submit");
     }
     let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
     tap(&k, "进度查询");
@@ -520,7 +517,7 @@ fn scanner_keystrokes_reach_the_lookup() {
     let t = TempStation::new();
     let token = {
         let mut st = t.station_at("2026-11-27T10:00:00+08:00");
-        st.submit_request(&crate::proxy::request("A01", &[])).expect("submit").case.token
+        st.submit_case(&crate::cases::request("A01", &[])).expect("submit").case.token
     };
     let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
     tap(&k, "进度查询");

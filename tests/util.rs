@@ -6,7 +6,7 @@
 use kiosk::config;
 use kiosk::domain::clock::{parse_rfc3339, Clock};
 use kiosk::paths::Paths;
-use kiosk::station::Station;
+use kiosk::service::Station;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -75,6 +75,23 @@ impl TempStation {
     }
 }
 
+impl TempStation {
+    /// Runs the kiosk binary like [`TempStation::kiosk`], writing `input` to its standard
+    /// input (the PIN of a `--staff` command goes there).
+    pub fn kiosk_stdin(&self, now: &str, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut c = Command::new(kiosk_bin());
+        c.arg("--config-dir").arg(self.config_dir()).arg("--data-dir").arg(self.data_dir()).args(args);
+        c.env("KIOSK_NOW", now).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+        c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("spawn kiosk");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        child.wait_with_output().expect("wait for kiosk")
+    }
+}
+
 pub fn kiosk_bin() -> &'static str {
     env!("CARGO_BIN_EXE_kiosk")
 }
@@ -120,4 +137,10 @@ pub fn decode_qr(pdf: &Path, scratch: &Path) -> Vec<String> {
     let img = image::open(&png).expect("png").to_luma8();
     let mut prepared = rqrr::PreparedImage::prepare(img);
     prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, content)| content)).collect()
+}
+
+/// A plain connection to the test station's store, for checks the service does not offer
+/// (raw counts, triggers) — never for writes the product makes.
+pub fn db(t: &TempStation) -> rusqlite::Connection {
+    kiosk::storage::open(&t.data_dir().join("kiosk.db")).expect("open the store")
 }

@@ -4,6 +4,7 @@
 //! decides whether a move is allowed and what it needs (a note, a staff member), so the
 //! same rules hold for the staff console, the CLI and the station service.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -159,6 +160,56 @@ pub fn check_transition(from: CaseState, to: CaseState, note: &str) -> Result<()
         }
     }
     Ok(())
+}
+
+/// One material of a case's checklist and whether it was handed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseMaterial {
+    pub name: String,
+    pub requirement: String,
+    pub received: bool,
+}
+
+/// A 代办 case as stored. The ID number, phones and name are the villager's own: only the
+/// staff case view shows them unmasked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: i64,
+    pub tracking: String,
+    pub token: String,
+    pub matter_code: String,
+    pub matter_name: String,
+    pub category: String,
+    pub id_number: String,
+    pub phone: String,
+    pub phone2: Option<String>,
+    pub name: Option<String>,
+    pub state: CaseState,
+    pub created_at: DateTime<Utc>,
+    pub promised_days: u32,
+    pub clock_start: NaiveDate,
+    pub days_used: u32,
+    pub extension_days: u32,
+    pub extension_reason: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub due_beyond_calendar: bool,
+    pub first_responder: Option<String>,
+    pub assignee: Option<String>,
+    pub uncovered: bool,
+    pub materials: Vec<CaseMaterial>,
+    /// The last change (event) this row reflects: what a stale-write check compares.
+    pub version: i64,
+}
+
+/// One entry of a case's append-only history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: Option<CaseState>,
+    pub staff_no: Option<String>,
+    pub note: Option<String>,
 }
 
 /// A tracking code staff can read over the phone: `D-1128-007` (month, day, serial).

@@ -56,7 +56,7 @@ impl Mode {
     }
 
     /// Whether the station can take the papers and carry the matter (申请代办).
-    pub fn allows_proxy(self) -> bool {
+    pub fn allows_case(self) -> bool {
         matches!(self, Mode::Relay | Mode::AssistOnline)
     }
 }

@@ -10,6 +10,8 @@ pub mod identity;
 pub mod idle;
 pub mod ime;
 pub mod matter;
+pub mod print;
 pub mod search;
+pub mod staff;
 pub mod ticket;
 pub mod workdays;

@@ -4,6 +4,7 @@
 //! restarts every local day (A001, A002 …). Priority tickets (≥70 years, disabled,
 //! veterans: 绿色通道) keep their category's number but are called before the others.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
 /// Highest serial a prefix can reach in one day (3 digits).
@@ -25,6 +26,23 @@ pub fn spoken_number(number: &str) -> String {
     }
     out.push('号');
     out
+}
+
+/// A ticket as stored: its number for the day, what it is for, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: i64,
+    pub day: NaiveDate,
+    pub number: String,
+    pub category: String,
+    pub matter_code: Option<String>,
+    pub matter_name: String,
+    pub priority: bool,
+    pub issued_at: DateTime<Utc>,
+    pub token: String,
+    pub ahead: u32,
+    pub estimated_wait_min: u32,
+    pub status: String,
 }
 
 /// A waiting ticket as the queue sees it.

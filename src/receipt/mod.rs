@@ -4,8 +4,8 @@
 //! This module lays out and renders; it knows nothing of printers or the store. The page
 //! height is computed from the content (a roll printer cuts where the page ends).
 
+pub mod case;
 pub mod layout;
-pub mod proxy;
 pub mod ticket;
 
 use printpdf::{

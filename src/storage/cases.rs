@@ -5,16 +5,9 @@
 //! together, after checking that the state is still the one the change was decided on.
 
 use super::StoreError;
-use crate::domain::case::{tracking_code, CaseState};
+use crate::domain::case::{tracking_code, Case, CaseEvent, CaseMaterial, CaseState};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseMaterial {
-    pub name: String,
-    pub requirement: String,
-    pub received: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -34,43 +27,6 @@ pub struct NewCase {
     pub uncovered: bool,
     pub materials: Vec<CaseMaterial>,
     pub created_local: NaiveDate,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRow {
-    pub id: i64,
-    pub tracking: String,
-    pub token: String,
-    pub matter_code: String,
-    pub matter_name: String,
-    pub category: String,
-    pub id_number: String,
-    pub phone: String,
-    pub phone2: Option<String>,
-    pub name: Option<String>,
-    pub state: CaseState,
-    pub created_at: DateTime<Utc>,
-    pub promised_days: u32,
-    pub clock_start: NaiveDate,
-    pub days_used: u32,
-    pub extension_days: u32,
-    pub extension_reason: Option<String>,
-    pub due_on: Option<NaiveDate>,
-    pub due_beyond_calendar: bool,
-    pub first_responder: Option<String>,
-    pub assignee: Option<String>,
-    pub uncovered: bool,
-    pub materials: Vec<CaseMaterial>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseEvent {
-    pub at: DateTime<Utc>,
-    pub kind: String,
-    pub from_state: Option<CaseState>,
-    pub to_state: Option<CaseState>,
-    pub staff_no: Option<String>,
-    pub note: Option<String>,
 }
 
 fn materials_to_json(m: &[CaseMaterial]) -> String {
@@ -101,11 +57,15 @@ fn parse_day(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|d| d.parse().ok())
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
+/// Every case column plus its version: the last event that changed it (a look at the
+/// personal data is not a change). A change decided on an older version is refused.
+const SELECT: &str = "SELECT cases.*, (SELECT max(id) FROM case_events e WHERE e.case_id = cases.id AND e.kind != 'reveal') AS version FROM cases";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
     let state: String = r.get("state")?;
     let created: String = r.get("created_at")?;
     let mats: String = r.get("materials_json")?;
-    Ok(CaseRow {
+    Ok(Case {
         id: r.get("id")?,
         tracking: r.get("tracking")?,
         token: r.get("token")?,
@@ -129,6 +89,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
         assignee: r.get("assignee")?,
         uncovered: r.get("uncovered")?,
         materials: materials_from_json(&mats),
+        version: r.get::<_, Option<i64>>("version")?.unwrap_or(0),
     })
 }
 
@@ -150,7 +111,7 @@ fn insert_event(
 }
 
 /// Stores a new case with its tracking code and its first event, all or nothing.
-pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<CaseRow, StoreError> {
+pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<Case, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mmdd = format!("{:02}{:02}", c.created_local.month(), c.created_local.day());
     let last: Option<u32> =
@@ -206,29 +167,28 @@ pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<
             Some(if c.uncovered { "A、B岗今日都不在，请安排人员顶岗" } else { "按AB岗分派" }),
         )?;
     }
-    let case = tx.query_row("SELECT * FROM cases WHERE id = ?1", params![id], row)?;
+    let case = tx.query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row)?;
     tx.commit()?;
     Ok(case)
 }
 
-pub fn by_tracking(conn: &Connection, tracking: &str) -> Result<Option<CaseRow>, StoreError> {
-    Ok(conn.query_row("SELECT * FROM cases WHERE tracking = ?1", params![tracking], row).optional()?)
+pub fn by_tracking(conn: &Connection, tracking: &str) -> Result<Option<Case>, StoreError> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE tracking = ?1"), params![tracking], row).optional()?)
 }
 
-pub fn by_token(conn: &Connection, token: &str) -> Result<Option<CaseRow>, StoreError> {
-    Ok(conn.query_row("SELECT * FROM cases WHERE token = ?1", params![token], row).optional()?)
+pub fn by_token(conn: &Connection, token: &str) -> Result<Option<Case>, StoreError> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE token = ?1"), params![token], row).optional()?)
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<CaseRow>, StoreError> {
-    Ok(conn.query_row("SELECT * FROM cases WHERE id = ?1", params![id], row).optional()?)
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Case>, StoreError> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row).optional()?)
 }
 
 /// All cases still open (the staff queue), by due date (no due date last).
-pub fn open_cases(conn: &Connection) -> Result<Vec<CaseRow>, StoreError> {
-    let mut st = conn.prepare(
-        "SELECT * FROM cases WHERE state NOT IN ('closed', 'rejected', 'withdrawn')
-         ORDER BY due_on IS NULL, due_on, id",
-    )?;
+pub fn open_cases(conn: &Connection) -> Result<Vec<Case>, StoreError> {
+    let mut st = conn.prepare(&format!(
+        "{SELECT} WHERE state NOT IN ('closed', 'rejected', 'withdrawn') ORDER BY due_on IS NULL, due_on, id"
+    ))?;
     let rows = st.query_map([], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -262,29 +222,24 @@ pub struct ClockUpdate {
     pub due_beyond_calendar: bool,
 }
 
-/// What a change was decided on: if the case moved on meanwhile (another desk, another
-/// process), the change is refused rather than written over the newer state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Expected {
-    pub state: CaseState,
-    pub extension_days: u32,
-}
-
-fn check_expected(tx: &rusqlite::Transaction<'_>, case_id: i64, expected: Expected) -> Result<(), ChangeError> {
-    let (state, ext): (String, u32) =
-        tx.query_row("SELECT state, extension_days FROM cases WHERE id = ?1", params![case_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    let state = CaseState::from_key(&state).unwrap_or(CaseState::Pending);
-    if state != expected.state || ext != expected.extension_days {
-        return Err(ChangeError::Stale(state));
+/// Refuses a change decided on `expected` when the case has moved on meanwhile (another
+/// desk, another process): the staff member must look again rather than write over it.
+fn check_expected(tx: &rusqlite::Transaction<'_>, case_id: i64, expected: i64) -> Result<(), ChangeError> {
+    let (state, version): (String, Option<i64>) = tx.query_row(
+        "SELECT state, (SELECT max(id) FROM case_events e WHERE e.case_id = cases.id AND e.kind != 'reveal')
+         FROM cases WHERE id = ?1",
+        params![case_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if version.unwrap_or(0) != expected {
+        return Err(ChangeError::Stale(CaseState::from_key(&state).unwrap_or(CaseState::Pending)));
     }
     Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
-    #[error("case changed meanwhile: it is now {0}")]
+    #[error("这件代办刚被别人改过（现在是“{0}”），请刷新后再办")]
     Stale(CaseState),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -301,7 +256,7 @@ impl From<rusqlite::Error> for ChangeError {
 pub fn transition(
     conn: &mut Connection,
     case_id: i64,
-    expected: Expected,
+    expected: i64,
     to: CaseState,
     staff: &str,
     note: &str,
@@ -309,9 +264,10 @@ pub fn transition(
     set_first_responder: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
-    let from = expected.state;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     check_expected(&tx, case_id, expected)?;
+    let from: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
+    let from = CaseState::from_key(&from);
     tx.execute(
         "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6,
                 first_responder = CASE WHEN ?7 AND first_responder IS NULL THEN ?8 ELSE first_responder END
@@ -332,7 +288,7 @@ pub fn transition(
         case_id,
         now,
         "transition",
-        Some(from),
+        from,
         Some(to),
         Some(staff),
         (!note.trim().is_empty()).then_some(note.trim()),
@@ -346,7 +302,7 @@ pub fn transition(
 pub fn extend(
     conn: &mut Connection,
     case_id: i64,
-    expected: Expected,
+    expected: i64,
     days: u32,
     reason: &str,
     staff: &str,
@@ -369,12 +325,14 @@ pub fn extend(
 pub fn reassign(
     conn: &mut Connection,
     case_id: i64,
+    expected: i64,
     to_staff: &str,
     by_staff: &str,
     note: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    check_expected(&tx, case_id, expected)?;
     tx.execute("UPDATE cases SET assignee = ?2, uncovered = 0 WHERE id = ?1", params![case_id, to_staff])?;
     insert_event(&tx, case_id, now, "reassign", None, None, Some(by_staff), Some(&format!("转给 {to_staff}：{note}")))?;
     tx.commit()?;
@@ -390,11 +348,13 @@ pub fn log_reveal(conn: &Connection, case_id: i64, staff: &str, now: DateTime<Ut
 pub fn set_materials(
     conn: &mut Connection,
     case_id: i64,
+    expected: i64,
     materials: &[CaseMaterial],
     staff: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    check_expected(&tx, case_id, expected)?;
     tx.execute("UPDATE cases SET materials_json = ?2 WHERE id = ?1", params![case_id, materials_to_json(materials)])?;
     let missing: Vec<&str> = materials.iter().filter(|m| !m.received).map(|m| m.name.as_str()).collect();
     let note =

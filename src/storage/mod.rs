@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Migrations in order; schema version N means the first N have been applied.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_proxy_cases.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_cases.sql")];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 

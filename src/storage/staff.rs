@@ -2,24 +2,14 @@
 
 use super::StoreError;
 use crate::domain::duty::Post;
+use crate::domain::staff::StaffMember;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffRow {
-    pub no: String,
-    pub name: String,
-    pub role: String,
-    pub pin_hash: Option<String>,
-    pub failed_attempts: u32,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub active: bool,
-}
-
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffMember> {
     let locked: Option<String> = r.get("locked_until")?;
-    Ok(StaffRow {
+    Ok(StaffMember {
         no: r.get("no")?,
         name: r.get("name")?,
         role: r.get("role")?,
@@ -39,11 +29,11 @@ pub fn add(conn: &Connection, no: &str, name: &str, role: &str, now: DateTime<Ut
     Ok(n == 1)
 }
 
-pub fn get(conn: &Connection, no: &str) -> Result<Option<StaffRow>, StoreError> {
+pub fn get(conn: &Connection, no: &str) -> Result<Option<StaffMember>, StoreError> {
     Ok(conn.query_row("SELECT * FROM staff WHERE no = ?1", params![no], row).optional()?)
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<StaffRow>, StoreError> {
+pub fn list(conn: &Connection) -> Result<Vec<StaffMember>, StoreError> {
     let mut st = conn.prepare("SELECT * FROM staff ORDER BY no")?;
     let rows = st.query_map([], row)?;
     Ok(rows.collect::<Result<_, _>>()?)

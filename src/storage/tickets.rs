@@ -5,7 +5,8 @@
 //! then sees the bumped value. `UNIQUE(day, number)` is the backstop.
 
 use super::StoreError;
-use crate::domain::ticket::{self, ServiceTimes, Waiting};
+use crate::domain::print::{JobStatus, PrintJob};
+use crate::domain::ticket::{self, ServiceTimes, Ticket, Waiting};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
@@ -19,22 +20,6 @@ pub struct NewTicket {
     pub priority: bool,
     pub issued_at: DateTime<Utc>,
     pub token: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ticket {
-    pub id: i64,
-    pub day: NaiveDate,
-    pub number: String,
-    pub category: String,
-    pub matter_code: Option<String>,
-    pub matter_name: String,
-    pub priority: bool,
-    pub issued_at: DateTime<Utc>,
-    pub token: String,
-    pub ahead: u32,
-    pub estimated_wait_min: u32,
-    pub status: String,
 }
 
 fn waiting_on(conn: &Connection, day: NaiveDate) -> Result<Vec<Waiting>, StoreError> {
@@ -158,37 +143,6 @@ pub fn count_on(conn: &Connection, day: NaiveDate) -> Result<u32, StoreError> {
 }
 
 // --- print jobs ---------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Pending,
-    Printed,
-    Spooled,
-    Failed,
-}
-
-impl JobStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            JobStatus::Pending => "pending",
-            JobStatus::Printed => "printed",
-            JobStatus::Spooled => "spooled",
-            JobStatus::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrintJob {
-    pub id: i64,
-    pub ticket_id: Option<i64>,
-    pub kind: String,
-    pub pdf_path: String,
-    pub printer: Option<String>,
-    pub status: String,
-    pub error: Option<String>,
-    pub attempts: u32,
-}
 
 fn row_to_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<PrintJob> {
     Ok(PrintJob {

@@ -85,11 +85,11 @@ pub fn wire(app: &AppWindow, state: &Shared) {
 
     let m = app.global::<MatterAdapter>();
     let (w, s) = (app.as_weak(), state.clone());
-    m.on_apply_proxy(move || {
+    m.on_apply_case(move || {
         let Some(app) = w.upgrade() else { return };
         let code = s.borrow().current.1.clone();
-        super::proxy::start(&app, &s, &code);
-        navigate(&app, &s, Page::ProxyMaterials, &code);
+        super::case::start(&app, &s, &code);
+        navigate(&app, &s, Page::CaseMaterials, &code);
     });
     let (w, s) = (app.as_weak(), state.clone());
     m.on_take_ticket(move || {
@@ -114,7 +114,7 @@ pub fn show_categories(app: &AppWindow, state: &Shared, arg: &str) {
         .collect();
     let a = app.global::<CategoriesAdapter>();
     a.set_for_ticket(arg == "ticket");
-    a.set_for_proxy(arg == "proxy");
+    a.set_for_case(arg == "case");
     a.set_categories(ModelRc::new(VecModel::from(items)));
 }
 
@@ -168,8 +168,8 @@ pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
     a.set_materials(ModelRc::new(VecModel::from(materials)));
     a.set_steps(strings(&m.steps));
     a.set_notes(strings(&m.notes));
-    a.set_can_proxy(m.mode.allows_proxy());
-    a.set_proxy_note(
+    a.set_can_apply(m.mode.allows_case());
+    a.set_case_note(
         match m.mode {
             Mode::GuideOnly => "本站不能受理，请看左侧指引",
             _ => "当场办结，不需代办",

@@ -3,18 +3,15 @@
 //! Slint type leaks into the domain. Callbacks hold weak handles and never unwrap them.
 
 mod browse;
+mod case;
 mod home;
 mod idle;
-mod proxy;
 pub mod screenshot;
 mod search;
 pub mod staff;
 mod ticket;
 
-use crate::config::LoadedConfig;
-use crate::paths::Paths;
-use crate::printing::{PrintError, PrintOutcome};
-use crate::station::{Issued, Station, Target};
+use crate::service::{Issued, PrintError, PrintOutcome, Station, Target};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,15 +32,15 @@ pub struct State {
     idle_secs: u32,
     last_ticket: Option<Issued>,
     print_rx: Option<(PrintTarget, mpsc::Receiver<Result<PrintOutcome, PrintError>>)>,
-    proxy: proxy::ProxyDraft,
-    lookup: proxy::LookupDraft,
+    case_form: case::CaseDraft,
+    lookup: case::LookupDraft,
 }
 
 /// Which screen a print in flight reports to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrintTarget {
     Ticket,
-    Proxy,
+    Case,
 }
 
 pub type Shared = Rc<RefCell<State>>;
@@ -70,7 +67,7 @@ impl Kiosk {
             idle_secs: 0,
             last_ticket: None,
             print_rx: None,
-            proxy: Default::default(),
+            case_form: Default::default(),
             lookup: Default::default(),
         }));
         wire_nav(&app, &state);
@@ -78,7 +75,7 @@ impl Kiosk {
         browse::wire(&app, &state);
         search::wire(&app, &state);
         ticket::wire(&app, &state);
-        proxy::wire(&app, &state);
+        case::wire(&app, &state);
         let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
         show(&app, &state, Page::Home, "");
         Ok(Kiosk { app, state, _timers: timers })
@@ -99,12 +96,12 @@ fn page_name(p: Page) -> &'static str {
         Page::Search => "search",
         Page::Priority => "priority",
         Page::Ticket => "ticket",
-        Page::ProxyMaterials => "proxy-materials",
-        Page::ProxyPhone => "proxy-phone",
-        Page::ProxyId => "proxy-id",
-        Page::ProxyName => "proxy-name",
-        Page::ProxyConfirm => "proxy-confirm",
-        Page::ProxyDone => "proxy-done",
+        Page::CaseMaterials => "case-materials",
+        Page::CasePhone => "case-phone",
+        Page::CaseId => "case-id",
+        Page::CaseName => "case-name",
+        Page::CaseConfirm => "case-confirm",
+        Page::CaseDone => "case-done",
         Page::Lookup => "lookup",
         Page::LookupResult => "lookup-result",
     }
@@ -119,11 +116,11 @@ fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
         Page::Matter => browse::show_matter(app, state, arg),
         Page::Search => search::show(app, state),
         Page::Priority => ticket::show_priority(app, state, arg),
-        Page::ProxyMaterials | Page::ProxyPhone | Page::ProxyId | Page::ProxyName | Page::ProxyConfirm => {
-            proxy::show(app, state)
+        Page::CaseMaterials | Page::CasePhone | Page::CaseId | Page::CaseName | Page::CaseConfirm => {
+            case::show(app, state)
         }
         Page::Lookup => {}
-        Page::Ticket | Page::ProxyDone | Page::LookupResult => {}
+        Page::Ticket | Page::CaseDone | Page::LookupResult => {}
     }
     state.borrow_mut().current = (page, arg.to_string());
     app.global::<Nav>().set_page(page);
@@ -148,7 +145,7 @@ pub(crate) fn navigate(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
         }
     }
     match page {
-        Page::Lookup => proxy::start_lookup(app, state),
+        Page::Lookup => case::start_lookup(app, state),
         _ => {}
     }
     show(app, state, page, arg);
@@ -174,7 +171,7 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
         s.idle_secs = 0;
         s.last_ticket = None;
         s.print_rx = None;
-        s.proxy = Default::default();
+        s.case_form = Default::default();
         s.lookup = Default::default();
     }
     app.global::<Theme>().set_large_text(false);
@@ -182,14 +179,14 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
     app.global::<Nav>().set_toast_visible(false);
     search::clear_adapter(app);
     ticket::clear_adapter(app);
-    proxy::clear_adapters(app);
+    case::clear_adapters(app);
     show(app, state, Page::Home, "");
 }
 
 /// Shows the page after a request was submitted (never reached by history).
 pub(crate) fn show_done_page(app: &AppWindow, state: &Shared) {
-    state.borrow_mut().current = (Page::ProxyDone, String::new());
-    app.global::<Nav>().set_page(Page::ProxyDone);
+    state.borrow_mut().current = (Page::CaseDone, String::new());
+    app.global::<Nav>().set_page(Page::CaseDone);
 }
 
 /// Shows the ticket page (reached only by taking a ticket, never by history).
@@ -225,11 +222,11 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         {
             let mut st = s.borrow_mut();
             st.history.clear();
-            st.proxy = Default::default();
+            st.case_form = Default::default();
             st.lookup = Default::default();
             st.print_rx = None;
         }
-        proxy::clear_adapters(&app);
+        case::clear_adapters(&app);
         show(&app, &s, Page::Home, "");
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -239,7 +236,7 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         theme.set_large_text(!theme.get_large_text());
         // Page sizes depend on the text size: lay the current page out again.
         let (page, arg) = s.borrow().current.clone();
-        if !matches!(page, Page::Ticket | Page::ProxyDone | Page::LookupResult) {
+        if !matches!(page, Page::Ticket | Page::CaseDone | Page::LookupResult) {
             show(&app, &s, page, &arg);
         }
     });
@@ -263,36 +260,8 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
     });
 }
 
-/// Starts the full-screen kiosk and runs until the window closes.
-pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
-    let font = cfg.station.font_family.clone();
-    let fail = |msg: String, code: i32| {
-        eprintln!("error: {msg}");
-        show_startup_error(&msg, &font);
-        code
-    };
-    if let Err(e) = paths.ensure_data_dir() {
-        return fail(e.to_string(), 1);
-    }
-    init_logging(&paths);
-    if let Err(msg) = check_screen_font(&cfg.station.font_family) {
-        // No Chinese font: a screen would be blank, so only standard error and the log.
-        eprintln!("error: {msg}");
-        tracing::error!("{msg}");
-        return 2;
-    }
-    let clock = match crate::domain::clock::Clock::from_env(cfg.station.tz) {
-        Ok(c) => c,
-        Err(e) => return fail(e.to_string(), 2),
-    };
-    let station = match Station::open(cfg, paths.clone(), clock) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!("{e}");
-            return fail(e.to_string(), 1);
-        }
-    };
-    station.preload_font();
+/// Runs the full-screen kiosk over an opened station until the window closes.
+pub fn run_kiosk(station: Station, windowed: bool) -> i32 {
     let kiosk = match Kiosk::build(station) {
         Ok(k) => k,
         Err(e) => {
@@ -318,11 +287,9 @@ pub fn run_kiosk(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
 const STARTUP_ERROR_SECS: u64 = 60;
 
 /// Shows "自助终端暂停服务" with the details for staff, when a display is there; returns
-/// at once otherwise (the details were already printed on standard error).
+/// at once otherwise (the details were already printed on standard error). The caller
+/// has checked that the screen font is installed.
 pub fn show_startup_error(details: &str, font_family: &str) {
-    if check_screen_font(font_family).is_err() {
-        return;
-    }
     let Ok(win) = StartupErrorWindow::new() else { return };
     win.set_details(details.into());
     win.set_font_family(font_family.into());
@@ -336,26 +303,4 @@ pub fn show_startup_error(details: &str, font_family: &str) {
         let _ = slint::quit_event_loop();
     });
     let _ = win.run();
-}
-
-/// Without a CJK font Slint draws Chinese as nothing at all, silently. Refuse to start
-/// instead, naming the font and the fix.
-pub fn check_screen_font(family: &str) -> Result<(), String> {
-    let out = std::process::Command::new("fc-list").arg(format!(":family={family}")).arg("family").output();
-    match out {
-        Ok(o) if o.status.success() && !o.stdout.is_empty() => Ok(()),
-        Ok(_) => Err(format!(
-            "the screen font {family:?} is not installed: Chinese text would be invisible. \
-             Install fonts-noto-cjk (the run command does this) or set [display] font-family in station.toml"
-        )),
-        // fc-list missing: cannot check; Slint's own font lookup will still try.
-        Err(_) => Ok(()),
-    }
-}
-
-fn init_logging(paths: &Paths) {
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_dir().join("kiosk.log"));
-    if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
-    }
 }

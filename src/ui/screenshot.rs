@@ -3,11 +3,10 @@
 //! (the same navigation code), over a throw-away store so no real ticket is issued.
 
 use super::{idle, navigate, AppWindow, Kiosk, Page, PrintState, Theme, TicketAdapter};
-use crate::cli::ScreenshotArgs;
 use crate::config::LoadedConfig;
 use crate::domain::clock::Clock;
 use crate::paths::Paths;
-use crate::station::Station;
+use crate::service::{Signed, Station};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::ComponentHandle;
@@ -38,7 +37,7 @@ pub enum Shot {
     Ticket(PrintState),
     Idle,
     /// A step of 申请代办: materials, phone, id (with an error shown), name, confirm, done.
-    Proxy(String),
+    CaseForm(String),
     Lookup,
     LookupResult,
     /// The staff console: login, queue, case.
@@ -61,8 +60,10 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         ("ticket", Some("failed")) => Shot::Ticket(PrintState::Failed),
         ("ticket", Some("spool")) => Shot::Ticket(PrintState::SpoolOnly),
         ("idle", None) => Shot::Idle,
-        ("proxy", Some(step)) if ["materials", "phone", "id", "name", "confirm", "done"].contains(&step) => {
-            Shot::Proxy(step.into())
+        ("request" | "proxy", Some(step))
+            if ["materials", "phone", "id", "name", "confirm", "done"].contains(&step) =>
+        {
+            Shot::CaseForm(step.into())
         }
         ("lookup", None) => Shot::Lookup,
         ("lookup-result", None) => Shot::LookupResult,
@@ -72,7 +73,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
             return Err(format!(
                 "unknown page {spec:?}; use home, categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
-                 proxy:<materials|phone|id|name|confirm|done>, lookup, lookup-result, staff:<login|queue|case>, \
+                 request:<materials|phone|id|name|confirm|done>, lookup, lookup-result, staff:<login|queue|case>, \
                  startup-error"
             ))
         }
@@ -89,31 +90,28 @@ pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
-pub fn run(cfg: LoadedConfig, _paths: &Paths, a: &ScreenshotArgs) -> i32 {
-    let shot = match parse_page(&a.page) {
+/// `kiosk screenshot`: renders `page` into the PNG `out`. The caller checked the font.
+pub fn run(cfg: LoadedConfig, page: &str, out: &Path, large_text: bool, size: &str) -> i32 {
+    let shot = match parse_page(page) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    let size = match parse_size(&a.size) {
+    let size = match parse_size(size) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    if let Err(msg) = super::check_screen_font(&cfg.station.font_family) {
-        eprintln!("error: {msg}");
-        return 2;
-    }
     let scratch = std::env::temp_dir().join(format!("kiosk-screenshot-{}", std::process::id()));
-    let result = render_to_file(cfg, &scratch, &shot, a.large_text, size, &a.out);
+    let result = render_to_file(cfg, &scratch, &shot, large_text, size, out);
     let _ = std::fs::remove_dir_all(&scratch);
     match result {
         Ok(()) => {
-            println!("{}", a.out.display());
+            println!("{}", out.display());
             0
         }
         Err(e) => {
@@ -211,7 +209,7 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
             state.borrow_mut().idle_secs = after - 1;
             idle::tick(app, state);
         }
-        Shot::Proxy(step) => drive_proxy(app, state, step),
+        Shot::CaseForm(step) => drive_case_form(app, state, step),
         Shot::Lookup => {
             navigate(app, state, Page::Lookup, "");
             let l = app.global::<super::LookupAdapter>();
@@ -238,11 +236,11 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
 const SAMPLE_ID: &str = "130110194503150138";
 const SAMPLE_PHONE: &str = "13812345678";
 
-fn drive_proxy(app: &AppWindow, state: &super::Shared, step: &str) {
-    use super::ProxyAdapter;
+fn drive_case_form(app: &AppWindow, state: &super::Shared, step: &str) {
+    use super::CaseFormAdapter;
     navigate(app, state, Page::Matter, "C01");
-    app.global::<super::MatterAdapter>().invoke_apply_proxy();
-    let p = app.global::<ProxyAdapter>();
+    app.global::<super::MatterAdapter>().invoke_apply_case();
+    let p = app.global::<CaseFormAdapter>();
     for i in [0, 2, 3] {
         p.invoke_toggle_material(i);
     }
@@ -286,9 +284,8 @@ fn drive_proxy(app: &AppWindow, state: &super::Shared, step: &str) {
 fn sample_case(state: &super::Shared) -> Result<String, String> {
     let mut s = state.borrow_mut();
     let st = &mut s.station;
-    let now = st.clock.now();
-    crate::storage::staff::add(st.conn(), "001", "张三丰", "staff", now).map_err(|e| e.to_string())?;
-    let req = crate::proxy::ProxyRequest {
+    let me = sample_staff(st)?;
+    let req = crate::service::CaseRequest {
         matter: "C01".into(),
         phone: SAMPLE_PHONE.into(),
         phone2: None,
@@ -296,16 +293,30 @@ fn sample_case(state: &super::Shared) -> Result<String, String> {
         name: Some("王".into()),
         missing: vec!["户口簿".into()],
     };
-    let sub = st.submit_request(&req).map_err(|e| e.to_string())?;
-    st.advance_case(&sub.case.tracking, crate::domain::case::CaseState::Accepted, "001", "")
+    let sub = st.submit_case(&req).map_err(|e| e.to_string())?;
+    st.advance_case(&me, &sub.case.tracking, crate::domain::case::CaseState::Accepted, "", None)
         .map_err(|e| e.to_string())?;
     Ok(sub.case.tracking)
 }
 
+/// The sample staff members of the scratch store (A 001 and B 002 of category C),
+/// signed in as 001.
+fn sample_staff(st: &Station) -> Result<Signed, String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    if st.staff_list().map_err(|x| e(&x))?.is_empty() {
+        st.add_staff("001", "张三丰", "staff").map_err(|x| e(&x))?;
+        st.add_staff("002", "李四", "staff").map_err(|x| e(&x))?;
+        st.set_post("C", "001", Some("002")).map_err(|x| e(&x))?;
+        st.set_staff_pin("001", SAMPLE_PIN).map_err(|x| e(&x))?;
+    }
+    st.sign_in("001", SAMPLE_PIN).map_err(|x| e(&x))
+}
+
+const SAMPLE_PIN: &str = "246813";
+
 /// The staff console with sample cases of every urgency.
 fn staff_sample(station: Station, page: &str) -> Result<super::staff::Console, String> {
     use crate::domain::case::CaseState;
-    use crate::storage::staff as st_staff;
     let cfg = station.cfg.clone();
     let paths = station.paths.clone();
     let today_clock = station.clock;
@@ -319,12 +330,8 @@ fn staff_sample(station: Station, page: &str) -> Result<super::staff::Console, S
         let at = today_clock.now() - chrono::Duration::days(days_ago);
         let clock = Clock::fixed(at, cfg.station.tz);
         let mut st = Station::open(cfg.clone(), paths.clone(), clock).map_err(|x| e(&x))?;
-        if made.is_empty() {
-            st_staff::add(st.conn(), "001", "张三丰", "staff", at).map_err(|x| e(&x))?;
-            st_staff::add(st.conn(), "002", "李四", "staff", at).map_err(|x| e(&x))?;
-            st_staff::set_post(st.conn(), "C", "001", Some("002")).map_err(|x| e(&x))?;
-        }
-        let req = crate::proxy::ProxyRequest {
+        let me = sample_staff(&st)?;
+        let req = crate::service::CaseRequest {
             matter: matter.into(),
             phone: SAMPLE_PHONE.into(),
             phone2: None,
@@ -332,9 +339,9 @@ fn staff_sample(station: Station, page: &str) -> Result<super::staff::Console, S
             name: Some("王".into()),
             missing,
         };
-        let sub = st.submit_request(&req).map_err(|x| e(&x))?;
+        let sub = st.submit_case(&req).map_err(|x| e(&x))?;
         if days_ago > 0 {
-            st.advance_case(&sub.case.tracking, CaseState::Accepted, "001", "").map_err(|x| e(&x))?;
+            st.advance_case(&me, &sub.case.tracking, CaseState::Accepted, "", None).map_err(|x| e(&x))?;
         }
         made.push(sub.case.tracking);
     }
@@ -342,7 +349,7 @@ fn staff_sample(station: Station, page: &str) -> Result<super::staff::Console, S
     let console = super::staff::Console::build(station).map_err(|x| e(&x))?;
     console.win.show().map_err(|x| e(&x))?;
     if page != "login" {
-        let me = crate::storage::staff::get(console.state.borrow().station.conn(), "001").ok().flatten();
+        let me = sample_staff(&console.state.borrow().station)?;
         console.sign_in_as(me);
         if page == "case" {
             console.open(&made[0]);

@@ -1,26 +1,25 @@
-//! Adapter for the staff console: sign-in, the proxy queue, one case. Personal data is
+//! Adapter for the staff console: sign-in, the 代办 queue, one case. Personal data is
 //! shown in full only here, and only after an explicit reveal that is logged.
 
 use super::{
     ActionItem, CaseAdapter, CaseItem, LoginAdapter, MaterialCheck, QueueAdapter, StaffNav, StaffPage, StaffWindow,
     TimelineItem,
 };
-use crate::config::LoadedConfig;
-use crate::domain::case::{CaseState, Urgency};
+use crate::domain::case::{Case, CaseState, Urgency};
 use crate::domain::identity::{mask_id, mask_name, mask_phone};
-use crate::paths::Paths;
-use crate::station::Station;
-use crate::storage::cases::{self, CaseMaterial, CaseRow};
-use crate::storage::staff::{self, StaffRow};
+use crate::service::{Signed, Station};
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 pub struct ConsoleState {
     pub station: Station,
-    me: Option<StaffRow>,
-    current: Option<String>,
-    revealed: bool,
+    me: Option<Signed>,
+    /// The case on screen: its tracking code and the version the staff member sees, so a
+    /// change made elsewhere meanwhile is refused rather than overwritten.
+    current: Option<(String, i64)>,
+    /// The case with its personal data in full, after a logged 显示完整信息.
+    revealed: Option<Case>,
     matter_codes: Vec<String>,
     staff_nos: Vec<String>,
 }
@@ -78,7 +77,7 @@ impl Console {
             station,
             me: None,
             current: None,
-            revealed: false,
+            revealed: None,
             matter_codes: Vec::new(),
             staff_nos: Vec::new(),
         }));
@@ -89,8 +88,8 @@ impl Console {
 
 impl Console {
     /// Shows the queue as `me` (used by the screenshot command; the window signs in by PIN).
-    pub fn sign_in_as(&self, me: Option<StaffRow>) {
-        self.state.borrow_mut().me = me;
+    pub fn sign_in_as(&self, me: Signed) {
+        self.state.borrow_mut().me = Some(me);
         show_queue(&self.win, &self.state);
     }
 
@@ -105,7 +104,7 @@ fn wire(win: &StaffWindow, state: &Shared) {
     win.global::<LoginAdapter>().on_login(move || {
         let Some(win) = w.upgrade() else { return };
         let la = win.global::<LoginAdapter>();
-        let result = s.borrow().station.login(la.get_staff_no().as_str(), la.get_pin().as_str());
+        let result = s.borrow().station.sign_in(la.get_staff_no().as_str(), la.get_pin().as_str());
         la.set_pin("".into());
         match result {
             Ok(me) => {
@@ -127,8 +126,8 @@ fn wire(win: &StaffWindow, state: &Shared) {
         let Some(win) = w.upgrade() else { return };
         {
             let mut st = s.borrow_mut();
-            st.current = Some(tracking.to_string());
-            st.revealed = false;
+            st.current = Some((tracking.to_string(), 0));
+            st.revealed = None;
         }
         win.global::<CaseAdapter>().set_message("".into());
         win.global::<CaseAdapter>().set_note("".into());
@@ -140,7 +139,7 @@ fn wire(win: &StaffWindow, state: &Shared) {
         let mut st = s.borrow_mut();
         st.me = None;
         st.current = None;
-        st.revealed = false;
+        st.revealed = None;
         clear_case(&win);
         win.global::<StaffNav>().set_page(StaffPage::Login);
     });
@@ -151,7 +150,7 @@ fn wire(win: &StaffWindow, state: &Shared) {
         {
             let mut st = s.borrow_mut();
             st.current = None;
-            st.revealed = false;
+            st.revealed = None;
         }
         clear_case(&win);
         show_queue(&win, &s);
@@ -159,19 +158,19 @@ fn wire(win: &StaffWindow, state: &Shared) {
     let (w, s) = (win.as_weak(), state.clone());
     c.on_reveal(move || {
         let Some(win) = w.upgrade() else { return };
-        let ok = {
+        let result = {
             let st = s.borrow();
-            match (
-                st.me.as_ref(),
-                st.current.as_ref().and_then(|t| cases::by_tracking(st.station.conn(), t).ok().flatten()),
-            ) {
-                (Some(me), Some(case)) => {
-                    cases::log_reveal(st.station.conn(), case.id, &me.no, st.station.clock.now()).is_ok()
-                }
-                _ => false,
-            }
+            let (Some(me), Some((t, _))) = (st.me.as_ref(), st.current.as_ref()) else { return };
+            st.station.reveal_case(me, t)
         };
-        s.borrow_mut().revealed = ok;
+        match result {
+            Ok(case) => s.borrow_mut().revealed = Some(case),
+            Err(e) => {
+                let ca = win.global::<CaseAdapter>();
+                ca.set_message(e.to_string().into());
+                ca.set_message_is_error(true);
+            }
+        }
         show_case(&win, &s);
     });
     let (w, s) = (win.as_weak(), state.clone());
@@ -182,8 +181,8 @@ fn wire(win: &StaffWindow, state: &Shared) {
         let note = ca.get_note().to_string();
         let result = {
             let mut st = s.borrow_mut();
-            let (Some(me), Some(t)) = (st.me.clone(), st.current.clone()) else { return };
-            st.station.advance_case(&t, to, &me.no, &note)
+            let (Some(me), Some((t, seen))) = (st.me.clone(), st.current.clone()) else { return };
+            st.station.advance_case(&me, &t, to, &note, Some(seen))
         };
         match result {
             Ok(c) => {
@@ -202,26 +201,11 @@ fn wire(win: &StaffWindow, state: &Shared) {
     c.on_save_materials(move || {
         let Some(win) = w.upgrade() else { return };
         let ca = win.global::<CaseAdapter>();
-        let mats: Vec<CaseMaterial> = ca
-            .get_materials()
-            .iter()
-            .map(|m| CaseMaterial {
-                name: m.name.to_string(),
-                requirement: m.requirement.to_string(),
-                received: m.received,
-            })
-            .collect();
+        let received: Vec<bool> = ca.get_materials().iter().map(|m| m.received).collect();
         let result = {
             let mut st = s.borrow_mut();
-            let (Some(me), Some(t)) = (st.me.clone(), st.current.clone()) else { return };
-            let now = st.station.clock.now();
-            match cases::by_tracking(st.station.conn(), &t) {
-                Ok(Some(case)) => {
-                    cases::set_materials(st.station.conn_mut(), case.id, &mats, &me.no, now).map_err(|e| e.to_string())
-                }
-                Ok(None) => Err("没有找到这件代办".to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+            let (Some(me), Some((t, seen))) = (st.me.clone(), st.current.clone()) else { return };
+            st.station.set_case_materials(&me, &t, &received, Some(seen)).map_err(|e| e.to_string())
         };
         ca.set_message_is_error(result.is_err());
         ca.set_message(result.map(|_| "材料已保存".to_string()).unwrap_or_else(|e| e).into());
@@ -234,8 +218,8 @@ fn wire(win: &StaffWindow, state: &Shared) {
         let (days, reason) = (ca.get_extend_days().max(0) as u32, ca.get_note().to_string());
         let result = {
             let mut st = s.borrow_mut();
-            let (Some(me), Some(t)) = (st.me.clone(), st.current.clone()) else { return };
-            st.station.extend_case(&t, days, &reason, &me.no)
+            let (Some(me), Some((t, seen))) = (st.me.clone(), st.current.clone()) else { return };
+            st.station.extend_case(&me, &t, days, &reason, Some(seen))
         };
         ca.set_message_is_error(result.is_err());
         ca.set_message(match result {
@@ -255,9 +239,9 @@ fn wire(win: &StaffWindow, state: &Shared) {
         let note = ca.get_note().to_string();
         let result = {
             let mut st = s.borrow_mut();
-            let (Some(me), Some(t)) = (st.me.clone(), st.current.clone()) else { return };
+            let (Some(me), Some((t, seen))) = (st.me.clone(), st.current.clone()) else { return };
             let Some(to) = st.staff_nos.get(idx).cloned() else { return };
-            st.station.reassign_case(&t, &to, &me.no, &note)
+            st.station.reassign_case(&me, &t, &to, &note, Some(seen))
         };
         ca.set_message_is_error(result.is_err());
         ca.set_message(match result {
@@ -284,7 +268,7 @@ fn clear_case(win: &StaffWindow) {
     ca.set_timeline(ModelRc::new(VecModel::<TimelineItem>::default()));
 }
 
-fn case_item(st: &Station, c: &CaseRow) -> CaseItem {
+fn case_item(st: &Station, c: &Case) -> CaseItem {
     CaseItem {
         tracking: c.tracking.clone().into(),
         matter: c.matter_name.clone().into(),
@@ -307,11 +291,11 @@ fn case_item(st: &Station, c: &CaseRow) -> CaseItem {
 pub fn show_queue(win: &StaffWindow, state: &Shared) {
     let mut s = state.borrow_mut();
     let q = win.global::<QueueAdapter>();
-    let all = cases::open_cases(s.station.conn()).unwrap_or_else(|e| {
+    let all = s.station.open_cases().unwrap_or_else(|e| {
         tracing::error!("queue: {e}");
         Vec::new()
     });
-    let counts = cases::counts(s.station.conn()).unwrap_or_default();
+    let counts = s.station.case_counts().unwrap_or_default();
     let count_text: Vec<String> = FILTER_STATES
         .iter()
         .map(|st| format!("{} {}", st.label(), counts.iter().find(|(k, _)| k == st).map(|(_, n)| *n).unwrap_or(0)))
@@ -331,7 +315,7 @@ pub fn show_queue(win: &StaffWindow, state: &Shared) {
     q.set_matter_filters(strings(mf));
     let state_filter = q.get_state_filter();
     let matter_filter = q.get_matter_filter();
-    let me = s.me.as_ref().map(|m| m.no.clone()).unwrap_or_default();
+    let me = s.me.as_ref().map(|m| m.no().to_string()).unwrap_or_default();
     let items: Vec<CaseItem> = all
         .iter()
         .filter(|c| state_filter <= 0 || FILTER_STATES.get(state_filter as usize - 1) == Some(&c.state))
@@ -349,18 +333,22 @@ pub fn show_queue(win: &StaffWindow, state: &Shared) {
     } else {
         "".into()
     });
-    q.set_signed_in(s.me.as_ref().map(|m| format!("{} {}", m.no, m.name)).unwrap_or_default().into());
+    q.set_signed_in(s.me.as_ref().map(|m| format!("{} {}", m.no(), m.name())).unwrap_or_default().into());
     s.matter_codes = codes;
     win.global::<StaffNav>().set_page(StaffPage::Queue);
 }
 
 pub fn show_case(win: &StaffWindow, state: &Shared) {
     let mut s = state.borrow_mut();
-    let Some(t) = s.current.clone() else { return };
-    let case = match cases::by_tracking(s.station.conn(), &t) {
+    let Some((t, _)) = s.current.clone() else { return };
+    let case = match s.station.find_case(&t) {
         Ok(Some(c)) => c,
         _ => return,
     };
+    // What the staff member now sees is what their next change is decided on.
+    s.current = Some((t, case.version));
+    // The full personal data only from the logged reveal, and only of this case.
+    let full = s.revealed.clone().filter(|r| r.id == case.id);
     let ca = win.global::<CaseAdapter>();
     ca.set_tracking(case.tracking.clone().into());
     ca.set_matter(case.matter_name.clone().into());
@@ -368,7 +356,7 @@ pub fn show_case(win: &StaffWindow, state: &Shared) {
     let item = case_item(&s.station, &case);
     ca.set_due(item.due);
     ca.set_urgency(item.urgency);
-    let staff_list = staff::list(s.station.conn()).unwrap_or_default();
+    let staff_list = s.station.staff_list().unwrap_or_default();
     let name_of = |no: &Option<String>| {
         no.as_ref()
             .map(|n| {
@@ -382,17 +370,21 @@ pub fn show_case(win: &StaffWindow, state: &Shared) {
     };
     ca.set_responder(name_of(&case.first_responder).into());
     ca.set_assignee(name_of(&case.assignee).into());
-    let revealed = s.revealed;
-    ca.set_revealed(revealed);
-    let name = case.name.clone().unwrap_or_else(|| "（未填，受理时补全）".into());
-    ca.set_name(
-        if revealed { name } else { case.name.as_deref().map(mask_name).unwrap_or_else(|| "（未填）".into()) }.into(),
-    );
-    ca.set_id_number(if revealed { case.id_number.clone() } else { mask_id(&case.id_number) }.into());
-    ca.set_phone(if revealed { case.phone.clone() } else { mask_phone(&case.phone) }.into());
-    ca.set_phone2(
-        case.phone2.as_ref().map(|p| if revealed { p.clone() } else { mask_phone(p) }).unwrap_or_default().into(),
-    );
+    ca.set_revealed(full.is_some());
+    match &full {
+        Some(f) => {
+            ca.set_name(f.name.clone().unwrap_or_else(|| "（未填，受理时补全）".into()).into());
+            ca.set_id_number(f.id_number.clone().into());
+            ca.set_phone(f.phone.clone().into());
+            ca.set_phone2(f.phone2.clone().unwrap_or_default().into());
+        }
+        None => {
+            ca.set_name(case.name.as_deref().map(mask_name).unwrap_or_else(|| "（未填）".into()).into());
+            ca.set_id_number(mask_id(&case.id_number).into());
+            ca.set_phone(mask_phone(&case.phone).into());
+            ca.set_phone2(case.phone2.as_deref().map(mask_phone).unwrap_or_default().into());
+        }
+    }
     ca.set_extension(
         case.extension_reason
             .as_ref()
@@ -411,7 +403,7 @@ pub fn show_case(win: &StaffWindow, state: &Shared) {
         .collect();
     ca.set_materials(ModelRc::new(VecModel::from(mats)));
     let tz = s.station.clock.tz();
-    let events = cases::events(s.station.conn(), case.id).unwrap_or_default();
+    let events = s.station.case_events(&case).unwrap_or_default();
     let timeline: Vec<TimelineItem> = events
         .iter()
         .map(|e| TimelineItem {
@@ -450,21 +442,8 @@ pub fn show_case(win: &StaffWindow, state: &Shared) {
     win.global::<StaffNav>().set_page(StaffPage::Case);
 }
 
-/// `kiosk staff`: the console window.
-pub fn run_console(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
-    if let Err(e) = paths.ensure_data_dir() {
-        eprintln!("error: {e}");
-        return 1;
-    }
-    super::init_logging(&paths);
-    if let Err(msg) = super::check_screen_font(&cfg.station.font_family) {
-        eprintln!("error: {msg}");
-        return 2;
-    }
-    let station = match crate::cli::open_station(&paths, cfg) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+/// `kiosk staff`: the console window, over an opened station.
+pub fn run_console(station: Station) -> i32 {
     let console = match Console::build(station) {
         Ok(c) => c,
         Err(e) => {
@@ -472,7 +451,6 @@ pub fn run_console(cfg: LoadedConfig, paths: Paths, windowed: bool) -> i32 {
             return 1;
         }
     };
-    let _ = windowed;
     match console.win.run() {
         Ok(()) => 0,
         Err(e) => {

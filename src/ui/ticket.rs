@@ -5,8 +5,7 @@
 //! polled by a timer. Whatever happens to the paper, the number on screen stays valid.
 
 use super::{reset, show_ticket_page, toast, AppWindow, Page, PrintState, PriorityAdapter, Shared, TicketAdapter};
-use crate::printing::{PrintError, PrintOutcome};
-use crate::station::{Issued, Target};
+use crate::service::{Issued, PrintError, PrintOutcome, Target};
 use slint::ComponentHandle;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -132,14 +131,14 @@ pub fn poll(app: &AppWindow, state: &Shared) {
         }
     };
     state.borrow_mut().print_rx = None;
-    if target == super::PrintTarget::Proxy {
-        let tracking = app.global::<super::ProxyAdapter>().get_tracking();
+    if target == super::PrintTarget::Case {
+        let tracking = app.global::<super::CaseFormAdapter>().get_tracking();
         let o = match outcome {
             Some(Ok(PrintOutcome::Printed)) => Ok(true),
             Some(Ok(PrintOutcome::SpoolOnly)) => Ok(false),
             _ => Err(()),
         };
-        super::proxy::set_print(app, o, &tracking);
+        super::case::set_print(app, o, &tracking);
         return;
     }
     let st = match outcome {

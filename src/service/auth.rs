@@ -1,8 +1,12 @@
 //! Staff sign-in: PINs hashed with Argon2id, five wrong PINs lock the account for five
-//! minutes, and every outcome is a plain sentence for the console.
+//! minutes, and every outcome is a plain sentence for the console and the desk.
+//!
+//! Signing in is the only way to get a [`Signed`]; every service call that acts for a
+//! staff member takes one and checks again that the account is still active.
 
-use crate::station::Station;
-use crate::storage::staff::{self, StaffRow};
+use super::Station;
+use crate::domain::staff::StaffMember;
+use crate::storage::staff;
 use crate::storage::StoreError;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -52,9 +56,38 @@ pub fn verify_pin(hash: &str, pin: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
 }
 
+/// Proof that a staff member signed in with their PIN. It cannot be made any other way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    member: StaffMember,
+}
+
+impl Signed {
+    pub fn no(&self) -> &str {
+        &self.member.no
+    }
+
+    pub fn name(&self) -> &str {
+        &self.member.name
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.member.role == "admin"
+    }
+}
+
+/// Why a signed-in staff member may not act (any more).
+#[derive(Debug, thiserror::Error)]
+pub enum ActorError {
+    #[error("工号 {0} 已停用，不能再办理")]
+    Disabled(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
 impl Station {
     /// Checks a staff number and PIN, counting failures and locking after five.
-    pub fn login(&self, no: &str, pin: &str) -> Result<StaffRow, LoginError> {
+    pub fn sign_in(&self, no: &str, pin: &str) -> Result<Signed, LoginError> {
         let now = self.clock.now();
         let Some(s) = staff::get(self.conn(), no.trim())?.filter(|s| s.active) else {
             return Err(LoginError::Unknown);
@@ -71,7 +104,7 @@ impl Station {
         if verify_pin(hash, pin) {
             staff::clear_failures(self.conn(), &s.no)?;
             tracing::info!("staff {} signed in", s.no);
-            return Ok(s);
+            return Ok(Signed { member: s });
         }
         let attempts =
             staff::count_failure(self.conn(), &s.no, now, MAX_ATTEMPTS, now + Duration::minutes(LOCK_MINUTES))?;
@@ -80,6 +113,15 @@ impl Station {
             return Err(LoginError::Locked(LOCK_MINUTES));
         }
         Err(LoginError::Wrong(MAX_ATTEMPTS - attempts))
+    }
+
+    /// The staff member behind `who`, if the account is still active: a disabled account
+    /// can do nothing, even in a session opened before it was disabled.
+    pub(super) fn actor(&self, who: &Signed) -> Result<StaffMember, ActorError> {
+        match staff::get(self.conn(), who.no())? {
+            Some(m) if m.active => Ok(m),
+            _ => Err(ActorError::Disabled(who.no().to_string())),
+        }
     }
 }
 

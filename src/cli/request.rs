@@ -1,16 +1,12 @@
-//! Command-line faces of 全程代办 and staff accounts (`kiosk request …`, `kiosk staff …`).
+//! `kiosk request …`: 全程代办 cases from the command line. "request" is the CLI word
+//! for a case; `advance`, `extend` and `reassign` act as a staff member (PIN on stdin).
 
-use crate::cli::{RequestCmd, StaffCmd};
-use crate::domain::case::CaseState;
+use super::{sign_in_from_stdin, RequestCmd};
+use crate::domain::case::{Case, CaseState};
 use crate::domain::identity::{mask_id, mask_phone};
-use crate::printing::PrintOutcome;
-use crate::proxy::{AdvanceError, ProxyRequest, RequestError};
-use crate::station::Station;
-use crate::storage::cases::{self, CaseRow};
-use crate::storage::staff;
-use std::io::Read;
+use crate::service::{AdvanceError, CaseRequest, PrintOutcome, Station, SubmitError};
 
-fn case_json(st: &Station, c: &CaseRow) -> serde_json::Value {
+fn case_json(st: &Station, c: &Case) -> serde_json::Value {
     serde_json::json!({
         "tracking": c.tracking,
         "matter": c.matter_code,
@@ -26,15 +22,15 @@ fn case_json(st: &Station, c: &CaseRow) -> serde_json::Value {
 
 fn advance_exit(e: &AdvanceError) -> i32 {
     match e {
-        AdvanceError::Store(_) | AdvanceError::Change(_) => 1,
+        AdvanceError::Store(_) => 1,
         _ => 2,
     }
 }
 
-pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
+pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
     match cmd {
         RequestCmd::Submit(a) => {
-            let req = ProxyRequest {
+            let req = CaseRequest {
                 matter: a.matter.trim().to_uppercase(),
                 phone: a.phone,
                 phone2: a.phone2,
@@ -42,11 +38,11 @@ pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
                 name: a.name,
                 missing: a.missing,
             };
-            let sub = match st.submit_request(&req) {
+            let sub = match st.submit_case(&req) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: {e}");
-                    return if matches!(e, RequestError::Store(_) | RequestError::Random(_)) { 1 } else { 2 };
+                    return if matches!(e, SubmitError::Store(_) | SubmitError::Random(_)) { 1 } else { 2 };
                 }
             };
             let outcomes: Vec<_> = sub.print_tasks.iter().map(|t| t.run(&st.clock)).collect();
@@ -130,7 +126,11 @@ pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
                 eprintln!("error: --to {to:?}: use one of accepted submitted completed notified closed returned rejected withdrawn");
                 return 2;
             };
-            match st.advance_case(&tracking, to_state, &staff, &note) {
+            let who = match sign_in_from_stdin(st, &staff) {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            match st.advance_case(&who, &tracking, to_state, &note, None) {
                 Ok(c) => {
                     if json {
                         println!("{}", case_json(st, &c));
@@ -146,7 +146,11 @@ pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
             }
         }
         RequestCmd::Extend { tracking, days, reason, staff, json } => {
-            match st.extend_case(&tracking, days, &reason, &staff) {
+            let who = match sign_in_from_stdin(st, &staff) {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            match st.extend_case(&who, &tracking, days, &reason, None) {
                 Ok(c) => {
                     if json {
                         println!("{}", case_json(st, &c));
@@ -162,7 +166,11 @@ pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
             }
         }
         RequestCmd::Reassign { tracking, to_staff, staff, note } => {
-            match st.reassign_case(&tracking, &to_staff, &staff, &note) {
+            let who = match sign_in_from_stdin(st, &staff) {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            match st.reassign_case(&who, &tracking, &to_staff, &note, None) {
                 Ok(c) => {
                     println!("{} → {}", c.tracking, c.assignee.unwrap_or_default());
                     0
@@ -173,7 +181,7 @@ pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
                 }
             }
         }
-        RequestCmd::List { json } => match cases::open_cases(st.conn()) {
+        RequestCmd::List { json } => match st.open_cases() {
             Ok(list) => {
                 for c in &list {
                     if json {
@@ -198,106 +206,4 @@ pub fn request(st: &mut Station, cmd: RequestCmd) -> i32 {
             }
         },
     }
-}
-
-pub fn staff(st: &mut Station, cmd: StaffCmd) -> i32 {
-    let now = st.clock.now();
-    let result: Result<String, String> = match cmd {
-        StaffCmd::Add { no, name, role } => {
-            let no = no.trim().to_string();
-            if no.is_empty() || name.trim().is_empty() {
-                Err("--no and --name must not be empty".into())
-            } else {
-                match staff::add(st.conn(), &no, name.trim(), &role, now) {
-                    Ok(true) => Ok(format!("added staff {no} ({})", name.trim())),
-                    Ok(false) => Err(format!("staff number {no} already exists")),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-        }
-        StaffCmd::SetPin { no } => {
-            let mut input = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-                return fail(&format!("reading the PIN from standard input: {e}"), 1);
-            }
-            let pin = input.lines().next().unwrap_or_default().trim().to_string();
-            match staff::get(st.conn(), no.trim()) {
-                Ok(Some(_)) => match crate::staff::hash_pin(&pin) {
-                    Ok(h) => staff::set_pin_hash(st.conn(), no.trim(), &h)
-                        .map(|_| format!("PIN set for {no}"))
-                        .map_err(|e| e.to_string()),
-                    Err(e) => return fail(&e.to_string(), 2),
-                },
-                Ok(None) => return fail(&format!("no staff number {no:?}"), 2),
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        StaffCmd::Away { no, date, back } => {
-            let day = match date.as_deref().map(|d| d.parse::<chrono::NaiveDate>()) {
-                Some(Ok(d)) => d,
-                Some(Err(_)) => return fail("--date: use YYYY-MM-DD", 2),
-                None => st.clock.today(),
-            };
-            match staff::get(st.conn(), no.trim()) {
-                Ok(Some(s)) => staff::set_away(st.conn(), &s.no, day, !back)
-                    .map(|_| {
-                        if back {
-                            format!("{} is on duty on {day}", s.no)
-                        } else {
-                            format!("{} is away on {day}", s.no)
-                        }
-                    })
-                    .map_err(|e| e.to_string()),
-                Ok(None) => return fail(&format!("no staff number {no:?}"), 2),
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        StaffCmd::Post { scope, a, b } => {
-            let scope = scope.trim().to_uppercase();
-            let known_scope = st.cfg.catalog.category(&scope).is_some() || st.cfg.catalog.matter(&scope).is_some();
-            let exists = |no: &str| staff::get(st.conn(), no).ok().flatten().is_some();
-            if !known_scope {
-                return fail(&format!("{scope:?} is neither a category nor a matter code"), 2);
-            }
-            if !exists(&a) || b.as_deref().is_some_and(|b| !exists(b)) {
-                return fail("unknown staff number for --a or --b (add them first)", 2);
-            }
-            if b.as_deref() == Some(a.as_str()) {
-                return fail("A and B must be two different people", 2);
-            }
-            staff::set_post(st.conn(), &scope, &a, b.as_deref())
-                .map(|_| format!("post {scope}: A {a}, B {}", b.unwrap_or_else(|| "-".into())))
-                .map_err(|e| e.to_string())
-        }
-        StaffCmd::List => {
-            let today = st.clock.today();
-            let away = staff::away_on(st.conn(), today).unwrap_or_default();
-            let mut out = String::new();
-            for s in staff::list(st.conn()).unwrap_or_default() {
-                out.push_str(&format!(
-                    "{}\t{}\t{}\t{}\n",
-                    s.no,
-                    s.name,
-                    s.role,
-                    if away.contains(&s.no) { "今日不在岗" } else { "在岗" }
-                ));
-            }
-            for p in staff::posts(st.conn()).unwrap_or_default() {
-                out.push_str(&format!("post {}\tA {}\tB {}\n", p.scope, p.a, p.b.unwrap_or_default()));
-            }
-            Ok(out.trim_end().to_string())
-        }
-    };
-    match result {
-        Ok(msg) => {
-            println!("{msg}");
-            0
-        }
-        Err(e) => fail(&e, 1),
-    }
-}
-
-fn fail(msg: &str, code: i32) -> i32 {
-    eprintln!("error: {msg}");
-    code
 }

@@ -1,29 +1,18 @@
-//! The station as one object: configuration, store, clock, receipt font and search.
+//! Taking a queue ticket, its receipt and print job; calls for help; reading tickets.
 //!
-//! Both the kiosk UI and the CLI go through here, so a ticket taken from a script is the
-//! same ticket, receipt and print job as one taken at the screen. Order matters: the
-//! ticket is committed first, then its PDF is written, then it is printed; a failure in a
-//! later step never takes back an earlier one.
+//! Order matters: the ticket is committed first, then its PDF is written, then it is
+//! printed; a failure in a later step never takes back an earlier one, so a ticket taken
+//! from a script is the same ticket, receipt and print job as one taken at the screen.
 
-use crate::config::{LoadedConfig, PrinterConfig};
+use super::{new_token, Station, StoreError};
+use crate::config::PrinterConfig;
 use crate::domain::clock::Clock;
-use crate::domain::search::SearchIndex;
-use crate::domain::ticket;
-use crate::paths::{DataDirError, Paths};
-use crate::printing::{self, PrintError, PrintOutcome};
-use crate::receipt::{self, ReceiptError, ReceiptFont};
-use crate::storage::{self, tickets, StoreError};
-use rusqlite::Connection;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    DataDir(#[from] DataDirError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+use crate::domain::print::{JobStatus, PrintJob};
+use crate::domain::ticket::{self, Ticket};
+use crate::printing::{self, write_atomically, PrintError, PrintOutcome};
+use crate::receipt;
+use crate::storage::{self, tickets};
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TicketError {
@@ -47,7 +36,7 @@ pub enum Target {
 /// A committed ticket and what became of its receipt so far.
 #[derive(Debug, Clone)]
 pub struct Issued {
-    pub ticket: tickets::Ticket,
+    pub ticket: Ticket,
     /// Display name of what the ticket is for.
     pub what: String,
     /// The PDF in the spool folder, if it could be written.
@@ -73,9 +62,9 @@ impl PrintTask {
     pub fn run(&self, clock: &Clock) -> Result<PrintOutcome, PrintError> {
         let result = printing::print(&self.printer, &self.pdf, &self.title);
         let (status, error) = match &result {
-            Ok(PrintOutcome::Printed) => (tickets::JobStatus::Printed, None),
-            Ok(PrintOutcome::SpoolOnly) => (tickets::JobStatus::Spooled, None),
-            Err(e) => (tickets::JobStatus::Failed, Some(e.to_string())),
+            Ok(PrintOutcome::Printed) => (JobStatus::Printed, None),
+            Ok(PrintOutcome::SpoolOnly) => (JobStatus::Spooled, None),
+            Err(e) => (JobStatus::Failed, Some(e.to_string())),
         };
         if let Err(e) = storage::open(&self.db)
             .and_then(|c| tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now()))
@@ -89,49 +78,7 @@ impl PrintTask {
     }
 }
 
-type FontCell = Arc<OnceLock<Result<Arc<ReceiptFont>, String>>>;
-
-pub struct Station {
-    pub cfg: LoadedConfig,
-    pub paths: Paths,
-    pub clock: Clock,
-    pub index: SearchIndex,
-    conn: Connection,
-    font: FontCell,
-}
-
 impl Station {
-    /// Prepares the data folder, opens the store and loads the matters into it.
-    pub fn open(cfg: LoadedConfig, paths: Paths, clock: Clock) -> Result<Station, StartError> {
-        paths.ensure_data_dir()?;
-        let mut conn = storage::open(&paths.db())?;
-        storage::matters::sync(&mut conn, &cfg.catalog, clock.now())?;
-        let index = SearchIndex::build(&cfg.catalog);
-        Ok(Station { cfg, paths, clock, index, conn, font: Arc::new(OnceLock::new()) })
-    }
-
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
-    /// Parses the receipt font on a background thread so the first ticket is not slow.
-    pub fn preload_font(&self) {
-        let cell = self.font.clone();
-        let (path, index) = (self.cfg.station.font_path.clone(), self.cfg.station.font_index);
-        std::thread::spawn(move || {
-            cell.get_or_init(|| load_font(&path, index));
-        });
-    }
-
-    pub fn font(&self) -> Result<Arc<ReceiptFont>, String> {
-        let (path, index) = (&self.cfg.station.font_path, self.cfg.station.font_index);
-        self.font.get_or_init(|| load_font(path, index)).clone()
-    }
-
     /// Commits a ticket, writes its receipt PDF to the spool and records a print job.
     /// Only the first step can fail the call: after the commit the ticket is real.
     pub fn take_ticket(&mut self, target: &Target, priority: bool) -> Result<Issued, TicketError> {
@@ -151,9 +98,7 @@ impl Station {
             Some(m) => m.name.clone(),
             None => format!("{category_name}类事项"),
         };
-        let mut bytes = [0u8; ticket::TOKEN_BYTES];
-        getrandom::fill(&mut bytes).map_err(|e| TicketError::Random(e.to_string()))?;
-        let token = ticket::base32(&bytes);
+        let token = new_token().map_err(TicketError::Random)?;
         let now = self.clock.now();
         let new = tickets::NewTicket {
             day: self.clock.today(),
@@ -163,9 +108,10 @@ impl Station {
             matter_name: what.clone(),
             priority,
             issued_at: now,
-            token: token.clone(),
+            token,
         };
-        let t = tickets::issue(&mut self.conn, &new, &self.cfg.station.service_times)?;
+        let times = self.cfg.station.service_times.clone();
+        let t = tickets::issue(&mut self.conn, &new, &times)?;
         tracing::info!("ticket {} issued for {}", t.number, what);
         let status_url = ticket::status_url(&self.cfg.station.public_base_url, &t.token);
 
@@ -194,10 +140,10 @@ impl Station {
         });
         let printer = st.printer.name.as_deref();
         let (receipt, receipt_error, status) = match written {
-            Ok(()) => (Some(pdf_path.clone()), None, tickets::JobStatus::Pending),
+            Ok(()) => (Some(pdf_path.clone()), None, JobStatus::Pending),
             Err(e) => {
                 tracing::error!("receipt for {} not written: {e}", t.number);
-                (None, Some(e), tickets::JobStatus::Failed)
+                (None, Some(e), JobStatus::Failed)
             }
         };
         let job_id = match tickets::create_job(
@@ -233,29 +179,37 @@ impl Station {
 
     /// Records a press of 呼叫工作人员 on `screen`.
     pub fn call_for_help(&self, screen: &str) -> Result<i64, StoreError> {
-        tickets::record_help_request(&self.conn, screen, self.clock.now())
+        tickets::record_help_request(self.conn(), screen, self.clock.now())
     }
-}
 
-fn load_font(path: &Path, index: u32) -> Result<Arc<ReceiptFont>, String> {
-    ReceiptFont::load(path, index).map(Arc::new).map_err(|e: ReceiptError| e.to_string())
-}
+    /// Today's ticket with this number (A001), if any.
+    pub fn ticket_today(&self, number: &str) -> Result<Option<Ticket>, StoreError> {
+        tickets::by_number(self.conn(), self.clock.today(), number.trim())
+    }
 
-/// Writes to a temporary file and renames it, so a full disk leaves no half receipt.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    /// The ticket a receipt token names; None for anything that is not a token.
+    pub fn ticket_by_token(&self, token: &str) -> Result<Option<Ticket>, StoreError> {
+        if !super::is_token(token) {
+            return Ok(None);
+        }
+        tickets::by_token(self.conn(), token)
     }
-    let tmp = path.with_extension("pdf.part");
-    let result = (|| {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+
+    /// Today's waiting tickets in call order (priority first).
+    pub fn waiting_today(&self) -> Result<Vec<Ticket>, StoreError> {
+        tickets::queue(self.conn(), self.clock.today())
     }
-    result
+
+    pub fn print_jobs_for_ticket(&self, ticket_id: i64) -> Result<Vec<PrintJob>, StoreError> {
+        tickets::jobs_for_ticket(self.conn(), ticket_id)
+    }
+
+    /// Receipts that did not reach paper, for staff to reprint.
+    pub fn unprinted_jobs(&self) -> Result<Vec<PrintJob>, StoreError> {
+        tickets::unprinted_jobs(self.conn())
+    }
+
+    pub fn open_help_requests(&self) -> Result<u32, StoreError> {
+        tickets::open_help_requests(self.conn())
+    }
 }

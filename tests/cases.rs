@@ -4,15 +4,13 @@
 
 use crate::util::{decode_qr, pdf_text, TempStation};
 use kiosk::domain::case::CaseState;
-use kiosk::proxy::{ProxyRequest, RequestError};
-use kiosk::station::Station;
-use kiosk::storage::{cases, staff};
+use kiosk::service::{AdvanceError, CaseRequest, Signed, Station, SubmitError};
 
 pub const ID: &str = "130110194503150138";
 pub const PHONE: &str = "13812345678";
 
-pub fn request(matter: &str, missing: &[&str]) -> ProxyRequest {
-    ProxyRequest {
+pub fn request(matter: &str, missing: &[&str]) -> CaseRequest {
+    CaseRequest {
         matter: matter.into(),
         phone: PHONE.into(),
         phone2: Some("0311-88881234".into()),
@@ -22,11 +20,19 @@ pub fn request(matter: &str, missing: &[&str]) -> ProxyRequest {
     }
 }
 
+pub const PIN: &str = "246813";
+
+/// Adds 001 张三丰, 002 李四 and 003 王五 (admin), each with the PIN [`PIN`].
 pub fn add_staff(st: &Station) {
-    let now = st.clock.now();
-    staff::add(st.conn(), "001", "张三丰", "staff", now).expect("add");
-    staff::add(st.conn(), "002", "李四", "staff", now).expect("add");
-    staff::add(st.conn(), "003", "王五", "admin", now).expect("add");
+    for (no, name, role) in [("001", "张三丰", "staff"), ("002", "李四", "staff"), ("003", "王五", "admin")] {
+        st.add_staff(no, name, role).expect("add");
+        st.set_staff_pin(no, PIN).expect("pin");
+    }
+}
+
+/// Signs in as `no` with the test PIN.
+pub fn signed(st: &Station, no: &str) -> Signed {
+    st.sign_in(no, PIN).unwrap_or_else(|e| panic!("sign in {no}: {e}"))
 }
 
 fn assert_no_personal_data(text: &str) {
@@ -40,7 +46,7 @@ fn assert_no_personal_data(text: &str) {
 fn submission_prints_masked_receipt_and_authorization() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
-    let sub = st.submit_request(&request("C01", &["户口簿"])).expect("submit");
+    let sub = st.submit_case(&request("C01", &["户口簿"])).expect("submit");
     assert_eq!(sub.case.tracking, "D-1127-001");
     assert_eq!(sub.case.state, CaseState::Pending);
     // Fri 11-27 + 15 working days (no holidays in between): Fri 12-18.
@@ -76,7 +82,7 @@ fn submission_prints_masked_receipt_and_authorization() {
     assert_no_personal_data(&text);
 
     // A second request the same day gets the next code.
-    let sub2 = st.submit_request(&request("A01", &[])).expect("submit");
+    let sub2 = st.submit_case(&request("A01", &[])).expect("submit");
     assert_eq!(sub2.case.tracking, "D-1127-002");
 }
 
@@ -86,18 +92,18 @@ fn bad_requests_are_refused_before_anything_is_stored() {
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
     let mut r = request("C01", &[]);
     r.id_number = "130110194503150130".into();
-    let e = st.submit_request(&r).unwrap_err();
-    assert!(matches!(e, RequestError::Id(_)));
+    let e = st.submit_case(&r).unwrap_err();
+    assert!(matches!(e, SubmitError::Id(_)));
     assert!(e.to_string().contains("最后一位应为8"), "{e}");
     let mut r = request("C01", &[]);
     r.phone = "1381234567".into();
-    assert!(st.submit_request(&r).unwrap_err().to_string().contains("手机号应为11位"));
+    assert!(st.submit_case(&r).unwrap_err().to_string().contains("手机号应为11位"));
     assert!(
-        matches!(st.submit_request(&request("J01", &[])), Err(RequestError::NotProxy(..))),
+        matches!(st.submit_case(&request("J01", &[])), Err(SubmitError::NotCarried(..))),
         "当场办结 matters are not 代办"
     );
-    assert!(matches!(st.submit_request(&request("C01", &["不存在的材料"])), Err(RequestError::UnknownMaterial(..))));
-    assert!(cases::open_cases(st.conn()).expect("list").is_empty());
+    assert!(matches!(st.submit_case(&request("C01", &["不存在的材料"])), Err(SubmitError::UnknownMaterial(..))));
+    assert!(st.open_cases().expect("list").is_empty());
 }
 
 #[test]
@@ -106,18 +112,16 @@ fn crash_mid_submission_leaves_no_half_case() {
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
     // Make the second write of the submission (its first event) fail, as a crash or a full
     // disk would between the two statements.
-    st.conn()
-        .execute_batch(
-            "CREATE TEMP TRIGGER boom BEFORE INSERT ON case_events BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
-        )
+    let db = crate::util::db(&t);
+    db.execute_batch("CREATE TRIGGER boom BEFORE INSERT ON case_events BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
         .expect("trigger");
-    assert!(st.submit_request(&request("C01", &[])).is_err());
-    let n: i64 = st.conn().query_row("SELECT count(*) FROM cases", [], |r| r.get(0)).expect("count");
+    assert!(st.submit_case(&request("C01", &[])).is_err());
+    let n: i64 = db.query_row("SELECT count(*) FROM cases", [], |r| r.get(0)).expect("count");
     assert_eq!(n, 0, "no case without its event");
-    let c: i64 = st.conn().query_row("SELECT count(*) FROM case_counters", [], |r| r.get(0)).expect("count");
+    let c: i64 = db.query_row("SELECT count(*) FROM case_counters", [], |r| r.get(0)).expect("count");
     assert_eq!(c, 0, "the tracking serial was not used up");
-    st.conn().execute_batch("DROP TRIGGER boom").expect("drop");
-    assert_eq!(st.submit_request(&request("C01", &[])).expect("submit").case.tracking, "D-1127-001");
+    db.execute_batch("DROP TRIGGER boom").expect("drop");
+    assert_eq!(st.submit_case(&request("C01", &[])).expect("submit").case.tracking, "D-1127-001");
 }
 
 #[test]
@@ -125,24 +129,25 @@ fn ab_routing_when_a_is_away() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
     add_staff(&st);
-    staff::set_post(st.conn(), "C", "001", Some("002")).expect("post");
-    staff::set_post(st.conn(), "C02", "003", Some("001")).expect("post");
-    assert_eq!(st.submit_request(&request("C01", &[])).expect("s").case.assignee.as_deref(), Some("001"));
+    st.set_post("C", "001", Some("002")).expect("post");
+    st.set_post("C02", "003", Some("001")).expect("post");
+    assert_eq!(st.submit_case(&request("C01", &[])).expect("s").case.assignee.as_deref(), Some("001"));
     assert_eq!(
-        st.submit_request(&request("C02", &[])).expect("s").case.assignee.as_deref(),
+        st.submit_case(&request("C02", &[])).expect("s").case.assignee.as_deref(),
         Some("003"),
         "matter post wins"
     );
-    staff::set_away(st.conn(), "001", st.clock.today(), true).expect("away");
-    let c = st.submit_request(&request("C01", &[])).expect("s").case;
+    st.set_staff_away("001", st.clock.today(), true).expect("away");
+    let c = st.submit_case(&request("C01", &[])).expect("s").case;
     assert_eq!(c.assignee.as_deref(), Some("002"), "B covers when A is away");
     assert!(!c.uncovered);
-    staff::set_away(st.conn(), "002", st.clock.today(), true).expect("away");
-    let c = st.submit_request(&request("C01", &[])).expect("s").case;
+    st.set_staff_away("002", st.clock.today(), true).expect("away");
+    let c = st.submit_case(&request("C01", &[])).expect("s").case;
     assert!(c.uncovered, "both away is flagged, never an empty post");
     // On-duty names on the kiosk are masked.
     assert_eq!(st.on_duty_masked(), "王*");
-    let moved = st.reassign_case(&c.tracking, "003", "003", "张、李都请假，王五顶岗").expect("reassign");
+    let moved =
+        st.reassign_case(&signed(&st, "003"), &c.tracking, "003", "张、李都请假，王五顶岗", None).expect("reassign");
     assert_eq!(moved.assignee.as_deref(), Some("003"));
     assert!(!moved.uncovered);
 }
@@ -152,22 +157,23 @@ fn full_life_with_pause_extension_and_public_view() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-09-29T09:00:00+08:00");
     add_staff(&st);
-    let sub = st.submit_request(&request("F03", &[])).expect("submit");
+    let (a, b) = (signed(&st, "001"), signed(&st, "002"));
+    let sub = st.submit_case(&request("F03", &[])).expect("submit");
     let tr = sub.case.tracking.clone();
     let mut st = t.station_at("2026-09-30T09:00:00+08:00");
     // F03 promises 5 working days; accepted Wed 09-30: 10-08, 09, 10 (make-up Sat), 12, 13.
-    let c = st.advance_case(&tr, CaseState::Accepted, "001", "").expect("accept");
+    let c = st.advance_case(&a, &tr, CaseState::Accepted, "", None).expect("accept");
     assert_eq!(c.first_responder.as_deref(), Some("001"));
     assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-13"));
     // Illegal moves are refused with the reason, and change nothing.
-    let e = st.advance_case(&tr, CaseState::Closed, "001", "").unwrap_err();
+    let e = st.advance_case(&a, &tr, CaseState::Closed, "", None).unwrap_err();
     assert!(e.to_string().contains("不能从“已受理”直接变为“已领取/归档”"), "{e}");
-    assert!(st.advance_case(&tr, CaseState::Submitted, "001", "").unwrap_err().to_string().contains("需要填写说明"));
-    assert!(st.advance_case(&tr, CaseState::Submitted, "999", "x").is_err(), "unknown staff");
+    assert!(st.advance_case(&a, &tr, CaseState::Submitted, "", None).unwrap_err().to_string().contains("需要填写说明"));
+    assert!(st.sign_in("999", PIN).is_err(), "unknown staff cannot act at all");
 
     // 退回补正 on Fri 10-09 (day 2 used): the clock stops.
     let mut st = t.station_at("2026-10-09T15:00:00+08:00");
-    let c = st.advance_case(&tr, CaseState::Returned, "002", "缺土地承包合同复印件").expect("return");
+    let c = st.advance_case(&b, &tr, CaseState::Returned, "缺土地承包合同复印件", None).expect("return");
     assert_eq!(c.due_on, None);
     assert_eq!(c.days_used, 2);
     let v = st.public_view(&c).expect("view");
@@ -175,34 +181,33 @@ fn full_life_with_pause_extension_and_public_view() {
     assert!(v.timeline.iter().any(|e| e.note.as_deref() == Some("缺土地承包合同复印件")));
     // Materials arrive Mon 10-12: 3 days left → 10-13, 10-14, 10-15.
     let mut st = t.station_at("2026-10-12T09:00:00+08:00");
-    let c = st.advance_case(&tr, CaseState::Accepted, "002", "材料补齐").expect("resume");
+    let c = st.advance_case(&b, &tr, CaseState::Accepted, "材料补齐", None).expect("resume");
     assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-15"));
     assert_eq!(c.first_responder.as_deref(), Some("001"), "首问责任人 stays the first");
-    let c = st.extend_case(&tr, 2, "乡镇需要实地核查", "001").expect("extend");
+    let c = st.extend_case(&a, &tr, 2, "乡镇需要实地核查", None).expect("extend");
     assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-10-19"));
-    assert!(st.extend_case(&tr, 2, " ", "001").is_err(), "an extension needs a reason");
-    assert!(st.extend_case(&tr, 4_000_000_000, "很久", "001").is_err(), "and a sane length");
+    assert!(st.extend_case(&a, &tr, 2, " ", None).is_err(), "an extension needs a reason");
+    assert!(st.extend_case(&a, &tr, 4_000_000_000, "很久", None).is_err(), "and a sane length");
     // A change decided on an older view of the case is refused, not written over it.
-    let stale = cases::Expected { state: CaseState::Accepted, extension_days: 0 };
-    let clock =
-        cases::ClockUpdate { clock_start: c.clock_start, days_used: 0, due_on: None, due_beyond_calendar: false };
-    let now = st.clock.now();
-    let r = cases::transition(st.conn_mut(), c.id, stale, CaseState::Submitted, "001", "x", &clock, false, now);
-    assert!(matches!(r, Err(cases::ChangeError::Stale(CaseState::Accepted))), "{r:?}");
-    st.advance_case(&tr, CaseState::Submitted, "001", "报乡镇农经站，专人送达").expect("submit");
-    st.advance_case(&tr, CaseState::Completed, "001", "已备案").expect("complete");
-    st.advance_case(&tr, CaseState::Notified, "001", "电话通知本人").expect("notify");
-    let c = st.advance_case(&tr, CaseState::Closed, "001", "").expect("close");
+    let r = st.advance_case(&a, &tr, CaseState::Submitted, "x", Some(c.version - 1));
+    assert!(matches!(r, Err(AdvanceError::Change(_))), "{r:?}");
+    let r = st.set_case_materials(&a, &tr, &vec![true; c.materials.len()], Some(c.version - 1));
+    assert!(matches!(r, Err(AdvanceError::Change(_))), "materials too: {r:?}");
+    st.advance_case(&a, &tr, CaseState::Submitted, "报乡镇农经站，专人送达", None).expect("submit");
+    st.advance_case(&a, &tr, CaseState::Completed, "已备案", None).expect("complete");
+    st.advance_case(&a, &tr, CaseState::Notified, "电话通知本人", None).expect("notify");
+    let c = st.advance_case(&a, &tr, CaseState::Closed, "", None).expect("close");
     assert_eq!(c.state, CaseState::Closed);
-    assert!(cases::open_cases(st.conn()).expect("open").is_empty());
+    assert!(st.open_cases().expect("open").is_empty());
 
-    let events = cases::events(st.conn(), c.id).expect("events");
+    let events = st.case_events(&c).expect("events");
     let moves: Vec<&str> = events.iter().filter_map(|e| e.to_state.map(|s| s.key())).collect();
     assert_eq!(moves, ["pending", "accepted", "returned", "accepted", "submitted", "completed", "notified", "closed"]);
     assert!(events.iter().all(|e| e.kind != "transition" || e.staff_no.is_some()), "every move names its staff");
     // Events are append-only, enforced by the store itself.
-    assert!(st.conn().execute("UPDATE case_events SET note = 'x'", []).is_err());
-    assert!(st.conn().execute("DELETE FROM case_events", []).is_err());
+    let db = crate::util::db(&t);
+    assert!(db.execute("UPDATE case_events SET note = 'x'", []).is_err());
+    assert!(db.execute("DELETE FROM case_events", []).is_err());
 
     let v = st.public_view(&c).expect("view");
     assert_eq!(v.state_label, "已领取/归档");
@@ -217,7 +222,7 @@ fn urgency_colours() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-23T09:00:00+08:00");
     add_staff(&st);
-    let c = st.submit_request(&request("F03", &[])).expect("submit").case; // 5 days → Mon 11-30
+    let c = st.submit_case(&request("F03", &[])).expect("submit").case; // 5 days → Mon 11-30
     assert_eq!(c.due_on.map(|d| d.to_string()).as_deref(), Some("2026-11-30"));
     let st = t.station_at("2026-11-25T09:00:00+08:00");
     assert_eq!(st.urgency(&c), kiosk::domain::case::Urgency::Normal);
@@ -231,7 +236,7 @@ fn urgency_colours() {
 fn tampered_codes_find_nothing() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
-    let sub = st.submit_request(&request("C01", &[])).expect("submit");
+    let sub = st.submit_case(&request("C01", &[])).expect("submit");
     assert!(st.find_case(&sub.status_url).expect("find").is_some());
     let mut tampered = sub.case.token.clone();
     tampered.replace_range(0..1, if tampered.starts_with('a') { "b" } else { "a" });
@@ -249,16 +254,16 @@ fn sign_in_locks_after_five_wrong_pins() {
     let t = TempStation::new();
     let st = t.station_at("2026-11-27T10:00:00+08:00");
     add_staff(&st);
-    staff::set_pin_hash(st.conn(), "001", &kiosk::staff::hash_pin("2468").expect("hash")).expect("pin");
-    assert!(st.login("001", "2468").is_ok());
+    assert!(st.sign_in("001", PIN).is_ok());
     for left in (1..=4).rev() {
-        let e = st.login("001", "0000").unwrap_err();
+        let e = st.sign_in("001", "0000").unwrap_err();
         assert_eq!(e.to_string(), format!("工号或密码不对，还可以再试{left}次"));
     }
-    assert!(matches!(st.login("001", "0000"), Err(kiosk::staff::LoginError::Locked(5))));
-    assert!(matches!(st.login("001", "2468"), Err(kiosk::staff::LoginError::Locked(_))), "even the right PIN waits");
+    assert!(matches!(st.sign_in("001", "0000"), Err(kiosk::service::LoginError::Locked(5))));
+    assert!(matches!(st.sign_in("001", PIN), Err(kiosk::service::LoginError::Locked(_))), "even the right PIN waits");
     let later = t.station_at("2026-11-27T10:05:30+08:00");
-    assert!(later.login("001", "2468").is_ok(), "unlocked after five minutes");
-    assert!(matches!(st.login("009", "2468"), Err(kiosk::staff::LoginError::Unknown)));
-    assert!(matches!(st.login("002", "2468"), Err(kiosk::staff::LoginError::NoPin)));
+    assert!(later.sign_in("001", PIN).is_ok(), "unlocked after five minutes");
+    assert!(matches!(st.sign_in("009", PIN), Err(kiosk::service::LoginError::Unknown)));
+    st.add_staff("004", "赵六", "staff").expect("add");
+    assert!(matches!(st.sign_in("004", PIN), Err(kiosk::service::LoginError::NoPin)));
 }

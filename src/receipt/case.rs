@@ -3,20 +3,20 @@
 //! in full only in their own case view.
 
 use super::layout::{Block, Receipt};
+use crate::domain::case::Case;
 use crate::domain::clock;
 use crate::domain::identity::{mask_id, mask_name, mask_phone};
-use crate::storage::cases::CaseRow;
 
 pub struct CaseReceiptData<'a> {
     pub station_name: &'a str,
     pub station_phone: &'a str,
-    pub case: &'a CaseRow,
+    pub case: &'a Case,
     pub submitted_local: chrono::NaiveDateTime,
     /// The matter's promise in words ("15个工作日").
     pub promise: String,
 }
 
-fn name_line(c: &CaseRow) -> String {
+fn name_line(c: &Case) -> String {
     c.name.as_deref().map(mask_name).filter(|n| !n.is_empty()).unwrap_or_else(|| "（受理时由工作人员填写）".into())
 }
 

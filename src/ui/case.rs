@@ -1,20 +1,19 @@
 //! 申请代办 at the kiosk, one question per screen, and 进度查询.
 //!
-//! Everything typed here lives in `State::proxy` / `State::lookup` and in the adapters,
+//! Everything typed here lives in `State::case_form` / `State::lookup` and in the adapters,
 //! and both are wiped by `reset` (done, 首页 after submission, idle).
 
 use super::{
-    navigate, show_done_page, toast, AppWindow, LookupAdapter, LookupEvent, Page, PrintTarget, ProxyAdapter,
-    ProxyMaterial, Shared,
+    navigate, show_done_page, toast, AppWindow, CaseFormAdapter, CaseFormMaterial, LookupAdapter, LookupEvent, Page,
+    PrintTarget, Shared,
 };
 use crate::domain::{identity, ime};
-use crate::printing::{PrintError, PrintOutcome};
-use crate::proxy::{ProxyRequest, RequestError};
+use crate::service::{CaseRequest, PrintError, PrintOutcome, SubmitError};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::sync::mpsc;
 
 #[derive(Debug, Clone, Default)]
-pub struct ProxyDraft {
+pub struct CaseDraft {
     matter: String,
     brought: Vec<bool>,
     phone: String,
@@ -41,10 +40,13 @@ const MAX_LOOKUP_MISSES: u32 = 5;
 const MAX_NAME: usize = 10;
 
 pub fn clear_adapters(app: &AppWindow) {
-    let p = app.global::<ProxyAdapter>();
-    for setter in
-        [ProxyAdapter::set_phone, ProxyAdapter::set_phone2, ProxyAdapter::set_id_number, ProxyAdapter::set_name]
-    {
+    let p = app.global::<CaseFormAdapter>();
+    for setter in [
+        CaseFormAdapter::set_phone,
+        CaseFormAdapter::set_phone2,
+        CaseFormAdapter::set_id_number,
+        CaseFormAdapter::set_name,
+    ] {
         setter(&p, "".into());
     }
     p.set_name_letters("".into());
@@ -59,7 +61,7 @@ pub fn clear_adapters(app: &AppWindow) {
     p.set_print_message("".into());
     p.set_print_failed(false);
     p.set_has_authorization(false);
-    p.set_materials(ModelRc::new(VecModel::<ProxyMaterial>::default()));
+    p.set_materials(ModelRc::new(VecModel::<CaseFormMaterial>::default()));
     p.set_missing(ModelRc::new(VecModel::<SharedString>::default()));
     p.set_name_candidates(ModelRc::new(VecModel::<SharedString>::default()));
     let l = app.global::<LookupAdapter>();
@@ -84,15 +86,19 @@ pub fn clear_adapters(app: &AppWindow) {
 /// Pushes the draft into the adapter (one place, so the screen never shows stale data).
 fn sync(app: &AppWindow, state: &Shared) {
     let s = state.borrow();
-    let d = &s.proxy;
-    let p = app.global::<ProxyAdapter>();
+    let d = &s.case_form;
+    let p = app.global::<CaseFormAdapter>();
     let Some(m) = s.station.cfg.catalog.matter(&d.matter) else { return };
     p.set_matter_name(m.name.clone().into());
-    let mats: Vec<ProxyMaterial> = m
+    let mats: Vec<CaseFormMaterial> = m
         .materials
         .iter()
         .zip(&d.brought)
-        .map(|(x, b)| ProxyMaterial { name: x.name.clone().into(), requirement: x.requirement().into(), brought: *b })
+        .map(|(x, b)| CaseFormMaterial {
+            name: x.name.clone().into(),
+            requirement: x.requirement().into(),
+            brought: *b,
+        })
         .collect();
     p.set_materials(ModelRc::new(VecModel::from(mats)));
     let missing: Vec<SharedString> = m
@@ -123,19 +129,19 @@ pub fn start(app: &AppWindow, state: &Shared, code: &str) {
     {
         let mut s = state.borrow_mut();
         let n = s.station.cfg.catalog.matter(code).map(|m| m.materials.len()).unwrap_or(0);
-        s.proxy = ProxyDraft { matter: code.to_string(), brought: vec![false; n], ..Default::default() };
+        s.case_form = CaseDraft { matter: code.to_string(), brought: vec![false; n], ..Default::default() };
     }
-    app.global::<ProxyAdapter>().set_error("".into());
+    app.global::<CaseFormAdapter>().set_error("".into());
     sync(app, state);
 }
 
 pub fn show(app: &AppWindow, state: &Shared) {
-    app.global::<ProxyAdapter>().set_error("".into());
+    app.global::<CaseFormAdapter>().set_error("".into());
     sync(app, state);
 }
 
 fn set_error(app: &AppWindow, msg: &str) {
-    app.global::<ProxyAdapter>().set_error(msg.into());
+    app.global::<CaseFormAdapter>().set_error(msg.into());
 }
 
 fn current(state: &Shared) -> Page {
@@ -143,51 +149,51 @@ fn current(state: &Shared) -> Page {
 }
 
 fn go_next(app: &AppWindow, state: &Shared, normal: Page) {
-    let back = std::mem::take(&mut state.borrow_mut().proxy.back_to_confirm);
-    let code = state.borrow().proxy.matter.clone();
-    navigate(app, state, if back { Page::ProxyConfirm } else { normal }, &code);
+    let back = std::mem::take(&mut state.borrow_mut().case_form.back_to_confirm);
+    let code = state.borrow().case_form.matter.clone();
+    navigate(app, state, if back { Page::CaseConfirm } else { normal }, &code);
 }
 
 fn next(app: &AppWindow, state: &Shared) {
     let page = current(state);
     let today = state.borrow().station.clock.today();
     match page {
-        Page::ProxyMaterials => go_next(app, state, Page::ProxyPhone),
-        Page::ProxyPhone => {
+        Page::CaseMaterials => go_next(app, state, Page::CasePhone),
+        Page::CasePhone => {
             let (p1, p2) = {
-                let d = &state.borrow().proxy;
+                let d = &state.borrow().case_form;
                 (d.phone.clone(), d.phone2.clone())
             };
             if let Err(e) = identity::parse_phone(&p1) {
-                state.borrow_mut().proxy.second = false;
+                state.borrow_mut().case_form.second = false;
                 sync(app, state);
                 return set_error(app, &format!("联系电话：{e}"));
             }
             if !p2.is_empty() {
                 if let Err(e) = identity::parse_phone(&p2) {
-                    state.borrow_mut().proxy.second = true;
+                    state.borrow_mut().case_form.second = true;
                     sync(app, state);
                     return set_error(app, &format!("家人或村干部电话：{e}"));
                 }
             }
-            go_next(app, state, Page::ProxyId);
+            go_next(app, state, Page::CaseId);
         }
-        Page::ProxyId => {
-            let id = state.borrow().proxy.id.clone();
+        Page::CaseId => {
+            let id = state.borrow().case_form.id.clone();
             match identity::parse_id(&id, today) {
                 Ok(parsed) => {
                     // Keep the normalised number (a 15-digit one becomes 18 digits).
-                    state.borrow_mut().proxy.id = parsed.as_str().to_string();
-                    go_next(app, state, Page::ProxyName);
+                    state.borrow_mut().case_form.id = parsed.as_str().to_string();
+                    go_next(app, state, Page::CaseName);
                 }
                 Err(e) => set_error(app, &e.to_string()),
             }
         }
-        Page::ProxyName => {
-            if !state.borrow().proxy.letters.is_empty() {
+        Page::CaseName => {
+            if !state.borrow().case_form.letters.is_empty() {
                 return set_error(app, "拼音还没有选字：请点上面的字，或按“删除”去掉拼音");
             }
-            go_next(app, state, Page::ProxyConfirm);
+            go_next(app, state, Page::CaseConfirm);
         }
         _ => {}
     }
@@ -197,20 +203,20 @@ fn key(app: &AppWindow, state: &Shared, k: &str) {
     let page = current(state);
     {
         let mut s = state.borrow_mut();
-        let d = &mut s.proxy;
+        let d = &mut s.case_form;
         match page {
-            Page::ProxyPhone => {
+            Page::CasePhone => {
                 let f = if d.second { &mut d.phone2 } else { &mut d.phone };
                 if f.chars().count() < 14 {
                     f.push_str(k);
                 }
             }
-            Page::ProxyId => {
+            Page::CaseId => {
                 if d.id.chars().count() < 18 {
                     d.id.push_str(k);
                 }
             }
-            Page::ProxyName => {
+            Page::CaseName => {
                 if d.letters.len() < 6 && d.name.chars().count() < MAX_NAME {
                     d.letters.push_str(&k.to_lowercase());
                 }
@@ -218,7 +224,7 @@ fn key(app: &AppWindow, state: &Shared, k: &str) {
             _ => {}
         }
     }
-    app.global::<ProxyAdapter>().set_error("".into());
+    app.global::<CaseFormAdapter>().set_error("".into());
     sync(app, state);
 }
 
@@ -226,19 +232,19 @@ fn backspace(app: &AppWindow, state: &Shared) {
     let page = current(state);
     {
         let mut s = state.borrow_mut();
-        let d = &mut s.proxy;
+        let d = &mut s.case_form;
         match page {
-            Page::ProxyPhone => {
+            Page::CasePhone => {
                 if d.second {
                     d.phone2.pop();
                 } else {
                     d.phone.pop();
                 }
             }
-            Page::ProxyId => {
+            Page::CaseId => {
                 d.id.pop();
             }
-            Page::ProxyName => {
+            Page::CaseName => {
                 if d.letters.pop().is_none() {
                     d.name.pop();
                 }
@@ -252,9 +258,9 @@ fn backspace(app: &AppWindow, state: &Shared) {
 fn submit(app: &AppWindow, state: &Shared) {
     let req = {
         let s = state.borrow();
-        let d = &s.proxy;
+        let d = &s.case_form;
         let Some(m) = s.station.cfg.catalog.matter(&d.matter) else { return };
-        ProxyRequest {
+        CaseRequest {
             matter: d.matter.clone(),
             phone: d.phone.clone(),
             phone2: (!d.phone2.is_empty()).then(|| d.phone2.clone()),
@@ -263,11 +269,11 @@ fn submit(app: &AppWindow, state: &Shared) {
             missing: m.materials.iter().zip(&d.brought).filter(|(_, b)| !**b).map(|(x, _)| x.name.clone()).collect(),
         }
     };
-    let result = state.borrow_mut().station.submit_request(&req);
+    let result = state.borrow_mut().station.submit_case(&req);
     let sub = match result {
         Ok(s) => s,
-        Err(RequestError::Id(e)) => return set_error(app, &format!("身份证号：{e}。请点“修改”。")),
-        Err(RequestError::Phone(e)) | Err(RequestError::Phone2(e)) => {
+        Err(SubmitError::Id(e)) => return set_error(app, &format!("身份证号：{e}。请点“修改”。")),
+        Err(SubmitError::Phone(e)) | Err(SubmitError::Phone2(e)) => {
             return set_error(app, &format!("电话：{e}。请点“修改”。"))
         }
         Err(e) => {
@@ -275,7 +281,7 @@ fn submit(app: &AppWindow, state: &Shared) {
             return toast(app, "暂时提交不了，请到窗口找工作人员，我们当面为您办理。");
         }
     };
-    let p = app.global::<ProxyAdapter>();
+    let p = app.global::<CaseFormAdapter>();
     p.set_tracking(sub.case.tracking.clone().into());
     let due = sub.case.due_on.map(|d| crate::domain::clock::date_cn(d)).unwrap_or_default();
     p.set_due_text(format!("承诺在 {due} 前办好（自受理之日起{}个工作日）", sub.case.promised_days).into());
@@ -307,7 +313,7 @@ fn submit(app: &AppWindow, state: &Shared) {
             }
             let _ = tx.send(result);
         });
-        state.borrow_mut().print_rx = Some((PrintTarget::Proxy, rx));
+        state.borrow_mut().print_rx = Some((PrintTarget::Case, rx));
     }
     {
         let mut s = state.borrow_mut();
@@ -318,7 +324,7 @@ fn submit(app: &AppWindow, state: &Shared) {
 
 /// Ok(true) printed, Ok(false) spooled only, Err(()) failed.
 pub fn set_print(app: &AppWindow, outcome: Result<bool, ()>, tracking: &str) {
-    let p = app.global::<ProxyAdapter>();
+    let p = app.global::<CaseFormAdapter>();
     let (failed, msg) = match outcome {
         Ok(true) => (false, "回执已打印，请从下方出票口取走，妥善保管。".to_string()),
         Ok(false) => (true, format!("本机不打印回执，请记下您的代办编号 {tracking}，工作人员会给您手写回执。")),
@@ -329,11 +335,11 @@ pub fn set_print(app: &AppWindow, outcome: Result<bool, ()>, tracking: &str) {
 }
 
 pub fn wire(app: &AppWindow, state: &Shared) {
-    let p = app.global::<ProxyAdapter>();
+    let p = app.global::<CaseFormAdapter>();
     let (w, s) = (app.as_weak(), state.clone());
     p.on_toggle_material(move |i| {
         let Some(app) = w.upgrade() else { return };
-        if let Some(b) = s.borrow_mut().proxy.brought.get_mut(i.max(0) as usize) {
+        if let Some(b) = s.borrow_mut().case_form.brought.get_mut(i.max(0) as usize) {
             *b = !*b;
         }
         sync(&app, &s);
@@ -353,17 +359,17 @@ pub fn wire(app: &AppWindow, state: &Shared) {
         let Some(app) = w.upgrade() else { return };
         {
             let mut st = s.borrow_mut();
-            if st.proxy.name.chars().count() < MAX_NAME {
-                st.proxy.name.push_str(c.as_str());
+            if st.case_form.name.chars().count() < MAX_NAME {
+                st.case_form.name.push_str(c.as_str());
             }
-            st.proxy.letters.clear();
+            st.case_form.letters.clear();
         }
         sync(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
     p.on_choose_phone_field(move |second| {
         let Some(app) = w.upgrade() else { return };
-        s.borrow_mut().proxy.second = second;
+        s.borrow_mut().case_form.second = second;
         sync(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -374,18 +380,18 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     p.on_edit(move |field| {
         let Some(app) = w.upgrade() else { return };
-        let code = s.borrow().proxy.matter.clone();
+        let code = s.borrow().case_form.matter.clone();
         let page = match field.as_str() {
             "matter" => {
                 navigate(&app, &s, Page::Matter, &code);
                 return;
             }
-            "materials" => Page::ProxyMaterials,
-            "phone" => Page::ProxyPhone,
-            "id" => Page::ProxyId,
-            _ => Page::ProxyName,
+            "materials" => Page::CaseMaterials,
+            "phone" => Page::CasePhone,
+            "id" => Page::CaseId,
+            _ => Page::CaseName,
         };
-        s.borrow_mut().proxy.back_to_confirm = true;
+        s.borrow_mut().case_form.back_to_confirm = true;
         navigate(&app, &s, page, &code);
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -492,7 +498,7 @@ fn sync_lookup(app: &AppWindow, state: &Shared) {
     l.set_last4(s.lookup.last4.clone().into());
 }
 
-fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::storage::cases::CaseRow>) {
+fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::case::Case>) {
     let la = app.global::<LookupAdapter>();
     let Some(case) = found else {
         // Says nothing about which part was wrong, or whether the code exists.

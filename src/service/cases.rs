@@ -3,19 +3,23 @@
 //! (when the matter needs a signature) an authorisation to sign; staff move it through
 //! its states; anyone with the receipt sees a masked public view of its progress.
 
-use crate::domain::case::{check_transition, normalize_tracking, CaseState, TransitionError, Urgency};
+use super::auth::{ActorError, Signed};
+use super::{is_token, new_token, PrintTask, Station};
+use crate::domain::case::{
+    check_transition, normalize_tracking, Case, CaseEvent, CaseMaterial, CaseState, TransitionError, Urgency,
+};
 use crate::domain::duty;
 use crate::domain::identity::{self, IdError, PhoneError};
-use crate::domain::ticket;
+use crate::domain::print::JobStatus;
+use crate::printing::write_atomically;
 use crate::receipt;
-use crate::station::{write_atomically, PrintTask, Station};
-use crate::storage::cases::{self, CaseMaterial, CaseRow, ChangeError, ClockUpdate, NewCase};
+use crate::storage::cases::{self, ChangeError, ClockUpdate, NewCase};
 use crate::storage::{staff, tickets, StoreError};
 use chrono::NaiveDate;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Default)]
-pub struct ProxyRequest {
+pub struct CaseRequest {
     pub matter: String,
     pub phone: String,
     pub phone2: Option<String>,
@@ -26,11 +30,11 @@ pub struct ProxyRequest {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RequestError {
+pub enum SubmitError {
     #[error("unknown matter {0:?}")]
     UnknownMatter(String),
     #[error("{0} 不能申请代办（{1}）")]
-    NotProxy(String, &'static str),
+    NotCarried(String, &'static str),
     #[error("身份证号：{0}")]
     Id(IdError),
     #[error("联系电话：{0}")]
@@ -49,7 +53,7 @@ pub enum RequestError {
 
 #[derive(Debug, Clone)]
 pub struct Submitted {
-    pub case: CaseRow,
+    pub case: Case,
     pub receipt: Option<PathBuf>,
     pub authorization: Option<PathBuf>,
     pub receipt_error: Option<String>,
@@ -90,6 +94,8 @@ pub enum AdvanceError {
     #[error("unknown staff number {0:?}")]
     UnknownStaff(String),
     #[error("{0}")]
+    Actor(#[from] ActorError),
+    #[error("{0}")]
     Refused(#[from] TransitionError),
     #[error("{0}")]
     Change(#[from] ChangeError),
@@ -112,34 +118,34 @@ fn material_index(names: &[String], wanted: &str) -> Option<usize> {
 
 impl Station {
     /// Checks and stores a request, then writes its receipt (and authorisation).
-    pub fn submit_request(&mut self, req: &ProxyRequest) -> Result<Submitted, RequestError> {
+    pub fn submit_case(&mut self, req: &CaseRequest) -> Result<Submitted, SubmitError> {
         let today = self.clock.today();
         let matter = self
             .cfg
             .catalog
             .matter(req.matter.trim())
             .cloned()
-            .ok_or_else(|| RequestError::UnknownMatter(req.matter.clone()))?;
-        if !matter.mode.allows_proxy() {
-            return Err(RequestError::NotProxy(matter.name.clone(), matter.mode.explanation()));
+            .ok_or_else(|| SubmitError::UnknownMatter(req.matter.clone()))?;
+        if !matter.mode.allows_case() {
+            return Err(SubmitError::NotCarried(matter.name.clone(), matter.mode.explanation()));
         }
-        let id = identity::parse_id(&req.id_number, today).map_err(RequestError::Id)?;
-        let phone = identity::parse_phone(&req.phone).map_err(RequestError::Phone)?;
+        let id = identity::parse_id(&req.id_number, today).map_err(SubmitError::Id)?;
+        let phone = identity::parse_phone(&req.phone).map_err(SubmitError::Phone)?;
         let phone2 = match req.phone2.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => Some(identity::parse_phone(p).map_err(RequestError::Phone2)?),
+            Some(p) => Some(identity::parse_phone(p).map_err(SubmitError::Phone2)?),
             None => None,
         };
         let name = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
         if let Some(n) = &name {
             if n.chars().count() > 20 || n.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
-                return Err(RequestError::Name);
+                return Err(SubmitError::Name);
             }
         }
         let names: Vec<String> = matter.materials.iter().map(|m| m.name.clone()).collect();
         let mut received = vec![true; names.len()];
         for m in req.missing.iter().filter(|m| !m.trim().is_empty()) {
             let i =
-                material_index(&names, m).ok_or_else(|| RequestError::UnknownMaterial(m.clone(), names.join("、")))?;
+                material_index(&names, m).ok_or_else(|| SubmitError::UnknownMaterial(m.clone(), names.join("、")))?;
             received[i] = false;
         }
         let materials: Vec<CaseMaterial> = matter
@@ -154,10 +160,8 @@ impl Station {
         let routing = duty::post_for(&posts, &matter.code, &matter.category).map(|p| duty::route(p, &away));
         let promised = matter.promised_days.unwrap_or(0);
         let due = self.cfg.calendar.add_working_days(today, promised);
-        let mut bytes = [0u8; ticket::TOKEN_BYTES];
-        getrandom::fill(&mut bytes).map_err(|e| RequestError::Random(e.to_string()))?;
         let new = NewCase {
-            token: ticket::base32(&bytes),
+            token: new_token().map_err(SubmitError::Random)?,
             matter_code: matter.code.clone(),
             matter_name: matter.name.clone(),
             category: matter.category.clone(),
@@ -180,7 +184,7 @@ impl Station {
         let status_url = case_status_url(&self.cfg.station.public_base_url, &case.token);
 
         // Paper: the receipt always; the authorisation when the matter needs a signature.
-        let mut docs = vec![("proxy-receipt", "代办受理回执", self.render_case_receipt(&case, &status_url))];
+        let mut docs = vec![("case-receipt", "代办受理回执", self.render_case_receipt(&case, &status_url))];
         if matter.needs_signature {
             docs.push(("authorization", "委托书", self.render_authorization(&case)));
         }
@@ -191,7 +195,7 @@ impl Station {
             let path = self.paths.spool_dir().join(today.to_string()).join(format!("{}-{kind}.pdf", case.tracking));
             let written = bytes
                 .and_then(|b| write_atomically(&path, &b).map_err(|e| format!("cannot write {}: {e}", path.display())));
-            let status = if written.is_ok() { tickets::JobStatus::Pending } else { tickets::JobStatus::Failed };
+            let status = if written.is_ok() { JobStatus::Pending } else { JobStatus::Failed };
             if let Err(e) = &written {
                 tracing::error!("{title} for {} not written: {e}", case.tracking);
                 errors.push(e.clone());
@@ -235,9 +239,9 @@ impl Station {
         })
     }
 
-    fn receipt_data<'a>(&'a self, case: &'a CaseRow) -> receipt::proxy::CaseReceiptData<'a> {
+    fn receipt_data<'a>(&'a self, case: &'a Case) -> receipt::case::CaseReceiptData<'a> {
         let st = &self.cfg.station;
-        receipt::proxy::CaseReceiptData {
+        receipt::case::CaseReceiptData {
             station_name: &st.name,
             station_phone: &st.phone,
             case,
@@ -246,41 +250,41 @@ impl Station {
         }
     }
 
-    fn render_case_receipt(&self, case: &CaseRow, url: &str) -> Result<Vec<u8>, String> {
+    fn render_case_receipt(&self, case: &Case, url: &str) -> Result<Vec<u8>, String> {
         let font = self.font()?;
-        let r = receipt::proxy::acceptance(&self.receipt_data(case), url);
+        let r = receipt::case::acceptance(&self.receipt_data(case), url);
         receipt::render(&font, &r).map_err(|e| e.to_string())
     }
 
-    fn render_authorization(&self, case: &CaseRow) -> Result<Vec<u8>, String> {
+    fn render_authorization(&self, case: &Case) -> Result<Vec<u8>, String> {
         let font = self.font()?;
-        let r = receipt::proxy::authorization(&self.receipt_data(case));
+        let r = receipt::case::authorization(&self.receipt_data(case));
         receipt::render(&font, &r).map_err(|e| e.to_string())
     }
 
     /// Finds a case by its receipt token or status URL only: holding the receipt is the
     /// proof (a tracking code, which can be guessed, is never accepted here).
-    pub fn find_case_by_token(&self, url_or_token: &str) -> Result<Option<CaseRow>, StoreError> {
+    pub fn find_case_by_token(&self, url_or_token: &str) -> Result<Option<Case>, StoreError> {
         let t = url_or_token.trim();
         let token = match t.rsplit_once("/c/") {
             Some((_, tok)) => tok,
             None if !t.contains('/') => t,
             None => return Ok(None),
         };
-        if token.len() == 26 && token.chars().all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c)) {
+        if is_token(token) {
             return cases::by_token(self.conn(), token);
         }
         Ok(None)
     }
 
     /// Finds a case by its tracking code (any spelling) or by its receipt token / URL.
-    pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
+    pub fn find_case(&self, key: &str) -> Result<Option<Case>, StoreError> {
         let k = key.trim();
         if let Some(t) = normalize_tracking(k) {
             return cases::by_tracking(self.conn(), &t);
         }
         let token = k.rsplit('/').next().unwrap_or(k);
-        if token.len() == 26 && token.chars().all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c)) {
+        if is_token(token) {
             return cases::by_token(self.conn(), token);
         }
         Ok(None)
@@ -288,7 +292,7 @@ impl Station {
 
     /// The kiosk lookup by tracking code and the last 4 digits of the phone: both must
     /// match, and a miss says nothing about which part was wrong.
-    pub fn lookup_case(&self, tracking: &str, last4: &str) -> Result<Option<CaseRow>, StoreError> {
+    pub fn lookup_case(&self, tracking: &str, last4: &str) -> Result<Option<Case>, StoreError> {
         let Some(t) = normalize_tracking(tracking) else { return Ok(None) };
         let case = cases::by_tracking(self.conn(), &t)?;
         Ok(case.filter(|c| {
@@ -299,7 +303,7 @@ impl Station {
         }))
     }
 
-    pub fn public_view(&self, case: &CaseRow) -> Result<PublicView, StoreError> {
+    pub fn public_view(&self, case: &Case) -> Result<PublicView, StoreError> {
         let events = cases::events(self.conn(), case.id)?;
         let tz = self.clock.tz();
         let date = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%Y-%m-%d").to_string();
@@ -348,19 +352,18 @@ impl Station {
         })
     }
 
-    fn require_staff(&self, no: &str) -> Result<staff::StaffRow, AdvanceError> {
-        staff::get(self.conn(), no)?.filter(|s| s.active).ok_or_else(|| AdvanceError::UnknownStaff(no.to_string()))
-    }
-
     /// Moves a case to `to`, recording who and why; refuses illegal moves with the reason.
+    /// `seen` is the case version the staff member decided on (None: as it is now); a
+    /// case changed meanwhile is refused, never written over.
     pub fn advance_case(
         &mut self,
+        who: &Signed,
         key: &str,
         to: CaseState,
-        staff_no: &str,
         note: &str,
-    ) -> Result<CaseRow, AdvanceError> {
-        self.require_staff(staff_no)?;
+        seen: Option<i64>,
+    ) -> Result<Case, AdvanceError> {
+        self.actor(who)?;
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
         check_transition(case.state, to, note)?;
         let today = self.clock.today();
@@ -406,15 +409,22 @@ impl Station {
         };
         let first = to == CaseState::Accepted;
         let now = self.clock.now();
-        let expected = cases::Expected { state: case.state, extension_days: case.extension_days };
-        cases::transition(self.conn_mut(), case.id, expected, to, staff_no, note, &clock, first, now)?;
-        tracing::info!("case {} {} → {} by {staff_no}", case.tracking, case.state.key(), to.key());
+        let expected = seen.unwrap_or(case.version);
+        cases::transition(self.conn_mut(), case.id, expected, to, who.no(), note, &clock, first, now)?;
+        tracing::info!("case {} {} → {} by {}", case.tracking, case.state.key(), to.key(), who.no());
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
 
     /// Grants an extension with a reason (shown to the villager).
-    pub fn extend_case(&mut self, key: &str, days: u32, reason: &str, staff_no: &str) -> Result<CaseRow, AdvanceError> {
-        self.require_staff(staff_no)?;
+    pub fn extend_case(
+        &mut self,
+        who: &Signed,
+        key: &str,
+        days: u32,
+        reason: &str,
+        seen: Option<i64>,
+    ) -> Result<Case, AdvanceError> {
+        self.actor(who)?;
         if !(1..=MAX_EXTENSION_DAYS).contains(&days) || reason.trim().is_empty() {
             return Err(AdvanceError::BadExtension);
         }
@@ -432,28 +442,86 @@ impl Station {
             (d.date, d.beyond_calendar)
         });
         let now = self.clock.now();
-        let expected = cases::Expected { state: case.state, extension_days: case.extension_days };
-        cases::extend(self.conn_mut(), case.id, expected, days, reason.trim(), staff_no, due, now)?;
+        let expected = seen.unwrap_or(case.version);
+        cases::extend(self.conn_mut(), case.id, expected, days, reason.trim(), who.no(), due, now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
 
+    /// Hands an open case to another (active) staff member, with a note.
     pub fn reassign_case(
         &mut self,
+        who: &Signed,
         key: &str,
         to_staff: &str,
-        by_staff: &str,
         note: &str,
-    ) -> Result<CaseRow, AdvanceError> {
-        self.require_staff(by_staff)?;
-        self.require_staff(to_staff)?;
+        seen: Option<i64>,
+    ) -> Result<Case, AdvanceError> {
+        self.actor(who)?;
+        staff::get(self.conn(), to_staff)?
+            .filter(|s| s.active)
+            .ok_or_else(|| AdvanceError::UnknownStaff(to_staff.to_string()))?;
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
+        if !case.state.is_open() {
+            return Err(AdvanceError::Refused(TransitionError::Illegal {
+                from: case.state,
+                to: case.state,
+                allowed: "无，已结束".into(),
+            }));
+        }
         let now = self.clock.now();
-        cases::reassign(self.conn_mut(), case.id, to_staff, by_staff, note.trim(), now)?;
+        let expected = seen.unwrap_or(case.version);
+        cases::reassign(self.conn_mut(), case.id, expected, to_staff, who.no(), note.trim(), now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// The case with its personal data in full, for the staff case view only; the look is
+    /// recorded on the case (PIPL: who saw what, when).
+    pub fn reveal_case(&self, who: &Signed, key: &str) -> Result<Case, AdvanceError> {
+        self.actor(who)?;
+        let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
+        cases::log_reveal(self.conn(), case.id, who.no(), self.clock.now())?;
+        tracing::info!("case {} revealed to {}", case.tracking, who.no());
+        Ok(case)
+    }
+
+    /// Records which materials have arrived; refused if the case changed since `seen`.
+    pub fn set_case_materials(
+        &mut self,
+        who: &Signed,
+        key: &str,
+        received: &[bool],
+        seen: Option<i64>,
+    ) -> Result<Case, AdvanceError> {
+        self.actor(who)?;
+        let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
+        if received.len() != case.materials.len() {
+            return Err(AdvanceError::Change(ChangeError::Stale(case.state)));
+        }
+        let materials: Vec<CaseMaterial> =
+            case.materials.iter().zip(received).map(|(m, r)| CaseMaterial { received: *r, ..m.clone() }).collect();
+        let now = self.clock.now();
+        let expected = seen.unwrap_or(case.version);
+        cases::set_materials(self.conn_mut(), case.id, expected, &materials, who.no(), now)?;
+        cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// Every open case, by due date (the staff queue).
+    pub fn open_cases(&self) -> Result<Vec<Case>, StoreError> {
+        cases::open_cases(self.conn())
+    }
+
+    /// How many cases are in each state.
+    pub fn case_counts(&self) -> Result<Vec<(CaseState, u32)>, StoreError> {
+        cases::counts(self.conn())
+    }
+
+    /// A case's whole history, for the staff case view.
+    pub fn case_events(&self, case: &Case) -> Result<Vec<CaseEvent>, StoreError> {
+        cases::events(self.conn(), case.id)
     }
 
     /// How pressing an open case is today: red overdue, amber within one working day.
-    pub fn urgency(&self, case: &CaseRow) -> Urgency {
+    pub fn urgency(&self, case: &Case) -> Urgency {
         match (case.state.clock_runs(), case.due_on) {
             (true, Some(due)) => {
                 let today = self.clock.today();
@@ -468,18 +536,6 @@ impl Station {
             _ if case.state == CaseState::Returned => Urgency::Paused,
             _ => Urgency::Normal,
         }
-    }
-
-    /// Staff on duty today (not away), masked for the public screen: "张*、李*".
-    pub fn on_duty_masked(&self) -> String {
-        let today = self.clock.today();
-        let away = staff::away_on(self.conn(), today).unwrap_or_default();
-        let list = staff::list(self.conn()).unwrap_or_default();
-        list.iter()
-            .filter(|s| s.active && !away.contains(&s.no))
-            .map(|s| identity::mask_name(&s.name))
-            .collect::<Vec<_>>()
-            .join("、")
     }
 }
 

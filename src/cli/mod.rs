@@ -1,0 +1,280 @@
+//! The command line: small commands for scripts, tests and admins. Each command parses,
+//! calls the service, prints; nothing else. Contracts spelled out in the issues (flags,
+//! JSON keys, exit codes) are kept exactly: 0 done, 1 could not do it (store, data
+//! folder), 2 bad input, configuration or a refused action, 3 nobody waiting.
+//!
+//! A command that acts as a staff member (`--staff NO`) reads that member's PIN from the
+//! first line of standard input and signs in with it, like the console and the desk.
+
+mod matters;
+mod request;
+mod staff;
+mod ticket;
+
+use crate::config::LoadedConfig;
+use crate::service::{LoginError, Signed, Station};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "kiosk", version, about = "村级综合服务站自助终端 (village service station kiosk)")]
+pub struct Cli {
+    /// Folder holding station.toml and matters.toml (default: ./kiosk-config, else the shipped copies)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Folder for the database, receipts and logs (default: ./data)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Run in a normal window instead of full screen (development)
+    #[arg(long)]
+    pub windowed: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Queue tickets
+    #[command(subcommand)]
+    Ticket(TicketCmd),
+    /// The list of matters
+    #[command(subcommand)]
+    Matters(MattersCmd),
+    /// Check station.toml and matters.toml in the config folder
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Render a kiosk page to PNG without a display
+    Screenshot(ScreenshotArgs),
+    /// 全程代办 requests (cases)
+    #[command(subcommand)]
+    Request(RequestCmd),
+    /// The staff console (no subcommand), or staff accounts
+    Staff(StaffArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RequestCmd {
+    /// Submit a request as the kiosk does; prints the tracking code and writes the receipt
+    Submit(SubmitArgs),
+    /// The public (masked) view of a case, by tracking code or receipt token/URL
+    Status {
+        tracking: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a case to another state
+    Advance {
+        tracking: String,
+        /// accepted submitted completed notified closed returned rejected withdrawn
+        #[arg(long = "to")]
+        to: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extend the promised time, with a reason shown to the villager
+    Extend {
+        tracking: String,
+        #[arg(long)]
+        days: u32,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hand a case to another staff member, with a note
+    Reassign {
+        tracking: String,
+        #[arg(long = "to-staff")]
+        to_staff: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Open cases by due date (masked)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    #[arg(long)]
+    pub matter: String,
+    #[arg(long)]
+    pub phone: String,
+    /// A family member's or village cadre's phone to notify instead
+    #[arg(long)]
+    pub phone2: Option<String>,
+    #[arg(long = "id")]
+    pub id_number: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Materials not brought yet: names or 1-based positions, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub missing: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StaffArgs {
+    #[command(subcommand)]
+    pub command: Option<StaffCmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCmd {
+    /// Add a staff member
+    Add {
+        #[arg(long)]
+        no: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "staff", value_parser = ["staff", "admin"])]
+        role: String,
+    },
+    /// Set a staff member's PIN (4-8 digits, read from standard input)
+    SetPin { no: String },
+    /// Mark a staff member away on a day (default today); --back undoes it
+    Away {
+        no: String,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        back: bool,
+    },
+    /// Set the A and B post holders of a category (C) or a matter (C02)
+    Post {
+        scope: String,
+        #[arg(long)]
+        a: String,
+        #[arg(long)]
+        b: Option<String>,
+    },
+    /// List staff, posts and who is away today
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TicketCmd {
+    /// Take a ticket, write its receipt and print it
+    Take(TakeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TakeArgs {
+    /// Matter code, e.g. C02
+    #[arg(long, conflicts_with = "category", required_unless_present = "category")]
+    pub matter: Option<String>,
+    /// Category code, e.g. C, for a ticket not tied to one matter
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Priority (≥70 years old, disabled, veteran)
+    #[arg(long)]
+    pub priority: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MattersCmd {
+    /// Validate a matters file: prints FILE:LINE: field: problem for each error
+    Check { file: PathBuf },
+    /// List the matters in use
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCmd {
+    /// Validate station.toml and matters.toml together
+    Check,
+}
+
+#[derive(Args, Debug)]
+pub struct ScreenshotArgs {
+    /// home, categories, matters:<category>, matter:<code>, search[:query], ticket, idle
+    #[arg(long)]
+    pub page: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub large_text: bool,
+    /// WIDTHxHEIGHT in pixels
+    #[arg(long, default_value = "1920x1080")]
+    pub size: String,
+}
+
+/// Parses the command line; on failure (or --help) prints clap's message and returns the
+/// exit code to use.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, i32> {
+    Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            2
+        } else {
+            0
+        }
+    })
+}
+
+/// Commands that need only the configuration, not the store.
+pub fn run_config_only(cfg: Option<&LoadedConfig>, cmd: &Command) -> Option<i32> {
+    match cmd {
+        Command::Matters(MattersCmd::Check { file }) => Some(matters::check(file)),
+        Command::Config(ConfigCmd::Check) => cfg.map(matters::config_check),
+        Command::Matters(MattersCmd::List { json }) => cfg.map(|c| matters::list(c, *json)),
+        _ => None,
+    }
+}
+
+/// Commands that work on the opened station.
+pub fn run(st: &mut Station, cmd: Command) -> i32 {
+    match cmd {
+        Command::Ticket(TicketCmd::Take(a)) => ticket::take(st, a),
+        Command::Request(r) => request::run(st, r),
+        Command::Staff(StaffArgs { command: Some(c) }) => staff::run(st, c),
+        other => {
+            eprintln!("error: {other:?} cannot run here");
+            2
+        }
+    }
+}
+
+/// Signs in as `no` with the PIN on the first line of standard input. A wrong PIN counts
+/// toward the lockout, exactly as at the console or the desk.
+pub fn sign_in_from_stdin(st: &Station, no: &str) -> Result<Signed, i32> {
+    let mut line = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        eprintln!("error: reading the PIN of staff {no} from standard input: {e}");
+        return Err(2);
+    }
+    if line.trim().is_empty() {
+        eprintln!("error: staff {no}: put the PIN on the first line of standard input (echo PIN | kiosk ...)");
+        return Err(2);
+    }
+    st.sign_in(no, line.trim()).map_err(|e| {
+        eprintln!("error: staff {no}: {e}");
+        match e {
+            LoginError::Store(_) => 1,
+            _ => 2,
+        }
+    })
+}
+
+fn fail(msg: &str, code: i32) -> i32 {
+    eprintln!("error: {msg}");
+    code
+}

@@ -1,0 +1,61 @@
+//! `kiosk staff add|set-pin|away|post|list`: the roster from the command line.
+
+use super::{fail, StaffCmd};
+use crate::service::{StaffError, Station};
+
+pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
+    let result: Result<String, StaffError> = match cmd {
+        StaffCmd::Add { no, name, role } => {
+            st.add_staff(&no, &name, &role).map(|_| format!("added staff {} ({})", no.trim(), name.trim()))
+        }
+        StaffCmd::SetPin { no } => {
+            let mut line = String::new();
+            if let Err(e) = std::io::stdin().read_line(&mut line) {
+                return fail(&format!("reading the PIN from standard input: {e}"), 1);
+            }
+            st.set_staff_pin(&no, line.trim()).map(|_| format!("PIN set for {}", no.trim()))
+        }
+        StaffCmd::Away { no, date, back } => {
+            let day = match date.as_deref().map(|d| d.parse::<chrono::NaiveDate>()) {
+                Some(Ok(d)) => d,
+                Some(Err(_)) => return fail("--date: use YYYY-MM-DD", 2),
+                None => st.clock.today(),
+            };
+            st.set_staff_away(&no, day, !back).map(|s| {
+                if back {
+                    format!("{} is on duty on {day}", s.no)
+                } else {
+                    format!("{} is away on {day}", s.no)
+                }
+            })
+        }
+        StaffCmd::Post { scope, a, b } => st
+            .set_post(&scope, &a, b.as_deref())
+            .map(|scope| format!("post {scope}: A {a}, B {}", b.unwrap_or_else(|| "-".into()))),
+        StaffCmd::List => {
+            let away = st.away_today().unwrap_or_default();
+            let mut out = String::new();
+            for s in st.staff_list().unwrap_or_default() {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    s.no,
+                    s.name,
+                    s.role,
+                    if away.contains(&s.no) { "今日不在岗" } else { "在岗" }
+                ));
+            }
+            for p in st.posts().unwrap_or_default() {
+                out.push_str(&format!("post {}\tA {}\tB {}\n", p.scope, p.a, p.b.unwrap_or_default()));
+            }
+            Ok(out.trim_end().to_string())
+        }
+    };
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            0
+        }
+        Err(e @ StaffError::Store(_)) => fail(&e.to_string(), 1),
+        Err(e) => fail(&e.to_string(), 2),
+    }
+}

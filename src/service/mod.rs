@@ -1,0 +1,123 @@
+//! THE one checked path: every read and write of every face (the kiosk, the staff
+//! console, the command line, the station service) goes through [`Station`].
+//!
+//! A write that acts for a staff member takes a [`Signed`] — obtainable only by signing
+//! in with the PIN — and checks again, inside the call, that the account is still
+//! active; a write decided on something the staff member saw checks that it has not
+//! changed meanwhile (the stale-write check); and every write leaves its event in the
+//! store in the same transaction. Faces never touch the store themselves.
+
+mod auth;
+mod cases;
+mod staff;
+mod tickets;
+
+pub use auth::{hash_pin, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
+pub use cases::{
+    case_status_url, AdvanceError, CaseRequest, PublicEvent, PublicView, SubmitError, Submitted, MAX_EXTENSION_DAYS,
+};
+pub use staff::StaffError;
+pub use tickets::{Issued, PrintTask, Target, TicketError};
+
+pub use crate::printing::{PrintError, PrintOutcome};
+pub use crate::storage::StoreError;
+
+use crate::config::LoadedConfig;
+use crate::domain::clock::Clock;
+use crate::domain::search::SearchIndex;
+use crate::paths::{DataDirError, Paths};
+use crate::receipt::{ReceiptError, ReceiptFont};
+use crate::storage;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type FontCell = Arc<OnceLock<Result<Arc<ReceiptFont>, String>>>;
+
+/// The station as one object: configuration, store, clock, receipt font and search.
+pub struct Station {
+    pub cfg: LoadedConfig,
+    pub paths: Paths,
+    pub clock: Clock,
+    pub index: Arc<SearchIndex>,
+    conn: Connection,
+    font: FontCell,
+}
+
+impl Station {
+    /// Prepares the data folder, opens the store and loads the matters into it.
+    pub fn open(cfg: LoadedConfig, paths: Paths, clock: Clock) -> Result<Station, StartError> {
+        paths.ensure_data_dir()?;
+        let mut conn = storage::open(&paths.db())?;
+        storage::matters::sync(&mut conn, &cfg.catalog, clock.now())?;
+        let index = Arc::new(SearchIndex::build(&cfg.catalog));
+        Ok(Station { cfg, paths, clock, index, conn, font: Arc::new(OnceLock::new()) })
+    }
+
+    /// Another handle on the same station with its own connection to the store (the
+    /// station service serves several requests at once); shares the parsed font.
+    pub fn reopen(&self) -> Result<Station, StartError> {
+        let conn = storage::open(&self.paths.db())?;
+        Ok(Station {
+            cfg: self.cfg.clone(),
+            paths: self.paths.clone(),
+            clock: self.clock,
+            index: self.index.clone(),
+            conn,
+            font: self.font.clone(),
+        })
+    }
+
+    fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// A number that changes whenever another connection (another process, another
+    /// handle) commits a change: the cheap way for a live page to know it must look again.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Parses the receipt font on a background thread so the first ticket is not slow.
+    pub fn preload_font(&self) {
+        let cell = self.font.clone();
+        let (path, index) = (self.cfg.station.font_path.clone(), self.cfg.station.font_index);
+        std::thread::spawn(move || {
+            cell.get_or_init(|| load_font(&path, index));
+        });
+    }
+
+    pub fn font(&self) -> Result<Arc<ReceiptFont>, String> {
+        let (path, index) = (&self.cfg.station.font_path, self.cfg.station.font_index);
+        self.font.get_or_init(|| load_font(path, index)).clone()
+    }
+}
+
+fn load_font(path: &Path, index: u32) -> Result<Arc<ReceiptFont>, String> {
+    ReceiptFont::load(path, index).map(Arc::new).map_err(|e: ReceiptError| e.to_string())
+}
+
+/// 128 random bits as a receipt token (base32, 26 characters).
+fn new_token() -> Result<String, String> {
+    let mut bytes = [0u8; crate::domain::ticket::TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    Ok(crate::domain::ticket::base32(&bytes))
+}
+
+/// Whether `s` has the shape of a receipt token (26 characters of base32), checked before
+/// any lookup so a tampered or garbage URL costs nothing.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 26 && s.chars().all(|c| c.is_ascii_lowercase() || ('2'..='7').contains(&c))
+}
