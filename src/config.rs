@@ -5,6 +5,7 @@
 //! admin with a text editor. The shipped files are embedded so the kiosk runs with no
 //! set-up; a folder given with `--config-dir` (or ./kiosk-config) takes precedence.
 
+use crate::domain::calling::{Limits, WindowRule};
 use crate::domain::idle::IdlePolicy;
 use crate::domain::matter::{Catalog, Category, Material, Matter, Mode};
 use crate::domain::ticket::ServiceTimes;
@@ -358,13 +359,18 @@ struct RawStation {
     display: RawDisplay,
     tickets: RawTickets,
     queue: RawQueue,
+    calling: RawCalling,
+    server: RawServer,
+    voice: RawVoice,
 }
 
 impl Default for RawStation {
     fn default() -> Self {
         RawStation {
             station: RawStationInfo::default(),
-            window: vec![RawWindow { number: 1, name: "1号窗口".into() }],
+            window: vec![RawWindow {
+                number: Spanned::new(0..0, 1), name: "1号窗口".into(), categories: Vec::new()
+            }],
             hours: RawHours::default(),
             idle: RawIdle::default(),
             printer: RawPrinter::default(),
@@ -372,6 +378,9 @@ impl Default for RawStation {
             display: RawDisplay::default(),
             tickets: RawTickets::default(),
             queue: RawQueue::default(),
+            calling: RawCalling::default(),
+            server: RawServer::default(),
+            voice: RawVoice::default(),
         }
     }
 }
@@ -403,8 +412,10 @@ impl Default for RawStationInfo {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawWindow {
-    number: u32,
+    number: Spanned<u32>,
     name: String,
+    #[serde(default)]
+    categories: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -468,11 +479,71 @@ impl Default for RawReceipt {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 struct RawDisplay {
     font_family: String,
+    hints: Vec<String>,
 }
 
 impl Default for RawDisplay {
     fn default() -> Self {
-        RawDisplay { font_family: "Noto Sans CJK SC".into() }
+        RawDisplay {
+            font_family: "Noto Sans CJK SC".into(),
+            hints: vec![
+                "取号后请在休息区等候，留意大屏和语音叫号".into(),
+                "过号请到窗口说明，工作人员会为您回呼".into(),
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawCalling {
+    max_recalls: Spanned<u32>,
+    max_callbacks: u32,
+    measured_days: u32,
+    min_samples: u32,
+}
+
+impl Default for RawCalling {
+    fn default() -> Self {
+        RawCalling { max_recalls: Spanned::new(0..0, 3), max_callbacks: 1, measured_days: 14, min_samples: 10 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawServer {
+    listen: Option<Spanned<Vec<String>>>,
+    ticket_page_days: u32,
+    case_page_days: u32,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        RawServer { listen: None, ticket_page_days: 7, case_page_days: 90 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawVoice {
+    enabled: bool,
+    repeat: Spanned<u32>,
+    player: Vec<String>,
+    custom_clips: String,
+    espeak: String,
+    voice: String,
+}
+
+impl Default for RawVoice {
+    fn default() -> Self {
+        RawVoice {
+            enabled: true,
+            repeat: Spanned::new(0..0, 2),
+            player: vec!["aplay".into(), "-q".into(), "{file}".into()],
+            custom_clips: String::new(),
+            espeak: "espeak-ng".into(),
+            voice: "cmn-latn-pinyin".into(),
+        }
     }
 }
 
@@ -501,6 +572,42 @@ pub const DEFAULT_FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.
 pub struct Window {
     pub number: u32,
     pub name: String,
+    /// Categories this window calls; empty = all.
+    pub categories: Vec<String>,
+}
+
+/// Calling at the windows (`[calling]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallingConfig {
+    pub limits: Limits,
+    /// Service times are measured over this many recent days…
+    pub measured_days: u32,
+    /// …once a category has at least this many services; until then the configured minutes.
+    pub min_samples: u32,
+}
+
+/// The station service (`[server]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// HOST:PORT addresses to listen on.
+    pub listen: Vec<String>,
+    /// A ticket's page answers this many days after issue (then "没有找到").
+    pub ticket_page_days: u32,
+    /// A case's page answers this many days after it was closed.
+    pub case_page_days: u32,
+}
+
+/// The calling voice (`[voice]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceSettings {
+    pub enabled: bool,
+    pub repeat: u32,
+    pub player: Vec<String>,
+    /// The station's own recorded clips, replacing any rendered one (relative to the
+    /// config folder); None = none.
+    pub custom_clips: Option<PathBuf>,
+    pub espeak: String,
+    pub voice: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -528,14 +635,27 @@ pub struct StationConfig {
     pub font_index: u32,
     pub receipt_footer: String,
     pub font_family: String,
+    pub display_hints: Vec<String>,
     prefixes: BTreeMap<String, String>,
     pub service_times: ServiceTimes,
+    pub calling: CallingConfig,
+    pub server: ServerConfig,
+    pub voice: VoiceSettings,
 }
 
 impl StationConfig {
     /// Ticket prefix for a category: the configured one, else the category code itself.
     pub fn prefix_for(&self, category: &str) -> String {
         self.prefixes.get(category).cloned().unwrap_or_else(|| category.to_string())
+    }
+
+    /// The windows as the calling order sees them.
+    pub fn window_rules(&self) -> Vec<WindowRule> {
+        self.windows.iter().map(|w| WindowRule { number: w.number, categories: w.categories.clone() }).collect()
+    }
+
+    pub fn window(&self, number: u32) -> Option<&Window> {
+        self.windows.iter().find(|w| w.number == number)
     }
 
     /// Opening hours in one line: "周一至周五 08:30-12:00 14:00-17:30".
@@ -589,6 +709,32 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     if raw.window.is_empty() {
         issues.at(0..0, "window", "at least one [[window]] is needed");
     }
+    let mut numbers = HashSet::new();
+    for w in &raw.window {
+        let n = *w.number.get_ref();
+        if !(1..=99).contains(&n) {
+            issues.at(w.number.span(), "window.number", format!("{n} must be 1 to 99 (it is called out: 一号窗口)"));
+        } else if !numbers.insert(n) {
+            issues.at(w.number.span(), "window.number", format!("window {n} is listed twice"));
+        }
+    }
+    if *raw.calling.max_recalls.get_ref() > 10 {
+        issues.at(raw.calling.max_recalls.span(), "calling.max-recalls", "at most 10");
+    }
+    if !(1..=5).contains(raw.voice.repeat.get_ref()) {
+        issues.at(raw.voice.repeat.span(), "voice.repeat", "say each call 1 to 5 times");
+    }
+    let listen = match &raw.server.listen {
+        Some(list) => {
+            for a in list.get_ref() {
+                if let Err(why) = check_listen(a) {
+                    issues.at(list.span(), "server.listen", format!("{a:?}: {why}"));
+                }
+            }
+            list.get_ref().iter().map(|a| a.trim().to_string()).collect()
+        }
+        None => default_listen(&url),
+    };
     for (key, list) in [("hours.weekdays", &raw.hours.weekdays), ("hours.weekends", &raw.hours.weekends)] {
         for r in list.get_ref() {
             if !valid_hours_range(r) {
@@ -631,7 +777,15 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
         phone: s.phone.trim().to_string(),
         public_base_url: url,
         tz,
-        windows: raw.window.iter().map(|w| Window { number: w.number, name: w.name.clone() }).collect(),
+        windows: raw
+            .window
+            .iter()
+            .map(|w| Window {
+                number: *w.number.get_ref(),
+                name: w.name.clone(),
+                categories: w.categories.iter().map(|c| c.get_ref().trim().to_string()).collect(),
+            })
+            .collect(),
         weekday_hours: raw.hours.weekdays.get_ref().clone(),
         weekend_hours: raw.hours.weekends.get_ref().clone(),
         idle: IdlePolicy {
@@ -651,10 +805,66 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
         font_index: raw.receipt.font_index,
         receipt_footer: raw.receipt.footer.trim().to_string(),
         font_family: raw.display.font_family.trim().to_string(),
+        display_hints: raw.display.hints.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect(),
         prefixes,
         service_times,
+        calling: CallingConfig {
+            limits: Limits {
+                max_recalls: *raw.calling.max_recalls.get_ref(),
+                max_callbacks: raw.calling.max_callbacks,
+            },
+            measured_days: raw.calling.measured_days.max(1),
+            min_samples: raw.calling.min_samples.max(1),
+        },
+        server: ServerConfig {
+            listen,
+            ticket_page_days: raw.server.ticket_page_days.max(1),
+            case_page_days: raw.server.case_page_days.max(1),
+        },
+        voice: VoiceSettings {
+            enabled: raw.voice.enabled,
+            repeat: *raw.voice.repeat.get_ref(),
+            player: if raw.voice.player.is_empty() { RawVoice::default().player } else { raw.voice.player.clone() },
+            custom_clips: (!raw.voice.custom_clips.trim().is_empty())
+                .then(|| PathBuf::from(raw.voice.custom_clips.trim())),
+            espeak: raw.voice.espeak.trim().to_string(),
+            voice: raw.voice.voice.trim().to_string(),
+        },
     };
     issues.finish(cfg)
+}
+
+/// HOST:PORT (an IPv4 address, [IPv6] or a host name, and a port).
+fn check_listen(a: &str) -> Result<(), String> {
+    let a = a.trim();
+    let (host, port) = a.rsplit_once(':').ok_or("use HOST:PORT, e.g. 192.168.1.10:8080")?;
+    port.parse::<u16>().ok().filter(|p| *p > 0).ok_or("the port must be 1 to 65535")?;
+    if host.is_empty() {
+        return Err("the host is missing (0.0.0.0 listens on every interface: write it out if you mean it)".into());
+    }
+    Ok(())
+}
+
+/// The host and port of `public-base-url` (what the phones reach) plus 127.0.0.1 on the
+/// same port — never every interface unless station.toml says so.
+pub fn default_listen(public_base_url: &str) -> Vec<String> {
+    let (scheme, rest) = public_base_url.split_once("://").unwrap_or(("http", public_base_url));
+    let authority = rest.split('/').next().unwrap_or("");
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse::<u16>() {
+            Ok(p) => (h.to_string(), p),
+            Err(_) => (authority.to_string(), default_port),
+        },
+        _ => (authority.to_string(), default_port),
+    };
+    let mut out = Vec::new();
+    let unspecified = matches!(host.as_str(), "0.0.0.0" | "[::]" | "");
+    if !unspecified && host != "127.0.0.1" && host != "localhost" {
+        out.push(format!("{host}:{port}"));
+    }
+    out.push(format!("127.0.0.1:{port}"));
+    out
 }
 
 /// Checks that station and matters agree (every prefix names a known category, and no
@@ -671,6 +881,18 @@ pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalo
                 field: format!("tickets.prefixes.{}", c.code),
                 problem: format!("prefix {p:?} is also used by category {other}: numbers would collide"),
             });
+        }
+    }
+    for w in &station.windows {
+        for cat in &w.categories {
+            if catalog.category(cat).is_none() {
+                list.push(ConfigIssue {
+                    file: station_file.to_string(),
+                    line: 1,
+                    field: format!("window.categories (window {})", w.number),
+                    problem: format!("no category {cat:?} in the list of matters"),
+                });
+            }
         }
     }
     for cat in station.prefixes.keys() {

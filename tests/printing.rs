@@ -16,7 +16,7 @@ fn failing_printer_keeps_ticket_valid_and_unprinted() {
     assert!(matches!(result, Err(PrintError::Failed { .. })), "{result:?}");
 
     let stored = st.ticket_today("C001").expect("query").expect("ticket stored");
-    assert_eq!(stored.status, "waiting", "the ticket stays valid");
+    assert_eq!(stored.status.key(), "waiting", "the ticket stays valid");
     let jobs = st.print_jobs_for_ticket(stored.id).expect("jobs");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "failed");

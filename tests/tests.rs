@@ -3,6 +3,7 @@
 
 mod util;
 
+mod calling;
 mod cases;
 mod cli;
 mod config;

@@ -11,7 +11,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub struct TempStation {
-    pub dir: tempfile::TempDir,
+    pub dir: Dir,
+}
+
+/// A test station's folder: its own temp folder, or (in a worker process) the folder of
+/// the test that started it, which that test removes.
+pub enum Dir {
+    Temp(tempfile::TempDir),
+    Borrowed(PathBuf),
+}
+
+impl Dir {
+    pub fn path(&self) -> &Path {
+        match self {
+            Dir::Temp(t) => t.path(),
+            Dir::Borrowed(p) => p,
+        }
+    }
 }
 
 impl TempStation {
@@ -27,7 +43,12 @@ impl TempStation {
         std::fs::write(dir.path().join("config/station.toml"), station_toml).expect("write station.toml");
         std::fs::write(dir.path().join("config/matters.toml"), config::SHIPPED_MATTERS).expect("write matters.toml");
         std::fs::write(dir.path().join("config/holidays.toml"), config::SHIPPED_HOLIDAYS).expect("write holidays.toml");
-        TempStation { dir }
+        TempStation { dir: Dir::Temp(dir) }
+    }
+
+    /// The station another test set up in `dir` (for worker processes).
+    pub fn at(dir: PathBuf) -> TempStation {
+        TempStation { dir: Dir::Borrowed(dir) }
     }
 
     /// A station whose printer is the given command (a real executable script).

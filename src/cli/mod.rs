@@ -6,6 +6,7 @@
 //! A command that acts as a staff member (`--staff NO`) reads that member's PIN from the
 //! first line of standard input and signs in with it, like the console and the desk.
 
+mod call;
 mod matters;
 mod request;
 mod staff;
@@ -51,6 +52,116 @@ pub enum Command {
     Request(RequestCmd),
     /// The staff console (no subcommand), or staff accounts
     Staff(StaffArgs),
+    /// Call tickets at a window (acts as staff: the PIN on standard input)
+    #[command(subcommand)]
+    Call(CallCmd),
+    /// Rate a finished ticket or case (好差评), as the villager's phone does
+    Rate(RateArgs),
+    /// The station service on the LAN: QR pages, the desk, the calling display, the rating pad
+    Serve(ServeArgs),
+    /// Write the calling announcement for a ticket and window as a WAV file
+    Announce(AnnounceArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// ADDR:PORT to listen on (repeatable); overrides [server] listen in station.toml
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AnnounceArgs {
+    /// Ticket number, e.g. A001
+    #[arg(long)]
+    pub number: String,
+    #[arg(long)]
+    pub window: u32,
+    #[arg(long, value_name = "FILE.wav")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RateArgs {
+    /// The receipt token (or its status URL) of the ticket or case
+    #[arg(long)]
+    pub token: String,
+    /// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意
+    #[arg(long)]
+    pub level: u8,
+    /// For 1 and 2: wait, slow, attitude, unclear, trips, other (or your own words)
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub comment: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CallArgs {
+    /// Today's ticket number, e.g. A001
+    #[arg(long)]
+    pub number: String,
+    #[arg(long)]
+    pub window: u32,
+    #[arg(long)]
+    pub staff: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CallCmd {
+    /// 叫下一位: exit 3 with "no one waiting" when the window's queue is empty
+    Next {
+        #[arg(long)]
+        window: u32,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 重呼 (capped)
+    Recall(CallArgs),
+    /// 过号
+    NoShow(CallArgs),
+    /// 回呼 a 过号 ticket to this window
+    Callback(CallArgs),
+    /// 开始办理
+    Start(CallArgs),
+    /// 办结
+    Finish(CallArgs),
+    /// 转窗口 / 转类别 (keeps the ticket's place)
+    Transfer {
+        #[arg(long)]
+        number: String,
+        #[arg(long, conflicts_with = "to_category", required_unless_present = "to_category")]
+        to_window: Option<u32>,
+        #[arg(long)]
+        to_category: Option<String>,
+        /// The window acting (default: the window the ticket is at)
+        #[arg(long)]
+        window: Option<u32>,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 暂停 a window
+    Pause {
+        #[arg(long)]
+        window: u32,
+        #[arg(long)]
+        staff: String,
+    },
+    /// 恢复 a paused window
+    Resume {
+        #[arg(long)]
+        window: u32,
+        #[arg(long)]
+        staff: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,6 +357,8 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         Command::Ticket(TicketCmd::Take(a)) => ticket::take(st, a),
         Command::Request(r) => request::run(st, r),
         Command::Staff(StaffArgs { command: Some(c) }) => staff::run(st, c),
+        Command::Call(c) => call::run(st, c),
+        Command::Rate(a) => call::rate(st, a),
         other => {
             eprintln!("error: {other:?} cannot run here");
             2

@@ -3,14 +3,17 @@
 //! Nothing here imports Slint, rusqlite, printpdf or tokio: these rules must be testable
 //! on their own and reusable by every face of the product (kiosk, staff console, server).
 
+pub mod calling;
 pub mod case;
 pub mod clock;
 pub mod duty;
+pub mod hours;
 pub mod identity;
 pub mod idle;
 pub mod ime;
 pub mod matter;
 pub mod print;
+pub mod rating;
 pub mod search;
 pub mod staff;
 pub mod ticket;

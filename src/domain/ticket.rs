@@ -1,9 +1,11 @@
-//! Queue tickets: numbers, call order, the wait estimate and the receipt token.
+//! Queue tickets: numbers, the wait estimate and the receipt token (the call order is in
+//! [`super::calling`]).
 //!
 //! Conventions (DOMAIN §7): a letter prefix per category plus a 3-digit serial that
 //! restarts every local day (A001, A002 …). Priority tickets (≥70 years, disabled,
 //! veterans: 绿色通道) keep their category's number but are called before the others.
 
+use super::calling::{Candidate, TicketAt, TicketStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
@@ -40,34 +42,42 @@ pub struct Ticket {
     pub priority: bool,
     pub issued_at: DateTime<Utc>,
     pub token: String,
+    /// People ahead and the estimated wait when the ticket was issued (printed on it).
     pub ahead: u32,
     pub estimated_wait_min: u32,
-    pub status: String,
+    pub status: TicketStatus,
+    /// The window it was called to; `only_window` after a 转窗口.
+    pub window: Option<u32>,
+    pub only_window: Option<u32>,
+    pub recalls: u32,
+    pub callbacks: u32,
+    pub staff_no: Option<String>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// A waiting ticket as the queue sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Waiting {
-    /// Issue order (the store's row id): earlier tickets have smaller keys.
-    pub order: i64,
-    pub priority: bool,
-    pub category: String,
-}
+impl Ticket {
+    /// The ticket as the calling order sees it.
+    pub fn candidate(&self) -> Candidate {
+        Candidate {
+            order: self.id,
+            priority: self.priority,
+            category: self.category.clone(),
+            only_window: self.only_window,
+        }
+    }
 
-/// The call order of the waiting tickets: priority first, then by issue order.
-pub fn call_order(waiting: &mut [Waiting]) {
-    waiting.sort_by_key(|w| (!w.priority, w.order));
-}
-
-/// Whether `other` will be called before `me`.
-pub fn goes_before(other: &Waiting, me: &Waiting) -> bool {
-    other.order != me.order
-        && ((other.priority && !me.priority) || (other.priority == me.priority && other.order < me.order))
-}
-
-/// How many waiting tickets will be called before `me`.
-pub fn ahead_of(me: &Waiting, waiting: &[Waiting]) -> usize {
-    waiting.iter().filter(|w| goes_before(w, me)).count()
+    /// The facts a calling action is judged on.
+    pub fn at(&self) -> TicketAt {
+        TicketAt {
+            number: self.number.clone(),
+            status: self.status,
+            window: self.window,
+            recalls: self.recalls,
+            callbacks: self.callbacks,
+        }
+    }
 }
 
 /// Average service minutes, per category with a station default.
@@ -86,9 +96,23 @@ impl ServiceTimes {
 
     /// Minutes until the people ahead are served, shared among the open windows, rounded up.
     pub fn estimate<'a>(&self, ahead: impl IntoIterator<Item = &'a str>) -> u32 {
+        self.estimate_with(ahead, self.windows)
+    }
+
+    /// As [`ServiceTimes::estimate`], shared among `windows` windows.
+    pub fn estimate_with<'a>(&self, ahead: impl IntoIterator<Item = &'a str>, windows: u32) -> u32 {
         let total: u32 = ahead.into_iter().map(|c| self.minutes_for(c)).sum();
-        let w = self.windows.max(1);
-        total.div_ceil(w)
+        total.div_ceil(windows.max(1))
+    }
+
+    /// These times with measured averages (minutes per category, from recent days)
+    /// replacing the configured guesses where there were enough services to trust them.
+    pub fn with_measured(&self, measured: &HashMap<String, u32>) -> ServiceTimes {
+        let mut t = self.clone();
+        for (cat, m) in measured {
+            t.per_category.insert(cat.clone(), (*m).max(1));
+        }
+        t
     }
 }
 
@@ -137,28 +161,12 @@ pub fn status_url(public_base_url: &str, token: &str) -> String {
 mod tests {
     use super::*;
 
-    fn w(order: i64, priority: bool) -> Waiting {
-        Waiting { order, priority, category: "A".into() }
-    }
-
     #[test]
     fn numbers_have_three_digits() {
         assert_eq!(format_number("A", 1), "A001");
         assert_eq!(format_number("C", 42), "C042");
         assert_eq!(format_number("B", 999), "B999");
         assert_eq!(spoken_number("A012"), "A零一二号");
-    }
-
-    #[test]
-    fn priority_goes_first_then_issue_order() {
-        let mut q = vec![w(1, false), w(2, false), w(3, true), w(4, false), w(5, true)];
-        call_order(&mut q);
-        let order: Vec<i64> = q.iter().map(|x| x.order).collect();
-        assert_eq!(order, vec![3, 5, 1, 2, 4]);
-        assert_eq!(ahead_of(&w(3, true), &q), 0);
-        assert_eq!(ahead_of(&w(5, true), &q), 1);
-        assert_eq!(ahead_of(&w(4, false), &q), 4);
-        assert_eq!(ahead_of(&w(1, false), &q), 2);
     }
 
     #[test]

@@ -47,6 +47,11 @@ impl Calendar {
         self.years.iter()
     }
 
+    /// A public holiday (a day off by the State Council's schedule).
+    pub fn is_holiday(&self, d: NaiveDate) -> bool {
+        self.holidays.contains(&d)
+    }
+
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
         if self.workdays.contains(&d) {
             return true;

@@ -203,6 +203,7 @@ impl Station {
             let job = tickets::create_job(
                 self.conn(),
                 None,
+                Some(case.id),
                 kind,
                 &path.display().to_string(),
                 self.cfg.station.printer.name.as_deref(),

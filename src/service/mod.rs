@@ -8,16 +8,25 @@
 //! store in the same transaction. Faces never touch the store themselves.
 
 mod auth;
+mod calling;
 mod cases;
+mod live;
+mod ratings;
 mod staff;
 mod tickets;
 
 pub use auth::{hash_pin, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
+pub use calling::{CallError, Called, TransferTo};
 pub use cases::{
     case_status_url, AdvanceError, CaseRequest, PublicEvent, PublicView, SubmitError, Submitted, MAX_EXTENSION_DAYS,
 };
+pub use live::{
+    BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot, TicketView,
+    UnprintedItem, WaitingCount,
+};
+pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use staff::StaffError;
-pub use tickets::{Issued, PrintTask, Target, TicketError};
+pub use tickets::{DeskError, Issued, PrintTask, Target, TicketError};
 
 pub use crate::printing::{PrintError, PrintOutcome};
 pub use crate::storage::StoreError;

@@ -4,6 +4,7 @@
 //! printed; a failure in a later step never takes back an earlier one, so a ticket taken
 //! from a script is the same ticket, receipt and print job as one taken at the screen.
 
+use super::auth::{ActorError, Signed};
 use super::{new_token, Station, StoreError};
 use crate::config::PrinterConfig;
 use crate::domain::clock::Clock;
@@ -11,8 +12,23 @@ use crate::domain::print::{JobStatus, PrintJob};
 use crate::domain::ticket::{self, Ticket};
 use crate::printing::{self, write_atomically, PrintError, PrintOutcome};
 use crate::receipt;
-use crate::storage::{self, tickets};
+use crate::storage::{self, audit, tickets};
 use std::path::PathBuf;
+
+/// Why a desk action on help requests or receipts did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("{0}")]
+    Actor(#[from] ActorError),
+    #[error("没有这张回执的打印记录")]
+    NoJob,
+    #[error("回执文件不见了（{0}），无法补打；请让村民到窗口重新取号")]
+    NoPdf(String),
+    #[error("打印没有成功：{0}")]
+    Print(#[from] PrintError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TicketError {
@@ -110,8 +126,9 @@ impl Station {
             issued_at: now,
             token,
         };
-        let times = self.cfg.station.service_times.clone();
-        let t = tickets::issue(&mut self.conn, &new, &times)?;
+        let times = self.service_times();
+        let windows = self.cfg.station.window_rules();
+        let t = tickets::issue(&mut self.conn, &new, &times, &windows)?;
         tracing::info!("ticket {} issued for {}", t.number, what);
         let status_url = ticket::status_url(&self.cfg.station.public_base_url, &t.token);
 
@@ -149,6 +166,7 @@ impl Station {
         let job_id = match tickets::create_job(
             &self.conn,
             Some(t.id),
+            None,
             "ticket",
             &pdf_path.display().to_string(),
             printer,
@@ -211,5 +229,49 @@ impl Station {
 
     pub fn open_help_requests(&self) -> Result<u32, StoreError> {
         tickets::open_help_requests(self.conn())
+    }
+
+    /// A call for help answered by `who` (it leaves the desk's list).
+    pub fn answer_help(&self, who: &Signed, id: i64) -> Result<bool, DeskError> {
+        self.actor(who)?;
+        let now = self.clock.now();
+        let done = tickets::handle_help(self.conn(), id, who.no(), now)?;
+        if done {
+            audit::record(self.conn(), now, Some(who.no()), "help-answered", Some(&id.to_string()), None, None)?;
+        }
+        Ok(done)
+    }
+
+    /// 重新打印: sends a receipt that did not reach paper to the printer again, and records
+    /// the outcome on its job. The PDF is the one kept in the spool.
+    pub fn reprint(&self, who: &Signed, job_id: i64) -> Result<PrintOutcome, DeskError> {
+        self.actor(who)?;
+        let job = tickets::job(self.conn(), job_id)?.ok_or(DeskError::NoJob)?;
+        let pdf = PathBuf::from(&job.pdf_path);
+        if !pdf.is_file() {
+            return Err(DeskError::NoPdf(job.pdf_path.clone()));
+        }
+        let task = PrintTask {
+            printer: self.cfg.station.printer.clone(),
+            db: self.paths.db(),
+            job_id,
+            pdf,
+            title: format!("补打 {}", job.kind),
+        };
+        let outcome = task.run(&self.clock);
+        let detail = match &outcome {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.to_string(),
+        };
+        audit::record(
+            self.conn(),
+            self.clock.now(),
+            Some(who.no()),
+            "reprint",
+            Some(&job_id.to_string()),
+            Some(&detail),
+            None,
+        )?;
+        Ok(outcome?)
     }
 }

@@ -4,17 +4,24 @@
 //! power cut loses nothing that was committed. Schema versions live in `user_version`;
 //! a database from a newer build is refused, never modified.
 
+pub mod audit;
+pub mod calling;
 pub mod cases;
 pub mod matters;
+pub mod ratings;
 pub mod staff;
 pub mod tickets;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Migrations in order; schema version N means the first N have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql"), include_str!("migrations/002_cases.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_cases.sql"),
+    include_str!("migrations/003_calling.sql"),
+];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -31,6 +38,8 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("all 999 numbers for prefix {prefix} are used today")]
     NumbersExhausted { prefix: String },
+    #[error("upgrading the database failed: {0}; the database was left as it was")]
+    Migration(String),
 }
 
 /// Opens (creating if needed) the database at `path` and brings it to the current schema.
@@ -60,18 +69,32 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        // IMMEDIATE: two processes starting together must not both apply a migration.
-        // Any early return drops the transaction, which rolls it back.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if schema_version(&tx)? as usize > i {
-            continue;
-        }
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
-        tx.commit()?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
     }
-    Ok(())
+    // A migration may rebuild a table other tables refer to (SQLite's documented way to
+    // change a constraint): foreign keys are off while it runs and checked after.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = (|| -> Result<(), StoreError> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            // IMMEDIATE: two processes starting together must not both apply a migration.
+            // Any early return drops the transaction, which rolls it back.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if schema_version(&tx)? as usize > i {
+                continue;
+            }
+            tx.execute_batch(sql)?;
+            let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+            if let Some(table) = broken {
+                return Err(StoreError::Migration(format!("schema {}: broken references in {table}", i + 1)));
+            }
+            tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result
 }
 
 #[cfg(test)]
@@ -108,11 +131,30 @@ mod tests {
                 [],
             )
             .unwrap();
+            c.execute(
+                "INSERT INTO print_jobs (ticket_id, kind, pdf_path, status, created_at, updated_at)
+                 VALUES (1, 'ticket', '/x.pdf', 'failed', '2026-11-28T01:30:00+00:00', '2026-11-28T01:30:00+00:00')",
+                [],
+            )
+            .unwrap();
         }
         let c = open(&p).unwrap();
         assert_eq!(schema_version(&c).unwrap(), SCHEMA_VERSION);
         let n: String = c.query_row("SELECT number FROM tickets WHERE token = 'tok'", [], |r| r.get(0)).unwrap();
         assert_eq!(n, "C001", "data survives the upgrade");
+        // The tickets table was rebuilt (schema 3): its print job still points at it.
+        let (status, job): (String, i64) = c
+            .query_row(
+                "SELECT t.status, j.id FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id WHERE t.token = 'tok'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((status.as_str(), job), ("waiting", 1));
+        let broken: i64 = c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(broken, 0);
+        let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on after the upgrade");
         let cases: i64 = c.query_row("SELECT count(*) FROM cases", [], |r| r.get(0)).unwrap();
         assert_eq!(cases, 0);
     }

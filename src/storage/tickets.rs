@@ -5,8 +5,9 @@
 //! then sees the bumped value. `UNIQUE(day, number)` is the backstop.
 
 use super::StoreError;
+use crate::domain::calling::{self, Candidate, TicketStatus, WindowRule};
 use crate::domain::print::{JobStatus, PrintJob};
-use crate::domain::ticket::{self, ServiceTimes, Ticket, Waiting};
+use crate::domain::ticket::{self, ServiceTimes, Ticket};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
@@ -22,19 +23,25 @@ pub struct NewTicket {
     pub token: String,
 }
 
-fn waiting_on(conn: &Connection, day: NaiveDate) -> Result<Vec<Waiting>, StoreError> {
+/// Today's waiting tickets as the calling order sees them.
+pub(super) fn candidates(conn: &Connection, day: NaiveDate) -> Result<Vec<Candidate>, StoreError> {
     let mut st = conn.prepare_cached(
-        "SELECT id, priority, category FROM tickets WHERE day = ?1 AND status = 'waiting' ORDER BY id",
+        "SELECT id, priority, category, only_window FROM tickets WHERE day = ?1 AND status = 'waiting' ORDER BY id",
     )?;
     let rows = st.query_map(params![day.to_string()], |r| {
-        Ok(Waiting { order: r.get(0)?, priority: r.get(1)?, category: r.get(2)? })
+        Ok(Candidate { order: r.get(0)?, priority: r.get(1)?, category: r.get(2)?, only_window: r.get(3)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Allocates the next number for the ticket's prefix and day and stores the ticket, with
 /// the people ahead and the wait estimate as they stand at this moment.
-pub fn issue(conn: &mut Connection, t: &NewTicket, times: &ServiceTimes) -> Result<Ticket, StoreError> {
+pub fn issue(
+    conn: &mut Connection,
+    t: &NewTicket,
+    times: &ServiceTimes,
+    windows: &[WindowRule],
+) -> Result<Ticket, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let day = t.day.to_string();
     let last: Option<u32> = tx
@@ -52,14 +59,11 @@ pub fn issue(conn: &mut Connection, t: &NewTicket, times: &ServiceTimes) -> Resu
         params![day, t.prefix, seq],
     )?;
     let number = ticket::format_number(&t.prefix, seq);
-    let mut waiting = waiting_on(&tx, t.day)?;
+    let waiting = candidates(&tx, t.day)?;
     // This ticket's order key is larger than every existing row id.
     let my_order = waiting.iter().map(|w| w.order).max().unwrap_or(0) + 1;
-    let me = Waiting { order: my_order, priority: t.priority, category: t.category.clone() };
-    ticket::call_order(&mut waiting);
-    let ahead_list: Vec<&Waiting> = waiting.iter().filter(|w| ticket::goes_before(w, &me)).collect();
-    let ahead = ahead_list.len() as u32;
-    let wait = times.estimate(ahead_list.iter().map(|w| w.category.as_str()));
+    let me = Candidate { order: my_order, priority: t.priority, category: t.category.clone(), only_window: None };
+    let (ahead, wait) = calling::outlook(&me, &waiting, windows, times);
     tx.execute(
         "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
                               ahead_at_issue, wait_min_at_issue)
@@ -80,26 +84,18 @@ pub fn issue(conn: &mut Connection, t: &NewTicket, times: &ServiceTimes) -> Resu
         ],
     )?;
     let id = tx.last_insert_rowid();
+    let ticket = tx.query_row("SELECT * FROM tickets WHERE id = ?1", params![id], row_to_ticket)?;
     tx.commit()?;
-    Ok(Ticket {
-        id,
-        day: t.day,
-        number,
-        category: t.category.clone(),
-        matter_code: t.matter_code.clone(),
-        matter_name: t.matter_name.clone(),
-        priority: t.priority,
-        issued_at: t.issued_at,
-        token: t.token.clone(),
-        ahead,
-        estimated_wait_min: wait,
-        status: "waiting".into(),
-    })
+    Ok(ticket)
 }
 
-fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+fn time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
+}
+
+pub(super) fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     let day: String = r.get("day")?;
-    let issued: String = r.get("issued_at")?;
+    let status: String = r.get("status")?;
     Ok(Ticket {
         id: r.get("id")?,
         day: day.parse().unwrap_or_default(),
@@ -108,11 +104,19 @@ fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         matter_code: r.get("matter_code")?,
         matter_name: r.get("matter_name")?,
         priority: r.get("priority")?,
-        issued_at: DateTime::parse_from_rfc3339(&issued).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        issued_at: time(r.get("issued_at")?).unwrap_or_default(),
         token: r.get("token")?,
         ahead: r.get("ahead_at_issue")?,
         estimated_wait_min: r.get("wait_min_at_issue")?,
-        status: r.get("status")?,
+        status: TicketStatus::from_key(&status).unwrap_or(TicketStatus::Cancelled),
+        window: r.get("window_no")?,
+        only_window: r.get("only_window")?,
+        recalls: r.get("recalls")?,
+        callbacks: r.get("callbacks")?,
+        staff_no: r.get("staff_no")?,
+        called_at: time(r.get("called_at")?),
+        started_at: time(r.get("started_at")?),
+        finished_at: time(r.get("finished_at")?),
     })
 }
 
@@ -161,6 +165,7 @@ fn row_to_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<PrintJob> {
 pub fn create_job(
     conn: &Connection,
     ticket_id: Option<i64>,
+    case_id: Option<i64>,
     kind: &str,
     pdf_path: &str,
     printer: Option<&str>,
@@ -169,9 +174,9 @@ pub fn create_job(
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     conn.execute(
-        "INSERT INTO print_jobs (ticket_id, kind, pdf_path, printer, status, error, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![ticket_id, kind, pdf_path, printer, status.key(), error, now.to_rfc3339()],
+        "INSERT INTO print_jobs (ticket_id, case_id, kind, pdf_path, printer, status, error, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![ticket_id, case_id, kind, pdf_path, printer, status.key(), error, now.to_rfc3339()],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -216,6 +221,64 @@ pub fn record_help_request(conn: &Connection, screen: &str, now: DateTime<Utc>) 
         params![now.to_rfc3339(), screen],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Calls for help since `since` that nobody answered yet: (id, when, kiosk page).
+pub fn open_help_list(
+    conn: &Connection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(i64, DateTime<Utc>, String)>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, requested_at, screen FROM help_requests WHERE handled_at IS NULL AND requested_at >= ?1 ORDER BY id",
+    )?;
+    let rows =
+        st.query_map(params![since.to_rfc3339()], |r| Ok((r.get(0)?, time(r.get(1)?).unwrap_or_default(), r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Marks a call for help answered; false if it was already (or never existed).
+pub fn handle_help(conn: &Connection, id: i64, staff: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE help_requests SET handled_at = ?2, handled_by = ?3 WHERE id = ?1 AND handled_at IS NULL",
+        params![id, now.to_rfc3339(), staff],
+    )?;
+    Ok(n == 1)
+}
+
+/// Ticket ids of `day` that have been rated.
+pub fn rated_on(conn: &Connection, day: NaiveDate) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let mut st =
+        conn.prepare_cached("SELECT r.ticket_id FROM ratings r JOIN tickets t ON t.id = r.ticket_id WHERE t.day = ?1")?;
+    let rows = st.query_map(params![day.to_string()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn job(conn: &Connection, id: i64) -> Result<Option<PrintJob>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, ticket_id, kind, pdf_path, printer, status, error, attempts FROM print_jobs WHERE id = ?1",
+            params![id],
+            row_to_job,
+        )
+        .optional()?)
+}
+
+/// Receipts made since `since` that did not reach paper, with the ticket number or the
+/// case's tracking code they belong to, and when they were made.
+pub fn unprinted_since(
+    conn: &Connection,
+    since: DateTime<Utc>,
+) -> Result<Vec<(PrintJob, String, DateTime<Utc>)>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT j.id, j.ticket_id, j.kind, j.pdf_path, j.printer, j.status, j.error, j.attempts,
+                coalesce(t.number, c.tracking, ''), j.created_at
+         FROM print_jobs j LEFT JOIN tickets t ON t.id = j.ticket_id LEFT JOIN cases c ON c.id = j.case_id
+         WHERE j.status IN ('failed', 'pending') AND j.created_at >= ?1 ORDER BY j.id",
+    )?;
+    let rows = st.query_map(params![since.to_rfc3339()], |r| {
+        Ok((row_to_job(r)?, r.get(8)?, time(r.get(9)?).unwrap_or_default()))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn open_help_requests(conn: &Connection) -> Result<u32, StoreError> {

@@ -1,0 +1,138 @@
+//! 好差评: the five national levels and the reasons a bad rating must give.
+//!
+//! Rules (DOMAIN §5, 国办发〔2019〕51号): five levels, 非常满意 (5) … 非常不满意 (1); the
+//! last two are 差评 and must say why (a short fixed list, or the villager's own words);
+//! one rating per ticket or case; rating is voluntary, so nothing is ever pre-selected
+//! or submitted on a timeout.
+
+/// A rating level, 1 (非常不满意) to 5 (非常满意).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Level(u8);
+
+impl Level {
+    pub const ALL: [Level; 5] = [Level(5), Level(4), Level(3), Level(2), Level(1)];
+
+    pub fn new(n: u8) -> Option<Level> {
+        (1..=5).contains(&n).then_some(Level(n))
+    }
+
+    pub fn value(self) -> u8 {
+        self.0
+    }
+
+    pub fn label(self) -> &'static str {
+        match self.0 {
+            5 => "非常满意",
+            4 => "满意",
+            3 => "基本满意",
+            2 => "不满意",
+            _ => "非常不满意",
+        }
+    }
+
+    /// 差评: flagged to the station for follow-up, and a reason is required.
+    pub fn is_bad(self) -> bool {
+        self.0 <= 2
+    }
+}
+
+/// The fixed reasons a 差评 can choose from (plus the villager's own words).
+pub const REASONS: [(&str, &str); 6] = [
+    ("wait", "等候时间太长"),
+    ("slow", "办事效率低"),
+    ("attitude", "工作人员态度不好"),
+    ("unclear", "要带的材料没有一次说清楚"),
+    ("trips", "让我多跑了路"),
+    ("other", "其他"),
+];
+
+/// The reason label for a key, a label, or a 1-based position; None for anything else.
+pub fn reason(input: &str) -> Option<&'static str> {
+    let s = input.trim();
+    if let Ok(n) = s.parse::<usize>() {
+        return REASONS.get(n.checked_sub(1)?).map(|r| r.1);
+    }
+    REASONS.iter().find(|(k, l)| *k == s || *l == s).map(|r| r.1)
+}
+
+/// Why a rating cannot be stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RatingProblem {
+    #[error("评价要选 1 到 5 星（5 = 非常满意）")]
+    Level,
+    #[error("“{0}”请选一个原因，或写几个字说明，我们会跟进整改")]
+    ReasonNeeded(&'static str),
+    #[error("说明太长了（最多 200 字）")]
+    TooLong,
+}
+
+/// A checked rating: the level, the reason (for 差评) and optional words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    pub level: Level,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// Checks a rating as given by a form or the command line: a bad rating needs a reason
+/// (from the list, or free words, which count as 其他); words are trimmed and bounded.
+pub fn check(level: u8, reason_in: Option<&str>, comment: Option<&str>) -> Result<Rating, RatingProblem> {
+    let level = Level::new(level).ok_or(RatingProblem::Level)?;
+    let clean = |s: Option<&str>| {
+        s.map(|x| x.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string())
+            .filter(|x| !x.is_empty())
+    };
+    let reason_in = clean(reason_in);
+    let mut comment = clean(comment);
+    let reason = match reason_in.as_deref() {
+        Some(r) => match reason(r) {
+            Some(label) => Some(label.to_string()),
+            None => {
+                // Their own words: reason 其他, the words kept as the comment.
+                comment = Some(match comment {
+                    Some(c) => format!("{r}；{c}"),
+                    None => r.to_string(),
+                });
+                Some("其他".to_string())
+            }
+        },
+        None => None,
+    };
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 200) {
+        return Err(RatingProblem::TooLong);
+    }
+    if level.is_bad() && reason.is_none() && comment.is_none() {
+        return Err(RatingProblem::ReasonNeeded(level.label()));
+    }
+    let reason = if level.is_bad() { reason.or_else(|| Some("其他".into())) } else { reason };
+    Ok(Rating { level, reason, comment })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_labels() {
+        assert_eq!(Level::new(5).map(|l| l.label()), Some("非常满意"));
+        assert_eq!(Level::new(1).map(|l| l.label()), Some("非常不满意"));
+        assert_eq!(Level::new(0), None);
+        assert_eq!(Level::new(6), None);
+        assert!(Level::new(2).is_some_and(|l| l.is_bad()));
+        assert!(Level::new(3).is_some_and(|l| !l.is_bad()));
+    }
+
+    #[test]
+    fn bad_ratings_need_a_reason() {
+        assert_eq!(check(2, None, None), Err(RatingProblem::ReasonNeeded("不满意")));
+        assert_eq!(check(1, Some("wait"), None).map(|r| r.reason), Ok(Some("等候时间太长".into())));
+        assert_eq!(check(1, Some("2"), None).map(|r| r.reason), Ok(Some("办事效率低".into())));
+        let own = check(2, Some("窗口没人"), None).expect("own words");
+        assert_eq!(own.reason.as_deref(), Some("其他"));
+        assert_eq!(own.comment.as_deref(), Some("窗口没人"));
+        assert!(check(5, None, None).is_ok(), "good ratings submit directly");
+        assert_eq!(check(9, None, None), Err(RatingProblem::Level));
+        assert_eq!(check(3, None, Some(&"长".repeat(201))), Err(RatingProblem::TooLong));
+        assert_eq!(check(1, Some("  "), Some(" \u{7} ")), Err(RatingProblem::ReasonNeeded("非常不满意")));
+    }
+}

@@ -1,0 +1,165 @@
+//! Calling tickets at the windows, for the desk in the browser and the command line.
+//!
+//! Every action acts for a signed-in staff member at a configured window, checks the
+//! ticket's state and the caps (domain rules) inside the store's transaction, and leaves
+//! an append-only ticket event (staff, window, time).
+
+use super::auth::{ActorError, Signed};
+use super::Station;
+use crate::domain::calling::{CallAction, Refusal, WindowRule};
+use crate::domain::ticket::{ServiceTimes, Ticket};
+use crate::storage::calling::{self as store, CallStoreError, Transfer};
+use crate::storage::{audit, StoreError};
+use chrono::Duration;
+
+pub use crate::storage::calling::Transfer as TransferTo;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("{0}")]
+    Actor(#[from] ActorError),
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("{0}号窗口已暂停，请先点“恢复”")]
+    Paused(u32),
+    #[error("今天没有 {0} 号")]
+    NotFound(String),
+    #[error("没有{0}号窗口（station.toml 里的窗口：{1}）")]
+    NoWindow(u32, String),
+    #[error("没有“{0}”这个类别")]
+    NoCategory(String),
+    #[error("no one waiting")]
+    NoneWaiting,
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<CallStoreError> for CallError {
+    fn from(e: CallStoreError) -> Self {
+        match e {
+            CallStoreError::Refused(r) => CallError::Refused(r),
+            CallStoreError::Paused(w) => CallError::Paused(w),
+            CallStoreError::NotFound(n) => CallError::NotFound(n),
+            CallStoreError::Store(s) => CallError::Store(s),
+        }
+    }
+}
+
+/// A calling action done: the ticket as it is now, at which window, and any ticket the
+/// window finished on the way (叫下一位 finishes what the window still had).
+#[derive(Debug, Clone)]
+pub struct Called {
+    pub ticket: Ticket,
+    pub window: u32,
+    pub finished: Vec<Ticket>,
+}
+
+impl Station {
+    fn window_rule(&self, window: u32) -> Result<WindowRule, CallError> {
+        self.cfg.station.window_rules().into_iter().find(|w| w.number == window).ok_or_else(|| {
+            let list: Vec<String> = self.cfg.station.windows.iter().map(|w| w.number.to_string()).collect();
+            CallError::NoWindow(window, list.join("、"))
+        })
+    }
+
+    /// 叫下一位 at `window`: priority first, then first come first served, among the
+    /// categories the window serves. `NoneWaiting` when nobody waits for this window.
+    pub fn call_next(&mut self, who: &Signed, window: u32) -> Result<Called, CallError> {
+        self.actor(who)?;
+        let rule = self.window_rule(window)?;
+        let (day, now) = (self.clock.today(), self.clock.now());
+        match store::call_next(self.conn_mut(), day, &rule, who.no(), now)? {
+            Some(out) => {
+                tracing::info!("{} called to window {window} by {}", out.ticket.number, who.no());
+                Ok(Called { ticket: out.ticket, window, finished: out.finished })
+            }
+            None => Err(CallError::NoneWaiting),
+        }
+    }
+
+    /// 重呼, 过号, 回呼, 开始办理 or 办结 on today's ticket `number` at `window`.
+    pub fn call_action(
+        &mut self,
+        who: &Signed,
+        window: u32,
+        number: &str,
+        action: CallAction,
+    ) -> Result<Called, CallError> {
+        self.act(who, window, number, action, None)
+    }
+
+    /// 转窗口 / 转类别: the ticket goes back into the queue at its original place.
+    pub fn transfer(&mut self, who: &Signed, window: u32, number: &str, to: Transfer) -> Result<Called, CallError> {
+        match &to {
+            Transfer::Window(w) => {
+                self.window_rule(*w)?;
+            }
+            Transfer::Category(c) => {
+                if self.cfg.catalog.category(c).is_none() {
+                    return Err(CallError::NoCategory(c.clone()));
+                }
+            }
+        }
+        self.act(who, window, number, CallAction::Transfer, Some(&to))
+    }
+
+    fn act(
+        &mut self,
+        who: &Signed,
+        window: u32,
+        number: &str,
+        action: CallAction,
+        to: Option<&Transfer>,
+    ) -> Result<Called, CallError> {
+        self.actor(who)?;
+        self.window_rule(window)?;
+        let number = number.trim().to_uppercase();
+        let (day, now, limits) = (self.clock.today(), self.clock.now(), self.cfg.station.calling.limits);
+        let out = store::act(self.conn_mut(), day, &number, window, who.no(), action, to, limits, now)?;
+        tracing::info!("{number} {} at window {window} by {}", action.key(), who.no());
+        Ok(Called { ticket: out.ticket, window, finished: out.finished })
+    }
+
+    /// 暂停 / 恢复 a window.
+    pub fn set_window_paused(&mut self, who: &Signed, window: u32, paused: bool) -> Result<(), CallError> {
+        self.actor(who)?;
+        self.window_rule(window)?;
+        let now = self.clock.now();
+        store::set_window(self.conn(), window, paused, Some(who.no()), now)?;
+        let action = if paused { "window-pause" } else { "window-resume" };
+        audit::record(self.conn(), now, Some(who.no()), action, Some(&format!("{window}号窗口")), None, None)?;
+        Ok(())
+    }
+
+    /// Records that `who` now works `window` (the desk's choice of window).
+    pub fn take_window(&self, who: &Signed, window: u32, origin: Option<&str>) -> Result<(), CallError> {
+        self.actor(who)?;
+        self.window_rule(window)?;
+        let now = self.clock.now();
+        let paused = store::windows(self.conn())?.get(&window).map(|w| w.0).unwrap_or(false);
+        store::set_window(self.conn(), window, paused, Some(who.no()), now)?;
+        audit::record(self.conn(), now, Some(who.no()), "window-take", Some(&format!("{window}号窗口")), None, origin)?;
+        Ok(())
+    }
+
+    /// The service minutes used for wait estimates: measured over recent days where a
+    /// category has enough services, the configured guesses elsewhere.
+    pub fn service_times(&self) -> ServiceTimes {
+        let c = &self.cfg.station.calling;
+        let since = self.clock.now() - Duration::days(c.measured_days as i64);
+        let measured = store::measured_minutes(self.conn(), since, c.min_samples).unwrap_or_else(|e| {
+            tracing::warn!("measured service times: {e}");
+            Default::default()
+        });
+        self.cfg.station.service_times.with_measured(&measured)
+    }
+
+    /// Calls after event `after` (for the announcer), oldest first.
+    pub fn calls_since(&self, after: i64) -> Result<Vec<store::CallEvent>, StoreError> {
+        store::calls_since(self.conn(), after, 100)
+    }
+
+    pub fn last_ticket_event(&self) -> Result<i64, StoreError> {
+        store::last_event_id(self.conn())
+    }
+}

@@ -1,0 +1,461 @@
+//! What the live pages show: a villager's ticket (`/t/`), the calling display on the wall
+//! and a window's desk. Built from one snapshot of the day, so the station service can
+//! answer thousands of phone requests without asking the store each time, and rebuilt
+//! whenever anything changes (another process's commit included).
+//!
+//! Nothing here carries a name, an ID number or a phone number: tickets hold none, and
+//! the display never shows more than numbers and windows.
+
+use super::ratings::PadOffer;
+use super::Station;
+use crate::config::StationConfig;
+use crate::domain::calling::{self, Candidate, Limits, TicketStatus, WindowRule};
+use crate::domain::clock::date_cn;
+use crate::domain::hours::{self, OpenState, OpeningHours};
+use crate::domain::matter::Catalog;
+use crate::domain::ticket::{ServiceTimes, Ticket};
+use crate::storage::calling as calls;
+use crate::storage::{tickets, StoreError};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::{HashMap, HashSet};
+
+/// How many recent calls the display lists.
+pub const RECENT_CALLS: u32 = 6;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisplayWindow {
+    pub number: u32,
+    pub name: String,
+    /// The number it is calling or serving.
+    pub serving: Option<String>,
+    /// "called", "serving", "paused" or "idle".
+    pub state: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisplayCall {
+    /// The call's event id: a new id is a new call (the display blinks; no call is lost
+    /// to a reconnect, because the whole state comes on every connect).
+    pub id: i64,
+    pub number: String,
+    pub window: u32,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WaitingCount {
+    pub category: String,
+    pub name: String,
+    pub count: u32,
+}
+
+/// The calling display's whole state (sent on connect and on every change).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisplayState {
+    pub station: String,
+    pub windows: Vec<DisplayWindow>,
+    /// Newest first.
+    pub calls: Vec<DisplayCall>,
+    pub waiting: Vec<WaitingCount>,
+    pub hints: Vec<String>,
+    pub notice: Option<String>,
+}
+
+/// One material line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MaterialLine {
+    pub name: String,
+    pub requirement: String,
+    pub note: String,
+}
+
+/// A villager's ticket as their phone shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TicketView {
+    pub number: String,
+    pub what: String,
+    pub priority: bool,
+    pub status: &'static str,
+    /// The state in words: 等候中 / 请到 1 号窗口 / 正在办理 / 已办结 / 已过号，请到窗口说明.
+    pub state_text: String,
+    pub window: Option<u32>,
+    pub ahead: Option<u32>,
+    pub wait_min: Option<u32>,
+    pub issued: String,
+    pub materials: Vec<MaterialLine>,
+    /// Finished: the page can stop updating and offer the rating.
+    pub finished: bool,
+    pub can_rate: bool,
+    pub rated: Option<&'static str>,
+    /// Not today's ticket and never called: numbers are valid on their day only.
+    pub expired: bool,
+    pub closed_notice: Option<String>,
+}
+
+/// Everything the live pages need about today, taken at one moment.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub day: NaiveDate,
+    pub tickets: Vec<Ticket>,
+    by_token: HashMap<String, usize>,
+    pub waiting: Vec<Candidate>,
+    pub rated: HashSet<i64>,
+    pub times: ServiceTimes,
+    pub open: OpenState,
+    pub closed_notice: Option<String>,
+    pub display: DisplayState,
+    pub pads: HashMap<u32, PadOffer>,
+}
+
+impl Snapshot {
+    pub fn ticket(&self, token: &str) -> Option<&Ticket> {
+        self.by_token.get(token).and_then(|i| self.tickets.get(*i))
+    }
+
+    /// Whether anything a page shows differs (the countdown of a pad offer aside).
+    pub fn differs(&self, other: &Snapshot) -> bool {
+        self.tickets != other.tickets
+            || self.rated != other.rated
+            || self.display != other.display
+            || self.open != other.open
+            || self.day != other.day
+            || self.pads.iter().map(|(w, p)| (*w, p.offer)).collect::<HashMap<_, _>>()
+                != other.pads.iter().map(|(w, p)| (*w, p.offer)).collect::<HashMap<_, _>>()
+    }
+}
+
+/// Builds a ticket's view from the day's snapshot inputs. Pure: the live page calls it on
+/// every change for every phone watching.
+#[allow(clippy::too_many_arguments)]
+pub fn ticket_view(
+    t: &Ticket,
+    today: NaiveDate,
+    waiting: &[Candidate],
+    windows: &[WindowRule],
+    times: &ServiceTimes,
+    catalog: &Catalog,
+    rated: bool,
+    closed_notice: Option<&str>,
+    issued_local: NaiveDateTime,
+) -> TicketView {
+    let stale = t.day < today;
+    let expired = stale && matches!(t.status, TicketStatus::Waiting | TicketStatus::Called);
+    let state_text = match (t.status, t.window) {
+        _ if expired => "本号已过期（号码只在取号当天有效），请重新取号".to_string(),
+        (TicketStatus::Waiting, _) => "等候中".to_string(),
+        (TicketStatus::Called, Some(w)) => format!("请到 {w} 号窗口"),
+        (TicketStatus::Serving, Some(w)) => format!("正在办理（{w} 号窗口）"),
+        (TicketStatus::Called | TicketStatus::Serving, None) => "正在办理".to_string(),
+        (TicketStatus::Served, _) => "已办结".to_string(),
+        (TicketStatus::NoShow, _) => "已过号，请到窗口说明".to_string(),
+        (TicketStatus::Cancelled, _) => "已取消".to_string(),
+    };
+    let (ahead, wait_min) = if t.status == TicketStatus::Waiting && !stale {
+        let (a, m) = calling::outlook(&t.candidate(), waiting, windows, times);
+        (Some(a), Some(m))
+    } else {
+        (None, None)
+    };
+    let materials = t
+        .matter_code
+        .as_deref()
+        .and_then(|c| catalog.matter(c))
+        .map(|m| {
+            m.materials
+                .iter()
+                .map(|x| MaterialLine { name: x.name.clone(), requirement: x.requirement(), note: x.note.clone() })
+                .collect()
+        })
+        .unwrap_or_default();
+    let finished = t.status == TicketStatus::Served;
+    TicketView {
+        number: t.number.clone(),
+        what: t.matter_name.clone(),
+        priority: t.priority,
+        status: t.status.key(),
+        state_text,
+        window: t.window,
+        ahead,
+        wait_min,
+        issued: format!("{} {}", date_cn(issued_local.date()), issued_local.format("%H:%M")),
+        materials,
+        finished,
+        can_rate: finished && !rated,
+        rated: rated.then_some("已评价"),
+        expired,
+        closed_notice: if t.status == TicketStatus::Waiting && !stale {
+            closed_notice.map(str::to_string)
+        } else {
+            None
+        },
+    }
+}
+
+fn display_state(
+    st: &StationConfig,
+    catalog: &Catalog,
+    day_tickets: &[Ticket],
+    windows_state: &HashMap<u32, (bool, Option<String>)>,
+    recent: &[calls::CallEvent],
+    notice: Option<String>,
+) -> DisplayState {
+    let windows = st
+        .windows
+        .iter()
+        .map(|w| {
+            let current = day_tickets.iter().rev().find(|t| t.status.at_window() && t.window == Some(w.number));
+            let paused = windows_state.get(&w.number).is_some_and(|s| s.0);
+            let state = match current.map(|t| t.status) {
+                Some(TicketStatus::Called) => "called",
+                Some(TicketStatus::Serving) => "serving",
+                _ if paused => "paused",
+                _ => "idle",
+            };
+            DisplayWindow { number: w.number, name: w.name.clone(), serving: current.map(|t| t.number.clone()), state }
+        })
+        .collect();
+    let calls = recent
+        .iter()
+        .map(|c| DisplayCall {
+            id: c.event_id,
+            number: c.number.clone(),
+            window: c.window,
+            text: calling::call_text(&c.number, c.window),
+        })
+        .collect();
+    DisplayState {
+        station: st.name.clone(),
+        windows,
+        calls,
+        waiting: waiting_counts(catalog, day_tickets),
+        hints: st.display_hints.clone(),
+        notice,
+    }
+}
+
+/// People waiting per category, in catalogue order (categories with nobody left out).
+fn waiting_counts(catalog: &Catalog, day_tickets: &[Ticket]) -> Vec<WaitingCount> {
+    catalog
+        .categories
+        .iter()
+        .filter_map(|c| {
+            let count =
+                day_tickets.iter().filter(|t| t.status == TicketStatus::Waiting && t.category == c.code).count() as u32;
+            (count > 0).then(|| WaitingCount { category: c.code.clone(), name: c.name.clone(), count })
+        })
+        .collect()
+}
+
+/// One window's desk: everything the staff member there needs on one page.
+#[derive(Debug, Clone)]
+pub struct DeskView {
+    pub window: u32,
+    pub window_name: String,
+    pub paused: bool,
+    pub current: Option<Ticket>,
+    /// Waiting per category, and whether this window calls it.
+    pub waiting: Vec<(WaitingCount, bool)>,
+    /// Waiting tickets this window may call.
+    pub mine: u32,
+    pub no_shows: Vec<Ticket>,
+    pub help: Vec<HelpItem>,
+    pub unprinted: Vec<UnprintedItem>,
+    pub bad_ratings: Vec<BadRatingItem>,
+    pub windows: Vec<(u32, String)>,
+    pub categories: Vec<(String, String)>,
+    pub limits: Limits,
+    pub closed_notice: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpItem {
+    pub id: i64,
+    pub time: String,
+    pub screen: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnprintedItem {
+    pub job: i64,
+    pub what: String,
+    pub time: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRatingItem {
+    pub what: String,
+    pub level: &'static str,
+    pub reason: String,
+    pub time: String,
+}
+
+impl Station {
+    fn opening(&self) -> (OpenState, Option<String>) {
+        let st = &self.cfg.station;
+        let hours = OpeningHours::from_text(&st.weekday_hours, &st.weekend_hours);
+        let now = self.clock.now_local().naive_local();
+        let state = hours.state(now, &self.cfg.calendar);
+        let notice = hours::closed_notice(&state, now);
+        (state, notice)
+    }
+
+    /// When the station is closed: the sentence for villagers (None when open).
+    pub fn closed_notice(&self) -> Option<String> {
+        self.opening().1
+    }
+
+    /// Today, for the live pages, in one go.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let day = self.clock.today();
+        let tickets = calls::day_tickets(self.conn(), day)?;
+        let by_token = tickets.iter().enumerate().map(|(i, t)| (t.token.clone(), i)).collect();
+        let waiting = tickets.iter().filter(|t| t.status == TicketStatus::Waiting).map(Ticket::candidate).collect();
+        let rated = tickets::rated_on(self.conn(), day)?;
+        let windows_state = calls::windows(self.conn())?;
+        let recent = calls::recent_calls(self.conn(), day, RECENT_CALLS)?;
+        let (open, closed_notice) = self.opening();
+        let display = display_state(
+            &self.cfg.station,
+            &self.cfg.catalog,
+            &tickets,
+            &windows_state,
+            &recent,
+            closed_notice.clone(),
+        );
+        let mut pads = HashMap::new();
+        for w in &self.cfg.station.windows {
+            if let Some(p) = self.pad_offer(w.number)? {
+                pads.insert(w.number, p);
+            }
+        }
+        Ok(Snapshot {
+            day,
+            tickets,
+            by_token,
+            waiting,
+            rated,
+            times: self.service_times(),
+            open,
+            closed_notice,
+            display,
+            pads,
+        })
+    }
+
+    /// A ticket's view from a snapshot (today's tickets) or, for an older ticket, the store.
+    pub fn ticket_view(&self, snap: &Snapshot, t: &Ticket) -> Result<TicketView, StoreError> {
+        let rated = if t.day == snap.day { snap.rated.contains(&t.id) } else { self.ticket_rating(t.id)?.is_some() };
+        Ok(self.view_with(snap, t, rated))
+    }
+
+    /// A ticket's view when its rating state is known.
+    pub fn view_with(&self, snap: &Snapshot, t: &Ticket, rated: bool) -> TicketView {
+        let local = t.issued_at.with_timezone(&self.clock.tz()).naive_local();
+        ticket_view(
+            t,
+            snap.day,
+            &snap.waiting,
+            &self.cfg.station.window_rules(),
+            &snap.times,
+            &self.cfg.catalog,
+            rated,
+            snap.closed_notice.as_deref(),
+            local,
+        )
+    }
+
+    /// The desk of `window`.
+    pub fn desk_view(&self, window: u32) -> Result<DeskView, StoreError> {
+        let st = &self.cfg.station;
+        let day = self.clock.today();
+        let tz = self.clock.tz();
+        let hm = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%H:%M").to_string();
+        let tickets = calls::day_tickets(self.conn(), day)?;
+        let rule = st.window_rules().into_iter().find(|w| w.number == window);
+        let current = tickets.iter().rev().find(|t| t.status.at_window() && t.window == Some(window)).cloned();
+        let paused = calls::windows(self.conn())?.get(&window).is_some_and(|w| w.0);
+        let waiting = waiting_counts(&self.cfg.catalog, &tickets)
+            .into_iter()
+            .map(|w| {
+                let mine = rule.as_ref().is_some_and(|r| r.serves(&w.category));
+                (w, mine)
+            })
+            .collect();
+        let mine = tickets
+            .iter()
+            .filter(|t| t.status == TicketStatus::Waiting)
+            .filter(|t| rule.as_ref().is_some_and(|r| t.candidate().callable_by(r)))
+            .count() as u32;
+        let no_shows = tickets.iter().filter(|t| t.status == TicketStatus::NoShow).cloned().collect();
+        let start = self.day_start();
+        let help = tickets::open_help_list(self.conn(), start)?
+            .into_iter()
+            .map(|(id, at, screen)| HelpItem { id, time: hm(at), screen: screen_name(&screen).to_string() })
+            .collect();
+        let unprinted = tickets::unprinted_since(self.conn(), start)?
+            .into_iter()
+            .map(|(job, what, at)| UnprintedItem {
+                job: job.id,
+                what: match job.kind.as_str() {
+                    "ticket" => format!("排队凭条 {what}"),
+                    "authorization" => format!("委托书 {what}"),
+                    _ => format!("代办受理回执 {what}"),
+                },
+                time: hm(at),
+                error: job.error.unwrap_or_else(|| "未打印".into()),
+            })
+            .collect();
+        let bad_ratings = self
+            .bad_ratings_today()?
+            .into_iter()
+            .map(|r| BadRatingItem {
+                what: match (r.ticket_id, r.case_id) {
+                    (Some(id), _) => tickets.iter().find(|t| t.id == id).map(|t| t.number.clone()).unwrap_or_default(),
+                    _ => "代办".to_string(),
+                },
+                level: crate::domain::rating::Level::new(r.level).map(|l| l.label()).unwrap_or(""),
+                reason: [r.reason, r.comment].into_iter().flatten().collect::<Vec<_>>().join("：").to_string(),
+                time: hm(r.at),
+            })
+            .collect();
+        Ok(DeskView {
+            window,
+            window_name: st.window(window).map(|w| w.name.clone()).unwrap_or_default(),
+            paused,
+            current,
+            waiting,
+            mine,
+            no_shows,
+            help,
+            unprinted,
+            bad_ratings,
+            windows: st.windows.iter().map(|w| (w.number, w.name.clone())).collect(),
+            categories: self.cfg.catalog.categories.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
+            limits: st.calling.limits,
+            closed_notice: self.closed_notice(),
+        })
+    }
+
+    /// The start of the station's day, as a UTC instant.
+    pub(super) fn day_start(&self) -> chrono::DateTime<chrono::Utc> {
+        let start = self.clock.today().and_hms_opt(0, 0, 0).unwrap_or_default();
+        start.and_local_timezone(self.clock.tz()).earliest().map(|d| d.to_utc()).unwrap_or_default()
+    }
+}
+
+/// The kiosk page a 呼叫工作人员 came from, in words.
+fn screen_name(screen: &str) -> &str {
+    match screen {
+        "home" => "首页",
+        "categories" => "选类别",
+        "matters" => "事项列表",
+        "matter" => "办事指南",
+        "search" => "查找事项",
+        "priority" => "取号",
+        "ticket" => "号票",
+        "lookup" | "lookup-result" => "进度查询",
+        s if s.starts_with("case") => "申请代办",
+        s => s,
+    }
+}

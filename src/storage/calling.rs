@@ -1,0 +1,346 @@
+//! Calling tickets at the windows. Every action reads the ticket and writes its new state
+//! and its append-only event in one `BEGIN IMMEDIATE` transaction: two windows calling at
+//! the same instant are serialised by SQLite's write lock, so the second sees the first's
+//! call and never gets the same ticket; two staff pressing the same button get one
+//! change and one refusal.
+
+use super::tickets::{candidates, row_to_ticket};
+use super::StoreError;
+use crate::domain::calling::{self, CallAction, Limits, Refusal, WindowRule};
+use crate::domain::ticket::Ticket;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallStoreError {
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("{0}号窗口已暂停，请先点“恢复”")]
+    Paused(u32),
+    #[error("今天没有 {0} 号")]
+    NotFound(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for CallStoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        CallStoreError::Store(StoreError::Sql(e))
+    }
+}
+
+/// Where a transfer sends a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transfer {
+    Window(u32),
+    Category(String),
+}
+
+/// A call and what it ended: the window's previous ticket, finished by 叫下一位.
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub ticket: Ticket,
+    pub finished: Vec<Ticket>,
+}
+
+/// One call as the display and the voice see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEvent {
+    pub event_id: i64,
+    pub number: String,
+    pub window: u32,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+}
+
+fn event(
+    tx: &Transaction<'_>,
+    ticket_id: i64,
+    now: DateTime<Utc>,
+    kind: &str,
+    staff: &str,
+    window: u32,
+    note: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO ticket_events (ticket_id, at, kind, staff_no, window_no, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ticket_id, now.to_rfc3339(), kind, staff, window, note],
+    )?;
+    Ok(())
+}
+
+fn paused(tx: &Transaction<'_>, window: u32) -> rusqlite::Result<bool> {
+    Ok(tx
+        .query_row("SELECT paused FROM window_state WHERE number = ?1", params![window], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+fn by_id(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<Ticket> {
+    tx.query_row("SELECT * FROM tickets WHERE id = ?1", params![id], row_to_ticket)
+}
+
+/// 叫下一位 moves on: whatever the window still has (called or being served) is finished.
+fn finish_current(
+    tx: &Transaction<'_>,
+    day: NaiveDate,
+    window: u32,
+    staff: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Ticket>, CallStoreError> {
+    let mut st = tx.prepare(
+        "SELECT * FROM tickets WHERE day = ?1 AND window_no = ?2 AND status IN ('called', 'serving') ORDER BY id",
+    )?;
+    let current: Vec<Ticket> =
+        st.query_map(params![day.to_string(), window], row_to_ticket)?.collect::<Result<_, _>>()?;
+    drop(st);
+    let mut done = Vec::new();
+    for t in current {
+        tx.execute(
+            "UPDATE tickets SET status = 'served', finished_at = ?2 WHERE id = ?1",
+            params![t.id, now.to_rfc3339()],
+        )?;
+        event(tx, t.id, now, "auto_finished", staff, window, Some("叫下一位时自动办结"))?;
+        done.push(by_id(tx, t.id)?);
+    }
+    Ok(done)
+}
+
+/// 叫下一位 at `window`: the first waiting ticket in call order that the window may call.
+/// None (and nothing changed) when nobody is waiting for this window.
+pub fn call_next(
+    conn: &mut Connection,
+    day: NaiveDate,
+    window: &WindowRule,
+    staff: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<CallOutcome>, CallStoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if paused(&tx, window.number)? {
+        return Err(CallStoreError::Paused(window.number));
+    }
+    let waiting = candidates(&tx, day)?;
+    let Some(next) = calling::pick_next(&waiting, window) else {
+        return Ok(None);
+    };
+    let id = next.order;
+    let finished = finish_current(&tx, day, window.number, staff, now)?;
+    let n = tx.execute(
+        "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
+                only_window = NULL
+         WHERE id = ?1 AND status = 'waiting'",
+        params![id, window.number, staff, now.to_rfc3339()],
+    )?;
+    if n != 1 {
+        // Cannot happen under the write lock; refuse rather than call a ticket twice.
+        return Err(CallStoreError::Store(StoreError::Sql(rusqlite::Error::StatementChangedRows(n))));
+    }
+    event(&tx, id, now, "called", staff, window.number, None)?;
+    let ticket = by_id(&tx, id)?;
+    tx.commit()?;
+    Ok(Some(CallOutcome { ticket, finished }))
+}
+
+/// One button at `window` on today's ticket `number`.
+#[allow(clippy::too_many_arguments)]
+pub fn act(
+    conn: &mut Connection,
+    day: NaiveDate,
+    number: &str,
+    window: u32,
+    staff: &str,
+    action: CallAction,
+    transfer: Option<&Transfer>,
+    limits: Limits,
+    now: DateTime<Utc>,
+) -> Result<CallOutcome, CallStoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let t = tx
+        .query_row(
+            "SELECT * FROM tickets WHERE day = ?1 AND number = ?2",
+            params![day.to_string(), number],
+            row_to_ticket,
+        )
+        .optional()?
+        .ok_or_else(|| CallStoreError::NotFound(number.to_string()))?;
+    calling::check(&t.at(), action, window, limits)?;
+    let at = now.to_rfc3339();
+    let mut finished = Vec::new();
+    let mut note = None;
+    match action {
+        CallAction::Recall => {
+            tx.execute("UPDATE tickets SET recalls = recalls + 1, called_at = ?2 WHERE id = ?1", params![t.id, at])?;
+            note = Some(format!("第{}次重呼", t.recalls + 1));
+        }
+        CallAction::NoShow => {
+            tx.execute("UPDATE tickets SET status = 'no_show' WHERE id = ?1", params![t.id])?;
+        }
+        CallAction::Callback => {
+            if paused(&tx, window)? {
+                return Err(CallStoreError::Paused(window));
+            }
+            finished = finish_current(&tx, day, window, staff, now)?;
+            tx.execute(
+                "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
+                        callbacks = callbacks + 1
+                 WHERE id = ?1",
+                params![t.id, window, staff, at],
+            )?;
+        }
+        CallAction::Start => {
+            tx.execute(
+                "UPDATE tickets SET status = 'serving', started_at = ?2, staff_no = ?3 WHERE id = ?1",
+                params![t.id, at, staff],
+            )?;
+        }
+        CallAction::Finish => {
+            tx.execute(
+                "UPDATE tickets SET status = 'served', finished_at = ?2, staff_no = ?3 WHERE id = ?1",
+                params![t.id, at, staff],
+            )?;
+        }
+        CallAction::Transfer => {
+            // Back into the queue with its issue order (its row id) unchanged: it keeps
+            // its place among the waiting.
+            match transfer {
+                Some(Transfer::Window(w)) => {
+                    tx.execute(
+                        "UPDATE tickets SET status = 'waiting', window_no = NULL, staff_no = NULL, called_at = NULL,
+                                started_at = NULL, recalls = 0, only_window = ?2
+                         WHERE id = ?1",
+                        params![t.id, w],
+                    )?;
+                    note = Some(format!("转到{w}号窗口"));
+                }
+                Some(Transfer::Category(c)) => {
+                    tx.execute(
+                        "UPDATE tickets SET status = 'waiting', window_no = NULL, staff_no = NULL, called_at = NULL,
+                                started_at = NULL, recalls = 0, only_window = NULL, category = ?2
+                         WHERE id = ?1",
+                        params![t.id, c],
+                    )?;
+                    note = Some(format!("转到{c}类"));
+                }
+                None => return Err(CallStoreError::NotFound(number.to_string())),
+            }
+        }
+    }
+    event(&tx, t.id, now, action.event(), staff, window, note.as_deref())?;
+    let ticket = by_id(&tx, t.id)?;
+    tx.commit()?;
+    Ok(CallOutcome { ticket, finished })
+}
+
+/// 暂停 / 恢复 a window; `staff` is recorded as working it.
+pub fn set_window(
+    conn: &Connection,
+    window: u32,
+    paused: bool,
+    staff: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO window_state (number, paused, staff_no, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(number) DO UPDATE SET paused = excluded.paused,
+             staff_no = COALESCE(excluded.staff_no, window_state.staff_no), updated_at = excluded.updated_at",
+        params![window, paused, staff, now.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Each window's (paused, staff) as stored; windows never touched are open.
+pub fn windows(conn: &Connection) -> Result<HashMap<u32, (bool, Option<String>)>, StoreError> {
+    let mut st = conn.prepare_cached("SELECT number, paused, staff_no FROM window_state")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, u32>(0)?, (r.get::<_, bool>(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every ticket of `day` (the live pages' snapshot: a day has hundreds, not thousands).
+pub fn day_tickets(conn: &Connection, day: NaiveDate) -> Result<Vec<Ticket>, StoreError> {
+    let mut st = conn.prepare_cached("SELECT * FROM tickets WHERE day = ?1 ORDER BY id")?;
+    let rows = st.query_map(params![day.to_string()], row_to_ticket)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Calls (called, recalled, called back) after event `after`, oldest first, at most `limit`.
+pub fn calls_since(conn: &Connection, after: i64, limit: u32) -> Result<Vec<CallEvent>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT e.id, t.number, e.window_no, e.at, e.kind FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE e.id > ?1 AND e.kind IN ('called', 'recalled', 'callback') ORDER BY e.id LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![after, limit], call_event)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The last `n` calls of `day`, newest first.
+pub fn recent_calls(conn: &Connection, day: NaiveDate, n: u32) -> Result<Vec<CallEvent>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT e.id, t.number, e.window_no, e.at, e.kind FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         WHERE t.day = ?1 AND e.kind IN ('called', 'recalled', 'callback') ORDER BY e.id DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![day.to_string(), n], call_event)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn call_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallEvent> {
+    let at: String = r.get(3)?;
+    Ok(CallEvent {
+        event_id: r.get(0)?,
+        number: r.get(1)?,
+        window: r.get::<_, Option<u32>>(2)?.unwrap_or(0),
+        at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        kind: r.get(4)?,
+    })
+}
+
+/// The newest ticket event id (where a new announcer starts listening).
+pub fn last_event_id(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM ticket_events", [], |r| r.get(0))?)
+}
+
+/// The last explicit 办结 at `window`: (event id, ticket, when). The rating pad offers the
+/// five buttons for it for a short while.
+pub fn last_finish(conn: &Connection, window: u32) -> Result<Option<(i64, Ticket, DateTime<Utc>)>, StoreError> {
+    let found: Option<(i64, i64, String)> = conn
+        .query_row(
+            "SELECT id, ticket_id, at FROM ticket_events WHERE kind = 'finished' AND window_no = ?1
+             ORDER BY id DESC LIMIT 1",
+            params![window],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((event_id, ticket_id, at)) = found else { return Ok(None) };
+    let t = conn.query_row("SELECT * FROM tickets WHERE id = ?1", params![ticket_id], row_to_ticket)?;
+    let at = DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default();
+    Ok(Some((event_id, t, at)))
+}
+
+/// Average minutes per service of each category over tickets finished since `since`, for
+/// the categories with at least `min_samples` services. A service runs from 开始办理 (or
+/// the call, when staff went straight to 办结) to 办结.
+pub fn measured_minutes(
+    conn: &Connection,
+    since: DateTime<Utc>,
+    min_samples: u32,
+) -> Result<HashMap<String, u32>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT category, count(*), avg((julianday(finished_at) - julianday(coalesce(started_at, called_at))) * 1440.0)
+         FROM tickets
+         WHERE finished_at IS NOT NULL AND finished_at >= ?1 AND coalesce(started_at, called_at) IS NOT NULL
+         GROUP BY category",
+    )?;
+    let rows = st.query_map(params![since.to_rfc3339()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, Option<f64>>(2)?))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (cat, n, avg) = row?;
+        if let Some(avg) = avg.filter(|a| a.is_finite() && *a >= 0.0) {
+            if n >= min_samples {
+                out.insert(cat, avg.round().clamp(1.0, 240.0) as u32);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,333 @@
+//! Calling tickets to the windows: order, window categories, transfers keeping their
+//! place, caps on 重呼 and 回呼, events, ratings, and no ticket called twice when two
+//! processes call at once.
+
+use crate::cases::{add_staff, signed};
+use crate::util::{stderr, stdout, TempStation};
+use kiosk::domain::calling::{CallAction, TicketStatus};
+use kiosk::service::{CallError, Signed, Station, Target, TransferTo};
+use std::collections::HashSet;
+
+const NOW: &str = "2026-11-30T09:00:00+08:00";
+
+/// A station whose window 1 serves 人社 (A) and 医保 (B), window 2 民政 (C) only, and
+/// window 3 everything.
+pub fn windows_toml() -> String {
+    let shipped = kiosk::config::SHIPPED_STATION;
+    let start = shipped.find("[[window]]").expect("windows in the template");
+    let end = shipped[start..].find("\n# 办公时间").map(|i| start + i).expect("end of windows");
+    format!(
+        "{}[[window]]\nnumber = 1\nname = \"1号窗口\"\ncategories = [\"A\", \"B\"]\n\n[[window]]\nnumber = 2\nname = \"2号窗口\"\ncategories = [\"C\"]\n\n[[window]]\nnumber = 3\nname = \"3号窗口\"\n{}",
+        &shipped[..start],
+        &shipped[end..]
+    )
+}
+
+fn take(st: &mut Station, code: &str, priority: bool) -> String {
+    st.take_ticket(&Target::Matter(code.into()), priority).expect("ticket").ticket.number
+}
+
+fn next(st: &mut Station, who: &Signed, window: u32) -> String {
+    st.call_next(who, window).expect("call next").ticket.number
+}
+
+#[test]
+fn priority_first_then_first_come_within_window_categories() {
+    let t = TempStation::with_station_toml(&windows_toml());
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    for (code, prio) in
+        [("A01", false), ("C02", false), ("A04", false), ("C01", true), ("B01", false), ("A02", true), ("C05", false)]
+    {
+        take(&mut st, code, prio);
+    }
+    // Window 1 (A, B): the priority A ticket first, then A001, A002, B001 by issue order.
+    let w1: Vec<String> = (0..4).map(|_| next(&mut st, &a, 1)).collect();
+    assert_eq!(w1, ["A003", "A001", "A002", "B001"]);
+    assert!(matches!(st.call_next(&a, 1), Err(CallError::NoneWaiting)), "nothing left for window 1");
+    // Window 2 (C): the priority C ticket, then C001, C003.
+    let w2: Vec<String> = (0..3).map(|_| next(&mut st, &a, 2)).collect();
+    assert_eq!(w2, ["C002", "C001", "C003"]);
+    // Calling the next finished the window's previous ticket.
+    let a3 = st.ticket_today("A003").expect("q").expect("A003");
+    assert_eq!(a3.status, TicketStatus::Served);
+    assert!(matches!(st.call_next(&a, 9), Err(CallError::NoWindow(9, _))));
+}
+
+#[test]
+fn transfer_keeps_the_original_place() {
+    let t = TempStation::with_station_toml(&windows_toml());
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    take(&mut st, "A01", false); // A001
+    take(&mut st, "C01", false); // C001
+    take(&mut st, "A02", false); // A002
+    take(&mut st, "C02", false); // C002
+    assert_eq!(next(&mut st, &a, 1), "A001");
+    // A001 really belongs to 民政: moved to category C it goes before C001 (issued later).
+    let moved = st.transfer(&a, 1, "A001", TransferTo::Category("C".into())).expect("transfer");
+    assert_eq!(moved.ticket.status, TicketStatus::Waiting);
+    assert_eq!(moved.ticket.category, "C");
+    assert_eq!(next(&mut st, &a, 2), "A001", "kept its place ahead of C001");
+    // 转窗口: only that window calls it, still in its place.
+    st.transfer(&a, 2, "A001", TransferTo::Window(3)).expect("to window 3");
+    assert_eq!(next(&mut st, &a, 2), "C001", "window 2 no longer sees A001");
+    assert_eq!(next(&mut st, &a, 3), "A001");
+    assert!(matches!(st.transfer(&a, 3, "A001", TransferTo::Window(7)), Err(CallError::NoWindow(7, _))));
+    assert!(matches!(st.transfer(&a, 3, "A001", TransferTo::Category("Q".into())), Err(CallError::NoCategory(_))));
+}
+
+#[test]
+fn recall_and_callback_caps_and_the_no_show_list() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let (a, b) = (signed(&st, "001"), signed(&st, "002"));
+    take(&mut st, "C01", false);
+    take(&mut st, "C02", false);
+    assert_eq!(next(&mut st, &a, 1), "C001");
+    for n in 1..=3 {
+        let r = st.call_action(&a, 1, "C001", CallAction::Recall).expect("recall");
+        assert_eq!(r.ticket.recalls, n);
+    }
+    let e = st.call_action(&a, 1, "C001", CallAction::Recall).unwrap_err();
+    assert_eq!(e.to_string(), "C001 已重呼3次，请按“过号”");
+    // Another window cannot finish window 1's ticket.
+    assert!(matches!(
+        st.call_action(&b, 2, "C001", CallAction::Finish),
+        Err(CallError::Refused(kiosk::domain::calling::Refusal::OtherWindow { window: 1, .. }))
+    ));
+    st.call_action(&a, 1, "C001", CallAction::NoShow).expect("no-show");
+    assert_eq!(next(&mut st, &a, 1), "C002", "the queue moves on");
+    let desk = st.desk_view(1).expect("desk");
+    assert_eq!(desk.no_shows.iter().map(|t| t.number.as_str()).collect::<Vec<_>>(), ["C001"]);
+    // 回呼 brings it back to a window (once), and C002 is finished on the way.
+    let back = st.call_action(&b, 2, "C001", CallAction::Callback).expect("callback");
+    assert_eq!((back.ticket.status, back.ticket.window, back.ticket.recalls), (TicketStatus::Called, Some(2), 0));
+    st.call_action(&b, 2, "C001", CallAction::NoShow).expect("no-show again");
+    let e = st.call_action(&b, 2, "C001", CallAction::Callback).unwrap_err();
+    assert!(e.to_string().contains("不能再回呼"), "{e}");
+    // Illegal moves say what is allowed.
+    let e = st.call_action(&a, 1, "C002", CallAction::Callback).unwrap_err();
+    assert!(e.to_string().contains("现在可以：重呼、过号、开始办理、办结、转窗口/转类别"), "{e}");
+    st.call_action(&a, 1, "C002", CallAction::Start).expect("start");
+    let done = st.call_action(&a, 1, "C002", CallAction::Finish).expect("finish");
+    assert_eq!(done.ticket.status, TicketStatus::Served);
+    assert!(st.call_action(&a, 1, "C002", CallAction::Finish).is_err(), "the same button twice changes nothing");
+    assert!(matches!(st.call_action(&a, 1, "C999", CallAction::Start), Err(CallError::NotFound(_))));
+
+    // Every action is an event with its staff member and window, and events cannot change.
+    let db = crate::util::db(&t);
+    let kinds: Vec<(String, String, u32)> = db
+        .prepare(
+            "SELECT e.kind, e.staff_no, e.window_no FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+             WHERE t.number = 'C001' ORDER BY e.id",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let expected = [
+        ("called", "001", 1),
+        ("recalled", "001", 1),
+        ("recalled", "001", 1),
+        ("recalled", "001", 1),
+        ("no_show", "001", 1),
+        ("callback", "002", 2),
+        ("no_show", "002", 2),
+    ];
+    assert_eq!(kinds, expected.map(|(k, s, w)| (k.to_string(), s.to_string(), w)));
+    assert!(db.execute("UPDATE ticket_events SET kind = 'x'", []).is_err());
+    assert!(db.execute("DELETE FROM ticket_events", []).is_err());
+}
+
+#[test]
+fn paused_windows_do_not_call() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    take(&mut st, "C01", false);
+    st.set_window_paused(&a, 1, true).expect("pause");
+    assert!(matches!(st.call_next(&a, 1), Err(CallError::Paused(1))));
+    assert_eq!(st.snapshot().expect("snap").display.windows[0].state, "paused");
+    st.set_window_paused(&a, 1, false).expect("resume");
+    assert_eq!(next(&mut st, &a, 1), "C001");
+}
+
+#[test]
+fn live_views_show_the_call_without_personal_data() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    let first = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
+    let second = st.take_ticket(&Target::Matter("C01".into()), false).expect("t").ticket;
+    let snap = st.snapshot().expect("snapshot");
+    let v = st.ticket_view(&snap, &second).expect("view");
+    assert_eq!((v.state_text.as_str(), v.ahead), ("等候中", Some(1)));
+    assert!(v.materials.iter().any(|m| m.name.contains("身份证")), "{:?}", v.materials);
+    next(&mut st, &a, 1);
+    let snap = st.snapshot().expect("snapshot");
+    let v = st.ticket_view(&snap, snap.ticket(&first.token).expect("today")).expect("view");
+    assert_eq!(v.state_text, "请到 1 号窗口");
+    let v = st.ticket_view(&snap, snap.ticket(&second.token).expect("today")).expect("view");
+    assert_eq!(v.ahead, Some(0));
+    let d = &snap.display;
+    assert_eq!(d.calls[0].text, "请 C001 号到 1 号窗口");
+    assert_eq!(d.windows[0].serving.as_deref(), Some("C001"));
+    assert_eq!(d.waiting.iter().map(|w| w.count).sum::<u32>(), 1);
+    let json = serde_json::to_string(d).expect("json");
+    assert!(!json.contains("张") && !json.contains("李"), "no names on the display: {json}");
+}
+
+#[test]
+fn ratings_once_with_reasons_for_bad_ones() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    let tk = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
+    assert!(st.rate(&tk.token, 5, None, None, "phone").is_err(), "not finished yet");
+    next(&mut st, &a, 1);
+    assert!(st.pad_offer(1).expect("pad").is_none(), "the pad waits for 办结");
+    st.call_action(&a, 1, &tk.number, CallAction::Finish).expect("finish");
+    let offer = st.pad_offer(1).expect("pad").expect("the five buttons");
+    assert_eq!(offer.number, tk.number);
+    assert!(st.rate_from_pad(1, offer.offer + 1, 5, None, None).is_err(), "only the ticket the pad shows");
+    assert!(st.rate_from_pad(1, offer.offer, 2, None, None).is_err(), "不满意 needs a reason");
+    let r = st.rate_from_pad(1, offer.offer, 2, Some("wait"), None).expect("rated");
+    assert_eq!((r.level_label, r.reason.as_deref(), r.flagged), ("不满意", Some("等候时间太长"), true));
+    assert_eq!((r.staff.as_deref(), r.window), (Some("001"), Some(1)));
+    assert!(st.pad_offer(1).expect("pad").is_none(), "rated: the pad goes quiet");
+    assert!(matches!(st.rate(&tk.token, 5, None, None, "phone"), Err(kiosk::service::RateError::AlreadyRated)));
+    assert_eq!(st.desk_view(1).expect("desk").bad_ratings.len(), 1, "flagged for follow-up");
+    // Thirty seconds later the pad no longer offers anything.
+    let tk2 = st.take_ticket(&Target::Matter("C01".into()), false).expect("t").ticket;
+    next(&mut st, &a, 1);
+    st.call_action(&a, 1, &tk2.number, CallAction::Finish).expect("finish");
+    let later = t.station_at("2026-11-30T09:00:31+08:00");
+    assert!(later.pad_offer(1).expect("pad").is_none());
+}
+
+/// Not a test on its own: the body each concurrent process runs (50 calls at one window).
+#[test]
+fn worker_call_50() {
+    let (Ok(dir), Ok(window), Ok(out)) = (
+        std::env::var("KIOSK_TEST_CALL_DIR"),
+        std::env::var("KIOSK_TEST_CALL_WINDOW"),
+        std::env::var("KIOSK_TEST_CALL_OUT"),
+    ) else {
+        return;
+    };
+    let t = TempStation::at(std::path::PathBuf::from(dir));
+    let mut st = t.station_at(NOW);
+    let who = signed(&st, "001");
+    let window: u32 = window.parse().expect("window");
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        got.push(st.call_next(&who, window).expect("call next").ticket.number);
+    }
+    std::fs::write(out, got.join("\n")).expect("write");
+}
+
+#[test]
+fn two_processes_calling_at_once_never_get_the_same_ticket() {
+    let t = TempStation::new();
+    {
+        let mut st = t.station_at(NOW);
+        add_staff(&st);
+        for i in 0..100 {
+            take(&mut st, if i % 2 == 0 { "A01" } else { "C01" }, i % 7 == 0);
+        }
+    }
+    let me = std::env::current_exe().expect("test binary");
+    let children: Vec<(std::process::Child, std::path::PathBuf)> = (1..=2)
+        .map(|w| {
+            let out = t.dir.path().join(format!("calls-{w}.txt"));
+            let child = std::process::Command::new(&me)
+                .args(["--exact", "calling::worker_call_50", "--nocapture"])
+                .env("KIOSK_TEST_CALL_DIR", t.dir.path())
+                .env("KIOSK_TEST_CALL_WINDOW", w.to_string())
+                .env("KIOSK_TEST_CALL_OUT", &out)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn worker");
+            (child, out)
+        })
+        .collect();
+    let mut all = Vec::new();
+    for (mut c, out) in children {
+        assert!(c.wait().expect("wait").success(), "worker failed");
+        all.extend(std::fs::read_to_string(out).expect("calls").lines().map(str::to_string).collect::<Vec<_>>());
+    }
+    assert_eq!(all.len(), 100);
+    let distinct: HashSet<&String> = all.iter().collect();
+    assert_eq!(distinct.len(), 100, "a ticket was called twice: {all:?}");
+    let db = crate::util::db(&t);
+    let calls: i64 =
+        db.query_row("SELECT count(*) FROM ticket_events WHERE kind = 'called'", [], |r| r.get(0)).expect("count");
+    assert_eq!(calls, 100, "exactly one call event per ticket");
+}
+
+#[test]
+fn call_and_rate_command_line_contract() {
+    let t = TempStation::new();
+    {
+        let st = t.station_at(NOW);
+        add_staff(&st);
+    }
+    let pin = format!("{}\n", crate::cases::PIN);
+    let o = t.kiosk_stdin(NOW, &["call", "next", "--window", "1", "--staff", "001", "--json"], &pin);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no one waiting"));
+    let o = t.kiosk(NOW, &["ticket", "take", "--matter", "C02", "--priority", "--json"]);
+    let issued: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    let o = t.kiosk_stdin(NOW, &["call", "next", "--window", "1", "--staff", "001", "--json"], "000000\n");
+    assert_eq!(o.status.code(), Some(2), "a wrong PIN acts on nothing");
+    let o = t.kiosk_stdin(NOW, &["call", "next", "--window", "1", "--staff", "001", "--json"], &pin);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    for key in ["number", "matter", "window", "token", "priority"] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(
+        (v["number"].as_str(), v["matter"].as_str(), v["window"].as_u64()),
+        (Some("C001"), Some("C02"), Some(1))
+    );
+    assert_eq!((v["token"].clone(), v["priority"].as_bool()), (issued["token"].clone(), Some(true)));
+    let call = |args: &[&str]| {
+        let mut a = vec!["call"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--staff", "001", "--json"]);
+        t.kiosk_stdin(NOW, &a, &pin)
+    };
+    assert!(call(&["recall", "--number", "C001", "--window", "1"]).status.success());
+    let o = call(&["callback", "--number", "C001", "--window", "1"]);
+    assert_eq!(o.status.code(), Some(2), "not allowed in this state");
+    assert!(stderr(&o).contains("不能回呼"), "{}", stderr(&o));
+    assert!(call(&["start", "--number", "C001", "--window", "1"]).status.success());
+    let o = call(&["transfer", "--number", "C001", "--to-category", "A"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = call(&["next", "--window", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = call(&["finish", "--number", "C001", "--window", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = call(&["no-show", "--number", "C001", "--window", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let token = issued["token"].as_str().expect("token");
+    let o = t.kiosk(NOW, &["rate", "--token", token, "--level", "1", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "非常不满意 needs a reason");
+    let o = t.kiosk(NOW, &["rate", "--token", token, "--level", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!((r["level"].as_u64(), r["level_label"].as_str()), (Some(5), Some("非常满意")));
+    let o = t.kiosk(NOW, &["rate", "--token", token, "--level", "4", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "one rating per ticket");
+    let o = t.kiosk(NOW, &["rate", "--token", "aaaaaaaaaaaaaaaaaaaaaaaaaa", "--level", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+}
