@@ -15,9 +15,11 @@ pub mod domain;
 pub mod paths;
 pub mod printing;
 pub mod receipt;
+pub mod server;
 pub mod service;
 pub mod storage;
 pub mod ui;
+pub mod voice;
 
 /// Runs the program and returns the process exit code.
 pub fn main() -> i32 {

@@ -38,6 +38,11 @@ impl Paths {
         self.data_dir.join("spool")
     }
 
+    /// The calling voice's rendered clips.
+    pub fn voice_dir(&self) -> PathBuf {
+        self.data_dir.join("voice")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

@@ -177,7 +177,7 @@ fn live_views_show_the_call_without_personal_data() {
     let v = st.ticket_view(&snap, snap.ticket(&second.token).expect("today")).expect("view");
     assert_eq!(v.ahead, Some(0));
     let d = &snap.display;
-    assert_eq!(d.calls[0].text, "请 C001 号到 1 号窗口");
+    assert_eq!(d.calls[0].text, "请 C001 号 到 1 号窗口");
     assert_eq!(d.windows[0].serving.as_deref(), Some("C001"));
     assert_eq!(d.waiting.iter().map(|w| w.count).sum::<u32>(), 1);
     let json = serde_json::to_string(d).expect("json");

@@ -2,6 +2,7 @@
 //! Everything runs on temp folders with the real store, PDFs, printer command and UI.
 
 mod util;
+mod webdriver;
 
 mod calling;
 mod cases;

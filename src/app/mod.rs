@@ -9,6 +9,7 @@ use crate::config::{self, LoadError, LoadedConfig};
 use crate::domain::clock::Clock;
 use crate::paths::Paths;
 use crate::service::Station;
+use crate::voice::{Announcer, VoiceConfig, VoiceError};
 use std::ffi::OsString;
 
 /// Runs the program and returns the process exit code.
@@ -25,6 +26,45 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
                 return code;
             }
             crate::ui::staff::run_console(st)
+        }),
+        Some(Command::Serve(a)) => with_station(&paths, "serve", |st| {
+            let listen = if a.listen.is_empty() { st.cfg.station.server.listen.clone() } else { a.listen };
+            let voice = voice_config(&st.cfg, &paths);
+            let announcer = voice.enabled.then(|| {
+                // Render the clips once, off the calling path (a first start takes a second).
+                let (v, windows): (VoiceConfig, Vec<u32>) =
+                    (voice.clone(), st.cfg.station.windows.iter().map(|w| w.number).collect());
+                std::thread::spawn(move || match crate::voice::prepare(&v, &windows) {
+                    Ok(r) if !r.rendered.is_empty() => tracing::info!("voice: {} clips rendered", r.rendered.len()),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("voice clips not ready: {e}; calls continue without voice"),
+                });
+                Announcer::start(&voice)
+            });
+            crate::server::run(st, listen, announcer)
+        }),
+        Some(Command::Announce(a)) => with_config(&paths, |cfg| {
+            if let Err(e) = paths.ensure_data_dir() {
+                eprintln!("error: {e}");
+                return 1;
+            }
+            let voice = voice_config(&cfg, &paths);
+            match crate::voice::render(&voice, a.number.trim(), a.window, voice.repeat)
+                .and_then(|pcm| crate::voice::write_wav(&a.out, &pcm).map(|_| pcm))
+            {
+                Ok(pcm) => {
+                    println!("{} ({:.1} s)", a.out.display(), pcm.duration().as_secs_f32());
+                    0
+                }
+                Err(e @ (VoiceError::BadNumber(_) | VoiceError::BadWindow(_))) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    1
+                }
+            }
         }),
         Some(Command::Screenshot(a)) => with_config(&paths, |cfg| {
             if let Err(code) = screen_font_ok(&cfg) {
@@ -49,6 +89,26 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
                 Err(code) => code,
             }
         }
+    }
+}
+
+/// The calling voice as station.toml configures it: clips cached in the data folder, the
+/// station's own recordings (a folder relative to the config folder) preferred.
+pub fn voice_config(cfg: &LoadedConfig, paths: &Paths) -> VoiceConfig {
+    let v = &cfg.station.voice;
+    let custom = v.custom_clips.as_ref().map(|c| match &paths.config_dir {
+        Some(dir) if c.is_relative() => dir.join(c),
+        _ => c.clone(),
+    });
+    VoiceConfig {
+        enabled: v.enabled,
+        repeat: v.repeat,
+        espeak: v.espeak.clone(),
+        voice: v.voice.clone(),
+        player: v.player.clone(),
+        cache_dir: paths.voice_dir(),
+        custom_dir: custom,
+        ..VoiceConfig::default()
     }
 }
 

@@ -304,10 +304,10 @@ pub fn windows_for(me: &Candidate, windows: &[WindowRule]) -> u32 {
     (windows.iter().filter(|w| me.callable_by(w)).count() as u32).max(1)
 }
 
-/// The ticket number read by the calling voice and shown on the display: "请 A001 号到
-/// 1 号窗口" (display) and the spoken form "请A零零一号到一号窗口办理".
+/// A call as the display shows it: "请 A001 号 到 1 号窗口" (the voice says
+/// "请 A零零一 号 到 一号窗口 办理").
 pub fn call_text(number: &str, window: u32) -> String {
-    format!("请 {number} 号到 {window} 号窗口")
+    format!("请 {number} 号 到 {window} 号窗口")
 }
 
 #[cfg(test)]

@@ -80,6 +80,14 @@ pub struct PublicView {
     pub timeline: Vec<PublicEvent>,
 }
 
+/// A case's public page: the masked view, and whether the villager can rate it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePage {
+    pub view: PublicView,
+    pub can_rate: bool,
+    pub rated: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublicEvent {
     pub date: String,
@@ -302,6 +310,27 @@ impl Station {
                 && (identity::phone_last4(&c.phone) == l
                     || c.phone2.as_deref().is_some_and(|p| identity::phone_last4(p) == l))
         }))
+    }
+
+    /// The public page of the case a receipt token names, with whether it can be rated;
+    /// None for an unknown or malformed token, or a case closed longer ago than
+    /// `[server] case-page-days`.
+    pub fn case_page(&self, token: &str) -> Result<Option<CasePage>, StoreError> {
+        if !is_token(token) {
+            return Ok(None);
+        }
+        let Some(case) = cases::by_token(self.conn(), token)? else { return Ok(None) };
+        if !case.state.is_open() {
+            let last = cases::events(self.conn(), case.id)?.last().map(|e| e.at).unwrap_or(case.created_at);
+            let days = self.cfg.station.server.case_page_days as i64;
+            if (self.clock.now() - last).num_days() > days {
+                return Ok(None);
+            }
+        }
+        let view = self.public_view(&case)?;
+        let rated = self.case_rating(case.id)?.is_some();
+        let done = matches!(case.state, CaseState::Completed | CaseState::Notified | CaseState::Closed);
+        Ok(Some(CasePage { view, can_rate: done && !rated, rated }))
     }
 
     pub fn public_view(&self, case: &Case) -> Result<PublicView, StoreError> {

@@ -8,7 +8,7 @@
 
 use super::ratings::PadOffer;
 use super::Station;
-use crate::config::StationConfig;
+use crate::config::{LoadedConfig, StationConfig};
 use crate::domain::calling::{self, Candidate, Limits, TicketStatus, WindowRule};
 use crate::domain::clock::date_cn;
 use crate::domain::hours::{self, OpenState, OpeningHours};
@@ -191,6 +191,23 @@ pub fn ticket_view(
     }
 }
 
+/// A ticket's view from the snapshot and the configuration alone (no store): what the
+/// live page computes for every watching phone on every change.
+pub fn view_in(cfg: &LoadedConfig, snap: &Snapshot, t: &Ticket, rated: bool) -> TicketView {
+    let local = t.issued_at.with_timezone(&cfg.station.tz).naive_local();
+    ticket_view(
+        t,
+        snap.day,
+        &snap.waiting,
+        &cfg.station.window_rules(),
+        &snap.times,
+        &cfg.catalog,
+        rated,
+        snap.closed_notice.as_deref(),
+        local,
+    )
+}
+
 fn display_state(
     st: &StationConfig,
     catalog: &Catalog,
@@ -351,18 +368,23 @@ impl Station {
 
     /// A ticket's view when its rating state is known.
     pub fn view_with(&self, snap: &Snapshot, t: &Ticket, rated: bool) -> TicketView {
-        let local = t.issued_at.with_timezone(&self.clock.tz()).naive_local();
-        ticket_view(
-            t,
-            snap.day,
-            &snap.waiting,
-            &self.cfg.station.window_rules(),
-            &snap.times,
-            &self.cfg.catalog,
-            rated,
-            snap.closed_notice.as_deref(),
-            local,
-        )
+        view_in(&self.cfg, snap, t, rated)
+    }
+
+    /// The page of the ticket a receipt token names: from the snapshot for today's tickets,
+    /// from the store for older ones; None for a token that is unknown, malformed or
+    /// older than `[server] ticket-page-days`.
+    pub fn ticket_page(&self, snap: &Snapshot, token: &str) -> Result<Option<TicketView>, StoreError> {
+        if let Some(t) = snap.ticket(token) {
+            return Ok(Some(view_in(&self.cfg, snap, t, snap.rated.contains(&t.id))));
+        }
+        let Some(t) = self.ticket_by_token(token)? else { return Ok(None) };
+        let days = self.cfg.station.server.ticket_page_days as i64;
+        if (snap.day - t.day).num_days() > days || t.day > snap.day {
+            return Ok(None);
+        }
+        let rated = self.ticket_rating(t.id)?.is_some();
+        Ok(Some(view_in(&self.cfg, snap, &t, rated)))
     }
 
     /// The desk of `window`.

@@ -18,11 +18,12 @@ mod tickets;
 pub use auth::{hash_pin, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
 pub use calling::{CallError, Called, TransferTo};
 pub use cases::{
-    case_status_url, AdvanceError, CaseRequest, PublicEvent, PublicView, SubmitError, Submitted, MAX_EXTENSION_DAYS,
+    case_status_url, AdvanceError, CasePage, CaseRequest, PublicEvent, PublicView, SubmitError, Submitted,
+    MAX_EXTENSION_DAYS,
 };
 pub use live::{
-    BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot, TicketView,
-    UnprintedItem, WaitingCount,
+    view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
+    TicketView, UnprintedItem, WaitingCount,
 };
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use staff::StaffError;

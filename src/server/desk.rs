@@ -1,0 +1,499 @@
+//! The desk (`/desk`): staff call tickets from the window PC's browser. Sign-in with
+//! staff number and PIN (the same hashes and lockout as everywhere), a server-side
+//! session, the window chosen once, and every change a form carrying the session's CSRF
+//! token. The panel keeps itself current over a live stream (no F5).
+
+use super::html::{esc, plain, Page};
+use super::public::{form, unavailable};
+use super::session::{cookie_id, same, Lookup, Session, COOKIE};
+use super::state::AppState;
+use crate::domain::calling::{allowed, CallAction, TicketStatus};
+use crate::service::{CallError, DeskView, TransferTo};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::ReceiverStream;
+
+fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, Lookup) {
+    let id = cookie_id(headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
+    let lookup = id.as_deref().map(|i| s.sessions().get(i)).unwrap_or(Lookup::Unknown);
+    (id, lookup)
+}
+
+fn shell(s: &AppState, title: &str, body: String, status: StatusCode, live: bool) -> Response {
+    let st = &s.cfg().station;
+    Page {
+        title: &format!("{title} · {}", st.name),
+        class: "deskpage",
+        body,
+        script: live.then_some("desk.js"),
+        noscript_refresh: live.then_some(10),
+        refresh_to: None,
+    }
+    .response(status)
+}
+
+fn login_page(s: &AppState, message: Option<&str>, status: StatusCode) -> Response {
+    let msg = message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m))).unwrap_or_default();
+    let body = format!(
+        "<main class=\"desk login\"><h1>{}</h1><h2>窗口叫号 · 工作人员登录</h2>{msg}\
+         <form method=\"post\" action=\"/desk/login\" autocomplete=\"off\">\
+         <label>工号 <input name=\"staff\" inputmode=\"numeric\" required maxlength=\"20\" autofocus></label>\
+         <label>密码 <input name=\"pin\" type=\"password\" inputmode=\"numeric\" required maxlength=\"20\"></label>\
+         <button class=\"primary\" type=\"submit\">登录</button></form>\
+         <p class=\"hint\">连续输错5次密码，账号会锁定5分钟。15分钟不操作会自动退出。</p></main>",
+        esc(&s.cfg().station.name)
+    );
+    shell(s, "登录", body, status, false)
+}
+
+fn hidden_csrf(sess: &Session) -> String {
+    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(&sess.csrf))
+}
+
+fn window_page(s: &AppState, sess: &Session) -> Response {
+    let csrf = hidden_csrf(sess);
+    let buttons: String = s
+        .cfg()
+        .station
+        .windows
+        .iter()
+        .map(|w| {
+            format!(
+                "<form method=\"post\" action=\"/desk/window\">{csrf}<input type=\"hidden\" name=\"window\" value=\"{}\">\
+                 <button class=\"window-choice\" type=\"submit\">{}</button></form>",
+                w.number,
+                esc(&w.name)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<main class=\"desk\"><header class=\"bar\"><span>{} {}</span>{}</header>\
+         <h1>请选择您所在的窗口</h1><div class=\"windows-choice\">{buttons}</div></main>",
+        esc(sess.who.no()),
+        esc(sess.who.name()),
+        logout_form(sess)
+    );
+    shell(s, "选择窗口", body, StatusCode::OK, false)
+}
+
+fn logout_form(sess: &Session) -> String {
+    format!(
+        "<form method=\"post\" action=\"/desk/logout\" class=\"inline\">{}<button type=\"submit\">签退</button></form>",
+        hidden_csrf(sess)
+    )
+}
+
+fn act_button(csrf: &str, action: &str, label: &str, fields: &[(&str, String)], class: &str) -> String {
+    let extra: String =
+        fields.iter().map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", esc(v))).collect();
+    format!(
+        "<form method=\"post\" action=\"/desk/act\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"action\" value=\"{action}\">{extra}\
+         <button type=\"submit\" class=\"{class}\">{}</button></form>",
+        esc(label)
+    )
+}
+
+/// The part of the desk that changes: the current ticket and its buttons, the queue
+/// counts, 过号, calls for help, unprinted receipts, today's 差评.
+fn panel_html(v: &DeskView, sess: &Session) -> String {
+    let csrf = hidden_csrf(sess);
+    let mut h = String::with_capacity(4000);
+    if let Some((err, text)) = sess.message() {
+        h.push_str(&format!("<p class=\"{}\" role=\"status\">{}</p>", if err { "error" } else { "ok" }, esc(text)));
+    }
+    if let Some(n) = &v.closed_notice {
+        h.push_str(&format!("<p class=\"notice\">{}</p>", esc(n)));
+    }
+    if v.paused {
+        h.push_str("<p class=\"notice\">本窗口已暂停叫号。</p>");
+    }
+    h.push_str("<section class=\"current\">");
+    match &v.current {
+        Some(t) => {
+            let state = match t.status {
+                TicketStatus::Called => format!("已叫号（已重呼 {}/{} 次）", t.recalls, v.limits.max_recalls),
+                s => s.label().to_string(),
+            };
+            h.push_str(&format!(
+                "<div class=\"now\"><span class=\"label\">当前</span><span class=\"number\" id=\"current-number\">{}</span>\
+                 <span class=\"matter\">{}</span><span class=\"status\">{}</span>{}</div><div class=\"actions\">",
+                esc(&t.number),
+                esc(&t.matter_name),
+                esc(&state),
+                if t.priority { "<span class=\"badge\">优先</span>" } else { "" }
+            ));
+            let num = vec![("number", t.number.clone())];
+            for a in allowed(t.status) {
+                let (key, label) = match a {
+                    CallAction::Recall => ("recall", format!("重呼（{}/{}）", t.recalls, v.limits.max_recalls)),
+                    CallAction::NoShow => ("no-show", "过号".into()),
+                    CallAction::Start => ("start", "开始办理".into()),
+                    CallAction::Finish => ("finish", "办结".into()),
+                    _ => continue,
+                };
+                h.push_str(&act_button(&csrf, key, &label, &num, "big"));
+            }
+            let win_opts: String = v
+                .windows
+                .iter()
+                .filter(|(n, _)| *n != v.window)
+                .map(|(n, name)| format!("<option value=\"{n}\">{}</option>", esc(name)))
+                .collect();
+            let cat_opts: String = v
+                .categories
+                .iter()
+                .filter(|(c, _)| *c != t.category)
+                .map(|(c, name)| format!("<option value=\"{}\">{} {}</option>", esc(c), esc(c), esc(name)))
+                .collect();
+            if !win_opts.is_empty() {
+                h.push_str(&format!(
+                    "<form method=\"post\" action=\"/desk/act\" class=\"inline transfer\">{csrf}\
+                     <input type=\"hidden\" name=\"action\" value=\"transfer-window\"><input type=\"hidden\" name=\"number\" value=\"{}\">\
+                     <select name=\"to_window\" aria-label=\"转到哪个窗口\">{win_opts}</select><button type=\"submit\">转窗口</button></form>",
+                    esc(&t.number)
+                ));
+            }
+            h.push_str(&format!(
+                "<form method=\"post\" action=\"/desk/act\" class=\"inline transfer\">{csrf}\
+                 <input type=\"hidden\" name=\"action\" value=\"transfer-category\"><input type=\"hidden\" name=\"number\" value=\"{}\">\
+                 <select name=\"to_category\" aria-label=\"转到哪个类别\">{cat_opts}</select><button type=\"submit\">转类别</button></form></div>",
+                esc(&t.number)
+            ));
+        }
+        None => h.push_str("<div class=\"now empty\">本窗口现在没有在办的号</div>"),
+    }
+    h.push_str(&format!(
+        "<div class=\"next\">{}<span class=\"waiting-mine\">本窗口可叫 <b id=\"waiting-mine\">{}</b> 人</span></div></section>",
+        if v.paused {
+            "<button class=\"primary huge\" disabled>已暂停</button>".to_string()
+        } else {
+            act_button(&csrf, "next", "叫下一位", &[], "primary huge")
+        },
+        v.mine
+    ));
+    let counts: String = v
+        .waiting
+        .iter()
+        .map(|(w, mine)| {
+            format!(
+                "<li class=\"{}\">{} {} <b>{}</b> 人</li>",
+                if *mine { "mine" } else { "other" },
+                esc(&w.category),
+                esc(&w.name),
+                w.count
+            )
+        })
+        .collect();
+    h.push_str(&format!(
+        "<section><h2>各类等候</h2><ul class=\"counts\">{}</ul></section>",
+        if counts.is_empty() { "<li>现在没有人等候</li>".into() } else { counts }
+    ));
+    let list = |title: &str, items: Vec<String>, empty: &str| {
+        let body = if items.is_empty() { format!("<li class=\"empty\">{empty}</li>") } else { items.concat() };
+        format!("<section><h2>{title}</h2><ul class=\"list\">{body}</ul></section>")
+    };
+    let no_shows = v
+        .no_shows
+        .iter()
+        .map(|t| {
+            format!(
+                "<li><b>{}</b> {} （{}号窗口过号）{}</li>",
+                esc(&t.number),
+                esc(&t.matter_name),
+                t.window.unwrap_or(0),
+                if t.callbacks < v.limits.max_callbacks {
+                    act_button(&csrf, "callback", "回呼", &[("number", t.number.clone())], "")
+                } else {
+                    "<span class=\"muted\">已回呼过</span>".into()
+                }
+            )
+        })
+        .collect();
+    h.push_str(&list("今日过号", no_shows, "没有过号"));
+    let help = v
+        .help
+        .iter()
+        .map(|x| {
+            format!(
+                "<li>{} 自助终端“{}”页面有人呼叫 {}</li>",
+                esc(&x.time),
+                esc(&x.screen),
+                act_button(&csrf, "help", "已处理", &[("id", x.id.to_string())], "")
+            )
+        })
+        .collect();
+    h.push_str(&list("呼叫工作人员", help, "没有呼叫"));
+    let unprinted = v
+        .unprinted
+        .iter()
+        .map(|u| {
+            format!(
+                "<li>{} {} <small>{}</small> {}</li>",
+                esc(&u.time),
+                esc(&u.what),
+                esc(&u.error),
+                act_button(&csrf, "reprint", "重新打印", &[("job", u.job.to_string())], "")
+            )
+        })
+        .collect();
+    h.push_str(&list("未打印的回执", unprinted, "都已打印"));
+    let bad = v
+        .bad_ratings
+        .iter()
+        .map(|b| format!("<li>{} {} <b>{}</b> {}</li>", esc(&b.time), esc(&b.what), b.level, esc(&b.reason)))
+        .collect();
+    h.push_str(&list("今日差评（请跟进整改）", bad, "没有差评"));
+    h
+}
+
+fn desk_page(s: &AppState, sess: &Session, v: &DeskView) -> Response {
+    let csrf = hidden_csrf(sess);
+    let pause = if v.paused {
+        act_button(&csrf, "resume", "恢复叫号", &[], "")
+    } else {
+        act_button(&csrf, "pause", "暂停叫号", &[], "")
+    };
+    let body = format!(
+        "<main class=\"desk\"><header class=\"bar\"><span class=\"station\">{}</span><span class=\"who\">{} {} · <b>{}</b></span>\
+         {pause}<form method=\"post\" action=\"/desk/window\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"window\" value=\"0\">\
+         <button type=\"submit\">换窗口</button></form>{}</header>\
+         <div id=\"panel\" data-src=\"/desk/live\">{}</div><div id=\"offline\" class=\"offline\" hidden>连接中断，正在重新连接……</div></main>",
+        esc(&s.cfg().station.name),
+        esc(sess.who.no()),
+        esc(sess.who.name()),
+        esc(&v.window_name),
+        logout_form(sess),
+        panel_html(v, sess)
+    );
+    shell(s, "窗口叫号", body, StatusCode::OK, true)
+}
+
+pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    match session_of(&s, &headers).1 {
+        Lookup::Active(sess) => match sess.window {
+            None => window_page(&s, &sess),
+            Some(w) => match s.with_station(move |st| st.desk_view(w)).await {
+                Ok(Ok(v)) => desk_page(&s, &sess, &v),
+                Ok(Err(e)) => unavailable(&e.to_string()),
+                Err(e) => unavailable(&e.0),
+            },
+        },
+        Lookup::Expired => login_page(&s, Some("已经15分钟没有操作，为了安全已自动退出，请重新登录。"), StatusCode::OK),
+        Lookup::Unknown => login_page(&s, None, StatusCode::OK),
+    }
+}
+
+fn see_desk() -> Response {
+    Redirect::to("/desk").into_response()
+}
+
+pub async fn login(State(s): State<AppState>, body: Bytes) -> Response {
+    let f = match form(&body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (no, pin) = (f.get("staff").cloned().unwrap_or_default(), f.get("pin").cloned().unwrap_or_default());
+    if no.trim().is_empty() || pin.trim().is_empty() {
+        return login_page(&s, Some("请填写工号和密码。"), StatusCode::BAD_REQUEST);
+    }
+    match s.with_station(move |st| st.sign_in(no.trim(), pin.trim())).await {
+        Ok(Ok(who)) => {
+            let Some(id) = s.sessions().start(who) else {
+                return unavailable("no randomness for a session id");
+            };
+            let mut r = see_desk();
+            let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/");
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Ok(Err(e)) => login_page(&s, Some(&e.to_string()), StatusCode::UNAUTHORIZED),
+        Err(e) => unavailable(&e.0),
+    }
+}
+
+/// A change from the desk: the session must be active and the form must carry its CSRF
+/// token. Returns the session id, the session and the form.
+fn checked(
+    s: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(String, Session, HashMap<String, String>), Response> {
+    let (id, lookup) = session_of(s, headers);
+    let (id, sess) = match (id, lookup) {
+        (Some(id), Lookup::Active(sess)) => (id, sess),
+        (_, Lookup::Expired) => {
+            return Err(plain(StatusCode::UNAUTHORIZED, "已自动退出", "已经15分钟没有操作，请回到 /desk 重新登录。"))
+        }
+        _ => return Err(plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。")),
+    };
+    let f = form(body)?;
+    let token = f.get("csrf").map(String::as_str).unwrap_or("");
+    if !same(token, &sess.csrf) {
+        return Err(plain(StatusCode::FORBIDDEN, "页面已过期", "请回到 /desk 刷新页面后再操作。"));
+    }
+    Ok((id, sess, f))
+}
+
+pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match checked(&s, &headers, &body) {
+        Ok((id, _, _)) => {
+            s.sessions().end(&id);
+            let mut r = see_desk();
+            let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(r) => r,
+    }
+}
+
+pub async fn choose_window(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (id, sess, f) = match checked(&s, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(window) = f.get("window").and_then(|w| w.parse::<u32>().ok()) else {
+        return super::html::bad_request("请选择窗口。");
+    };
+    if window == 0 {
+        s.sessions().set_window(&id, None);
+        return see_desk();
+    }
+    let who = sess.who.clone();
+    match s.with_station(move |st| st.take_window(&who, window, None)).await {
+        Ok(Ok(())) => {
+            s.sessions().set_window(&id, Some(window));
+            see_desk()
+        }
+        Ok(Err(e)) => super::html::bad_request(&e.to_string()),
+        Err(e) => unavailable(&e.0),
+    }
+}
+
+/// The outcome of a desk button, in words for the flash line.
+enum Done {
+    Ok(String),
+    Refused(String),
+}
+
+pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (id, sess, f) = match checked(&s, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(window) = sess.window else { return see_desk() };
+    let action = f.get("action").cloned().unwrap_or_default();
+    let number = f.get("number").cloned().unwrap_or_default();
+    let who = sess.who.clone();
+    let result = s
+        .with_station(move |st| {
+            let called = |r: Result<crate::service::Called, CallError>, what: &str| match r {
+                Ok(c) => Done::Ok(format!("{} {what}", c.ticket.number)),
+                Err(CallError::NoneWaiting) => Done::Refused("现在没有人等候本窗口".into()),
+                Err(e) => Done::Refused(e.to_string()),
+            };
+            match action.as_str() {
+                "next" => called(st.call_next(&who, window), "请到本窗口"),
+                "recall" => called(st.call_action(&who, window, &number, CallAction::Recall), "已重呼"),
+                "no-show" => called(st.call_action(&who, window, &number, CallAction::NoShow), "已过号"),
+                "callback" => called(st.call_action(&who, window, &number, CallAction::Callback), "已回呼"),
+                "start" => called(st.call_action(&who, window, &number, CallAction::Start), "开始办理"),
+                "finish" => called(st.call_action(&who, window, &number, CallAction::Finish), "已办结，请村民评价"),
+                "transfer-window" => match f.get("to_window").and_then(|w| w.parse::<u32>().ok()) {
+                    Some(to) => called(st.transfer(&who, window, &number, TransferTo::Window(to)), "已转窗口"),
+                    None => Done::Refused("请选择要转到的窗口".into()),
+                },
+                "transfer-category" => match f.get("to_category").filter(|c| !c.trim().is_empty()) {
+                    Some(c) => called(
+                        st.transfer(&who, window, &number, TransferTo::Category(c.trim().to_uppercase())),
+                        "已转类别",
+                    ),
+                    None => Done::Refused("请选择要转到的类别".into()),
+                },
+                "pause" | "resume" => match st.set_window_paused(&who, window, action == "pause") {
+                    Ok(()) => Done::Ok(if action == "pause" { "已暂停叫号" } else { "已恢复叫号" }.into()),
+                    Err(e) => Done::Refused(e.to_string()),
+                },
+                "help" => match f.get("id").and_then(|i| i.parse::<i64>().ok()) {
+                    Some(hid) => match st.answer_help(&who, hid) {
+                        Ok(true) => Done::Ok("已处理呼叫".into()),
+                        Ok(false) => Done::Refused("这个呼叫已经有人处理了".into()),
+                        Err(e) => Done::Refused(e.to_string()),
+                    },
+                    None => Done::Refused("没有这个呼叫".into()),
+                },
+                "reprint" => match f.get("job").and_then(|i| i.parse::<i64>().ok()) {
+                    Some(job) => match st.reprint(&who, job) {
+                        Ok(_) => Done::Ok("已重新打印".into()),
+                        Err(e) => Done::Refused(e.to_string()),
+                    },
+                    None => Done::Refused("没有这张回执".into()),
+                },
+                _ => Done::Refused("不认识这个操作".into()),
+            }
+        })
+        .await;
+    match result {
+        Ok(Done::Ok(text)) => s.sessions().flash(&id, false, text),
+        Ok(Done::Refused(text)) => s.sessions().flash(&id, true, text),
+        Err(e) => return unavailable(&e.0),
+    }
+    see_desk()
+}
+
+/// The desk's live stream: the panel's HTML on connect and whenever anything changes.
+pub async fn live(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let (Some(id), Lookup::Active(sess)) = session_of(&s, &headers) else {
+        return plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 登录。");
+    };
+    let Some(window) = sess.window else {
+        return plain(StatusCode::CONFLICT, "请先选择窗口", "请回到 /desk 选择窗口。");
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(4);
+    tokio::spawn(async move {
+        let mut live = s.subscribe();
+        let mut stop = s.stopping();
+        let mut last = String::new();
+        loop {
+            // The session as it is now (a button's outcome appears and fades).
+            let sess = match s.sessions().peek(&id) {
+                Some(x) => x,
+                None => {
+                    let _ = tx.send(Ok(Event::default().event("signed-out").data("1"))).await;
+                    return;
+                }
+            };
+            live.borrow_and_update();
+            let view = match s.with_station(move |st| st.desk_view(window)).await {
+                Ok(Ok(v)) => v,
+                _ => return,
+            };
+            let html = panel_html(&view, &sess);
+            if html != last {
+                let ev = Event::default().event("panel").data(&html).retry(Duration::from_secs(2));
+                if tx.send(Ok(ev)).await.is_err() {
+                    return;
+                }
+                last = html;
+            }
+            tokio::select! {
+                r = live.changed() => if r.is_err() { return },
+                _ = stop.wait_for(|s| *s) => return,
+                _ = tx.closed() => return,
+                // Look again now and then: a fading message, an idle sign-out.
+                _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            }
+        }
+    });
+    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+}

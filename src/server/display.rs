@@ -1,0 +1,209 @@
+//! The calling display on the wall (`/display`) and the rating pad at a window
+//! (`/pad/{window}`). Neither needs a login and neither ever shows a name: numbers,
+//! windows and counts only.
+//!
+//! The display's live stream sends the whole state on connect and on every change, so a
+//! reconnect (the server restarted, the TV's Wi-Fi dropped) loses no call; `EventSource`
+//! reconnects by itself.
+
+use super::html::{esc, not_found, plain, Page};
+use super::public::{form, unavailable};
+use super::state::AppState;
+use crate::domain::rating::{Level, REASONS};
+use crate::service::RateError;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use chrono::Offset;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::ReceiverStream;
+
+pub async fn page(State(s): State<AppState>) -> Response {
+    let st = &s.cfg().station;
+    let body = format!(
+        "<main class=\"display\"><header><h1>{}</h1><div id=\"clock\" class=\"clock\"></div></header>\
+         <section id=\"banner\" class=\"banner\"><span class=\"call\">欢迎光临</span></section>\
+         <section class=\"board\"><div id=\"windows\" class=\"windows\"></div>\
+         <aside><h2>最近叫号</h2><ol id=\"calls\" class=\"calls\"></ol><h2>等候人数</h2><ul id=\"waiting\" class=\"waiting\"></ul></aside></section>\
+         <footer><div id=\"notice\" class=\"notice\"></div><div id=\"hints\" class=\"hints\"></div></footer>\
+         <div id=\"offline\" class=\"offline\" hidden>正在重新连接……</div></main>",
+        esc(&st.name)
+    );
+    Page {
+        title: &format!("叫号 · {}", st.name),
+        class: "tv",
+        body,
+        script: Some("display.js"),
+        noscript_refresh: Some(5),
+        refresh_to: None,
+    }
+    .response(StatusCode::OK)
+}
+
+/// Sends the display state (JSON) on connect and whenever it changes.
+pub async fn live(State(s): State<AppState>) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(8);
+    tokio::spawn(async move {
+        let mut live = s.subscribe();
+        let mut stop = s.stopping();
+        let mut last = String::new();
+        loop {
+            let cur = live.borrow_and_update().clone();
+            let state = serde_json::to_string(&cur.snap.display).unwrap_or_default();
+            if state != last {
+                // The station's time and zone: the TV's own clock and zone may be wrong.
+                let now = s.clock().now_local();
+                let (ms, tz) = (now.timestamp_millis(), now.offset().fix().local_minus_utc() / 60);
+                let data = format!("{{\"now\":{ms},\"tz\":{tz},\"state\":{state}}}");
+                let ev = Event::default().event("state").data(data).retry(Duration::from_secs(1));
+                if tx.send(Ok(ev)).await.is_err() {
+                    return;
+                }
+                last = state;
+            }
+            tokio::select! {
+                r = live.changed() => if r.is_err() { return },
+                _ = stop.wait_for(|s| *s) => return,
+                _ = tx.closed() => return,
+            }
+        }
+    });
+    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+}
+
+fn window_ok(s: &AppState, w: &str) -> Option<u32> {
+    let n: u32 = w.parse().ok()?;
+    s.cfg().station.window(n).map(|w| w.number)
+}
+
+fn pad_page(s: &AppState, window: u32, body_inner: String, offer: i64, thanks: bool) -> Response {
+    let st = &s.cfg().station;
+    let body = format!(
+        "<main class=\"pad\" data-window=\"{window}\" data-offer=\"{offer}\"><header>{} · {window}号窗口</header>{body_inner}</main>",
+        esc(&st.name)
+    );
+    let back = format!("/pad/{window}");
+    Page {
+        title: &format!("{window}号窗口评价"),
+        class: "padpage",
+        body,
+        script: (!thanks).then_some("pad.js"),
+        noscript_refresh: (!thanks).then_some(5),
+        refresh_to: thanks.then_some((5, back.as_str())),
+    }
+    .response(StatusCode::OK)
+}
+
+/// The pad: five big buttons while an offer stands (30 s after 办结), a welcome otherwise.
+pub async fn pad(State(s): State<AppState>, Path(w): Path<String>) -> Response {
+    let Some(window) = window_ok(&s, &w) else { return not_found() };
+    let live = s.live();
+    let Some(offer) = live.snap.pads.get(&window).cloned() else {
+        let idle =
+            "<section class=\"idle\"><h1>请对我们的服务进行评价</h1><p>办完事后，这里会出现评价按钮。</p></section>";
+        return pad_page(&s, window, idle.into(), 0, false);
+    };
+    let buttons: String = Level::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "<form method=\"post\" action=\"/pad/{window}/rate\"><input type=\"hidden\" name=\"offer\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"level\" value=\"{}\"><button class=\"rate rate-{}\" type=\"submit\">{}</button></form>",
+                offer.offer,
+                l.value(),
+                l.value(),
+                l.label()
+            )
+        })
+        .collect();
+    let inner = format!(
+        "<section class=\"offer\" data-seconds=\"{}\"><h1>{} 号，请您评价这次服务</h1>\
+         <div class=\"rate-buttons\">{buttons}</div><p>评价是自愿的，不评也可以。</p></section>\
+         <section class=\"idle\" hidden><h1>请对我们的服务进行评价</h1></section>",
+        offer.seconds_left,
+        esc(&offer.number)
+    );
+    pad_page(&s, window, inner, offer.offer, false)
+}
+
+/// The pad's stream: the current offer id (0 = none); the page reloads when it changes.
+pub async fn pad_live(State(s): State<AppState>, Path(w): Path<String>) -> Response {
+    let Some(window) = window_ok(&s, &w) else { return not_found() };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(4);
+    tokio::spawn(async move {
+        let mut live = s.subscribe();
+        let mut stop = s.stopping();
+        let mut last = -1;
+        loop {
+            let offer = live.borrow_and_update().snap.pads.get(&window).map(|p| p.offer).unwrap_or(0);
+            if offer != last {
+                let ev = Event::default().event("offer").data(offer.to_string()).retry(Duration::from_secs(1));
+                if tx.send(Ok(ev)).await.is_err() {
+                    return;
+                }
+                last = offer;
+            }
+            tokio::select! {
+                r = live.changed() => if r.is_err() { return },
+                _ = stop.wait_for(|s| *s) => return,
+                _ = tx.closed() => return,
+            }
+        }
+    });
+    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// A tap on the pad. 不满意 / 非常不满意 first ask why (big reason buttons).
+pub async fn pad_rate(State(s): State<AppState>, Path(w): Path<String>, body: Bytes) -> Response {
+    let Some(window) = window_ok(&s, &w) else { return not_found() };
+    let f = match form(&body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (Some(offer), Some(level)) = (
+        f.get("offer").and_then(|o| o.parse::<i64>().ok()),
+        f.get("level").and_then(|l| l.parse::<u8>().ok()).and_then(Level::new),
+    ) else {
+        return super::html::bad_request("评价内容有误，请重新点一下。");
+    };
+    let reason = f.get("reason").cloned().filter(|r| !r.trim().is_empty());
+    if level.is_bad() && reason.is_none() {
+        let buttons: String = REASONS
+            .iter()
+            .map(|(k, label)| {
+                format!(
+                    "<form method=\"post\" action=\"/pad/{window}/rate\"><input type=\"hidden\" name=\"offer\" value=\"{offer}\">\
+                     <input type=\"hidden\" name=\"level\" value=\"{}\"><input type=\"hidden\" name=\"reason\" value=\"{k}\">\
+                     <button class=\"reason-button\" type=\"submit\">{label}</button></form>",
+                    level.value()
+                )
+            })
+            .collect();
+        let inner = format!(
+            "<section class=\"offer\" data-seconds=\"60\" data-hold=\"1\"><h1>您选了“{}”，请告诉我们哪里没做好</h1><div class=\"reasons\">{buttons}</div></section>\
+             <section class=\"idle\" hidden><h1>请对我们的服务进行评价</h1></section>",
+            level.label()
+        );
+        return pad_page(&s, window, inner, offer, false);
+    }
+    let result =
+        s.with_station(move |st| st.rate_from_pad(window, offer, level.value(), reason.as_deref(), None)).await;
+    match result {
+        Ok(Ok(r)) => {
+            let text = if r.flagged { "谢谢您的评价，我们会改进。" } else { "谢谢您的评价！" };
+            pad_page(&s, window, format!("<section class=\"thanks\"><h1>{text}</h1></section>"), 0, true)
+        }
+        Ok(Err(RateError::AlreadyRated)) => {
+            pad_page(&s, window, "<section class=\"thanks\"><h1>已经评价过了，谢谢您！</h1></section>".into(), 0, true)
+        }
+        Ok(Err(RateError::NotFound | RateError::NotYet(_))) => {
+            plain(StatusCode::CONFLICT, "评价已结束", "这次评价的时间已过。办完事后会再出现评价按钮。")
+        }
+        Ok(Err(RateError::Problem(p))) => super::html::bad_request(&p.to_string()),
+        Ok(Err(RateError::Store(e))) => unavailable(&e.to_string()),
+        Err(e) => unavailable(&e.0),
+    }
+}

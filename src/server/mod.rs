@@ -1,0 +1,267 @@
+//! The station service (`kiosk serve`): the pages behind the receipts' QR codes, the
+//! desk where staff call tickets, the calling display on the wall, the rating pad at the
+//! window — on the station LAN, from the same store as the kiosk.
+//!
+//! Every handler calls the service layer; none touches the store. Every response is
+//! `no-store`, sends no referrer, and carries a strict content-security policy; all
+//! assets are served from here (the station may have no internet). A bad request gets a
+//! plain 4xx page, never a 500; tokens never reach the access log.
+
+mod assets;
+mod desk;
+mod display;
+mod html;
+mod live;
+mod public;
+mod session;
+mod state;
+
+use crate::service::Station;
+use crate::voice::Announcer;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use state::AppState;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Bodies larger than this are refused (413): forms here are a few hundred bytes.
+pub const BODY_LIMIT: usize = 16 * 1024;
+/// Station handles for requests (each its own connection to the store).
+const HANDLES: usize = 3;
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(public::index))
+        .route("/t/{token}", get(public::ticket))
+        .route("/t/{token}/live", get(public::ticket_live))
+        .route("/t/{token}/rate", post(public::rate_ticket))
+        .route("/c/{token}", get(public::case))
+        .route("/c/{token}/rate", post(public::rate_case))
+        .route("/display", get(display::page))
+        .route("/display/live", get(display::live))
+        .route("/pad/{window}", get(display::pad))
+        .route("/pad/{window}/live", get(display::pad_live))
+        .route("/pad/{window}/rate", post(display::pad_rate))
+        .route("/desk", get(desk::page))
+        .route("/desk/login", post(desk::login))
+        .route("/desk/logout", post(desk::logout))
+        .route("/desk/window", post(desk::choose_window))
+        .route("/desk/act", post(desk::act))
+        .route("/desk/live", get(desk::live))
+        .route("/assets/{file}", get(assets::serve))
+        .fallback(|| async {
+            html::plain(StatusCode::NOT_FOUND, "没有这个页面", "请检查地址，或回到服务站首页。")
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(guard))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            html::plain(StatusCode::INTERNAL_SERVER_ERROR, "出错了", "服务站程序出了问题，请稍后再试或到窗口办理。")
+        }))
+        .with_state(state)
+}
+
+/// The path as it may be logged: tokens and session ids replaced by "…".
+pub fn redact(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.len() >= 20 && seg.bytes().all(|b| b.is_ascii_alphanumeric()) { "…" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Security headers on every response, refused requests as plain pages, and the access
+/// log (method, path without tokens or query, status, time).
+async fn guard(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = redact(req.uri().path());
+    let cross_site_post = method == axum::http::Method::POST && !same_origin(&req);
+    let mut res = if cross_site_post {
+        html::plain(StatusCode::FORBIDDEN, "不能提交", "这个表单只能从本站的页面提交。请回到页面重新操作。")
+    } else {
+        next.run(req).await
+    };
+    let status = res.status();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("text/event-stream") || v.contains("json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_html {
+        // axum's own refusals (bad path, body too large, wrong method) as plain pages.
+        let text = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "提交的内容太大了。",
+            StatusCode::METHOD_NOT_ALLOWED => "这个地址不能这样访问。",
+            _ => "请求有误，请回到页面重新操作。",
+        };
+        res = html::plain(status, "请求有误", text);
+    }
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    tracing::info!("{method} {path} {} {}ms", status.as_u16(), started.elapsed().as_millis());
+    res
+}
+
+/// A form post must come from a page of this station: if the browser says where it comes
+/// from (Origin), that must be this host.
+fn same_origin(req: &Request) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h == host).unwrap_or(false)
+}
+
+/// Starts the service on `listen` (HOST:PORT each) and runs until SIGTERM or Ctrl-C.
+/// Returns the exit code.
+pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .thread_name("serve")
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the service's runtime: {e}");
+            return 1;
+        }
+    };
+    let first = match live::first(&station) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot read the station's store: {e}");
+            return 1;
+        }
+    };
+    let mut handles = Vec::new();
+    for _ in 0..HANDLES {
+        match station.reopen() {
+            Ok(s) => handles.push(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    }
+    let cfg = station.cfg.clone();
+    let clock = station.clock;
+    let (tx, rx) = watch::channel(first);
+    let (poke_tx, poke_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let watcher = match live::spawn(station, tx, poke_rx, announcer) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: cannot start the live pages' watcher: {e}");
+            return 1;
+        }
+    };
+    let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx);
+    let app = router(state);
+    let code = runtime.block_on(async move {
+        let mut listeners = Vec::new();
+        for addr in &listen {
+            match tokio::net::TcpListener::bind(addr.as_str()).await {
+                Ok(l) => {
+                    let shown = l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.clone());
+                    println!("listening on http://{shown}");
+                    tracing::info!("listening on {shown}");
+                    listeners.push(l);
+                }
+                Err(e) => {
+                    eprintln!("warning: cannot listen on {addr}: {e}");
+                    tracing::warn!("cannot listen on {addr}: {e}");
+                }
+            }
+        }
+        if listeners.is_empty() {
+            eprintln!(
+                "error: could not listen on any address ({}); check [server] listen in station.toml",
+                listen.join(", ")
+            );
+            return 1;
+        }
+        let mut tasks = Vec::new();
+        for l in listeners {
+            let app = app.clone().into_make_service_with_connect_info::<SocketAddr>();
+            let mut stop = stop_tx.subscribe();
+            tasks.push(tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(l, app).with_graceful_shutdown(shutdown).await {
+                    tracing::error!("server stopped: {e}");
+                }
+            }));
+        }
+        wait_for_signal().await;
+        tracing::info!("stopping");
+        let _ = stop_tx.send(true);
+        // Live streams end when `stopping` flips; give open requests a moment, no more.
+        let _ = tokio::time::timeout(Duration::from_secs(3), async {
+            for t in tasks {
+                let _ = t.await;
+            }
+        })
+        .await;
+        0
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    let _ = watcher.join();
+    code
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// A response with a body and content type.
+fn typed(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut r = Response::new(body.into());
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_reach_the_log() {
+        assert_eq!(redact("/t/abcdefghijklmnopqrstuvwxyz/live"), "/t/…/live");
+        assert_eq!(redact("/pad/1"), "/pad/1");
+        assert_eq!(redact("/desk"), "/desk");
+    }
+}

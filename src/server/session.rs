@@ -1,0 +1,134 @@
+//! Desk sessions: kept on the server (the browser holds only a random id in an HttpOnly,
+//! SameSite=Strict cookie), signed out after 15 idle minutes, and carrying the token
+//! every change must send back (CSRF).
+
+use crate::service::Signed;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const COOKIE: &str = "kiosk_desk";
+/// Sign-out after this long without a request.
+pub const IDLE: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub who: Signed,
+    pub window: Option<u32>,
+    pub csrf: String,
+    last: Instant,
+    /// The outcome of the last button, shown for a few seconds: (is an error, text, when).
+    pub flash: Option<(bool, String, Instant)>,
+}
+
+/// How long a button's outcome stays on the desk.
+pub const FLASH: Duration = Duration::from_secs(8);
+
+impl Session {
+    /// The outcome of the last button, while it is fresh.
+    pub fn message(&self) -> Option<(bool, &str)> {
+        self.flash.as_ref().filter(|f| f.2.elapsed() < FLASH).map(|f| (f.0, f.1.as_str()))
+    }
+}
+
+/// What became of a session id.
+pub enum Lookup {
+    Active(Session),
+    Expired,
+    Unknown,
+}
+
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+}
+
+/// 256 random bits, base32: a session id or a CSRF token.
+pub fn random_id() -> Option<String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).ok()?;
+    Some(crate::domain::ticket::base32(&b))
+}
+
+/// Compares two secrets without stopping at the first difference.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Sessions {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts a session for `who`; returns its id, or None if no randomness was available.
+    pub fn start(&self, who: Signed) -> Option<String> {
+        let id = random_id()?;
+        let csrf = random_id()?;
+        let mut map = self.map();
+        map.retain(|_, s| s.last.elapsed() < IDLE);
+        map.insert(id.clone(), Session { who, window: None, csrf, last: Instant::now(), flash: None });
+        Some(id)
+    }
+
+    /// The session behind `id`, touched (its idle clock restarts).
+    pub fn get(&self, id: &str) -> Lookup {
+        let mut map = self.map();
+        match map.get_mut(id) {
+            Some(s) if s.last.elapsed() >= IDLE => {
+                map.remove(id);
+                Lookup::Expired
+            }
+            Some(s) => {
+                s.last = Instant::now();
+                Lookup::Active(s.clone())
+            }
+            None => Lookup::Unknown,
+        }
+    }
+
+    pub fn set_window(&self, id: &str, window: Option<u32>) {
+        if let Some(s) = self.map().get_mut(id) {
+            s.window = window;
+        }
+    }
+
+    pub fn flash(&self, id: &str, error: bool, text: impl Into<String>) {
+        if let Some(s) = self.map().get_mut(id) {
+            s.flash = Some((error, text.into(), Instant::now()));
+        }
+    }
+
+    pub fn end(&self, id: &str) {
+        self.map().remove(id);
+    }
+
+    /// The session behind `id` without touching it: a live stream watching the desk is
+    /// not the staff member doing something.
+    pub fn peek(&self, id: &str) -> Option<Session> {
+        self.map().get(id).filter(|s| s.last.elapsed() < IDLE).cloned()
+    }
+}
+
+/// The desk cookie's value from a Cookie header.
+pub fn cookie_id(header: Option<&str>) -> Option<String> {
+    header?.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == COOKIE && !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then(|| v.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_secrets() {
+        assert_eq!(cookie_id(Some("a=b; kiosk_desk=abc234; c=d")).as_deref(), Some("abc234"));
+        assert_eq!(cookie_id(Some("kiosk_desk=../etc")), None);
+        assert_eq!(cookie_id(None), None);
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+        let id = random_id().unwrap();
+        assert_eq!(id.len(), 52);
+    }
+}
