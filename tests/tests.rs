@@ -12,4 +12,5 @@ mod console;
 mod numbering;
 mod printing;
 mod receipt;
+mod server;
 mod ui;

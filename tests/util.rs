@@ -165,3 +165,123 @@ pub fn decode_qr(pdf: &Path, scratch: &Path) -> Vec<String> {
 pub fn db(t: &TempStation) -> rusqlite::Connection {
     kiosk::storage::open(&t.data_dir().join("kiosk.db")).expect("open the store")
 }
+
+/// A running `kiosk serve` on a free loopback port, stopped (SIGTERM) when dropped.
+pub struct Serve {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Serve {
+    /// Starts the station service of `t`; `now` freezes its clock (`KIOSK_NOW`).
+    pub fn start(t: &TempStation, now: Option<&str>) -> Serve {
+        use std::io::BufRead;
+        let mut c = Command::new(kiosk_bin());
+        c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
+        c.args(["serve", "--listen", "127.0.0.1:0"]);
+        match now {
+            Some(n) => c.env("KIOSK_NOW", n),
+            None => c.env_remove("KIOSK_NOW"),
+        };
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+        let mut child = c.spawn().expect("start kiosk serve");
+        let out = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(out).read_line(&mut line).expect("read the listening line");
+        let base =
+            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("serve said {line:?}")).to_string();
+        Serve { child, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the service as systemd would (SIGTERM) and waits for it; its exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "kiosk serve did not stop within 10 s of SIGTERM");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP client that reports every status (4xx included) and follows no redirect.
+pub fn http() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(std::time::Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+/// GET: (status, body).
+pub fn get(url: &str) -> (u16, String) {
+    let mut r = http().get(url).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// GETs `url` until its body contains `needle` (pages follow the store within a second);
+/// the last body.
+pub fn get_until(url: &str, needle: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let (_, body) = get(url);
+        if body.contains(needle) || started.elapsed() > std::time::Duration::from_secs(1) {
+            return body;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Reads a server-sent event stream until `found` says yes about an event's data, or
+/// `timeout`; returns the data and the moment it arrived.
+pub fn sse_until(
+    url: &str,
+    timeout: std::time::Duration,
+    found: impl Fn(&str) -> bool,
+) -> Option<(String, std::time::Instant)> {
+    use std::io::{BufRead, Write};
+    let started = std::time::Instant::now();
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_millis(200))).expect("timeout");
+    // HTTP/1.0: the stream comes unchunked, one event after another.
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").expect("request");
+    let mut reader = std::io::BufReader::new(s);
+    let mut line = String::new();
+    let mut data = String::new();
+    while started.elapsed() < timeout {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(_) => continue,
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if let Some(d) = l.strip_prefix("data:") {
+            data.push_str(d.trim_start());
+        } else if l.is_empty() && !data.is_empty() {
+            if found(&data) {
+                return Some((data, std::time::Instant::now()));
+            }
+            data.clear();
+        }
+    }
+    None
+}

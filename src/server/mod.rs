@@ -172,6 +172,8 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
     let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx);
     let app = router(state);
     let code = runtime.block_on(async move {
+        // Listen for SIGTERM before saying we listen: a supervisor may stop us at once.
+        let signal = signals();
         let mut listeners = Vec::new();
         for addr in &listen {
             match tokio::net::TcpListener::bind(addr.as_str()).await {
@@ -207,7 +209,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
                 }
             }));
         }
-        wait_for_signal().await;
+        signal.await;
         tracing::info!("stopping");
         let _ = stop_tx.send(true);
         // Live streams end when `stopping` flips; give open requests a moment, no more.
@@ -224,11 +226,12 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
     code
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+/// Resolves on SIGTERM or Ctrl-C; the handlers are installed when this is called.
+fn signals() -> impl std::future::Future<Output = ()> {
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        match term {
             Ok(mut term) => {
                 tokio::select! {
                     _ = ctrl_c => {}
@@ -239,10 +242,6 @@ async fn wait_for_signal() {
                 let _ = ctrl_c.await;
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
     }
 }
 

@@ -1,0 +1,284 @@
+//! The station service over real HTTP on loopback: the QR pages, their refusals, the desk's
+//! sign-in, sessions and CSRF, the live streams, and what must never appear in a public
+//! page or the log.
+
+use crate::cases::{add_staff, request, ID, PHONE, PIN};
+use crate::util::{get, get_until, http, sse_until, stdout, Serve, TempStation};
+use std::time::Duration;
+
+const NOW: &str = "2026-11-30T09:30:00+08:00";
+
+fn ticket(t: &TempStation, code: &str) -> serde_json::Value {
+    let o = t.kiosk(NOW, &["ticket", "take", "--matter", code, "--json"]);
+    assert!(o.status.success());
+    serde_json::from_str(stdout(&o).trim()).expect("json")
+}
+
+fn call(t: &TempStation, args: &[&str]) -> std::process::Output {
+    let mut a = vec!["call"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&["--staff", "001", "--json"]);
+    t.kiosk_stdin(NOW, &a, &format!("{PIN}\n"))
+}
+
+fn setup() -> TempStation {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    t
+}
+
+#[test]
+fn ticket_pages_follow_the_call_and_refuse_bad_tokens() {
+    let t = setup();
+    let a = ticket(&t, "C02");
+    let b = ticket(&t, "C01");
+    let srv = Serve::start(&t, Some(NOW));
+    let (status, page) = get(&srv.url(&format!("/t/{}", b["token"].as_str().expect("token"))));
+    assert_eq!(status, 200);
+    for needle in ["C002", "等候中", "前面还有 <b>1</b> 人", "要带的材料（一次性告知）", "户口簿"]
+    {
+        assert!(page.contains(needle), "{needle:?} missing:\n{page}");
+    }
+    assert!(page.len() < 30 * 1024, "a page under 30 KB: {}", page.len());
+    assert!(page.contains("<html lang=\"zh-CN\" translate=\"no\">"));
+    // Another process calls: the page says so within a second.
+    assert!(call(&t, &["next", "--window", "1"]).status.success());
+    let page = get_until(&srv.url(&format!("/t/{}", a["token"].as_str().expect("token"))), "请到 1 号窗口");
+    assert!(page.contains("请到 1 号窗口"), "{page}");
+    let (_, page) = get(&srv.url(&format!("/t/{}", b["token"].as_str().expect("token"))));
+    assert!(page.contains("前面没有人了"), "{page}");
+
+    // Unknown, tampered and garbage tokens all get the same plain 404.
+    let mut tampered = a["token"].as_str().expect("token").to_string();
+    tampered.replace_range(0..1, if tampered.starts_with('a') { "b" } else { "a" });
+    let (s1, body1) = get(&srv.url(&format!("/t/{tampered}")));
+    let (s2, body2) = get(&srv.url("/t/aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    let (s3, body3) = get(&srv.url("/t/..%2F..%2Fetc%2Fpasswd"));
+    let (s4, body4) = get(&srv.url(&format!("/c/{}", a["token"].as_str().expect("token"))));
+    assert_eq!((s1, s2, s3, s4), (404, 404, 404, 404));
+    assert!(body1 == body2 && body2 == body3 && body3 == body4, "a miss reveals nothing about why");
+    assert!(body1.contains("没有找到"));
+    assert_eq!(get(&srv.url("/nowhere/at/all")).0, 404);
+    assert_eq!(get(&srv.url("/pad/99")).0, 404, "no such window");
+    let r = http().delete(&srv.url("/display")).call().expect("delete");
+    assert_eq!(r.status().as_u16(), 405);
+}
+
+#[test]
+fn every_response_is_private_and_bounded() {
+    let t = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    for path in ["/", "/display", "/desk", "/pad/1", "/t/aaaaaaaaaaaaaaaaaaaaaaaaaa", "/assets/site.css", "/x"] {
+        let r = http().get(&srv.url(path)).call().expect("get");
+        let h = |k: &str| r.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert_eq!(h("cache-control"), "no-store", "{path}");
+        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert!(h("content-security-policy").starts_with("default-src 'none'"), "{path}");
+        assert!(!h("content-security-policy").contains("http"), "no third-party sources: {path}");
+    }
+    // An oversized body is refused before it is read, with a plain page.
+    let big = vec![b'a'; 64 * 1024];
+    let mut r = http()
+        .post(&srv.url("/desk/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(&big[..])
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 413);
+    assert!(r.body_mut().read_to_string().unwrap_or_default().contains("太大"));
+    // A malformed form is a 400, not a 500.
+    let r = http()
+        .post(&srv.url("/desk/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(&b"staff=%ZZ&&=="[..])
+        .expect("post");
+    assert!(r.status().is_client_error(), "{}", r.status());
+    // A post from another site is refused.
+    let r = http()
+        .post(&srv.url("/desk/login"))
+        .header("Origin", "http://evil.example")
+        .send_form([("staff", "001"), ("pin", PIN)])
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+/// Signs in at the desk; returns the cookie header.
+fn sign_in(srv: &Serve, pin: &str) -> (u16, Option<String>, String) {
+    let mut r = http().post(&srv.url("/desk/login")).send_form([("staff", "001"), ("pin", pin)]).expect("login");
+    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(|c| c.to_string());
+    (r.status().as_u16(), cookie, r.body_mut().read_to_string().unwrap_or_default())
+}
+
+fn csrf_of(page: &str) -> String {
+    let i = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    page[i..].split('"').next().expect("csrf").to_string()
+}
+
+fn desk_get(srv: &Serve, cookie: &str) -> (u16, String) {
+    let mut r = http().get(&srv.url("/desk")).header("Cookie", cookie).call().expect("desk");
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+}
+
+fn post(srv: &Serve, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> (u16, String) {
+    let mut req = http().post(&srv.url(path));
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let mut r = req.send_form(form.iter().copied()).expect("post");
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+}
+
+#[test]
+fn desk_sessions_csrf_and_lockout() {
+    let t = setup();
+    ticket(&t, "C02");
+    let srv = Serve::start(&t, Some(NOW));
+    // No session: the desk shows the sign-in; changes are refused.
+    let (s, page) = get(&srv.url("/desk"));
+    assert!(s == 200 && page.contains("工作人员登录"));
+    assert_eq!(post(&srv, "/desk/act", None, &[("action", "next"), ("csrf", "x")]).0, 401);
+    assert_eq!(get(&srv.url("/desk/live")).0, 401);
+    let forged = "kiosk_desk=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    assert_eq!(post(&srv, "/desk/act", Some(forged), &[("action", "next"), ("csrf", "x")]).0, 401, "forged cookie");
+
+    let (s, cookie, _) = sign_in(&srv, PIN);
+    assert_eq!(s, 303);
+    let cookie = cookie.expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = cookie.split(';').next().expect("id").to_string();
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("请选择您所在的窗口"), "{page}");
+    let csrf = csrf_of(&page);
+    assert_eq!(post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "1")]).0, 303);
+    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", "wrong"), ("action", "next")]).0, 403, "wrong CSRF");
+    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("action", "next")]).0, 403, "missing CSRF");
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("本窗口现在没有在办的号"), "nothing was called by the refused posts");
+    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "next")]).0, 303);
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("id=\"current-number\">C001<"), "{page}");
+    assert!(page.contains("C001 请到本窗口"), "the outcome is shown");
+    // Signing out ends the session on the server.
+    assert_eq!(post(&srv, "/desk/logout", Some(&cookie), &[("csrf", &csrf)]).0, 303);
+    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "next")]).0, 401);
+
+    // Five wrong PINs lock the account, even for the right PIN.
+    for left in (1..=4).rev() {
+        let (s, _, page) = sign_in(&srv, "000000");
+        assert_eq!(s, 401);
+        assert!(page.contains(&format!("还可以再试{left}次")), "{page}");
+    }
+    let (s, _, page) = sign_in(&srv, "000000");
+    assert!(s == 401 && page.contains("锁定"), "{page}");
+    let (s, cookie, page) = sign_in(&srv, PIN);
+    assert!(s == 401 && cookie.is_none() && page.contains("锁定"), "{page}");
+}
+
+#[test]
+fn live_streams_carry_changes_from_other_processes_within_a_second() {
+    let t = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    // The display sends its whole state on connect.
+    let (first, _) = sse_until(&srv.url("/display/live"), Duration::from_secs(5), |d| d.contains("\"windows\""))
+        .expect("the display's state on connect");
+    assert!(first.contains("新集镇南刘庄村综合服务站"));
+    // A ticket taken by another process (the kiosk) shows up in the counts within 1 s.
+    let url = srv.url("/display/live");
+    let watcher = std::thread::spawn(move || sse_until(&url, Duration::from_secs(10), |d| d.contains("\"count\":1")));
+    std::thread::sleep(Duration::from_millis(500));
+    let tk = ticket(&t, "C02");
+    let committed = std::time::Instant::now();
+    let (_, seen) = watcher.join().expect("watcher").expect("the new ticket on the display");
+    let lag = seen.saturating_duration_since(committed);
+    assert!(lag < Duration::from_secs(1), "the display heard of the ticket {lag:?} after it was committed");
+    // The ticket's own stream says 请到 1 号窗口 after a call from the command line.
+    let url = srv.url(&format!("/t/{}/live", tk["token"].as_str().expect("token")));
+    let watcher = std::thread::spawn(move || sse_until(&url, Duration::from_secs(10), |d| d.contains("请到 1 号窗口")));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(call(&t, &["next", "--window", "1"]).status.success());
+    let called = std::time::Instant::now();
+    let (html, seen) = watcher.join().expect("watcher").expect("the call on the ticket page");
+    assert!(html.contains("C001"));
+    let lag = seen.saturating_duration_since(called);
+    assert!(lag < Duration::from_secs(1), "the phone heard of the call {lag:?} after it was made");
+}
+
+#[test]
+fn ratings_from_the_phone_and_no_personal_data_anywhere_public() {
+    let t = setup();
+    let tk = ticket(&t, "C02");
+    let token = tk["token"].as_str().expect("token").to_string();
+    let case = {
+        let mut st = t.station_at(NOW);
+        let sub = st.submit_case(&request("C01", &["户口簿"])).expect("submit");
+        let a = crate::cases::signed(&st, "001");
+        for (to, note) in [
+            (kiosk::domain::case::CaseState::Accepted, ""),
+            (kiosk::domain::case::CaseState::Submitted, "报乡镇民政办"),
+            (kiosk::domain::case::CaseState::Completed, "审核通过"),
+        ] {
+            st.advance_case(&a, &sub.case.tracking, to, note, None).expect("advance");
+        }
+        sub.case.token
+    };
+    let srv = Serve::start(&t, Some(NOW));
+    // Not finished: no rating form, and a posted rating is refused.
+    let (_, page) = get(&srv.url(&format!("/t/{token}")));
+    assert!(!page.contains("请您评价"));
+    assert_eq!(post(&srv, &format!("/t/{token}/rate"), None, &[("level", "5")]).0, 409);
+    assert!(call(&t, &["next", "--window", "1"]).status.success());
+    assert!(call(&t, &["finish", "--number", "C001", "--window", "1"]).status.success());
+    let page = get_until(&srv.url(&format!("/t/{token}")), "请您评价这次服务");
+    assert!(page.contains("已办结") && page.contains("请您评价这次服务"), "{page}");
+    // 不满意 first asks why, and stores nothing until it knows.
+    let (s, page) = post(&srv, &format!("/t/{token}/rate"), None, &[("level", "2")]);
+    assert!(s == 200 && page.contains("请告诉我们哪里没做好"), "{page}");
+    assert_eq!(post(&srv, &format!("/t/{token}/rate"), None, &[("level", "9")]).0, 400);
+    let (s, page) = post(&srv, &format!("/t/{token}/rate"), None, &[("level", "2"), ("reason", "wait")]);
+    assert!(s == 200 && page.contains("会跟进整改"), "{page}");
+    assert_eq!(post(&srv, &format!("/t/{token}/rate"), None, &[("level", "5")]).0, 409, "once only");
+    let page = get_until(&srv.url(&format!("/t/{token}")), "您已评价");
+    assert!(page.contains("您已评价"));
+
+    // The case page: masked, with its timeline and the rating once completed.
+    let (s, page) = get(&srv.url(&format!("/c/{case}")));
+    assert_eq!(s, 200);
+    for needle in ["130***********0138", "138****5678", "已办结", "提交申请", "请您评价这次代办服务"] {
+        assert!(page.contains(needle), "{needle:?} missing:\n{page}");
+    }
+    assert!(!page.contains("报乡镇民政办"), "staff notes stay inside");
+    assert_eq!(post(&srv, &format!("/c/{case}/rate"), None, &[("level", "5")]).0, 200);
+    assert_eq!(post(&srv, &format!("/c/{case}/rate"), None, &[("level", "4")]).0, 409);
+
+    // Nothing public ever shows the ID or phone number; the log has no tokens either.
+    let display = sse_until(&srv.url("/display/live"), Duration::from_secs(5), |_| true).expect("display").0;
+    for body in [get(&srv.url(&format!("/c/{case}"))).1, get(&srv.url(&format!("/t/{token}"))).1, display] {
+        let flat: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        for secret in [ID, PHONE, "张三"] {
+            assert!(!flat.contains(secret), "{secret} in a public page:\n{body}");
+        }
+    }
+    drop(srv);
+    let log = std::fs::read_to_string(t.data_dir().join("logs/serve.log")).expect("serve log");
+    assert!(log.contains("GET /t/…"), "requests are logged, redacted:\n{log}");
+    for secret in [token.as_str(), case.as_str(), ID, PHONE] {
+        assert!(!log.contains(secret), "{secret} in the log");
+    }
+}
+
+#[test]
+fn stops_cleanly_on_sigterm_and_listens_only_where_told() {
+    let t = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    assert!(srv.base.starts_with("http://127.0.0.1:"));
+    let status = srv.stop();
+    assert!(status.success(), "{status:?}");
+    // With no [server] listen the service takes the host and port of public-base-url plus
+    // 127.0.0.1 — never every interface.
+    let cfg = kiosk::config::parse_station("s.toml", "").expect("defaults");
+    assert_eq!(cfg.server.listen, ["127.0.0.1:8080"]);
+    let cfg = kiosk::config::parse_station("s.toml", "[station]\npublic-base-url = \"http://192.168.1.10:8080\"\n")
+        .expect("parse");
+    assert_eq!(cfg.server.listen, ["192.168.1.10:8080", "127.0.0.1:8080"]);
+    let e = kiosk::config::parse_station("s.toml", "[server]\nlisten = [\"8080\"]\n").unwrap_err();
+    assert!(e.to_string().contains("s.toml:2: server.listen"), "{e}");
+}
