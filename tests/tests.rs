@@ -4,6 +4,7 @@
 mod util;
 mod webdriver;
 
+mod browser;
 mod calling;
 mod cases;
 mod cli;

@@ -1,0 +1,135 @@
+//! The station's pages in a real browser (Debian's chromium through chromedriver): a staff
+//! member signs in at /desk and calls the next ticket; the wall display shows the call
+//! within a second; the villager's phone page says 请到 1 号窗口; after 办结 the rating pad
+//! shows its five buttons and a tap stores the rating.
+//!
+//! With `KIOSK_SCREENSHOTS=DIR` the pictures used in the README are written there.
+
+use crate::cases::{add_staff, PIN};
+use crate::util::{stdout, Serve, TempStation};
+use crate::webdriver::Browser;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-30T09:30:00+08:00";
+
+fn shot(b: &Browser, name: &str) {
+    let dir = match std::env::var_os("KIOSK_SCREENSHOTS") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::temp_dir().join(format!("kiosk-browser-{}", std::process::id())),
+    };
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("{name}.png"));
+    b.screenshot(&path);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 5_000, "{name}.png is blank ({size} bytes)");
+}
+
+fn take(t: &TempStation, code: &str, priority: bool) -> String {
+    let mut args = vec!["ticket", "take", "--matter", code, "--json"];
+    if priority {
+        args.push("--priority");
+    }
+    let o = t.kiosk(NOW, &args);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    v["token"].as_str().expect("token").to_string()
+}
+
+#[test]
+fn desk_call_reaches_display_phone_and_pad() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let first = take(&t, "C02", false);
+    for (code, prio) in [("A04", true), ("C01", false), ("B01", false), ("D01", false)] {
+        take(&t, code, prio);
+    }
+    let srv = Serve::start(&t, Some(NOW));
+
+    // The wall display, on its own browser (a TV across the room), and the rating pad.
+    let tv = Browser::start(1920, 1080);
+    tv.goto(&srv.url("/display"));
+    tv.wait_for_text("#waiting", "人", Duration::from_secs(10));
+    let pad = Browser::start(1024, 600);
+    pad.goto(&srv.url("/pad/1"));
+    pad.wait_for_text("main.pad", "请对我们的服务进行评价", Duration::from_secs(5));
+    shot(&pad, "web-pad-idle");
+
+    // The desk: sign in, choose window 1.
+    let desk = Browser::start(1366, 900);
+    desk.goto(&srv.url("/desk"));
+    shot(&desk, "web-desk-login");
+    desk.find("input[name=staff]").send_keys("001");
+    desk.find("input[name=pin]").send_keys(PIN);
+    desk.find("main.login button[type=submit]").click();
+    desk.wait_for_text("h1", "请选择您所在的窗口", Duration::from_secs(10));
+    desk.find("button.window-choice").click();
+    desk.wait_for_text("#panel", "叫下一位", Duration::from_secs(10));
+    let cookies = desk.cookies();
+    let session = cookies.iter().find(|c| c["name"] == "kiosk_desk").expect("session cookie");
+    assert_eq!(session["httpOnly"], true);
+    assert_eq!(session["sameSite"], "Strict");
+
+    // 叫下一位: the priority ticket A001 first; the display shows it within a second.
+    let clicked = Instant::now();
+    click_labelled(&desk, "叫下一位");
+    tv.wait_for_text("#banner", "请 A001 号 到 1 号窗口", Duration::from_secs(5));
+    let lag = clicked.elapsed();
+    assert!(lag < Duration::from_secs(1), "the display showed the call {lag:?} after the click");
+    tv.wait_for_text("#windows", "A001", Duration::from_secs(2));
+    desk.wait_for_text("#current-number", "A001", Duration::from_secs(5));
+    shot(&tv, "web-display");
+
+    // 办结: the pad shows its five buttons; a tap stores the rating with staff and window.
+    click_labelled(&desk, "办结");
+    desk.wait_for_text("#panel", "A001 已办结", Duration::from_secs(5));
+    pad.wait_for("button.rate-5", Duration::from_secs(5));
+    assert_eq!(pad.find_all("button.rate").len(), 5, "five levels");
+    pad.wait_for_text("main.pad", "A001 号，请您评价这次服务", Duration::from_secs(2));
+    shot(&pad, "web-pad");
+    pad.find("button.rate-4").click();
+    pad.wait_for_text("main.pad", "谢谢您的评价", Duration::from_secs(5));
+    let db = crate::util::db(&t);
+    let (level, staff, window): (u8, String, u32) = db
+        .query_row(
+            "SELECT r.level, r.staff_no, r.window_no FROM ratings r JOIN tickets t ON t.id = r.ticket_id
+             WHERE t.number = 'A001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("the rating is stored");
+    assert_eq!((level, staff.as_str(), window), (4, "001", 1));
+
+    // The villager's phone: waiting, then 请到 1 号窗口 by itself when called.
+    let phone = Browser::start(360, 740);
+    phone.goto(&srv.url(&format!("/t/{first}")));
+    phone.wait_for_text(".live .state", "等候中", Duration::from_secs(5));
+    shot(&phone, "web-ticket-waiting");
+    click_labelled(&desk, "叫下一位");
+    let took = phone.wait_for_text(".live .state", "请到 1 号窗口", Duration::from_secs(5));
+    assert!(took < Duration::from_secs(2), "the phone page updated itself in {took:?}");
+    tv.wait_for_text("#banner", "请 C001 号 到 1 号窗口", Duration::from_secs(5));
+    desk.wait_for_text("#current-number", "C001", Duration::from_secs(5));
+    shot(&phone, "web-ticket-called");
+    shot(&desk, "web-desk");
+    // Finished: the phone reloads itself and offers the rating; a tap thanks.
+    click_labelled(&desk, "办结");
+    phone.wait_for_text("main.phone", "请您评价这次服务", Duration::from_secs(5));
+    shot(&phone, "web-ticket-rate");
+    phone.find("button.rate-5").click();
+    phone.wait_for_text("main.phone", "谢谢您的评价", Duration::from_secs(5));
+}
+
+/// Clicks the desk button whose text is `label` (buttons are forms; the panel may have
+/// been redrawn since the page loaded).
+fn click_labelled(b: &Browser, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let found = b.find_all("#panel button").into_iter().find(|e| e.text().trim().starts_with(label));
+        if let Some(e) = found {
+            e.click();
+            return;
+        }
+        assert!(Instant::now() < deadline, "no button {label:?} on the desk:\n{}", b.page_source());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
