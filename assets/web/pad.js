@@ -21,7 +21,10 @@
     return;
   }
   var es = new EventSource('/pad/' + w + '/live');
+  var leaving = false;
+  // A tap is on its way: the answer page comes next, not a reload.
+  document.addEventListener('submit', function () { leaving = true; es.close(); });
   es.addEventListener('offer', function (e) {
-    if (e.data !== offer) { es.close(); location.reload(); }
+    if (!leaving && e.data !== offer) { es.close(); location.reload(); }
   });
 })();
