@@ -15,3 +15,4 @@ mod printing;
 mod receipt;
 mod server;
 mod ui;
+mod voice;

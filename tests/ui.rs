@@ -531,3 +531,22 @@ fn scanner_keystrokes_reach_the_lookup() {
     settle();
     assert_eq!(page(&k), Page::LookupResult, "the scanner's text and Enter open the case");
 }
+
+#[test]
+fn closed_station_says_so_and_when_it_opens() {
+    let t = TempStation::new();
+    // Saturday: closed all day; the home page and the ticket say when it opens next.
+    let k = kiosk(&t, "2026-11-28T10:00:00+08:00");
+    let home = k.app.global::<kiosk::ui::HomeAdapter>();
+    assert_eq!(home.get_closed_notice(), "今天是周末，服务站不办公。下次办公时间：2026年11月30日 星期一 8:30。");
+    let shown: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, "办公时间提示").collect();
+    assert!(!shown.is_empty(), "the notice is on screen");
+    tap(&k, "取号");
+    tap(&k, "民政");
+    tap(&k, "不是，普通取号");
+    assert_eq!(page(&k), Page::Ticket);
+    assert!(k.app.global::<TicketAdapter>().get_closed_notice().contains("下次办公时间"));
+    // Monday 10:00: open, no notice.
+    let k = Kiosk::build(t.station_at("2026-11-30T10:00:00+08:00")).expect("build kiosk");
+    assert_eq!(k.app.global::<kiosk::ui::HomeAdapter>().get_closed_notice(), "");
+}

@@ -40,6 +40,7 @@ pub fn take(station: &mut Station, a: TakeArgs) -> i32 {
             "priority": t.priority,
             "status_url": issued.status_url,
             "print_error": print_error,
+            "closed_notice": station.closed_notice(),
         });
         println!("{v}");
     } else {
@@ -49,6 +50,9 @@ pub fn take(station: &mut Station, a: TakeArgs) -> i32 {
             None => println!("receipt: not written"),
         }
         println!("printed: {printed}");
+        if let Some(n) = station.closed_notice() {
+            println!("{n}");
+        }
         if let Some(e) = print_error {
             eprintln!("warning: the ticket is valid but its receipt was not printed: {e}");
         }

@@ -23,5 +23,6 @@ pub fn show(app: &AppWindow, state: &Shared) {
         "本机时间不正确，请工作人员校准时间后再取号".to_string()
     };
     h.set_notice(notice.into());
+    h.set_closed_notice(s.station.closed_notice().unwrap_or_default().into());
     h.set_on_duty(s.station.on_duty_masked().into());
 }

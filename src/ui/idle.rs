@@ -28,6 +28,9 @@ pub fn tick(app: &AppWindow, state: &Shared) {
     if home.get_time_text() != time.as_str() {
         home.set_time_text(time.into());
         home.set_date_text(clock::date_cn(now.date_naive()).into());
+        // Once a minute: the station may have just opened or closed.
+        let closed = state.borrow().station.closed_notice().unwrap_or_default();
+        home.set_closed_notice(closed.into());
     }
     let idle = app.global::<IdleAdapter>();
     match phase {
