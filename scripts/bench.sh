@@ -42,3 +42,6 @@ for i in 1 2 3; do
   read -r t r < <(measure)
   echo "warm start $i: ${t} ms; peak RSS $((r / 1024)) MB"
 done
+
+# The station service: /t/{token} against nginx, calls reaching 50 display streams, RSS.
+./scripts/bench-serve.sh

@@ -331,3 +331,35 @@ fn call_and_rate_command_line_contract() {
     let o = t.kiosk(NOW, &["rate", "--token", "aaaaaaaaaaaaaaaaaaaaaaaaaa", "--level", "4"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn estimates_follow_measured_service_times_once_there_are_enough() {
+    let t = TempStation::new();
+    add_staff(&t.station_at("2026-11-23T08:00:00+08:00"));
+    // Monday: twelve 民政 services of 20 minutes each (the config guesses 12).
+    for i in 0..12 {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-23T08:30:00+08:00").expect("t")
+            + chrono::Duration::minutes(25 * i);
+        let at = |m: i64| (start + chrono::Duration::minutes(m)).to_rfc3339();
+        let mut st = t.station_at(&at(0));
+        let a = signed(&st, "001");
+        let n = st.take_ticket(&Target::Matter("C01".into()), false).expect("t").ticket.number;
+        st.call_next(&a, 1).expect("call");
+        st.call_action(&a, 1, &n, CallAction::Start).expect("start");
+        let mut later = t.station_at(&at(20));
+        later.call_action(&a, 1, &n, CallAction::Finish).expect("finish");
+        if i == 8 {
+            // Nine services so far: not enough to trust, the configured minutes still count.
+            assert_eq!(later.service_times().minutes_for("C"), 12);
+        }
+    }
+    // Tuesday: two people wait for 民政; with two windows the third waits 20 minutes.
+    let mut st = t.station_at("2026-11-24T09:00:00+08:00");
+    assert_eq!(st.service_times().minutes_for("C"), 20, "measured");
+    assert_eq!(st.service_times().minutes_for("A"), 8, "not measured: the configured default");
+    for _ in 0..2 {
+        st.take_ticket(&Target::Matter("C01".into()), false).expect("t");
+    }
+    let third = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
+    assert_eq!((third.ahead, third.estimated_wait_min), (2, 20));
+}

@@ -257,7 +257,7 @@ fn ratings_from_the_phone_and_no_personal_data_anywhere_public() {
             assert!(!flat.contains(secret), "{secret} in a public page:\n{body}");
         }
     }
-    drop(srv);
+    assert!(srv.stop().success());
     let log = std::fs::read_to_string(t.data_dir().join("logs/serve.log")).expect("serve log");
     assert!(log.contains("GET /t/…"), "requests are logged, redacted:\n{log}");
     for secret in [token.as_str(), case.as_str(), ID, PHONE] {

@@ -4,6 +4,8 @@
 //! log file, the screen-font check, the clock) lives here and nowhere else, so every
 //! face starts the same way and no face needs to import another.
 
+mod log;
+
 use crate::cli::{self, Command, StaffArgs};
 use crate::config::{self, LoadError, LoadedConfig};
 use crate::domain::clock::Clock;
@@ -14,6 +16,12 @@ use std::ffi::OsString;
 
 /// Runs the program and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let code = run(args);
+    log::flush();
+    code
+}
+
+fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(code) => return code,
@@ -239,6 +247,6 @@ pub fn check_screen_font(family: &str) -> Result<(), String> {
 pub fn init_logging(paths: &Paths, face: &str) {
     let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_dir().join(format!("{face}.log")));
     if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).try_init();
+        let _ = tracing_subscriber::fmt().with_writer(log::LogFile::new(file)).with_ansi(false).try_init();
     }
 }

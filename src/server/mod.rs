@@ -132,9 +132,23 @@ fn same_origin(req: &Request) -> bool {
     }
 }
 
+/// The service runs for months on a small box: memory freed must go back to the system.
+/// glibc otherwise raises its mmap threshold after the first large free (a PIN check
+/// allocates 7 MiB) and keeps such blocks in per-thread arenas for good.
+fn keep_memory_small() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator tunables; it is called before any other thread
+    // of this process allocates (the runtime is not built yet).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 /// Starts the service on `listen` (HOST:PORT each) and runs until SIGTERM or Ctrl-C.
 /// Returns the exit code.
 pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) -> i32 {
+    keep_memory_small();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)

@@ -39,6 +39,28 @@ pub enum PinError {
     Random(String),
 }
 
+/// Argon2id with 7 MiB and 5 passes (one of OWASP's equivalent settings): the station
+/// service stays small (the default 19 MiB per sign-in doubled its memory), and a PIN is
+/// guarded mostly by the lockout anyway.
+const ARGON2_MEMORY_KIB: u32 = 7 * 1024;
+const ARGON2_PASSES: u32 = 5;
+
+fn argon2() -> Argon2<'static> {
+    match argon2::Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, 1, None) {
+        Ok(p) => Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p),
+        Err(_) => Argon2::default(),
+    }
+}
+
+/// Whether a stored hash was made with other settings (it is re-made at the next sign-in).
+fn outdated(hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Params::try_from(&h)
+            .map(|p| p.m_cost() != ARGON2_MEMORY_KIB || p.t_cost() != ARGON2_PASSES)
+            .unwrap_or(true)
+    })
+}
+
 pub fn hash_pin(pin: &str) -> Result<String, PinError> {
     if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PinError::Format);
@@ -46,10 +68,7 @@ pub fn hash_pin(pin: &str) -> Result<String, PinError> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| PinError::Random(e.to_string()))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| PinError::Hash(e.to_string()))?;
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| PinError::Hash(e.to_string()))
+    argon2().hash_password(pin.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| PinError::Hash(e.to_string()))
 }
 
 pub fn verify_pin(hash: &str, pin: &str) -> bool {
@@ -103,6 +122,12 @@ impl Station {
         };
         if verify_pin(hash, pin) {
             staff::clear_failures(self.conn(), &s.no)?;
+            if outdated(hash) {
+                // Made with older settings: store it again with the current ones.
+                if let Ok(h) = hash_pin(pin) {
+                    staff::set_pin_hash(self.conn(), &s.no, &h)?;
+                }
+            }
             tracing::info!("staff {} signed in", s.no);
             return Ok(Signed { member: s });
         }
@@ -139,5 +164,11 @@ mod tests {
         assert!(matches!(hash_pin("12a4"), Err(PinError::Format)));
         assert!(matches!(hash_pin("123"), Err(PinError::Format)));
         assert_ne!(hash_pin("2468").unwrap(), h, "salted");
+        assert!(!outdated(&h));
+        // A hash from the first release (the crate's default 19 MiB) still verifies, and is
+        // marked for re-making at the next sign-in.
+        let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
+        let old = Argon2::default().hash_password(b"2468", &salt).unwrap().to_string();
+        assert!(verify_pin(&old, "2468") && outdated(&old));
     }
 }
