@@ -282,3 +282,53 @@ fn stops_cleanly_on_sigterm_and_listens_only_where_told() {
     let e = kiosk::config::parse_station("s.toml", "[server]\nlisten = [\"8080\"]\n").unwrap_err();
     assert!(e.to_string().contains("s.toml:2: server.listen"), "{e}");
 }
+
+#[test]
+fn desk_answers_calls_for_help_and_reprints_failed_receipts() {
+    // A printer that fails until the script is swapped for one that works.
+    let t = TempStation::with_printer_script("#!/bin/sh\necho 'lp: printer out of paper' >&2\nexit 1\n");
+    add_staff(&t.station_at(NOW));
+    ticket(&t, "C02");
+    t.station_at(NOW).call_for_help("matter").expect("help");
+    let srv = Serve::start(&t, Some(NOW));
+    let (_, cookie, _) = sign_in(&srv, PIN);
+    let cookie = cookie.expect("cookie").split(';').next().expect("id").to_string();
+    let (_, page) = desk_get(&srv, &cookie);
+    let csrf = csrf_of(&page);
+    post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "1")]);
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("自助终端“办事指南”页面有人呼叫"), "{page}");
+    assert!(page.contains("排队凭条 C001") && page.contains("out of paper"), "{page}");
+    let field = |name: &str| {
+        let i = page.find(&format!("name=\"{name}\" value=\"")).expect(name) + name.len() + 15;
+        page[i..].split('"').next().expect("value").to_string()
+    };
+    let (help, job) = (field("id"), field("job"));
+    // Still no paper: the desk says so, the receipt stays listed.
+    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "reprint"), ("job", &job)]);
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("打印没有成功") && page.contains("排队凭条 C001"), "{page}");
+    // Paper loaded.
+    std::fs::write(t.dir.path().join("fake-lp.sh"), "#!/bin/sh\nexit 0\n").expect("fix the printer");
+    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "reprint"), ("job", &job)]);
+    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "help"), ("id", &help)]);
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("都已打印") && page.contains("没有呼叫"), "{page}");
+    let db = crate::util::db(&t);
+    let (status, attempts): (String, u32) = db
+        .query_row("SELECT status, attempts FROM print_jobs WHERE id = ?1", [job.parse::<i64>().expect("id")], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("job");
+    assert_eq!((status.as_str(), attempts), ("printed", 3), "the kiosk's try and two reprints");
+    let who: String = db.query_row("SELECT handled_by FROM help_requests", [], |r| r.get(0)).expect("answered");
+    assert_eq!(who, "001");
+    let audit: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit_events WHERE staff_no = '001' AND action IN ('reprint', 'help-answered')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(audit, 3);
+}

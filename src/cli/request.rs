@@ -4,7 +4,7 @@
 use super::{sign_in_from_stdin, RequestCmd};
 use crate::domain::case::{Case, CaseState};
 use crate::domain::identity::{mask_id, mask_phone};
-use crate::service::{AdvanceError, CaseRequest, PrintOutcome, Station, SubmitError};
+use crate::service::{AdvanceError, CaseRequest, PrintOutcome, Signed, Station, SubmitError};
 
 fn case_json(st: &Station, c: &Case) -> serde_json::Value {
     serde_json::json!({
@@ -18,6 +18,35 @@ fn case_json(st: &Station, c: &Case) -> serde_json::Value {
         "assignee": c.assignee,
         "urgency": format!("{:?}", st.urgency(c)).to_lowercase(),
     })
+}
+
+/// A change to a case by a staff member: signs in with the PIN on standard input, makes
+/// the change, prints the case (JSON or `human`), or the refusal with its exit code.
+fn staff_change(
+    st: &mut Station,
+    staff: &str,
+    json: bool,
+    human: impl Fn(&Case) -> String,
+    change: impl FnOnce(&mut Station, &Signed) -> Result<Case, AdvanceError>,
+) -> i32 {
+    let who = match sign_in_from_stdin(st, staff) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    match change(st, &who) {
+        Ok(c) => {
+            if json {
+                println!("{}", case_json(st, &c));
+            } else {
+                println!("{}", human(&c));
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            advance_exit(&e)
+        }
+    }
 }
 
 fn advance_exit(e: &AdvanceError) -> i32 {
@@ -126,61 +155,28 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
                 eprintln!("error: --to {to:?}: use one of accepted submitted completed notified closed returned rejected withdrawn");
                 return 2;
             };
-            let who = match sign_in_from_stdin(st, &staff) {
-                Ok(w) => w,
-                Err(code) => return code,
-            };
-            match st.advance_case(&who, &tracking, to_state, &note, None) {
-                Ok(c) => {
-                    if json {
-                        println!("{}", case_json(st, &c));
-                    } else {
-                        println!("{} → {}", c.tracking, c.state.label());
-                    }
-                    0
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    advance_exit(&e)
-                }
-            }
+            staff_change(
+                st,
+                &staff,
+                json,
+                |c| format!("{} → {}", c.tracking, c.state.label()),
+                |st, who| st.advance_case(who, &tracking, to_state, &note, None),
+            )
         }
-        RequestCmd::Extend { tracking, days, reason, staff, json } => {
-            let who = match sign_in_from_stdin(st, &staff) {
-                Ok(w) => w,
-                Err(code) => return code,
-            };
-            match st.extend_case(&who, &tracking, days, &reason, None) {
-                Ok(c) => {
-                    if json {
-                        println!("{}", case_json(st, &c));
-                    } else {
-                        println!("{} 延长至 {}", c.tracking, c.due_on.map(|d| d.to_string()).unwrap_or_default());
-                    }
-                    0
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    advance_exit(&e)
-                }
-            }
-        }
-        RequestCmd::Reassign { tracking, to_staff, staff, note } => {
-            let who = match sign_in_from_stdin(st, &staff) {
-                Ok(w) => w,
-                Err(code) => return code,
-            };
-            match st.reassign_case(&who, &tracking, &to_staff, &note, None) {
-                Ok(c) => {
-                    println!("{} → {}", c.tracking, c.assignee.unwrap_or_default());
-                    0
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    advance_exit(&e)
-                }
-            }
-        }
+        RequestCmd::Extend { tracking, days, reason, staff, json } => staff_change(
+            st,
+            &staff,
+            json,
+            |c| format!("{} 延长至 {}", c.tracking, c.due_on.map(|d| d.to_string()).unwrap_or_default()),
+            |st, who| st.extend_case(who, &tracking, days, &reason, None),
+        ),
+        RequestCmd::Reassign { tracking, to_staff, staff, note } => staff_change(
+            st,
+            &staff,
+            false,
+            |c| format!("{} → {}", c.tracking, c.assignee.clone().unwrap_or_default()),
+            |st, who| st.reassign_case(who, &tracking, &to_staff, &note, None),
+        ),
         RequestCmd::List { json } => match st.open_cases() {
             Ok(list) => {
                 for c in &list {

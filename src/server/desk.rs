@@ -7,17 +7,17 @@ use super::html::{esc, plain, Page};
 use super::public::{form, unavailable};
 use super::session::{cookie_id, same, Lookup, Session, COOKIE};
 use super::state::AppState;
+use super::stream::{follow, Next};
 use crate::domain::calling::{allowed, CallAction, TicketStatus};
 use crate::service::{CallError, DeskView, TransferTo};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
-use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::time::Duration;
-use tokio_stream::wrappers::ReceiverStream;
 
 fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, Lookup) {
     let id = cookie_id(headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
@@ -357,7 +357,12 @@ pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-pub async fn choose_window(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn choose_window(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (id, sess, f) = match checked(&s, &headers, &body) {
         Ok(x) => x,
         Err(r) => return r,
@@ -370,7 +375,9 @@ pub async fn choose_window(State(s): State<AppState>, headers: HeaderMap, body: 
         return see_desk();
     }
     let who = sess.who.clone();
-    match s.with_station(move |st| st.take_window(&who, window, None)).await {
+    // Which PC took the window goes into the audit trail.
+    let origin = peer.ip().to_string();
+    match s.with_station(move |st| st.take_window(&who, window, Some(&origin))).await {
         Ok(Ok(())) => {
             s.sessions().set_window(&id, Some(window));
             see_desk()
@@ -451,7 +458,8 @@ pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     see_desk()
 }
 
-/// The desk's live stream: the panel's HTML on connect and whenever anything changes.
+/// The desk's live stream: the panel's HTML on connect and whenever anything changes;
+/// it also looks every 10 s (a button's outcome fades, an idle session ends).
 pub async fn live(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let (Some(id), Lookup::Active(sess)) = session_of(&s, &headers) else {
         return plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 登录。");
@@ -459,41 +467,25 @@ pub async fn live(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let Some(window) = sess.window else {
         return plain(StatusCode::CONFLICT, "请先选择窗口", "请回到 /desk 选择窗口。");
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(4);
-    tokio::spawn(async move {
-        let mut live = s.subscribe();
-        let mut stop = s.stopping();
-        let mut last = String::new();
-        loop {
-            // The session as it is now (a button's outcome appears and fades).
-            let sess = match s.sessions().peek(&id) {
-                Some(x) => x,
-                None => {
-                    let _ = tx.send(Ok(Event::default().event("signed-out").data("1"))).await;
-                    return;
+    let state = s.clone();
+    follow(
+        s,
+        Some(Duration::from_secs(10)),
+        Box::new(move |_| {
+            let (s, id) = (state.clone(), id.clone());
+            Box::pin(async move {
+                // The session as it is now, without touching it: watching is not doing.
+                let Some(sess) = s.sessions().peek(&id) else {
+                    return Next::End(Some(Event::default().event("signed-out").data("1")));
+                };
+                match s.with_station(move |st| st.desk_view(window)).await {
+                    Ok(Ok(view)) => {
+                        let html = panel_html(&view, &sess);
+                        Next::Send { key: html.clone(), event: Event::default().event("panel").data(html) }
+                    }
+                    _ => Next::End(None),
                 }
-            };
-            live.borrow_and_update();
-            let view = match s.with_station(move |st| st.desk_view(window)).await {
-                Ok(Ok(v)) => v,
-                _ => return,
-            };
-            let html = panel_html(&view, &sess);
-            if html != last {
-                let ev = Event::default().event("panel").data(&html).retry(Duration::from_secs(2));
-                if tx.send(Ok(ev)).await.is_err() {
-                    return;
-                }
-                last = html;
-            }
-            tokio::select! {
-                r = live.changed() => if r.is_err() { return },
-                _ = stop.wait_for(|s| *s) => return,
-                _ = tx.closed() => return,
-                // Look again now and then: a fading message, an idle sign-out.
-                _ = tokio::time::sleep(Duration::from_secs(10)) => {}
-            }
-        }
-    });
-    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+            })
+        }),
+    )
 }

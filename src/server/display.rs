@@ -9,17 +9,15 @@
 use super::html::{esc, not_found, plain, Page};
 use super::public::{form, unavailable};
 use super::state::AppState;
+use super::stream::{follow_snapshot, Next};
 use crate::domain::rating::{Level, REASONS};
 use crate::service::RateError;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::sse::Event;
+use axum::response::Response;
 use chrono::Offset;
-use std::convert::Infallible;
-use std::time::Duration;
-use tokio_stream::wrappers::ReceiverStream;
 
 pub async fn page(State(s): State<AppState>) -> Response {
     let st = &s.cfg().station;
@@ -45,33 +43,15 @@ pub async fn page(State(s): State<AppState>) -> Response {
 
 /// Sends the display state (JSON) on connect and whenever it changes.
 pub async fn live(State(s): State<AppState>) -> Response {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(8);
-    tokio::spawn(async move {
-        let mut live = s.subscribe();
-        let mut stop = s.stopping();
-        let mut last = String::new();
-        loop {
-            let cur = live.borrow_and_update().clone();
-            let state = serde_json::to_string(&cur.snap.display).unwrap_or_default();
-            if state != last {
-                // The station's time and zone: the TV's own clock and zone may be wrong.
-                let now = s.clock().now_local();
-                let (ms, tz) = (now.timestamp_millis(), now.offset().fix().local_minus_utc() / 60);
-                let data = format!("{{\"now\":{ms},\"tz\":{tz},\"state\":{state}}}");
-                let ev = Event::default().event("state").data(data).retry(Duration::from_secs(1));
-                if tx.send(Ok(ev)).await.is_err() {
-                    return;
-                }
-                last = state;
-            }
-            tokio::select! {
-                r = live.changed() => if r.is_err() { return },
-                _ = stop.wait_for(|s| *s) => return,
-                _ = tx.closed() => return,
-            }
-        }
-    });
-    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+    let clock = s.clock();
+    follow_snapshot(s, move |cur| {
+        let state = serde_json::to_string(&cur.snap.display).unwrap_or_default();
+        // The station's time and zone: the TV's own clock and zone may be wrong.
+        let now = clock.now_local();
+        let (ms, tz) = (now.timestamp_millis(), now.offset().fix().local_minus_utc() / 60);
+        let data = format!("{{\"now\":{ms},\"tz\":{tz},\"state\":{state}}}");
+        Next::Send { key: state, event: Event::default().event("state").data(data) }
+    })
 }
 
 fn window_ok(s: &AppState, w: &str) -> Option<u32> {
@@ -132,28 +112,10 @@ pub async fn pad(State(s): State<AppState>, Path(w): Path<String>) -> Response {
 /// The pad's stream: the current offer id (0 = none); the page reloads when it changes.
 pub async fn pad_live(State(s): State<AppState>, Path(w): Path<String>) -> Response {
     let Some(window) = window_ok(&s, &w) else { return not_found() };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(4);
-    tokio::spawn(async move {
-        let mut live = s.subscribe();
-        let mut stop = s.stopping();
-        let mut last = -1;
-        loop {
-            let offer = live.borrow_and_update().snap.pads.get(&window).map(|p| p.offer).unwrap_or(0);
-            if offer != last {
-                let ev = Event::default().event("offer").data(offer.to_string()).retry(Duration::from_secs(1));
-                if tx.send(Ok(ev)).await.is_err() {
-                    return;
-                }
-                last = offer;
-            }
-            tokio::select! {
-                r = live.changed() => if r.is_err() { return },
-                _ = stop.wait_for(|s| *s) => return,
-                _ = tx.closed() => return,
-            }
-        }
-    });
-    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+    follow_snapshot(s, move |cur| {
+        let offer = cur.snap.pads.get(&window).map(|p| p.offer).unwrap_or(0).to_string();
+        Next::Send { key: offer.clone(), event: Event::default().event("offer").data(offer) }
+    })
 }
 
 /// A tap on the pad. 不满意 / 非常不满意 first ask why (big reason buttons).

@@ -15,6 +15,7 @@ mod live;
 mod public;
 mod session;
 mod state;
+mod stream;
 
 use crate::service::Station;
 use crate::voice::Announcer;

@@ -7,18 +7,16 @@
 
 use super::html::{bad_request, esc, not_found, plain, Page};
 use super::state::AppState;
+use super::stream::{follow_snapshot, Next};
 use crate::domain::rating::{Level, REASONS};
 use crate::domain::ticket::short_token;
 use crate::service::{is_token, view_in, CasePage, RateError, TicketView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::sse::Event;
+use axum::response::Response;
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::time::Duration;
-use tokio_stream::wrappers::ReceiverStream;
 
 pub async fn index(State(s): State<AppState>) -> Response {
     let st = &s.cfg().station;
@@ -180,48 +178,30 @@ pub async fn ticket(State(s): State<AppState>, Path(token): Path<String>) -> Res
 }
 
 /// The live stream of a ticket page: its changing part as HTML, sent on connect and
-/// whenever it changes; the stream ends when the ticket is finished.
+/// whenever it changes; a "final" event (the page reloads) when the ticket is finished or
+/// no longer today's.
 pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -> Response {
     let first = match find_ticket(&s, &token).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(4);
-    tokio::spawn(async move {
-        let mut live = s.subscribe();
-        let mut stop = s.stopping();
-        let mut view = first;
-        let mut last = String::new();
-        loop {
-            let html = ticket_live_html(&view);
-            let last_word = view.finished || view.expired;
-            if html != last || last_word {
-                let ev = Event::default().event(if last_word { "final" } else { "update" }).data(&html);
-                if tx.send(Ok(ev.retry(Duration::from_secs(2)))).await.is_err() {
-                    return;
-                }
-                last = html;
-            }
-            if view.finished || view.expired {
-                return;
-            }
-            tokio::select! {
-                r = live.changed() => if r.is_err() { return },
-                _ = stop.wait_for(|s| *s) => return,
-                _ = tx.closed() => return,
-            }
-            let cur = live.borrow_and_update().clone();
-            match cur.snap.ticket(&token) {
-                Some(t) => view = view_in(s.cfg(), &cur.snap, t, cur.snap.rated.contains(&t.id)),
+    let cfg = s.cfg().clone();
+    let mut first = Some(first);
+    follow_snapshot(s, move |cur| {
+        let view = match first.take() {
+            Some(v) => v,
+            None => match cur.snap.ticket(&token) {
+                Some(t) => view_in(&cfg, &cur.snap, t, cur.snap.rated.contains(&t.id)),
                 // Midnight passed: yesterday's ticket no longer changes; the page reloads.
-                None => {
-                    let _ = tx.send(Ok(Event::default().event("final").data(last.clone()))).await;
-                    return;
-                }
-            }
+                None => return Next::End(Some(Event::default().event("final").data(""))),
+            },
+        };
+        let html = ticket_live_html(&view);
+        if view.finished || view.expired {
+            return Next::End(Some(Event::default().event("final").data(html)));
         }
-    });
-    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+        Next::Send { key: html.clone(), event: Event::default().event("update").data(html) }
+    })
 }
 
 /// Reads a small urlencoded form; any malformed body is a plain 400.
