@@ -78,6 +78,10 @@ fn desk_call_reaches_display_phone_and_pad() {
     tv.wait_for_text("#windows", "A001", Duration::from_secs(2));
     desk.wait_for_text("#current-number", "A001", Duration::from_secs(5));
     shot(&tv, "web-display");
+    tv.set_window_size(1366, 768);
+    tv.wait_for_text("#windows", "A001", Duration::from_secs(2));
+    shot(&tv, "web-display-1366");
+    tv.set_window_size(1920, 1080);
 
     // 办结: the pad shows its five buttons; a tap stores the rating with staff and window.
     click_labelled(&desk, "办结");
