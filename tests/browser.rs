@@ -137,3 +137,80 @@ fn click_labelled(b: &Browser, label: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Fills the note of the move whose button is `label` and presses it.
+fn submit_move(b: &Browser, label: &str, note: &str) {
+    let forms = b.find_all("form.move");
+    let mut done = false;
+    for (i, f) in forms.iter().enumerate() {
+        if f.text().contains(label) {
+            b.execute(
+                "const f = document.querySelectorAll('form.move')[arguments[0]]; \
+                 f.querySelector('input[name=note]').value = arguments[1]; f.querySelector('button').click();",
+                vec![serde_json::json!(i), serde_json::json!(note)],
+            );
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "no move {label:?} on the page:\n{}", b.page_source());
+}
+
+#[test]
+fn desk_carries_a_case_from_submission_to_the_archive() {
+    let t = TempStation::new();
+    let tracking = {
+        let mut st = t.station_at(NOW);
+        add_staff(&st);
+        st.set_post("C", "001", Some("002")).expect("post");
+        st.submit_case(&crate::cases::request("C01", &["户口簿"])).expect("submit").case.tracking
+    };
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 900);
+    b.goto(&srv.url("/desk"));
+    b.find("input[name=staff]").send_keys("001");
+    b.find("input[name=pin]").send_keys(PIN);
+    b.find("main.login button[type=submit]").click();
+    b.wait_for_text("h1", "请选择您所在的窗口", Duration::from_secs(10));
+    b.find("nav.sections a[href='/desk/cases']").click();
+    b.wait_for_text("h1", "全程代办", Duration::from_secs(5));
+    let row = b.wait_for("table.cases tr.mine a", Duration::from_secs(5));
+    assert_eq!(row.text(), tracking, "my case (A post of 民政) is listed first");
+    shot(&b, "web-cases");
+    row.click();
+    b.wait_for_text("h1", &tracking, Duration::from_secs(5));
+    assert_eq!(b.find("#case-id").text(), "130***********0138", "masked until revealed");
+    b.find("form[action$='/reveal'] button").click();
+    b.wait_for_text("#case-id", "130110194503150138", Duration::from_secs(5));
+    assert_eq!(b.find("#case-phone").text(), "13812345678");
+    // Leaving and coming back shows it masked again.
+    b.goto(&srv.url(&format!("/desk/cases/{tracking}")));
+    assert_eq!(b.find("#case-id").text(), "130***********0138");
+    // The missing 户口簿 arrives.
+    let boxes = b.find_all("ul.materials input[type=checkbox]");
+    let unticked = boxes.iter().find(|x| x.prop("checked").as_deref() == Some("false")).expect("a missing material");
+    unticked.click();
+    b.find("form[action$='/materials'] button").click();
+    b.wait_for_text("main", "材料已保存", Duration::from_secs(5));
+    submit_move(&b, "受理", "");
+    b.wait_for_text("p.state", "已受理", Duration::from_secs(5));
+    shot(&b, "web-case");
+    for (label, note, state) in [
+        ("报送", "报乡镇民政办", "已报送"),
+        ("办结", "审核通过，下月发放", "已办结"),
+        ("已通知村民", "电话通知本人", "已通知"),
+        ("领取/归档", "", "已领取/归档"),
+    ] {
+        submit_move(&b, label, note);
+        b.wait_for_text("p.state", state, Duration::from_secs(5));
+    }
+    assert!(b.page_source().contains("已结束，不能再办理"));
+    let st = t.station_at(NOW);
+    let case = st.find_case(&tracking).expect("q").expect("case");
+    assert_eq!(case.state, kiosk::domain::case::CaseState::Closed);
+    assert_eq!(case.first_responder.as_deref(), Some("001"));
+    assert!(case.materials.iter().all(|m| m.received));
+    let events = st.case_events(&case).expect("events");
+    assert!(events.iter().any(|e| e.kind == "reveal" && e.staff_no.as_deref() == Some("001")), "the reveal is logged");
+    assert_eq!(events.iter().filter(|e| e.kind == "transition").count(), 5);
+}

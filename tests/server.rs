@@ -332,3 +332,53 @@ fn desk_answers_calls_for_help_and_reprints_failed_receipts() {
         .expect("audit");
     assert_eq!(audit, 3);
 }
+
+#[test]
+fn desk_case_changes_are_checked_on_the_server() {
+    let t = setup();
+    let tracking = {
+        let mut st = t.station_at(NOW);
+        st.submit_case(&request("C01", &[])).expect("submit").case.tracking
+    };
+    let srv = Serve::start(&t, Some(NOW));
+    let (_, cookie, _) = sign_in(&srv, PIN);
+    let cookie = cookie.expect("cookie").split(';').next().expect("id").to_string();
+    let page = |path: &str| {
+        let mut r = http().get(&srv.url(path)).header("Cookie", &cookie).call().expect("get");
+        r.body_mut().read_to_string().unwrap_or_default()
+    };
+    let case_path = format!("/desk/cases/{tracking}");
+    let body = page(&case_path);
+    let csrf = csrf_of(&body);
+    let version = {
+        let i = body.find("name=\"version\" value=\"").expect("version") + 22;
+        body[i..].split('"').next().expect("v").to_string()
+    };
+    let act = |to: &str, note: &str, version: &str| {
+        post(
+            &srv,
+            &format!("{case_path}/act"),
+            Some(&cookie),
+            &[("csrf", &csrf), ("to", to), ("note", note), ("version", version)],
+        )
+        .0
+    };
+    // An illegal move, a missing note and a stale view are each refused with the reason.
+    assert_eq!(act("completed", "x", &version), 303);
+    assert!(page(&case_path).contains("不能从“待受理”直接变为“已办结”"));
+    assert_eq!(act("accepted", "", &version), 303);
+    assert!(page(&case_path).contains("已办理：已受理"));
+    assert_eq!(act("submitted", "", &version), 303);
+    assert!(page(&case_path).contains("需要填写说明"));
+    assert_eq!(act("submitted", "报乡镇民政办", &version), 303, "decided on the old version");
+    assert!(page(&case_path).contains("刚被别人改过"), "a stale view is refused");
+    // No CSRF token: nothing happens.
+    let (s, _) = post(&srv, &format!("{case_path}/act"), Some(&cookie), &[("to", "withdrawn"), ("note", "x")]);
+    assert_eq!(s, 403);
+    let st = t.station_at(NOW);
+    assert_eq!(st.find_case(&tracking).expect("q").expect("case").state, kiosk::domain::case::CaseState::Accepted);
+    // The queue answers 404 for a made-up code and 200 otherwise.
+    assert!(page("/desk/cases").contains(&tracking));
+    let r = http().get(&srv.url("/desk/cases/D-0000-000")).header("Cookie", &cookie).call().expect("get");
+    assert_eq!(r.status().as_u16(), 404);
+}

@@ -9,7 +9,6 @@ mod calling;
 mod cases;
 mod cli;
 mod config;
-mod console;
 mod numbering;
 mod printing;
 mod receipt;

@@ -29,11 +29,12 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     let paths = Paths::resolve(cli.config_dir.clone(), cli.data_dir.clone());
     match cli.command {
         None => run_kiosk(&paths, cli.windowed),
-        Some(Command::Staff(StaffArgs { command: None })) => with_station(&paths, "console", |st| {
-            if let Err(code) = screen_font_ok(&st.cfg) {
-                return code;
-            }
-            crate::ui::staff::run_console(st)
+        Some(Command::Staff(StaffArgs { command: None })) => with_config(&paths, |cfg| {
+            // The staff console moved to the browser: any PC of the station LAN.
+            let base = cfg.station.public_base_url.trim_end_matches('/');
+            println!("工作人员请用浏览器打开 {base}/desk （服务站服务需已启动：kiosk serve）");
+            println!("The staff desk is in the browser: open {base}/desk (with `kiosk serve` running)");
+            0
         }),
         Some(Command::Serve(a)) => with_station(&paths, "serve", |st| {
             let listen = if a.listen.is_empty() { st.cfg.station.server.listen.clone() } else { a.listen };

@@ -50,7 +50,7 @@ pub enum Command {
     /// 全程代办 requests (cases)
     #[command(subcommand)]
     Request(RequestCmd),
-    /// The staff console (no subcommand), or staff accounts
+    /// Staff accounts (no subcommand: where the staff desk is)
     Staff(StaffArgs),
     /// Call tickets at a window (acts as staff: the PIN on standard input)
     #[command(subcommand)]

@@ -76,6 +76,21 @@ impl CaseState {
         }
     }
 
+    /// The staff's button for moving a case into this state.
+    pub fn action_label(self) -> &'static str {
+        match self {
+            CaseState::Accepted => "受理",
+            CaseState::Submitted => "报送",
+            CaseState::Completed => "办结",
+            CaseState::Notified => "已通知村民",
+            CaseState::Closed => "领取/归档",
+            CaseState::Returned => "退回补正",
+            CaseState::Rejected => "不予受理",
+            CaseState::Withdrawn => "撤回",
+            CaseState::Pending => "待受理",
+        }
+    }
+
     /// What the villager is told about this state on the progress page.
     pub fn public_explanation(self) -> &'static str {
         match self {

@@ -19,13 +19,13 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, Lookup) {
+pub(super) fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, Lookup) {
     let id = cookie_id(headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
     let lookup = id.as_deref().map(|i| s.sessions().get(i)).unwrap_or(Lookup::Unknown);
     (id, lookup)
 }
 
-fn shell(s: &AppState, title: &str, body: String, status: StatusCode, live: bool) -> Response {
+pub(super) fn shell(s: &AppState, title: &str, body: String, status: StatusCode, live: bool) -> Response {
     let st = &s.cfg().station;
     Page {
         title: &format!("{title} · {}", st.name),
@@ -38,7 +38,7 @@ fn shell(s: &AppState, title: &str, body: String, status: StatusCode, live: bool
     .response(status)
 }
 
-fn login_page(s: &AppState, message: Option<&str>, status: StatusCode) -> Response {
+pub(super) fn login_page(s: &AppState, message: Option<&str>, status: StatusCode) -> Response {
     let msg = message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m))).unwrap_or_default();
     let body = format!(
         "<main class=\"desk login\"><h1>{}</h1><h2>窗口叫号 · 工作人员登录</h2>{msg}\
@@ -52,7 +52,7 @@ fn login_page(s: &AppState, message: Option<&str>, status: StatusCode) -> Respon
     shell(s, "登录", body, status, false)
 }
 
-fn hidden_csrf(sess: &Session) -> String {
+pub(super) fn hidden_csrf(sess: &Session) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(&sess.csrf))
 }
 
@@ -73,8 +73,11 @@ fn window_page(s: &AppState, sess: &Session) -> Response {
         })
         .collect();
     let body = format!(
-        "<main class=\"desk\"><header class=\"bar\"><span>{} {}</span>{}</header>\
-         <h1>请选择您所在的窗口</h1><div class=\"windows-choice\">{buttons}</div></main>",
+        "<main class=\"desk\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span>{} {}</span>{}</header>\
+         <h1>请选择您所在的窗口</h1><div class=\"windows-choice\">{buttons}</div>\
+         <p class=\"hint\">只办代办、不叫号：直接点上面的“全程代办”。</p></main>",
+        esc(&s.cfg().station.name),
+        nav(sess, "/desk"),
         esc(sess.who.no()),
         esc(sess.who.name()),
         logout_form(sess)
@@ -82,7 +85,23 @@ fn window_page(s: &AppState, sess: &Session) -> Response {
     shell(s, "选择窗口", body, StatusCode::OK, false)
 }
 
-fn logout_form(sess: &Session) -> String {
+/// The desk's sections, the current one marked.
+pub(super) fn nav(sess: &Session, current: &str) -> String {
+    let mut items = vec![("/desk", "叫号"), ("/desk/cases", "全程代办")];
+    if sess.who.is_admin() {
+        items.push(("/desk/admin", "站务管理"));
+    }
+    let links: String = items
+        .iter()
+        .map(|(href, label)| {
+            let cur = if *href == current { " aria-current=\"page\" class=\"current\"" } else { "" };
+            format!("<a href=\"{href}\"{cur}>{label}</a>")
+        })
+        .collect();
+    format!("<nav class=\"sections\">{links}</nav>")
+}
+
+pub(super) fn logout_form(sess: &Session) -> String {
     format!(
         "<form method=\"post\" action=\"/desk/logout\" class=\"inline\">{}<button type=\"submit\">签退</button></form>",
         hidden_csrf(sess)
@@ -260,11 +279,12 @@ fn desk_page(s: &AppState, sess: &Session, v: &DeskView) -> Response {
         act_button(&csrf, "pause", "暂停叫号", &[], "")
     };
     let body = format!(
-        "<main class=\"desk\"><header class=\"bar\"><span class=\"station\">{}</span><span class=\"who\">{} {} · <b>{}</b></span>\
+        "<main class=\"desk\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {} · <b>{}</b></span>\
          {pause}<form method=\"post\" action=\"/desk/window\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"window\" value=\"0\">\
          <button type=\"submit\">换窗口</button></form>{}</header>\
          <div id=\"panel\" data-src=\"/desk/live\">{}</div><div id=\"offline\" class=\"offline\" hidden>连接中断，正在重新连接……</div></main>",
         esc(&s.cfg().station.name),
+        nav(sess, "/desk"),
         esc(sess.who.no()),
         esc(sess.who.name()),
         esc(&v.window_name),
@@ -289,7 +309,7 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
     }
 }
 
-fn see_desk() -> Response {
+pub(super) fn see_desk() -> Response {
     Redirect::to("/desk").into_response()
 }
 
@@ -321,7 +341,7 @@ pub async fn login(State(s): State<AppState>, body: Bytes) -> Response {
 
 /// A change from the desk: the session must be active and the form must carry its CSRF
 /// token. Returns the session id, the session and the form.
-fn checked(
+pub(super) fn checked(
     s: &AppState,
     headers: &HeaderMap,
     body: &Bytes,

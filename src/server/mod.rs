@@ -8,6 +8,7 @@
 //! plain 4xx page, never a 500; tokens never reach the access log.
 
 mod assets;
+mod cases;
 mod desk;
 mod display;
 mod html;
@@ -58,6 +59,13 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/window", post(desk::choose_window))
         .route("/desk/act", post(desk::act))
         .route("/desk/live", get(desk::live))
+        .route("/desk/cases", get(cases::queue))
+        .route("/desk/cases/{tracking}", get(cases::one))
+        .route("/desk/cases/{tracking}/reveal", post(cases::reveal))
+        .route("/desk/cases/{tracking}/act", post(cases::act))
+        .route("/desk/cases/{tracking}/materials", post(cases::materials))
+        .route("/desk/cases/{tracking}/extend", post(cases::extend))
+        .route("/desk/cases/{tracking}/reassign", post(cases::reassign))
         .route("/assets/{file}", get(assets::serve))
         .fallback(|| async {
             html::plain(StatusCode::NOT_FOUND, "没有这个页面", "请检查地址，或回到服务站首页。")

@@ -8,7 +8,6 @@ mod home;
 mod idle;
 pub mod screenshot;
 mod search;
-pub mod staff;
 mod ticket;
 
 use crate::service::{Issued, PrintError, PrintOutcome, Station, Target};

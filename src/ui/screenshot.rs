@@ -40,8 +40,6 @@ pub enum Shot {
     CaseForm(String),
     Lookup,
     LookupResult,
-    /// The staff console: login, queue, case.
-    Staff(String),
     /// The screen shown when the configuration is broken.
     StartupError,
 }
@@ -68,12 +66,11 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         ("lookup", None) => Shot::Lookup,
         ("lookup-result", None) => Shot::LookupResult,
         ("startup-error", None) => Shot::StartupError,
-        ("staff", Some(p)) if ["login", "queue", "case"].contains(&p) => Shot::Staff(p.into()),
         _ => {
             return Err(format!(
                 "unknown page {spec:?}; use home, categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
-                 request:<materials|phone|id|name|confirm|done>, lookup, lookup-result, staff:<login|queue|case>, \
+                 request:<materials|phone|id|name|confirm|done>, lookup, lookup-result, \
                  startup-error"
             ))
         }
@@ -150,9 +147,6 @@ fn render_to_file(
         win.set_font_family(station.cfg.station.font_family.clone().into());
         win.show().map_err(|e| e.to_string())?;
         render(win.window(), &window, w, h)
-    } else if let Shot::Staff(page) = shot {
-        let console = staff_sample(station, page)?;
-        render(console.win.window(), &window, w, h)
     } else {
         let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
         kiosk.app.show().map_err(|e| e.to_string())?;
@@ -227,7 +221,7 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
             }
             l.invoke_search();
         }
-        Shot::Staff(_) | Shot::StartupError => {}
+        Shot::StartupError => {}
     }
     Ok(())
 }
@@ -313,50 +307,6 @@ fn sample_staff(st: &Station) -> Result<Signed, String> {
 }
 
 const SAMPLE_PIN: &str = "246813";
-
-/// The staff console with sample cases of every urgency.
-fn staff_sample(station: Station, page: &str) -> Result<super::staff::Console, String> {
-    use crate::domain::case::CaseState;
-    let cfg = station.cfg.clone();
-    let paths = station.paths.clone();
-    let today_clock = station.clock;
-    drop(station);
-    let e = |e: &dyn std::fmt::Display| e.to_string();
-    // Cases submitted on earlier days, so the queue shows overdue and due-soon rows.
-    let mut made = Vec::new();
-    for (days_ago, matter, missing) in
-        [(25i64, "C01", vec![]), (6, "F03", vec![]), (2, "C02", vec!["2".to_string()]), (0, "D01", vec![])]
-    {
-        let at = today_clock.now() - chrono::Duration::days(days_ago);
-        let clock = Clock::fixed(at, cfg.station.tz);
-        let mut st = Station::open(cfg.clone(), paths.clone(), clock).map_err(|x| e(&x))?;
-        let me = sample_staff(&st)?;
-        let req = crate::service::CaseRequest {
-            matter: matter.into(),
-            phone: SAMPLE_PHONE.into(),
-            phone2: None,
-            id_number: SAMPLE_ID.into(),
-            name: Some("王".into()),
-            missing,
-        };
-        let sub = st.submit_case(&req).map_err(|x| e(&x))?;
-        if days_ago > 0 {
-            st.advance_case(&me, &sub.case.tracking, CaseState::Accepted, "", None).map_err(|x| e(&x))?;
-        }
-        made.push(sub.case.tracking);
-    }
-    let station = Station::open(cfg, paths, today_clock).map_err(|x| e(&x))?;
-    let console = super::staff::Console::build(station).map_err(|x| e(&x))?;
-    console.win.show().map_err(|x| e(&x))?;
-    if page != "login" {
-        let me = sample_staff(&console.state.borrow().station)?;
-        console.sign_in_as(me);
-        if page == "case" {
-            console.open(&made[0]);
-        }
-    }
-    Ok(console)
-}
 
 /// One frame of the window, as RGB bytes.
 pub fn render(win: &slint::Window, window: &MinimalSoftwareWindow, w: u32, h: u32) -> Vec<u8> {
