@@ -78,6 +78,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             priority: i % 11 == 0,
             issued_at: Utc::now() - Days::days(days_back),
             token: tok.clone(),
+            catalog_version: 1,
         };
         let t = tickets::issue(&mut conn, &new, &times, &windows).unwrap_or_else(|e| die(e.to_string()));
         if days_back > 0 {
@@ -117,6 +118,7 @@ fn seed(config_dir: &str, data_dir: &str) {
                 .map(|x| CaseMaterial { name: x.name.clone(), requirement: x.requirement(), received: true })
                 .collect(),
             created_local: created,
+            catalog_version: 1,
         };
         cases::create(&mut conn, &new, Utc::now()).unwrap_or_else(|e| die(e.to_string()));
     }

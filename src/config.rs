@@ -977,10 +977,14 @@ pub fn parse_holidays(file: &str, src: &str) -> Result<Calendar, ConfigErrors> {
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
     pub station: StationConfig,
+    /// The list of matters in use: the config file's until the station opens its store,
+    /// then the live published version (see `service::catalog`).
     pub catalog: Catalog,
     pub calendar: Calendar,
     pub station_file: String,
     pub matters_file: String,
+    /// matters.toml as read: the first version published into a new store.
+    pub matters_source: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -1020,7 +1024,7 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
     match (station, catalog, calendar) {
         (Some(station), Some(catalog), Some(calendar)) if errors.is_empty() => {
             cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
-            Ok(LoadedConfig { station, catalog, calendar, station_file, matters_file })
+            Ok(LoadedConfig { station, catalog, calendar, station_file, matters_file, matters_source: matters_src })
         }
         _ => Err(LoadError::Invalid(ConfigErrors(errors))),
     }

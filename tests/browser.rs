@@ -214,3 +214,73 @@ fn desk_carries_a_case_from_submission_to_the_archive() {
     assert!(events.iter().any(|e| e.kind == "reveal" && e.staff_no.as_deref() == Some("001")), "the reveal is logged");
     assert_eq!(events.iter().filter(|e| e.kind == "transition").count(), 5);
 }
+
+fn sign_in_at_desk(b: &Browser, srv: &Serve, no: &str) {
+    b.delete_cookies();
+    b.goto(&srv.url("/desk"));
+    b.find("input[name=staff]").send_keys(no);
+    b.find("input[name=pin]").send_keys(PIN);
+    b.find("main.login button[type=submit]").click();
+    b.wait_for_text("h1", "请选择您所在的窗口", Duration::from_secs(10));
+}
+
+#[test]
+fn station_head_publishes_and_rolls_back_the_list_of_matters() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 900);
+
+    // A staff member who is not the station head: no admin page, no admin action.
+    sign_in_at_desk(&b, &srv, "001");
+    assert!(b.try_find("nav.sections a[href='/desk/admin']").is_none(), "no 站务管理 link");
+    for path in ["/desk/admin", "/desk/admin/matters", "/desk/admin/matters/export"] {
+        b.goto(&srv.url(path));
+        b.wait_for_text("h1", "需要站长权限", Duration::from_secs(5));
+    }
+    let csrf = {
+        b.goto(&srv.url("/desk"));
+        b.find("input[name=csrf]").prop("value").expect("csrf")
+    };
+    for (path, field) in [("/desk/admin/matters/publish", "source"), ("/desk/admin/matters/rollback", "version")] {
+        let status = b.execute(
+            "return fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, \
+             body: 'csrf=' + arguments[1] + '&' + arguments[2] + '=1&note=x'}).then(r => r.status);",
+            vec![serde_json::json!(path), serde_json::json!(csrf), serde_json::json!(field)],
+        );
+        assert_eq!(status, 403, "{path} refused to staff");
+    }
+
+    // The station head uploads a file with an error: the page names the line.
+    sign_in_at_desk(&b, &srv, "003");
+    b.find("nav.sections a[href='/desk/admin']").click();
+    b.wait_for_text("h1", "事项清单", Duration::from_secs(5));
+    let broken = crate::matters::with_new_matter().replacen("mode = \"relay\"", "mode = \"sideways\"", 1);
+    let line = broken.lines().position(|l| l.contains("sideways")).expect("line") + 1;
+    let put = |src: &str| {
+        b.execute("document.getElementById('matters-source').value = arguments[0];", vec![serde_json::json!(src)]);
+        b.find("form[action='/desk/admin/matters/check'] button").click();
+    };
+    put(&broken);
+    b.wait_for_text("h1", "文件有错误", Duration::from_secs(5));
+    assert!(b.find("ul.errors").text().contains(&format!("上传的文件:{line}: matter.mode")), "{}", b.page_source());
+    // Fixed: the changes, then publish with a note.
+    b.goto(&srv.url("/desk/admin/matters"));
+    put(&crate::matters::with_new_matter());
+    b.wait_for_text("h1", "核对改动", Duration::from_secs(5));
+    assert!(b.find("ul.diff").text().contains("新增事项 J03"));
+    shot(&b, "web-admin-matters-diff");
+    b.find("input[name=note]").send_keys("新增公共法律服务预约");
+    b.find("form[action='/desk/admin/matters/publish'] button").click();
+    b.wait_for_text("main", "已发布第2版", Duration::from_secs(5));
+    assert!(b.page_source().contains("新增公共法律服务预约"));
+    shot(&b, "web-admin-matters");
+    assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_some(), "live for every process");
+    // Roll back to version 1: J03 is gone again.
+    b.execute(
+        "document.querySelector(\"form[action='/desk/admin/matters/rollback'] input[name=version][value='1']\").form.querySelector('button').click();",
+        vec![],
+    );
+    b.wait_for_text("main", "已回滚：第3版用第1版的内容", Duration::from_secs(5));
+    assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_none());
+}

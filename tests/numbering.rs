@@ -75,6 +75,7 @@ fn worker_issue_100() {
             priority: false,
             issued_at: chrono::Utc::now(),
             token: format!("{}-{i}", std::process::id()),
+            catalog_version: 1,
         };
         let t = tickets::issue(&mut conn, &new, &times, &[]).expect("issue");
         numbers.push(t.number);

@@ -9,6 +9,7 @@ mod calling;
 mod cases;
 mod cli;
 mod config;
+mod matters;
 mod numbering;
 mod printing;
 mod receipt;

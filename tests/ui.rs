@@ -550,3 +550,34 @@ fn closed_station_says_so_and_when_it_opens() {
     let k = Kiosk::build(t.station_at("2026-11-30T10:00:00+08:00")).expect("build kiosk");
     assert_eq!(k.app.global::<kiosk::ui::HomeAdapter>().get_closed_notice(), "");
 }
+
+#[test]
+fn a_new_list_of_matters_is_taken_up_at_home_only() {
+    let t = TempStation::new();
+    let k = kiosk(&t, "2026-11-30T09:30:00+08:00");
+    tap(&k, "办事指南");
+    tap(&k, "司法");
+    assert!(!has_label(&k, "公共法律服务预约"));
+    // The station head publishes a new version meanwhile (another process).
+    {
+        let mut st = t.station_at("2026-11-30T09:30:00+08:00");
+        crate::cases::add_staff(&st);
+        let admin = st.sign_in("003", crate::cases::PIN).expect("admin");
+        st.publish_matters(&admin, "new.toml", &crate::matters::with_new_matter(), "新增").expect("publish");
+    }
+    // In the middle of a villager's flow nothing changes, however long they take.
+    for _ in 0..6 {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+    assert_eq!(k.state.borrow().station.catalog_version(), 1);
+    assert!(!has_label(&k, "公共法律服务预约"));
+    // Back home: within a few seconds the kiosk uses the new list.
+    tap(&k, "首页");
+    for _ in 0..5 {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+    assert_eq!(k.state.borrow().station.catalog_version(), 2);
+    tap(&k, "办事指南");
+    tap(&k, "司法");
+    assert!(has_label(&k, "公共法律服务预约"), "the new matter is listed");
+}

@@ -1,6 +1,8 @@
-//! `kiosk matters check|list` and `kiosk config check`.
+//! `kiosk matters …` (the list of matters and its published versions) and `kiosk config check`.
 
+use super::{fail, sign_in_from_stdin, MattersCmd};
 use crate::config::{self, LoadedConfig};
+use crate::service::{CatalogDiff, CatalogError, Station};
 use std::path::Path;
 
 /// Validates a matters file: `FILE:LINE: field: problem` for each error, exit 1.
@@ -24,8 +26,8 @@ pub fn check(file: &Path) -> i32 {
     }
 }
 
-pub fn list(cfg: &LoadedConfig, json: bool) -> i32 {
-    for m in &cfg.catalog.matters {
+fn list(st: &Station, json: bool) -> i32 {
+    for m in &st.cfg.catalog.matters {
         if json {
             println!(
                 "{}",
@@ -49,4 +51,135 @@ pub fn config_check(cfg: &LoadedConfig) -> i32 {
     let years: Vec<String> = cfg.calendar.years().map(|y| y.to_string()).collect();
     println!("holidays: ok (years {})", if years.is_empty() { "none: weekends only".into() } else { years.join(", ") });
     0
+}
+
+fn diff_json(version: Option<i64>, d: &CatalogDiff) -> serde_json::Value {
+    serde_json::json!({
+        "version": version,
+        "added": d.added,
+        "removed": d.removed,
+        "changed": d.changed.iter().map(|c| serde_json::json!({"code": c.code, "fields": c.fields})).collect::<Vec<_>>(),
+        "categories": d.categories,
+    })
+}
+
+fn print_diff(d: &CatalogDiff) {
+    for c in &d.added {
+        println!("新增 {c}");
+    }
+    for c in &d.removed {
+        println!("删除 {c}");
+    }
+    for c in &d.changed {
+        for x in &c.described {
+            println!("修改 {} {x}", c.code);
+        }
+    }
+    for c in &d.categories {
+        println!("{c}");
+    }
+}
+
+fn refused(e: CatalogError) -> i32 {
+    match e {
+        CatalogError::Invalid(errs) => {
+            eprintln!("{errs}");
+            1
+        }
+        e @ CatalogError::Store(_) => fail(&e.to_string(), 1),
+        e => fail(&e.to_string(), 2),
+    }
+}
+
+pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
+    match cmd {
+        MattersCmd::Check { file } => check(&file),
+        MattersCmd::List { json } => list(st, json),
+        MattersCmd::Import { file, note, staff, dry_run, json } => {
+            let src = match std::fs::read_to_string(&file) {
+                Ok(s) => s,
+                Err(e) => return fail(&format!("{}:1: file: cannot read: {e}", file.display()), 2),
+            };
+            let name = file.display().to_string();
+            // A file with errors is refused before anything else: nothing is published.
+            let checked = match st.check_matters(&name, &src) {
+                Ok(c) => c,
+                Err(e) => return refused(e),
+            };
+            let who = match sign_in_from_stdin(st, &staff) {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            let outcome = if dry_run {
+                if !who.is_admin() {
+                    return refused(CatalogError::NotAdmin);
+                }
+                Ok((None, checked.diff))
+            } else {
+                st.publish_matters(&who, &name, &src, &note).map(|(v, d)| (Some(v), d))
+            };
+            match outcome {
+                Ok((v, d)) => {
+                    if json {
+                        println!("{}", diff_json(v, &d));
+                    } else {
+                        print_diff(&d);
+                        match v {
+                            Some(v) => println!("已发布第{v}版"),
+                            None => println!("（试运行，没有发布）"),
+                        }
+                    }
+                    0
+                }
+                Err(e) => refused(e),
+            }
+        }
+        MattersCmd::Versions { json } => match st.catalog_versions() {
+            Ok(list) => {
+                if json {
+                    println!("{}", serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
+                } else {
+                    for v in list {
+                        println!("{}\t{}\t{}\t{}", v.version, v.published_at, v.staff.unwrap_or_default(), v.note);
+                    }
+                }
+                0
+            }
+            Err(e) => fail(&e.to_string(), 1),
+        },
+        MattersCmd::Rollback { version, staff, json } => {
+            let who = match sign_in_from_stdin(st, &staff) {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            match st.rollback_matters(&who, version) {
+                Ok((v, d)) => {
+                    if json {
+                        println!("{}", diff_json(Some(v), &d));
+                    } else {
+                        print_diff(&d);
+                        println!("已发布第{v}版（回滚到第{version}版）");
+                    }
+                    0
+                }
+                Err(e) => refused(e),
+            }
+        }
+        MattersCmd::Export { out } => match st.export_matters() {
+            Ok(src) => match out {
+                Some(p) => match std::fs::write(&p, src) {
+                    Ok(()) => {
+                        println!("{}", p.display());
+                        0
+                    }
+                    Err(e) => fail(&format!("{}: {e}", p.display()), 1),
+                },
+                None => {
+                    print!("{src}");
+                    0
+                }
+            },
+            Err(e) => fail(&e.to_string(), 1),
+        },
+    }
 }

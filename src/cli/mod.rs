@@ -301,10 +301,42 @@ pub struct TakeArgs {
 pub enum MattersCmd {
     /// Validate a matters file: prints FILE:LINE: field: problem for each error
     Check { file: PathBuf },
-    /// List the matters in use
+    /// List the matters in use (the live published version)
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// Check a matters file against the live version and publish it (station head)
+    Import {
+        file: PathBuf,
+        /// What changed and why (kept with the version)
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        staff: String,
+        /// Show the changes only; publish nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The published versions, oldest first
+    Versions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish an older version's content again (station head)
+    Rollback {
+        version: i64,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The live version as TOML (to standard output, or --out FILE)
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -346,7 +378,6 @@ pub fn run_config_only(cfg: Option<&LoadedConfig>, cmd: &Command) -> Option<i32>
     match cmd {
         Command::Matters(MattersCmd::Check { file }) => Some(matters::check(file)),
         Command::Config(ConfigCmd::Check) => cfg.map(matters::config_check),
-        Command::Matters(MattersCmd::List { json }) => cfg.map(|c| matters::list(c, *json)),
         _ => None,
     }
 }
@@ -358,6 +389,7 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         Command::Request(r) => request::run(st, r),
         Command::Staff(StaffArgs { command: Some(c) }) => staff::run(st, c),
         Command::Call(c) => call::run(st, c),
+        Command::Matters(m) => matters::run(st, m),
         Command::Rate(a) => call::rate(st, a),
         other => {
             eprintln!("error: {other:?} cannot run here");

@@ -55,6 +55,8 @@ pub struct Ticket {
     pub called_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The published list of matters it was issued under (0: before versions existed).
+    pub catalog_version: i64,
 }
 
 impl Ticket {

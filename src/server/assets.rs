@@ -12,6 +12,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("display.js", "text/javascript; charset=utf-8", include_str!("../../assets/web/display.js")),
     ("pad.js", "text/javascript; charset=utf-8", include_str!("../../assets/web/pad.js")),
     ("desk.js", "text/javascript; charset=utf-8", include_str!("../../assets/web/desk.js")),
+    ("admin.js", "text/javascript; charset=utf-8", include_str!("../../assets/web/admin.js")),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {

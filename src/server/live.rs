@@ -33,7 +33,7 @@ pub fn spawn(
     std::thread::Builder::new().name("live".into()).spawn(move || run(station, tx, poke, announcer))
 }
 
-fn run(station: Station, tx: watch::Sender<Live>, poke: Receiver<()>, announcer: Option<Announcer>) {
+fn run(mut station: Station, tx: watch::Sender<Live>, poke: Receiver<()>, announcer: Option<Announcer>) {
     let mut version = station.data_version().unwrap_or(-1);
     let mut last_call = station.last_ticket_event().unwrap_or(0);
     let mut last_build = Instant::now();
@@ -77,6 +77,10 @@ fn run(station: Station, tx: watch::Sender<Live>, poke: Receiver<()>, announcer:
                     Err(e) => tracing::warn!("new calls not read: {e}"),
                 }
             }
+        }
+        // A newly published list of matters: the pages follow it.
+        if let Err(e) = station.reload_catalog() {
+            tracing::warn!("list of matters not reloaded: {e}");
         }
         match station.snapshot() {
             Ok(snap) => {

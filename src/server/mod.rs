@@ -7,6 +7,7 @@
 //! assets are served from here (the station may have no internet). A bad request gets a
 //! plain 4xx page, never a 500; tokens never reach the access log.
 
+mod admin;
 mod assets;
 mod cases;
 mod desk;
@@ -59,6 +60,12 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/window", post(desk::choose_window))
         .route("/desk/act", post(desk::act))
         .route("/desk/live", get(desk::live))
+        .route("/desk/admin", get(admin::home))
+        .route("/desk/admin/matters", get(admin::matters))
+        .route("/desk/admin/matters/check", post(admin::check).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
+        .route("/desk/admin/matters/publish", post(admin::publish).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
+        .route("/desk/admin/matters/rollback", post(admin::rollback))
+        .route("/desk/admin/matters/export", get(admin::export))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))

@@ -92,15 +92,22 @@ impl AppState {
     ) -> Result<T, Unavailable> {
         let inner = self.inner.clone();
         let out = tokio::task::spawn_blocking(move || {
+            let run = |st: &mut Station| {
+                // Follow a newly published list of matters (one tiny query).
+                if let Err(e) = st.reload_catalog() {
+                    tracing::warn!("list of matters not reloaded: {e}");
+                }
+                f(st)
+            };
             // Any free handle; if all are busy, wait for the first.
             for m in &inner.stations {
                 if let Ok(mut st) = m.try_lock() {
-                    return Ok(f(&mut st));
+                    return Ok(run(&mut st));
                 }
             }
             match inner.stations.first().map(|m| m.lock()) {
-                Some(Ok(mut st)) => Ok(f(&mut st)),
-                Some(Err(poisoned)) => Ok(f(&mut poisoned.into_inner())),
+                Some(Ok(mut st)) => Ok(run(&mut st)),
+                Some(Err(poisoned)) => Ok(run(&mut poisoned.into_inner())),
                 None => Err(Unavailable("no station handle".into())),
             }
         })

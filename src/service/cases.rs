@@ -185,6 +185,7 @@ impl Station {
             uncovered: routing.as_ref().is_some_and(|r| r.uncovered),
             materials,
             created_local: today,
+            catalog_version: self.catalog_version,
         };
         let now = self.clock.now();
         let case = cases::create(self.conn_mut(), &new, now)?;

@@ -18,6 +18,7 @@ use crate::storage::calling as calls;
 use crate::storage::{tickets, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// How many recent calls the display lists.
 pub const RECENT_CALLS: u32 = 6;
@@ -105,9 +106,17 @@ pub struct Snapshot {
     pub closed_notice: Option<String>,
     pub display: DisplayState,
     pub pads: HashMap<u32, PadOffer>,
+    /// The lists of matters today's tickets were issued under (usually one version).
+    pub catalogs: HashMap<i64, Arc<Catalog>>,
+    pub catalog: Arc<Catalog>,
 }
 
 impl Snapshot {
+    /// The list of matters a ticket was issued under (the live one for older tickets).
+    pub fn catalog_of(&self, t: &Ticket) -> &Catalog {
+        self.catalogs.get(&t.catalog_version).map(|c| c.as_ref()).unwrap_or(&self.catalog)
+    }
+
     pub fn ticket(&self, token: &str) -> Option<&Ticket> {
         self.by_token.get(token).and_then(|i| self.tickets.get(*i))
     }
@@ -201,7 +210,7 @@ pub fn view_in(cfg: &LoadedConfig, snap: &Snapshot, t: &Ticket, rated: bool) -> 
         &snap.waiting,
         &cfg.station.window_rules(),
         &snap.times,
-        &cfg.catalog,
+        snap.catalog_of(t),
         rated,
         snap.closed_notice.as_deref(),
         local,
@@ -346,6 +355,10 @@ impl Station {
                 pads.insert(w.number, p);
             }
         }
+        let mut catalogs = HashMap::new();
+        for v in tickets.iter().map(|t| t.catalog_version).collect::<HashSet<_>>() {
+            catalogs.insert(v, self.catalog_at(v)?);
+        }
         Ok(Snapshot {
             day,
             tickets,
@@ -357,6 +370,8 @@ impl Station {
             closed_notice,
             display,
             pads,
+            catalogs,
+            catalog: Arc::new(self.cfg.catalog.clone()),
         })
     }
 

@@ -10,6 +10,7 @@
 mod auth;
 mod calling;
 mod cases;
+mod catalog;
 mod live;
 mod ratings;
 mod staff;
@@ -21,6 +22,7 @@ pub use cases::{
     case_status_url, AdvanceError, CasePage, CaseRequest, PublicEvent, PublicView, SubmitError, Submitted,
     MAX_EXTENSION_DAYS,
 };
+pub use catalog::{diff as catalog_diff, CatalogDiff, CatalogError, Checked, MatterChange, VersionInfo};
 pub use live::{
     view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
     TicketView, UnprintedItem, WaitingCount,
@@ -54,22 +56,37 @@ type FontCell = Arc<OnceLock<Result<Arc<ReceiptFont>, String>>>;
 
 /// The station as one object: configuration, store, clock, receipt font and search.
 pub struct Station {
+    /// The configuration, with `cfg.catalog` the list of matters this handle uses (the
+    /// published version `catalog_version`).
     pub cfg: LoadedConfig,
     pub paths: Paths,
     pub clock: Clock,
     pub index: Arc<SearchIndex>,
     conn: Connection,
     font: FontCell,
+    catalog_version: i64,
+    parsed: catalog::Parsed,
 }
 
 impl Station {
-    /// Prepares the data folder, opens the store and loads the matters into it.
-    pub fn open(cfg: LoadedConfig, paths: Paths, clock: Clock) -> Result<Station, StartError> {
+    /// Prepares the data folder, opens the store and takes the live list of matters from
+    /// it (a new store starts with matters.toml as version 1; opening never rewrites it).
+    pub fn open(mut cfg: LoadedConfig, paths: Paths, clock: Clock) -> Result<Station, StartError> {
         paths.ensure_data_dir()?;
         let mut conn = storage::open(&paths.db())?;
-        storage::matters::sync(&mut conn, &cfg.catalog, clock.now())?;
+        let (catalog, catalog_version) = catalog::open_live(&mut conn, &cfg, clock.now())?;
+        cfg.catalog = catalog;
         let index = Arc::new(SearchIndex::build(&cfg.catalog));
-        Ok(Station { cfg, paths, clock, index, conn, font: Arc::new(OnceLock::new()) })
+        Ok(Station {
+            cfg,
+            paths,
+            clock,
+            index,
+            conn,
+            font: Arc::new(OnceLock::new()),
+            catalog_version,
+            parsed: Default::default(),
+        })
     }
 
     /// Another handle on the same station with its own connection to the store (the
@@ -83,6 +100,8 @@ impl Station {
             index: self.index.clone(),
             conn,
             font: self.font.clone(),
+            catalog_version: self.catalog_version,
+            parsed: self.parsed.clone(),
         })
     }
 

@@ -125,6 +125,7 @@ impl Station {
             priority,
             issued_at: now,
             token,
+            catalog_version: self.catalog_version,
         };
         let times = self.service_times();
         let windows = self.cfg.station.window_rules();

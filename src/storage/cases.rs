@@ -27,6 +27,7 @@ pub struct NewCase {
     pub uncovered: bool,
     pub materials: Vec<CaseMaterial>,
     pub created_local: NaiveDate,
+    pub catalog_version: i64,
 }
 
 fn materials_to_json(m: &[CaseMaterial]) -> String {
@@ -127,8 +128,9 @@ pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<
     let tracking = tracking_code(c.created_local.month(), c.created_local.day(), seq);
     tx.execute(
         "INSERT INTO cases (tracking, token, matter_code, matter_name, category, id_number, phone, phone2, name, state,
-                            created_at, promised_days, clock_start, due_on, due_beyond_calendar, assignee, uncovered, materials_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                            created_at, promised_days, clock_start, due_on, due_beyond_calendar, assignee, uncovered, materials_json,
+                            catalog_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         params![
             tracking,
             c.token,
@@ -148,6 +150,7 @@ pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<
             c.assignee,
             c.uncovered,
             materials_to_json(&c.materials),
+            c.catalog_version,
         ],
     )?;
     let id = tx.last_insert_rowid();

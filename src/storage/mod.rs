@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod calling;
 pub mod cases;
+pub mod catalog;
 pub mod matters;
 pub mod ratings;
 pub mod staff;
@@ -21,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_cases.sql"),
     include_str!("migrations/003_calling.sql"),
+    include_str!("migrations/004_catalog_versions.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

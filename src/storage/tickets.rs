@@ -21,6 +21,7 @@ pub struct NewTicket {
     pub priority: bool,
     pub issued_at: DateTime<Utc>,
     pub token: String,
+    pub catalog_version: i64,
 }
 
 /// Today's waiting tickets as the calling order sees them.
@@ -66,8 +67,8 @@ pub fn issue(
     let (ahead, wait) = calling::outlook(&me, &waiting, windows, times);
     tx.execute(
         "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
-                              ahead_at_issue, wait_min_at_issue)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                              ahead_at_issue, wait_min_at_issue, catalog_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             day,
             t.prefix,
@@ -80,7 +81,8 @@ pub fn issue(
             t.issued_at.to_rfc3339(),
             t.token,
             ahead,
-            wait
+            wait,
+            t.catalog_version
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -117,6 +119,7 @@ pub(super) fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         called_at: time(r.get("called_at")?),
         started_at: time(r.get("started_at")?),
         finished_at: time(r.get("finished_at")?),
+        catalog_version: r.get::<_, Option<i64>>("catalog_version")?.unwrap_or(0),
     })
 }
 

@@ -32,6 +32,17 @@ pub fn tick(app: &AppWindow, state: &Shared) {
         let closed = state.borrow().station.closed_notice().unwrap_or_default();
         home.set_closed_notice(closed.into());
     }
+    // A newly published list of matters is taken up on the home screen only, never in
+    // the middle of a villager's flow; looking costs one tiny query a second.
+    let at_home = state.borrow().current.0 == Page::Home;
+    if at_home {
+        let switched = state.borrow_mut().station.reload_catalog();
+        match switched {
+            Ok(true) => tracing::info!("kiosk: switched to the newly published list of matters"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!("kiosk: cannot look for a new list of matters: {e}"),
+        }
+    }
     let idle = app.global::<IdleAdapter>();
     match phase {
         IdlePhase::Active => idle.set_warning(false),
