@@ -283,4 +283,22 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     );
     b.wait_for_text("main", "已回滚：第3版用第1版的内容", Duration::from_secs(5));
     assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_none());
+    // People: a new staff member; duty: Monday's rota.
+    b.goto(&srv.url("/desk/admin/people"));
+    b.find("form input[name=action][value=add]");
+    b.execute(
+        "const f = document.querySelector(\"input[name=action][value=add]\").form; \
+         f.no.value = '004'; f.name.value = '赵六'; f.pin.value = '112233'; f.querySelector('button').click();",
+        vec![],
+    );
+    b.wait_for_text("main", "已新增 004 赵六", Duration::from_secs(5));
+    shot(&b, "web-admin-people");
+    b.goto(&srv.url("/desk/admin/duty"));
+    b.execute(
+        "document.querySelector(\"input[name=action][value='rota-on'] ~ input[name=weekday][value='1']\").form.querySelector('button').click();",
+        vec![],
+    );
+    b.wait_for_text("main", "加入值班", Duration::from_secs(5));
+    shot(&b, "web-admin-duty");
+    assert_eq!(t.station_at(NOW).rota().expect("rota").len(), 1);
 }

@@ -107,6 +107,9 @@ fn request_and_staff_contract() {
     let dup = t.kiosk(now, &["staff", "add", "--no", "001", "--name", "别人"]);
     assert!(!dup.status.success(), "an existing number is not replaced");
     let o = t.kiosk_stdin(now, &["staff", "set-pin", "001"], "2468\n");
+    assert_eq!(o.status.code(), Some(2), "new PINs have at least 6 digits");
+    assert!(stderr(&o).contains("6 到 12 位"), "{}", stderr(&o));
+    let o = t.kiosk_stdin(now, &["staff", "set-pin", "001"], "246813\n");
     ok(&o);
     ok(&t.kiosk(now, &["staff", "post", "C", "--a", "001", "--b", "002"]));
     ok(&t.kiosk(now, &["staff", "away", "001", "--date", "2026-11-27"]));
@@ -159,7 +162,7 @@ fn request_and_staff_contract() {
     let o = t.kiosk_stdin(
         now,
         &["request", "advance", "D-1127-001", "--to", "completed", "--staff", "001", "--json"],
-        "2468\n",
+        "246813\n",
     );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("不能从“待受理”直接变为“已办结”"), "{}", stderr(&o));
@@ -173,7 +176,7 @@ fn request_and_staff_contract() {
         let o = t.kiosk_stdin(
             now,
             &["request", "advance", "D-1127-001", "--to", to, "--staff", "001", "--note", note, "--json"],
-            "2468\n",
+            "246813\n",
         );
         ok(&o);
         let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");

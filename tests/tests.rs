@@ -11,6 +11,7 @@ mod cli;
 mod config;
 mod matters;
 mod numbering;
+mod people;
 mod printing;
 mod receipt;
 mod server;

@@ -253,7 +253,7 @@ pub enum StaffCmd {
         #[arg(long, default_value = "staff", value_parser = ["staff", "admin"])]
         role: String,
     },
-    /// Set a staff member's PIN (4-8 digits, read from standard input)
+    /// Set a staff member's PIN (6-12 digits, read from standard input)
     SetPin { no: String },
     /// Mark a staff member away on a day (default today); --back undoes it
     Away {
@@ -273,6 +273,18 @@ pub enum StaffCmd {
     },
     /// List staff, posts and who is away today
     List,
+    /// Disable an account: it can do nothing any more (station head; PIN on standard input)
+    Disable {
+        no: String,
+        #[arg(long)]
+        staff: String,
+    },
+    /// Enable a disabled account again (station head; PIN on standard input)
+    Enable {
+        no: String,
+        #[arg(long)]
+        staff: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,9 +1,10 @@
 //! `kiosk staff add|set-pin|away|post|list`: the roster from the command line.
 
-use super::{fail, StaffCmd};
+use super::{fail, sign_in_from_stdin, StaffCmd};
 use crate::service::{StaffError, Station};
 
 pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
+    let enable = matches!(cmd, StaffCmd::Enable { .. });
     let result: Result<String, StaffError> = match cmd {
         StaffCmd::Add { no, name, role } => {
             st.add_staff(&no, &name, &role).map(|_| format!("added staff {} ({})", no.trim(), name.trim()))
@@ -32,6 +33,19 @@ pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
         StaffCmd::Post { scope, a, b } => st
             .set_post(&scope, &a, b.as_deref())
             .map(|scope| format!("post {scope}: A {a}, B {}", b.unwrap_or_else(|| "-".into()))),
+        StaffCmd::Disable { no, staff } | StaffCmd::Enable { no, staff } => {
+            let who = match sign_in_from_stdin(st, &staff) {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            st.admin_set_active(&who, &no, enable).map(|m| {
+                if enable {
+                    format!("{} {} 已启用", m.no, m.name)
+                } else {
+                    format!("{} {} 已停用", m.no, m.name)
+                }
+            })
+        }
         StaffCmd::List => {
             let away = st.away_today().unwrap_or_default();
             let mut out = String::new();

@@ -3,10 +3,10 @@
 //! plain 403 on every page and every action here; every change is an audit event (made in
 //! the service).
 
-use super::desk::{checked, hidden_csrf, login_page, logout_form, nav, session_of, shell};
+use super::desk::{checked, hidden_csrf, logout_form, nav, shell, signed_in};
 use super::html::{esc, plain};
 use super::public::unavailable;
-use super::session::{Lookup, Session};
+use super::session::Session;
 use super::state::AppState;
 use super::typed;
 use crate::service::{CatalogDiff, CatalogError};
@@ -22,16 +22,9 @@ fn not_admin() -> Response {
     plain(StatusCode::FORBIDDEN, "需要站长权限", "站务管理只有站长（管理员）可以使用。请用站长的工号登录。")
 }
 
-/// The signed-in station head, or the response to give instead.
-fn admin_session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
-    match session_of(s, headers).1 {
-        Lookup::Active(sess) if sess.who.is_admin() => Ok(sess),
-        Lookup::Active(_) => Err(not_admin()),
-        Lookup::Expired => {
-            Err(login_page(s, Some("已经15分钟没有操作，为了安全已自动退出，请重新登录。"), StatusCode::OK))
-        }
-        Lookup::Unknown => Err(login_page(s, None, StatusCode::OK)),
-    }
+/// The signed-in station head (the role as it is now), or the response to give instead.
+async fn admin_session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+    signed_in(s, headers, true).await
 }
 
 /// A change by the station head: session, CSRF and role checked.
@@ -56,7 +49,8 @@ fn page(s: &AppState, sess: &Session, title: &str, inner: String, status: Status
         .unwrap_or_default();
     let body = format!(
         "<main class=\"desk admin\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>\
-         <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a></nav>{flash}<h1>{}</h1>{inner}</main>",
+         <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a><a href=\"/desk/admin/people\">工作人员</a>\
+         <a href=\"/desk/admin/duty\">AB岗与值班</a></nav>{flash}<h1>{}</h1>{inner}</main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk/admin"),
         esc(sess.who.no()),
@@ -68,7 +62,7 @@ fn page(s: &AppState, sess: &Session, title: &str, inner: String, status: Status
 }
 
 pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    match admin_session(&s, &headers) {
+    match admin_session(&s, &headers).await {
         Ok(_) => Redirect::to("/desk/admin/matters").into_response(),
         Err(r) => r,
     }
@@ -98,7 +92,7 @@ fn diff_html(d: &CatalogDiff) -> String {
 }
 
 pub async fn matters(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let sess = match admin_session(&s, &headers) {
+    let sess = match admin_session(&s, &headers).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -235,7 +229,7 @@ pub async fn rollback(State(s): State<AppState>, headers: HeaderMap, body: Bytes
 }
 
 pub async fn export(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(r) = admin_session(&s, &headers) {
+    if let Err(r) = admin_session(&s, &headers).await {
         return r;
     }
     match s
@@ -252,4 +246,291 @@ pub async fn export(State(s): State<AppState>, headers: HeaderMap) -> Response {
         Ok(Err(e)) => unavailable(&e.to_string()),
         Err(e) => unavailable(&e.0),
     }
+}
+
+fn act_form(csrf: &str, path: &str, action: &str, fields: &[(&str, String)], label: &str) -> String {
+    let hidden: String =
+        fields.iter().map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", esc(v))).collect();
+    format!(
+        "<form method=\"post\" action=\"{path}\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"action\" value=\"{action}\">{hidden}\
+         <button type=\"submit\">{}</button></form>",
+        esc(label)
+    )
+}
+
+/// 工作人员: add, disable/enable, role, a new PIN.
+pub async fn people(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let sess = match admin_session(&s, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let list = match s.with_station(|st| st.staff_list()).await {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return unavailable(&e.to_string()),
+        Err(e) => return unavailable(&e.0),
+    };
+    let csrf = hidden_csrf(&sess);
+    let path = "/desk/admin/people/act";
+    let rows: String = list
+        .iter()
+        .map(|m| {
+            let no = vec![("no", m.no.clone())];
+            let active = if m.active {
+                act_form(&csrf, path, "disable", &no, "停用")
+            } else {
+                act_form(&csrf, path, "enable", &no, "启用")
+            };
+            let role = if m.role == "admin" {
+                act_form(&csrf, path, "role-staff", &no, "改为工作人员")
+            } else {
+                act_form(&csrf, path, "role-admin", &no, "设为站长")
+            };
+            let pin = format!(
+                "<form method=\"post\" action=\"{path}\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"action\" value=\"pin\">\
+                 <input type=\"hidden\" name=\"no\" value=\"{}\"><input name=\"pin\" type=\"password\" inputmode=\"numeric\" \
+                 minlength=\"6\" maxlength=\"12\" placeholder=\"新密码（6位以上数字）\" aria-label=\"{} 的新密码\" required>\
+                 <button type=\"submit\">重置密码</button></form>",
+                esc(&m.no),
+                esc(&m.no)
+            );
+            format!(
+                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{active} {role} {pin}</td></tr>",
+                if m.active { "" } else { "u-paused" },
+                esc(&m.no),
+                esc(&m.name),
+                if m.role == "admin" { "站长" } else { "工作人员" },
+                if m.active { "在用" } else { "已停用" },
+            )
+        })
+        .collect();
+    let inner = format!(
+        "<table class=\"cases\"><thead><tr><th>工号</th><th>姓名</th><th>角色</th><th>状态</th><th></th></tr></thead><tbody>{rows}</tbody></table>\
+         <section><h2>新增工作人员</h2><form method=\"post\" action=\"{path}\">{csrf}<input type=\"hidden\" name=\"action\" value=\"add\">\
+         <label>工号 <input name=\"no\" maxlength=\"20\" required></label><label>姓名 <input name=\"name\" maxlength=\"20\" required></label>\
+         <label>角色 <select name=\"role\"><option value=\"staff\">工作人员</option><option value=\"admin\">站长</option></select></label>\
+         <label>初始密码（6位以上数字）<input name=\"pin\" type=\"password\" inputmode=\"numeric\" minlength=\"6\" maxlength=\"12\" required></label>\
+         <button class=\"primary\" type=\"submit\">新增</button></form></section>"
+    );
+    page(&s, &sess, "工作人员", inner, StatusCode::OK)
+}
+
+pub async fn people_act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (id, sess, f) = match admin_change(&s, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let who = sess.who.clone();
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let (action, no, name, role, pin) = (get("action"), get("no"), get("name"), get("role"), get("pin"));
+    let r = s
+        .with_station(move |st| match action.as_str() {
+            "add" => st.admin_add_staff(&who, &no, &name, &role, &pin).map(|_| format!("已新增 {no} {name}")),
+            "disable" => st.admin_set_active(&who, &no, false).map(|m| format!("{} {} 已停用", m.no, m.name)),
+            "enable" => st.admin_set_active(&who, &no, true).map(|m| format!("{} {} 已启用", m.no, m.name)),
+            "role-admin" => st.admin_set_role(&who, &no, "admin").map(|m| format!("{} {} 已设为站长", m.no, m.name)),
+            "role-staff" => {
+                st.admin_set_role(&who, &no, "staff").map(|m| format!("{} {} 已改为工作人员", m.no, m.name))
+            }
+            "pin" => st.admin_reset_pin(&who, &no, &pin).map(|m| format!("{} {} 的密码已重置", m.no, m.name)),
+            _ => Err(crate::service::StaffError::Empty),
+        })
+        .await;
+    match r {
+        Ok(Ok(text)) => s.sessions().flash(&id, false, text),
+        Ok(Err(e)) => s.sessions().flash(&id, true, e.to_string()),
+        Err(e) => return unavailable(&e.0),
+    }
+    Redirect::to("/desk/admin/people").into_response()
+}
+
+const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+
+/// AB岗, days away (the next two weeks), the weekly rota and the windows' categories.
+pub async fn duty(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let sess = match admin_session(&s, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let r = s
+        .with_station(|st| {
+            let today = st.clock.today();
+            let until = today + chrono::Duration::days(13);
+            Ok::<_, crate::service::StoreError>((
+                st.staff_list()?,
+                st.posts()?,
+                st.away_between(today, until)?,
+                st.rota()?,
+                st.window_rules(),
+                st.cfg.catalog.categories.iter().map(|c| (c.code.clone(), c.name.clone())).collect::<Vec<_>>(),
+                today,
+            ))
+        })
+        .await;
+    let (staff, posts, away, rota, windows, categories, today) = match r {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return unavailable(&e.to_string()),
+        Err(e) => return unavailable(&e.0),
+    };
+    let csrf = hidden_csrf(&sess);
+    let path = "/desk/admin/duty/act";
+    let active: Vec<_> = staff.iter().filter(|m| m.active).collect();
+    let staff_opts = |sel: Option<&str>, none: bool| {
+        let mut o = if none { "<option value=\"\">（无）</option>".to_string() } else { String::new() };
+        for m in &active {
+            let s = if sel == Some(m.no.as_str()) { " selected" } else { "" };
+            o.push_str(&format!("<option value=\"{}\"{s}>{} {}</option>", esc(&m.no), esc(&m.no), esc(&m.name)));
+        }
+        o
+    };
+    let post_rows: String = posts
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.scope),
+                esc(&p.a),
+                esc(p.b.as_deref().unwrap_or("（无）")),
+                act_form(&csrf, path, "post-remove", &[("scope", p.scope.clone())], "删除")
+            )
+        })
+        .collect();
+    let days: Vec<chrono::NaiveDate> = (0..14).map(|i| today + chrono::Duration::days(i)).collect();
+    let head: String = days
+        .iter()
+        .map(|d| {
+            format!(
+                "<th>{}<br>{}</th>",
+                d.format("%m-%d"),
+                WEEKDAYS[chrono::Datelike::weekday(d).num_days_from_monday() as usize]
+            )
+        })
+        .collect();
+    let away_rows: String = active
+        .iter()
+        .map(|m| {
+            let cells: String = days
+                .iter()
+                .map(|d| {
+                    let is_away = away.iter().any(|(n, day)| n == &m.no && day == d);
+                    format!(
+                        "<td>{}</td>",
+                        act_form(
+                            &csrf,
+                            path,
+                            if is_away { "away-clear" } else { "away-set" },
+                            &[("no", m.no.clone()), ("day", d.to_string())],
+                            if is_away { "休" } else { "·" }
+                        )
+                    )
+                })
+                .collect();
+            format!("<tr><th>{} {}</th>{cells}</tr>", esc(&m.no), esc(&m.name))
+        })
+        .collect();
+    let rota_rows: String = active
+        .iter()
+        .map(|m| {
+            let cells: String = (1..=7u32)
+                .map(|wd| {
+                    let on = rota.iter().any(|(d, n)| *d == wd && n == &m.no);
+                    format!(
+                        "<td>{}</td>",
+                        act_form(
+                            &csrf,
+                            path,
+                            if on { "rota-off" } else { "rota-on" },
+                            &[("no", m.no.clone()), ("weekday", wd.to_string())],
+                            if on { "值班" } else { "·" }
+                        )
+                    )
+                })
+                .collect();
+            format!("<tr><th>{} {}</th>{cells}</tr>", esc(&m.no), esc(&m.name))
+        })
+        .collect();
+    let window_rows: String = windows
+        .iter()
+        .map(|w| {
+            let boxes: String = categories
+                .iter()
+                .map(|(c, n)| {
+                    let on = w.categories.iter().any(|x| x == c);
+                    format!(
+                        "<label class=\"inline\"><input type=\"checkbox\" name=\"cat\" value=\"{}\"{}> {} {}</label>",
+                        esc(c),
+                        if on { " checked" } else { "" },
+                        esc(c),
+                        esc(n)
+                    )
+                })
+                .collect();
+            format!(
+                "<form method=\"post\" action=\"{path}\" class=\"windowcats\">{csrf}<input type=\"hidden\" name=\"action\" value=\"window\">\
+                 <input type=\"hidden\" name=\"window\" value=\"{}\"><b>{}号窗口</b> {boxes} <button type=\"submit\">保存</button>\
+                 <small>一个都不选 = 叫所有类别</small></form>",
+                w.number, w.number
+            )
+        })
+        .collect();
+    let scope_opts: String = categories
+        .iter()
+        .map(|(c, n)| format!("<option value=\"{}\">{} {}（类别）</option>", esc(c), esc(c), esc(n)))
+        .collect();
+    let rota_head: String = WEEKDAYS.iter().map(|d| format!("<th>{d}</th>")).collect();
+    let inner = format!(
+        "<section><h2>AB岗</h2><p>新的代办交给A岗；A岗当天不在时交给B岗；两人都不在会提醒安排顶岗。事项编号（如 C02）的设置优先于类别。</p>\
+         <table class=\"cases\"><thead><tr><th>范围</th><th>A岗</th><th>B岗</th><th></th></tr></thead><tbody>{post_rows}</tbody></table>\
+         <form method=\"post\" action=\"{path}\">{csrf}<input type=\"hidden\" name=\"action\" value=\"post-set\">\
+         <label>范围 <select name=\"scope_cat\">{scope_opts}</select></label><label>或事项编号 <input name=\"scope\" maxlength=\"3\" placeholder=\"C02\"></label>\
+         <label>A岗 <select name=\"a\">{}</select></label><label>B岗 <select name=\"b\">{}</select></label>\
+         <button type=\"submit\">设置</button></form></section>\
+         <section><h2>请假（今后两周，点一下切换）</h2><table class=\"grid\"><thead><tr><th></th>{head}</tr></thead><tbody>{away_rows}</tbody></table></section>\
+         <section><h2>每周值班（村两委干部轮流坐班，自助终端首页显示当天值班人）</h2>\
+         <table class=\"grid\"><thead><tr><th></th>{rota_head}</tr></thead><tbody>{rota_rows}</tbody></table></section>\
+         <section><h2>窗口叫哪些类别的号</h2>{window_rows}</section>",
+        staff_opts(None, false),
+        staff_opts(None, true),
+    );
+    page(&s, &sess, "AB岗与值班", inner, StatusCode::OK)
+}
+
+pub async fn duty_act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (id, sess, _) = match admin_change(&s, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    // Checkbox lists repeat a field: read the pairs in order.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let cats: Vec<String> = pairs.iter().filter(|(k, _)| k == "cat").map(|(_, v)| v.clone()).collect();
+    let (action, no) = (get("action"), get("no"));
+    let scope = if get("scope").trim().is_empty() { get("scope_cat") } else { get("scope") };
+    let (a, b) = (get("a"), get("b"));
+    let day = get("day").parse::<chrono::NaiveDate>().ok();
+    let weekday = get("weekday").parse::<u32>().unwrap_or(0);
+    let window = get("window").parse::<u32>().unwrap_or(0);
+    let who = sess.who.clone();
+    let r = s
+        .with_station(move |st| match (action.as_str(), day) {
+            ("post-set", _) => {
+                let b = (!b.trim().is_empty()).then_some(b.as_str());
+                st.admin_set_post(&who, &scope, &a, b).map(|sc| format!("已设置 {sc} 的AB岗"))
+            }
+            ("post-remove", _) => st.admin_remove_post(&who, &scope).map(|_| format!("已删除 {scope} 的AB岗")),
+            ("away-set", Some(d)) => st.admin_set_away(&who, &no, d, true).map(|_| format!("{no} {d} 请假")),
+            ("away-clear", Some(d)) => st.admin_set_away(&who, &no, d, false).map(|_| format!("{no} {d} 在岗")),
+            ("rota-on", _) => st.admin_set_rota(&who, weekday, &no, true).map(|_| format!("{no} 加入值班")),
+            ("rota-off", _) => st.admin_set_rota(&who, weekday, &no, false).map(|_| format!("{no} 移出值班")),
+            ("window", _) => {
+                st.admin_set_window_categories(&who, window, &cats).map(|_| format!("{window}号窗口已保存"))
+            }
+            _ => Err(crate::service::StaffError::Empty),
+        })
+        .await;
+    match r {
+        Ok(Ok(text)) => s.sessions().flash(&id, false, text),
+        Ok(Err(e)) => s.sessions().flash(&id, true, e.to_string()),
+        Err(e) => return unavailable(&e.0),
+    }
+    Redirect::to("/desk/admin/duty").into_response()
 }

@@ -4,10 +4,10 @@
 //! legal move with its note, 延期 and 转办. Every change goes through the service with the
 //! version of the case the staff member was looking at.
 
-use super::desk::{checked, hidden_csrf, login_page, logout_form, nav, session_of, shell};
+use super::desk::{checked, hidden_csrf, logout_form, nav, shell, signed_in};
 use super::html::{bad_request, esc, plain};
 use super::public::unavailable;
-use super::session::{Lookup, Session};
+use super::session::Session;
 use super::state::AppState;
 use crate::domain::case::{normalize_tracking, Case, CaseEvent, CaseState, Urgency};
 use crate::domain::identity::{mask_id, mask_name, mask_phone};
@@ -58,17 +58,6 @@ fn mine(c: &Case, me: &str) -> bool {
     c.assignee.as_deref() == Some(me) || c.first_responder.as_deref() == Some(me)
 }
 
-/// Signs the staff member in or says why not: the session, or the response to give.
-fn active(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
-    match session_of(s, headers).1 {
-        Lookup::Active(sess) => Ok(sess),
-        Lookup::Expired => {
-            Err(login_page(s, Some("已经15分钟没有操作，为了安全已自动退出，请重新登录。"), StatusCode::OK))
-        }
-        Lookup::Unknown => Err(login_page(s, None, StatusCode::OK)),
-    }
-}
-
 fn header(s: &AppState, sess: &Session) -> String {
     format!(
         "<header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>",
@@ -94,7 +83,7 @@ pub async fn queue(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let sess = match active(&s, &headers) {
+    let sess = match signed_in(&s, &headers, false).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -377,7 +366,7 @@ async fn load(s: &AppState, tracking: String) -> Result<Loaded, Response> {
 }
 
 pub async fn one(State(s): State<AppState>, headers: HeaderMap, Path(raw): Path<String>) -> Response {
-    let sess = match active(&s, &headers) {
+    let sess = match signed_in(&s, &headers, false).await {
         Ok(x) => x,
         Err(r) => return r,
     };

@@ -25,6 +25,41 @@ pub(super) fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, 
     (id, lookup)
 }
 
+/// The signed-in staff member of this request, checked against the store: the session of
+/// a disabled account ends here, and `need_admin` looks at the role as it is now.
+pub(super) async fn signed_in(s: &AppState, headers: &HeaderMap, need_admin: bool) -> Result<Session, Response> {
+    let (id, lookup) = session_of(s, headers);
+    let sess = match lookup {
+        Lookup::Active(x) => x,
+        Lookup::Expired => {
+            return Err(login_page(s, Some("已经15分钟没有操作，为了安全已自动退出，请重新登录。"), StatusCode::OK))
+        }
+        Lookup::Unknown => return Err(login_page(s, None, StatusCode::OK)),
+    };
+    let no = sess.who.no().to_string();
+    match s.with_station(move |st| st.staff_member(&no)).await {
+        Ok(Ok(Some(m))) if m.active => {
+            if need_admin && m.role != "admin" {
+                Err(plain(
+                    StatusCode::FORBIDDEN,
+                    "需要站长权限",
+                    "站务管理只有站长（管理员）可以使用。请用站长的工号登录。",
+                ))
+            } else {
+                Ok(sess)
+            }
+        }
+        Ok(Ok(_)) => {
+            if let Some(id) = id {
+                s.sessions().end(&id);
+            }
+            Err(login_page(s, Some("这个账号已停用，不能再使用。请找站长。"), StatusCode::FORBIDDEN))
+        }
+        Ok(Err(e)) => Err(unavailable(&e.to_string())),
+        Err(e) => Err(unavailable(&e.0)),
+    }
+}
+
 pub(super) fn shell(s: &AppState, title: &str, body: String, status: StatusCode, live: bool) -> Response {
     let st = &s.cfg().station;
     Page {
@@ -295,17 +330,17 @@ fn desk_page(s: &AppState, sess: &Session, v: &DeskView) -> Response {
 }
 
 pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    match session_of(&s, &headers).1 {
-        Lookup::Active(sess) => match sess.window {
-            None => window_page(&s, &sess),
-            Some(w) => match s.with_station(move |st| st.desk_view(w)).await {
-                Ok(Ok(v)) => desk_page(&s, &sess, &v),
-                Ok(Err(e)) => unavailable(&e.to_string()),
-                Err(e) => unavailable(&e.0),
-            },
+    let sess = match signed_in(&s, &headers, false).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match sess.window {
+        None => window_page(&s, &sess),
+        Some(w) => match s.with_station(move |st| st.desk_view(w)).await {
+            Ok(Ok(v)) => desk_page(&s, &sess, &v),
+            Ok(Err(e)) => unavailable(&e.to_string()),
+            Err(e) => unavailable(&e.0),
         },
-        Lookup::Expired => login_page(&s, Some("已经15分钟没有操作，为了安全已自动退出，请重新登录。"), StatusCode::OK),
-        Lookup::Unknown => login_page(&s, None, StatusCode::OK),
     }
 }
 

@@ -19,6 +19,8 @@ pub const LOCK_MINUTES: i64 = 5;
 pub enum LoginError {
     #[error("工号或密码不对")]
     Unknown,
+    #[error("这个账号已停用，不能再登录。请找站长。")]
+    Disabled,
     #[error("这个工号还没有设置密码，请管理员设置（kiosk staff set-pin）")]
     NoPin,
     #[error("密码输错次数太多，账号已锁定，请{0}分钟后再试")]
@@ -31,7 +33,7 @@ pub enum LoginError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PinError {
-    #[error("PIN must be 4 to 8 digits")]
+    #[error("密码要 6 到 12 位数字 (a PIN is 6 to 12 digits)")]
     Format,
     #[error("cannot hash the PIN: {0}")]
     Hash(String),
@@ -62,7 +64,7 @@ fn outdated(hash: &str) -> bool {
 }
 
 pub fn hash_pin(pin: &str) -> Result<String, PinError> {
-    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+    if !(6..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PinError::Format);
     }
     let mut salt = [0u8; 16];
@@ -100,6 +102,8 @@ impl Signed {
 pub enum ActorError {
     #[error("工号 {0} 已停用，不能再办理")]
     Disabled(String),
+    #[error("需要站长（管理员）权限")]
+    NotAdmin,
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -108,9 +112,12 @@ impl Station {
     /// Checks a staff number and PIN, counting failures and locking after five.
     pub fn sign_in(&self, no: &str, pin: &str) -> Result<Signed, LoginError> {
         let now = self.clock.now();
-        let Some(s) = staff::get(self.conn(), no.trim())?.filter(|s| s.active) else {
+        let Some(s) = staff::get(self.conn(), no.trim())? else {
             return Err(LoginError::Unknown);
         };
+        if !s.active {
+            return Err(LoginError::Disabled);
+        }
         if let Some(until) = s.locked_until {
             if until > now {
                 let mins = ((until - now).num_seconds() + 59) / 60;
@@ -148,6 +155,15 @@ impl Station {
             _ => Err(ActorError::Disabled(who.no().to_string())),
         }
     }
+
+    /// As [`Station::actor`], and the account must (still) be the station head's.
+    pub(super) fn admin_actor(&self, who: &Signed) -> Result<StaffMember, ActorError> {
+        let m = self.actor(who)?;
+        if m.role != "admin" {
+            return Err(ActorError::NotAdmin);
+        }
+        Ok(m)
+    }
 }
 
 #[cfg(test)]
@@ -156,14 +172,14 @@ mod tests {
 
     #[test]
     fn pins_hash_and_verify() {
-        let h = hash_pin("2468").unwrap();
+        let h = hash_pin("246813").unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_pin(&h, "2468"));
-        assert!(!verify_pin(&h, "2469"));
-        assert!(!verify_pin("garbage", "2468"));
-        assert!(matches!(hash_pin("12a4"), Err(PinError::Format)));
-        assert!(matches!(hash_pin("123"), Err(PinError::Format)));
-        assert_ne!(hash_pin("2468").unwrap(), h, "salted");
+        assert!(verify_pin(&h, "246813"));
+        assert!(!verify_pin(&h, "246814"));
+        assert!(!verify_pin("garbage", "246813"));
+        assert!(matches!(hash_pin("12a456"), Err(PinError::Format)));
+        assert!(matches!(hash_pin("2468"), Err(PinError::Format)), "new PINs have at least 6 digits");
+        assert_ne!(hash_pin("246813").unwrap(), h, "salted");
         assert!(!outdated(&h));
         // A hash from the first release (the crate's default 19 MiB) still verifies, and is
         // marked for re-making at the next sign-in.

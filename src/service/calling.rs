@@ -55,8 +55,28 @@ pub struct Called {
 }
 
 impl Station {
+    /// The windows and the categories each calls: the station head's setting at the desk
+    /// where there is one, station.toml's otherwise.
+    pub fn window_rules(&self) -> Vec<WindowRule> {
+        let set = store::window_categories(self.conn()).unwrap_or_else(|e| {
+            tracing::warn!("window categories: {e}");
+            Default::default()
+        });
+        self.cfg
+            .station
+            .window_rules()
+            .into_iter()
+            .map(|mut w| {
+                if let Some(c) = set.get(&w.number) {
+                    w.categories = c.clone();
+                }
+                w
+            })
+            .collect()
+    }
+
     fn window_rule(&self, window: u32) -> Result<WindowRule, CallError> {
-        self.cfg.station.window_rules().into_iter().find(|w| w.number == window).ok_or_else(|| {
+        self.window_rules().into_iter().find(|w| w.number == window).ok_or_else(|| {
             let list: Vec<String> = self.cfg.station.windows.iter().map(|w| w.number.to_string()).collect();
             CallError::NoWindow(window, list.join("、"))
         })

@@ -242,11 +242,11 @@ impl Station {
     }
 
     fn admin(&self, who: &Signed) -> Result<(), CatalogError> {
-        let m = self.actor(who)?;
-        if m.role != "admin" {
-            return Err(CatalogError::NotAdmin);
+        match self.admin_actor(who) {
+            Ok(_) => Ok(()),
+            Err(ActorError::NotAdmin) => Err(CatalogError::NotAdmin),
+            Err(e) => Err(e.into()),
         }
-        Ok(())
     }
 
     /// Publishes a matters file as the next version (station head only).

@@ -109,6 +109,8 @@ pub struct Snapshot {
     /// The lists of matters today's tickets were issued under (usually one version).
     pub catalogs: HashMap<i64, Arc<Catalog>>,
     pub catalog: Arc<Catalog>,
+    /// The windows and the categories each calls.
+    pub windows: Vec<WindowRule>,
 }
 
 impl Snapshot {
@@ -128,6 +130,7 @@ impl Snapshot {
             || self.display != other.display
             || self.open != other.open
             || self.day != other.day
+            || self.windows != other.windows
             || self.pads.iter().map(|(w, p)| (*w, p.offer)).collect::<HashMap<_, _>>()
                 != other.pads.iter().map(|(w, p)| (*w, p.offer)).collect::<HashMap<_, _>>()
     }
@@ -208,7 +211,7 @@ pub fn view_in(cfg: &LoadedConfig, snap: &Snapshot, t: &Ticket, rated: bool) -> 
         t,
         snap.day,
         &snap.waiting,
-        &cfg.station.window_rules(),
+        &snap.windows,
         &snap.times,
         snap.catalog_of(t),
         rated,
@@ -372,6 +375,7 @@ impl Station {
             pads,
             catalogs,
             catalog: Arc::new(self.cfg.catalog.clone()),
+            windows: self.window_rules(),
         })
     }
 
@@ -409,7 +413,7 @@ impl Station {
         let tz = self.clock.tz();
         let hm = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%H:%M").to_string();
         let tickets = calls::day_tickets(self.conn(), day)?;
-        let rule = st.window_rules().into_iter().find(|w| w.number == window);
+        let rule = self.window_rules().into_iter().find(|w| w.number == window);
         let current = tickets.iter().rev().find(|t| t.status.at_window() && t.window == Some(window)).cloned();
         let paused = calls::windows(self.conn())?.get(&window).is_some_and(|w| w.0);
         let waiting = waiting_counts(&self.cfg.catalog, &tickets)

@@ -1,13 +1,13 @@
 //! The roster: staff accounts, PINs, days away and the A/B posts (AB岗), and who is on
 //! duty today (shown masked on the kiosk home screen).
 
-use super::auth::{hash_pin, PinError};
+use super::auth::{hash_pin, ActorError, PinError, Signed};
 use super::Station;
 use crate::domain::duty::Post;
 use crate::domain::identity;
 use crate::domain::staff::StaffMember;
-use crate::storage::{staff, StoreError};
-use chrono::NaiveDate;
+use crate::storage::{audit, calling, staff, StoreError};
+use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,16 @@ pub enum StaffError {
     SamePerson,
     #[error("{0}")]
     Pin(#[from] PinError),
+    #[error("{0}")]
+    Actor(#[from] ActorError),
+    #[error("角色只能是 staff（工作人员）或 admin（站长）")]
+    Role,
+    #[error("不能停用自己，也不能去掉自己的站长权限（请另一位站长来做）")]
+    Yourself,
+    #[error("没有“{0}”这个类别")]
+    NoCategory(String),
+    #[error("没有{0}号窗口")]
+    NoWindow(u32),
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -77,6 +87,10 @@ impl Station {
         Ok(scope)
     }
 
+    pub fn staff_member(&self, no: &str) -> Result<Option<StaffMember>, StoreError> {
+        staff::get(self.conn(), no.trim())
+    }
+
     pub fn staff_list(&self) -> Result<Vec<StaffMember>, StoreError> {
         staff::list(self.conn())
     }
@@ -89,14 +103,137 @@ impl Station {
         staff::away_on(self.conn(), self.clock.today())
     }
 
-    /// Staff on duty today (not away), masked for the public screen: "张*、李*".
+    /// Staff on duty today, masked for the public screen: "张*、李*". Today's people on the
+    /// weekly rota (村两委干部轮流坐班) when there is a rota, else every active staff member;
+    /// never someone marked away today.
     pub fn on_duty_masked(&self) -> String {
         let away = self.away_today().unwrap_or_default();
         let list = self.staff_list().unwrap_or_default();
+        let weekday = self.clock.today().weekday().number_from_monday();
+        let rota = self.rota().unwrap_or_default();
+        let today: HashSet<&str> = rota.iter().filter(|(d, _)| *d == weekday).map(|(_, n)| n.as_str()).collect();
         list.iter()
             .filter(|s| s.active && !away.contains(&s.no))
+            .filter(|s| rota.is_empty() || today.contains(s.no.as_str()))
             .map(|s| identity::mask_name(&s.name))
             .collect::<Vec<_>>()
             .join("、")
+    }
+
+    pub fn rota(&self) -> Result<Vec<(u32, String)>, StoreError> {
+        staff::rota(self.conn())
+    }
+
+    /// Days away between two dates (the desk's calendar).
+    pub fn away_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, NaiveDate)>, StoreError> {
+        staff::away_between(self.conn(), from, to)
+    }
+
+    fn record(&self, who: &Signed, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
+        audit::record(self.conn(), self.clock.now(), Some(who.no()), action, Some(subject), Some(detail), None)
+    }
+
+    fn known(&self, no: &str) -> Result<StaffMember, StaffError> {
+        staff::get(self.conn(), no.trim())?.ok_or_else(|| StaffError::Unknown(no.trim().to_string()))
+    }
+
+    /// The station head adds a staff member (with a first PIN of at least 6 digits).
+    pub fn admin_add_staff(&self, who: &Signed, no: &str, name: &str, role: &str, pin: &str) -> Result<(), StaffError> {
+        self.admin_actor(who)?;
+        if role != "staff" && role != "admin" {
+            return Err(StaffError::Role);
+        }
+        let hash = hash_pin(pin.trim())?;
+        self.add_staff(no, name, role)?;
+        staff::set_pin_hash(self.conn(), no.trim(), &hash)?;
+        self.record(who, "staff-add", no.trim(), &format!("{} {role}", name.trim()))?;
+        Ok(())
+    }
+
+    /// Disables (or enables again) an account: a disabled account can do nothing, even in
+    /// a session it opened before.
+    pub fn admin_set_active(&self, who: &Signed, no: &str, active: bool) -> Result<StaffMember, StaffError> {
+        self.admin_actor(who)?;
+        let m = self.known(no)?;
+        if m.no == who.no() && !active {
+            return Err(StaffError::Yourself);
+        }
+        staff::set_active(self.conn(), &m.no, active)?;
+        self.record(who, if active { "staff-enable" } else { "staff-disable" }, &m.no, &m.name)?;
+        Ok(m)
+    }
+
+    pub fn admin_set_role(&self, who: &Signed, no: &str, role: &str) -> Result<StaffMember, StaffError> {
+        self.admin_actor(who)?;
+        if role != "staff" && role != "admin" {
+            return Err(StaffError::Role);
+        }
+        let m = self.known(no)?;
+        if m.no == who.no() && role != "admin" {
+            return Err(StaffError::Yourself);
+        }
+        staff::set_role(self.conn(), &m.no, role)?;
+        self.record(who, "staff-role", &m.no, role)?;
+        Ok(m)
+    }
+
+    /// A new PIN (at least 6 digits) for someone who forgot theirs; it also lifts a lock.
+    pub fn admin_reset_pin(&self, who: &Signed, no: &str, pin: &str) -> Result<StaffMember, StaffError> {
+        self.admin_actor(who)?;
+        let m = self.known(no)?;
+        let hash = hash_pin(pin.trim())?;
+        staff::set_pin_hash(self.conn(), &m.no, &hash)?;
+        self.record(who, "staff-pin-reset", &m.no, "")?;
+        Ok(m)
+    }
+
+    pub fn admin_set_post(&self, who: &Signed, scope: &str, a: &str, b: Option<&str>) -> Result<String, StaffError> {
+        self.admin_actor(who)?;
+        let scope = self.set_post(scope, a, b)?;
+        self.record(who, "post-set", &scope, &format!("A {a} B {}", b.unwrap_or("-")))?;
+        Ok(scope)
+    }
+
+    pub fn admin_remove_post(&self, who: &Signed, scope: &str) -> Result<(), StaffError> {
+        self.admin_actor(who)?;
+        staff::remove_post(self.conn(), scope.trim())?;
+        self.record(who, "post-remove", scope.trim(), "")?;
+        Ok(())
+    }
+
+    pub fn admin_set_away(&self, who: &Signed, no: &str, day: NaiveDate, away: bool) -> Result<(), StaffError> {
+        self.admin_actor(who)?;
+        let m = self.set_staff_away(no, day, away)?;
+        self.record(who, if away { "away-set" } else { "away-clear" }, &m.no, &day.to_string())?;
+        Ok(())
+    }
+
+    /// Puts a staff member on (or off) the rota of a weekday (1 = Monday).
+    pub fn admin_set_rota(&self, who: &Signed, weekday: u32, no: &str, on: bool) -> Result<(), StaffError> {
+        self.admin_actor(who)?;
+        let m = self.known(no)?;
+        let weekday = weekday.clamp(1, 7);
+        staff::set_rota(self.conn(), weekday, &m.no, on)?;
+        self.record(who, if on { "rota-add" } else { "rota-remove" }, &m.no, &format!("周{weekday}"))?;
+        Ok(())
+    }
+
+    /// The categories a window calls ([] = all).
+    pub fn admin_set_window_categories(
+        &self,
+        who: &Signed,
+        window: u32,
+        categories: &[String],
+    ) -> Result<(), StaffError> {
+        self.admin_actor(who)?;
+        if self.cfg.station.window(window).is_none() {
+            return Err(StaffError::NoWindow(window));
+        }
+        if let Some(bad) = categories.iter().find(|c| self.cfg.catalog.category(c).is_none()) {
+            return Err(StaffError::NoCategory(bad.clone()));
+        }
+        calling::set_window_categories(self.conn(), window, categories, self.clock.now())?;
+        self.record(who, "window-categories", &format!("{window}号窗口"), &categories.join(","))?;
+        Ok(())
     }
 }

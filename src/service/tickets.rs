@@ -128,7 +128,7 @@ impl Station {
             catalog_version: self.catalog_version,
         };
         let times = self.service_times();
-        let windows = self.cfg.station.window_rules();
+        let windows = self.window_rules();
         let t = tickets::issue(&mut self.conn, &new, &times, &windows)?;
         tracing::info!("ticket {} issued for {}", t.number, what);
         let status_url = ticket::status_url(&self.cfg.station.public_base_url, &t.token);

@@ -344,3 +344,31 @@ pub fn measured_minutes(
     }
     Ok(out)
 }
+
+/// The categories each window calls as the station head set them (windows not set are
+/// left out: station.toml decides for them).
+pub fn window_categories(conn: &Connection) -> Result<HashMap<u32, Vec<String>>, StoreError> {
+    let mut st = conn.prepare_cached("SELECT number, categories FROM window_state WHERE categories IS NOT NULL")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (n, json) = row?;
+        out.insert(n, serde_json::from_str::<Vec<String>>(&json).unwrap_or_default());
+    }
+    Ok(out)
+}
+
+pub fn set_window_categories(
+    conn: &Connection,
+    window: u32,
+    categories: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(categories).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "INSERT INTO window_state (number, paused, updated_at, categories) VALUES (?1, 0, ?2, ?3)
+         ON CONFLICT(number) DO UPDATE SET categories = excluded.categories, updated_at = excluded.updated_at",
+        params![window, now.to_rfc3339(), json],
+    )?;
+    Ok(())
+}

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_cases.sql"),
     include_str!("migrations/003_calling.sql"),
     include_str!("migrations/004_catalog_versions.sql"),
+    include_str!("migrations/005_people.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

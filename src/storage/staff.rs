@@ -106,3 +106,42 @@ pub fn posts(conn: &Connection) -> Result<Vec<Post>, StoreError> {
     let rows = st.query_map([], |r| Ok(Post { scope: r.get(0)?, a: r.get(1)?, b: r.get(2)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+pub fn set_active(conn: &Connection, no: &str, active: bool) -> Result<bool, StoreError> {
+    Ok(conn.execute("UPDATE staff SET active = ?2 WHERE no = ?1", params![no, active])? == 1)
+}
+
+pub fn set_role(conn: &Connection, no: &str, role: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute("UPDATE staff SET role = ?2 WHERE no = ?1", params![no, role])? == 1)
+}
+
+pub fn remove_post(conn: &Connection, scope: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute("DELETE FROM posts WHERE scope = ?1", params![scope])? == 1)
+}
+
+/// Days away from `from` to `to` inclusive: (staff, day).
+pub fn away_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<(String, NaiveDate)>, StoreError> {
+    let mut st =
+        conn.prepare("SELECT staff_no, day FROM staff_away WHERE day >= ?1 AND day <= ?2 ORDER BY day, staff_no")?;
+    let rows = st.query_map(params![from.to_string(), to.to_string()], |r| {
+        let d: String = r.get(1)?;
+        Ok((r.get::<_, String>(0)?, d.parse::<NaiveDate>().unwrap_or_default()))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The weekly rota: (weekday 1 = Monday, staff).
+pub fn rota(conn: &Connection) -> Result<Vec<(u32, String)>, StoreError> {
+    let mut st = conn.prepare("SELECT weekday, staff_no FROM rota ORDER BY weekday, staff_no")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn set_rota(conn: &Connection, weekday: u32, no: &str, on: bool) -> Result<(), StoreError> {
+    if on {
+        conn.execute("INSERT OR IGNORE INTO rota (weekday, staff_no) VALUES (?1, ?2)", params![weekday, no])?;
+    } else {
+        conn.execute("DELETE FROM rota WHERE weekday = ?1 AND staff_no = ?2", params![weekday, no])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The roster kept by the station head: accounts (add, disable, roles, PINs of at least
+//! six digits), AB posts, days away, the weekly rota the kiosk home shows, the categories
+//! each window calls; every change an audit event.
+
+use crate::cases::{add_staff, signed, PIN};
+use crate::util::{get, http, stderr, Serve, TempStation};
+use kiosk::service::{CallError, LoginError, StaffError, Target};
+
+const NOW: &str = "2026-11-30T09:30:00+08:00"; // a Monday
+
+#[test]
+fn a_disabled_account_can_do_nothing() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let (staff, admin) = (signed(&st, "001"), signed(&st, "003"));
+    st.take_ticket(&Target::Matter("C01".into()), false).expect("ticket");
+    assert!(matches!(st.admin_set_active(&staff, "002", false), Err(StaffError::Actor(_))), "staff are not admins");
+    assert!(matches!(st.admin_set_active(&admin, "003", false), Err(StaffError::Yourself)));
+    st.admin_set_active(&admin, "001", false).expect("disable");
+    assert!(matches!(st.call_next(&staff, 1), Err(CallError::Actor(_))), "an old sign-in is worth nothing now");
+    assert!(matches!(st.sign_in("001", PIN), Err(LoginError::Disabled)));
+    assert_eq!(st.on_duty_masked(), "李*、王*", "nor on duty");
+    st.admin_set_active(&admin, "001", true).expect("enable");
+    assert!(st.call_next(&signed(&st, "001"), 1).is_ok());
+    // New PINs have at least six digits; a reset lifts a lock.
+    assert!(matches!(st.admin_reset_pin(&admin, "002", "1234"), Err(StaffError::Pin(_))));
+    for _ in 0..5 {
+        let _ = st.sign_in("002", "000000");
+    }
+    assert!(matches!(st.sign_in("002", PIN), Err(LoginError::Locked(_))));
+    st.admin_reset_pin(&admin, "002", "135790").expect("reset");
+    assert!(st.sign_in("002", "135790").is_ok());
+    st.admin_add_staff(&admin, "004", "赵六", "staff", "112233").expect("add");
+    assert!(matches!(st.admin_add_staff(&admin, "004", "别人", "staff", "112233"), Err(StaffError::Exists(_))));
+    assert!(st.sign_in("004", "112233").is_ok());
+    st.admin_set_role(&admin, "004", "admin").expect("role");
+    assert!(signed_as(&st, "004", "112233").is_admin());
+    let db = crate::util::db(&t);
+    let actions: Vec<String> = db
+        .prepare("SELECT action FROM audit_events WHERE staff_no = '003' ORDER BY id")
+        .expect("q")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("audit");
+    assert_eq!(actions, ["staff-disable", "staff-enable", "staff-pin-reset", "staff-add", "staff-role"]);
+}
+
+fn signed_as(st: &kiosk::service::Station, no: &str, pin: &str) -> kiosk::service::Signed {
+    st.sign_in(no, pin).unwrap_or_else(|e| panic!("{no}: {e}"))
+}
+
+#[test]
+fn rota_posts_away_days_and_window_categories() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let admin = signed(&st, "003");
+    // The rota: Monday 张三丰 only; the kiosk shows him (masked) on Mondays.
+    st.admin_set_rota(&admin, 1, "001", true).expect("rota");
+    st.admin_set_rota(&admin, 2, "002", true).expect("rota");
+    assert_eq!(st.on_duty_masked(), "张**");
+    assert_eq!(t.station_at("2026-12-01T09:30:00+08:00").on_duty_masked(), "李*");
+    st.admin_set_away(&admin, "001", st.clock.today(), true).expect("away");
+    assert_eq!(st.on_duty_masked(), "", "away today: nobody on the rota is there");
+    // AB posts.
+    st.admin_set_post(&admin, "C", "002", Some("003")).expect("post");
+    let c = st.submit_case(&crate::cases::request("C01", &[])).expect("submit").case;
+    assert_eq!(c.assignee.as_deref(), Some("002"));
+    assert!(matches!(st.admin_set_post(&admin, "Z", "002", None), Err(StaffError::UnknownScope(_))));
+    // Window 1 calls only 人社 from now on.
+    st.take_ticket(&Target::Matter("C01".into()), false).expect("t");
+    st.take_ticket(&Target::Matter("A01".into()), false).expect("t");
+    st.admin_set_window_categories(&admin, 1, &["A".to_string()]).expect("window");
+    assert_eq!(st.call_next(&admin, 1).expect("call").ticket.number, "A001");
+    assert!(matches!(st.admin_set_window_categories(&admin, 1, &["Q".to_string()]), Err(StaffError::NoCategory(_))));
+    assert!(matches!(st.admin_set_window_categories(&admin, 9, &[]), Err(StaffError::NoWindow(9))));
+}
+
+#[test]
+fn staff_disable_command_and_the_desk_of_a_disabled_account() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let srv = Serve::start(&t, Some(NOW));
+    let mut r = http().post(&srv.url("/desk/login")).send_form([("staff", "001"), ("pin", PIN)]).expect("login");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let _ = r.body_mut().read_to_string();
+    let desk = |c: &str| {
+        let mut r = http().get(&srv.url("/desk")).header("Cookie", c).call().expect("desk");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+    assert!(desk(&cookie).1.contains("请选择您所在的窗口"));
+    // Not the station head: refused, and counted like any wrong attempt would not be.
+    let o = t.kiosk_stdin(NOW, &["staff", "disable", "001", "--staff", "002"], &format!("{PIN}\n"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = t.kiosk_stdin(NOW, &["staff", "disable", "001", "--staff", "003"], &format!("{PIN}\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The old session of the disabled account ends at its next request.
+    let (status, page) = desk(&cookie);
+    assert_eq!(status, 403);
+    assert!(page.contains("账号已停用"), "{page}");
+    let (_, page) = desk(&cookie);
+    assert!(page.contains("工作人员登录"), "signed out");
+    let mut r = http().post(&srv.url("/desk/login")).send_form([("staff", "001"), ("pin", PIN)]).expect("login");
+    assert_eq!(r.status().as_u16(), 401);
+    assert!(r.body_mut().read_to_string().unwrap_or_default().contains("已停用"));
+    assert!(get(&srv.url("/desk")).1.contains("工作人员登录"));
+}
