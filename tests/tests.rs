@@ -14,6 +14,7 @@ mod numbering;
 mod people;
 mod printing;
 mod receipt;
+mod reports;
 mod server;
 mod ui;
 mod voice;

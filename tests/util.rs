@@ -285,3 +285,26 @@ pub fn sse_until(
     }
     None
 }
+
+/// With `KIOSK_SCREENSHOTS=DIR`: the first page of `pdf` as `DIR/{name}.png` (150 dpi),
+/// for the README.
+pub fn pdf_picture(pdf: &Path, name: &str) {
+    let Some(dir) = std::env::var_os("KIOSK_SCREENSHOTS") else { return };
+    let prefix = PathBuf::from(dir).join(name);
+    let o = tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "110",
+            "-png",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            pdf.to_str().expect("utf8"),
+            prefix.to_str().expect("utf8"),
+        ],
+    );
+    assert!(o.status.success(), "pdftoppm failed: {}", stderr(&o));
+}

@@ -61,6 +61,22 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write the calling announcement for a ticket and window as a WAV file
     Announce(AnnounceArgs),
+    /// The station's report for a date range, as PDF (月报) or CSV (Excel)
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// First day, YYYY-MM-DD
+    #[arg(long)]
+    pub from: String,
+    /// Last day, YYYY-MM-DD
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, value_parser = ["pdf", "csv"])]
+    pub format: String,
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -402,6 +418,7 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         Command::Staff(StaffArgs { command: Some(c) }) => staff::run(st, c),
         Command::Call(c) => call::run(st, c),
         Command::Matters(m) => matters::run(st, m),
+        Command::Report(a) => report(st, a),
         Command::Rate(a) => call::rate(st, a),
         other => {
             eprintln!("error: {other:?} cannot run here");
@@ -429,6 +446,28 @@ pub fn sign_in_from_stdin(st: &Station, no: &str) -> Result<Signed, i32> {
             _ => 2,
         }
     })
+}
+
+fn report(st: &mut Station, a: ReportArgs) -> i32 {
+    let day = |s: &str, flag: &str| {
+        s.trim().parse::<chrono::NaiveDate>().map_err(|_| fail(&format!("--{flag} {s:?}: use YYYY-MM-DD"), 2))
+    };
+    let (from, to) = match (day(&a.from, "from"), day(&a.to, "to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let bytes = if a.format == "pdf" { st.report_pdf(from, to) } else { st.report_csv(from, to) };
+    match bytes {
+        Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
+            Ok(()) => {
+                println!("{}", a.out.display());
+                0
+            }
+            Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
+        },
+        Err(e @ crate::service::ReportError::Store(_)) => fail(&e.to_string(), 1),
+        Err(e) => fail(&e.to_string(), 2),
+    }
 }
 
 fn fail(msg: &str, code: i32) -> i32 {

@@ -14,6 +14,7 @@ pub mod ime;
 pub mod matter;
 pub mod print;
 pub mod rating;
+pub mod report;
 pub mod search;
 pub mod staff;
 pub mod ticket;

@@ -4,8 +4,10 @@
 //! This module lays out and renders; it knows nothing of printers or the store. The page
 //! height is computed from the content (a roll printer cuts where the page ends).
 
+pub mod a4;
 pub mod case;
 pub mod layout;
+pub mod report;
 pub mod ticket;
 
 use printpdf::{
@@ -83,7 +85,7 @@ pub fn render(font: &ReceiptFont, receipt: &Receipt) -> Result<Vec<u8>, ReceiptE
                 push_text(&mut ops, &font_id, *x, height_pt - *baseline, *size, text);
             }
             layout::Placed::Rect { x, top, w, h } => {
-                push_rect(&mut ops, *x, height_pt - *top - *h, *w, *h);
+                push_rect(&mut ops, *x, height_pt - *top - *h, *w, *h, (0.0, 0.0, 0.0));
             }
         }
     }
@@ -94,16 +96,21 @@ pub fn render(font: &ReceiptFont, receipt: &Receipt) -> Result<Vec<u8>, ReceiptE
 }
 
 fn push_text(ops: &mut Vec<Op>, font: &FontId, x: f32, y: f32, size: f32, text: &str) {
+    push_text_colored(ops, font, x, y, size, text, (0.0, 0.0, 0.0));
+}
+
+fn push_text_colored(ops: &mut Vec<Op>, font: &FontId, x: f32, y: f32, size: f32, text: &str, c: (f32, f32, f32)) {
     ops.push(Op::StartTextSection);
+    ops.push(Op::SetFillColor { col: Color::Rgb(Rgb { r: c.0, g: c.1, b: c.2, icc_profile: None }) });
     ops.push(Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } });
     ops.push(Op::SetFont { font: PdfFontHandle::External(font.clone()), size: Pt(size) });
     ops.push(Op::ShowText { items: vec![TextItem::Text(text.to_string())] });
     ops.push(Op::EndTextSection);
 }
 
-fn push_rect(ops: &mut Vec<Op>, x: f32, y: f32, w: f32, h: f32) {
+fn push_rect(ops: &mut Vec<Op>, x: f32, y: f32, w: f32, h: f32, c: (f32, f32, f32)) {
     let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
-    ops.push(Op::SetFillColor { col: Color::Rgb(Rgb { r: 0.0, g: 0.0, b: 0.0, icc_profile: None }) });
+    ops.push(Op::SetFillColor { col: Color::Rgb(Rgb { r: c.0, g: c.1, b: c.2, icc_profile: None }) });
     ops.push(Op::DrawPolygon {
         polygon: Polygon {
             rings: vec![PolygonRing { points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)] }],

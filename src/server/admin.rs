@@ -23,7 +23,7 @@ fn not_admin() -> Response {
 }
 
 /// The signed-in station head (the role as it is now), or the response to give instead.
-async fn admin_session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+pub(super) async fn admin_session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
     signed_in(s, headers, true).await
 }
 
@@ -40,7 +40,7 @@ fn admin_change(
     Ok((id, sess, f))
 }
 
-fn page(s: &AppState, sess: &Session, title: &str, inner: String, status: StatusCode) -> Response {
+pub(super) fn admin_page(s: &AppState, sess: &Session, title: &str, inner: String, status: StatusCode) -> Response {
     let flash = sess
         .message()
         .map(|(err, text)| {
@@ -50,7 +50,7 @@ fn page(s: &AppState, sess: &Session, title: &str, inner: String, status: Status
     let body = format!(
         "<main class=\"desk admin\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>\
          <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a><a href=\"/desk/admin/people\">工作人员</a>\
-         <a href=\"/desk/admin/duty\">AB岗与值班</a></nav>{flash}<h1>{}</h1>{inner}</main>",
+         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/reports\">报表</a></nav>{flash}<h1>{}</h1>{inner}</main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk/admin"),
         esc(sess.who.no()),
@@ -138,7 +138,7 @@ pub async fn matters(State(s): State<AppState>, headers: HeaderMap) -> Response 
          <section><h2>历次版本</h2><table class=\"cases\"><thead><tr><th>版本</th><th>发布时间</th><th>发布人</th><th>说明</th><th></th></tr></thead>\
          <tbody>{rows}</tbody></table></section><script src=\"/assets/admin.js\" defer></script>"
     );
-    page(&s, &sess, "事项清单", inner, StatusCode::OK)
+    admin_page(&s, &sess, "事项清单", inner, StatusCode::OK)
 }
 
 /// Checks an uploaded file: its errors by line, or its changes and the publish form.
@@ -173,7 +173,7 @@ pub async fn check(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
                 c.live_version,
                 diff_html(&c.diff)
             );
-            page(&s, &sess, "核对改动", inner, StatusCode::OK)
+            admin_page(&s, &sess, "核对改动", inner, StatusCode::OK)
         }
         Ok(Err(CatalogError::Invalid(errs))) => {
             let items: String = errs.0.iter().map(|e| format!("<li>{}</li>", esc(&e.to_string()))).collect();
@@ -182,9 +182,9 @@ pub async fn check(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -
                  <p><a href=\"/desk/admin/matters\">返回</a></p>",
                 errs.0.len()
             );
-            page(&s, &sess, "文件有错误", inner, StatusCode::UNPROCESSABLE_ENTITY)
+            admin_page(&s, &sess, "文件有错误", inner, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Ok(Err(e)) => page(
+        Ok(Err(e)) => admin_page(
             &s,
             &sess,
             "不能检查",
@@ -311,7 +311,7 @@ pub async fn people(State(s): State<AppState>, headers: HeaderMap) -> Response {
          <label>初始密码（6位以上数字）<input name=\"pin\" type=\"password\" inputmode=\"numeric\" minlength=\"6\" maxlength=\"12\" required></label>\
          <button class=\"primary\" type=\"submit\">新增</button></form></section>"
     );
-    page(&s, &sess, "工作人员", inner, StatusCode::OK)
+    admin_page(&s, &sess, "工作人员", inner, StatusCode::OK)
 }
 
 pub async fn people_act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -491,7 +491,7 @@ pub async fn duty(State(s): State<AppState>, headers: HeaderMap) -> Response {
         staff_opts(None, false),
         staff_opts(None, true),
     );
-    page(&s, &sess, "AB岗与值班", inner, StatusCode::OK)
+    admin_page(&s, &sess, "AB岗与值班", inner, StatusCode::OK)
 }
 
 pub async fn duty_act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -15,6 +15,7 @@ mod display;
 mod html;
 mod live;
 mod public;
+mod reports;
 mod session;
 mod state;
 mod stream;
@@ -70,6 +71,8 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/people/act", post(admin::people_act))
         .route("/desk/admin/duty", get(admin::duty))
         .route("/desk/admin/duty/act", post(admin::duty_act))
+        .route("/desk/admin/reports", get(reports::page))
+        .route("/desk/admin/reports/file", get(reports::file))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))

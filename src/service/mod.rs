@@ -13,6 +13,7 @@ mod cases;
 mod catalog;
 mod live;
 mod ratings;
+mod reports;
 mod staff;
 mod tickets;
 
@@ -28,6 +29,7 @@ pub use live::{
     TicketView, UnprintedItem, WaitingCount,
 };
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
+pub use reports::ReportError;
 pub use staff::StaffError;
 pub use tickets::{DeskError, Issued, PrintTask, Target, TicketError};
 

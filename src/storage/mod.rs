@@ -10,6 +10,7 @@ pub mod cases;
 pub mod catalog;
 pub mod matters;
 pub mod ratings;
+pub mod reports;
 pub mod staff;
 pub mod tickets;
 

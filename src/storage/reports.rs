@@ -1,0 +1,102 @@
+//! What the reports read: tickets of a date range with their first call, every case
+//! with the day it was completed and by whom, ratings of a time range. UTC instants; the
+//! service turns them into the station's local times.
+
+use super::StoreError;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection};
+
+fn time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
+}
+
+pub struct TicketRow {
+    pub category: String,
+    pub window: Option<u32>,
+    pub staff: Option<String>,
+    pub status: String,
+    pub issued: DateTime<Utc>,
+    pub first_called: Option<DateTime<Utc>>,
+    pub started: Option<DateTime<Utc>>,
+    pub finished: Option<DateTime<Utc>>,
+}
+
+pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT t.category, t.window_no, t.staff_no, t.status, t.issued_at,
+                (SELECT min(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'called'),
+                t.started_at, t.finished_at
+         FROM tickets t WHERE t.day >= ?1 AND t.day <= ?2",
+    )?;
+    let rows = st.query_map(params![from.to_string(), to.to_string()], |r| {
+        Ok(TicketRow {
+            category: r.get(0)?,
+            window: r.get(1)?,
+            staff: r.get(2)?,
+            status: r.get(3)?,
+            issued: time(r.get(4)?).unwrap_or_default(),
+            first_called: time(r.get(5)?),
+            started: time(r.get(6)?),
+            finished: time(r.get(7)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub struct CaseRow {
+    pub tracking: String,
+    pub matter: String,
+    pub category: String,
+    pub created: DateTime<Utc>,
+    pub state: String,
+    pub due: Option<NaiveDate>,
+    pub completed: Option<DateTime<Utc>>,
+    pub completed_by: Option<String>,
+}
+
+/// Cases created up to `to` (the overdue list needs the open ones of any age).
+pub fn cases_until(conn: &Connection, to: NaiveDate) -> Result<Vec<CaseRow>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT c.tracking, c.matter_name, c.category, c.created_at, c.state, c.due_on,
+                done.at, done.staff_no
+         FROM cases c
+         LEFT JOIN (SELECT case_id, min(at) AS at, staff_no FROM case_events
+                    WHERE kind = 'transition' AND to_state = 'completed' GROUP BY case_id) done
+           ON done.case_id = c.id
+         WHERE substr(c.created_at, 1, 10) <= ?1",
+    )?;
+    let rows = st.query_map(params![(to + chrono::Duration::days(1)).to_string()], |r| {
+        let due: Option<String> = r.get(5)?;
+        Ok(CaseRow {
+            tracking: r.get(0)?,
+            matter: r.get(1)?,
+            category: r.get(2)?,
+            created: time(r.get(3)?).unwrap_or_default(),
+            state: r.get(4)?,
+            due: due.and_then(|d| d.parse().ok()),
+            completed: time(r.get(6)?),
+            completed_by: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub struct RatingRow {
+    pub level: u8,
+    pub staff: Option<String>,
+    pub window: Option<u32>,
+    pub at: DateTime<Utc>,
+}
+
+pub fn ratings_between(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<RatingRow>, StoreError> {
+    let mut st =
+        conn.prepare_cached("SELECT level, staff_no, window_no, at FROM ratings WHERE at >= ?1 AND at < ?2")?;
+    let rows = st.query_map(params![from.to_rfc3339(), to.to_rfc3339()], |r| {
+        Ok(RatingRow { level: r.get(0)?, staff: r.get(1)?, window: r.get(2)?, at: time(r.get(3)?).unwrap_or_default() })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
