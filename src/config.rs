@@ -19,6 +19,7 @@ use toml::Spanned;
 pub const SHIPPED_STATION: &str = include_str!("../kiosk-config/station.toml");
 pub const SHIPPED_MATTERS: &str = include_str!("../kiosk-config/matters.toml");
 pub const SHIPPED_HOLIDAYS: &str = include_str!("../kiosk-config/holidays.toml");
+pub const SHIPPED_RULES: &str = include_str!("../kiosk-config/rules.toml");
 
 /// One problem in a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -973,6 +974,47 @@ pub fn parse_holidays(file: &str, src: &str) -> Result<Calendar, ConfigErrors> {
     issues.finish(cal)
 }
 
+// ---------------------------------------------------------------------------------------
+// rules.toml
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawRules {
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawRule {
+    title: Spanned<String>,
+    text: Spanned<String>,
+}
+
+/// One of the station's rules as posted on the wall (公示栏).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub title: String,
+    pub text: String,
+}
+
+/// Parses the station's rules: each needs a title and a text.
+pub fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, ConfigErrors> {
+    let raw: RawRules = toml::from_str(src).map_err(|e| syntax_issue(file, src, &e))?;
+    let mut issues = Issues::new(file, src);
+    let mut out = Vec::new();
+    for r in &raw.rule {
+        if r.title.get_ref().trim().is_empty() {
+            issues.at(r.title.span(), "rule.title", "is empty");
+        }
+        if r.text.get_ref().trim().is_empty() {
+            issues.at(r.text.span(), "rule.text", "is empty");
+        }
+        out.push(Rule { title: r.title.get_ref().trim().to_string(), text: r.text.get_ref().trim().to_string() });
+    }
+    issues.finish(out)
+}
+
 /// Where the configuration came from, for messages.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
@@ -985,6 +1027,8 @@ pub struct LoadedConfig {
     pub matters_file: String,
     /// matters.toml as read: the first version published into a new store.
     pub matters_source: String,
+    /// The station's rules for the wall (rules.toml).
+    pub rules: Vec<Rule>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -1021,10 +1065,24 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
     let station = parse_station(&station_file, &station_src).map_err(|e| errors.extend(e.0)).ok();
     let catalog = parse_matters(&matters_file, &matters_src).map_err(|e| errors.extend(e.0)).ok();
     let calendar = parse_holidays(&holidays_file, &holidays_src).map_err(|e| errors.extend(e.0)).ok();
-    match (station, catalog, calendar) {
-        (Some(station), Some(catalog), Some(calendar)) if errors.is_empty() => {
+    // rules.toml is optional in a config folder: the shipped rules stand in.
+    let (rules_file, rules_src) = match dir {
+        Some(d) if d.join("rules.toml").exists() => read_or_shipped(dir, "rules.toml", SHIPPED_RULES)?,
+        _ => ("<shipped>/rules.toml".to_string(), SHIPPED_RULES.to_string()),
+    };
+    let rules = parse_rules(&rules_file, &rules_src).map_err(|e| errors.extend(e.0)).ok();
+    match (station, catalog, calendar, rules) {
+        (Some(station), Some(catalog), Some(calendar), Some(rules)) if errors.is_empty() => {
             cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
-            Ok(LoadedConfig { station, catalog, calendar, station_file, matters_file, matters_source: matters_src })
+            Ok(LoadedConfig {
+                station,
+                catalog,
+                calendar,
+                station_file,
+                matters_file,
+                matters_source: matters_src,
+                rules,
+            })
         }
         _ => Err(LoadError::Invalid(ConfigErrors(errors))),
     }

@@ -183,3 +183,52 @@ fn the_report_page_shows_the_same_numbers_to_the_station_head_only() {
     b.goto(&srv.url("/desk/admin/reports/file?from=2026-11-01&to=2026-11-30&format=csv"));
     b.wait_for_text("h1", "需要站长权限", std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn wall_charts_list_matters_rules_and_the_rota_and_nothing_about_villagers() {
+    let t = TempStation::new();
+    let now = "2026-11-30T10:00:00+08:00";
+    {
+        let mut st = t.station_at(now);
+        add_staff(&st);
+        let admin = signed(&st, "003");
+        st.admin_set_rota(&admin, 1, "001", true).expect("rota");
+        st.admin_set_rota(&admin, 2, "002", true).expect("rota");
+        st.admin_set_post(&admin, "C", "001", Some("002")).expect("post");
+        st.submit_case(&request("C01", &[])).expect("a villager's case");
+    }
+    let mut texts = Vec::new();
+    for part in ["matters", "rules", "rota"] {
+        let out = t.dir.path().join(format!("{part}.pdf"));
+        let o = t.kiosk(now, &["wallchart", "--out", out.to_str().expect("utf8"), "--part", part]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        crate::util::pdf_picture(&out, &format!("wallchart-{part}"));
+        texts.push(pdf_text(&out).chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    }
+    let (matters, rules, rota) = (&texts[0], &texts[1], &texts[2]);
+    for needle in ["便民服务事项清单", "城乡居民基本养老保险参保登记", "最低生活保障申请", "免费", "代办"]
+    {
+        assert!(matters.contains(needle), "{needle} not on the matters sheet");
+    }
+    for needle in ["工作制度", "首问负责制", "限时办结制", "AB岗工作制", "一次性告知制"] {
+        assert!(rules.contains(needle), "{needle} not on the rules sheet");
+    }
+    for needle in ["本周值班和AB岗安排", "11月30日星期一张三丰", "12月01日星期二李四", "民政类事项张三丰李四"]
+    {
+        assert!(rota.contains(needle), "{needle} not on the rota:\n{rota}");
+    }
+    for text in &texts {
+        for secret in [crate::cases::ID, crate::cases::PHONE, "130***", "138****"] {
+            assert!(!text.contains(secret), "{secret} on a wall chart");
+        }
+    }
+    let all = t.dir.path().join("all.pdf");
+    let o = t.kiosk(now, &["wallchart", "--out", all.to_str().expect("utf8")]);
+    assert!(o.status.success());
+    let o = crate::util::tool("pdfinfo", &[all.to_str().expect("utf8")]);
+    let pages: u32 = crate::util::stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|p| p.trim().parse().unwrap_or(0)))
+        .unwrap_or(0);
+    assert!(pages >= 3, "each sheet starts on its own page: {pages}");
+}

@@ -63,6 +63,17 @@ pub enum Command {
     Announce(AnnounceArgs),
     /// The station's report for a date range, as PDF (月报) or CSV (Excel)
     Report(ReportArgs),
+    /// The 公示栏 sheets for the wall (A4 PDF): the matters, the rules, this week's rota
+    Wallchart(WallchartArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct WallchartArgs {
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
+    /// One sheet only (default: all three)
+    #[arg(long, value_parser = ["matters", "rules", "rota"])]
+    pub part: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -419,6 +430,20 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         Command::Call(c) => call::run(st, c),
         Command::Matters(m) => matters::run(st, m),
         Command::Report(a) => report(st, a),
+        Command::Wallchart(a) => {
+            let parts: Vec<crate::service::WallPart> =
+                a.part.as_deref().and_then(crate::service::WallPart::from_key).into_iter().collect();
+            match st.wallchart(&parts) {
+                Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
+                    Ok(()) => {
+                        println!("{}", a.out.display());
+                        0
+                    }
+                    Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
+                },
+                Err(e) => fail(&e.to_string(), 1),
+            }
+        }
         Command::Rate(a) => call::rate(st, a),
         other => {
             eprintln!("error: {other:?} cannot run here");

@@ -9,6 +9,7 @@ pub mod case;
 pub mod layout;
 pub mod report;
 pub mod ticket;
+pub mod wallchart;
 
 use printpdf::{
     Color, FontId, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,

@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/duty/act", post(admin::duty_act))
         .route("/desk/admin/reports", get(reports::page))
         .route("/desk/admin/reports/file", get(reports::file))
+        .route("/desk/admin/wallchart", get(reports::wall))
+        .route("/desk/admin/wallchart/file", get(reports::wall_file))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))

@@ -200,3 +200,47 @@ pub async fn file(State(s): State<AppState>, headers: HeaderMap, Query(q): Query
         Err(e) => unavailable(&e.0),
     }
 }
+
+/// The 公示栏 sheets to print.
+pub async fn wall(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let sess = match admin_session(&s, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let inner = "<p>打印出来贴在服务站的公示栏。工作人员姓名印全名（公职人员），不含任何村民信息。</p>\
+         <ul class=\"list\"><li><a href=\"/desk/admin/wallchart/file?part=matters\">便民服务事项清单（PDF）</a></li>\
+         <li><a href=\"/desk/admin/wallchart/file?part=rules\">工作制度（PDF）</a></li>\
+         <li><a href=\"/desk/admin/wallchart/file?part=rota\">本周值班和AB岗安排（PDF）</a></li>\
+         <li><a href=\"/desk/admin/wallchart/file\">全部三张（PDF）</a></li></ul>"
+        .to_string();
+    admin_page(&s, &sess, "公示栏", inner, StatusCode::OK)
+}
+
+pub async fn wall_file(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = admin_session(&s, &headers).await {
+        return r;
+    }
+    let parts: Vec<crate::service::WallPart> = match q.get("part") {
+        Some(p) => match crate::service::WallPart::from_key(p) {
+            Some(x) => vec![x],
+            None => return super::html::bad_request("没有这一张：请选 matters、rules 或 rota。"),
+        },
+        None => Vec::new(),
+    };
+    let name = q.get("part").cloned().unwrap_or_else(|| "all".into());
+    match s.with_station(move |st| st.wallchart(&parts)).await {
+        Ok(Ok(bytes)) => {
+            let mut res = typed(StatusCode::OK, "application/pdf", bytes);
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"wallchart-{name}.pdf\"")) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Ok(Err(e)) => unavailable(&e.to_string()),
+        Err(e) => unavailable(&e.0),
+    }
+}

@@ -29,7 +29,7 @@ pub use live::{
     TicketView, UnprintedItem, WaitingCount,
 };
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
-pub use reports::ReportError;
+pub use reports::{ReportError, WallPart};
 pub use staff::StaffError;
 pub use tickets::{DeskError, Issued, PrintTask, Target, TicketError};
 

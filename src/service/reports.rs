@@ -98,3 +98,86 @@ impl Station {
         crate::receipt::report::pdf(&font, &r, &l).map_err(|e| ReportError::Font(e.to_string()))
     }
 }
+
+pub use crate::receipt::wallchart::Part as WallPart;
+
+impl Station {
+    /// The 公示栏 sheets as one A4 PDF (all three parts when `parts` is empty).
+    pub fn wallchart(&self, parts: &[WallPart]) -> Result<Vec<u8>, ReportError> {
+        use crate::receipt::wallchart::{MatterLine, WallData};
+        use chrono::Datelike;
+        let st = &self.cfg.station;
+        let catalog = &self.cfg.catalog;
+        let staff = self.staff_list()?;
+        let name = |no: &str| staff.iter().find(|s| s.no == no).map(|s| s.name.clone()).unwrap_or_else(|| no.into());
+        let matters = catalog
+            .categories
+            .iter()
+            .map(|c| {
+                let list = catalog
+                    .matters_in(&c.code)
+                    .map(|m| MatterLine {
+                        code: m.code.clone(),
+                        name: m.name.clone(),
+                        how: m.mode.label().to_string(),
+                        promise: m.promise_text(),
+                        department: m.department.clone(),
+                        fee: m.fee.clone(),
+                    })
+                    .collect();
+                (format!("{} {}", c.code, c.full_name), list)
+            })
+            .filter(|(_, l): &(String, Vec<MatterLine>)| !l.is_empty())
+            .collect();
+        let today = self.clock.today();
+        let monday = today - chrono::Duration::days(today.weekday().num_days_from_monday() as i64);
+        let rota = self.rota()?;
+        let away = self.away_between(monday, monday + chrono::Duration::days(6))?;
+        let week = (0..7)
+            .map(|i| {
+                let day = monday + chrono::Duration::days(i);
+                let names = rota
+                    .iter()
+                    .filter(|(wd, _)| *wd == day.weekday().number_from_monday())
+                    .filter(|(_, no)| staff.iter().any(|s| &s.no == no && s.active))
+                    .map(|(_, no)| {
+                        let off = away.iter().any(|(n, d)| n == no && *d == day);
+                        if off {
+                            format!("{}（请假）", name(no))
+                        } else {
+                            name(no)
+                        }
+                    })
+                    .collect();
+                (format!("{} {}", day.format("%m月%d日"), crate::domain::clock::weekday_cn(day)), names)
+            })
+            .collect();
+        let posts = self
+            .posts()?
+            .into_iter()
+            .map(|p| {
+                let scope = catalog
+                    .matter(&p.scope)
+                    .map(|m| m.name.clone())
+                    .or_else(|| catalog.category(&p.scope).map(|c| format!("{}类事项", c.name)))
+                    .unwrap_or_else(|| p.scope.clone());
+                (scope, name(&p.a), p.b.as_deref().map(name).unwrap_or_else(|| "—".into()))
+            })
+            .collect();
+        let printed = self.clock.now_local().format("%Y年%m月%d日").to_string();
+        let hours = st.hours_text();
+        let data = WallData {
+            station: &st.name,
+            phone: &st.phone,
+            hours: &hours,
+            printed: &printed,
+            catalog_version: self.catalog_version(),
+            matters,
+            rules: self.cfg.rules.iter().map(|r| (r.title.clone(), r.text.clone())).collect(),
+            week,
+            posts,
+        };
+        let font = self.font().map_err(ReportError::Font)?;
+        crate::receipt::wallchart::pdf(&font, &data, parts).map_err(|e| ReportError::Font(e.to_string()))
+    }
+}
