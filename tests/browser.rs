@@ -234,7 +234,7 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     // A staff member who is not the station head: no admin page, no admin action.
     sign_in_at_desk(&b, &srv, "001");
     assert!(b.try_find("nav.sections a[href='/desk/admin']").is_none(), "no 站务管理 link");
-    for path in ["/desk/admin", "/desk/admin/matters", "/desk/admin/matters/export"] {
+    for path in ["/desk/admin", "/desk/admin/matters", "/desk/admin/matters/export", "/desk/admin/audit"] {
         b.goto(&srv.url(path));
         b.wait_for_text("h1", "需要站长权限", Duration::from_secs(5));
     }
@@ -301,4 +301,15 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     b.wait_for_text("main", "加入值班", Duration::from_secs(5));
     shot(&b, "web-admin-duty");
     assert_eq!(t.station_at(NOW).rota().expect("rota").len(), 1);
+    // Every change above is in the audit log, once.
+    b.goto(&srv.url("/desk/admin/audit"));
+    b.wait_for_text("main", "审计日志", Duration::from_secs(5));
+    let log = t.station_at(NOW).audit_log(&Default::default()).expect("log");
+    let mut actions: Vec<&str> = log.iter().map(|l| l.action.as_str()).collect();
+    actions.sort();
+    assert_eq!(actions, ["matters-publish", "matters-rollback", "rota-add", "sign-in", "sign-in", "staff-add"]);
+    for words in ["发布事项清单", "回滚事项清单", "新增工作人员", "加入值班", "登录"] {
+        assert!(b.page_source().contains(words), "{words}");
+    }
+    shot(&b, "web-admin-audit");
 }

@@ -382,3 +382,97 @@ fn desk_case_changes_are_checked_on_the_server() {
     let r = http().get(&srv.url("/desk/cases/D-0000-000")).header("Cookie", &cookie).call().expect("get");
     assert_eq!(r.status().as_u16(), 404);
 }
+
+fn sign_in_as(srv: &Serve, no: &str, pin: &str) -> Option<String> {
+    let r = http().post(&srv.url("/desk/login")).send_form([("staff", no), ("pin", pin)]).expect("login");
+    let c = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(|c| c.to_string());
+    c.and_then(|c| c.split(';').next().map(str::to_string))
+}
+
+#[test]
+fn the_audit_log_holds_one_event_for_each_action() {
+    let t = setup();
+    ticket(&t, "C02");
+    let tracking = {
+        let mut st = t.station_at(NOW);
+        let sub = st.submit_case(&request("C01", &[])).expect("submit");
+        let a = crate::cases::signed(&st, "001");
+        st.advance_case(&a, &sub.case.tracking, kiosk::domain::case::CaseState::Accepted, "材料齐全", None)
+            .expect("accept");
+        st.reveal_case(&a, &sub.case.tracking).expect("reveal");
+        sub.case.tracking
+    };
+    // A change on the box itself, without a sign-in.
+    assert!(t.kiosk(NOW, &["staff", "away", "002", "--date", "2026-12-01"]).status.success());
+    let srv = Serve::start(&t, Some(NOW));
+    // At the window: a wrong PIN, a sign-in, window 1, call, start, finish, sign-out.
+    assert!(sign_in_as(&srv, "001", "000000").is_none());
+    let cookie = sign_in_as(&srv, "001", PIN).expect("signed in");
+    let csrf = csrf_of(&desk_get(&srv, &cookie).1);
+    assert_eq!(post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "1")]).0, 303);
+    for action in ["next", "start", "finish"] {
+        let f = [("csrf", csrf.as_str()), ("action", action), ("number", "C001")];
+        assert_eq!(post(&srv, "/desk/act", Some(&cookie), &f).0, 303);
+    }
+    assert_eq!(post(&srv, "/desk/logout", Some(&cookie), &[("csrf", &csrf)]).0, 303);
+    // The station head disables an account and reads the log.
+    let admin = sign_in_as(&srv, "003", PIN).expect("admin");
+    let csrf = csrf_of(&desk_get(&srv, &admin).1);
+    let f = [("csrf", csrf.as_str()), ("action", "disable"), ("no", "002")];
+    assert_eq!(post(&srv, "/desk/admin/people/act", Some(&admin), &f).0, 303);
+
+    let st = t.station_at(NOW);
+    let mut seen: Vec<(String, String)> = st
+        .audit_log(&kiosk::service::AuditFilter::default())
+        .expect("log")
+        .into_iter()
+        .map(|l| (l.staff.unwrap_or_default(), l.action))
+        .collect();
+    seen.sort();
+    let mut want: Vec<(String, String)> = [
+        ("001", "case-transition"),
+        ("001", "case-reveal"),
+        ("", "local-change"),
+        ("001", "sign-in-failed"),
+        ("001", "sign-in"),
+        ("001", "window-take"),
+        ("001", "ticket-called"),
+        ("001", "ticket-started"),
+        ("001", "ticket-finished"),
+        ("001", "sign-out"),
+        ("003", "sign-in"),
+        ("003", "staff-disable"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    want.sort(); // KIOSK_NOW stands still: every event has the same time
+    assert_eq!(seen, want, "one event per action");
+
+    // The page: who, what in words, from which PC; filtered by person, case and date.
+    let page_of = |q: &str| {
+        let mut r = http().get(&srv.url(&format!("/desk/admin/audit{q}"))).header("Cookie", &admin).call().expect("audit");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (s, page) = page_of("");
+    assert_eq!(s, 200);
+    for needle in ["登录失败", "叫号", "办结", "签退", "停用账号", "本机命令行", "127.0.0.1", "查看完整个人信息", "已受理", "001 张三丰"] {
+        assert!(page.contains(needle), "{needle:?} missing from the audit page");
+    }
+    assert!(page.contains("共 12 条"), "{page}");
+    let (_, page) = page_of("?staff=003");
+    assert!(page.contains("共 2 条") && page.contains("停用账号"), "{page}");
+    let (_, page) = page_of(&format!("?subject={}", tracking.to_lowercase()));
+    assert!(page.contains("共 2 条"), "the case's two events: {page}");
+    let (_, page) = page_of("?subject=C001");
+    assert!(page.contains("共 3 条"), "the ticket's three events: {page}");
+    let (_, page) = page_of("?from=2026-12-01");
+    assert!(page.contains("共 0 条"), "{page}");
+    assert_eq!(page_of("?from=yesterday").0, 400);
+    // Staff may not read it.
+    let staff = sign_in_as(&srv, "002", PIN);
+    assert!(staff.is_none(), "002 is disabled");
+    let staff = sign_in_as(&srv, "001", PIN).expect("001");
+    let r = http().get(&srv.url("/desk/admin/audit")).header("Cookie", &staff).call().expect("refused");
+    assert_eq!(r.status().as_u16(), 403);
+}

@@ -5,6 +5,20 @@ use crate::service::{StaffError, Station};
 
 pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
     let enable = matches!(cmd, StaffCmd::Enable { .. });
+    // The bootstrap commands need no sign-in (they set up the first accounts on the box
+    // itself); each change still goes into the audit trail as a local change.
+    let local = match &cmd {
+        StaffCmd::Add { no, name, role } => Some((format!("新增工作人员 {} {} ({})", no.trim(), name.trim(), role.trim()), no.trim().to_string())),
+        StaffCmd::SetPin { no } => Some(("设置密码".to_string(), no.trim().to_string())),
+        StaffCmd::Away { no, date, back } => Some((
+            format!("{} {}", if *back { "取消请假" } else { "登记请假" }, date.as_deref().unwrap_or("今天")),
+            no.trim().to_string(),
+        )),
+        StaffCmd::Post { scope, a, b } => {
+            Some((format!("AB岗 A {} B {}", a.trim(), b.as_deref().unwrap_or("-")), scope.trim().to_string()))
+        }
+        _ => None,
+    };
     let result: Result<String, StaffError> = match cmd {
         StaffCmd::Add { no, name, role } => {
             st.add_staff(&no, &name, &role).map(|_| format!("added staff {} ({})", no.trim(), name.trim()))
@@ -66,6 +80,11 @@ pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
     };
     match result {
         Ok(msg) => {
+            if let Some((what, subject)) = local {
+                if let Err(e) = st.note_local_change(&what, &subject) {
+                    eprintln!("warning: the audit trail was not written: {e}");
+                }
+            }
             println!("{msg}");
             0
         }

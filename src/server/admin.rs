@@ -50,7 +50,7 @@ pub(super) fn admin_page(s: &AppState, sess: &Session, title: &str, inner: Strin
     let body = format!(
         "<main class=\"desk admin\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>\
          <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a><a href=\"/desk/admin/people\">工作人员</a>\
-         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a></nav>{flash}<h1>{}</h1>{inner}</main>",
+         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk/admin"),
         esc(sess.who.no()),
@@ -298,7 +298,7 @@ pub async fn people(State(s): State<AppState>, headers: HeaderMap) -> Response {
                 if m.active { "" } else { "u-paused" },
                 esc(&m.no),
                 esc(&m.name),
-                if m.role == "admin" { "站长" } else { "工作人员" },
+                role_words(&m.role),
                 if m.active { "在用" } else { "已停用" },
             )
         })
@@ -343,7 +343,7 @@ pub async fn people_act(State(s): State<AppState>, headers: HeaderMap, body: Byt
     Redirect::to("/desk/admin/people").into_response()
 }
 
-const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+use crate::domain::staff::{role_words, WEEKDAYS};
 
 /// AB岗, days away (the next two weeks), the weekly rota and the windows' categories.
 pub async fn duty(State(s): State<AppState>, headers: HeaderMap) -> Response {

@@ -348,7 +348,7 @@ pub(super) fn see_desk() -> Response {
     Redirect::to("/desk").into_response()
 }
 
-pub async fn login(State(s): State<AppState>, body: Bytes) -> Response {
+pub async fn login(State(s): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes) -> Response {
     let f = match form(&body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -357,7 +357,17 @@ pub async fn login(State(s): State<AppState>, body: Bytes) -> Response {
     if no.trim().is_empty() || pin.trim().is_empty() {
         return login_page(&s, Some("请填写工号和密码。"), StatusCode::BAD_REQUEST);
     }
-    match s.with_station(move |st| st.sign_in(no.trim(), pin.trim())).await {
+    let origin = peer.ip().to_string();
+    let attempt = move |st: &mut crate::service::Station| {
+        let r = st.sign_in(no.trim(), pin.trim());
+        // Who signed in (or tried to) from which PC goes into the audit trail.
+        let outcome = if r.is_ok() { "sign-in" } else { "sign-in-failed" };
+        if let Err(e) = st.note_sign_in(&no, outcome, Some(&origin)) {
+            tracing::warn!("audit of a sign-in not written: {e}");
+        }
+        r
+    };
+    match s.with_station(attempt).await {
         Ok(Ok(who)) => {
             let Some(id) = s.sessions().start(who) else {
                 return unavailable("no randomness for a session id");
@@ -397,10 +407,22 @@ pub(super) fn checked(
     Ok((id, sess, f))
 }
 
-pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn logout(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match checked(&s, &headers, &body) {
-        Ok((id, _, _)) => {
+        Ok((id, sess, _)) => {
             s.sessions().end(&id);
+            let origin = peer.ip().to_string();
+            let who = sess.who.clone();
+            match s.with_station(move |st| st.note_sign_out(&who, Some(&origin))).await {
+                Ok(Err(e)) => tracing::warn!("audit of a sign-out not written: {e}"),
+                Err(e) => tracing::warn!("audit of a sign-out not written: {}", e.0),
+                Ok(Ok(())) => {}
+            }
             let mut r = see_desk();
             let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
             if let Ok(v) = HeaderValue::from_str(&cookie) {

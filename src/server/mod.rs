@@ -8,6 +8,7 @@
 //! plain 4xx page, never a 500; tokens never reach the access log.
 
 mod admin;
+mod audit;
 mod assets;
 mod cases;
 mod desk;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/reports/file", get(reports::file))
         .route("/desk/admin/wallchart", get(reports::wall))
         .route("/desk/admin/wallchart/file", get(reports::wall_file))
+        .route("/desk/admin/audit", get(audit::page))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))

@@ -7,6 +7,7 @@
 //! changed meanwhile (the stale-write check); and every write leaves its event in the
 //! store in the same transaction. Faces never touch the store themselves.
 
+mod audit;
 mod auth;
 mod calling;
 mod cases;
@@ -17,6 +18,7 @@ mod reports;
 mod staff;
 mod tickets;
 
+pub use audit::{action_words, AuditEntry, AuditFilter};
 pub use auth::{hash_pin, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
 pub use calling::{CallError, Called, TransferTo};
 pub use cases::{

@@ -20,3 +20,71 @@ pub fn record(
     )?;
     Ok(())
 }
+
+/// One line of the audit trail, from any of the three append-only logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub at: DateTime<Utc>,
+    pub staff: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub origin: Option<String>,
+}
+
+/// What to look for; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub staff: Option<String>,
+    /// A case's tracking code or a ticket number (matched at the start of the subject).
+    pub subject: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+/// The trail, newest first: staff and admin actions, every case event done by staff, and
+/// every calling action.
+pub fn search(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditLine>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT at, staff_no, action, subject, detail, origin FROM (
+            SELECT id AS k, 0 AS src, at, staff_no, action, coalesce(subject, '') AS subject,
+                   coalesce(detail, '') AS detail, origin FROM audit_events
+            UNION ALL
+            SELECT e.id, 1, e.at, e.staff_no, 'case-' || e.kind, c.tracking,
+                   coalesce(e.to_state, '') || char(31) || coalesce(e.note, ''), NULL
+            FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.staff_no IS NOT NULL AND e.kind != 'assigned'
+            UNION ALL
+            SELECT e.id, 2, e.at, e.staff_no, 'ticket-' || e.kind, t.number || ' ' || t.day,
+                   coalesce(e.note, ''), CASE WHEN e.window_no IS NULL THEN NULL ELSE e.window_no || '号窗口' END
+            FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+         )
+         WHERE (?1 IS NULL OR staff_no = ?1)
+           AND (?2 IS NULL OR subject LIKE ?2 || '%')
+           AND (?3 IS NULL OR at >= ?3)
+           AND (?4 IS NULL OR at < ?4)
+         ORDER BY at DESC, src, k DESC
+         LIMIT ?5",
+    )?;
+    let rows = st.query_map(
+        params![
+            q.staff.as_deref(),
+            q.subject.as_deref(),
+            q.from.map(|d| d.to_rfc3339()),
+            q.to.map(|d| d.to_rfc3339()),
+            q.limit.max(1)
+        ],
+        |r| {
+            let at: String = r.get(0)?;
+            Ok(AuditLine {
+                at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+                staff: r.get(1)?,
+                action: r.get(2)?,
+                subject: r.get(3)?,
+                detail: r.get(4)?,
+                origin: r.get(5)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
