@@ -313,3 +313,34 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     }
     shot(&b, "web-admin-audit");
 }
+
+#[test]
+fn station_head_assigns_a_bad_rating_and_staff_record_what_was_put_right() {
+    let t = TempStation::new();
+    {
+        let mut st = t.station_at(NOW);
+        add_staff(&st);
+        crate::people::served_and_rated(&mut st, "C02", 2, Some("wait"));
+        crate::people::served_and_rated(&mut st, "A01", 1, Some("attitude"));
+    }
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 900);
+    sign_in_at_desk(&b, &srv, "003");
+    b.find("nav.sections a[href='/desk/followups']").click();
+    b.wait_for_text("h1", "差评跟进", Duration::from_secs(5));
+    assert!(b.find("p.counts").text().contains("待整改 2 条"));
+    // Assign the first to 001 (suggested: the one who served).
+    b.execute("document.querySelector(\"input[name=action][value=assign]\").form.querySelector('button').click();", vec![]);
+    b.wait_for_text("main", "已分派给 001", Duration::from_secs(5));
+    shot(&b, "web-followups");
+    // 001 sees it and records the result.
+    sign_in_at_desk(&b, &srv, "001");
+    b.goto(&srv.url("/desk/followups"));
+    assert_eq!(b.find_all("li.followup").len(), 1, "staff see only their own");
+    b.find("form.result textarea").send_keys("已向村民道歉，高峰时段增开一个窗口");
+    b.find("form.result button").click();
+    b.wait_for_text("main", "已记录整改结果", Duration::from_secs(5));
+    assert!(b.find("li.followup.closed").text().contains("增开一个窗口"));
+    let admin = t.station_at(NOW).sign_in("003", PIN).expect("admin");
+    assert_eq!(t.station_at(NOW).followup_counts(&admin).expect("counts"), (1, 0));
+}

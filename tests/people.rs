@@ -115,3 +115,58 @@ fn staff_disable_command_and_the_desk_of_a_disabled_account() {
     assert!(r.body_mut().read_to_string().unwrap_or_default().contains("已停用"));
     assert!(get(&srv.url("/desk")).1.contains("工作人员登录"));
 }
+
+/// A ticket for `code` served by 001 at window 1 and rated `level` from the phone.
+pub fn served_and_rated(st: &mut kiosk::service::Station, code: &str, level: u8, reason: Option<&str>) {
+    use kiosk::domain::calling::CallAction;
+    let t = st.take_ticket(&Target::Matter(code.into()), false).expect("ticket").ticket;
+    let a = signed(st, "001");
+    st.call_next(&a, 1).expect("call");
+    st.call_action(&a, 1, &t.number, CallAction::Finish).expect("finish");
+    st.rate(&t.token, level, reason, None, "phone").expect("rate");
+}
+
+#[test]
+fn every_bad_rating_is_assigned_put_right_and_overdue_after_fifteen_working_days() {
+    use kiosk::domain::followup::Stage;
+    use kiosk::service::FollowupError;
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    served_and_rated(&mut st, "C02", 2, Some("wait"));
+    served_and_rated(&mut st, "C01", 5, None);
+    served_and_rated(&mut st, "A01", 1, Some("attitude"));
+    let (staff, other, admin) = (signed(&st, "001"), signed(&st, "002"), signed(&st, "003"));
+    // The head sees both 差评 (not the 满意), due 15 working days after Monday 30 November.
+    let list = st.followups(&admin).expect("list");
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|f| f.stage == Stage::New && f.due.to_string() == "2026-12-21" && !f.overdue));
+    assert_eq!(list[0].served_by.as_deref(), Some("001"), "谁办理谁负责: the server is suggested");
+    assert!(list.iter().any(|f| f.reason == "等候时间太长" && f.subject.starts_with("C001")));
+    assert!(st.followups(&staff).expect("mine").is_empty(), "staff see only what is theirs");
+    let (a, b) = (list[0].id, list[1].id);
+    // Only the head assigns; a page decided on an old version is refused.
+    assert!(matches!(st.assign_followup(&staff, a, 0, "001"), Err(FollowupError::Actor(_))));
+    assert!(matches!(st.assign_followup(&admin, a, 0, "999"), Err(FollowupError::NoSuchStaff(_))));
+    st.assign_followup(&admin, a, 0, "001").expect("assign");
+    assert!(matches!(st.assign_followup(&admin, a, 0, "002"), Err(FollowupError::Stale)));
+    assert_eq!(st.followups(&staff).expect("mine").len(), 1);
+    // Only the assignee (or the head) records the result, in words, once.
+    assert!(matches!(st.record_followup(&other, a, 1, "已整改完毕"), Err(FollowupError::NotYours)));
+    assert!(matches!(st.record_followup(&staff, a, 1, " "), Err(FollowupError::Result(_))));
+    st.record_followup(&staff, a, 1, "已向村民道歉，增开一个窗口").expect("result");
+    assert!(matches!(st.record_followup(&admin, a, 2, "再改"), Err(FollowupError::Finished)));
+    assert_eq!(st.followup_counts(&admin).expect("counts"), (1, 0));
+    // Three weeks on, the other one is overdue; the finished one never is.
+    let later = t.station_at("2026-12-22T09:00:00+08:00");
+    let list = later.followups(&admin).expect("list");
+    let (late, done) = (list.iter().find(|f| f.id == b).expect("b"), list.iter().find(|f| f.id == a).expect("a"));
+    assert!(late.overdue && late.stage == Stage::New);
+    assert!(!done.overdue && done.stage == Stage::Done && done.result.as_deref() == Some("已向村民道歉，增开一个窗口"));
+    assert_eq!(later.followup_counts(&admin).expect("counts"), (1, 1));
+    let db = crate::util::db(&t);
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM audit_events WHERE action IN ('followup-assign', 'followup-result')", [], |r| r.get(0))
+        .expect("audit");
+    assert_eq!(n, 2, "one audit event per change, none for the refusals");
+}

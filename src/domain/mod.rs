@@ -7,6 +7,7 @@ pub mod calling;
 pub mod case;
 pub mod clock;
 pub mod duty;
+pub mod followup;
 pub mod hours;
 pub mod identity;
 pub mod idle;

@@ -59,17 +59,22 @@ fn mine(c: &Case, me: &str) -> bool {
 }
 
 fn header(s: &AppState, sess: &Session) -> String {
+    desk_header(s, sess, "/desk/cases")
+}
+
+/// The desk's top bar: station, sections (the current one marked), who, 签退.
+pub(super) fn desk_header(s: &AppState, sess: &Session, current: &str) -> String {
     format!(
         "<header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>",
         esc(&s.cfg().station.name),
-        nav(sess, "/desk/cases"),
+        nav(sess, current),
         esc(sess.who.no()),
         esc(sess.who.name()),
         logout_form(sess)
     )
 }
 
-fn flash(sess: &Session) -> String {
+pub(super) fn flash(sess: &Session) -> String {
     sess.message()
         .map(|(err, text)| {
             format!("<p class=\"{}\" role=\"status\">{}</p>", if err { "error" } else { "ok" }, esc(text))

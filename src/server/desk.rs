@@ -122,7 +122,7 @@ fn window_page(s: &AppState, sess: &Session) -> Response {
 
 /// The desk's sections, the current one marked.
 pub(super) fn nav(sess: &Session, current: &str) -> String {
-    let mut items = vec![("/desk", "叫号"), ("/desk/cases", "全程代办")];
+    let mut items = vec![("/desk", "叫号"), ("/desk/cases", "全程代办"), ("/desk/followups", "差评跟进")];
     if sess.who.is_admin() {
         items.push(("/desk/admin", "站务管理"));
     }
@@ -300,7 +300,15 @@ fn panel_html(v: &DeskView, sess: &Session) -> String {
     let bad = v
         .bad_ratings
         .iter()
-        .map(|b| format!("<li>{} {} <b>{}</b> {}</li>", esc(&b.time), esc(&b.what), b.level, esc(&b.reason)))
+        .map(|b| {
+            format!(
+                "<li>{} {} <b>{}</b> {} <a href=\"/desk/followups\">去跟进</a></li>",
+                esc(&b.time),
+                esc(&b.what),
+                b.level,
+                esc(&b.reason)
+            )
+        })
         .collect();
     h.push_str(&list("今日差评（请跟进整改）", bad, "没有差评"));
     h

@@ -9,6 +9,7 @@
 
 mod admin;
 mod audit;
+mod followups;
 mod assets;
 mod cases;
 mod desk;
@@ -77,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/wallchart", get(reports::wall))
         .route("/desk/admin/wallchart/file", get(reports::wall_file))
         .route("/desk/admin/audit", get(audit::page))
+        .route("/desk/followups", get(followups::page))
+        .route("/desk/followups/act", post(followups::act))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))

@@ -12,6 +12,7 @@ mod auth;
 mod calling;
 mod cases;
 mod catalog;
+mod followups;
 mod live;
 mod ratings;
 mod reports;
@@ -26,6 +27,7 @@ pub use cases::{
     MAX_EXTENSION_DAYS,
 };
 pub use catalog::{diff as catalog_diff, CatalogDiff, CatalogError, Checked, MatterChange, VersionInfo};
+pub use followups::{Followup, FollowupError};
 pub use live::{
     view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
     TicketView, UnprintedItem, WaitingCount,

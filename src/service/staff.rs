@@ -12,17 +12,17 @@ use std::collections::HashSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {
-    #[error("--no and --name must not be empty")]
+    #[error("工号和姓名都要填写（--no、--name）")]
     Empty,
-    #[error("staff number {0} already exists")]
+    #[error("工号 {0} 已经有人用了，请换一个工号")]
     Exists(String),
-    #[error("no staff number {0:?}")]
+    #[error("没有工号 {0}，请先添加这位工作人员")]
     Unknown(String),
-    #[error("{0:?} is neither a category nor a matter code")]
+    #[error("“{0}”既不是类别代码也不是事项代码")]
     UnknownScope(String),
-    #[error("unknown staff number for --a or --b (add them first)")]
+    #[error("A岗或B岗的工号不存在（--a、--b），请先添加这位工作人员")]
     UnknownPostHolder,
-    #[error("A and B must be two different people")]
+    #[error("A岗和B岗必须是两个不同的人")]
     SamePerson,
     #[error("{0}")]
     Pin(#[from] PinError),

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calling;
 pub mod cases;
 pub mod catalog;
+pub mod followups;
 pub mod matters;
 pub mod ratings;
 pub mod reports;
@@ -25,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_calling.sql"),
     include_str!("migrations/004_catalog_versions.sql"),
     include_str!("migrations/005_people.sql"),
+    include_str!("migrations/006_followups.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

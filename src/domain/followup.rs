@@ -1,0 +1,102 @@
+//! 差评 follow-up (整改): every 不满意 / 非常不满意 rating is followed up and put right within
+//! 15 working days of the rating (DOMAIN §5: "100% 跟进，15个工作日内整改"), 谁办理谁负责.
+
+use super::workdays::{Calendar, DueDate};
+use chrono::NaiveDate;
+
+/// Working days to put a 差评 right, counted from the day after the rating.
+pub const WORKING_DAYS: u32 = 15;
+
+/// The longest 整改 result kept (characters).
+pub const RESULT_MAX: usize = 500;
+
+/// Where a follow-up stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Nobody assigned yet.
+    New,
+    /// Assigned, no result yet.
+    Assigned,
+    /// The 整改 result is recorded.
+    Done,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::New => "待分派",
+            Stage::Assigned => "整改中",
+            Stage::Done => "已整改",
+        }
+    }
+}
+
+/// The day a 差评 given on `rated_on` must be put right by.
+pub fn due(cal: &Calendar, rated_on: NaiveDate) -> DueDate {
+    cal.add_working_days(rated_on, WORKING_DAYS)
+}
+
+/// Overdue: not put right and the due day has passed.
+pub fn overdue(stage: Stage, due: NaiveDate, today: NaiveDate) -> bool {
+    stage != Stage::Done && today > due
+}
+
+/// Why a result cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResultProblem {
+    #[error("请写明整改结果（做了什么、是否已向村民说明）")]
+    Empty,
+    #[error("整改结果太长了（最多 {RESULT_MAX} 字）")]
+    TooLong,
+}
+
+/// A result as typed: trimmed, not empty, bounded.
+pub fn check_result(text: &str) -> Result<String, ResultProblem> {
+    let t = text.trim();
+    if t.chars().count() < 2 {
+        return Err(ResultProblem::Empty);
+    }
+    if t.chars().count() > RESULT_MAX {
+        return Err(ResultProblem::TooLong);
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn fifteen_working_days_skip_weekends_and_holidays() {
+        let mut cal = Calendar::new();
+        cal.add_year(2026, [d("2026-12-25")], []);
+        // Monday 30 November + 15 working days: 1–4, 7–11, 14–18, 21 December.
+        assert_eq!(due(&cal, d("2026-11-30")).date, d("2026-12-21"));
+        assert!(!due(&cal, d("2026-11-30")).beyond_calendar);
+        // From 10 December the count skips the (made-up) holiday on the 25th and reaches
+        // 2027, which this calendar does not know: 1 January counts as a plain Friday, flagged.
+        let late = due(&cal, d("2026-12-10"));
+        assert_eq!(late.date, d("2027-01-01"));
+        assert!(late.beyond_calendar);
+    }
+
+    #[test]
+    fn overdue_only_when_not_done_and_past_due() {
+        let due = d("2026-12-21");
+        assert!(!overdue(Stage::Assigned, due, d("2026-12-21")), "the due day itself is in time");
+        assert!(overdue(Stage::Assigned, due, d("2026-12-22")));
+        assert!(overdue(Stage::New, due, d("2026-12-22")));
+        assert!(!overdue(Stage::Done, due, d("2027-03-01")));
+    }
+
+    #[test]
+    fn results_are_words() {
+        assert_eq!(check_result("  已向村民道歉并当场补办  "), Ok("已向村民道歉并当场补办".into()));
+        assert_eq!(check_result(" 好 "), Err(ResultProblem::Empty));
+        assert_eq!(check_result(&"字".repeat(501)), Err(ResultProblem::TooLong));
+    }
+}

@@ -1,0 +1,147 @@
+//! 差评 follow-up rows: every bad rating with what it was about, and its assignment and
+//! 整改 result once given. Writes are conditional on the row's version (stale check) and
+//! carry their audit event in the same transaction.
+
+use super::{audit, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A 差评 and its follow-up as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowupRow {
+    pub rating_id: i64,
+    pub level: u8,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub rated_at: DateTime<Utc>,
+    pub channel: String,
+    pub window: Option<u32>,
+    /// Who served (the ticket's window staff, or the case's assignee).
+    pub served_by: Option<String>,
+    /// "C001 2026-11-30" for a ticket, the tracking code for a case.
+    pub subject: String,
+    pub matter: String,
+    pub assignee: Option<String>,
+    pub assigned_by: Option<String>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    pub done_by: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+fn time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRow> {
+    Ok(FollowupRow {
+        rating_id: r.get("id")?,
+        level: r.get("level")?,
+        reason: r.get("reason")?,
+        comment: r.get("comment")?,
+        rated_at: time(r.get("at")?).unwrap_or_default(),
+        channel: r.get("channel")?,
+        window: r.get("window_no")?,
+        served_by: r.get("served_by")?,
+        subject: r.get("subject")?,
+        matter: r.get("matter")?,
+        assignee: r.get("assignee")?,
+        assigned_by: r.get("assigned_by")?,
+        assigned_at: time(r.get("assigned_at")?),
+        result: r.get("result")?,
+        done_by: r.get("done_by")?,
+        done_at: time(r.get("done_at")?),
+        version: r.get("version")?,
+    })
+}
+
+const SELECT: &str = "SELECT r.id, r.level, r.reason, r.comment, r.at, r.channel, r.window_no,
+        coalesce(r.staff_no, c.assignee) AS served_by,
+        coalesce(t.number || ' ' || t.day, c.tracking, '') AS subject,
+        coalesce(t.matter_name, c.matter_name, '') AS matter,
+        f.assignee, f.assigned_by, f.assigned_at, f.result, f.done_by, f.done_at,
+        coalesce(f.version, 0) AS version
+    FROM ratings r
+    LEFT JOIN tickets t ON t.id = r.ticket_id
+    LEFT JOIN cases c ON c.id = r.case_id
+    LEFT JOIN followups f ON f.rating_id = r.id
+    WHERE r.level <= 2";
+
+/// Every 差评 rated on or after `since` (all when None), newest first.
+pub fn list(conn: &Connection, since: Option<DateTime<Utc>>) -> Result<Vec<FollowupRow>, StoreError> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} AND (?1 IS NULL OR r.at >= ?1) ORDER BY r.at DESC, r.id DESC"))?;
+    let rows = st.query_map(params![since.map(|d| d.to_rfc3339())], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The open (not yet put right) 差评 rated before `before`: those may be overdue.
+pub fn open_before(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<FollowupRow>, StoreError> {
+    let mut st =
+        conn.prepare_cached(&format!("{SELECT} AND f.result IS NULL AND r.at < ?1 ORDER BY r.at, r.id"))?;
+    let rows = st.query_map(params![before.to_rfc3339()], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get(conn: &Connection, rating_id: i64) -> Result<Option<FollowupRow>, StoreError> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} AND r.id = ?1"))?;
+    Ok(st.query_row(params![rating_id], row).optional()?)
+}
+
+/// What became of a conditional write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The row changed since the page was shown (or was finished meanwhile).
+    Stale,
+}
+
+/// Assigns the follow-up of `rating_id` to `assignee`, if the row is still at `version`
+/// and not finished; with its audit event.
+pub fn assign(
+    conn: &mut Connection,
+    rating_id: i64,
+    version: i64,
+    assignee: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Written, StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
+    let n = tx.execute(
+        "UPDATE followups SET assignee = ?2, assigned_by = ?3, assigned_at = ?4, version = version + 1
+         WHERE rating_id = ?1 AND version = ?5 AND result IS NULL",
+        params![rating_id, assignee, by, now.to_rfc3339(), version],
+    )?;
+    if n == 0 {
+        return Ok(Written::Stale); // dropping the transaction rolls the insert back
+    }
+    audit::record(&tx, now, Some(by), "followup-assign", Some(&format!("差评{rating_id}")), Some(assignee), None)?;
+    tx.commit()?;
+    Ok(Written::Done)
+}
+
+/// Records the 整改 result of `rating_id`, if still at `version` and not yet finished.
+pub fn finish(
+    conn: &mut Connection,
+    rating_id: i64,
+    version: i64,
+    result: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Written, StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
+    let n = tx.execute(
+        "UPDATE followups SET result = ?2, done_by = ?3, done_at = ?4, version = version + 1,
+                assignee = coalesce(assignee, ?3)
+         WHERE rating_id = ?1 AND version = ?5 AND result IS NULL",
+        params![rating_id, result, by, now.to_rfc3339(), version],
+    )?;
+    if n == 0 {
+        return Ok(Written::Stale);
+    }
+    audit::record(&tx, now, Some(by), "followup-result", Some(&format!("差评{rating_id}")), Some(result), None)?;
+    tx.commit()?;
+    Ok(Written::Done)
+}
