@@ -94,7 +94,17 @@ fn syntax_issue(file: &str, src: &str, e: &toml::de::Error) -> ConfigErrors {
     let msg = e.message().trim().to_string();
     // serde names the field in its message ("missing field `name`"); pull it out.
     let field = msg.split('`').nth(1).filter(|f| !f.is_empty() && !f.contains(' ')).unwrap_or("toml").to_string();
-    ConfigErrors(vec![ConfigIssue { file: file.to_string(), line, field, problem: msg }])
+    // In words the station head can act on; the parser's own words stay in brackets.
+    let problem = if msg.starts_with("missing field") {
+        format!("缺少必填项 {field}")
+    } else if msg.starts_with("unknown field") {
+        format!("不认识 {field} 这一项（是不是拼错了？）")
+    } else if msg.starts_with("invalid type") {
+        format!("这一项的类型不对（{msg}）")
+    } else {
+        format!("TOML 写法有误（{msg}）")
+    };
+    ConfigErrors(vec![ConfigIssue { file: file.to_string(), line, field, problem }])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -186,12 +196,12 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         let c = c.get_ref();
         let code = c.code.get_ref().trim();
         if code.len() != 1 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-            issues.at(c.code.span(), "category.code", format!("{code:?} must be one capital letter (A-Z)"));
+            issues.at(c.code.span(), "category.code", format!("“{code}”不对：类别代码要用一个大写字母（A-Z）"));
         } else if !cat_codes.insert(code.to_string()) {
-            issues.at(c.code.span(), "category.code", format!("duplicate category code {code:?}"));
+            issues.at(c.code.span(), "category.code", format!("类别代码“{code}”重复了，每个类别要用不同的字母"));
         }
         if c.name.get_ref().trim().is_empty() {
-            issues.at(c.name.span(), "category.name", "is empty");
+            issues.at(c.name.span(), "category.name", "类别名称是空的，请填写");
         }
         let _ = span;
         categories.push(Category {
@@ -202,7 +212,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         });
     }
     if raw.category.is_empty() {
-        issues.at(0..0, "category", "no [[category]] defined");
+        issues.at(0..0, "category", "文件里没有任何类别（[[category]]）");
     }
 
     let mut matters = Vec::new();
@@ -218,10 +228,10 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             issues.at(
                 m.code.span(),
                 "matter.code",
-                format!("{code:?} must be a capital letter and two digits, like A01"),
+                format!("事项代码“{code}”不对：要一个大写字母加两位数字，例如 A01"),
             );
         } else if let Some(first) = codes.get(&code) {
-            issues.at(m.code.span(), "matter.code", format!("duplicate code {code:?} (first defined on line {first})"));
+            issues.at(m.code.span(), "matter.code", format!("事项代码“{code}”重复了（第 {first} 行已经用过）"));
         } else {
             codes.insert(code.clone(), line_of(src, m.code.span().start));
         }
@@ -231,26 +241,26 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             issues.at(
                 m.category.span(),
                 "matter.category",
-                format!("unknown category {category:?} (known: {})", known.join(", ")),
+                format!("没有“{category}”这个类别（现有：{}）", known.join("、")),
             );
         } else if code_ok && !code.starts_with(&category) {
             issues.at(
                 m.code.span(),
                 "matter.code",
-                format!("{code:?} should start with its category letter {category:?}"),
+                format!("事项代码“{code}”要以它的类别字母“{category}”开头"),
             );
         }
         let name = m.name.get_ref().trim().to_string();
         if name.is_empty() {
-            issues.at(m.name.span(), "matter.name", "is empty");
+            issues.at(m.name.span(), "matter.name", "事项名称是空的，请填写");
         }
         let short_name = match &m.short_name {
             Some(s) => {
                 let v = s.get_ref().trim().to_string();
                 if v.is_empty() {
-                    issues.at(s.span(), "matter.short-name", "is empty (leave the key out to use the name)");
+                    issues.at(s.span(), "matter.short-name", "简称是空的（不要简称就删掉这一行，会用事项名称）");
                 } else if v.chars().count() > 8 {
-                    issues.at(s.span(), "matter.short-name", format!("{v:?} is longer than 8 characters"));
+                    issues.at(s.span(), "matter.short-name", format!("简称“{v}”超过 8 个字，屏幕上放不下"));
                 }
                 v
             }
@@ -263,7 +273,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 issues.at(
                     m.mode.span(),
                     "matter.mode",
-                    format!("unknown mode {:?} (use one of: {})", m.mode.get_ref(), keys.join(", ")),
+                    format!("办理方式“{}”不认识（只能是：{}）", m.mode.get_ref(), keys.join("、")),
                 );
                 Mode::GuideOnly
             }
@@ -274,14 +284,14 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 issues.at(
                     m.mode.span(),
                     "matter.promised-days",
-                    format!("missing: a {} matter needs its promised working days (0 = 当场办结)", mode.key()),
+                    format!("缺少承诺时限：办理方式为 {} 的事项要写承诺的工作日数（0 = 当场办结）", mode.key()),
                 );
             }
             (Some(d), _) if *d.get_ref() > 60 => {
                 issues.at(
                     d.span(),
                     "matter.promised-days",
-                    format!("{} working days is more than 60; check the number", d.get_ref()),
+                    format!("{} 个工作日超过 60 天，请核对数字", d.get_ref()),
                 );
             }
             _ => {}
@@ -290,7 +300,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             issues.at(
                 whole.clone(),
                 "matter.materials",
-                format!("matter {code} lists no materials: a villager must be told what to bring (一次性告知)"),
+                format!("事项 {code} 没有列出材料：要一次性告知村民带什么"),
             );
         }
         let mut materials = Vec::new();
@@ -299,13 +309,13 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
             let mat = mat.get_ref();
             let mname = mat.name.get_ref().trim().to_string();
             if mname.is_empty() {
-                issues.at(mat.name.span(), "matter.materials.name", "is empty");
+                issues.at(mat.name.span(), "matter.materials.name", "材料名称是空的，请填写");
             }
             if !mat.original && mat.copies == 0 && mat.quantity == 0 {
                 issues.at(
                     mspan,
                     "matter.materials",
-                    format!("{mname:?}: say what to bring: original = true, copies > 0 or quantity > 0"),
+                    format!("“{mname}”没说怎么带：写 original = true（原件）、copies（复印件份数）或 quantity（数量）"),
                 );
             }
             materials.push(Material {
@@ -339,7 +349,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
         });
     }
     if raw.matter.is_empty() {
-        issues.at(0..0, "matter", "no [[matter]] defined");
+        issues.at(0..0, "matter", "文件里没有任何事项（[[matter]]）");
     }
     matters.sort_by(|a, b| a.code.cmp(&b.code));
     issues.finish(Catalog { categories, matters })
@@ -686,14 +696,14 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     let mut issues = Issues::new(file, src);
     let s = &raw.station;
     if s.name.get_ref().trim().is_empty() {
-        issues.at(s.name.span(), "station.name", "is empty: the station's name heads every screen and receipt");
+        issues.at(s.name.span(), "station.name", "站名是空的：每个屏幕和回执上都要印站名");
     }
     let url = s.public_base_url.get_ref().trim().trim_end_matches('/').to_string();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
         issues.at(
             s.public_base_url.span(),
             "station.public-base-url",
-            format!("{url:?} must start with http:// or https:// (it goes into every receipt's QR code)"),
+            format!("“{url}”要以 http:// 或 https:// 开头（回执二维码里用这个地址）"),
         );
     }
     let tz = match s.time_zone.get_ref().trim().parse::<chrono_tz::Tz>() {
@@ -702,28 +712,28 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
             issues.at(
                 s.time_zone.span(),
                 "station.time-zone",
-                format!("unknown time zone {:?} (use Asia/Shanghai)", s.time_zone.get_ref()),
+                format!("时区“{}”不认识（请写 Asia/Shanghai）", s.time_zone.get_ref()),
             );
             chrono_tz::Asia::Shanghai
         }
     };
     if raw.window.is_empty() {
-        issues.at(0..0, "window", "at least one [[window]] is needed");
+        issues.at(0..0, "window", "至少要有一个窗口（[[window]]）");
     }
     let mut numbers = HashSet::new();
     for w in &raw.window {
         let n = *w.number.get_ref();
         if !(1..=99).contains(&n) {
-            issues.at(w.number.span(), "window.number", format!("{n} must be 1 to 99 (it is called out: 一号窗口)"));
+            issues.at(w.number.span(), "window.number", format!("窗口号 {n} 不对：要在 1 到 99 之间（叫号时会念出来）"));
         } else if !numbers.insert(n) {
-            issues.at(w.number.span(), "window.number", format!("window {n} is listed twice"));
+            issues.at(w.number.span(), "window.number", format!("{n}号窗口写了两次"));
         }
     }
     if *raw.calling.max_recalls.get_ref() > 10 {
-        issues.at(raw.calling.max_recalls.span(), "calling.max-recalls", "at most 10");
+        issues.at(raw.calling.max_recalls.span(), "calling.max-recalls", "重呼次数最多 10 次");
     }
     if !(1..=5).contains(raw.voice.repeat.get_ref()) {
-        issues.at(raw.voice.repeat.span(), "voice.repeat", "say each call 1 to 5 times");
+        issues.at(raw.voice.repeat.span(), "voice.repeat", "每次叫号念 1 到 5 遍");
     }
     let listen = match &raw.server.listen {
         Some(list) => {
@@ -739,29 +749,29 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     for (key, list) in [("hours.weekdays", &raw.hours.weekdays), ("hours.weekends", &raw.hours.weekends)] {
         for r in list.get_ref() {
             if !valid_hours_range(r) {
-                issues.at(list.span(), key, format!("{r:?} is not a time range like \"08:30-12:00\""));
+                issues.at(list.span(), key, format!("“{r}”不是时间段，请写成 \"08:30-12:00\" 这样"));
             }
         }
     }
     let idle = &raw.idle;
     if *idle.timeout_secs.get_ref() < 30 {
-        issues.at(idle.timeout_secs.span(), "idle.timeout-secs", "must be at least 30: elderly villagers read slowly");
+        issues.at(idle.timeout_secs.span(), "idle.timeout-secs", "至少 30 秒：老人看得慢");
     }
     if *idle.countdown_secs.get_ref() < 20 {
         issues.at(
             idle.countdown_secs.span(),
             "idle.countdown-secs",
-            "must be at least 20 (WCAG 2.2.1: time to tap 继续办理)",
+            "至少 20 秒：要留时间点“继续办理”",
         );
     }
     if *raw.printer.timeout_secs.get_ref() == 0 {
-        issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "must be at least 1");
+        issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "至少 1 秒");
     }
     let mut prefixes = BTreeMap::new();
     for (cat, p) in &raw.tickets.prefixes {
         let v = p.get_ref().trim();
         if v.len() != 1 || !v.chars().all(|c| c.is_ascii_uppercase()) {
-            issues.at(p.span(), &format!("tickets.prefixes.{cat}"), format!("{v:?} must be one capital letter"));
+            issues.at(p.span(), &format!("tickets.prefixes.{cat}"), format!("“{v}”不对：票号字头要用一个大写字母"));
         }
         prefixes.insert(cat.clone(), v.to_string());
     }
@@ -838,10 +848,10 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
 /// HOST:PORT (an IPv4 address, [IPv6] or a host name, and a port).
 fn check_listen(a: &str) -> Result<(), String> {
     let a = a.trim();
-    let (host, port) = a.rsplit_once(':').ok_or("use HOST:PORT, e.g. 192.168.1.10:8080")?;
-    port.parse::<u16>().ok().filter(|p| *p > 0).ok_or("the port must be 1 to 65535")?;
+    let (host, port) = a.rsplit_once(':').ok_or("请写成 地址:端口，例如 192.168.1.10:8080")?;
+    port.parse::<u16>().ok().filter(|p| *p > 0).ok_or("端口要在 1 到 65535 之间")?;
     if host.is_empty() {
-        return Err("the host is missing (0.0.0.0 listens on every interface: write it out if you mean it)".into());
+        return Err("缺少地址（要在所有网卡上监听就明确写 0.0.0.0）".into());
     }
     Ok(())
 }
@@ -880,7 +890,7 @@ pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalo
                 file: station_file.to_string(),
                 line: 1,
                 field: format!("tickets.prefixes.{}", c.code),
-                problem: format!("prefix {p:?} is also used by category {other}: numbers would collide"),
+                problem: format!("字头“{p}”已经给类别 {other} 用了：两个类别的票号会重复"),
             });
         }
     }
@@ -891,7 +901,7 @@ pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalo
                     file: station_file.to_string(),
                     line: 1,
                     field: format!("window.categories (window {})", w.number),
-                    problem: format!("no category {cat:?} in the list of matters"),
+                    problem: format!("事项清单里没有“{cat}”这个类别"),
                 });
             }
         }
@@ -902,7 +912,7 @@ pub fn cross_check(station: &StationConfig, station_file: &str, catalog: &Catalo
                 file: station_file.to_string(),
                 line: 1,
                 field: format!("tickets.prefixes.{cat}"),
-                problem: format!("no category {cat:?} in the list of matters"),
+                problem: format!("事项清单里没有“{cat}”这个类别"),
             });
         }
     }
@@ -944,19 +954,19 @@ pub fn parse_holidays(file: &str, src: &str) -> Result<Calendar, ConfigErrors> {
     for y in &raw.year {
         let year = *y.year.get_ref();
         if !(2000..=2100).contains(&year) {
-            issues.at(y.year.span(), "year.year", format!("{year} is not a plausible year"));
+            issues.at(y.year.span(), "year.year", format!("{year} 不像是年份，请核对"));
         }
         if !years.insert(year) {
-            issues.at(y.year.span(), "year.year", format!("{year} is listed twice"));
+            issues.at(y.year.span(), "year.year", format!("{year} 年写了两次"));
         }
         let mut parse = |list: &Vec<Spanned<String>>, field: &str| -> Vec<chrono::NaiveDate> {
             let mut out = Vec::new();
             for d in list {
                 match d.get_ref().parse::<chrono::NaiveDate>() {
                     Ok(date) if date.year() == year => out.push(date),
-                    Ok(_) => issues.at(d.span(), field, format!("{:?} is not in {year}", d.get_ref())),
+                    Ok(_) => issues.at(d.span(), field, format!("“{}”不在 {year} 年里（放错年份了）", d.get_ref())),
                     Err(_) => {
-                        issues.at(d.span(), field, format!("{:?} is not a date like \"2026-10-01\"", d.get_ref()))
+                        issues.at(d.span(), field, format!("“{}”不是日期，请写成 \"2026-10-01\" 这样", d.get_ref()))
                     }
                 }
             }
@@ -966,7 +976,7 @@ pub fn parse_holidays(file: &str, src: &str) -> Result<Calendar, ConfigErrors> {
         let work = parse(&y.workdays, "year.workdays");
         for w in &work {
             if hol.contains(w) {
-                issues.at(y.year.span(), "year.workdays", format!("{w} is both a holiday and a make-up working day"));
+                issues.at(y.year.span(), "year.workdays", format!("{w} 既写成放假又写成调休上班，只能是一种"));
             }
         }
         cal.add_year(year, hol, work);
@@ -1005,10 +1015,10 @@ pub fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, ConfigErrors> {
     let mut out = Vec::new();
     for r in &raw.rule {
         if r.title.get_ref().trim().is_empty() {
-            issues.at(r.title.span(), "rule.title", "is empty");
+            issues.at(r.title.span(), "rule.title", "制度名称是空的，请填写");
         }
         if r.text.get_ref().trim().is_empty() {
-            issues.at(r.text.span(), "rule.text", "is empty");
+            issues.at(r.text.span(), "rule.text", "制度内容是空的，请填写");
         }
         out.push(Rule { title: r.title.get_ref().trim().to_string(), text: r.text.get_ref().trim().to_string() });
     }
@@ -1136,9 +1146,9 @@ copies = 1
         let text = e.to_string();
         let dup_line = src.lines().enumerate().filter(|(_, l)| l.starts_with("code = \"A01\"")).nth(1).unwrap().0 + 1;
         let cat_line = src.lines().position(|l| l.starts_with("category = \"Z\"")).unwrap() + 1;
-        assert!(text.contains(&format!("m.toml:{dup_line}: matter.code: duplicate code \"A01\"")), "{text}");
-        assert!(text.contains(&format!("m.toml:{cat_line}: matter.category: unknown category \"Z\"")), "{text}");
-        assert!(text.contains("matter.materials: matter A01 lists no materials"), "{text}");
+        assert!(text.contains(&format!("m.toml:{dup_line}: matter.code: 事项代码“A01”重复了")), "{text}");
+        assert!(text.contains(&format!("m.toml:{cat_line}: matter.category: 没有“Z”这个类别")), "{text}");
+        assert!(text.contains("matter.materials: 事项 A01 没有列出材料"), "{text}");
     }
 
     #[test]
@@ -1149,7 +1159,7 @@ copies = 1
         let e = parse_station("s.toml", "[idle]\ntimeout-secs = 5\n").unwrap_err();
         assert_eq!(
             e.0[0].to_string(),
-            "s.toml:2: idle.timeout-secs: must be at least 30: elderly villagers read slowly"
+            "s.toml:2: idle.timeout-secs: 至少 30 秒：老人看得慢"
         );
         let e = parse_station("s.toml", "[station]\ntime-zone = \"Mars/Base\"\n").unwrap_err();
         assert!(e.to_string().starts_with("s.toml:2: station.time-zone"), "{e}");
@@ -1171,7 +1181,7 @@ copies = 1
     fn holiday_errors_have_lines() {
         let src = "[[year]]\nyear = 2027\nholidays = [\"2027-02-30\", \"2026-10-01\"]\n";
         let e = parse_holidays("h.toml", src).unwrap_err().to_string();
-        assert!(e.contains("h.toml:3: year.holidays: \"2027-02-30\" is not a date"), "{e}");
-        assert!(e.contains("\"2026-10-01\" is not in 2027"), "{e}");
+        assert!(e.contains("h.toml:3: year.holidays: “2027-02-30”不是日期"), "{e}");
+        assert!(e.contains("“2026-10-01”不在 2027 年里"), "{e}");
     }
 }

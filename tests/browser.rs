@@ -344,3 +344,34 @@ fn station_head_assigns_a_bad_rating_and_staff_record_what_was_put_right() {
     let admin = t.station_at(NOW).sign_in("003", PIN).expect("admin");
     assert_eq!(t.station_at(NOW).followup_counts(&admin).expect("counts"), (1, 0));
 }
+
+#[test]
+fn station_head_imports_next_years_holidays_at_the_desk() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 900);
+    sign_in_at_desk(&b, &srv, "003");
+    // November, and 2027 is missing: the desk says so.
+    b.goto(&srv.url("/desk/cases"));
+    assert!(b.find("main").text().contains("还没有导入2027年的节假日安排"));
+    b.goto(&srv.url("/desk/admin/holidays"));
+    b.wait_for_text("h1", "节假日", Duration::from_secs(5));
+    assert_eq!(b.find("input[name=year]").prop("value").as_deref(), Some("2027"), "next year offered");
+    // A typo: refused with the reason, the typing kept.
+    let typed = "2027-01-01~2027-01-03, 2027-02-30";
+    b.find("form.holidays textarea[name=holidays]").send_keys(typed);
+    b.find("form.holidays button").click();
+    b.wait_for_text("ul.errors", "“2027-02-30”不是日期", Duration::from_secs(5));
+    assert_eq!(b.find("form.holidays textarea[name=holidays]").prop("value").as_deref(), Some(typed));
+    let field = b.find("form.holidays textarea[name=holidays]");
+    field.clear();
+    field.send_keys("2027-01-01~2027-01-03");
+    b.find("form.holidays textarea[name=workdays]").send_keys("2027-01-09");
+    b.find("form.holidays button").click();
+    b.wait_for_text("main", "已导入2027年：放假 3 天、调休上班 1 天", Duration::from_secs(5));
+    assert!(b.find("table.cases").text().contains("01-01至01-03"));
+    assert!(!b.find("main").text().contains("还没有导入2027年"), "the warning is gone");
+    shot(&b, "web-admin-holidays");
+    assert_eq!(t.station_at(NOW).calendar_missing(), None);
+}

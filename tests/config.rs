@@ -38,7 +38,7 @@ fn duplicate_code() {
     let (code, err) = check(&src);
     assert_ne!(code, 0);
     let line = line_of(&src, "code = \"A01\"", 1);
-    assert!(err.contains(&format!("FILE:{line}: matter.code: duplicate code \"A01\"")), "{err}");
+    assert!(err.contains(&format!("FILE:{line}: matter.code: 事项代码“A01”重复了")), "{err}");
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn unknown_category() {
     let (code, err) = check(&src);
     assert_ne!(code, 0);
     let line = line_of(&src, "category = \"Q\"", 0);
-    assert!(err.contains(&format!("FILE:{line}: matter.category: unknown category \"Q\"")), "{err}");
+    assert!(err.contains(&format!("FILE:{line}: matter.category: 没有“Q”这个类别")), "{err}");
 }
 
 #[test]
@@ -56,12 +56,12 @@ fn empty_materials() {
     let (code, err) = check(src);
     assert_ne!(code, 0);
     let line = line_of(src, "[[matter]]", 0);
-    assert!(err.contains(&format!("FILE:{line}: matter.materials: matter A01 lists no materials")), "{err}");
+    assert!(err.contains(&format!("FILE:{line}: matter.materials: 事项 A01 没有列出材料")), "{err}");
     // A material that says neither original, copies nor quantity is refused too.
     let src = format!("{src}\n[[matter.materials]]\nname = \"身份证\"\n");
     let (_, err) = check(&src);
     let line = line_of(&src, "[[matter.materials]]", 0);
-    assert!(err.contains(&format!("FILE:{line}: matter.materials: \"身份证\": say what to bring")), "{err}");
+    assert!(err.contains(&format!("FILE:{line}: matter.materials: “身份证”没说怎么带")), "{err}");
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn kiosk_refuses_to_start_on_invalid_list() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     let file = t.config_dir().join("matters.toml").display().to_string();
-    assert!(err.contains(&format!("{file}:")) && err.contains("unknown category \"Q\""), "{err}");
+    assert!(err.contains(&format!("{file}:")) && err.contains("没有“Q”这个类别"), "{err}");
     assert!(err.contains("will not start"), "{err}");
     assert!(!t.data_dir().join("kiosk.db").exists(), "nothing was written");
 }
@@ -87,5 +87,5 @@ fn broken_station_file_names_line_and_field() {
     assert_eq!(o.status.code(), Some(2));
     let line = line_of(&toml, "countdown-secs = 5", 0);
     let file = t.config_dir().join("station.toml").display().to_string();
-    assert!(stderr(&o).contains(&format!("{file}:{line}: idle.countdown-secs: must be at least 20")), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("{file}:{line}: idle.countdown-secs: 至少 20 秒")), "{}", stderr(&o));
 }

@@ -46,7 +46,7 @@ fn import_diff_publish_versions_rollback_and_export() {
     assert_eq!(o.status.code(), Some(1));
     let line = broken.lines().position(|l| l.contains("sideways")).expect("line") + 1;
     assert!(
-        stderr(&o).contains(&format!("broken.toml:{line}: matter.mode: unknown mode \"sideways\"")),
+        stderr(&o).contains(&format!("broken.toml:{line}: matter.mode: 办理方式“sideways”不认识")),
         "{}",
         stderr(&o)
     );

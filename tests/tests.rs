@@ -5,6 +5,7 @@ mod util;
 mod webdriver;
 
 mod browser;
+mod calendar;
 mod calling;
 mod cases;
 mod cli;

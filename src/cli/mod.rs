@@ -7,6 +7,7 @@
 //! first line of standard input and signs in with it, like the console and the desk.
 
 mod call;
+mod holidays;
 mod matters;
 mod request;
 mod staff;
@@ -65,6 +66,25 @@ pub enum Command {
     Report(ReportArgs),
     /// The 公示栏 sheets for the wall (A4 PDF): the matters, the rules, this week's rota
     Wallchart(WallchartArgs),
+    /// The holiday calendar (限时办结 counts working days)
+    #[command(subcommand)]
+    Holidays(HolidaysCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HolidaysCmd {
+    /// Import a year's holidays and make-up working days (station head; the PIN on
+    /// standard input); open cases counted past the old calendar get new due dates
+    Import {
+        /// A TOML file like kiosk-config/holidays.toml ([[year]] year, holidays, workdays)
+        file: PathBuf,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The years the calendar knows
+    List,
 }
 
 #[derive(Args, Debug)]
@@ -445,6 +465,7 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
             }
         }
         Command::Rate(a) => call::rate(st, a),
+        Command::Holidays(h) => holidays::run(st, h),
         other => {
             eprintln!("error: {other:?} cannot run here");
             2

@@ -39,6 +39,32 @@ impl Calendar {
         self.workdays.extend(workdays);
     }
 
+    /// Puts in a year's schedule, replacing whatever the calendar had for that year.
+    pub fn set_year(
+        &mut self,
+        year: i32,
+        holidays: impl IntoIterator<Item = NaiveDate>,
+        workdays: impl IntoIterator<Item = NaiveDate>,
+    ) {
+        self.holidays.retain(|d| d.year() != year);
+        self.workdays.retain(|d| d.year() != year);
+        self.add_year(year, holidays, workdays);
+    }
+
+    /// A year's days off and make-up working days, in date order.
+    pub fn year_days(&self, year: i32) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
+        let of = |set: &BTreeSet<NaiveDate>| set.iter().filter(|d| d.year() == year).copied().collect();
+        (of(&self.holidays), of(&self.workdays))
+    }
+
+    /// Every year of `other` put in, each replacing the same year here.
+    pub fn overlay(&mut self, other: &Calendar) {
+        for &y in &other.years {
+            let (h, w) = other.year_days(y);
+            self.set_year(y, h, w);
+        }
+    }
+
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)
     }
@@ -165,5 +191,22 @@ mod tests {
         assert_eq!(due.date, d("2027-01-04"));
         assert!(due.beyond_calendar);
         assert!(!c.add_working_days(d("2026-12-21"), 3).beyond_calendar);
+    }
+
+    #[test]
+    fn a_year_set_again_replaces_the_old_one() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let mut base = Calendar::new();
+        base.add_year(2026, [d("2026-10-01")], [d("2026-10-10")]);
+        base.add_year(2027, [d("2027-01-01")], []);
+        let mut new = Calendar::new();
+        new.add_year(2027, [d("2027-02-11"), d("2027-02-12")], [d("2027-02-07")]);
+        base.overlay(&new);
+        assert!(base.is_working_day(d("2027-01-01")), "the old 2027 is gone");
+        assert!(!base.is_working_day(d("2027-02-11")));
+        assert!(base.is_working_day(d("2027-02-07")), "a make-up Sunday");
+        assert!(!base.is_working_day(d("2026-10-01")), "2026 untouched");
+        assert_eq!(base.year_days(2027), (vec![d("2027-02-11"), d("2027-02-12")], vec![d("2027-02-07")]));
+        assert_eq!(base.years().copied().collect::<Vec<_>>(), [2026, 2027]);
     }
 }

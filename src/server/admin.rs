@@ -28,7 +28,7 @@ pub(super) async fn admin_session(s: &AppState, headers: &HeaderMap) -> Result<S
 }
 
 /// A change by the station head: session, CSRF and role checked.
-fn admin_change(
+pub(super) fn admin_change(
     s: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
@@ -50,7 +50,7 @@ pub(super) fn admin_page(s: &AppState, sess: &Session, title: &str, inner: Strin
     let body = format!(
         "<main class=\"desk admin\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>\
          <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a><a href=\"/desk/admin/people\">工作人员</a>\
-         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
+         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/holidays\">节假日</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk/admin"),
         esc(sess.who.no()),
@@ -132,7 +132,7 @@ pub async fn matters(State(s): State<AppState>, headers: HeaderMap) -> Response 
          <a href=\"/desk/admin/matters/export\">下载现在的版本（TOML）</a></p>\
          <section><h2>上传新的事项清单</h2>\
          <form method=\"post\" action=\"/desk/admin/matters/check\">{csrf}\
-         <label>选择文件 <input type=\"file\" id=\"matters-file\" accept=\".toml,text/plain\"></label>\
+         <label>选择文件 <input type=\"file\" id=\"matters-file\" data-into=\"matters-source\" accept=\".toml,text/plain\"></label>\
          <label>或粘贴内容<textarea name=\"source\" id=\"matters-source\" rows=\"10\" required></textarea></label>\
          <button class=\"primary\" type=\"submit\">检查并查看改动</button></form></section>\
          <section><h2>历次版本</h2><table class=\"cases\"><thead><tr><th>版本</th><th>发布时间</th><th>发布人</th><th>说明</th><th></th></tr></thead>\

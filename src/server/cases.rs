@@ -96,10 +96,10 @@ pub async fn queue(
         .with_station(|st| {
             let all = st.open_cases()?;
             let urg: Vec<Urgency> = all.iter().map(|c| st.urgency(c)).collect();
-            Ok::<_, crate::service::StoreError>((all, urg, st.case_counts()?, st.staff_list()?))
+            Ok::<_, crate::service::StoreError>((all, urg, st.case_counts()?, st.staff_list()?, st.calendar_notice()))
         })
         .await;
-    let (all, urgencies, counts, staff) = match result {
+    let (all, urgencies, counts, staff, calendar) = match result {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return unavailable(&e.to_string()),
         Err(e) => return unavailable(&e.0),
@@ -142,11 +142,14 @@ pub async fn queue(
         .collect();
     let check = |b: bool| if b { " checked" } else { "" };
     let uncovered = all.iter().filter(|c| c.uncovered).count();
-    let warning = if uncovered > 0 {
+    let mut warning = if uncovered > 0 {
         format!("<p class=\"notice\">{uncovered} 件代办的A、B岗今日都不在岗，请安排人员顶岗或转办。</p>")
     } else {
         String::new()
     };
+    if let Some(n) = calendar {
+        warning.push_str(&format!("<p class=\"notice\">{}</p>", esc(&n)));
+    }
     let table: String = rows
         .iter()
         .map(|(c, u)| {

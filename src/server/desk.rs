@@ -161,7 +161,7 @@ fn panel_html(v: &DeskView, sess: &Session) -> String {
     if let Some((err, text)) = sess.message() {
         h.push_str(&format!("<p class=\"{}\" role=\"status\">{}</p>", if err { "error" } else { "ok" }, esc(text)));
     }
-    if let Some(n) = &v.closed_notice {
+    for n in v.closed_notice.iter().chain(&v.calendar_notice) {
         h.push_str(&format!("<p class=\"notice\">{}</p>", esc(n)));
     }
     if v.paused {

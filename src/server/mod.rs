@@ -9,6 +9,7 @@
 
 mod admin;
 mod audit;
+mod calendar;
 mod followups;
 mod assets;
 mod cases;
@@ -78,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/wallchart", get(reports::wall))
         .route("/desk/admin/wallchart/file", get(reports::wall_file))
         .route("/desk/admin/audit", get(audit::page))
+        .route("/desk/admin/holidays", get(calendar::page))
+        .route("/desk/admin/holidays/import", post(calendar::import).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
         .route("/desk/followups", get(followups::page))
         .route("/desk/followups/act", post(followups::act))
         .route("/desk/cases", get(cases::queue))

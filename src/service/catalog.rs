@@ -202,6 +202,8 @@ impl Station {
     /// Switches this handle to the newest published version if there is one; true when it
     /// switched. The kiosk calls it only on its home screen.
     pub fn reload_catalog(&mut self) -> Result<bool, StoreError> {
+        // The holiday calendar follows too (it may change at any moment, not only at home).
+        self.reload_calendar()?;
         let live = self.published_version()?;
         if live == self.catalog_version || live == 0 {
             return Ok(false);

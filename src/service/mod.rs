@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod calling;
 mod cases;
+mod calendar;
 mod catalog;
 mod followups;
 mod live;
@@ -26,6 +27,7 @@ pub use cases::{
     case_status_url, AdvanceError, CasePage, CaseRequest, PublicEvent, PublicView, SubmitError, Submitted,
     MAX_EXTENSION_DAYS,
 };
+pub use calendar::{form_toml as holidays_form_toml, CalendarError, CalendarYear, HolidayImport, YearSummary};
 pub use catalog::{diff as catalog_diff, CatalogDiff, CatalogError, Checked, MatterChange, VersionInfo};
 pub use followups::{Followup, FollowupError};
 pub use live::{
@@ -72,6 +74,10 @@ pub struct Station {
     font: FontCell,
     catalog_version: i64,
     parsed: catalog::Parsed,
+    /// holidays.toml's calendar, before the years imported into the store are put in.
+    base_calendar: crate::domain::workdays::Calendar,
+    /// Which imported years `cfg.calendar` holds (see `reload_calendar`).
+    calendar_stamp: String,
 }
 
 impl Station {
@@ -83,7 +89,8 @@ impl Station {
         let (catalog, catalog_version) = catalog::open_live(&mut conn, &cfg, clock.now())?;
         cfg.catalog = catalog;
         let index = Arc::new(SearchIndex::build(&cfg.catalog));
-        Ok(Station {
+        let base_calendar = cfg.calendar.clone();
+        let mut st = Station {
             cfg,
             paths,
             clock,
@@ -92,7 +99,11 @@ impl Station {
             font: Arc::new(OnceLock::new()),
             catalog_version,
             parsed: Default::default(),
-        })
+            base_calendar,
+            calendar_stamp: String::new(),
+        };
+        st.reload_calendar()?;
+        Ok(st)
     }
 
     /// Another handle on the same station with its own connection to the store (the
@@ -108,6 +119,8 @@ impl Station {
             font: self.font.clone(),
             catalog_version: self.catalog_version,
             parsed: self.parsed.clone(),
+            base_calendar: self.base_calendar.clone(),
+            calendar_stamp: self.calendar_stamp.clone(),
         })
     }
 

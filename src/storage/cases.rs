@@ -94,7 +94,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
     })
 }
 
-fn insert_event(
+pub(super) fn insert_event(
     conn: &Connection,
     case_id: i64,
     now: DateTime<Utc>,

@@ -9,6 +9,7 @@ pub mod calling;
 pub mod cases;
 pub mod catalog;
 pub mod followups;
+pub mod holidays;
 pub mod matters;
 pub mod ratings;
 pub mod reports;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_catalog_versions.sql"),
     include_str!("migrations/005_people.sql"),
     include_str!("migrations/006_followups.sql"),
+    include_str!("migrations/007_holidays.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
