@@ -1034,6 +1034,8 @@ pub struct LoadedConfig {
     pub catalog: Catalog,
     pub calendar: Calendar,
     pub station_file: String,
+    /// station.toml as read (the desk's settings are laid over it; see `service::settings`).
+    pub station_source: String,
     pub matters_file: String,
     /// matters.toml as read: the first version published into a new store.
     pub matters_source: String,
@@ -1089,6 +1091,7 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
                 catalog,
                 calendar,
                 station_file,
+                station_source: station_src,
                 matters_file,
                 matters_source: matters_src,
                 rules,

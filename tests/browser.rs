@@ -375,3 +375,30 @@ fn station_head_imports_next_years_holidays_at_the_desk() {
     shot(&b, "web-admin-holidays");
     assert_eq!(t.station_at(NOW).calendar_missing(), None);
 }
+
+#[test]
+fn station_head_changes_the_settings_checked_like_config_check() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 1000);
+    sign_in_at_desk(&b, &srv, "003");
+    b.goto(&srv.url("/desk/admin/settings"));
+    b.wait_for_text("h1", "站点设置", Duration::from_secs(5));
+    let field = |key: &str| b.find(&format!("form.settings input[name='{key}']"));
+    assert_eq!(field("station.name").prop("value").as_deref(), Some("新集镇南刘庄村综合服务站"));
+    field("idle.timeout-secs").clear();
+    field("idle.timeout-secs").send_keys("20");
+    field("hours.weekends").send_keys("09:00-12:00");
+    b.find("form.settings button").click();
+    b.wait_for_text("ul.errors", "无人操作多少秒后提醒：至少 30 秒", Duration::from_secs(5));
+    assert_eq!(field("hours.weekends").prop("value").as_deref(), Some("09:00-12:00"), "the typing is kept");
+    field("idle.timeout-secs").clear();
+    field("idle.timeout-secs").send_keys("120");
+    b.find("form.settings button").click();
+    b.wait_for_text("main", "已保存：", Duration::from_secs(5));
+    assert!(b.find("main").text().contains("周六、周日值班时间：（空） → 09:00-12:00"));
+    assert!(b.find("form.settings").text().contains("重启后生效"));
+    shot(&b, "web-admin-settings");
+    assert_eq!(t.station_at(NOW).cfg.station.idle.idle_after_secs, 120);
+}

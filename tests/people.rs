@@ -170,3 +170,61 @@ fn every_bad_rating_is_assigned_put_right_and_overdue_after_fifteen_working_days
         .expect("audit");
     assert_eq!(n, 2, "one audit event per change, none for the refusals");
 }
+
+#[test]
+fn station_settings_are_checked_like_config_check_and_taken_up_at_start() {
+    use kiosk::service::SettingsError;
+    use std::collections::HashMap;
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let (staff, admin) = (signed(&st, "001"), signed(&st, "003"));
+    let form = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<HashMap<_, _>>();
+    assert!(matches!(st.save_settings(&staff, &form(&[("station.name", "x")]), None), Err(SettingsError::Actor(_))));
+    // The same rules as `kiosk config check`, named by the form's words; nothing kept.
+    let e = st
+        .save_settings(&admin, &form(&[("idle.timeout-secs", "20"), ("hours.weekdays", "8点-12点")]), None)
+        .expect_err("refused");
+    let text = e.to_string();
+    assert!(text.contains("无人操作多少秒后提醒：至少 30 秒"), "{text}");
+    assert!(text.contains("周一至周五办公时间：“8点-12点”不是时间段"), "{text}");
+    assert!(st.save_settings(&admin, &form(&[("idle.countdown-secs", "半分钟")]), None).is_err());
+    assert!(st.save_settings(&admin, &form(&[("station.public-base-url", "192.168.1.10")]), None).is_err());
+    assert_eq!(crate::util::db(&t).query_row("SELECT count(*) FROM station_settings", [], |r| r.get::<_, i64>(0)).expect("n"), 0);
+    // Valid: kept, in the audit trail, and taken up by the next process to start.
+    let changes = st
+        .save_settings(
+            &admin,
+            &form(&[("station.name", "南刘庄村党群服务中心"), ("idle.timeout-secs", "120"), ("hours.weekends", "09:00-12:00")]),
+            Some(0),
+        )
+        .expect("saved");
+    // A form shown before that save is stale now.
+    assert!(matches!(st.save_settings(&admin, &form(&[("station.phone", "110")]), Some(0)), Err(SettingsError::Stale)));
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert!(changes[0].contains("服务站名称：新集镇南刘庄村综合服务站 → 南刘庄村党群服务中心"), "{changes:?}");
+    let fresh = t.station_at(NOW);
+    assert_eq!(fresh.cfg.station.name, "南刘庄村党群服务中心");
+    assert_eq!(fresh.cfg.station.idle.idle_after_secs, 120);
+    assert_eq!(fresh.cfg.station.weekend_hours, ["09:00-12:00"]);
+    let view = st.settings().expect("view");
+    let name = view.iter().find(|v| v.field.key == "station.name").expect("name");
+    assert!(name.from_desk && name.pending, "this process still runs with the old name");
+    assert!(!fresh.settings().expect("view").iter().any(|v| v.pending));
+    // Back to station.toml's value: no longer kept (later edits of the file count again).
+    fresh_save(&t, &admin, &form(&[("station.name", "新集镇南刘庄村综合服务站")]));
+    let kept: Vec<String> = {
+        let db = crate::util::db(&t);
+        let mut q = db.prepare("SELECT key FROM station_settings ORDER BY key").expect("q");
+        q.query_map([], |r| r.get(0)).expect("rows").collect::<Result<_, _>>().expect("keys")
+    };
+    assert_eq!(kept, ["hours.weekends", "idle.timeout-secs"]);
+    let n: i64 = crate::util::db(&t)
+        .query_row("SELECT count(*) FROM audit_events WHERE action = 'settings-save'", [], |r| r.get(0))
+        .expect("audit");
+    assert_eq!(n, 2);
+}
+
+fn fresh_save(t: &TempStation, who: &kiosk::service::Signed, form: &std::collections::HashMap<String, String>) {
+    t.station_at(NOW).save_settings(who, form, Some(1)).expect("saved");
+}

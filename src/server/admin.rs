@@ -50,7 +50,7 @@ pub(super) fn admin_page(s: &AppState, sess: &Session, title: &str, inner: Strin
     let body = format!(
         "<main class=\"desk admin\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>\
          <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a><a href=\"/desk/admin/people\">工作人员</a>\
-         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/holidays\">节假日</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
+         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/holidays\">节假日</a><a href=\"/desk/admin/settings\">站点设置</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk/admin"),
         esc(sess.who.no()),

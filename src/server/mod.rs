@@ -10,6 +10,7 @@
 mod admin;
 mod audit;
 mod calendar;
+mod settings;
 mod followups;
 mod assets;
 mod cases;
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/wallchart/file", get(reports::wall_file))
         .route("/desk/admin/audit", get(audit::page))
         .route("/desk/admin/holidays", get(calendar::page))
+        .route("/desk/admin/settings", get(settings::page))
+        .route("/desk/admin/settings/save", post(settings::save))
         .route("/desk/admin/holidays/import", post(calendar::import).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
         .route("/desk/followups", get(followups::page))
         .route("/desk/followups/act", post(followups::act))

@@ -17,6 +17,7 @@ mod followups;
 mod live;
 mod ratings;
 mod reports;
+mod settings;
 mod staff;
 mod tickets;
 
@@ -36,6 +37,7 @@ pub use live::{
 };
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};
+pub use settings::{FieldView, SettingsError, FIELDS as SETTINGS};
 pub use staff::StaffError;
 pub use tickets::{DeskError, Issued, PrintTask, Target, TicketError};
 
@@ -103,6 +105,7 @@ impl Station {
             calendar_stamp: String::new(),
         };
         st.reload_calendar()?;
+        st.take_up_settings()?;
         Ok(st)
     }
 

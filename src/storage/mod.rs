@@ -13,6 +13,7 @@ pub mod holidays;
 pub mod matters;
 pub mod ratings;
 pub mod reports;
+pub mod settings;
 pub mod staff;
 pub mod tickets;
 
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_people.sql"),
     include_str!("migrations/006_followups.sql"),
     include_str!("migrations/007_holidays.sql"),
+    include_str!("migrations/008_settings.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
