@@ -3,6 +3,13 @@
 //! - `seed CONFIG_DIR DATA_DIR`: fills a store with 10,000 tickets (the last 40 days, about
 //!   250 today, most of them served) and 1,000 代办 cases, then prints a waiting ticket's
 //!   token from today; the staff member 001 gets the PIN 246813.
+//! - `seed-year CONFIG_DIR DATA_DIR`: a year of a busy station — 100,000 tickets (≈ 274 a
+//!   day, each with its call, start and finish or no-show events), 5,000 代办 cases with
+//!   their events (≈ 250 still open, some overdue) and 20,000 ratings; staff 001, 002 and
+//!   the station head 003, all with the PIN 246813.
+//! - `year BASE_URL`: signs in as 003 and times the last full month's report page and PDF
+//!   and the desk's queue pages (server time from the `Server-Timing` header, and the
+//!   client's wall time on loopback).
 //! - `sse BASE_URL STREAMS CALLS`: connects STREAMS `/display/live` streams, signs in at the
 //!   desk, presses 叫下一位 CALLS times, and prints the time from each press to each
 //!   stream's receiving the new call (p50, p99, max).
@@ -29,12 +36,17 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("seed") if args.len() == 4 => seed(&args[2], &args[3]),
+        Some("seed-year") if args.len() == 4 => seed_year(&args[2], &args[3]),
+        Some("year") if args.len() == 3 => year(&args[2]),
         Some("sse") if args.len() == 5 => sse(
             &args[2],
             args[3].parse().unwrap_or_else(|_| die("STREAMS".into())),
             args[4].parse().unwrap_or_else(|_| die("CALLS".into())),
         ),
-        _ => die("usage: bench_serve seed CONFIG_DIR DATA_DIR | sse BASE_URL STREAMS CALLS".into()),
+        _ => die(
+            "usage: bench_serve seed CONFIG_DIR DATA_DIR | seed-year CONFIG_DIR DATA_DIR | year BASE_URL | sse BASE_URL STREAMS CALLS"
+                .into(),
+        ),
     }
 }
 
@@ -259,4 +271,281 @@ fn sse(base: &str, streams: usize, calls: usize) {
         p(0.99),
         p(1.0)
     );
+}
+
+/// A small deterministic generator (the same store every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+fn seed_year(config_dir: &str, data_dir: &str) {
+    use chrono::{Datelike, TimeZone};
+    let cfg = config::load(Some(std::path::Path::new(config_dir))).unwrap_or_else(|e| die(e.to_string()));
+    let paths = kiosk::paths::Paths { config_dir: Some(config_dir.into()), data_dir: data_dir.into() };
+    let clock = kiosk::domain::clock::Clock::system(cfg.station.tz);
+    {
+        let st =
+            kiosk::service::Station::open(cfg.clone(), paths.clone(), clock).unwrap_or_else(|e| die(e.to_string()));
+        for (no, name, role) in [("001", "张三丰", "staff"), ("002", "李四", "staff"), ("003", "王五", "admin")] {
+            st.add_staff(no, name, role).unwrap_or_else(|e| die(e.to_string()));
+            st.set_staff_pin(no, "246813").unwrap_or_else(|e| die(e.to_string()));
+        }
+    }
+    let mut conn = storage::open(&paths.db()).unwrap_or_else(|e| die(e.to_string()));
+    let fail = |e: rusqlite::Error| -> ! { die(e.to_string()) };
+    conn.execute_batch("PRAGMA synchronous = OFF").unwrap_or_else(|e| fail(e));
+    let tx = conn.transaction().unwrap_or_else(|e| fail(e));
+    let tz = cfg.station.tz;
+    let today = clock.today();
+    let matters: Vec<_> = cfg.catalog.matters.iter().collect();
+    let relay: Vec<_> = matters.iter().filter(|m| m.mode.allows_case()).copied().collect();
+    let at = |day: chrono::NaiveDate, minute: i64| {
+        let t = day.and_hms_opt(8, 30, 0).unwrap_or_default() + Days::minutes(minute);
+        tz.from_local_datetime(&t).earliest().map(|d| d.with_timezone(&Utc)).unwrap_or_default().to_rfc3339()
+    };
+    let mut rng = Lcg(20261129);
+    let (tickets_total, cases_total, ratings_total) = (100_000usize, 5_000usize, 20_000usize);
+    let days = 365usize;
+    let mut served = Vec::new();
+    let mut n = 0usize;
+    for d in 0..days {
+        let day = today - Days::days((days - 1 - d) as i64);
+        let count = (tickets_total - n) / (days - d);
+        let mut seq: std::collections::HashMap<String, u32> = Default::default();
+        for k in 0..count {
+            let m = matters[rng.next(matters.len() as u64) as usize];
+            let prefix = cfg.station.prefix_for(&m.category);
+            let s = seq.entry(prefix.clone()).or_insert(0);
+            *s += 1;
+            let number = format!("{prefix}{:03}", *s);
+            let issued = (k * 480 / count.max(1)) as i64;
+            let is_today = d == days - 1;
+            let waiting = is_today && k + 30 >= count;
+            let no_show = !waiting && rng.next(100) < 6;
+            let window = 1 + rng.next(2) as i64;
+            let staff = if window == 1 { "001" } else { "002" };
+            let called = issued + 2 + rng.next(40) as i64;
+            let started = called + 1;
+            let finished = started + 4 + rng.next(14) as i64;
+            let status = if waiting { "waiting" } else if no_show { "no_show" } else { "served" };
+            tx.execute(
+                "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
+                     ahead_at_issue, wait_min_at_issue, status, window_no, staff_no, called_at, started_at, finished_at, catalog_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 3, 24, ?11, ?12, ?13, ?14, ?15, ?16, 1)",
+                rusqlite::params![
+                    day.to_string(),
+                    prefix,
+                    *s,
+                    number,
+                    m.category,
+                    m.code,
+                    m.name,
+                    (k % 11 == 0) as i64,
+                    at(day, issued),
+                    token(n),
+                    status,
+                    (!waiting).then_some(window),
+                    (!waiting).then_some(staff),
+                    (!waiting).then(|| at(day, called)),
+                    (status == "served").then(|| at(day, started)),
+                    (status == "served").then(|| at(day, finished)),
+                ],
+            )
+            .unwrap_or_else(|e| fail(e));
+            let id = tx.last_insert_rowid();
+            let event = |kind: &str, minute: i64| {
+                tx.execute(
+                    "INSERT INTO ticket_events (ticket_id, at, kind, staff_no, window_no) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    rusqlite::params![id, at(day, minute), kind, staff, window],
+                )
+                .unwrap_or_else(|e| fail(e));
+            };
+            if !waiting {
+                event("called", called);
+                if no_show {
+                    event("no_show", called + 3);
+                } else {
+                    event("started", started);
+                    event("finished", finished);
+                    served.push((id, staff, window, day, finished));
+                }
+            }
+            n += 1;
+        }
+    }
+    // Ratings on one served ticket in ≈ 4.5: mostly 满意, a few 差评 with their reasons.
+    let step = served.len() as f64 / ratings_total as f64;
+    for r in 0..ratings_total.min(served.len()) {
+        let (id, staff, window, day, finished) = served[(r as f64 * step) as usize];
+        let roll = rng.next(100);
+        let level = match roll {
+            0..=59 => 5,
+            60..=84 => 4,
+            85..=92 => 3,
+            93..=97 => 2,
+            _ => 1,
+        };
+        let reason = (level <= 2).then_some(["等候时间太长", "办事效率低", "工作人员态度不好"][r % 3]);
+        tx.execute(
+            "INSERT INTO ratings (ticket_id, level, reason, channel, staff_no, window_no, at) VALUES (?1, ?2, ?3, 'pad', ?4, ?5, ?6)",
+            rusqlite::params![id, level, reason, staff, window, at(day, finished + 1)],
+        )
+        .unwrap_or_else(|e| fail(e));
+    }
+    // Cases: ≈ 14 a day; those of the last weeks partly still open, some overdue.
+    let mut per_day: std::collections::HashMap<chrono::NaiveDate, u32> = Default::default();
+    for i in 0..cases_total {
+        let back = (days - 1) - (i * days / cases_total);
+        let created = today - Days::days(back as i64);
+        let m = relay[i % relay.len()];
+        let seq = per_day.entry(created).or_insert(0);
+        *seq += 1;
+        let tracking = kiosk::domain::case::tracking_code(created.month(), created.day(), *seq);
+        let promised = m.promised_days.unwrap_or(5);
+        let due = cfg.calendar.add_working_days(created, promised).date;
+        let open = back < 40 && rng.next(100) < 45;
+        let state = if open { ["accepted", "submitted", "pending"][i % 3] } else { "closed" };
+        let assignee = if i % 2 == 0 { "001" } else { "002" };
+        tx.execute(
+            "INSERT INTO cases (tracking, token, matter_code, matter_name, category, id_number, phone, name, state, created_at,
+                 promised_days, clock_start, due_on, first_responder, assignee, materials_json, catalog_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, '130110194503150138', '13812345678', '王某', ?6, ?7, ?8, ?9, ?10, ?11, ?11, '[]', 1)",
+            rusqlite::params![
+                tracking,
+                token(i),
+                m.code,
+                m.name,
+                m.category,
+                state,
+                at(created, 60),
+                promised,
+                created.to_string(),
+                due.to_string(),
+                assignee
+            ],
+        )
+        .unwrap_or_else(|e| fail(e));
+        let id = tx.last_insert_rowid();
+        let event = |kind: &str, from: Option<&str>, to: Option<&str>, day: chrono::NaiveDate, staff: Option<&str>| {
+            tx.execute(
+                "INSERT INTO case_events (case_id, at, kind, from_state, to_state, staff_no) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![id, at(day, 90), kind, from, to, staff],
+            )
+            .unwrap_or_else(|e| fail(e));
+        };
+        event("created", None, Some("pending"), created, None);
+        if state != "pending" {
+            event("transition", Some("pending"), Some("accepted"), created, Some(assignee));
+        }
+        if state == "closed" {
+            // Most on time, some a few days late.
+            let done = if rng.next(10) < 9 { due - Days::days(1) } else { due + Days::days(3) };
+            let done = done.min(today);
+            event("transition", Some("accepted"), Some("submitted"), created + Days::days(1), Some(assignee));
+            event("transition", Some("submitted"), Some("completed"), done, Some(assignee));
+            event("transition", Some("completed"), Some("notified"), done, Some(assignee));
+            event("transition", Some("notified"), Some("closed"), done, Some(assignee));
+        } else if state == "submitted" {
+            event("transition", Some("accepted"), Some("submitted"), created + Days::days(1), Some(assignee));
+        }
+    }
+    tx.commit().unwrap_or_else(|e| fail(e));
+    conn.execute_batch("ANALYZE").unwrap_or_else(|e| fail(e));
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or_else(|e| fail(e));
+    println!(
+        "{} tickets, {} ticket events, {} cases ({} open), {} ratings",
+        count("SELECT count(*) FROM tickets"),
+        count("SELECT count(*) FROM ticket_events"),
+        count("SELECT count(*) FROM cases"),
+        count("SELECT count(*) FROM cases WHERE state != 'closed'"),
+        count("SELECT count(*) FROM ratings")
+    );
+}
+
+/// Times one page `n` times: (server ms from Server-Timing, client ms), as p50 and max.
+fn time_page(host: &str, cookie: &str, path: &str, n: usize) -> (f64, f64, f64, f64, usize) {
+    let mut server = Vec::new();
+    let mut client = Vec::new();
+    let mut size = 0;
+    for _ in 0..n {
+        let t = Instant::now();
+        let (status, head, body) = request(host, "GET", path, &[("Cookie", cookie)], "");
+        client.push(t.elapsed().as_secs_f64() * 1000.0);
+        if status != 200 {
+            die(format!("{path} answered {status}"));
+        }
+        size = body.len();
+        let dur = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("server-timing: ").map(str::to_string))
+            .and_then(|v| v.split("dur=").nth(1).and_then(|x| x.trim().parse::<f64>().ok()))
+            .unwrap_or_else(|| die(format!("{path}: no Server-Timing header")));
+        server.push(dur);
+    }
+    let sorted = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v
+    };
+    let (server, client) = (sorted(server), sorted(client));
+    (server[server.len() / 2], server[server.len() - 1], client[client.len() / 2], client[client.len() - 1], size)
+}
+
+fn year(base: &str) {
+    use chrono::Datelike;
+    let host = base.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let sign_in = |no: &str| {
+        let (status, head, _) = request(
+            &host,
+            "POST",
+            "/desk/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &format!("staff={no}&pin=246813"),
+        );
+        if status != 303 {
+            die(format!("sign-in of {no} failed: {status}"));
+        }
+        head.lines()
+            .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_else(|| die("no session cookie".into()))
+            .to_string()
+    };
+    let admin = sign_in("003");
+    let staff = sign_in("001");
+    let (_, _, page) = request(&host, "GET", "/desk", &[("Cookie", &staff)], "");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .unwrap_or_else(|| die("no csrf".into()))
+        .to_string();
+    request(
+        &host,
+        "POST",
+        "/desk/window",
+        &[("Cookie", &staff), ("Content-Type", "application/x-www-form-urlencoded")],
+        &format!("csrf={csrf}&window=1"),
+    );
+    let today = Utc::now().date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let last = first - Days::days(1);
+    let from = last.with_day(1).unwrap_or(last);
+    let month = format!("from={from}&to={last}");
+    let rows = [
+        ("monthly report page", format!("/desk/admin/reports?{month}"), 10, &admin, "≤ 1000 ms"),
+        ("monthly report PDF (月报)", format!("/desk/admin/reports/file?{month}&format=pdf"), 5, &admin, "≤ 1000 ms"),
+        ("monthly report CSV", format!("/desk/admin/reports/file?{month}&format=csv"), 5, &admin, "—"),
+        ("desk: 代办 queue /desk/cases", "/desk/cases".to_string(), 20, &staff, "< 50 ms"),
+        ("desk: calling /desk", "/desk".to_string(), 20, &staff, "< 50 ms"),
+    ];
+    println!("{:<32} {:>22} {:>22} {:>9}  goal", format!("page ({from}..{last})"), "server p50 / max", "client p50 / max", "bytes");
+    for (label, path, n, cookie, goal) in rows {
+        let (sp, sm, cp, cm, size) = time_page(&host, cookie, &path, n);
+        println!("{label:<32} {sp:>9.1} / {sm:>7.1} ms {cp:>9.1} / {cm:>7.1} ms {size:>9}  {goal}");
+    }
 }

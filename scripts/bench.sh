@@ -45,3 +45,6 @@ done
 
 # The station service: /t/{token} against nginx, calls reaching 50 display streams, RSS.
 ./scripts/bench-serve.sh
+
+# A year of data: the monthly report page and PDF, the desk's queue pages.
+./scripts/bench-year.sh

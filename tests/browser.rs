@@ -238,11 +238,33 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
         b.goto(&srv.url(path));
         b.wait_for_text("h1", "需要站长权限", Duration::from_secs(5));
     }
+    for path in [
+        "/desk/admin/people",
+        "/desk/admin/duty",
+        "/desk/admin/holidays",
+        "/desk/admin/settings",
+        "/desk/admin/reports",
+        "/desk/admin/reports/file?format=pdf",
+        "/desk/admin/reports/file?format=csv",
+        "/desk/admin/wallchart",
+        "/desk/admin/wallchart/file",
+    ] {
+        let status = b.execute("return fetch(arguments[0]).then(r => r.status);", vec![serde_json::json!(path)]);
+        assert_eq!(status, 403, "{path} refused to staff");
+    }
     let csrf = {
         b.goto(&srv.url("/desk"));
         b.find("input[name=csrf]").prop("value").expect("csrf")
     };
-    for (path, field) in [("/desk/admin/matters/publish", "source"), ("/desk/admin/matters/rollback", "version")] {
+    for (path, field) in [
+        ("/desk/admin/matters/publish", "source"),
+        ("/desk/admin/matters/rollback", "version"),
+        ("/desk/admin/matters/check", "source"),
+        ("/desk/admin/people/act", "action"),
+        ("/desk/admin/duty/act", "action"),
+        ("/desk/admin/holidays/import", "source"),
+        ("/desk/admin/settings/save", "station.name"),
+    ] {
         let status = b.execute(
             "return fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, \
              body: 'csrf=' + arguments[1] + '&' + arguments[2] + '=1&note=x'}).then(r => r.status);",
@@ -301,6 +323,7 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     b.wait_for_text("main", "加入值班", Duration::from_secs(5));
     shot(&b, "web-admin-duty");
     assert_eq!(t.station_at(NOW).rota().expect("rota").len(), 1);
+    assert_eq!(t.station_at(NOW).settings_version().expect("v"), 0, "the refused posts changed nothing");
     // Every change above is in the audit log, once.
     b.goto(&srv.url("/desk/admin/audit"));
     b.wait_for_text("main", "审计日志", Duration::from_secs(5));

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# A year of data for a busy station (README, "Performance"): 100,000 tickets, 5,000 代办
+# cases and 20,000 ratings, seeded into a fresh store; then, against a running
+# `kiosk serve`, the last full month's report page, PDF and CSV, and the desk's queue
+# pages, each timed by the service itself (Server-Timing) and by the client on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+# shellcheck disable=SC2086
+ensure_pkgs $KIOSK_RUN_PKGS
+
+cargo build --release --locked --bin kiosk --example bench_serve
+bin=target/release/kiosk
+tool=target/release/examples/bench_serve
+work=$(mktemp -d)
+serve_pid=""
+trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$work/config" "$work/data"
+cp kiosk-config/*.toml "$work/config/"
+sed -i 's/^enabled = true/enabled = false/' "$work/config/station.toml"
+
+start=$(date +%s)
+echo "seeding: $("$tool" seed-year "$work/config" "$work/data") in $(( $(date +%s) - start )) s"
+echo "store: $(du -h "$work/data/kiosk.db" | cut -f1)"
+port=18183
+"$bin" --config-dir "$work/config" --data-dir "$work/data" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
+"$tool" year "http://127.0.0.1:$port"
+echo "serve peak RSS: $(awk '/VmHWM/ {print $2}' "/proc/$serve_pid/status") kB"
