@@ -96,6 +96,32 @@ pub enum Written {
     Stale,
 }
 
+/// One change of a follow-up: `set` (SQL assignments with ?2 = the value, ?3 = who,
+/// ?4 = when) applied if the row is still at `version` and not finished, with its audit
+/// event, in one transaction.
+fn change(
+    conn: &mut Connection,
+    rating_id: i64,
+    version: i64,
+    set: &str,
+    (action, value): (&str, &str),
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Written, StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
+    let n = tx.execute(
+        &format!("UPDATE followups SET {set}, version = version + 1 WHERE rating_id = ?1 AND version = ?5 AND result IS NULL"),
+        params![rating_id, value, by, now.to_rfc3339(), version],
+    )?;
+    if n == 0 {
+        return Ok(Written::Stale); // dropping the transaction rolls the insert back
+    }
+    audit::record(&tx, now, Some(by), action, Some(&format!("差评{rating_id}")), Some(value), None)?;
+    tx.commit()?;
+    Ok(Written::Done)
+}
+
 /// Assigns the follow-up of `rating_id` to `assignee`, if the row is still at `version`
 /// and not finished; with its audit event.
 pub fn assign(
@@ -106,19 +132,8 @@ pub fn assign(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Written, StoreError> {
-    let tx = conn.transaction()?;
-    tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
-    let n = tx.execute(
-        "UPDATE followups SET assignee = ?2, assigned_by = ?3, assigned_at = ?4, version = version + 1
-         WHERE rating_id = ?1 AND version = ?5 AND result IS NULL",
-        params![rating_id, assignee, by, now.to_rfc3339(), version],
-    )?;
-    if n == 0 {
-        return Ok(Written::Stale); // dropping the transaction rolls the insert back
-    }
-    audit::record(&tx, now, Some(by), "followup-assign", Some(&format!("差评{rating_id}")), Some(assignee), None)?;
-    tx.commit()?;
-    Ok(Written::Done)
+    let set = "assignee = ?2, assigned_by = ?3, assigned_at = ?4";
+    change(conn, rating_id, version, set, ("followup-assign", assignee), by, now)
 }
 
 /// Records the 整改 result of `rating_id`, if still at `version` and not yet finished.
@@ -130,18 +145,6 @@ pub fn finish(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Written, StoreError> {
-    let tx = conn.transaction()?;
-    tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
-    let n = tx.execute(
-        "UPDATE followups SET result = ?2, done_by = ?3, done_at = ?4, version = version + 1,
-                assignee = coalesce(assignee, ?3)
-         WHERE rating_id = ?1 AND version = ?5 AND result IS NULL",
-        params![rating_id, result, by, now.to_rfc3339(), version],
-    )?;
-    if n == 0 {
-        return Ok(Written::Stale);
-    }
-    audit::record(&tx, now, Some(by), "followup-result", Some(&format!("差评{rating_id}")), Some(result), None)?;
-    tx.commit()?;
-    Ok(Written::Done)
+    let set = "result = ?2, done_by = ?3, done_at = ?4, assignee = coalesce(assignee, ?3)";
+    change(conn, rating_id, version, set, ("followup-result", result), by, now)
 }
