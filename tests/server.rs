@@ -422,12 +422,18 @@ fn the_audit_log_holds_one_event_for_each_action() {
     assert_eq!(post(&srv, "/desk/admin/people/act", Some(&admin), &f).0, 303);
 
     let st = t.station_at(NOW);
-    let mut seen: Vec<(String, String)> = st
-        .audit_log(&kiosk::service::AuditFilter::default())
-        .expect("log")
-        .into_iter()
-        .map(|l| (l.staff.unwrap_or_default(), l.action))
-        .collect();
+    let log = st.audit_log(&kiosk::service::AuditFilter::default()).expect("log");
+    // Everything done at the desk says from which PC; the box's own command line says so.
+    for l in &log {
+        let origin = l.origin.clone().unwrap_or_default();
+        match l.action.as_str() {
+            "case-transition" | "case-reveal" => {} // done in-process by the test, not from a PC
+            "local-change" => assert_eq!(origin, "本机命令行"),
+            a if a.starts_with("ticket-") => assert_eq!(origin, "127.0.0.1（1号窗口）", "{l:?}"),
+            _ => assert_eq!(origin, "127.0.0.1", "{l:?}"),
+        }
+    }
+    let mut seen: Vec<(String, String)> = log.into_iter().map(|l| (l.staff.unwrap_or_default(), l.action)).collect();
     seen.sort();
     let mut want: Vec<(String, String)> = [
         ("001", "case-transition"),

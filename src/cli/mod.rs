@@ -485,7 +485,7 @@ pub fn sign_in_from_stdin(st: &Station, no: &str) -> Result<Signed, i32> {
         eprintln!("error: staff {no}: put the PIN on the first line of standard input (echo PIN | kiosk ...)");
         return Err(2);
     }
-    st.sign_in(no, line.trim()).map_err(|e| {
+    st.sign_in(no, line.trim()).map(|w| w.from_pc(crate::service::LOCAL_ORIGIN)).map_err(|e| {
         eprintln!("error: staff {no}: {e}");
         match e {
             LoginError::Store(_) => 1,

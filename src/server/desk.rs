@@ -367,7 +367,7 @@ pub async fn login(State(s): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
     }
     let origin = peer.ip().to_string();
     let attempt = move |st: &mut crate::service::Station| {
-        let r = st.sign_in(no.trim(), pin.trim());
+        let r = st.sign_in(no.trim(), pin.trim()).map(|w| w.from_pc(&origin));
         // Who signed in (or tried to) from which PC goes into the audit trail.
         let outcome = if r.is_ok() { "sign-in" } else { "sign-in-failed" };
         if let Err(e) = st.note_sign_in(&no, outcome, Some(&origin)) {

@@ -10,6 +10,9 @@ use chrono::{NaiveDate, TimeZone};
 
 pub use crate::storage::audit::AuditLine as AuditEntry;
 
+/// Where an action on the box's own command line comes from, in the audit log.
+pub const LOCAL_ORIGIN: &str = "本机命令行";
+
 /// What the station head looks for.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -102,6 +105,6 @@ impl Station {
 
     /// A change made on the box itself from the command line (no staff sign-in there).
     pub fn note_local_change(&self, what: &str, subject: &str) -> Result<(), StoreError> {
-        audit::record(self.conn(), self.clock.now(), None, "local-change", Some(subject), Some(what), Some("本机命令行"))
+        audit::record(self.conn(), self.clock.now(), None, "local-change", Some(subject), Some(what), Some(LOCAL_ORIGIN))
     }
 }

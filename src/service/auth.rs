@@ -81,9 +81,27 @@ pub fn verify_pin(hash: &str, pin: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
     member: StaffMember,
+    /// Where the sign-in came from (the desk PC's address, or the box's command line):
+    /// every action taken under it is logged with it.
+    origin: Option<String>,
 }
 
 impl Signed {
+    /// The same sign-in, marked with the PC it was made from.
+    pub fn from_pc(mut self, origin: &str) -> Signed {
+        self.origin = Some(origin.to_string());
+        self
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// Who acts and from where, as the store records it.
+    pub fn by(&self) -> crate::storage::By<'_> {
+        crate::storage::By { staff: self.no(), origin: self.origin() }
+    }
+
     pub fn no(&self) -> &str {
         &self.member.no
     }
@@ -136,7 +154,7 @@ impl Station {
                 }
             }
             tracing::info!("staff {} signed in", s.no);
-            return Ok(Signed { member: s });
+            return Ok(Signed { member: s, origin: None });
         }
         let attempts =
             staff::count_failure(self.conn(), &s.no, now, MAX_ATTEMPTS, now + Duration::minutes(LOCK_MINUTES))?;

@@ -231,7 +231,7 @@ impl Station {
             changes.len()
         );
         let now = self.clock.now();
-        store::import(self.conn_mut(), &sources, &changes, who.no(), &detail, now)?;
+        store::import(self.conn_mut(), &sources, &changes, who.by(), &detail, now)?;
         self.reload_calendar()?;
         tracing::info!("holidays imported by {}: {detail}", who.no());
         Ok(HolidayImport { years, recomputed: changes })

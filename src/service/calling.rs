@@ -88,7 +88,7 @@ impl Station {
         self.actor(who)?;
         let rule = self.window_rule(window)?;
         let (day, now) = (self.clock.today(), self.clock.now());
-        match store::call_next(self.conn_mut(), day, &rule, who.no(), now)? {
+        match store::call_next(self.conn_mut(), day, &rule, who.by(), now)? {
             Some(out) => {
                 tracing::info!("{} called to window {window} by {}", out.ticket.number, who.no());
                 Ok(Called { ticket: out.ticket, window, finished: out.finished })
@@ -135,7 +135,7 @@ impl Station {
         self.window_rule(window)?;
         let number = number.trim().to_uppercase();
         let (day, now, limits) = (self.clock.today(), self.clock.now(), self.cfg.station.calling.limits);
-        let out = store::act(self.conn_mut(), day, &number, window, who.no(), action, to, limits, now)?;
+        let out = store::act(self.conn_mut(), day, &number, window, who.by(), action, to, limits, now)?;
         tracing::info!("{number} {} at window {window} by {}", action.key(), who.no());
         Ok(Called { ticket: out.ticket, window, finished: out.finished })
     }
@@ -147,7 +147,7 @@ impl Station {
         let now = self.clock.now();
         store::set_window(self.conn(), window, paused, Some(who.no()), now)?;
         let action = if paused { "window-pause" } else { "window-resume" };
-        audit::record(self.conn(), now, Some(who.no()), action, Some(&format!("{window}号窗口")), None, None)?;
+        audit::by(self.conn(), now, who.by(), action, Some(&format!("{window}号窗口")), None)?;
         Ok(())
     }
 
@@ -158,7 +158,15 @@ impl Station {
         let now = self.clock.now();
         let paused = store::windows(self.conn())?.get(&window).map(|w| w.0).unwrap_or(false);
         store::set_window(self.conn(), window, paused, Some(who.no()), now)?;
-        audit::record(self.conn(), now, Some(who.no()), "window-take", Some(&format!("{window}号窗口")), None, origin)?;
+        audit::record(
+            self.conn(),
+            now,
+            Some(who.no()),
+            "window-take",
+            Some(&format!("{window}号窗口")),
+            None,
+            origin.or(who.origin()),
+        )?;
         Ok(())
     }
 

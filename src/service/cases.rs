@@ -441,7 +441,7 @@ impl Station {
         let first = to == CaseState::Accepted;
         let now = self.clock.now();
         let expected = seen.unwrap_or(case.version);
-        cases::transition(self.conn_mut(), case.id, expected, to, who.no(), note, &clock, first, now)?;
+        cases::transition(self.conn_mut(), case.id, expected, to, who.by(), note, &clock, first, now)?;
         tracing::info!("case {} {} → {} by {}", case.tracking, case.state.key(), to.key(), who.no());
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
@@ -474,7 +474,7 @@ impl Station {
         });
         let now = self.clock.now();
         let expected = seen.unwrap_or(case.version);
-        cases::extend(self.conn_mut(), case.id, expected, days, reason.trim(), who.no(), due, now)?;
+        cases::extend(self.conn_mut(), case.id, expected, days, reason.trim(), who.by(), due, now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
 
@@ -501,7 +501,7 @@ impl Station {
         }
         let now = self.clock.now();
         let expected = seen.unwrap_or(case.version);
-        cases::reassign(self.conn_mut(), case.id, expected, to_staff, who.no(), note.trim(), now)?;
+        cases::reassign(self.conn_mut(), case.id, expected, to_staff, who.by(), note.trim(), now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
 
@@ -510,7 +510,7 @@ impl Station {
     pub fn reveal_case(&self, who: &Signed, key: &str) -> Result<Case, AdvanceError> {
         self.actor(who)?;
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
-        cases::log_reveal(self.conn(), case.id, who.no(), self.clock.now())?;
+        cases::log_reveal(self.conn(), case.id, who.by(), self.clock.now())?;
         tracing::info!("case {} revealed to {}", case.tracking, who.no());
         Ok(case)
     }
@@ -532,7 +532,7 @@ impl Station {
             case.materials.iter().zip(received).map(|(m, r)| CaseMaterial { received: *r, ..m.clone() }).collect();
         let now = self.clock.now();
         let expected = seen.unwrap_or(case.version);
-        cases::set_materials(self.conn_mut(), case.id, expected, &materials, who.no(), now)?;
+        cases::set_materials(self.conn_mut(), case.id, expected, &materials, who.by(), now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
     }
 

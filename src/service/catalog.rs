@@ -277,15 +277,7 @@ impl Station {
             checked.diff.changed.len(),
             note.trim()
         );
-        audit::record(
-            self.conn(),
-            now,
-            Some(who.no()),
-            "matters-publish",
-            Some(&format!("第{v}版")),
-            Some(&summary),
-            None,
-        )?;
+        audit::by(self.conn(), now, who.by(), "matters-publish", Some(&format!("第{v}版")), Some(&summary))?;
         tracing::info!("list of matters version {v} published by {}", who.no());
         self.reload_catalog()?;
         Ok((v, checked.diff))
@@ -303,15 +295,7 @@ impl Station {
         let note = format!("回滚到第{version}版");
         let v = store::publish(self.conn_mut(), &src, Some(who.no()), &note, Some(version), false, now)?;
         storage::matters::sync(self.conn_mut(), &checked.catalog, now)?;
-        audit::record(
-            self.conn(),
-            now,
-            Some(who.no()),
-            "matters-rollback",
-            Some(&format!("第{v}版")),
-            Some(&note),
-            None,
-        )?;
+        audit::by(self.conn(), now, who.by(), "matters-rollback", Some(&format!("第{v}版")), Some(&note))?;
         self.reload_catalog()?;
         Ok((v, checked.diff))
     }

@@ -129,7 +129,7 @@ impl Station {
             _ => return Err(FollowupError::NoSuchStaff(assignee.to_string())),
         }
         let now = self.clock.now();
-        match store::assign(self.conn_mut(), id, version, assignee, who.no(), now)? {
+        match store::assign(self.conn_mut(), id, version, assignee, who.by(), now)? {
             Written::Done => Ok(()),
             Written::Stale => Err(FollowupError::Stale),
         }
@@ -147,7 +147,7 @@ impl Station {
         }
         let text = followup::check_result(result)?;
         let now = self.clock.now();
-        match store::finish(self.conn_mut(), id, version, &text, who.no(), now)? {
+        match store::finish(self.conn_mut(), id, version, &text, who.by(), now)? {
             Written::Done => Ok(()),
             Written::Stale => Err(FollowupError::Stale),
         }

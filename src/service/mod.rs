@@ -21,7 +21,7 @@ mod settings;
 mod staff;
 mod tickets;
 
-pub use audit::{action_words, AuditEntry, AuditFilter};
+pub use audit::{action_words, AuditEntry, AuditFilter, LOCAL_ORIGIN};
 pub use auth::{hash_pin, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
 pub use calling::{CallError, Called, TransferTo};
 pub use cases::{

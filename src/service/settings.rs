@@ -249,7 +249,7 @@ impl Station {
             return Ok(changes);
         }
         let now = self.clock.now();
-        store::replace(self.conn_mut(), &overlay, who.no(), &changes.join("；"), now)?;
+        store::replace(self.conn_mut(), &overlay, who.by(), &changes.join("；"), now)?;
         tracing::info!("station settings saved by {}: {}", who.no(), changes.join("; "));
         Ok(changes)
     }

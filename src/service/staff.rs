@@ -130,7 +130,7 @@ impl Station {
     }
 
     fn record(&self, who: &Signed, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
-        audit::record(self.conn(), self.clock.now(), Some(who.no()), action, Some(subject), Some(detail), None)
+        audit::by(self.conn(), self.clock.now(), who.by(), action, Some(subject), Some(detail))
     }
 
     fn known(&self, no: &str) -> Result<StaffMember, StaffError> {

@@ -238,7 +238,7 @@ impl Station {
         let now = self.clock.now();
         let done = tickets::handle_help(self.conn(), id, who.no(), now)?;
         if done {
-            audit::record(self.conn(), now, Some(who.no()), "help-answered", Some(&id.to_string()), None, None)?;
+            audit::by(self.conn(), now, who.by(), "help-answered", Some(&id.to_string()), None)?;
         }
         Ok(done)
     }
@@ -264,15 +264,7 @@ impl Station {
             Ok(_) => "ok".to_string(),
             Err(e) => e.to_string(),
         };
-        audit::record(
-            self.conn(),
-            self.clock.now(),
-            Some(who.no()),
-            "reprint",
-            Some(&job_id.to_string()),
-            Some(&detail),
-            None,
-        )?;
+        audit::by(self.conn(), self.clock.now(), who.by(), "reprint", Some(&job_id.to_string()), Some(&detail))?;
         Ok(outcome?)
     }
 }

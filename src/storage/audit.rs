@@ -21,6 +21,18 @@ pub fn record(
     Ok(())
 }
 
+/// A staff action, with who and the PC they act from.
+pub fn by(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    by: super::By<'_>,
+    action: &str,
+    subject: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    record(conn, now, Some(by.staff), action, subject, detail, by.origin)
+}
+
 /// One line of the audit trail, from any of the three append-only logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditLine {
@@ -52,11 +64,13 @@ pub fn search(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditLine>, Store
                    coalesce(detail, '') AS detail, origin FROM audit_events
             UNION ALL
             SELECT e.id, 1, e.at, e.staff_no, 'case-' || e.kind, c.tracking,
-                   coalesce(e.to_state, '') || char(31) || coalesce(e.note, ''), NULL
+                   coalesce(e.to_state, '') || char(31) || coalesce(e.note, ''), e.origin
             FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.staff_no IS NOT NULL AND e.kind != 'assigned'
             UNION ALL
             SELECT e.id, 2, e.at, e.staff_no, 'ticket-' || e.kind, t.number || ' ' || t.day,
-                   coalesce(e.note, ''), CASE WHEN e.window_no IS NULL THEN NULL ELSE e.window_no || '号窗口' END
+                   coalesce(e.note, ''),
+                   CASE WHEN e.origin IS NULL THEN e.window_no || '号窗口'
+                        ELSE e.origin || '（' || e.window_no || '号窗口）' END
             FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
          )
          WHERE (?1 IS NULL OR staff_no = ?1)

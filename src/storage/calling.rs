@@ -5,7 +5,7 @@
 //! change and one refusal.
 
 use super::tickets::{candidates, row_to_ticket};
-use super::StoreError;
+use super::{By, StoreError};
 use crate::domain::calling::{self, CallAction, Limits, Refusal, WindowRule};
 use crate::domain::ticket::Ticket;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -59,13 +59,13 @@ fn event(
     ticket_id: i64,
     now: DateTime<Utc>,
     kind: &str,
-    staff: &str,
+    by: By<'_>,
     window: u32,
     note: Option<&str>,
 ) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO ticket_events (ticket_id, at, kind, staff_no, window_no, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![ticket_id, now.to_rfc3339(), kind, staff, window, note],
+        "INSERT INTO ticket_events (ticket_id, at, kind, staff_no, window_no, note, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ticket_id, now.to_rfc3339(), kind, by.staff, window, note, by.origin],
     )?;
     Ok(())
 }
@@ -86,7 +86,7 @@ fn finish_current(
     tx: &Transaction<'_>,
     day: NaiveDate,
     window: u32,
-    staff: &str,
+    by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Ticket>, CallStoreError> {
     let mut st = tx.prepare(
@@ -101,7 +101,7 @@ fn finish_current(
             "UPDATE tickets SET status = 'served', finished_at = ?2 WHERE id = ?1",
             params![t.id, now.to_rfc3339()],
         )?;
-        event(tx, t.id, now, "auto_finished", staff, window, Some("叫下一位时自动办结"))?;
+        event(tx, t.id, now, "auto_finished", by, window, Some("叫下一位时自动办结"))?;
         done.push(by_id(tx, t.id)?);
     }
     Ok(done)
@@ -113,7 +113,7 @@ pub fn call_next(
     conn: &mut Connection,
     day: NaiveDate,
     window: &WindowRule,
-    staff: &str,
+    by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<CallOutcome>, CallStoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -125,18 +125,18 @@ pub fn call_next(
         return Ok(None);
     };
     let id = next.order;
-    let finished = finish_current(&tx, day, window.number, staff, now)?;
+    let finished = finish_current(&tx, day, window.number, by, now)?;
     let n = tx.execute(
         "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
                 only_window = NULL
          WHERE id = ?1 AND status = 'waiting'",
-        params![id, window.number, staff, now.to_rfc3339()],
+        params![id, window.number, by.staff, now.to_rfc3339()],
     )?;
     if n != 1 {
         // Cannot happen under the write lock; refuse rather than call a ticket twice.
         return Err(CallStoreError::Store(StoreError::Sql(rusqlite::Error::StatementChangedRows(n))));
     }
-    event(&tx, id, now, "called", staff, window.number, None)?;
+    event(&tx, id, now, "called", by, window.number, None)?;
     let ticket = by_id(&tx, id)?;
     tx.commit()?;
     Ok(Some(CallOutcome { ticket, finished }))
@@ -149,7 +149,7 @@ pub fn act(
     day: NaiveDate,
     number: &str,
     window: u32,
-    staff: &str,
+    by: By<'_>,
     action: CallAction,
     transfer: Option<&Transfer>,
     limits: Limits,
@@ -180,24 +180,24 @@ pub fn act(
             if paused(&tx, window)? {
                 return Err(CallStoreError::Paused(window));
             }
-            finished = finish_current(&tx, day, window, staff, now)?;
+            finished = finish_current(&tx, day, window, by, now)?;
             tx.execute(
                 "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
                         callbacks = callbacks + 1
                  WHERE id = ?1",
-                params![t.id, window, staff, at],
+                params![t.id, window, by.staff, at],
             )?;
         }
         CallAction::Start => {
             tx.execute(
                 "UPDATE tickets SET status = 'serving', started_at = ?2, staff_no = ?3 WHERE id = ?1",
-                params![t.id, at, staff],
+                params![t.id, at, by.staff],
             )?;
         }
         CallAction::Finish => {
             tx.execute(
                 "UPDATE tickets SET status = 'served', finished_at = ?2, staff_no = ?3 WHERE id = ?1",
-                params![t.id, at, staff],
+                params![t.id, at, by.staff],
             )?;
         }
         CallAction::Transfer => {
@@ -226,7 +226,7 @@ pub fn act(
             }
         }
     }
-    event(&tx, t.id, now, action.event(), staff, window, note.as_deref())?;
+    event(&tx, t.id, now, action.event(), by, window, note.as_deref())?;
     let ticket = by_id(&tx, t.id)?;
     tx.commit()?;
     Ok(CallOutcome { ticket, finished })

@@ -4,7 +4,7 @@
 //! leaves a whole case or none); every later change writes the new state and its event
 //! together, after checking that the state is still the one the change was decided on.
 
-use super::StoreError;
+use super::{By, StoreError};
 use crate::domain::case::{tracking_code, Case, CaseEvent, CaseMaterial, CaseState};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -101,12 +101,22 @@ pub(super) fn insert_event(
     kind: &str,
     from: Option<CaseState>,
     to: Option<CaseState>,
-    staff: Option<&str>,
+    by: Option<By<'_>>,
     note: Option<&str>,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO case_events (case_id, at, kind, from_state, to_state, staff_no, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![case_id, now.to_rfc3339(), kind, from.map(|s| s.key()), to.map(|s| s.key()), staff, note],
+        "INSERT INTO case_events (case_id, at, kind, from_state, to_state, staff_no, note, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            case_id,
+            now.to_rfc3339(),
+            kind,
+            from.map(|s| s.key()),
+            to.map(|s| s.key()),
+            by.map(|b| b.staff),
+            note,
+            by.and_then(|b| b.origin)
+        ],
     )?;
     Ok(())
 }
@@ -166,7 +176,7 @@ pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<
             "assigned",
             None,
             None,
-            Some(a),
+            Some(By::automatic(a)),
             Some(if c.uncovered { "A、B岗今日都不在，请安排人员顶岗" } else { "按AB岗分派" }),
         )?;
     }
@@ -261,7 +271,7 @@ pub fn transition(
     case_id: i64,
     expected: i64,
     to: CaseState,
-    staff: &str,
+    by: By<'_>,
     note: &str,
     clock: &ClockUpdate,
     set_first_responder: bool,
@@ -283,7 +293,7 @@ pub fn transition(
             clock.due_on.map(|d| d.to_string()),
             clock.due_beyond_calendar,
             set_first_responder,
-            staff
+            by.staff
         ],
     )?;
     insert_event(
@@ -293,7 +303,7 @@ pub fn transition(
         "transition",
         from,
         Some(to),
-        Some(staff),
+        Some(by),
         (!note.trim().is_empty()).then_some(note.trim()),
     )?;
     tx.commit()?;
@@ -308,7 +318,7 @@ pub fn extend(
     expected: i64,
     days: u32,
     reason: &str,
-    staff: &str,
+    by: By<'_>,
     due: Option<(NaiveDate, bool)>,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
@@ -320,7 +330,7 @@ pub fn extend(
          WHERE id = ?1",
         params![case_id, days, reason, due.map(|d| d.0.to_string()), due.map(|d| d.1)],
     )?;
-    insert_event(&tx, case_id, now, "extend", None, None, Some(staff), Some(&format!("延长{days}个工作日：{reason}")))?;
+    insert_event(&tx, case_id, now, "extend", None, None, Some(by), Some(&format!("延长{days}个工作日：{reason}")))?;
     tx.commit()?;
     Ok(())
 }
@@ -330,21 +340,21 @@ pub fn reassign(
     case_id: i64,
     expected: i64,
     to_staff: &str,
-    by_staff: &str,
+    by: By<'_>,
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     check_expected(&tx, case_id, expected)?;
     tx.execute("UPDATE cases SET assignee = ?2, uncovered = 0 WHERE id = ?1", params![case_id, to_staff])?;
-    insert_event(&tx, case_id, now, "reassign", None, None, Some(by_staff), Some(&format!("转给 {to_staff}：{note}")))?;
+    insert_event(&tx, case_id, now, "reassign", None, None, Some(by), Some(&format!("转给 {to_staff}：{note}")))?;
     tx.commit()?;
     Ok(())
 }
 
 /// Records that a staff member looked at the unmasked ID and phone (PIPL: who saw what).
-pub fn log_reveal(conn: &Connection, case_id: i64, staff: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    insert_event(conn, case_id, now, "reveal", None, None, Some(staff), Some("查看完整身份证号和电话"))?;
+pub fn log_reveal(conn: &Connection, case_id: i64, by: By<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    insert_event(conn, case_id, now, "reveal", None, None, Some(by), Some("查看完整身份证号和电话"))?;
     Ok(())
 }
 
@@ -353,7 +363,7 @@ pub fn set_materials(
     case_id: i64,
     expected: i64,
     materials: &[CaseMaterial],
-    staff: &str,
+    by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -362,7 +372,7 @@ pub fn set_materials(
     let missing: Vec<&str> = materials.iter().filter(|m| !m.received).map(|m| m.name.as_str()).collect();
     let note =
         if missing.is_empty() { "材料已齐".to_string() } else { format!("仍缺：{}", missing.join("、")) };
-    insert_event(&tx, case_id, now, "materials", None, None, Some(staff), Some(&note))?;
+    insert_event(&tx, case_id, now, "materials", None, None, Some(by), Some(&note))?;
     tx.commit()?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! 整改 result once given. Writes are conditional on the row's version (stale check) and
 //! carry their audit event in the same transaction.
 
-use super::{audit, StoreError};
+use super::{audit, By, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -105,19 +105,19 @@ fn change(
     version: i64,
     set: &str,
     (action, value): (&str, &str),
-    by: &str,
+    by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<Written, StoreError> {
     let tx = conn.transaction()?;
     tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
     let n = tx.execute(
         &format!("UPDATE followups SET {set}, version = version + 1 WHERE rating_id = ?1 AND version = ?5 AND result IS NULL"),
-        params![rating_id, value, by, now.to_rfc3339(), version],
+        params![rating_id, value, by.staff, now.to_rfc3339(), version],
     )?;
     if n == 0 {
         return Ok(Written::Stale); // dropping the transaction rolls the insert back
     }
-    audit::record(&tx, now, Some(by), action, Some(&format!("差评{rating_id}")), Some(value), None)?;
+    audit::by(&tx, now, by, action, Some(&format!("差评{rating_id}")), Some(value))?;
     tx.commit()?;
     Ok(Written::Done)
 }
@@ -129,7 +129,7 @@ pub fn assign(
     rating_id: i64,
     version: i64,
     assignee: &str,
-    by: &str,
+    by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<Written, StoreError> {
     let set = "assignee = ?2, assigned_by = ?3, assigned_at = ?4";
@@ -142,7 +142,7 @@ pub fn finish(
     rating_id: i64,
     version: i64,
     result: &str,
-    by: &str,
+    by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<Written, StoreError> {
     let set = "result = ?2, done_by = ?3, done_at = ?4, assignee = coalesce(assignee, ?3)";

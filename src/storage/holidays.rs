@@ -2,7 +2,7 @@
 //! of open cases recomputed with them (each logged on its case), and the audit event, in
 //! one transaction.
 
-use super::{audit, cases, StoreError};
+use super::{audit, cases, By, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection};
 
@@ -49,7 +49,7 @@ pub fn import(
     conn: &mut Connection,
     years: &[(i32, String)],
     changes: &[DueChange],
-    staff: &str,
+    by: By<'_>,
     detail: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -58,7 +58,7 @@ pub fn import(
         tx.execute(
             "INSERT INTO holiday_years (year, source, imported_at, staff_no) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (year) DO UPDATE SET source = ?2, imported_at = ?3, staff_no = ?4",
-            params![year, source, now.to_rfc3339(), staff],
+            params![year, source, now.to_rfc3339(), by.staff],
         )?;
     }
     for c in changes {
@@ -72,10 +72,10 @@ pub fn import(
             c.to,
             if c.beyond_calendar { "（仍未含之后年份的节假日）" } else { "" }
         );
-        cases::insert_event(&tx, c.case_id, now, "due-recomputed", None, None, Some(staff), Some(&note))?;
+        cases::insert_event(&tx, c.case_id, now, "due-recomputed", None, None, Some(by), Some(&note))?;
     }
     let subject: Vec<String> = years.iter().map(|(y, _)| format!("{y}年")).collect();
-    audit::record(&tx, now, Some(staff), "holidays-import", Some(&subject.join("、")), Some(detail), None)?;
+    audit::record(&tx, now, Some(by.staff), "holidays-import", Some(&subject.join("、")), Some(detail), by.origin)?;
     tx.commit()?;
     Ok(())
 }

@@ -5,6 +5,21 @@
 //! a database from a newer build is refused, never modified.
 
 pub mod audit;
+
+/// Who acts, and from which PC (the audit log's 来自: the desk PC's address, or 本机命令行).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct By<'a> {
+    pub staff: &'a str,
+    pub origin: Option<&'a str>,
+}
+
+impl<'a> By<'a> {
+    /// An automatic step recorded under a staff number (no PC: nobody pressed anything).
+    pub fn automatic(staff: &'a str) -> By<'a> {
+        By { staff, origin: None }
+    }
+}
+
 pub mod calling;
 pub mod cases;
 pub mod catalog;
@@ -31,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_followups.sql"),
     include_str!("migrations/007_holidays.sql"),
     include_str!("migrations/008_settings.sql"),
+    include_str!("migrations/009_origins.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

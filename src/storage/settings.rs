@@ -1,6 +1,6 @@
 //! Station settings saved at the desk: station.toml keys and their TOML values.
 
-use super::{audit, StoreError};
+use super::{audit, By, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
@@ -20,7 +20,7 @@ pub fn saves(conn: &Connection) -> Result<i64, StoreError> {
 pub fn replace(
     conn: &mut Connection,
     values: &[(String, String)],
-    staff: &str,
+    by: By<'_>,
     detail: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -29,10 +29,10 @@ pub fn replace(
     for (k, v) in values {
         tx.execute(
             "INSERT INTO station_settings (key, value, saved_at, staff_no) VALUES (?1, ?2, ?3, ?4)",
-            params![k, v, now.to_rfc3339(), staff],
+            params![k, v, now.to_rfc3339(), by.staff],
         )?;
     }
-    audit::record(&tx, now, Some(staff), "settings-save", Some("站点设置"), Some(detail), None)?;
+    audit::by(&tx, now, by, "settings-save", Some("站点设置"), Some(detail))?;
     tx.commit()?;
     Ok(())
 }
