@@ -53,9 +53,46 @@ impl Paths {
         for d in [self.data_dir.clone(), self.spool_dir(), self.log_dir()] {
             std::fs::create_dir_all(&d).map_err(|e| err(&d, e))?;
         }
+        // Villagers' data: readable by the kiosk's own user only (folders 0700, files
+        // 0600), also for what an older version left readable by others.
+        private(&self.data_dir, 3).map_err(|e| err(&self.data_dir, e))?;
         let probe = self.data_dir.join(".write-test");
         std::fs::write(&probe, b"ok").map_err(|e| err(&self.data_dir, e))?;
         let _ = std::fs::remove_file(&probe);
         Ok(())
+    }
+}
+
+/// Takes away group and other access from `path` and, `depth` levels down, all below it.
+#[cfg(unix)]
+fn private(path: &Path, depth: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+    }
+    if meta.is_dir() && depth > 0 {
+        for entry in std::fs::read_dir(path)? {
+            private(&entry?.path(), depth - 1)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private(_: &Path, _: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Files this process creates from now on are for its own user only (umask 077).
+pub fn private_files() {
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file mode mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
     }
 }

@@ -267,3 +267,25 @@ fn sign_in_locks_after_five_wrong_pins() {
     st.add_staff("004", "赵六", "staff").expect("add");
     assert!(matches!(st.sign_in("004", PIN), Err(kiosk::service::LoginError::NoPin)));
 }
+
+#[test]
+fn guessing_across_codes_pauses_every_lookup_at_the_station() {
+    use kiosk::service::{LookupError, LOOKUP_STATION_MISSES};
+    let t = TempStation::new();
+    let code = {
+        let mut st = t.station_at("2026-11-27T10:00:00+08:00");
+        st.submit_case(&request("A01", &[])).expect("submit").case.tracking
+    };
+    let st = t.station_at("2026-11-28T09:00:00+08:00");
+    // Someone tries a different code each time (never five on one): the station counts.
+    for i in 0..LOOKUP_STATION_MISSES {
+        let guess = format!("D-1128-{:03}", 100 + i);
+        assert!(st.lookup_case(&guess, "0000").expect("a miss").is_none());
+    }
+    let e = t.station_at("2026-11-28T09:20:00+08:00").lookup_case(&code, "5678").expect_err("paused");
+    assert!(matches!(e, LookupError::Paused(40)), "{e:?}");
+    assert!(e.to_string().contains("请40分钟后再试"));
+    // An hour after the first miss, lookups work again.
+    let st = t.station_at("2026-11-28T10:00:30+08:00");
+    assert!(st.lookup_case(&code, "5678").expect("open again").is_some());
+}

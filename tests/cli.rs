@@ -188,3 +188,34 @@ fn request_and_staff_contract() {
     let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "sideways", "--staff", "001"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn the_data_folder_is_for_the_kiosk_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TempStation::new();
+    let data = t.data_dir();
+    // What an older version left readable by everyone.
+    std::fs::create_dir_all(data.join("spool")).expect("mkdir");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(data.join("spool/old.pdf"), b"%PDF").expect("write");
+    std::fs::set_permissions(data.join("spool/old.pdf"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let o = t.kiosk("2026-11-30T09:30:00+08:00", &["ticket", "take", "--matter", "C02", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let receipt = serde_json::from_str::<serde_json::Value>(stdout(&o).trim()).expect("json")["receipt"]
+        .as_str()
+        .expect("receipt")
+        .to_string();
+    let mut checked = 0;
+    let mut walk = vec![data.clone()];
+    while let Some(p) = walk.pop() {
+        let meta = std::fs::metadata(&p).expect("meta");
+        let mode = meta.permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", p.display());
+        checked += 1;
+        if meta.is_dir() {
+            walk.extend(std::fs::read_dir(&p).expect("dir").map(|e| e.expect("entry").path()));
+        }
+    }
+    assert!(checked >= 5, "the folder, the store, the spool, its receipts: {checked}");
+    assert!(std::path::Path::new(&receipt).exists());
+}

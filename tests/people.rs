@@ -228,3 +228,42 @@ fn station_settings_are_checked_like_config_check_and_taken_up_at_start() {
 fn fresh_save(t: &TempStation, who: &kiosk::service::Signed, form: &std::collections::HashMap<String, String>) {
     t.station_at(NOW).save_settings(who, form, Some(1)).expect("saved");
 }
+
+#[test]
+fn guesses_in_parallel_cannot_pass_the_limit_and_each_lock_lasts_longer() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    // Twelve wrong guesses at once from twelve connections (desks, command lines): each is
+    // counted before its PIN is looked at, so at most five are checked and four answered
+    // "wrong"; the rest find the account locked.
+    let results: Vec<LoginError> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let t = &t;
+                s.spawn(move || t.station_at(NOW).sign_in("001", &format!("{:06}", 100000 + i)).expect_err("wrong"))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let wrong = results.iter().filter(|e| matches!(e, LoginError::Wrong(_))).count();
+    assert!(wrong <= 4, "{results:?}");
+    assert!(results.iter().all(|e| matches!(e, LoginError::Wrong(_) | LoginError::Locked(5))), "{results:?}");
+    let lockouts = |t: &TempStation| -> i64 {
+        crate::util::db(t).query_row("SELECT lockouts FROM staff WHERE no = '001'", [], |r| r.get(0)).expect("row")
+    };
+    assert_eq!(lockouts(&t), 1);
+    assert!(matches!(t.station_at(NOW).sign_in("001", PIN), Err(LoginError::Locked(5))), "even the right PIN");
+    // Each lock after the first lasts twice as long: 5, 10, 20 minutes …
+    let guess_five = |at: &str| {
+        let st = t.station_at(at);
+        (0..5).map(|_| st.sign_in("001", "000000").expect_err("wrong")).last().expect("five")
+    };
+    assert!(matches!(guess_five("2026-11-30T09:36:00+08:00"), LoginError::Locked(10)));
+    assert!(matches!(guess_five("2026-11-30T09:47:00+08:00"), LoginError::Locked(20)));
+    assert_eq!(lockouts(&t), 3);
+    // … until a good sign-in, after which the next lock is short again.
+    assert!(t.station_at("2026-11-30T10:08:00+08:00").sign_in("001", PIN).is_ok());
+    assert_eq!(lockouts(&t), 0);
+    assert!(matches!(guess_five("2026-11-30T10:09:00+08:00"), LoginError::Locked(5)));
+    assert_eq!(kiosk::service::lock_minutes(20), 24 * 60, "never more than a day");
+}

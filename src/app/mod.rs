@@ -16,6 +16,7 @@ use std::ffi::OsString;
 
 /// Runs the program and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    crate::paths::private_files();
     let code = run(args);
     log::flush();
     code

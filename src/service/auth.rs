@@ -14,6 +14,14 @@ use chrono::Duration;
 
 pub const MAX_ATTEMPTS: u32 = 5;
 pub const LOCK_MINUTES: i64 = 5;
+/// The longest lock: a day.
+pub const LOCK_MAX_MINUTES: i64 = 24 * 60;
+
+/// How long the next lock lasts after `lockouts` earlier ones (since the last good
+/// sign-in): 5 minutes, then 10, 20, 40 … up to a day.
+pub fn lock_minutes(lockouts: u32) -> i64 {
+    (LOCK_MINUTES << lockouts.min(20)).min(LOCK_MAX_MINUTES)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -127,7 +135,10 @@ pub enum ActorError {
 }
 
 impl Station {
-    /// Checks a staff number and PIN, counting failures and locking after five.
+    /// Checks a staff number and PIN. The attempt is counted before the PIN is checked,
+    /// so guesses made in parallel cannot exceed five; the fifth wrong one locks the
+    /// account, and each lock after the first lasts twice as long (up to a day) until a
+    /// good sign-in.
     pub fn sign_in(&self, no: &str, pin: &str) -> Result<Signed, LoginError> {
         let now = self.clock.now();
         let Some(s) = staff::get(self.conn(), no.trim())? else {
@@ -136,18 +147,26 @@ impl Station {
         if !s.active {
             return Err(LoginError::Disabled);
         }
-        if let Some(until) = s.locked_until {
-            if until > now {
-                let mins = ((until - now).num_seconds() + 59) / 60;
-                return Err(LoginError::Locked(mins.max(1)));
-            }
-        }
-        let Some(hash) = s.pin_hash.as_deref() else {
+        let Some(hash) = s.pin_hash.clone() else {
             return Err(LoginError::NoPin);
         };
-        if verify_pin(hash, pin) {
+        let minutes = |until: chrono::DateTime<chrono::Utc>| (((until - now).num_seconds() + 59) / 60).max(1);
+        let attempt = staff::begin_attempt(self.conn(), &s.no, now)?;
+        if let Some(until) = attempt.locked_until.filter(|u| *u > now) {
+            return Err(LoginError::Locked(minutes(until)));
+        }
+        let lock = |lockouts: u32| -> Result<LoginError, LoginError> {
+            let until = staff::lock(self.conn(), &s.no, now, now + Duration::minutes(lock_minutes(lockouts)))?;
+            tracing::warn!("staff {} locked until {until} after {MAX_ATTEMPTS} wrong PINs", s.no);
+            Ok(LoginError::Locked(minutes(until)))
+        };
+        if attempt.n > MAX_ATTEMPTS {
+            // More guesses in flight than allowed: refused without looking at the PIN.
+            return Err(lock(attempt.lockouts)?);
+        }
+        if verify_pin(&hash, pin) {
             staff::clear_failures(self.conn(), &s.no)?;
-            if outdated(hash) {
+            if outdated(&hash) {
                 // Made with older settings: store it again with the current ones.
                 if let Ok(h) = hash_pin(pin) {
                     staff::set_pin_hash(self.conn(), &s.no, &h)?;
@@ -156,13 +175,10 @@ impl Station {
             tracing::info!("staff {} signed in", s.no);
             return Ok(Signed { member: s, origin: None });
         }
-        let attempts =
-            staff::count_failure(self.conn(), &s.no, now, MAX_ATTEMPTS, now + Duration::minutes(LOCK_MINUTES))?;
-        if attempts >= MAX_ATTEMPTS {
-            tracing::warn!("staff {} locked after {attempts} wrong PINs", s.no);
-            return Err(LoginError::Locked(LOCK_MINUTES));
+        if attempt.n >= MAX_ATTEMPTS {
+            return Err(lock(attempt.lockouts)?);
         }
-        Err(LoginError::Wrong(MAX_ATTEMPTS - attempts))
+        Err(LoginError::Wrong(MAX_ATTEMPTS - attempt.n))
     }
 
     /// The staff member behind `who`, if the account is still active: a disabled account

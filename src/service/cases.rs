@@ -14,7 +14,7 @@ use crate::domain::print::JobStatus;
 use crate::printing::write_atomically;
 use crate::receipt;
 use crate::storage::cases::{self, ChangeError, ClockUpdate, NewCase};
-use crate::storage::{staff, tickets, StoreError};
+use crate::storage::{lookups, staff, tickets, StoreError};
 use chrono::NaiveDate;
 use std::path::PathBuf;
 
@@ -94,6 +94,23 @@ pub struct PublicEvent {
     pub label: String,
     pub note: Option<String>,
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// Too many misses on this code today: it is closed to lookups at the kiosk.
+    #[error("这个编号今天查错的次数太多了，请到窗口请工作人员帮您查")]
+    TooMany,
+    /// Too many misses at the station within the hour: every lookup waits.
+    #[error("查询暂时停止，请{0}分钟后再试，或到窗口请工作人员帮您查")]
+    Paused(i64),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Misses on one tracking code within a day before it is closed to lookups.
+pub const LOOKUP_CODE_MISSES: i64 = 5;
+/// Misses at the whole station within an hour before every lookup waits.
+pub const LOOKUP_STATION_MISSES: i64 = 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdvanceError {
@@ -301,16 +318,40 @@ impl Station {
     }
 
     /// The kiosk lookup by tracking code and the last 4 digits of the phone: both must
-    /// match, and a miss says nothing about which part was wrong.
-    pub fn lookup_case(&self, tracking: &str, last4: &str) -> Result<Option<Case>, StoreError> {
-        let Some(t) = normalize_tracking(tracking) else { return Ok(None) };
-        let case = cases::by_tracking(self.conn(), &t)?;
-        Ok(case.filter(|c| {
+    /// match, and a miss says nothing about which part was wrong. Misses are kept in the
+    /// store: five on one code in a day close that code to lookups (even with the right
+    /// digits), and thirty at the station within an hour pause every lookup; neither 首页,
+    /// nor idle, nor a restart resets them.
+    pub fn lookup_case(&self, tracking: &str, last4: &str) -> Result<Option<Case>, LookupError> {
+        let now = self.clock.now();
+        let hour_ago = now - chrono::Duration::hours(1);
+        if lookups::misses_since(self.conn(), None, hour_ago)? >= LOOKUP_STATION_MISSES {
+            let oldest = lookups::oldest_since(self.conn(), hour_ago)?.unwrap_or(now);
+            let mins = ((oldest + chrono::Duration::hours(1) - now).num_seconds() + 59) / 60;
+            return Err(LookupError::Paused(mins.max(1)));
+        }
+        let code = normalize_tracking(tracking);
+        let day_ago = now - chrono::Duration::days(1);
+        if let Some(t) = &code {
+            if lookups::misses_since(self.conn(), Some(t), day_ago)? >= LOOKUP_CODE_MISSES {
+                return Err(LookupError::TooMany);
+            }
+        }
+        let case = match &code {
+            Some(t) => cases::by_tracking(self.conn(), t)?,
+            None => None,
+        };
+        let found = case.filter(|c| {
             let l = last4.trim();
             l.len() == 4
                 && (identity::phone_last4(&c.phone) == l
                     || c.phone2.as_deref().is_some_and(|p| identity::phone_last4(p) == l))
-        }))
+        });
+        if found.is_none() {
+            lookups::record_miss(self.conn(), code.as_deref().unwrap_or(""), now, day_ago)?;
+            tracing::info!("progress lookup missed");
+        }
+        Ok(found)
     }
 
     /// The public page of the case a receipt token names, with whether it can be rated;

@@ -25,6 +25,7 @@ pub mod cases;
 pub mod catalog;
 pub mod followups;
 pub mod holidays;
+pub mod lookups;
 pub mod matters;
 pub mod ratings;
 pub mod reports;
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_holidays.sql"),
     include_str!("migrations/008_settings.sql"),
     include_str!("migrations/009_origins.sql"),
+    include_str!("migrations/010_guards.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -41,39 +41,58 @@ pub fn list(conn: &Connection) -> Result<Vec<StaffMember>, StoreError> {
 
 pub fn set_pin_hash(conn: &Connection, no: &str, hash: &str) -> Result<bool, StoreError> {
     let n = conn.execute(
-        "UPDATE staff SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE no = ?1",
+        "UPDATE staff SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE no = ?1",
         params![no, hash],
     )?;
     Ok(n == 1)
 }
 
-/// Counts one wrong PIN in a single statement (so two desks guessing at once cannot lose
-/// a count) and locks the account until `lock_until` when the count reaches `max`. A lock
-/// that has run out starts the count again. Returns the new count.
-pub fn count_failure(
-    conn: &Connection,
-    no: &str,
-    now: DateTime<Utc>,
-    max: u32,
-    lock_until: DateTime<Utc>,
-) -> Result<u32, StoreError> {
-    let n = conn.query_row(
-        "UPDATE staff SET
-            failed_attempts = (CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 0 ELSE failed_attempts END) + 1,
-            locked_until = CASE
-                WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 0 ELSE failed_attempts END) + 1 >= ?3 THEN ?4
-                WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN NULL
-                ELSE locked_until END
-         WHERE no = ?1
-         RETURNING failed_attempts",
-        params![no, now.to_rfc3339(), max, lock_until.to_rfc3339()],
-        |r| r.get(0),
-    )?;
-    Ok(n)
+/// One sign-in attempt, counted before its PIN is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// This attempt's number since the last good sign-in or the end of the last lock.
+    pub n: u32,
+    /// The lock in force, if any.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Locks since the last good sign-in.
+    pub lockouts: u32,
 }
 
+/// Counts an attempt in a single statement (so guesses in parallel each get their own
+/// number and none goes uncounted); a lock that has run out starts the count again.
+pub fn begin_attempt(conn: &Connection, no: &str, now: DateTime<Utc>) -> Result<Attempt, StoreError> {
+    let expired = "locked_until IS NOT NULL AND locked_until <= ?2";
+    let (n, locked, lockouts): (u32, Option<String>, u32) = conn.query_row(
+        &format!(
+            "UPDATE staff SET
+                failed_attempts = CASE WHEN {expired} THEN 1 ELSE failed_attempts + 1 END,
+                locked_until = CASE WHEN {expired} THEN NULL ELSE locked_until END
+             WHERE no = ?1
+             RETURNING failed_attempts, locked_until, lockouts"
+        ),
+        params![no, now.to_rfc3339()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let locked_until = locked.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc));
+    Ok(Attempt { n, locked_until, lockouts })
+}
+
+/// Locks the account until `until` unless a lock is already in force; returns the lock
+/// that holds.
+pub fn lock(conn: &Connection, no: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+    conn.execute(
+        "UPDATE staff SET locked_until = ?3, lockouts = lockouts + 1
+         WHERE no = ?1 AND (locked_until IS NULL OR locked_until <= ?2)",
+        params![no, now.to_rfc3339(), until.to_rfc3339()],
+    )?;
+    let held: Option<String> =
+        conn.query_row("SELECT locked_until FROM staff WHERE no = ?1", params![no], |r| r.get(0))?;
+    Ok(held.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc)).unwrap_or(until))
+}
+
+/// A good sign-in: the counts start again.
 pub fn clear_failures(conn: &Connection, no: &str) -> Result<(), StoreError> {
-    conn.execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE no = ?1", params![no])?;
+    conn.execute("UPDATE staff SET failed_attempts = 0, locked_until = NULL, lockouts = 0 WHERE no = ?1", params![no])?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use super::{
     PrintTarget, Shared,
 };
 use crate::domain::{identity, ime};
-use crate::service::{CaseRequest, PrintError, PrintOutcome, SubmitError};
+use crate::service::{CaseRequest, LookupError, PrintError, PrintOutcome, SubmitError};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::sync::mpsc;
 
@@ -31,11 +31,7 @@ pub struct LookupDraft {
     field: i32,
     digits: String,
     last4: String,
-    /// Misses in this session: guessing codes at the kiosk stops after a few.
-    misses: u32,
 }
-
-const MAX_LOOKUP_MISSES: u32 = 5;
 
 const MAX_NAME: usize = 10;
 
@@ -459,14 +455,19 @@ pub fn wire(app: &AppWindow, state: &Shared) {
             la.set_error("请输入完整的7位编号和电话后4位".into());
             return;
         }
-        if s.borrow().lookup.misses >= MAX_LOOKUP_MISSES {
-            la.set_error("查询次数太多了，请到窗口请工作人员帮您查。".into());
-            return;
-        }
-        let found = s.borrow().station.lookup_case(&format!("D{digits}"), &last4).ok().flatten();
-        if found.is_none() {
-            s.borrow_mut().lookup.misses += 1;
-        }
+        // The limits on misses live in the store (per code and per station).
+        let found = match s.borrow().station.lookup_case(&format!("D{digits}"), &last4) {
+            Ok(found) => found,
+            Err(e @ (LookupError::TooMany | LookupError::Paused(_))) => {
+                la.set_error(format!("{e}。").into());
+                return;
+            }
+            Err(LookupError::Store(e)) => {
+                tracing::error!("progress lookup: {e}");
+                la.set_error("现在查不了，请到窗口请工作人员帮您查。".into());
+                return;
+            }
+        };
         show_result(&app, &s, found);
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -483,9 +484,7 @@ pub fn wire(app: &AppWindow, state: &Shared) {
 }
 
 pub fn start_lookup(app: &AppWindow, state: &Shared) {
-    // A fresh form, but the miss count lasts until the villager leaves (reset).
-    let misses = state.borrow().lookup.misses;
-    state.borrow_mut().lookup = LookupDraft { misses, ..Default::default() };
+    state.borrow_mut().lookup = LookupDraft::default();
     app.global::<LookupAdapter>().set_error("".into());
     sync_lookup(app, state);
 }
