@@ -373,6 +373,19 @@ struct RawStation {
     calling: RawCalling,
     server: RawServer,
     voice: RawVoice,
+    privacy: RawPrivacy,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawPrivacy {
+    retention_days: Spanned<u32>,
+}
+
+impl Default for RawPrivacy {
+    fn default() -> Self {
+        RawPrivacy { retention_days: Spanned::new(0..0, 180) }
+    }
 }
 
 impl Default for RawStation {
@@ -392,6 +405,7 @@ impl Default for RawStation {
             calling: RawCalling::default(),
             server: RawServer::default(),
             voice: RawVoice::default(),
+            privacy: RawPrivacy::default(),
         }
     }
 }
@@ -652,6 +666,9 @@ pub struct StationConfig {
     pub calling: CallingConfig,
     pub server: ServerConfig,
     pub voice: VoiceSettings,
+    /// Days after a case is closed before its ID number, phones and name are masked for
+    /// good (`[privacy] retention-days`).
+    pub retention_days: u32,
 }
 
 impl StationConfig {
@@ -764,6 +781,13 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
             "至少 20 秒：要留时间点“继续办理”",
         );
     }
+    if *raw.privacy.retention_days.get_ref() < 30 {
+        issues.at(
+            raw.privacy.retention_days.span(),
+            "privacy.retention-days",
+            "至少 30 天：结案后村民可能还要来查询或补办",
+        );
+    }
     if *raw.printer.timeout_secs.get_ref() == 0 {
         issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "至少 1 秒");
     }
@@ -841,6 +865,7 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
             espeak: raw.voice.espeak.trim().to_string(),
             voice: raw.voice.voice.trim().to_string(),
         },
+        retention_days: *raw.privacy.retention_days.get_ref(),
     };
     issues.finish(cfg)
 }

@@ -221,7 +221,7 @@ fn sign_in_at_desk(b: &Browser, srv: &Serve, no: &str) {
     b.find("input[name=staff]").send_keys(no);
     b.find("input[name=pin]").send_keys(PIN);
     b.find("main.login button[type=submit]").click();
-    b.wait_for_text("h1", "请选择您所在的窗口", Duration::from_secs(10));
+    b.wait_for_text("h1", "请选择您所在的窗口", Duration::from_secs(30));
 }
 
 #[test]

@@ -258,7 +258,7 @@ fn ratings_from_the_phone_and_no_personal_data_anywhere_public() {
         }
     }
     assert!(srv.stop().success());
-    let log = std::fs::read_to_string(t.data_dir().join("logs/serve.log")).expect("serve log");
+    let log = crate::util::serve_log(&t);
     assert!(log.contains("GET /t/…"), "requests are logged, redacted:\n{log}");
     for secret in [token.as_str(), case.as_str(), ID, PHONE] {
         assert!(!log.contains(secret), "{secret} in the log");

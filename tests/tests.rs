@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod matters;
 mod numbering;
+mod privacy;
 mod people;
 mod printing;
 mod receipt;

@@ -122,7 +122,7 @@ fn no_sound_device_calls_go_on_and_it_is_logged_once() {
     assert!(display.0.contains("请 C003 号 到 1 号窗口"));
     std::thread::sleep(Duration::from_secs(2));
     assert!(srv.stop().success());
-    let log = std::fs::read_to_string(t.data_dir().join("logs/serve.log")).expect("log");
+    let log = crate::util::serve_log(&t);
     let warnings = log.lines().filter(|l| l.contains("WARN") && l.contains("no sound")).count();
     assert_eq!(warnings, 1, "one warning, not one per call:\n{log}");
 }

@@ -51,6 +51,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                 });
                 Announcer::start(&voice)
             });
+            st.purge_daily();
             crate::server::run(st, listen, announcer)
         }),
         Some(Command::Announce(a)) => with_config(&paths, |cfg| {
@@ -220,6 +221,7 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
         }
     };
     station.preload_font();
+    station.purge_daily();
     crate::ui::run_kiosk(station, windowed)
 }
 
@@ -247,8 +249,7 @@ pub fn check_screen_font(family: &str) -> Result<(), String> {
 
 /// Logs to `{data}/logs/{face}.log` (kiosk, console, serve, cli), appending.
 pub fn init_logging(paths: &Paths, face: &str) {
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_dir().join(format!("{face}.log")));
-    if let Ok(file) = file {
-        let _ = tracing_subscriber::fmt().with_writer(log::LogFile::new(file)).with_ansi(false).try_init();
+    if let Ok(file) = log::LogFile::open(&paths.log_dir(), face) {
+        let _ = tracing_subscriber::fmt().with_writer(file).with_ansi(false).try_init();
     }
 }

@@ -69,6 +69,18 @@ pub enum Command {
     /// The holiday calendar (限时办结 counts working days)
     #[command(subcommand)]
     Holidays(HolidaysCmd),
+    /// Mask the personal data of cases closed longer than [privacy] retention-days ago and
+    /// delete receipts and logs older than 30 days (also run daily by the kiosk and service)
+    Purge(PurgeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PurgeArgs {
+    /// Say what would be done; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -466,6 +478,23 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         }
         Command::Rate(a) => call::rate(st, a),
         Command::Holidays(h) => holidays::run(st, h),
+        Command::Purge(a) => match st.purge(a.dry_run) {
+            Ok(p) => {
+                if a.json {
+                    println!("{}", serde_json::to_string(&p).unwrap_or_else(|_| "{}".into()));
+                } else {
+                    let verb = if p.dry_run { "would be" } else { "were" };
+                    println!(
+                        "{} cases {verb} masked, {} receipts and {} log files {verb} deleted",
+                        p.cases.len(),
+                        p.receipts,
+                        p.logs
+                    );
+                }
+                0
+            }
+            Err(e) => fail(&e.to_string(), 1),
+        },
         other => {
             eprintln!("error: {other:?} cannot run here");
             2

@@ -214,6 +214,9 @@ pub struct Case {
     pub materials: Vec<CaseMaterial>,
     /// The last change (event) this row reflects: what a stale-write check compares.
     pub version: i64,
+    /// The personal data was masked for good after the retention period (its notes are
+    /// kept, and flagged to staff).
+    pub purged: bool,
 }
 
 /// One entry of a case's append-only history.

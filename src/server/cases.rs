@@ -241,7 +241,13 @@ fn case_page(
             c.phone2.as_deref().map(mask_phone).unwrap_or_default(),
         )
     };
-    let reveal = if full {
+    let reveal = if c.purged {
+        format!(
+            "<p class=\"notice\">结案已超过保存期限（{} 天）：身份证号、电话和姓名已按规定清除，只留遮挡后的样子。\
+             下面的办理备注是当时写的，可能含个人信息，请勿外传。</p>",
+            s.cfg().station.retention_days
+        )
+    } else if full {
         "<p class=\"notice\">已显示完整信息（这次查看已记录）。离开或刷新本页后重新遮挡。</p>".to_string()
     } else {
         format!(

@@ -15,6 +15,7 @@ mod calendar;
 mod catalog;
 mod followups;
 mod live;
+mod purge;
 mod ratings;
 mod reports;
 mod settings;
@@ -35,6 +36,7 @@ pub use live::{
     view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
     TicketView, UnprintedItem, WaitingCount,
 };
+pub use purge::{Purged, FILE_DAYS};
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};
 pub use settings::{FieldView, SettingsError, FIELDS as SETTINGS};

@@ -91,6 +91,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         uncovered: r.get("uncovered")?,
         materials: materials_from_json(&mats),
         version: r.get::<_, Option<i64>>("version")?.unwrap_or(0),
+        purged: r.get::<_, Option<String>>("purged_at")?.is_some(),
     })
 }
 

@@ -27,6 +27,7 @@ pub mod followups;
 pub mod holidays;
 pub mod lookups;
 pub mod matters;
+pub mod purge;
 pub mod ratings;
 pub mod reports;
 pub mod settings;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_settings.sql"),
     include_str!("migrations/009_origins.sql"),
     include_str!("migrations/010_guards.sql"),
+    include_str!("migrations/011_purge.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -85,6 +87,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted and overwritten personal data is zeroed in the file, not left in free space.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 
