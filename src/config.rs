@@ -478,11 +478,12 @@ struct RawPrinter {
     name: String,
     command: String,
     timeout_secs: Spanned<u32>,
+    server: String,
 }
 
 impl Default for RawPrinter {
     fn default() -> Self {
-        RawPrinter { name: String::new(), command: "lp".into(), timeout_secs: Spanned::new(0..0, 15) }
+        RawPrinter { name: String::new(), command: "lp".into(), timeout_secs: Spanned::new(0..0, 15), server: String::new() }
     }
 }
 
@@ -641,6 +642,8 @@ pub struct PrinterConfig {
     pub name: Option<String>,
     pub command: String,
     pub timeout_secs: u32,
+    /// The CUPS server (a socket path or host:port); None = this machine's own.
+    pub server: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -835,6 +838,7 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
                 raw.printer.command.trim().to_string()
             },
             timeout_secs: *raw.printer.timeout_secs.get_ref(),
+            server: Some(raw.printer.server.trim().to_string()).filter(|s| !s.is_empty()),
         },
         font_path: PathBuf::from(raw.receipt.font_path.trim()),
         font_index: raw.receipt.font_index,

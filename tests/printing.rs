@@ -1,52 +1,150 @@
-//! Printing through a real command: a failing or hanging printer leaves the ticket valid,
-//! recorded as unprinted with its error, and the PDF kept for reprint.
+//! Printing through a real CUPS (the test's own cupsd): a receipt counts as printed only
+//! when CUPS reports the job completed; a stopped, held, slow or paperless queue leaves the
+//! ticket valid, the job listed for reprint with why, and no stale job left in CUPS.
 
-use crate::util::TempStation;
+use crate::util::{kiosk_bin, stdout, Cups, TempStation};
 use kiosk::printing::{PrintError, PrintOutcome};
 use kiosk::service::Target;
+use std::time::{Duration, Instant};
+
+const AT: &str = "2026-11-28T10:00:00+08:00";
 
 #[test]
-fn failing_printer_keeps_ticket_valid_and_unprinted() {
-    let t =
-        TempStation::with_printer_script("#!/bin/sh\necho 'lp: Printer \"receipt\" is not connected' >&2\nexit 1\n");
-    let mut st = t.station_at("2026-11-28T10:00:00+08:00");
-    let issued = st.take_ticket(&Target::Matter("C02".into()), false).expect("ticket");
-    let task = st.print_task(&issued).expect("print task");
-    let result = task.run(&st.clock);
-    assert!(matches!(result, Err(PrintError::Failed { .. })), "{result:?}");
-
-    let stored = st.ticket_today("C001").expect("query").expect("ticket stored");
-    assert_eq!(stored.status.key(), "waiting", "the ticket stays valid");
-    let jobs = st.print_jobs_for_ticket(stored.id).expect("jobs");
-    assert_eq!(jobs.len(), 1);
-    assert_eq!(jobs[0].status, "failed");
-    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("not connected"), "{:?}", jobs[0].error);
-    assert!(std::path::Path::new(&jobs[0].pdf_path).is_file(), "PDF kept for reprint");
-    assert_eq!(st.unprinted_jobs().expect("unprinted").len(), 1);
-}
-
-#[test]
-fn hanging_printer_times_out() {
-    let t = TempStation::with_printer_script("#!/bin/sh\nexec sleep 30\n");
-    let mut st = t.station_at("2026-11-28T10:00:00+08:00");
+fn a_completed_job_is_printed() {
+    let cups = Cups::start();
+    let t = TempStation::with_cups(&cups, "ok", 10);
+    let mut st = t.station_at(AT);
     let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
-    let started = std::time::Instant::now();
-    let result = st.print_task(&issued).expect("task").run(&st.clock);
-    assert!(matches!(result, Err(PrintError::TimedOut { secs: 2, .. })), "{result:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(issued.printer_problem, None);
+    let task = st.print_task(&issued).expect("task");
+    assert_eq!(task.run(&st.clock), Ok(PrintOutcome::Printed));
     let jobs = st.print_jobs_for_ticket(issued.ticket.id).expect("jobs");
-    assert_eq!(jobs[0].status, "failed");
-}
-
-#[test]
-fn working_printer_is_recorded_printed() {
-    let t = TempStation::with_printer_script(
-        "#!/bin/sh\n[ -f \"$5\" ] || exit 3\necho \"request id is receipt-1 (1 file(s))\"\n",
-    );
-    let mut st = t.station_at("2026-11-28T10:00:00+08:00");
-    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
-    assert_eq!(st.print_task(&issued).expect("task").run(&st.clock), Ok(PrintOutcome::Printed));
-    let jobs = st.print_jobs_for_ticket(issued.ticket.id).expect("jobs");
-    assert_eq!(jobs[0].status, "printed");
+    assert_eq!((jobs[0].status.as_str(), jobs[0].attempts), ("printed", 1));
+    let cups_job: String = crate::util::db(&t)
+        .query_row("SELECT cups_job FROM print_jobs WHERE id = ?1", [jobs[0].id], |r| r.get(0))
+        .expect("CUPS job recorded");
+    assert!(cups.completed().contains(&cups_job), "{cups_job} completed: {}", cups.completed());
     assert!(st.unprinted_jobs().expect("unprinted").is_empty());
+}
+
+#[test]
+fn a_stopped_queue_is_seen_before_the_ticket_and_nothing_is_sent() {
+    let cups = Cups::start();
+    assert!(cups.cmd("/usr/sbin/cupsdisable", &["ok"]).status.success());
+    let t = TempStation::with_cups(&cups, "ok", 10);
+    let mut st = t.station_at(AT);
+    let started = Instant::now();
+    let issued = st.take_ticket(&Target::Matter("C02".into()), false).expect("the ticket is still issued");
+    assert!(started.elapsed() < Duration::from_secs(3), "the screen must not wait: {:?}", started.elapsed());
+    let problem = issued.printer_problem.clone().expect("the stopped queue is seen");
+    assert!(problem.contains("停用"), "{problem}");
+    assert!(st.print_task(&issued).is_none(), "nothing goes to a stopped queue");
+    let jobs = st.print_jobs_for_ticket(issued.ticket.id).expect("jobs");
+    assert_eq!(jobs[0].status, "failed");
+    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("停用"), "{:?}", jobs[0].error);
+    assert!(std::path::Path::new(&jobs[0].pdf_path).is_file(), "the PDF is kept for reprint");
+    assert_eq!(st.unprinted_jobs().expect("unprinted").len(), 1);
+    assert!(cups.not_completed().trim().is_empty() && cups.completed().trim().is_empty());
+
+    // The command line says the same.
+    let o = std::process::Command::new(kiosk_bin())
+        .args(["--config-dir", t.config_dir().to_str().unwrap(), "--data-dir", t.data_dir().to_str().unwrap()])
+        .args(["ticket", "take", "--matter", "A01", "--json"])
+        .env("KIOSK_NOW", AT)
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["printed"], false);
+    assert!(v["print_error"].as_str().unwrap_or_default().contains("停用"), "{v}");
+}
+
+#[test]
+fn a_held_job_is_cancelled_at_the_timeout_and_listed_for_reprint() {
+    let cups = Cups::start();
+    let t = TempStation::with_cups(&cups, "held", 2);
+    let mut st = t.station_at(AT);
+    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    let started = Instant::now();
+    let result = st.print_task(&issued).expect("task").run(&st.clock);
+    assert!(matches!(&result, Err(PrintError::NotCompleted { secs: 2, state, .. }) if state.contains("挂起")), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert!(cups.not_completed().trim().is_empty(), "the held job was cancelled: {}", cups.not_completed());
+    let jobs = st.unprinted_jobs().expect("unprinted");
+    assert_eq!(jobs.len(), 1);
+    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("已取消"), "{:?}", jobs[0].error);
+}
+
+#[test]
+fn a_slow_printer_is_waited_for_up_to_the_timeout() {
+    let cups = Cups::start();
+    // Its backend takes 4 s: with 2 s it is cancelled, so it never prints late ...
+    let t = TempStation::with_cups(&cups, "slow", 2);
+    let mut st = t.station_at(AT);
+    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    let result = st.print_task(&issued).expect("task").run(&st.clock);
+    assert!(matches!(&result, Err(PrintError::NotCompleted { .. })), "{result:?}");
+    assert!(cups.not_completed().trim().is_empty(), "{}", cups.not_completed());
+    // ... with 10 s it is printed.
+    let t = TempStation::with_cups(&cups, "slow", 10);
+    let mut st = t.station_at(AT);
+    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    let started = Instant::now();
+    assert_eq!(st.print_task(&issued).expect("task").run(&st.clock), Ok(PrintOutcome::Printed));
+    assert!(started.elapsed() >= Duration::from_secs(3), "completed only when the backend finished");
+}
+
+#[test]
+fn a_printer_out_of_paper_fails_the_first_receipt_and_is_seen_before_the_next() {
+    let cups = Cups::start();
+    let t = TempStation::with_cups(&cups, "nopaper", 3);
+    let mut st = t.station_at(AT);
+    let first = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    let result = st.print_task(&first).expect("task").run(&st.clock);
+    assert!(matches!(&result, Err(PrintError::NotCompleted { state, .. }) if state.contains("纸")), "{result:?}");
+    assert!(cups.not_completed().trim().is_empty(), "{}", cups.not_completed());
+    let second = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    assert!(second.printer_problem.as_deref().unwrap_or_default().contains("纸"), "{:?}", second.printer_problem);
+    assert!(st.print_task(&second).is_none());
+    assert_eq!(st.unprinted_jobs().expect("unprinted").len(), 2);
+}
+
+#[test]
+fn no_scheduler_and_no_queue_are_plain_reasons() {
+    let cups = Cups::start();
+    let t = TempStation::with_cups(&cups, "nosuchqueue", 3);
+    let mut st = t.station_at(AT);
+    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    assert!(issued.printer_problem.as_deref().unwrap_or_default().contains("没有名叫 nosuchqueue"), "{issued:?}");
+    drop(cups);
+    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    assert!(issued.printer_problem.is_some(), "{issued:?}");
+}
+
+#[test]
+fn after_a_crash_the_waiting_job_is_cancelled_and_listed() {
+    let cups = Cups::start();
+    let t = TempStation::with_cups(&cups, "held", 5);
+    let mut st = t.station_at(AT);
+    let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    // The process sent the receipt and died before CUPS answered.
+    let pdf = issued.receipt.clone().expect("pdf");
+    let o = cups.cmd("lp", &["-d", "held", pdf.to_str().expect("path")]);
+    let cups_job = kiosk::printing::job_from_lp(&String::from_utf8_lossy(&o.stdout)).expect("queued");
+    kiosk::storage::tickets::set_cups_job(&crate::util::db(&t), issued.job_id.expect("job"), &cups_job, st.clock.now())
+        .expect("recorded");
+    let part = pdf.with_extension("pdf.part");
+    std::fs::write(&part, b"half").expect("a half-written receipt");
+    // Restarted a minute later.
+    let st = t.station_at("2026-11-28T10:01:00+08:00");
+    let r = st.recover_prints().expect("recover");
+    assert_eq!((r.parts_removed, r.jobs_failed, r.cups_cancelled), (1, 1, 1), "{r:?}");
+    assert!(!part.exists());
+    assert!(cups.not_completed().trim().is_empty(), "{}", cups.not_completed());
+    let jobs = st.unprinted_jobs().expect("unprinted");
+    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("已取消"), "{:?}", jobs[0].error);
+    // A job still young may belong to a process that is printing it: left alone.
+    let mut st = t.station_at("2026-11-28T10:02:00+08:00");
+    let young = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
+    assert_eq!(st.recover_prints().expect("recover").jobs_failed, 0);
+    assert_eq!(st.print_jobs_for_ticket(young.ticket.id).expect("jobs")[0].status, "pending");
 }

@@ -156,7 +156,13 @@ fn idle_warns_then_forgets_everything() {
 
 #[test]
 fn failing_printer_shows_the_fallback() {
-    let t = TempStation::with_printer_script("#!/bin/sh\necho 'lp: printer offline' >&2\nexit 1\n");
+    // A real CUPS whose queue reports it is out of paper.
+    let cups = crate::util::Cups::start();
+    let t = TempStation::with_cups(&cups, "nopaper", 3);
+    // The first receipt finds the paper gone (and is cancelled); the next is not even sent.
+    let mut st = t.station_at("2026-11-28T09:29:00+08:00");
+    let first = st.take_ticket(&kiosk::service::Target::Matter("A01".into()), false).expect("ticket");
+    assert!(st.print_task(&first).expect("task").run(&st.clock).is_err());
     let k = kiosk(&t, "2026-11-28T09:30:00+08:00");
     tap(&k, "办事指南");
     tap(&k, "民政");
@@ -180,7 +186,7 @@ fn failing_printer_shows_the_fallback() {
     let stored = st.station.ticket_today("C001").expect("q").expect("ticket valid");
     let jobs = st.station.print_jobs_for_ticket(stored.id).expect("jobs");
     assert_eq!(jobs[0].status, "failed");
-    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("printer offline"));
+    assert!(jobs[0].error.as_deref().unwrap_or_default().contains("打印纸用完了"), "{:?}", jobs[0].error);
 }
 
 #[test]

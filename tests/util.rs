@@ -51,21 +51,6 @@ impl TempStation {
         TempStation { dir: Dir::Borrowed(dir) }
     }
 
-    /// A station whose printer is the given command (a real executable script).
-    pub fn with_printer_script(script: &str) -> TempStation {
-        let t = Self::new();
-        let path = t.dir.path().join("fake-lp.sh");
-        std::fs::write(&path, script).expect("write script");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        let toml = config::SHIPPED_STATION
-            .replace("name = \"\"", "name = \"receipt\"")
-            .replace("command = \"lp\"", &format!("command = \"{}\"", path.display()))
-            .replace("timeout-secs = 15", "timeout-secs = 2");
-        std::fs::write(t.config_dir().join("station.toml"), toml).expect("rewrite station.toml");
-        t
-    }
-
     pub fn config_dir(&self) -> PathBuf {
         self.dir.path().join("config")
     }
@@ -318,4 +303,152 @@ pub fn serve_log(t: &TempStation) -> String {
     names.retain(|p: &std::path::PathBuf| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("serve-")));
     names.sort();
     names.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect()
+}
+
+/// A real CUPS scheduler of the test's own: Debian's cupsd with its own folders and socket,
+/// and four queues — `ok` (completes every job), `slow` (its backend takes 4 s), `held`
+/// (holds every job) and `nopaper` (its backend reports media-empty and fails).
+pub struct Cups {
+    pub dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Cups {
+    pub fn start() -> Cups {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        for sub in ["spool", "cache", "log", "state", "tmp", "bin/backend"] {
+            std::fs::create_dir_all(d.join(sub)).expect("cups dir");
+        }
+        std::fs::set_permissions(d.join("tmp"), std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+        // The system's filters and backends, plus two test backends.
+        for e in std::fs::read_dir("/usr/lib/cups").expect("cups installed (./test.sh installs it)").flatten() {
+            if e.file_name() != "backend" {
+                std::os::unix::fs::symlink(e.path(), d.join("bin").join(e.file_name())).expect("link");
+            }
+        }
+        for e in std::fs::read_dir("/usr/lib/cups/backend").expect("cups backends").flatten() {
+            std::os::unix::fs::symlink(e.path(), d.join("bin/backend").join(e.file_name())).expect("link");
+        }
+        let backends = [
+            ("slow", "sleep \"${DEVICE_URI#slow:/}\"\nexit 0\n"),
+            ("nopaper", "echo 'STATE: +media-empty-error' >&2\necho 'ERROR: out of paper' >&2\nexit 1\n"),
+        ];
+        for (name, body) in backends {
+            let p = d.join("bin/backend").join(name);
+            let script = format!(
+                "#!/bin/sh\nif [ $# -eq 0 ]; then echo 'direct {name} \"Unknown\" \"test\"'; exit 0; fi\n{body}"
+            );
+            std::fs::write(&p, script).expect("backend");
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let sock = d.join("cups.sock");
+        std::fs::write(
+            d.join("cupsd.conf"),
+            format!(
+                "Listen {}\nLogLevel warn\nWebInterface No\nBrowsing No\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n\
+                 <Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n",
+                sock.display()
+            ),
+        )
+        .expect("cupsd.conf");
+        // Run as root, cupsd drops to `lp` for backends; as another user it stays that user.
+        let user = if unsafe_is_root() { "User lp\nGroup lp\nSystemGroup root\n" } else { "" };
+        std::fs::write(
+            d.join("cups-files.conf"),
+            format!(
+                "FileDevice Yes\nRequestRoot {0}/spool\nCacheDir {0}/cache\nStateDir {0}/state\nTempDir {0}/tmp\n\
+                 ServerRoot {0}\nServerBin {0}/bin\nErrorLog {0}/log/error_log\nAccessLog {0}/log/access_log\n\
+                 PageLog {0}/log/page_log\n{user}",
+                d.display()
+            ),
+        )
+        .expect("cups-files.conf");
+        let child = Command::new("/usr/sbin/cupsd")
+            .arg("-f")
+            .arg("-c")
+            .arg(d.join("cupsd.conf"))
+            .arg("-s")
+            .arg(d.join("cups-files.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("cupsd runs (./test.sh installs the cups package)");
+        let cups = Cups { dir, child };
+        let started = std::time::Instant::now();
+        while !cups.cmd("lpstat", &["-r"]).status.success() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "cupsd did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        for args in [
+            &["-p", "ok", "-E", "-v", "file:///dev/null"][..],
+            &["-p", "slow", "-E", "-v", "slow:/4"],
+            &["-p", "held", "-E", "-v", "file:///dev/null", "-o", "job-hold-until-default=indefinite"],
+            &["-p", "nopaper", "-E", "-v", "nopaper:/"],
+        ] {
+            // Under a loaded machine a fresh cupsd may still refuse a moment: try again.
+            let mut tries = 0;
+            loop {
+                let o = cups.cmd("/usr/sbin/lpadmin", args);
+                if o.status.success() {
+                    break;
+                }
+                tries += 1;
+                assert!(tries < 20, "lpadmin {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+        }
+        cups
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("cups.sock")
+    }
+
+    /// Runs a CUPS program against this scheduler.
+    pub fn cmd(&self, program: &str, args: &[&str]) -> Output {
+        Command::new(program)
+            .args(args)
+            .env("CUPS_SERVER", self.socket())
+            .env("LC_ALL", "C")
+            .output()
+            .expect("CUPS client programs installed")
+    }
+
+    /// Jobs CUPS has not finished, on every queue ("slow-3 ..." lines).
+    pub fn not_completed(&self) -> String {
+        String::from_utf8_lossy(&self.cmd("lpstat", &["-W", "not-completed", "-o"]).stdout).into_owned()
+    }
+
+    /// Jobs CUPS completed (or cancelled), on every queue.
+    pub fn completed(&self) -> String {
+        String::from_utf8_lossy(&self.cmd("lpstat", &["-W", "completed", "-o"]).stdout).into_owned()
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    // SAFETY: geteuid cannot fail and has no side effects.
+    unsafe { libc::geteuid() == 0 }
+}
+
+impl Drop for Cups {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TempStation {
+    /// A station printing to `printer` on the test's own CUPS, with a print timeout.
+    pub fn with_cups(cups: &Cups, printer: &str, timeout_secs: u32) -> TempStation {
+        let t = Self::new();
+        let toml = config::SHIPPED_STATION
+            .replacen("name = \"\"\n# 打印命令", &format!("name = \"{printer}\"\n# 打印命令"), 1)
+            .replace("timeout-secs = 15", &format!("timeout-secs = {timeout_secs}"))
+            .replace("server = \"\"", &format!("server = \"{}\"", cups.socket().display()));
+        std::fs::write(t.config_dir().join("station.toml"), toml).expect("rewrite station.toml");
+        t
+    }
 }

@@ -51,6 +51,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                 });
                 Announcer::start(&voice)
             });
+            recover(&st);
             st.purge_daily();
             crate::server::run(st, listen, announcer)
         }),
@@ -156,6 +157,14 @@ pub fn open_station(paths: &Paths, cfg: LoadedConfig, face: &str) -> Result<Stat
         return Err(1);
     }
     init_logging(paths, face);
+    if face == "serve" {
+        // The long-running faces look the store over before serving from it.
+        if let Err(e) = crate::storage::quick_check(&paths.db()) {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            return Err(1);
+        }
+    }
     Station::open(cfg, paths.clone(), clock).map_err(|e| {
         tracing::error!("{e}");
         eprintln!("error: {e}");
@@ -189,7 +198,7 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
             eprintln!("error: the configuration is invalid; the kiosk will not start until it is fixed (配置有误，终端不启动)");
             let font = config::parse_station("", config::SHIPPED_STATION).map(|s| s.font_family).unwrap_or_default();
             if check_screen_font(&font).is_ok() {
-                crate::ui::show_startup_error(&details, &font);
+                crate::ui::show_startup_error(&details, &font, crate::ui::StaffNote::Config);
             }
             return 2;
         }
@@ -202,8 +211,13 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
     }
     let fail = |msg: String, code: i32| {
         eprintln!("error: {msg}");
-        crate::ui::show_startup_error(&msg, &font);
+        crate::ui::show_startup_error(&msg, &font, crate::ui::StaffNote::Config);
         code
+    };
+    let fail_store = |msg: String| {
+        eprintln!("error: {msg}");
+        crate::ui::show_startup_error(&msg, &font, crate::ui::StaffNote::Store);
+        1
     };
     let clock = match Clock::from_env(cfg.station.tz) {
         Ok(c) => c,
@@ -213,16 +227,33 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
         return fail(e.to_string(), 1);
     }
     init_logging(paths, "kiosk");
+    // A damaged, foreign or newer store: 暂停服务, and the file is left exactly as it is.
+    if let Err(e) = crate::storage::quick_check(&paths.db()) {
+        tracing::error!("{e}");
+        return fail_store(e.to_string());
+    }
     let station = match Station::open(cfg, paths.clone(), clock) {
         Ok(s) => s,
+        Err(e @ crate::service::StartError::Store(_)) => {
+            tracing::error!("{e}");
+            return fail_store(e.to_string());
+        }
         Err(e) => {
             tracing::error!("{e}");
             return fail(e.to_string(), 1);
         }
     };
     station.preload_font();
+    recover(&station);
     station.purge_daily();
     crate::ui::run_kiosk(station, windowed)
+}
+
+/// After a crash or power cut: half-written receipts and unanswered print jobs.
+fn recover(st: &Station) {
+    if let Err(e) = st.recover_prints() {
+        tracing::error!("checking for interrupted prints failed: {e}");
+    }
 }
 
 fn screen_font_ok(cfg: &LoadedConfig) -> Result<(), i32> {

@@ -82,6 +82,7 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
                 .iter()
                 .filter_map(|o| o.as_ref().err().map(|e| e.to_string()))
                 .chain(sub.receipt_error.clone())
+                .chain(sub.printer_problem.clone())
                 .collect();
             let c = &sub.case;
             if a.json {

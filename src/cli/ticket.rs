@@ -21,9 +21,9 @@ pub fn take(station: &mut Station, a: TakeArgs) -> i32 {
     };
     let print = station.print_task(&issued).map(|t| t.run(&station.clock));
     let printed = matches!(print, Some(Ok(PrintOutcome::Printed)));
-    let print_error = match (&print, &issued.receipt_error) {
-        (Some(Err(e)), _) => Some(e.to_string()),
-        (_, Some(e)) => Some(e.clone()),
+    let print_error = match (&print, &issued.receipt_error, &issued.printer_problem) {
+        (Some(Err(e)), _, _) => Some(e.to_string()),
+        (_, Some(e), _) | (_, _, Some(e)) => Some(e.clone()),
         _ => None,
     };
     let t = &issued.ticket;

@@ -1,74 +1,264 @@
 //! Where a receipt goes: the CUPS queue through `lp`, or only the spool folder.
 //!
 //! A print must never make a ticket a phantom: the caller commits the ticket first, and
-//! every failure here (no `lp`, a non-zero exit, a hang past the timeout) comes back as a
-//! plain error to record beside the job, while the PDF stays in the spool for reprint.
+//! every failure here comes back as a plain error to record beside the job, while the PDF
+//! stays in the spool for reprint. A receipt counts as printed only when CUPS says the job
+//! is completed: before sending, `lpstat` must show the queue enabled, accepting and with
+//! no paper, jam or offline alert; after, the job's state is asked over IPP until it is
+//! completed, and a job not done within the timeout is cancelled so that a stale receipt
+//! never comes out later for the next villager.
+
+pub mod ipp;
 
 use crate::config::PrinterConfig;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrintError {
-    #[error("print command {command:?} not found or not runnable: {reason}")]
+    #[error("打印命令 {command:?} 无法运行：{reason}")]
     NotRunnable { command: String, reason: String },
-    #[error("print command {command:?} failed (exit {code}): {stderr}")]
+    #[error("打印命令 {command:?} 失败（退出码 {code}）：{stderr}")]
     Failed { command: String, code: String, stderr: String },
-    #[error("print command {command:?} did not finish within {secs} s and was stopped")]
+    #[error("打印命令 {command:?} {secs} 秒内没有结束，已停止")]
     TimedOut { command: String, secs: u32 },
+    #[error("打印机 {printer} 现在不能打印：{reason}")]
+    NotReady { printer: String, reason: String },
+    #[error("打印任务 {job} {secs} 秒内没有打完（{state}），已取消，等待补打")]
+    NotCompleted { job: String, secs: u32, state: String },
+    #[error("打印任务 {job} {state}，没有打出来")]
+    Ended { job: String, state: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrintOutcome {
-    /// Accepted by the printer queue.
+    /// CUPS reports the job completed.
     Printed,
     /// No printer configured: the PDF is only in the spool folder.
     SpoolOnly,
 }
 
-/// Sends `pdf` to the configured printer, waiting at most the configured timeout.
-pub fn print(cfg: &PrinterConfig, pdf: &Path, title: &str) -> Result<PrintOutcome, PrintError> {
-    let Some(printer) = cfg.name.as_deref() else {
-        return Ok(PrintOutcome::SpoolOnly);
+/// One of the CUPS client programs, beside the configured `lp` when that is a path, run
+/// in the C locale (their words are parsed) against the configured server.
+fn tool(cfg: &PrinterConfig, name: &str) -> Command {
+    let program = if name == "lp" {
+        PathBuf::from(&cfg.command)
+    } else if cfg.command.contains('/') {
+        Path::new(&cfg.command).with_file_name(name)
+    } else {
+        PathBuf::from(name)
     };
-    let mut child = Command::new(&cfg.command)
-        .arg("-d")
-        .arg(printer)
-        .arg("-t")
-        .arg(title)
-        .arg(pdf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+    let mut c = Command::new(program);
+    c.env("LC_ALL", "C").env("LANG", "C").stdin(Stdio::null());
+    if let Some(s) = &cfg.server {
+        c.env("CUPS_SERVER", s);
+    }
+    c
+}
+
+/// Runs a CUPS client program to its end (at most `secs`): (success, stdout, stderr).
+fn run(mut cmd: Command, secs: u32) -> Result<(bool, String, String), PrintError> {
+    let command = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| PrintError::NotRunnable { command: cfg.command.clone(), reason: e.to_string() })?;
-    let deadline = Instant::now() + Duration::from_secs(cfg.timeout_secs.max(1) as u64);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                if status.success() {
-                    return Ok(PrintOutcome::Printed);
-                }
-                let mut stderr = String::new();
-                if let Some(mut s) = child.stderr.take() {
-                    let _ = s.read_to_string(&mut stderr);
-                }
-                return Err(PrintError::Failed {
-                    command: cfg.command.clone(),
-                    code: status.code().map(|c| c.to_string()).unwrap_or_else(|| "signal".into()),
-                    stderr: stderr.trim().chars().take(300).collect(),
-                });
+        .map_err(|e| PrintError::NotRunnable { command: command.clone(), reason: e.to_string() })?;
+    // The pipes are drained on threads so a chatty program cannot block on a full pipe.
+    let drain = |p: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(p) = p {
+                let _ = p.take(64 * 1024).read_to_string(&mut s);
             }
+            s
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let deadline = Instant::now() + Duration::from_secs(secs.max(1) as u64);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(PrintError::TimedOut { command: cfg.command.clone(), secs: cfg.timeout_secs });
+                return Err(PrintError::TimedOut { command, secs });
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(PrintError::NotRunnable { command: cfg.command.clone(), reason: e.to_string() }),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(PrintError::NotRunnable { command, reason: e.to_string() }),
         }
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() && stdout.is_empty() && stderr.is_empty() {
+        return Err(PrintError::Failed {
+            command,
+            code: status.code().map(|c| c.to_string()).unwrap_or_else(|| "signal".into()),
+            stderr: String::new(),
+        });
+    }
+    Ok((status.success(), stdout, stderr))
+}
+
+/// Reads `lpstat -l -p P -a P`: Ok when the queue can print now, else why not, in words
+/// for the villager's fallback and the staff's list.
+pub fn readiness_from_lpstat(printer: &str, ok: bool, stdout: &str, stderr: &str) -> Result<(), String> {
+    let err = stderr.to_ascii_lowercase();
+    if err.contains("scheduler is not running") || err.contains("unable to connect") {
+        return Err("打印服务（CUPS）没有运行".into());
+    }
+    if err.contains("invalid destination") || err.contains("does not exist") || err.contains("unknown destination") {
+        return Err(format!("没有名叫 {printer} 的打印机队列"));
+    }
+    if !ok {
+        let first = stderr.lines().next().unwrap_or("lpstat 失败").trim();
+        return Err(format!("查不到打印机的状态（{first}）"));
+    }
+    let mut seen = false;
+    for line in stdout.lines() {
+        let l = line.trim();
+        if let Some(rest) = l.strip_prefix("printer ") {
+            seen = true;
+            if rest.split_whitespace().nth(1) == Some("disabled") {
+                return Err(stopped_reason(stdout));
+            }
+        } else if l.contains("not accepting requests") {
+            return Err("打印机队列不接收新任务".into());
+        }
+    }
+    if !seen {
+        return Err(format!("没有名叫 {printer} 的打印机队列"));
+    }
+    match alert(stdout) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
+/// The first alert of the printer that stops paper coming out.
+fn alert(stdout: &str) -> Option<String> {
+    for line in stdout.lines() {
+        let Some(list) = line.trim().strip_prefix("Alerts:") else { continue };
+        for reason in list.split([',', ' ']).map(str::trim).filter(|r| !r.is_empty()) {
+            if reason.ends_with("-warning") || (reason.ends_with("-report") && reason != "offline-report") {
+                continue;
+            }
+            let base = reason.trim_end_matches("-error").trim_end_matches("-report");
+            let words = match base {
+                "media-empty" | "media-needed" => "打印纸用完了，请换纸",
+                "media-jam" => "卡纸了",
+                "offline" | "connecting-to-device" => "打印机没开或没连上",
+                "door-open" | "cover-open" => "打印机盖子没关好",
+                "paused" => "打印机已暂停",
+                "shutdown" | "stopped" => "打印机已停止",
+                _ => continue,
+            };
+            return Some(words.to_string());
+        }
+    }
+    None
+}
+
+fn stopped_reason(stdout: &str) -> String {
+    match alert(stdout) {
+        Some(why) if why != "打印机已暂停" => format!("打印机已停用：{why}"),
+        _ => "打印机已停用（暂停），请工作人员在电脑上恢复".into(),
+    }
+}
+
+/// Whether the configured printer can print right now (a second at most). Ok with no
+/// printer configured.
+pub fn readiness(cfg: &PrinterConfig) -> Result<(), PrintError> {
+    let Some(printer) = cfg.name.as_deref() else { return Ok(()) };
+    let mut cmd = tool(cfg, "lpstat");
+    cmd.args(["-l", "-p", printer, "-a", printer]);
+    let (ok, stdout, stderr) = run(cmd, cfg.timeout_secs.clamp(1, 5))?;
+    readiness_from_lpstat(printer, ok, &stdout, &stderr)
+        .map_err(|reason| PrintError::NotReady { printer: printer.to_string(), reason })
+}
+
+/// The job named in lp's "request id is receipt-12 (1 file(s))".
+pub fn job_from_lp(stdout: &str) -> Option<String> {
+    let rest = stdout.split("request id is ").nth(1)?;
+    let id = rest.split_whitespace().next()?;
+    job_number(id).map(|_| id.to_string())
+}
+
+/// 12 for "receipt-12".
+pub fn job_number(job: &str) -> Option<u32> {
+    job.rsplit('-').next()?.parse().ok()
+}
+
+/// Cancels a CUPS job (a receipt that must not come out any more).
+pub fn cancel(cfg: &PrinterConfig, job: &str) -> Result<(), PrintError> {
+    let mut cmd = tool(cfg, "cancel");
+    cmd.arg(job);
+    let (ok, _, stderr) = run(cmd, 5)?;
+    let gone = stderr.contains("already") || stderr.contains("not found") || stderr.contains("does not exist");
+    if ok || gone {
+        Ok(())
+    } else {
+        Err(PrintError::Failed { command: "cancel".into(), code: "1".into(), stderr: stderr.trim().to_string() })
+    }
+}
+
+/// Sends `pdf` to the configured printer and waits, at most the configured timeout, for
+/// CUPS to report it completed. `queued` hears the CUPS job as soon as `lp` took it, so
+/// the caller can record it (and cancel it after a crash).
+pub fn print(
+    cfg: &PrinterConfig,
+    pdf: &Path,
+    title: &str,
+    queued: &mut dyn FnMut(&str),
+) -> Result<PrintOutcome, PrintError> {
+    let Some(printer) = cfg.name.as_deref() else {
+        return Ok(PrintOutcome::SpoolOnly);
+    };
+    let secs = cfg.timeout_secs.max(1);
+    let deadline = Instant::now() + Duration::from_secs(secs as u64);
+    readiness(cfg)?;
+    let mut cmd = tool(cfg, "lp");
+    cmd.arg("-d").arg(printer).arg("-t").arg(title).arg(pdf);
+    let (ok, stdout, stderr) = run(cmd, secs)?;
+    if !ok {
+        return Err(PrintError::Failed {
+            command: cfg.command.clone(),
+            code: "1".into(),
+            stderr: stderr.trim().chars().take(300).collect(),
+        });
+    }
+    let Some(job) = job_from_lp(&stdout) else {
+        return Err(PrintError::Failed {
+            command: cfg.command.clone(),
+            code: "0".into(),
+            stderr: format!("没有得到任务号：{}", stdout.trim().chars().take(200).collect::<String>()),
+        });
+    };
+    queued(&job);
+    let number = job_number(&job).unwrap_or(0);
+    let server = ipp::Server::resolve(cfg.server.as_deref());
+    loop {
+        let last: String = match ipp::job_state(&server, number, Duration::from_secs(2)) {
+            Ok(Some(ipp::JobState::Completed)) => return Ok(PrintOutcome::Printed),
+            Ok(Some(s @ (ipp::JobState::Canceled | ipp::JobState::Aborted))) => {
+                return Err(PrintError::Ended { job, state: s.words().into() })
+            }
+            Ok(Some(s)) => s.words().into(),
+            Ok(None) => "打印服务查不到这个任务".into(),
+            Err(e) => e,
+        };
+        if Instant::now() >= deadline {
+            let _ = cancel(cfg, &job);
+            let why = match readiness(cfg) {
+                Err(PrintError::NotReady { reason, .. }) => format!("{last}；{reason}"),
+                _ => last,
+            };
+            return Err(PrintError::NotCompleted { job, secs, state: why });
+        }
+        std::thread::sleep(Duration::from_millis(150));
     }
 }
 
@@ -98,40 +288,47 @@ mod tests {
     use super::*;
 
     fn cfg(command: &str, timeout: u32) -> PrinterConfig {
-        PrinterConfig { name: Some("receipt".into()), command: command.into(), timeout_secs: timeout }
+        PrinterConfig { name: Some("receipt".into()), command: command.into(), timeout_secs: timeout, server: None }
     }
 
     #[test]
     fn no_printer_means_spool_only() {
-        let c = PrinterConfig { name: None, command: "lp".into(), timeout_secs: 5 };
-        assert_eq!(print(&c, Path::new("/nonexistent.pdf"), "t"), Ok(PrintOutcome::SpoolOnly));
+        let c = PrinterConfig { name: None, command: "lp".into(), timeout_secs: 5, server: None };
+        assert_eq!(print(&c, Path::new("/nonexistent.pdf"), "t", &mut |_| {}), Ok(PrintOutcome::SpoolOnly));
+        assert_eq!(readiness(&c), Ok(()));
     }
 
     #[test]
     fn missing_command_is_an_error() {
-        let e = print(&cfg("/nonexistent/lp", 5), Path::new("x.pdf"), "t").unwrap_err();
+        let e = print(&cfg("/nonexistent/lp", 5), Path::new("x.pdf"), "t", &mut |_| {}).unwrap_err();
         assert!(matches!(e, PrintError::NotRunnable { .. }), "{e}");
     }
 
     #[test]
-    fn failing_and_hanging_commands() {
-        let dir = tempfile::tempdir().unwrap();
-        let fail = dir.path().join("fail.sh");
-        std::fs::write(&fail, "#!/bin/sh\necho 'lp: The printer or class does not exist.' >&2\nexit 1\n").unwrap();
-        let hang = dir.path().join("hang.sh");
-        std::fs::write(&hang, "#!/bin/sh\nexec sleep 30\n").unwrap();
-        let ok = dir.path().join("ok.sh");
-        std::fs::write(&ok, "#!/bin/sh\nexit 0\n").unwrap();
-        for p in [&fail, &hang, &ok] {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        let e = print(&cfg(fail.to_str().unwrap(), 5), Path::new("x.pdf"), "t").unwrap_err();
-        assert!(matches!(&e, PrintError::Failed { stderr, .. } if stderr.contains("does not exist")), "{e}");
-        let started = Instant::now();
-        let e = print(&cfg(hang.to_str().unwrap(), 1), Path::new("x.pdf"), "t").unwrap_err();
-        assert!(matches!(e, PrintError::TimedOut { secs: 1, .. }), "{e}");
-        assert!(started.elapsed() < Duration::from_secs(10));
-        assert_eq!(print(&cfg(ok.to_str().unwrap(), 5), Path::new("x.pdf"), "t"), Ok(PrintOutcome::Printed));
+    fn lpstat_words() {
+        let idle = "printer receipt is idle.  enabled since Sun Nov 29 07:18:15 2026\n\tAlerts: none\nreceipt accepting requests since Sun\n";
+        assert_eq!(readiness_from_lpstat("receipt", true, idle, ""), Ok(()));
+        let stopped = "printer receipt disabled since Sun Nov 29 -\n\tPaused\n\tAlerts: paused\nreceipt accepting requests since\n";
+        assert!(readiness_from_lpstat("receipt", true, stopped, "").unwrap_err().contains("停用"));
+        let paper = "printer receipt disabled since Sun -\n\tAlerts: media-empty-error paused\n";
+        assert!(readiness_from_lpstat("receipt", true, paper, "").unwrap_err().contains("纸"));
+        let paper_idle = "printer receipt is idle.  enabled since Sun\n\tAlerts: media-empty\n";
+        assert!(readiness_from_lpstat("receipt", true, paper_idle, "").unwrap_err().contains("纸"));
+        let low = "printer receipt is idle.  enabled since Sun\n\tAlerts: media-low-report, toner-low-warning\n";
+        assert_eq!(readiness_from_lpstat("receipt", true, low, ""), Ok(()));
+        let rejecting = "printer receipt is idle.  enabled since Sun\nreceipt not accepting requests since Sun -\n";
+        assert!(readiness_from_lpstat("receipt", true, rejecting, "").unwrap_err().contains("不接收"));
+        let e = readiness_from_lpstat("receipt", false, "", "lpstat: Invalid destination name in list \"receipt\".");
+        assert!(e.unwrap_err().contains("没有名叫"));
+        let e = readiness_from_lpstat("receipt", false, "", "lpstat: Scheduler is not running.");
+        assert!(e.unwrap_err().contains("CUPS"));
+    }
+
+    #[test]
+    fn job_ids() {
+        assert_eq!(job_from_lp("request id is receipt-12 (1 file(s))\n").as_deref(), Some("receipt-12"));
+        assert_eq!(job_from_lp("request id is a-b-7 (1 file(s))").as_deref(), Some("a-b-7"));
+        assert_eq!(job_from_lp("nothing"), None);
+        assert_eq!(job_number("receipt-12"), Some(12));
     }
 }

@@ -57,6 +57,8 @@ pub struct Submitted {
     pub receipt: Option<PathBuf>,
     pub authorization: Option<PathBuf>,
     pub receipt_error: Option<String>,
+    /// Why the printer could not print at submission (no paper, stopped): nothing is sent.
+    pub printer_problem: Option<String>,
     pub print_tasks: Vec<PrintTask>,
     pub status_url: String,
 }
@@ -205,61 +207,81 @@ impl Station {
             catalog_version: self.catalog_version,
         };
         let now = self.clock.now();
-        let case = cases::create(self.conn_mut(), &new, now)?;
+        // Paper: the receipt always; the authorisation when the matter needs a signature.
+        // Their print jobs are stored with the case, in its transaction.
+        let mut kinds = vec![("case-receipt", "代办受理回执")];
+        if matter.needs_signature {
+            kinds.push(("authorization", "委托书"));
+        }
+        let printer = self.cfg.station.printer.clone();
+        let printer_problem = crate::printing::readiness(&printer).err().map(|e| e.to_string());
+        let spool_day = self.paths.spool_dir().join(today.to_string());
+        let paths_of: Vec<_> = kinds
+            .iter()
+            .map(|(kind, _)| {
+                let dir = spool_day.clone();
+                move |tracking: &str, _: &str| dir.join(format!("{tracking}-{kind}.pdf")).display().to_string()
+            })
+            .collect();
+        let plans: Vec<tickets::JobPlan<'_>> = kinds
+            .iter()
+            .zip(&paths_of)
+            .map(|((kind, _), path)| tickets::JobPlan {
+                kind,
+                printer: printer.name.as_deref(),
+                status: if printer_problem.is_some() { JobStatus::Failed } else { JobStatus::Pending },
+                error: printer_problem.as_deref(),
+                path,
+            })
+            .collect();
+        let (case, job_ids) = cases::create(self.conn_mut(), &new, &plans, now)?;
+        drop(plans);
         tracing::info!("case {} submitted for {}", case.tracking, case.matter_code);
         let status_url = case_status_url(&self.cfg.station.public_base_url, &case.token);
 
-        // Paper: the receipt always; the authorisation when the matter needs a signature.
-        let mut docs = vec![("case-receipt", "代办受理回执", self.render_case_receipt(&case, &status_url))];
-        if matter.needs_signature {
-            docs.push(("authorization", "委托书", self.render_authorization(&case)));
-        }
         let mut paths: Vec<Option<PathBuf>> = Vec::new();
         let mut errors = Vec::new();
         let mut tasks = Vec::new();
-        for (kind, title, bytes) in docs {
-            let path = self.paths.spool_dir().join(today.to_string()).join(format!("{}-{kind}.pdf", case.tracking));
+        for (((kind, title), path_of), job_id) in kinds.iter().zip(&paths_of).zip(&job_ids) {
+            let bytes = if *kind == "authorization" {
+                self.render_authorization(&case)
+            } else {
+                self.render_case_receipt(&case, &status_url)
+            };
+            let path = PathBuf::from(path_of(&case.tracking, ""));
             let written = bytes
                 .and_then(|b| write_atomically(&path, &b).map_err(|e| format!("cannot write {}: {e}", path.display())));
-            let status = if written.is_ok() { JobStatus::Pending } else { JobStatus::Failed };
-            if let Err(e) = &written {
-                tracing::error!("{title} for {} not written: {e}", case.tracking);
-                errors.push(e.clone());
-            }
-            let job = tickets::create_job(
-                self.conn(),
-                None,
-                Some(case.id),
-                kind,
-                &path.display().to_string(),
-                self.cfg.station.printer.name.as_deref(),
-                status,
-                written.as_ref().err().map(|e| e.as_str()),
-                now,
-            );
-            match (written, job) {
-                (Ok(()), Ok(job_id)) => {
-                    tasks.push(PrintTask {
-                        printer: self.cfg.station.printer.clone(),
-                        db: self.paths.db(),
-                        job_id,
-                        pdf: path.clone(),
-                        title: format!("{title} {}", case.tracking),
-                    });
+            match written {
+                Ok(()) => {
+                    if printer_problem.is_none() {
+                        tasks.push(PrintTask {
+                            printer: printer.clone(),
+                            db: self.paths.db(),
+                            job_id: *job_id,
+                            pdf: path.clone(),
+                            title: format!("{title} {}", case.tracking),
+                        });
+                    }
                     paths.push(Some(path));
                 }
-                (_, job) => {
-                    if let Err(e) = job {
-                        tracing::error!("print job not recorded: {e}");
+                Err(e) => {
+                    tracing::error!("{title} for {} not written: {e}", case.tracking);
+                    if let Err(e2) = tickets::finish_job(self.conn(), *job_id, JobStatus::Failed, Some(&e), now) {
+                        tracing::error!("print job not updated: {e2}");
                     }
+                    errors.push(e);
                     paths.push(None);
                 }
             }
+        }
+        if let Some(p) = &printer_problem {
+            tracing::warn!("case {}: receipts not printed, the printer cannot print: {p}", case.tracking);
         }
         Ok(Submitted {
             receipt: paths.first().cloned().flatten(),
             authorization: paths.get(1).cloned().flatten(),
             receipt_error: (!errors.is_empty()).then(|| errors.join("; ")),
+            printer_problem,
             print_tasks: tasks,
             status_url,
             case,

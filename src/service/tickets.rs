@@ -60,6 +60,9 @@ pub struct Issued {
     pub job_id: Option<i64>,
     /// Why there is no receipt (font missing, disk full), in plain words for the log.
     pub receipt_error: Option<String>,
+    /// Why the printer could not print when the ticket was taken (no paper, stopped): the
+    /// receipt is not sent and the screen shows the number instead.
+    pub printer_problem: Option<String>,
     pub status_url: String,
 }
 
@@ -74,17 +77,28 @@ pub struct PrintTask {
 }
 
 impl PrintTask {
-    /// Prints and records the outcome on the job (through its own connection).
+    /// Prints, waiting until CUPS reports the job completed, and records the outcome on
+    /// the job (through its own connection): the CUPS job as soon as `lp` takes it, then
+    /// printed, or failed with why.
     pub fn run(&self, clock: &Clock) -> Result<PrintOutcome, PrintError> {
-        let result = printing::print(&self.printer, &self.pdf, &self.title);
+        let db = storage::open(&self.db);
+        if let Err(e) = &db {
+            tracing::error!("print job {}: the store cannot be opened: {e}", self.job_id);
+        }
+        let mut queued = |cups_job: &str| {
+            if let Ok(c) = &db {
+                if let Err(e) = tickets::set_cups_job(c, self.job_id, cups_job, clock.now()) {
+                    tracing::error!("recording CUPS job {cups_job} for print job {} failed: {e}", self.job_id);
+                }
+            }
+        };
+        let result = printing::print(&self.printer, &self.pdf, &self.title, &mut queued);
         let (status, error) = match &result {
             Ok(PrintOutcome::Printed) => (JobStatus::Printed, None),
             Ok(PrintOutcome::SpoolOnly) => (JobStatus::Spooled, None),
             Err(e) => (JobStatus::Failed, Some(e.to_string())),
         };
-        if let Err(e) = storage::open(&self.db)
-            .and_then(|c| tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now()))
-        {
+        if let Err(e) = db.and_then(|c| tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now())) {
             tracing::error!("recording print job {} failed: {e}", self.job_id);
         }
         if let Some(e) = &error {
@@ -129,7 +143,23 @@ impl Station {
         };
         let times = self.service_times();
         let windows = self.window_rules();
-        let t = tickets::issue(&mut self.conn, &new, &times, &windows)?;
+        let st = &self.cfg.station;
+        // An empty or stopped printer is known before the ticket is issued: its job is
+        // recorded failed with why, and the screen shows the number at once.
+        let printer_problem = printing::readiness(&st.printer).err().map(|e| e.to_string());
+        let spool_day = self.paths.spool_dir().join(new.day.to_string());
+        let path_of = |number: &str, token: &str| {
+            spool_day.join(format!("{number}-{}.pdf", token.get(..8).unwrap_or(token))).display().to_string()
+        };
+        let plan = tickets::JobPlan {
+            kind: "ticket",
+            printer: st.printer.name.as_deref(),
+            status: if printer_problem.is_some() { JobStatus::Failed } else { JobStatus::Pending },
+            error: printer_problem.as_deref(),
+            path: &path_of,
+        };
+        let (t, job_ids) = tickets::issue(&mut self.conn, &new, &times, &windows, &[plan])?;
+        let job_id = job_ids.first().copied();
         tracing::info!("ticket {} issued for {}", t.number, what);
         let status_url = ticket::status_url(&self.cfg.station.public_base_url, &t.token);
 
@@ -150,43 +180,35 @@ impl Station {
             status_url: &status_url,
             token: &t.token,
         };
-        let pdf_path =
-            self.paths.spool_dir().join(t.day.to_string()).join(format!("{}-{}.pdf", t.number, &t.token[..8]));
+        let pdf_path = PathBuf::from(path_of(&t.number, &t.token));
         let written = self.font().and_then(|font| {
             let bytes = receipt::render(&font, &receipt::ticket::build(&data)).map_err(|e| e.to_string())?;
             write_atomically(&pdf_path, &bytes).map_err(|e| format!("cannot write {}: {e}", pdf_path.display()))
         });
-        let printer = st.printer.name.as_deref();
-        let (receipt, receipt_error, status) = match written {
-            Ok(()) => (Some(pdf_path.clone()), None, JobStatus::Pending),
+        let (receipt, receipt_error) = match written {
+            Ok(()) => (Some(pdf_path.clone()), None),
             Err(e) => {
                 tracing::error!("receipt for {} not written: {e}", t.number);
-                (None, Some(e), JobStatus::Failed)
+                if let Some(id) = job_id {
+                    if let Err(e2) = tickets::finish_job(&self.conn, id, JobStatus::Failed, Some(&e), now) {
+                        tracing::error!("print job for {} not updated: {e2}", t.number);
+                    }
+                }
+                (None, Some(e))
             }
         };
-        let job_id = match tickets::create_job(
-            &self.conn,
-            Some(t.id),
-            None,
-            "ticket",
-            &pdf_path.display().to_string(),
-            printer,
-            status,
-            receipt_error.as_deref(),
-            now,
-        ) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                tracing::error!("print job for {} not recorded: {e}", t.number);
-                None
-            }
-        };
-        Ok(Issued { ticket: t, what, receipt, job_id, receipt_error, status_url })
+        if let Some(p) = &printer_problem {
+            tracing::warn!("ticket {}: not printed, the printer cannot print: {p}", t.number);
+        }
+        Ok(Issued { ticket: t, what, receipt, job_id, receipt_error, printer_problem, status_url })
     }
 
     /// The print step for an issued ticket, ready to run here or on another thread.
     /// None when there is nothing to print (the receipt could not be written).
     pub fn print_task(&self, issued: &Issued) -> Option<PrintTask> {
+        if issued.printer_problem.is_some() {
+            return None;
+        }
         Some(PrintTask {
             printer: self.cfg.station.printer.clone(),
             db: self.paths.db(),
@@ -266,5 +288,67 @@ impl Station {
         };
         audit::by(self.conn(), self.clock.now(), who.by(), "reprint", Some(&job_id.to_string()), Some(&detail))?;
         Ok(outcome?)
+    }
+}
+
+/// What start-up found left over from a process that died mid-print.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// Half-written receipts (`.part`) removed from the spool.
+    pub parts_removed: u32,
+    /// Print jobs that never got an answer, now listed for reprint.
+    pub jobs_failed: u32,
+    /// Of those, CUPS jobs cancelled so they cannot print late for someone else.
+    pub cups_cancelled: u32,
+}
+
+impl Station {
+    /// Cleans up after a crash or power cut: removes half-written receipts and marks print
+    /// jobs that nobody is waiting for any more as failed (cancelling their CUPS job), so
+    /// staff see them in the reprint list. Jobs younger than the print timeout are left to
+    /// the process that may still be printing them.
+    pub fn recover_prints(&self) -> Result<Recovered, StoreError> {
+        let mut r = Recovered::default();
+        let spool = self.paths.spool_dir();
+        if let Ok(days) = std::fs::read_dir(&spool) {
+            for day in days.flatten() {
+                let Ok(files) = std::fs::read_dir(day.path()) else { continue };
+                for f in files.flatten() {
+                    let p = f.path();
+                    if p.extension().is_some_and(|e| e == "part") && std::fs::remove_file(&p).is_ok() {
+                        r.parts_removed += 1;
+                    }
+                }
+            }
+        }
+        let now = self.clock.now();
+        let printer = &self.cfg.station.printer;
+        let grace = chrono::Duration::seconds(printer.timeout_secs as i64 + 10);
+        for (job, cups_job) in tickets::abandoned_jobs(self.conn(), now - grace)? {
+            let why = if !std::path::Path::new(&job.pdf_path).is_file() {
+                "程序中断，回执没有写成".to_string()
+            } else if let Some(cj) = &cups_job {
+                match printing::cancel(printer, cj) {
+                    Ok(()) => {
+                        r.cups_cancelled += 1;
+                        format!("程序中断，没有等到打印结果；打印任务 {cj} 已取消，请补打")
+                    }
+                    Err(e) => format!("程序中断，没有等到打印结果；打印任务 {cj} 取消失败：{e}"),
+                }
+            } else {
+                "程序中断，回执没有送到打印机，请补打".to_string()
+            };
+            tickets::finish_job(self.conn(), job.id, JobStatus::Failed, Some(&why), now)?;
+            r.jobs_failed += 1;
+        }
+        if r != Recovered::default() {
+            tracing::warn!(
+                "recovered after an interruption: {} half-written receipts removed, {} print jobs listed for reprint, {} CUPS jobs cancelled",
+                r.parts_removed,
+                r.jobs_failed,
+                r.cups_cancelled
+            );
+        }
+        Ok(r)
     }
 }

@@ -123,7 +123,12 @@ pub(super) fn insert_event(
 }
 
 /// Stores a new case with its tracking code and its first event, all or nothing.
-pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<Case, StoreError> {
+pub fn create(
+    conn: &mut Connection,
+    c: &NewCase,
+    jobs: &[super::tickets::JobPlan<'_>],
+    now: DateTime<Utc>,
+) -> Result<(Case, Vec<i64>), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mmdd = format!("{:02}{:02}", c.created_local.month(), c.created_local.day());
     let last: Option<u32> =
@@ -182,8 +187,9 @@ pub fn create(conn: &mut Connection, c: &NewCase, now: DateTime<Utc>) -> Result<
         )?;
     }
     let case = tx.query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row)?;
+    let job_ids = super::tickets::plan_case_jobs(&tx, jobs, id, &tracking, &c.token, now)?;
     tx.commit()?;
-    Ok(case)
+    Ok((case, job_ids))
 }
 
 pub fn by_tracking(conn: &Connection, tracking: &str) -> Result<Option<Case>, StoreError> {

@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_origins.sql"),
     include_str!("migrations/010_guards.sql"),
     include_str!("migrations/011_purge.sql"),
+    include_str!("migrations/012_print_jobs.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -70,10 +71,77 @@ pub enum StoreError {
     NumbersExhausted { prefix: String },
     #[error("upgrading the database failed: {0}; the database was left as it was")]
     Migration(String),
+    #[error(
+        "数据库文件 {path} 不是本终端的数据库（{detail}）。文件没有被改动。\
+         请把它移走后用 kiosk restore 从备份恢复，或请乡镇管理员处理。"
+    )]
+    Foreign { path: PathBuf, detail: String },
+    #[error(
+        "数据库文件 {path} 已损坏（{detail}）。文件没有被改动。\
+         请用 kiosk restore 从最近的备份恢复（kiosk backup 写在备份文件夹里），或请乡镇管理员处理。"
+    )]
+    Damaged { path: PathBuf, detail: String },
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Looks at the file before anything writes to it: an SQLite database (or nothing yet),
+/// and not from a newer build. Neither check changes a byte of it.
+fn precheck(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    let n = match std::fs::File::open(path) {
+        Ok(mut f) => f.read(&mut head).unwrap_or(0),
+        Err(_) => return Ok(()), // not there yet: it will be created
+    };
+    if n == 0 {
+        return Ok(());
+    }
+    if n < 16 || &head != SQLITE_MAGIC {
+        return Err(StoreError::Foreign { path: path.to_path_buf(), detail: "开头不是 SQLite 数据库的标记".into() });
+    }
+    let ro = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+    let _ = ro.busy_timeout(Duration::from_secs(30));
+    let found = schema_version(&ro)
+        .map_err(|e| StoreError::Damaged { path: path.to_path_buf(), detail: e.to_string() })?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    Ok(())
+}
+
+/// `PRAGMA quick_check` on the store, read-only: Err(Damaged) with SQLite's first
+/// complaint. The kiosk and the station service run it at start.
+pub fn quick_check(path: &Path) -> Result<(), StoreError> {
+    precheck(path)?;
+    if !path.exists() {
+        return Ok(());
+    }
+    let ro = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+    let _ = ro.busy_timeout(Duration::from_secs(30));
+    let damaged = |detail: String| StoreError::Damaged { path: path.to_path_buf(), detail };
+    let mut st = ro.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
+    let rows: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| damaged(e.to_string()))?;
+    match rows.first().map(String::as_str) {
+        Some("ok") => Ok(()),
+        Some(first) => Err(damaged(first.chars().take(200).collect())),
+        None => Err(damaged("quick_check 没有结果".into())),
+    }
 }
 
 /// Opens (creating if needed) the database at `path` and brings it to the current schema.
+/// A file that is not an SQLite database, or is from a newer build, is refused before
+/// anything is written to it.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    precheck(path)?;
     let mut conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
     configure(&conn).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
     migrate(&mut conn, path)?;

@@ -37,12 +37,54 @@ pub(super) fn candidates(conn: &Connection, day: NaiveDate) -> Result<Vec<Candid
 
 /// Allocates the next number for the ticket's prefix and day and stores the ticket, with
 /// the people ahead and the wait estimate as they stand at this moment.
+/// A print job to record in the same transaction as its ticket or case, so that a crash
+/// can never leave a committed ticket without one. `path` names the receipt's PDF from
+/// the number (or tracking code) and token the transaction gives.
+pub struct JobPlan<'a> {
+    pub kind: &'a str,
+    pub printer: Option<&'a str>,
+    pub status: JobStatus,
+    pub error: Option<&'a str>,
+    pub path: &'a dyn Fn(&str, &str) -> String,
+}
+
+fn plan_jobs(
+    tx: &Connection,
+    plans: &[JobPlan<'_>],
+    ticket_id: Option<i64>,
+    case_id: Option<i64>,
+    number: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    plans
+        .iter()
+        .map(|p| {
+            create_job(tx, ticket_id, case_id, p.kind, &(p.path)(number, token), p.printer, p.status, p.error, now)
+        })
+        .collect()
+}
+
+pub(super) fn plan_case_jobs(
+    tx: &Connection,
+    plans: &[JobPlan<'_>],
+    case_id: i64,
+    tracking: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    plan_jobs(tx, plans, None, Some(case_id), tracking, token, now)
+}
+
+/// Takes the next number of the day for `t.prefix` and stores the ticket with its print
+/// jobs, all in one transaction.
 pub fn issue(
     conn: &mut Connection,
     t: &NewTicket,
     times: &ServiceTimes,
     windows: &[WindowRule],
-) -> Result<Ticket, StoreError> {
+    jobs: &[JobPlan<'_>],
+) -> Result<(Ticket, Vec<i64>), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let day = t.day.to_string();
     let last: Option<u32> = tx
@@ -87,8 +129,9 @@ pub fn issue(
     )?;
     let id = tx.last_insert_rowid();
     let ticket = tx.query_row("SELECT * FROM tickets WHERE id = ?1", params![id], row_to_ticket)?;
+    let job_ids = plan_jobs(&tx, jobs, Some(id), None, &number, &t.token, t.issued_at)?;
     tx.commit()?;
-    Ok(ticket)
+    Ok((ticket, job_ids))
 }
 
 fn time(s: Option<String>) -> Option<DateTime<Utc>> {
@@ -196,6 +239,26 @@ pub fn finish_job(
         params![id, status.key(), error, now.to_rfc3339()],
     )?;
     Ok(())
+}
+
+/// The CUPS job a print job went to, recorded as soon as `lp` took it.
+pub fn set_cups_job(conn: &Connection, id: i64, cups_job: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE print_jobs SET cups_job = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, cups_job, now.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Jobs still pending that were last touched before `before`: their printing process
+/// ended without an answer (a crash, a power cut). With the CUPS job they went to, if any.
+pub fn abandoned_jobs(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<(PrintJob, Option<String>)>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT id, ticket_id, kind, pdf_path, printer, status, error, attempts, cups_job FROM print_jobs
+         WHERE status = 'pending' AND updated_at < ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![before.to_rfc3339()], |r| Ok((row_to_job(r)?, r.get(8)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn jobs_for_ticket(conn: &Connection, ticket_id: i64) -> Result<Vec<PrintJob>, StoreError> {

@@ -288,9 +288,31 @@ const STARTUP_ERROR_SECS: u64 = 60;
 /// Shows "自助终端暂停服务" with the details for staff, when a display is there; returns
 /// at once otherwise (the details were already printed on standard error). The caller
 /// has checked that the screen font is installed.
-pub fn show_startup_error(details: &str, font_family: &str) {
+/// What the startup-error screen tells staff to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffNote {
+    /// A configuration file or the data folder: fix it and the kiosk restarts.
+    Config,
+    /// The store: damaged, foreign or from a newer version; never touched.
+    Store,
+}
+
+impl StaffNote {
+    pub fn text(self) -> &'static str {
+        match self {
+            StaffNote::Config => "工作人员请看：终端设置有误，改好下面列出的文件后，终端会自动重新启动。",
+            StaffNote::Store => {
+                "工作人员请看：终端的数据库出了问题，已停止使用，文件原样保留没有被改动。\
+                 请不要关机反复重试，请联系乡镇管理员按下面的提示从备份恢复。"
+            }
+        }
+    }
+}
+
+pub fn show_startup_error(details: &str, font_family: &str, note: StaffNote) {
     let Ok(win) = StartupErrorWindow::new() else { return };
     win.set_details(details.into());
+    win.set_staff_note(note.text().into());
     win.set_font_family(font_family.into());
     win.window().set_fullscreen(true);
     let w = win.as_weak();

@@ -40,8 +40,9 @@ pub enum Shot {
     CaseForm(String),
     Lookup,
     LookupResult,
-    /// The screen shown when the configuration is broken.
+    /// The screen shown when the configuration is broken (or, with `store`, the database).
     StartupError,
+    StoreError,
 }
 
 pub fn parse_page(spec: &str) -> Result<Shot, String> {
@@ -66,12 +67,13 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         ("lookup", None) => Shot::Lookup,
         ("lookup-result", None) => Shot::LookupResult,
         ("startup-error", None) => Shot::StartupError,
+        ("startup-error", Some("store")) => Shot::StoreError,
         _ => {
             return Err(format!(
                 "unknown page {spec:?}; use home, categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
                  request:<materials|phone|id|name|confirm|done>, lookup, lookup-result, \
-                 startup-error"
+                 startup-error[:store]"
             ))
         }
     })
@@ -135,15 +137,26 @@ fn render_to_file(
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(Headless { window: window.clone() })).map_err(|e| e.to_string())?;
     window.set_size(slint::PhysicalSize::new(w, h));
-    let pixels = if *shot == Shot::StartupError {
-        // A real parse error: the shipped list with a typo an admin might make.
-        let broken = crate::config::SHIPPED_MATTERS.replacen("category = \"C\"", "category = \"c\"", 1);
-        let details = match crate::config::parse_matters("kiosk-config/matters.toml", &broken) {
-            Err(e) => e.to_string(),
-            Ok(_) => String::new(),
+    let pixels = if matches!(shot, Shot::StartupError | Shot::StoreError) {
+        let (details, note) = if *shot == Shot::StoreError {
+            // What SQLite says of a file whose pages were overwritten.
+            let e = crate::storage::StoreError::Damaged {
+                path: station.paths.db(),
+                detail: "database disk image is malformed".into(),
+            };
+            (e.to_string(), super::StaffNote::Store)
+        } else {
+            // A real parse error: the shipped list with a typo an admin might make.
+            let broken = crate::config::SHIPPED_MATTERS.replacen("category = \"C\"", "category = \"c\"", 1);
+            let details = match crate::config::parse_matters("kiosk-config/matters.toml", &broken) {
+                Err(e) => e.to_string(),
+                Ok(_) => String::new(),
+            };
+            (details, super::StaffNote::Config)
         };
         let win = super::StartupErrorWindow::new().map_err(|e| e.to_string())?;
         win.set_details(details.into());
+        win.set_staff_note(note.text().into());
         win.set_font_family(station.cfg.station.font_family.clone().into());
         win.show().map_err(|e| e.to_string())?;
         render(win.window(), &window, w, h)
@@ -221,7 +234,7 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
             }
             l.invoke_search();
         }
-        Shot::StartupError => {}
+        Shot::StartupError | Shot::StoreError => {}
     }
     Ok(())
 }
