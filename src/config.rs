@@ -374,12 +374,26 @@ struct RawStation {
     server: RawServer,
     voice: RawVoice,
     privacy: RawPrivacy,
+    backup: RawBackup,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 struct RawPrivacy {
     retention_days: Spanned<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawBackup {
+    folder: Spanned<String>,
+    keep_days: Spanned<u32>,
+}
+
+impl Default for RawBackup {
+    fn default() -> Self {
+        RawBackup { folder: Spanned::new(0..0, String::new()), keep_days: Spanned::new(0..0, 14) }
+    }
 }
 
 impl Default for RawPrivacy {
@@ -406,6 +420,7 @@ impl Default for RawStation {
             server: RawServer::default(),
             voice: RawVoice::default(),
             privacy: RawPrivacy::default(),
+            backup: RawBackup::default(),
         }
     }
 }
@@ -672,6 +687,10 @@ pub struct StationConfig {
     /// Days after a case is closed before its ID number, phones and name are masked for
     /// good (`[privacy] retention-days`).
     pub retention_days: u32,
+    /// Where the nightly backup goes (a USB stick); None = `backups` in the data folder.
+    pub backup_folder: Option<PathBuf>,
+    /// Backups older than this many days are deleted after a new one is written.
+    pub backup_keep_days: u32,
 }
 
 impl StationConfig {
@@ -791,6 +810,17 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
             "至少 30 天：结案后村民可能还要来查询或补办",
         );
     }
+    if *raw.backup.keep_days.get_ref() == 0 {
+        issues.at(raw.backup.keep_days.span(), "backup.keep-days", "至少 1 天");
+    }
+    let folder = raw.backup.folder.get_ref().trim();
+    if !folder.is_empty() && !folder.starts_with('/') {
+        issues.at(
+            raw.backup.folder.span(),
+            "backup.folder",
+            format!("“{folder}”要写完整路径（以 / 开头），例如 /media/kiosk-backup"),
+        );
+    }
     if *raw.printer.timeout_secs.get_ref() == 0 {
         issues.at(raw.printer.timeout_secs.span(), "printer.timeout-secs", "至少 1 秒");
     }
@@ -870,6 +900,8 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
             voice: raw.voice.voice.trim().to_string(),
         },
         retention_days: *raw.privacy.retention_days.get_ref(),
+        backup_folder: Some(raw.backup.folder.get_ref().trim()).filter(|f| !f.is_empty()).map(PathBuf::from),
+        backup_keep_days: *raw.backup.keep_days.get_ref(),
     };
     issues.finish(cfg)
 }

@@ -4,6 +4,16 @@ use std::path::{Path, PathBuf};
 
 pub const DEFAULT_CONFIG_DIR: &str = "kiosk-config";
 pub const DEFAULT_DATA_DIR: &str = "data";
+/// Where the Debian package puts the configuration and the store.
+pub const INSTALLED_CONFIG_DIR: &str = "/etc/kiosk";
+pub const INSTALLED_DATA_DIR: &str = "/var/lib/kiosk";
+
+/// Whether this binary is the installed one (the package puts it in /usr/bin).
+pub fn installed() -> bool {
+    std::env::current_exe()
+        .map(|p| p.starts_with("/usr/bin") || p.starts_with("/usr/sbin"))
+        .unwrap_or(false)
+}
 
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -20,14 +30,41 @@ pub struct DataDirError {
 }
 
 impl Paths {
-    /// `--config-dir` if given, else ./kiosk-config when it exists, else the embedded copies;
-    /// `--data-dir` if given, else ./data.
+    /// The config folder: `--config-dir`, else `$KIOSK_CONFIG_DIR`, else ./kiosk-config
+    /// when it exists, else /etc/kiosk when installed, else the embedded copies. The data
+    /// folder: `--data-dir`, else `$KIOSK_DATA_DIR`, else /var/lib/kiosk when installed
+    /// (so a command run from any folder finds the one store), else ./data.
     pub fn resolve(config_dir: Option<PathBuf>, data_dir: Option<PathBuf>) -> Paths {
+        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        Self::resolve_with(
+            config_dir.or_else(|| env("KIOSK_CONFIG_DIR")),
+            data_dir.or_else(|| env("KIOSK_DATA_DIR")),
+            installed(),
+            |p| p.join("station.toml").is_file(),
+        )
+    }
+
+    fn resolve_with(
+        config_dir: Option<PathBuf>,
+        data_dir: Option<PathBuf>,
+        installed: bool,
+        has_config: impl Fn(&Path) -> bool,
+    ) -> Paths {
         let config_dir = config_dir.or_else(|| {
-            let p = PathBuf::from(DEFAULT_CONFIG_DIR);
-            p.join("station.toml").is_file().then_some(p)
+            let local = PathBuf::from(DEFAULT_CONFIG_DIR);
+            let system = PathBuf::from(INSTALLED_CONFIG_DIR);
+            if has_config(&local) {
+                Some(local)
+            } else if installed && has_config(&system) {
+                Some(system)
+            } else {
+                None
+            }
         });
-        Paths { config_dir, data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)) }
+        let data_dir = data_dir.unwrap_or_else(|| {
+            PathBuf::from(if installed { INSTALLED_DATA_DIR } else { DEFAULT_DATA_DIR })
+        });
+        Paths { config_dir, data_dir }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -43,6 +80,16 @@ impl Paths {
         self.data_dir.join("voice")
     }
 
+    /// Held (shared) by the running kiosk and station service: see [`RunLock`].
+    pub fn lock_file(&self) -> PathBuf {
+        self.data_dir.join("kiosk.lock")
+    }
+
+    /// Where backups go when station.toml names no folder.
+    pub fn default_backup_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }
@@ -50,6 +97,25 @@ impl Paths {
     /// Creates the data folder and proves it is writable, before anything is promised.
     pub fn ensure_data_dir(&self) -> Result<(), DataDirError> {
         let err = |p: &Path, e: std::io::Error| DataDirError { path: p.to_path_buf(), reason: e.to_string() };
+        // root writing into the kiosk user's store would leave files the kiosk cannot open.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // SAFETY: geteuid cannot fail and has no side effects.
+            let euid = unsafe { libc::geteuid() };
+            if let Ok(meta) = std::fs::metadata(&self.data_dir) {
+                if euid == 0 && meta.uid() != 0 {
+                    return Err(DataDirError {
+                        path: self.data_dir.clone(),
+                        reason: format!(
+                            "它属于另一个用户（uid {}），以 root 运行会留下终端打不开的文件；\
+                             请用那个用户运行，例如 sudo -u kiosk kiosk …",
+                            meta.uid()
+                        ),
+                    });
+                }
+            }
+        }
         for d in [self.data_dir.clone(), self.spool_dir(), self.log_dir()] {
             std::fs::create_dir_all(&d).map_err(|e| err(&d, e))?;
         }
@@ -94,5 +160,67 @@ pub fn private_files() {
     // SAFETY: umask only sets the process's file mode mask; it cannot fail.
     unsafe {
         libc::umask(0o077);
+    }
+}
+
+/// The lock the kiosk and the station service hold (shared) while they run, so that
+/// `kiosk restore` (exclusive) can tell they are running and refuse.
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    fn take(paths: &Paths, exclusive: bool) -> std::io::Result<Option<RunLock>> {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(paths.lock_file())?;
+        use std::os::unix::io::AsRawFd;
+        let op = if exclusive { libc::LOCK_EX } else { libc::LOCK_SH } | libc::LOCK_NB;
+        // SAFETY: flock on a file descriptor we own; it only sets an advisory lock.
+        let r = unsafe { libc::flock(file.as_raw_fd(), op) };
+        if r == 0 {
+            Ok(Some(RunLock { _file: file }))
+        } else {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::WouldBlock {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+
+    /// Held by a running kiosk or station service (several may hold it at once). Waits a
+    /// little while a restore finishes.
+    pub fn running(paths: &Paths) -> std::io::Result<RunLock> {
+        for _ in 0..600 {
+            if let Some(l) = Self::take(paths, false)? {
+                return Ok(l);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(std::io::Error::other("a restore has held the data folder for a minute"))
+    }
+
+    /// Only when nothing runs; None while the kiosk or the station service runs.
+    pub fn alone(paths: &Paths) -> std::io::Result<Option<RunLock>> {
+        Self::take(paths, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installed_defaults_are_absolute() {
+        let none = |_: &Path| false;
+        let p = Paths::resolve_with(None, None, true, none);
+        assert_eq!(p.data_dir, PathBuf::from("/var/lib/kiosk"));
+        assert_eq!(p.config_dir, None);
+        let p = Paths::resolve_with(None, None, true, |d: &Path| d == Path::new("/etc/kiosk"));
+        assert_eq!(p.config_dir, Some(PathBuf::from("/etc/kiosk")));
+        let p = Paths::resolve_with(None, None, false, none);
+        assert_eq!(p.data_dir, PathBuf::from("data"));
+        let p = Paths::resolve_with(Some("/c".into()), Some("/d".into()), true, |_: &Path| true);
+        assert_eq!((p.config_dir, p.data_dir), (Some(PathBuf::from("/c")), PathBuf::from("/d")));
     }
 }

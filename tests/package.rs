@@ -2,7 +2,8 @@
 //! and conffiles, that the installed layout runs (`kiosk config check` on /etc/kiosk), and
 //! that systemd accepts every unit with the commands it names. The package is built once
 //! per run from the test binary, uncompressed (the debug binary is 250 MB), into the
-//! target's temp folder; folders of earlier runs are removed then.
+//! target's temp folder, read, unpacked and deleted; what earlier runs unpacked is removed
+//! then.
 
 use crate::util::{kiosk_bin, stderr, stdout};
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,7 +46,12 @@ const DEPENDS: [&str; 20] = [
 ];
 
 struct Package {
-    deb: PathBuf,
+    /// The package's file name.
+    name: String,
+    /// `dpkg-deb -c`: its files.
+    listing: String,
+    /// `dpkg-deb -f`: its control fields.
+    fields: String,
     /// The package unpacked with `dpkg-deb -x`.
     root: PathBuf,
     /// Its control files, from `dpkg-deb -e`.
@@ -83,9 +89,13 @@ fn package() -> &'static Package {
         let deb = PathBuf::from(out.trim());
         assert!(deb.is_file(), "build-deb.sh printed {out:?}, not the package");
         let (root, control) = (dir.join("root"), dir.join("control"));
+        let listing = ok(Command::new("dpkg-deb").arg("-c").arg(&deb));
+        let fields = ok(Command::new("dpkg-deb").arg("-f").arg(&deb));
         ok(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root));
         ok(Command::new("dpkg-deb").arg("-e").arg(&deb).arg(&control));
-        Package { deb, root, control }
+        let name = deb.file_name().expect("file name").to_string_lossy().into_owned();
+        std::fs::remove_file(&deb).expect("remove the package once read");
+        Package { name, listing, fields, root, control }
     })
 }
 
@@ -115,9 +125,8 @@ fn config_files() -> BTreeSet<String> {
     files
 }
 
-/// `dpkg-deb -f`: the control fields, continuation lines joined with newlines.
-fn fields(deb: &Path) -> BTreeMap<String, String> {
-    let text = ok(Command::new("dpkg-deb").arg("-f").arg(deb));
+/// The control fields, continuation lines joined with newlines.
+fn fields(text: &str) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     let mut last = String::new();
     for line in text.lines() {
@@ -155,10 +164,9 @@ fn one<'a>(u: &'a BTreeMap<String, Vec<String>>, key: &str) -> &'a str {
 #[test]
 fn package_holds_the_binary_the_config_the_units_and_the_copyright() {
     let p = package();
-    let listing = ok(Command::new("dpkg-deb").arg("-c").arg(&p.deb));
     // drwxr-xr-x root/root 0 2026-11-29 07:23 ./etc/kiosk/
     let mut files = BTreeMap::new();
-    for line in listing.lines() {
+    for line in p.listing.lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         assert!(cols.len() >= 6, "odd dpkg-deb -c line: {line}");
         assert_eq!(cols[1], "root/root", "every file belongs to root: {line}");
@@ -185,7 +193,7 @@ fn package_holds_the_binary_the_config_the_units_and_the_copyright() {
 #[test]
 fn control_fields_name_version_architecture_and_dependencies() {
     let p = package();
-    let f = fields(&p.deb);
+    let f = fields(&p.fields);
     let arch = ok(Command::new("dpkg").arg("--print-architecture"));
     assert_eq!(f["Package"], "kiosk");
     assert_eq!(f["Version"], env!("CARGO_PKG_VERSION"), "the version defaults to Cargo.toml's");
@@ -193,7 +201,7 @@ fn control_fields_name_version_architecture_and_dependencies() {
     assert_eq!(f["Maintainer"], "Kiosk maintainers <kiosk@localhost>");
     assert_eq!(f["Section"], "misc");
     assert_eq!(f["Priority"], "optional");
-    assert_eq!(p.deb.file_name().unwrap().to_string_lossy(), format!("kiosk_{}_{}.deb", f["Version"], f["Architecture"]));
+    assert_eq!(p.name, format!("kiosk_{}_{}.deb", f["Version"], f["Architecture"]));
     let names = |field: &str| -> BTreeSet<String> {
         f[field].split(',').map(|d| d.split_whitespace().next().unwrap_or("").to_string()).collect()
     };
@@ -224,7 +232,10 @@ fn conffiles_are_every_config_file_and_the_maintainer_scripts_are_sound() {
         let mode = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{script}: {e}")).permissions().mode();
         assert_eq!(mode & 0o777, 0o755, "{script}");
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("#!/bin/sh\n") && text.contains("\nset -e\n"), "{script} must stop at the first error");
+        assert!(
+            text.starts_with("#!/bin/sh\n") && text.contains("\nset -e\n"),
+            "{script} must stop at the first error"
+        );
         ok(Command::new("sh").arg("-n").arg(&path));
     }
     // A purge never takes the villagers' data.
@@ -270,7 +281,7 @@ fn systemd_accepts_every_unit() {
     }
     let o = run(Command::new("systemd-analyze").args(["verify", "--man=no"]).args(&files));
     let said = format!("{}{}", stdout(&o), stderr(&o));
-    assert!(o.status.success(), "systemd-analyze verify failed:\n{said}");
+    assert!(o.status.success(), "systemd-analyze verify failed (./test.sh installs cage and kbd):\n{said}");
     // Unknown keys and bad values are only warnings to verify: none may concern our units
     // (lines about the host's own units are not ours to fix).
     let ours: Vec<&str> = said.lines().filter(|l| l.contains("kiosk")).collect();
@@ -330,9 +341,10 @@ fn units_run_the_kiosk_as_its_user_with_the_installed_folders() {
     // would be ignored (systemd.exec(5), PAMName=).
     assert!(!ui.contains_key("PAMName"), "kiosk-ui must not open a PAM session");
 
-    for (timer, service, when) in
-        [("kiosk-backup.timer", "kiosk-backup.service", "*-*-* 02:30"), ("kiosk-purge.timer", "kiosk-purge.service", "*-*-* 03:30")]
-    {
+    for (timer, service, when) in [
+        ("kiosk-backup.timer", "kiosk-backup.service", "*-*-* 02:30"),
+        ("kiosk-purge.timer", "kiosk-purge.service", "*-*-* 03:30"),
+    ] {
         let t = unit(&dir.join(timer));
         assert_eq!(one(&t, "OnCalendar"), when, "{timer}");
         assert_eq!(one(&t, "Persistent"), "true", "{timer}");

@@ -7,7 +7,7 @@ use kiosk::ui::{IdleAdapter, Kiosk, Nav, Page, SearchAdapter, Theme, TicketAdapt
 use slint::{ComponentHandle, Model};
 use std::time::Duration;
 
-fn kiosk(t: &TempStation, now: &str) -> Kiosk {
+pub fn kiosk(t: &TempStation, now: &str) -> Kiosk {
     i_slint_backend_testing::init_no_event_loop();
     let k = Kiosk::build(t.station_at(now)).expect("build kiosk");
     k.app.window().set_size(slint::PhysicalSize::new(1920, 1080));
@@ -21,7 +21,7 @@ fn settle() {
 }
 
 /// Taps the one visible control with this accessible label.
-fn tap(k: &Kiosk, label: &str) {
+pub fn tap(k: &Kiosk, label: &str) {
     let mut found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(&k.app, label).collect();
     // A plain text with the same words is not the control.
     found.retain(|e| e.accessible_role() != Some(AccessibleRole::Text));

@@ -5,7 +5,9 @@
 //! face starts the same way and no face needs to import another.
 
 mod log;
+pub mod sdnotify;
 
+use crate::storage::StoreError;
 use crate::cli::{self, Command, StaffArgs};
 use crate::config::{self, LoadError, LoadedConfig};
 use crate::domain::clock::Clock;
@@ -51,8 +53,16 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                 });
                 Announcer::start(&voice)
             });
+            // Held while serving, so that kiosk restore refuses to swap the store under us.
+            let _running = match crate::paths::RunLock::running(&paths) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", paths.lock_file().display());
+                    return 1;
+                }
+            };
             recover(&st);
-            st.purge_daily();
+            st.maintain_daily();
             crate::server::run(st, listen, announcer)
         }),
         Some(Command::Announce(a)) => with_config(&paths, |cfg| {
@@ -84,6 +94,62 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
             crate::ui::screenshot::run(cfg, &a.page, &a.out, a.large_text, &a.size)
         }),
+        Some(Command::Restore(a)) => with_config(&paths, |cfg| {
+            let stamp = Clock::from_env(cfg.station.tz)
+                .map(|c| c.now_local().format("%Y%m%d-%H%M%S").to_string())
+                .unwrap_or_else(|_| "now".into());
+            match crate::service::restore(&paths, &a.file, &stamp) {
+                Ok(r) => {
+                    if a.json {
+                        println!("{}", serde_json::to_string(&r).unwrap_or_else(|_| "{}".into()));
+                    } else {
+                        println!(
+                            "restored {} ({} tickets, {} cases, schema {})",
+                            r.from.display(),
+                            r.tickets,
+                            r.cases,
+                            r.schema
+                        );
+                        if let Some(p) = &r.previous {
+                            println!("the replaced store is kept as {}", p.display());
+                        }
+                    }
+                    0
+                }
+                Err(e @ crate::service::RestoreError::Running) => {
+                    eprintln!("error: {e}");
+                    3
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+            }
+        }),
+        Some(Command::Migrate) => {
+            if let Err(e) = paths.ensure_data_dir() {
+                eprintln!("error: {e}");
+                return 1;
+            }
+            match crate::storage::open(&paths.db()) {
+                Ok(c) => {
+                    println!(
+                        "{}: schema {}",
+                        paths.db().display(),
+                        crate::storage::schema_version(&c).unwrap_or_default()
+                    );
+                    0
+                }
+                Err(e @ (StoreError::TooNew { .. } | StoreError::Foreign { .. } | StoreError::Damaged { .. })) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    1
+                }
+            }
+        }
         Some(cmd) => {
             // Commands that need only the configuration never touch the data folder.
             if let Some(code) = cli::run_config_only(None, &cmd) {
@@ -227,6 +293,10 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
         return fail(e.to_string(), 1);
     }
     init_logging(paths, "kiosk");
+    let _running = match crate::paths::RunLock::running(paths) {
+        Ok(l) => l,
+        Err(e) => return fail(format!("{}: {e}", paths.lock_file().display()), 1),
+    };
     // A damaged, foreign or newer store: 暂停服务, and the file is left exactly as it is.
     if let Err(e) = crate::storage::quick_check(&paths.db()) {
         tracing::error!("{e}");
@@ -245,7 +315,7 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
     };
     station.preload_font();
     recover(&station);
-    station.purge_daily();
+    station.maintain_daily();
     crate::ui::run_kiosk(station, windowed)
 }
 

@@ -22,10 +22,12 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "kiosk", version, about = "村级综合服务站自助终端 (village service station kiosk)")]
 pub struct Cli {
-    /// Folder holding station.toml and matters.toml (default: ./kiosk-config, else the shipped copies)
+    /// Folder holding station.toml and matters.toml (default: $KIOSK_CONFIG_DIR, else
+    /// ./kiosk-config, else /etc/kiosk when installed, else the shipped copies)
     #[arg(long, global = true, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
-    /// Folder for the database, receipts and logs (default: ./data)
+    /// Folder for the database, receipts and logs (default: $KIOSK_DATA_DIR, else
+    /// /var/lib/kiosk when installed, else ./data)
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Run in a normal window instead of full screen (development)
@@ -72,6 +74,31 @@ pub enum Command {
     /// Mask the personal data of cases closed longer than [privacy] retention-days ago and
     /// delete receipts and logs older than 30 days (also run daily by the kiosk and service)
     Purge(PurgeArgs),
+    /// Back up the store (VACUUM INTO) into --to or the folder of station.toml [backup]
+    Backup(BackupArgs),
+    /// Replace the store with a backup (refused while the kiosk or the service runs; the
+    /// replaced store is kept beside it)
+    Restore(RestoreArgs),
+    /// Open the store and bring it to this version's schema (the package runs this on
+    /// upgrade); exit 2 if the store is from a newer version or not a kiosk store
+    Migrate,
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// Folder to write the backup to (default: [backup] folder in station.toml)
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A backup written by kiosk backup (kiosk-YYYYMMDD-HHMMSS.db)
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -489,6 +516,24 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
                         p.cases.len(),
                         p.receipts,
                         p.logs
+                    );
+                }
+                0
+            }
+            Err(e) => fail(&e.to_string(), 1),
+        },
+        Command::Backup(a) => match st.backup(a.to.as_deref()) {
+            Ok(b) => {
+                if a.json {
+                    println!("{}", serde_json::to_string(&b).unwrap_or_else(|_| "{}".into()));
+                } else {
+                    println!(
+                        "{} ({} bytes: {} tickets, {} cases); {} old backups deleted",
+                        b.file.display(),
+                        b.bytes,
+                        b.tickets,
+                        b.cases,
+                        b.removed
                     );
                 }
                 0

@@ -260,6 +260,17 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
             );
             return 1;
         }
+        crate::app::sdnotify::notify("READY=1\nSTATUS=服务站服务已启动");
+        if let Some(every) = crate::app::sdnotify::watchdog_interval() {
+            // Alive while the runtime turns; a wedged service stops pinging and is restarted.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    crate::app::sdnotify::notify("WATCHDOG=1");
+                }
+            });
+        }
         let mut tasks = Vec::new();
         for l in listeners {
             let app = app.clone().into_make_service_with_connect_info::<SocketAddr>();

@@ -9,6 +9,7 @@
 
 mod audit;
 mod auth;
+mod backup;
 mod calling;
 mod cases;
 mod calendar;
@@ -24,6 +25,7 @@ mod tickets;
 
 pub use audit::{action_words, AuditEntry, AuditFilter, LOCAL_ORIGIN};
 pub use auth::{hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
+pub use backup::{restore, BackedUp, BackupError, RestoreError, Restored};
 pub use calling::{CallError, Called, TransferTo};
 pub use cases::{
     case_status_url, AdvanceError, CasePage, CaseRequest, LookupError, PublicEvent, PublicView, SubmitError,
@@ -41,7 +43,7 @@ pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};
 pub use settings::{FieldView, SettingsError, FIELDS as SETTINGS};
 pub use staff::StaffError;
-pub use tickets::{DeskError, Issued, PrintTask, Target, TicketError};
+pub use tickets::{DeskError, Issued, PrintTask, Recovered, Target, TicketError};
 
 pub use crate::printing::{PrintError, PrintOutcome};
 pub use crate::storage::StoreError;

@@ -66,19 +66,4 @@ impl Station {
         }
         Ok(Purged { dry_run, cases, receipts, logs })
     }
-
-    /// Runs the purge now and then every day, on its own thread with its own connection
-    /// (the kiosk and the station service both start it; it does nothing twice).
-    pub fn purge_daily(&self) {
-        let Ok(mut st) = self.reopen() else {
-            tracing::warn!("daily purge not started: the store cannot be opened again");
-            return;
-        };
-        let _ = std::thread::Builder::new().name("purge".into()).spawn(move || loop {
-            if let Err(e) = st.purge(false) {
-                tracing::warn!("daily purge failed: {e}");
-            }
-            std::thread::sleep(Duration::from_secs(86_400));
-        });
-    }
 }

@@ -89,25 +89,31 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// and not from a newer build. Neither check changes a byte of it.
 fn precheck(path: &Path) -> Result<(), StoreError> {
     use std::io::Read;
-    let mut head = [0u8; 16];
+    // The 100-byte database header: the magic string, and user_version at offset 60
+    // (big-endian). Read as a plain file: SQLite is not asked to open it, so nothing,
+    // not even a journal, is created beside a file that is not ours.
+    let mut head = [0u8; 100];
     let n = match std::fs::File::open(path) {
-        Ok(mut f) => f.read(&mut head).unwrap_or(0),
+        Ok(mut f) => {
+            let mut n = 0;
+            while n < head.len() {
+                match f.read(&mut head[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) => return Err(StoreError::Damaged { path: path.to_path_buf(), detail: e.to_string() }),
+                }
+            }
+            n
+        }
         Err(_) => return Ok(()), // not there yet: it will be created
     };
     if n == 0 {
         return Ok(());
     }
-    if n < 16 || &head != SQLITE_MAGIC {
+    if n < 100 || &head[..16] != SQLITE_MAGIC {
         return Err(StoreError::Foreign { path: path.to_path_buf(), detail: "开头不是 SQLite 数据库的标记".into() });
     }
-    let ro = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
-    let _ = ro.busy_timeout(Duration::from_secs(30));
-    let found = schema_version(&ro)
-        .map_err(|e| StoreError::Damaged { path: path.to_path_buf(), detail: e.to_string() })?;
+    let found = u32::from_be_bytes([head[60], head[61], head[62], head[63]]);
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
     }

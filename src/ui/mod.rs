@@ -272,6 +272,18 @@ pub fn run_kiosk(station: Station, windowed: bool) -> i32 {
         kiosk.app.window().set_fullscreen(true);
     }
     tracing::info!("kiosk started");
+    // Under systemd: ready once the first frame is drawn, and alive while the event loop
+    // turns (a hung screen stops the pings and is restarted).
+    let _watchdog = crate::app::sdnotify::watchdog_interval().map(|every| {
+        let t = slint::Timer::default();
+        t.start(slint::TimerMode::Repeated, every, || {
+            crate::app::sdnotify::notify("WATCHDOG=1");
+        });
+        t
+    });
+    slint::Timer::single_shot(std::time::Duration::from_millis(0), || {
+        crate::app::sdnotify::notify("READY=1\nSTATUS=首页已显示");
+    });
     match kiosk.app.run() {
         Ok(()) => 0,
         Err(e) => {
@@ -285,9 +297,6 @@ pub fn run_kiosk(station: Station, windowed: bool) -> i32 {
 /// script restarts it, picking up a fixed file).
 const STARTUP_ERROR_SECS: u64 = 60;
 
-/// Shows "自助终端暂停服务" with the details for staff, when a display is there; returns
-/// at once otherwise (the details were already printed on standard error). The caller
-/// has checked that the screen font is installed.
 /// What the startup-error screen tells staff to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffNote {
@@ -309,12 +318,24 @@ impl StaffNote {
     }
 }
 
+/// Shows "自助终端暂停服务" with the details for staff, when a display is there; returns
+/// at once otherwise (the details were already printed on standard error). The caller
+/// has checked that the screen font is installed.
 pub fn show_startup_error(details: &str, font_family: &str, note: StaffNote) {
     let Ok(win) = StartupErrorWindow::new() else { return };
     win.set_details(details.into());
     win.set_staff_note(note.text().into());
     win.set_font_family(font_family.into());
     win.window().set_fullscreen(true);
+    // Under systemd the screen itself is up and alive until it closes on purpose.
+    crate::app::sdnotify::notify("READY=1\nSTATUS=暂停服务");
+    let _watchdog = crate::app::sdnotify::watchdog_interval().map(|every| {
+        let t = slint::Timer::default();
+        t.start(slint::TimerMode::Repeated, every, || {
+            crate::app::sdnotify::notify("WATCHDOG=1");
+        });
+        t
+    });
     let w = win.as_weak();
     let timer = slint::Timer::default();
     timer.start(slint::TimerMode::SingleShot, std::time::Duration::from_secs(STARTUP_ERROR_SECS), move || {
