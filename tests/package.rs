@@ -20,13 +20,15 @@ const UNITS: [&str; 6] = [
     "kiosk-purge.timer",
 ];
 
-const DEPENDS: [&str; 20] = [
+const DEPENDS: [&str; 21] = [
     "fonts-noto-cjk",
     // the receipt font station.toml names (wqy-microhei.ttc)
     "fonts-wqy-microhei",
     "fontconfig",
     "cups-client",
     "cage",
+    // cage (0.1.4) will not start without its Xwayland server
+    "xwayland",
     "espeak-ng",
     "alsa-utils",
     "adduser",
@@ -353,4 +355,58 @@ fn units_run_the_kiosk_as_its_user_with_the_installed_folders() {
     }
     assert_eq!(one(&unit(&dir.join("kiosk-backup.service")), "ExecStart"), "/usr/bin/kiosk backup");
     assert_eq!(one(&unit(&dir.join("kiosk-purge.service")), "ExecStart"), "/usr/bin/kiosk purge --json");
+}
+
+/// The touchscreen session as kiosk-ui.service runs it: the kiosk binary under cage (a
+/// headless wlroots output here, the screen on a station), through Slint's Wayland
+/// backend, as an unprivileged user. It must tell systemd READY=1 and keep the watchdog
+/// fed, or systemd would restart it.
+#[test]
+fn the_kiosk_starts_under_cage_and_feeds_the_watchdog() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (xdg, data, sock) = (dir.path().join("xdg"), dir.path().join("data"), dir.path().join("notify"));
+    for d in [&xdg, &data] {
+        std::fs::create_dir_all(d).expect("dir");
+        ok(Command::new("chown").arg("nobody:nogroup").arg(d));
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    }
+    let listener = std::os::unix::net::UnixDatagram::bind(&sock).expect("notify socket");
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    listener.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    // cage refuses to run as root; nobody stands in for the kiosk user.
+    let mut cage = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cage", "-d", "--"])
+        .arg(kiosk_bin())
+        .arg("--data-dir")
+        .arg(&data)
+        .current_dir(dir.path())
+        .env("XDG_RUNTIME_DIR", &xdg)
+        .env("WLR_BACKENDS", "headless")
+        .env("WLR_LIBINPUT_NO_DEVICES", "1")
+        .env("WLR_RENDERER", "pixman")
+        .env("NOTIFY_SOCKET", &sock)
+        .env("WATCHDOG_USEC", "1000000")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cage installed (./test.sh installs it)");
+    let mut heard = Vec::new();
+    let mut buf = [0u8; 256];
+    while !(heard.iter().any(|m: &String| m.starts_with("READY=1")) && heard.iter().filter(|m| *m == "WATCHDOG=1").count() >= 2) {
+        match listener.recv(&mut buf) {
+            Ok(n) => heard.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            Err(e) => {
+                let _ = cage.kill();
+                panic!("the kiosk under cage did not report ({e}); heard {heard:?}");
+            }
+        }
+    }
+    let _ = cage.kill();
+    let _ = cage.wait();
+    let _ = Command::new("pkill").args(["-KILL", "-u", "nobody", "-f", "kiosk --data-dir"]).status();
+    assert!(data.join("kiosk.db").is_file(), "the kiosk opened its store");
 }
