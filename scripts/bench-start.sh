@@ -186,6 +186,13 @@ def changes_of(lines):
     return out, polls
 
 
+def screen_hash():
+    """The screen now, hashed as fastpoll hashes it (its BASE line; the command is `true`)."""
+    out = subprocess.run([FASTPOLL, '0', '0', '-', 'true'], capture_output=True, text=True, env=m.env).stdout
+    m.reap()
+    return next(line.split()[1] for line in out.splitlines() if line.startswith('BASE'))
+
+
 def clear_of_minute(need_s):
     """The kiosk shows HH:MM; wait so that no minute turns while it is being measured."""
     s = time.time() % 60
@@ -226,6 +233,12 @@ def launch(label, app, tap=False):
     procs = [q for q in (m.mem_of(q) for q in m.session_pids(pid)) if not q.get('gone')]
     r['n_procs'] = len(procs)
     r['pss_mib'] = sum(q.get('Pss', 0) for q in procs) / 1024
+    # Complete means the picture of the last change is still the picture now; a page
+    # still changing when the poll ended (slower than POLL_MS) is not counted.
+    r['final'] = changes[-1][2][:8] if changes else None
+    if changes and screen_hash() != changes[-1][2]:
+        print(f'warning: {label}: the picture changed after {POLL_MS} ms; not counted', file=sys.stderr)
+        r['settled_ms'] = None
     if tap and r['settled_ms']:
         before = m.xwd_hash()
         out = subprocess.run([CLICKPOLL, str(TAP_AT[0]), str(TAP_AT[1]), str(TAP_MS), '2000'],
@@ -252,6 +265,10 @@ def launch(label, app, tap=False):
 
 print(f'display {m.DISP} 1920x1080x24 + matchbox; {runs} launches each, interleaved; '
       f'load average {os.getloadavg()[0]:.2f} at start', file=sys.stderr)
+load_start = os.getloadavg()[0]
+if load_start > 0.5:
+    print(f'warning: load average {load_start:.2f}: something else is running; the times will be slower '
+          'and noisier (the interleaved ratios less so)', file=sys.stderr)
 first = launch('kiosk-first', 'kiosk')      # creates the store; reported apart
 launch('chromium-warmup', 'chromium')       # not counted: page cache, as the kiosk's first start
 rows = []
@@ -274,7 +291,7 @@ def cell(s, unit, fmt='{:,.0f}'):
 
 failed = [r['label'] for r in rows if r['settled_ms'] is None]
 if failed:
-    print(f'warning: no picture at all for {failed}', file=sys.stderr)
+    print(f'warning: not counted (no picture, or not settled within {POLL_MS} ms): {failed}', file=sys.stderr)
 t_k, t_c = stats('kiosk', 'settled_ms'), stats('chromium', 'settled_ms')
 m_k, m_c = stats('kiosk', 'pss_mib'), stats('chromium', 'pss_mib')
 if not (t_k and t_c and m_k and m_c):
@@ -288,7 +305,7 @@ print(f'memory on the home page (PSS):        kiosk {m_k[0]:.1f} MiB, Chromium {
       f'{rm:.1f}× smaller (goal ≥ 12×: {"met" if rm >= 12 else "NOT met"})')
 print(f'\nMeasured by `scripts/bench-start.sh` on {time.strftime("%Y-%m-%d")} (release build, '
       f'{os.cpu_count()} cores, no GPU, Xvfb 1920×1080 with matchbox; {runs} launches of each, interleaved; '
-      f'load average {os.getloadavg()[0]:.1f} at the end); median (min–max):\n')
+      f'load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end); median (min–max):\n')
 print('| what | kiosk | web kiosk (Chromium) | Chromium ÷ kiosk | goal | met |')
 print('|---|---|---|---|---|---|')
 print(f'| start → home page complete on screen (warm restart) | {cell(t_k, "ms")} | {cell(t_c, "ms")} '
@@ -297,7 +314,8 @@ print(f'| memory on the home page (PSS, all processes) | {cell(m_k, "MiB", "{:.1
       f'| {rm:.1f}× | ≥ 12× | {ok(rm >= 12)} |')
 fs = f'{first["settled_ms"]:,.0f} ms' if first['settled_ms'] else 'n/a'
 print(f'| first start (store created) → home page on screen | {fs} | | | | |')
-print(f'| start → sd_notify READY=1 | {cell(ready, "ms")} | | | | |')
+no_ready = 'n/a (no READY=1 came: a binary without sd_notify?)'
+print(f'| start → sd_notify READY=1 | {cell(ready, "ms") if ready else no_ready} | | | | |')
 print(f'| tap on a tile → next page complete on screen | {cell(tap, "ms")} | | | | |')
 PY
 

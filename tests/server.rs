@@ -108,12 +108,12 @@ fn sign_in(srv: &Serve, pin: &str) -> (u16, Option<String>, String) {
     (r.status().as_u16(), cookie, r.body_mut().read_to_string().unwrap_or_default())
 }
 
-fn csrf_of(page: &str) -> String {
+pub fn csrf_of(page: &str) -> String {
     let i = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
     page[i..].split('"').next().expect("csrf").to_string()
 }
 
-fn desk_get(srv: &Serve, cookie: &str) -> (u16, String) {
+pub fn desk_get(srv: &Serve, cookie: &str) -> (u16, String) {
     let mut r = http().get(&srv.url("/desk")).header("Cookie", cookie).call().expect("desk");
     (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
 }
@@ -385,7 +385,7 @@ fn desk_case_changes_are_checked_on_the_server() {
     assert_eq!(r.status().as_u16(), 404);
 }
 
-fn sign_in_as(srv: &Serve, no: &str, pin: &str) -> Option<String> {
+pub fn sign_in_as(srv: &Serve, no: &str, pin: &str) -> Option<String> {
     let r = http().post(&srv.url("/desk/login")).send_form([("staff", no), ("pin", pin)]).expect("login");
     let c = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(|c| c.to_string());
     c.and_then(|c| c.split(';').next().map(str::to_string))

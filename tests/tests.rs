@@ -18,6 +18,7 @@ mod package;
 mod privacy;
 mod people;
 mod printing;
+mod properties;
 mod receipt;
 mod reports;
 mod server;

@@ -19,6 +19,8 @@ mod display;
 mod html;
 mod live;
 mod public;
+/// How the station service reads every posted form (a malformed body is a plain 400).
+pub use public::form;
 mod reports;
 mod session;
 mod state;
