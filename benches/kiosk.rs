@@ -80,6 +80,35 @@ fn main() {
         println!("receipt PDF size: avg {} KB", sizes.iter().sum::<u64>() / sizes.len() as u64 / 1024);
     }
 
+    if std::env::args().any(|a| a == "--pages") {
+        match kiosk::ui::screenshot::bench_page_changes(station, 1920, 1080, 20) {
+            Ok(t) => {
+                let steps = 7;
+                let first: Vec<String> = t[..steps].iter().map(|(n, d)| format!("{n} {}", ms(*d))).collect();
+                println!("page change, first visit: {}", first.join(", "));
+                let mut later: Vec<Duration> = t[steps..].iter().map(|(_, d)| *d).collect();
+                later.sort();
+                let within = later.iter().filter(|d| **d <= Duration::from_millis(16)).count();
+                println!(
+                    "page change at 1920x1080 after the first visit, n={}: p50 {}, p99 {}, max {}; {} of {} within 16 ms",
+                    later.len(),
+                    ms(percentile(&later, 0.5)),
+                    ms(percentile(&later, 0.99)),
+                    ms(*later.last().unwrap_or(&Duration::ZERO)),
+                    within,
+                    later.len()
+                );
+                for (name, _) in &t[..steps] {
+                    let mut mine: Vec<Duration> = t[steps..].iter().filter(|(n, _)| n == name).map(|(_, d)| *d).collect();
+                    mine.sort();
+                    println!("  {name}: p50 {}, max {}", ms(percentile(&mine, 0.5)), ms(*mine.last().unwrap_or(&Duration::ZERO)));
+                }
+            }
+            Err(e) => eprintln!("pages: {e}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     let render = kiosk::ui::screenshot::bench_home_render(station, 1920, 1080, 30);
     match render {
         Ok(mut r) => {

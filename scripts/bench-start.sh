@@ -52,8 +52,11 @@ work=$(mktemp -d /tmp/bench-start.XXXXXX)
 xvfb_pid=""
 wm_pid=""
 cleanup() {
-  if [ -n "$wm_pid" ]; then kill "$wm_pid" 2>/dev/null || true; fi
-  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
+  local p
+  for p in $wm_pid $xvfb_pid; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -153,7 +156,7 @@ spec = importlib.util.spec_from_file_location('measure', os.path.join(baseline, 
 m = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)  # also makes this process the sub-reaper of what it launches
 m.DISP = os.environ['DISPLAY']
-m.env = dict(os.environ)
+m.env = {k: v for k, v in os.environ.items() if k != 'WAYLAND_DISPLAY'}  # both on the same X server
 OUT = m.OUT
 FASTPOLL, CLICKPOLL = os.path.join(OUT, 'fastpoll'), os.path.join(work, 'clickpoll')
 POLL_MS, TAP_MS = 4000, 1500
@@ -170,7 +173,7 @@ def listen():
         notes.put((time.monotonic(), data.decode(errors='replace')))
 threading.Thread(target=listen, daemon=True).start()
 
-kiosk_env = {k: v for k, v in os.environ.items() if k not in ('KIOSK_CONFIG_DIR', 'KIOSK_DATA_DIR', 'KIOSK_NOW')}
+kiosk_env = {k: v for k, v in m.env.items() if k not in ('KIOSK_CONFIG_DIR', 'KIOSK_DATA_DIR', 'KIOSK_NOW')}
 kiosk_env['NOTIFY_SOCKET'] = notify_path
 kiosk_cmd = [kiosk_bin, '--data-dir', os.path.join(work, 'data')]
 
@@ -263,10 +266,10 @@ def launch(label, app, tap=False):
     return r
 
 
-print(f'display {m.DISP} 1920x1080x24 + matchbox; {runs} launches each, interleaved; '
-      f'load average {os.getloadavg()[0]:.2f} at start', file=sys.stderr)
 load_start = os.getloadavg()[0]
-if load_start > 0.5:
+print(f'display {m.DISP} 1920x1080x24 + matchbox; {runs} launches each, interleaved; '
+      f'load average {load_start:.2f} at start', file=sys.stderr)
+if load_start > 1.0:
     print(f'warning: load average {load_start:.2f}: something else is running; the times will be slower '
           'and noisier (the interleaved ratios less so)', file=sys.stderr)
 first = launch('kiosk-first', 'kiosk')      # creates the store; reported apart
@@ -277,8 +280,8 @@ for i in range(1, runs + 1):
     rows.append(launch(f'kiosk-{i}', 'kiosk', tap=True))
 
 
-def stats(app, key):
-    v = [r[key] for r in rows if r['app'] == app and r.get(key) is not None]
+def stats(app, key):  # over the complete runs only, as the baseline's run.sh counts them
+    v = [r[key] for r in rows if r['app'] == app and r['settled_ms'] is not None and r.get(key) is not None]
     return (st.median(v), min(v), max(v), len(v)) if v else None
 
 

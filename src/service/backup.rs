@@ -168,14 +168,16 @@ impl Station {
         due.then(|| self.backup(None))
     }
 
-    /// Runs the purge and the nightly backup now and then hourly when due, on their own
-    /// thread with its own connection.
+    /// Runs the purge and the nightly backup a minute after start and then hourly when
+    /// due, on their own thread with its own connection.
     pub fn maintain_daily(&self) {
         let Ok(mut st) = self.reopen() else {
             tracing::warn!("daily purge and backup not started: the store cannot be opened again");
             return;
         };
         let _ = std::thread::Builder::new().name("maintenance".into()).spawn(move || {
+            // Not during start-up: the first screen (and the first villager) come first.
+            std::thread::sleep(Duration::from_secs(60));
             let mut last_purge: Option<SystemTime> = None;
             loop {
                 let purge_due = last_purge

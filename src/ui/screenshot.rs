@@ -350,3 +350,48 @@ pub fn bench_home_render(station: Station, w: u32, h: u32, n: usize) -> Result<V
     }
     Ok(times)
 }
+
+/// Times page changes after the first frame, as a villager taps through: each entry is
+/// (page, time to draw the whole 1920×1080 frame of the new page). The first round meets
+/// each page for the first time (glyphs not yet cached); later rounds are what a villager
+/// sees the rest of the day.
+pub fn bench_page_changes(
+    station: Station,
+    w: u32,
+    h: u32,
+    rounds: usize,
+) -> Result<Vec<(&'static str, std::time::Duration)>, String> {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Headless { window: window.clone() })).map_err(|e| e.to_string())?;
+    window.set_size(slint::PhysicalSize::new(w, h));
+    let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
+    kiosk.app.show().map_err(|e| e.to_string())?;
+    let mut buffer = vec![slint::Rgb8Pixel { r: 0, g: 0, b: 0 }; (w * h) as usize];
+    let frame = |buffer: &mut Vec<slint::Rgb8Pixel>| {
+        slint::platform::update_timers_and_animations();
+        let t = std::time::Instant::now();
+        window.draw_if_needed(|renderer| {
+            renderer.render(buffer, w as usize);
+        });
+        t.elapsed()
+    };
+    frame(&mut buffer); // the first frame: not a page change
+    let (app, state) = (&kiosk.app, &kiosk.state);
+    let steps: [(&'static str, Page, &str); 7] = [
+        ("categories", Page::Categories, "guide"),
+        ("matters:C", Page::Matters, "C"),
+        ("matter:C02", Page::Matter, "C02"),
+        ("priority:C02", Page::Priority, "M:C02"),
+        ("search", Page::Search, ""),
+        ("lookup", Page::Lookup, ""),
+        ("home", Page::Home, ""),
+    ];
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        for (name, page, arg) in steps {
+            navigate(app, state, page, arg);
+            times.push((name, frame(&mut buffer)));
+        }
+    }
+    Ok(times)
+}
