@@ -234,7 +234,7 @@ fn backup_and_restore_bring_back_every_ticket_and_case() {
     // Not while the service runs.
     let srv = Serve::start(&t, Some(AT));
     let o = t.kiosk(AT, &["restore", file.to_str().expect("path")]);
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(3), "restore while serve runs: stdout {:?} stderr {:?}", stdout(&o), stderr(&o));
     assert!(stderr(&o).contains("正在运行"), "{}", stderr(&o));
     srv.stop();
 

@@ -6,6 +6,7 @@
 
 mod log;
 pub mod sdnotify;
+pub mod starttrace;
 
 use crate::storage::StoreError;
 use crate::cli::{self, Command, StaffArgs};
@@ -18,6 +19,7 @@ use std::ffi::OsString;
 
 /// Runs the program and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    starttrace::begin();
     crate::paths::private_files();
     let code = run(args);
     log::flush();
@@ -256,67 +258,115 @@ fn with_station(paths: &Paths, face: &str, f: impl FnOnce(Station) -> i32) -> i3
 /// field) and, if a screen is attached, to a plain "暂停服务" screen for the villager with
 /// the details for staff.
 fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
+    // The kiosk's text is its own UTF-8 and its keyboard is on the screen: it needs no
+    // locale. In the C locale the windowing layer skips the locale's compose tables (the
+    // X input method and xkbcommon both parse a 500 KB file for C.UTF-8 or zh_CN.UTF-8),
+    // a tenth of the start. Set before any other thread exists.
+    std::env::set_var("LC_ALL", "C");
+    // Two things take most of the start, and they do not depend on each other: Slint's
+    // window (the display connection, the fonts) and the station (the configuration, the
+    // font check, the store). The station opens on another thread meanwhile.
+    let p = paths.clone();
+    let opening = std::thread::Builder::new().name("open".into()).spawn(move || prepare_kiosk(&p));
+    let window = crate::ui::new_window();
+    starttrace::mark("window created");
+    let prepared = match opening {
+        Ok(h) => h.join().unwrap_or_else(|_| Err(StartFailure::plain("opening the station failed unexpectedly", 1))),
+        Err(_) => prepare_kiosk(paths),
+    };
+    match prepared {
+        Ok((station, _running)) => match window {
+            Ok(app) => crate::ui::run_kiosk(app, station, windowed),
+            Err(e) => {
+                eprintln!("error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)");
+                1
+            }
+        },
+        Err(f) => {
+            drop(window);
+            eprintln!("{}", f.message);
+            if let Some((font, note)) = f.screen {
+                crate::ui::show_startup_error(&f.details, &font, note);
+            }
+            f.code
+        }
+    }
+}
+
+/// Why the kiosk cannot start: the message for standard error, and what the 暂停服务
+/// screen shows (none when there is no Chinese font to show it with).
+struct StartFailure {
+    message: String,
+    details: String,
+    screen: Option<(String, crate::ui::StaffNote)>,
+    code: i32,
+}
+
+impl StartFailure {
+    fn plain(msg: &str, code: i32) -> StartFailure {
+        StartFailure { message: format!("error: {msg}"), details: msg.to_string(), screen: None, code }
+    }
+}
+
+/// Everything the kiosk needs before its first page, off the UI thread: the station and
+/// the lock that tells `kiosk restore` the kiosk runs.
+fn prepare_kiosk(paths: &Paths) -> Result<(Station, crate::paths::RunLock), StartFailure> {
     let cfg = match config::load(paths.config_dir.as_deref()) {
         Ok(cfg) => cfg,
         Err(e) => {
             let details = e.to_string();
-            eprintln!("{details}");
-            eprintln!("error: the configuration is invalid; the kiosk will not start until it is fixed (配置有误，终端不启动)");
             let font = config::parse_station("", config::SHIPPED_STATION).map(|s| s.font_family).unwrap_or_default();
-            if check_screen_font(&font).is_ok() {
-                crate::ui::show_startup_error(&details, &font, crate::ui::StaffNote::Config);
-            }
-            return 2;
+            return Err(StartFailure {
+                message: format!(
+                    "{details}\nerror: the configuration is invalid; the kiosk will not start until it is fixed (配置有误，终端不启动)"
+                ),
+                screen: check_screen_font(&font).is_ok().then_some((font, crate::ui::StaffNote::Config)),
+                details,
+                code: 2,
+            });
         }
     };
+    starttrace::mark("config loaded");
     let font = cfg.station.font_family.clone();
-    if let Err(msg) = check_screen_font(&font) {
+    // A failure is shown on the 暂停服务 screen when the screen can show Chinese.
+    let fail = |msg: String, code: i32, note: crate::ui::StaffNote| StartFailure {
+        message: format!("error: {msg}"),
+        details: msg,
+        screen: check_screen_font(&font).is_ok().then(|| (font.clone(), note)),
+        code,
+    };
+    use crate::ui::StaffNote::{Config, Store};
+    let clock = Clock::from_env(cfg.station.tz).map_err(|e| fail(e.to_string(), 2, Config))?;
+    paths.ensure_data_dir().map_err(|e| fail(e.to_string(), 1, Config))?;
+    if let Err(msg) = check_screen_font_cached(&font, &paths.data_dir) {
         // No Chinese font: a screen would be blank, so only standard error and the log.
-        eprintln!("error: {msg}");
-        return 2;
+        return Err(StartFailure::plain(&msg, 2));
     }
-    let fail = |msg: String, code: i32| {
-        eprintln!("error: {msg}");
-        crate::ui::show_startup_error(&msg, &font, crate::ui::StaffNote::Config);
-        code
-    };
-    let fail_store = |msg: String| {
-        eprintln!("error: {msg}");
-        crate::ui::show_startup_error(&msg, &font, crate::ui::StaffNote::Store);
-        1
-    };
-    let clock = match Clock::from_env(cfg.station.tz) {
-        Ok(c) => c,
-        Err(e) => return fail(e.to_string(), 2),
-    };
-    if let Err(e) = paths.ensure_data_dir() {
-        return fail(e.to_string(), 1);
-    }
+    starttrace::mark("screen font checked, data folder ready");
     init_logging(paths, "kiosk");
-    let _running = match crate::paths::RunLock::running(paths) {
-        Ok(l) => l,
-        Err(e) => return fail(format!("{}: {e}", paths.lock_file().display()), 1),
-    };
+    let running = crate::paths::RunLock::running(paths)
+        .map_err(|e| fail(format!("{}: {e}", paths.lock_file().display()), 1, Config))?;
     // A damaged, foreign or newer store: 暂停服务, and the file is left exactly as it is.
     if let Err(e) = crate::storage::quick_check(&paths.db()) {
         tracing::error!("{e}");
-        return fail_store(e.to_string());
+        return Err(fail(e.to_string(), 1, Store));
     }
+    starttrace::mark("store checked");
     let station = match Station::open(cfg, paths.clone(), clock) {
         Ok(s) => s,
         Err(e @ crate::service::StartError::Store(_)) => {
             tracing::error!("{e}");
-            return fail_store(e.to_string());
+            return Err(fail(e.to_string(), 1, Store));
         }
         Err(e) => {
             tracing::error!("{e}");
-            return fail(e.to_string(), 1);
+            return Err(fail(e.to_string(), 1, Config));
         }
     };
-    station.preload_font();
+    starttrace::mark("station open");
     recover(&station);
     station.maintain_daily();
-    crate::ui::run_kiosk(station, windowed)
+    Ok((station, running))
 }
 
 /// After a crash or power cut: half-written receipts and unanswered print jobs.
@@ -331,6 +381,33 @@ fn screen_font_ok(cfg: &LoadedConfig) -> Result<(), i32> {
         eprintln!("error: {msg}");
         2
     })
+}
+
+/// [`check_screen_font`], remembered: once the font was found, a stamp in the data folder
+/// holds the family and the times the system's font folders and fontconfig's cache last
+/// changed; while they are the same, the kiosk does not run fc-list again (a tenth of its
+/// start). Installing or removing fonts changes them, and the check runs again.
+fn check_screen_font_cached(family: &str, data_dir: &std::path::Path) -> Result<(), String> {
+    let stamp = data_dir.join(".screen-font-ok");
+    let state = {
+        let mut parts = vec![family.to_string()];
+        for d in ["/etc/fonts", "/etc/fonts/conf.d", "/usr/share/fonts", "/var/cache/fontconfig", "/usr/local/share/fonts"] {
+            let t = std::fs::metadata(d)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos().to_string())
+                .unwrap_or_else(|| "-".into());
+            parts.push(format!("{d}={t}"));
+        }
+        parts.join("\n")
+    };
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == state) {
+        return Ok(());
+    }
+    check_screen_font(family)?;
+    let _ = std::fs::write(&stamp, state);
+    Ok(())
 }
 
 /// Without a CJK font Slint draws Chinese as nothing at all, silently. Refuse to start

@@ -174,6 +174,10 @@ pub(super) fn open_live(
         }
     };
     let src = store::source(conn, version)?.unwrap_or_default();
+    if src == cfg.matters_source {
+        // The published list is the file just parsed with the configuration: not twice.
+        return Ok((cfg.catalog.clone(), version));
+    }
     match config::parse_matters(&format!("已发布的第{version}版"), &src) {
         Ok(c) => Ok((c, version)),
         Err(e) => {

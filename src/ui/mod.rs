@@ -53,7 +53,11 @@ pub struct Kiosk {
 impl Kiosk {
     /// Builds the window over an opened station and wires every page.
     pub fn build(station: Station) -> Result<Kiosk, slint::PlatformError> {
-        let app = AppWindow::new()?;
+        Self::build_in(AppWindow::new()?, station)
+    }
+
+    /// The kiosk in a window made beforehand ([`new_window`]).
+    pub fn build_in(app: AppWindow, station: Station) -> Result<Kiosk, slint::PlatformError> {
         app.global::<Theme>().set_font_family(station.cfg.station.font_family.clone().into());
         let state = Rc::new(RefCell::new(State {
             station,
@@ -77,6 +81,7 @@ impl Kiosk {
         case::wire(&app, &state);
         let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
         show(&app, &state, Page::Home, "");
+        crate::app::starttrace::mark("home page filled");
         Ok(Kiosk { app, state, _timers: timers })
     }
 
@@ -109,7 +114,11 @@ fn page_name(p: Page) -> &'static str {
 /// Loads `page`'s data into its adapter and shows it (no history change).
 fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
     match page {
-        Page::Home => home::show(app, state),
+        Page::Home => {
+            // Back home: the receipt font is not needed until the next receipt.
+            state.borrow().station.release_font();
+            home::show(app, state)
+        }
         Page::Categories => browse::show_categories(app, state, arg),
         Page::Matters => browse::show_matters(app, state, arg),
         Page::Matter => browse::show_matter(app, state, arg),
@@ -260,8 +269,14 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
 }
 
 /// Runs the full-screen kiosk over an opened station until the window closes.
-pub fn run_kiosk(station: Station, windowed: bool) -> i32 {
-    let kiosk = match Kiosk::build(station) {
+/// The kiosk's window, made before the station is ready (the display connection and the
+/// fonts take a while; the station opens meanwhile on another thread).
+pub fn new_window() -> Result<AppWindow, slint::PlatformError> {
+    AppWindow::new()
+}
+
+pub fn run_kiosk(app: AppWindow, station: Station, windowed: bool) -> i32 {
+    let kiosk = match Kiosk::build_in(app, station) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("error: cannot open the kiosk window: {e} (is a display running? set DISPLAY)");
@@ -282,6 +297,7 @@ pub fn run_kiosk(station: Station, windowed: bool) -> i32 {
         t
     });
     slint::Timer::single_shot(std::time::Duration::from_millis(0), || {
+        crate::app::starttrace::mark("event loop running");
         crate::app::sdnotify::notify("READY=1\nSTATUS=首页已显示");
     });
     match kiosk.app.run() {
