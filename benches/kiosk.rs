@@ -82,7 +82,9 @@ fn main() {
 
     if std::env::args().any(|a| a == "--pages") {
         match kiosk::ui::screenshot::bench_page_changes(station, 1920, 1080, 20) {
-            Ok(t) => {
+            Ok(mut t) => {
+                let (_, first) = t.remove(0);
+                println!("first frame of the home page (glyphs and shadows not yet cached): {}", ms(first));
                 let steps = 7;
                 let first: Vec<String> = t[..steps].iter().map(|(n, d)| format!("{n} {}", ms(*d))).collect();
                 println!("page change, first visit: {}", first.join(", "));
