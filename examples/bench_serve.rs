@@ -92,7 +92,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             token: tok.clone(),
             catalog_version: 1,
         };
-        let t = tickets::issue(&mut conn, &new, &times, &windows).unwrap_or_else(|e| die(e.to_string()));
+        let (t, _) = tickets::issue(&mut conn, &new, &times, &windows, &[]).unwrap_or_else(|e| die(e.to_string()));
         if days_back > 0 {
             // Served long ago: a call, a start and a finish, as the desk would leave them.
             let at = new.issued_at;
@@ -132,7 +132,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             created_local: created,
             catalog_version: 1,
         };
-        cases::create(&mut conn, &new, Utc::now()).unwrap_or_else(|e| die(e.to_string()));
+        cases::create(&mut conn, &new, &[], Utc::now()).unwrap_or_else(|e| die(e.to_string()));
     }
     match waiting_token {
         Some(t) => println!("{t}"),

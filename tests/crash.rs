@@ -78,18 +78,6 @@ impl Rng {
     }
 }
 
-fn parts(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            found.extend(parts(&p));
-        } else if p.extension().is_some_and(|x| x == "part") {
-            found.push(p);
-        }
-    }
-    found
-}
 
 #[test]
 fn crash_storm_loses_and_doubles_nothing() {
@@ -173,7 +161,7 @@ fn crash_storm_loses_and_doubles_nothing() {
     let later = t.station_at("2026-11-30T09:30:00+08:00");
     let r = later.recover_prints().expect("recover");
     eprintln!("after the storm: {r:?}");
-    assert!(parts(&t.data_dir()).is_empty(), "no .part file left: {:?}", parts(&t.data_dir()));
+    assert!(crate::util::part_files(&t.data_dir()).is_empty(), "no .part file left: {:?}", crate::util::part_files(&t.data_dir()));
     let pending: i64 = c.query_row("SELECT count(*) FROM print_jobs WHERE status = 'pending'", [], |r| r.get(0)).expect("q");
     assert_eq!(pending, 0, "no job left in limbo");
     let missing: Vec<String> = c

@@ -59,18 +59,6 @@ fn sound(t: &TempStation) {
     assert_eq!(orphans, 0, "every committed ticket has its print job");
 }
 
-fn parts(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            found.extend(parts(&p));
-        } else if p.extension().is_some_and(|x| x == "part") {
-            found.push(p);
-        }
-    }
-    found
-}
 
 #[test]
 fn a_full_disk_refuses_plainly_loses_nothing_and_recovers_by_itself() {
@@ -96,7 +84,7 @@ fn a_full_disk_refuses_plainly_loses_nothing_and_recovers_by_itself() {
     let o = take(&t);
     assert!(o.status.success(), "{}", stderr(&o));
     sound(&t);
-    assert!(parts(&t.data_dir()).is_empty(), "no half-written receipt: {:?}", parts(&t.data_dir()));
+    assert!(crate::util::part_files(&t.data_dir()).is_empty(), "no half-written receipt: {:?}", crate::util::part_files(&t.data_dir()));
     drop(m);
 }
 
@@ -132,7 +120,7 @@ fn the_kiosk_screen_shows_the_fallback_when_the_disk_is_full() {
     std::fs::remove_file(&filler).expect("free space");
     crate::ui::tap(&k, "不是，普通取号");
     assert_eq!(k.app.global::<Nav>().get_page(), kiosk::ui::Page::Ticket, "a ticket again once there is space");
-    assert!(parts(&t.data_dir()).is_empty());
+    assert!(crate::util::part_files(&t.data_dir()).is_empty());
 }
 
 #[test]
@@ -223,7 +211,7 @@ fn backup_and_restore_bring_back_every_ticket_and_case() {
     let file = PathBuf::from(b["file"].as_str().expect("file"));
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&file).expect("backup").permissions().mode() & 0o077, 0, "for the kiosk user only");
-    assert!(parts(&backups).is_empty());
+    assert!(crate::util::part_files(&backups).is_empty());
 
     // Later tickets, then the store is lost.
     for _ in 0..3 {

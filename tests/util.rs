@@ -452,3 +452,17 @@ impl TempStation {
         t
     }
 }
+
+/// Half-written files (`*.part`) anywhere under `dir`.
+pub fn part_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            found.extend(part_files(&p));
+        } else if p.extension().is_some_and(|x| x == "part") {
+            found.push(p);
+        }
+    }
+    found
+}
