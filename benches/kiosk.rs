@@ -101,9 +101,14 @@ fn main() {
                     later.len()
                 );
                 for (name, _) in &t[..steps] {
-                    let mut mine: Vec<Duration> = t[steps..].iter().filter(|(n, _)| n == name).map(|(_, d)| *d).collect();
+                    let mut mine: Vec<Duration> =
+                        t[steps..].iter().filter(|(n, _)| n == name).map(|(_, d)| *d).collect();
                     mine.sort();
-                    println!("  {name}: p50 {}, max {}", ms(percentile(&mine, 0.5)), ms(*mine.last().unwrap_or(&Duration::ZERO)));
+                    println!(
+                        "  {name}: p50 {}, max {}",
+                        ms(percentile(&mine, 0.5)),
+                        ms(*mine.last().unwrap_or(&Duration::ZERO))
+                    );
                 }
             }
             Err(e) => eprintln!("pages: {e}"),

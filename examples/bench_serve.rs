@@ -291,7 +291,8 @@ fn seed_year(config_dir: &str, data_dir: &str) {
     {
         let st =
             kiosk::service::Station::open(cfg.clone(), paths.clone(), clock).unwrap_or_else(|e| die(e.to_string()));
-        for (no, name, role) in [("001", "张三丰", "staff"), ("002", "李四", "staff"), ("003", "王五", "admin")] {
+        for (no, name, role) in [("001", "张三丰", "staff"), ("002", "李四", "staff"), ("003", "王五", "admin")]
+        {
             st.add_staff(no, name, role).unwrap_or_else(|e| die(e.to_string()));
             st.set_staff_pin(no, "246813").unwrap_or_else(|e| die(e.to_string()));
         }
@@ -332,7 +333,13 @@ fn seed_year(config_dir: &str, data_dir: &str) {
             let called = issued + 2 + rng.next(40) as i64;
             let started = called + 1;
             let finished = started + 4 + rng.next(14) as i64;
-            let status = if waiting { "waiting" } else if no_show { "no_show" } else { "served" };
+            let status = if waiting {
+                "waiting"
+            } else if no_show {
+                "no_show"
+            } else {
+                "served"
+            };
             tx.execute(
                 "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
                      ahead_at_issue, wait_min_at_issue, status, window_no, staff_no, called_at, started_at, finished_at, catalog_version)
@@ -543,7 +550,13 @@ fn year(base: &str) {
         ("desk: 代办 queue /desk/cases", "/desk/cases".to_string(), 20, &staff, "< 50 ms"),
         ("desk: calling /desk", "/desk".to_string(), 20, &staff, "< 50 ms"),
     ];
-    println!("{:<32} {:>22} {:>22} {:>9}  goal", format!("page ({from}..{last})"), "server p50 / max", "client p50 / max", "bytes");
+    println!(
+        "{:<32} {:>22} {:>22} {:>9}  goal",
+        format!("page ({from}..{last})"),
+        "server p50 / max",
+        "client p50 / max",
+        "bytes"
+    );
     for (label, path, n, cookie, goal) in rows {
         let (sp, sm, cp, cm, size) = time_page(&host, cookie, &path, n);
         println!("{label:<32} {sp:>9.1} / {sm:>7.1} ms {cp:>9.1} / {cm:>7.1} ms {size:>9}  {goal}");

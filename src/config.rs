@@ -244,11 +244,7 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 format!("没有“{category}”这个类别（现有：{}）", known.join("、")),
             );
         } else if code_ok && !code.starts_with(&category) {
-            issues.at(
-                m.code.span(),
-                "matter.code",
-                format!("事项代码“{code}”要以它的类别字母“{category}”开头"),
-            );
+            issues.at(m.code.span(), "matter.code", format!("事项代码“{code}”要以它的类别字母“{category}”开头"));
         }
         let name = m.name.get_ref().trim().to_string();
         if name.is_empty() {
@@ -288,20 +284,12 @@ pub fn parse_matters(file: &str, src: &str) -> Result<Catalog, ConfigErrors> {
                 );
             }
             (Some(d), _) if *d.get_ref() > 60 => {
-                issues.at(
-                    d.span(),
-                    "matter.promised-days",
-                    format!("{} 个工作日超过 60 天，请核对数字", d.get_ref()),
-                );
+                issues.at(d.span(), "matter.promised-days", format!("{} 个工作日超过 60 天，请核对数字", d.get_ref()));
             }
             _ => {}
         }
         if m.materials.is_empty() {
-            issues.at(
-                whole.clone(),
-                "matter.materials",
-                format!("事项 {code} 没有列出材料：要一次性告知村民带什么"),
-            );
+            issues.at(whole.clone(), "matter.materials", format!("事项 {code} 没有列出材料：要一次性告知村民带什么"));
         }
         let mut materials = Vec::new();
         for mat in &m.materials {
@@ -498,7 +486,12 @@ struct RawPrinter {
 
 impl Default for RawPrinter {
     fn default() -> Self {
-        RawPrinter { name: String::new(), command: "lp".into(), timeout_secs: Spanned::new(0..0, 15), server: String::new() }
+        RawPrinter {
+            name: String::new(),
+            command: "lp".into(),
+            timeout_secs: Spanned::new(0..0, 15),
+            server: String::new(),
+        }
     }
 }
 
@@ -763,7 +756,11 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     for w in &raw.window {
         let n = *w.number.get_ref();
         if !(1..=99).contains(&n) {
-            issues.at(w.number.span(), "window.number", format!("窗口号 {n} 不对：要在 1 到 99 之间（叫号时会念出来）"));
+            issues.at(
+                w.number.span(),
+                "window.number",
+                format!("窗口号 {n} 不对：要在 1 到 99 之间（叫号时会念出来）"),
+            );
         } else if !numbers.insert(n) {
             issues.at(w.number.span(), "window.number", format!("{n}号窗口写了两次"));
         }
@@ -797,11 +794,7 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
         issues.at(idle.timeout_secs.span(), "idle.timeout-secs", "至少 30 秒：老人看得慢");
     }
     if *idle.countdown_secs.get_ref() < 20 {
-        issues.at(
-            idle.countdown_secs.span(),
-            "idle.countdown-secs",
-            "至少 20 秒：要留时间点“继续办理”",
-        );
+        issues.at(idle.countdown_secs.span(), "idle.countdown-secs", "至少 20 秒：要留时间点“继续办理”");
     }
     if *raw.privacy.retention_days.get_ref() < 30 {
         issues.at(
@@ -1221,10 +1214,7 @@ copies = 1
         assert_eq!(s.idle, IdlePolicy::default());
         assert_eq!(s.prefix_for("C"), "C");
         let e = parse_station("s.toml", "[idle]\ntimeout-secs = 5\n").unwrap_err();
-        assert_eq!(
-            e.0[0].to_string(),
-            "s.toml:2: idle.timeout-secs: 至少 30 秒：老人看得慢"
-        );
+        assert_eq!(e.0[0].to_string(), "s.toml:2: idle.timeout-secs: 至少 30 秒：老人看得慢");
         let e = parse_station("s.toml", "[station]\ntime-zone = \"Mars/Base\"\n").unwrap_err();
         assert!(e.to_string().starts_with("s.toml:2: station.time-zone"), "{e}");
         let e = parse_station("s.toml", "[printer]\nnmae = \"x\"\n").unwrap_err();

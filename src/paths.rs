@@ -10,9 +10,7 @@ pub const INSTALLED_DATA_DIR: &str = "/var/lib/kiosk";
 
 /// Whether this binary is the installed one (the package puts it in /usr/bin).
 pub fn installed() -> bool {
-    std::env::current_exe()
-        .map(|p| p.starts_with("/usr/bin") || p.starts_with("/usr/sbin"))
-        .unwrap_or(false)
+    std::env::current_exe().map(|p| p.starts_with("/usr/bin") || p.starts_with("/usr/sbin")).unwrap_or(false)
 }
 
 #[derive(Debug, Clone)]
@@ -61,9 +59,8 @@ impl Paths {
                 None
             }
         });
-        let data_dir = data_dir.unwrap_or_else(|| {
-            PathBuf::from(if installed { INSTALLED_DATA_DIR } else { DEFAULT_DATA_DIR })
-        });
+        let data_dir =
+            data_dir.unwrap_or_else(|| PathBuf::from(if installed { INSTALLED_DATA_DIR } else { DEFAULT_DATA_DIR }));
         Paths { config_dir, data_dir }
     }
 

@@ -353,7 +353,10 @@ fn station_head_assigns_a_bad_rating_and_staff_record_what_was_put_right() {
     b.wait_for_text("h1", "差评跟进", Duration::from_secs(5));
     assert!(b.find("p.counts").text().contains("待整改 2 条"));
     // Assign the first to 001 (suggested: the one who served).
-    b.execute("document.querySelector(\"input[name=action][value=assign]\").form.querySelector('button').click();", vec![]);
+    b.execute(
+        "document.querySelector(\"input[name=action][value=assign]\").form.querySelector('button').click();",
+        vec![],
+    );
     b.wait_for_text("main", "已分派给 001", Duration::from_secs(5));
     shot(&b, "web-followups");
     // 001 sees it and records the result.

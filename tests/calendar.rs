@@ -9,7 +9,8 @@ use kiosk::domain::case::CaseState;
 const NOW: &str = "2026-11-30T09:30:00+08:00"; // a Monday; 2027 is not in holidays.toml
 
 /// A made-up 2027 (the real one is published by the State Council): New Year 1–3 January.
-pub const Y2027: &str = "[[year]]\nyear = 2027\nholidays = [\"2027-01-01\", \"2027-01-02\", \"2027-01-03\"]\nworkdays = []\n";
+pub const Y2027: &str =
+    "[[year]]\nyear = 2027\nholidays = [\"2027-01-01\", \"2027-01-02\", \"2027-01-03\"]\nworkdays = []\n";
 
 #[test]
 fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
@@ -39,9 +40,12 @@ fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
         std::fs::write(&p, text).expect("write");
         p.display().to_string()
     };
-    let import = |path: &str, staff: &str| t.kiosk_stdin(NOW, &["holidays", "import", path, "--staff", staff, "--json"], &format!("{PIN}\n"));
+    let import = |path: &str, staff: &str| {
+        t.kiosk_stdin(NOW, &["holidays", "import", path, "--staff", staff, "--json"], &format!("{PIN}\n"))
+    };
     // A file with errors: each named by line; nothing changes.
-    let broken = file("broken.toml", "[[year]]\nyear = 2027\nholidays = [\"2027-02-30\"]\nworkdays = [\"2026-12-31\"]\n");
+    let broken =
+        file("broken.toml", "[[year]]\nyear = 2027\nholidays = [\"2027-02-30\"]\nworkdays = [\"2026-12-31\"]\n");
     let o = import(&broken, "003");
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("broken.toml:3: year.holidays: “2027-02-30”不是日期"), "{}", stderr(&o));
@@ -76,11 +80,9 @@ fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
     // Each change is on its case's record, and the import in the audit trail.
     let db = crate::util::db(&t);
     let note: String = db
-        .query_row(
-            "SELECT note FROM case_events WHERE case_id = ?1 AND kind = 'due-recomputed'",
-            [long.id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT note FROM case_events WHERE case_id = ?1 AND kind = 'due-recomputed'", [long.id], |r| {
+            r.get(0)
+        })
         .expect("event");
     assert_eq!(note, "节假日安排更新，承诺办结日期 2027-01-11 → 2027-01-12");
     let n: i64 = db
@@ -88,10 +90,15 @@ fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
         .expect("count");
     assert_eq!(n, 2);
     let detail: String = db
-        .query_row("SELECT detail FROM audit_events WHERE action = 'holidays-import' AND staff_no = '003'", [], |r| r.get(0))
+        .query_row("SELECT detail FROM audit_events WHERE action = 'holidays-import' AND staff_no = '003'", [], |r| {
+            r.get(0)
+        })
         .expect("audit");
     assert!(detail.contains("2027年放假 3 天") && detail.contains("重算 2 件"), "{detail}");
     // Every process of the station counts with it; the list says where each year came from.
     let o = t.kiosk(NOW, &["holidays", "list"]);
-    assert!(stdout(&o).contains("2026\t33 holidays") && stdout(&o).contains("2027\t3 holidays\t0 make-up workdays\timported"));
+    assert!(
+        stdout(&o).contains("2026\t33 holidays")
+            && stdout(&o).contains("2027\t3 holidays\t0 make-up workdays\timported")
+    );
 }

@@ -47,7 +47,8 @@ fn worker_storm() {
                 let _ = task.run(&st.clock);
             }
         } else if tickets < TICKETS {
-            let issued = st.take_ticket(&Target::Matter(MATTERS[i % MATTERS.len()].into()), i % 7 == 0).expect("ticket");
+            let issued =
+                st.take_ticket(&Target::Matter(MATTERS[i % MATTERS.len()].into()), i % 7 == 0).expect("ticket");
             if let Some(task) = st.print_task(&issued) {
                 let _ = task.run(&st.clock);
             }
@@ -78,14 +79,14 @@ impl Rng {
     }
 }
 
-
 #[test]
 fn crash_storm_loses_and_doubles_nothing() {
     let t = TempStation::new();
     drop(t.station_at(AT)); // the store exists before the storm
     let db = t.data_dir().join("kiosk.db");
     let exe = std::env::current_exe().expect("test binary");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
     eprintln!("crash storm seed {seed}");
     let mut rng = Rng(seed | 1);
     let mut workers: Vec<Child> = (0..4).map(|_| spawn(&exe, t.dir.path())).collect();
@@ -161,8 +162,13 @@ fn crash_storm_loses_and_doubles_nothing() {
     let later = t.station_at("2026-11-30T09:30:00+08:00");
     let r = later.recover_prints().expect("recover");
     eprintln!("after the storm: {r:?}");
-    assert!(crate::util::part_files(&t.data_dir()).is_empty(), "no .part file left: {:?}", crate::util::part_files(&t.data_dir()));
-    let pending: i64 = c.query_row("SELECT count(*) FROM print_jobs WHERE status = 'pending'", [], |r| r.get(0)).expect("q");
+    assert!(
+        crate::util::part_files(&t.data_dir()).is_empty(),
+        "no .part file left: {:?}",
+        crate::util::part_files(&t.data_dir())
+    );
+    let pending: i64 =
+        c.query_row("SELECT count(*) FROM print_jobs WHERE status = 'pending'", [], |r| r.get(0)).expect("q");
     assert_eq!(pending, 0, "no job left in limbo");
     let missing: Vec<String> = c
         .prepare("SELECT pdf_path FROM print_jobs WHERE status <> 'failed'")

@@ -52,13 +52,14 @@ fn sound(t: &TempStation) {
     let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
     assert_eq!(ok, "ok");
     let orphans: i64 = c
-        .query_row("SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.ticket_id = t.id)", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.ticket_id = t.id)",
+            [],
+            |r| r.get(0),
+        )
         .expect("query");
     assert_eq!(orphans, 0, "every committed ticket has its print job");
 }
-
 
 #[test]
 fn a_full_disk_refuses_plainly_loses_nothing_and_recovers_by_itself() {
@@ -84,7 +85,11 @@ fn a_full_disk_refuses_plainly_loses_nothing_and_recovers_by_itself() {
     let o = take(&t);
     assert!(o.status.success(), "{}", stderr(&o));
     sound(&t);
-    assert!(crate::util::part_files(&t.data_dir()).is_empty(), "no half-written receipt: {:?}", crate::util::part_files(&t.data_dir()));
+    assert!(
+        crate::util::part_files(&t.data_dir()).is_empty(),
+        "no half-written receipt: {:?}",
+        crate::util::part_files(&t.data_dir())
+    );
     drop(m);
 }
 

@@ -396,7 +396,9 @@ fn the_kiosk_starts_under_cage_and_feeds_the_watchdog() {
         .expect("cage installed (./test.sh installs it)");
     let mut heard = Vec::new();
     let mut buf = [0u8; 256];
-    while !(heard.iter().any(|m: &String| m.starts_with("READY=1")) && heard.iter().filter(|m| *m == "WATCHDOG=1").count() >= 2) {
+    while !(heard.iter().any(|m: &String| m.starts_with("READY=1"))
+        && heard.iter().filter(|m| *m == "WATCHDOG=1").count() >= 2)
+    {
         match listener.recv(&mut buf) {
             Ok(n) => heard.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
             Err(e) => {

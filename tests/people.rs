@@ -166,7 +166,11 @@ fn every_bad_rating_is_assigned_put_right_and_overdue_after_fifteen_working_days
     assert_eq!(later.followup_counts(&admin).expect("counts"), (1, 1));
     let db = crate::util::db(&t);
     let n: i64 = db
-        .query_row("SELECT count(*) FROM audit_events WHERE action IN ('followup-assign', 'followup-result')", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM audit_events WHERE action IN ('followup-assign', 'followup-result')",
+            [],
+            |r| r.get(0),
+        )
         .expect("audit");
     assert_eq!(n, 2, "one audit event per change, none for the refusals");
 }
@@ -179,7 +183,8 @@ fn station_settings_are_checked_like_config_check_and_taken_up_at_start() {
     let mut st = t.station_at(NOW);
     add_staff(&st);
     let (staff, admin) = (signed(&st, "001"), signed(&st, "003"));
-    let form = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<HashMap<_, _>>();
+    let form =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<HashMap<_, _>>();
     assert!(matches!(st.save_settings(&staff, &form(&[("station.name", "x")]), None), Err(SettingsError::Actor(_))));
     // The same rules as `kiosk config check`, named by the form's words; nothing kept.
     let e = st
@@ -190,12 +195,19 @@ fn station_settings_are_checked_like_config_check_and_taken_up_at_start() {
     assert!(text.contains("周一至周五办公时间：“8点-12点”不是时间段"), "{text}");
     assert!(st.save_settings(&admin, &form(&[("idle.countdown-secs", "半分钟")]), None).is_err());
     assert!(st.save_settings(&admin, &form(&[("station.public-base-url", "192.168.1.10")]), None).is_err());
-    assert_eq!(crate::util::db(&t).query_row("SELECT count(*) FROM station_settings", [], |r| r.get::<_, i64>(0)).expect("n"), 0);
+    assert_eq!(
+        crate::util::db(&t).query_row("SELECT count(*) FROM station_settings", [], |r| r.get::<_, i64>(0)).expect("n"),
+        0
+    );
     // Valid: kept, in the audit trail, and taken up by the next process to start.
     let changes = st
         .save_settings(
             &admin,
-            &form(&[("station.name", "南刘庄村党群服务中心"), ("idle.timeout-secs", "120"), ("hours.weekends", "09:00-12:00")]),
+            &form(&[
+                ("station.name", "南刘庄村党群服务中心"),
+                ("idle.timeout-secs", "120"),
+                ("hours.weekends", "09:00-12:00"),
+            ]),
             Some(0),
         )
         .expect("saved");

@@ -66,7 +66,10 @@ fn a_held_job_is_cancelled_at_the_timeout_and_listed_for_reprint() {
     let issued = st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
     let started = Instant::now();
     let result = st.print_task(&issued).expect("task").run(&st.clock);
-    assert!(matches!(&result, Err(PrintError::NotCompleted { secs: 2, state, .. }) if state.contains("挂起")), "{result:?}");
+    assert!(
+        matches!(&result, Err(PrintError::NotCompleted { secs: 2, state, .. }) if state.contains("挂起")),
+        "{result:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(8));
     assert!(cups.not_completed().trim().is_empty(), "the held job was cancelled: {}", cups.not_completed());
     let jobs = st.unprinted_jobs().expect("unprinted");

@@ -78,7 +78,10 @@ fn closed_cases_past_retention_keep_only_masked_data_and_old_files_go() {
     assert!(o.status.success(), "{}", stderr(&o));
     let dry: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
     assert_eq!(dry["cases"], serde_json::json!([tracking]));
-    assert_eq!((dry["receipts"].as_u64(), dry["logs"].as_u64(), dry["dry_run"].as_bool()), (Some(1), Some(1), Some(true)));
+    assert_eq!(
+        (dry["receipts"].as_u64(), dry["logs"].as_u64(), dry["dry_run"].as_bool()),
+        (Some(1), Some(1), Some(true))
+    );
     assert!(holds(&raw_store(&t), OLD_ID), "a dry run changes nothing");
     assert!(spool.join("old.pdf").exists());
 
@@ -93,7 +96,10 @@ fn closed_cases_past_retention_keep_only_masked_data_and_old_files_go() {
     }
     let st = t.station_at(now);
     let c = st.find_case(&tracking).expect("find").expect("case");
-    assert_eq!((c.id_number.as_str(), c.phone.as_str(), c.name.as_deref()), ("131***********2313", "139****4321", Some("赵**")));
+    assert_eq!(
+        (c.id_number.as_str(), c.phone.as_str(), c.name.as_deref()),
+        ("131***********2313", "139****4321", Some("赵**"))
+    );
     assert!(c.purged);
     let events = st.case_events(&c).expect("events");
     assert!(events.iter().any(|e| e.note.as_deref() == Some("已电话通知本人")), "the notes are kept");
@@ -102,6 +108,7 @@ fn closed_cases_past_retention_keep_only_masked_data_and_old_files_go() {
     assert!(!spool.join("old.pdf").exists() && spool.join("new.pdf").exists());
     assert!(!logs.join("serve-2026-10-01.log").exists());
     // Done once: the next run finds nothing.
-    let again: serde_json::Value = serde_json::from_str(stdout(&t.kiosk(now, &["purge", "--json"])).trim()).expect("json");
+    let again: serde_json::Value =
+        serde_json::from_str(stdout(&t.kiosk(now, &["purge", "--json"])).trim()).expect("json");
     assert_eq!(again["cases"], serde_json::json!([]));
 }

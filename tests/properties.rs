@@ -146,8 +146,8 @@ fn posted_forms_never_make_a_500() {
         "/desk/login",
     ];
     let keys = [
-        "action", "window", "job", "id", "level", "reason", "staff", "pin", "no", "name", "role", "days", "note",
-        "to", "version", "category", "ticket", "state", "material", "date", "field", "value", "token", "a", "b",
+        "action", "window", "job", "id", "level", "reason", "staff", "pin", "no", "name", "role", "days", "note", "to",
+        "version", "category", "ticket", "state", "material", "date", "field", "value", "token", "a", "b",
     ];
     let field = (0..keys.len(), ".{0,30}");
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 24, ..ProptestConfig::default() });

@@ -322,7 +322,11 @@ fn desk_answers_calls_for_help_and_reprints_failed_receipts() {
             Ok((r.get(0)?, r.get(1)?))
         })
         .expect("job");
-    assert_eq!((status.as_str(), attempts), ("printed", 2), "two reprints (the kiosk saw the stopped queue and sent nothing)");
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("printed", 2),
+        "two reprints (the kiosk saw the stopped queue and sent nothing)"
+    );
     let who: String = db.query_row("SELECT handled_by FROM help_requests", [], |r| r.get(0)).expect("answered");
     assert_eq!(who, "001");
     let audit: i64 = db
@@ -459,12 +463,24 @@ fn the_audit_log_holds_one_event_for_each_action() {
 
     // The page: who, what in words, from which PC; filtered by person, case and date.
     let page_of = |q: &str| {
-        let mut r = http().get(&srv.url(&format!("/desk/admin/audit{q}"))).header("Cookie", &admin).call().expect("audit");
+        let mut r =
+            http().get(&srv.url(&format!("/desk/admin/audit{q}"))).header("Cookie", &admin).call().expect("audit");
         (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
     };
     let (s, page) = page_of("");
     assert_eq!(s, 200);
-    for needle in ["登录失败", "叫号", "办结", "签退", "停用账号", "本机命令行", "127.0.0.1", "查看完整个人信息", "已受理", "001 张三丰"] {
+    for needle in [
+        "登录失败",
+        "叫号",
+        "办结",
+        "签退",
+        "停用账号",
+        "本机命令行",
+        "127.0.0.1",
+        "查看完整个人信息",
+        "已受理",
+        "001 张三丰",
+    ] {
         assert!(page.contains(needle), "{needle:?} missing from the audit page");
     }
     assert!(page.contains("共 12 条"), "{page}");

@@ -297,10 +297,11 @@ pub fn pdf_picture(pdf: &Path, name: &str) {
 /// Everything the station service logged (its files are one per day).
 pub fn serve_log(t: &TempStation) -> String {
     let dir = t.data_dir().join("logs");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    names.retain(|p: &std::path::PathBuf| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("serve-")));
+    let mut names: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+    names.retain(|p: &std::path::PathBuf| {
+        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("serve-"))
+    });
     names.sort();
     names.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect()
 }

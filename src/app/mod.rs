@@ -8,12 +8,12 @@ mod log;
 pub mod sdnotify;
 pub mod starttrace;
 
-use crate::storage::StoreError;
 use crate::cli::{self, Command, StaffArgs};
 use crate::config::{self, LoadError, LoadedConfig};
 use crate::domain::clock::Clock;
 use crate::paths::Paths;
 use crate::service::Station;
+use crate::storage::StoreError;
 use crate::voice::{Announcer, VoiceConfig, VoiceError};
 use std::ffi::OsString;
 
@@ -391,7 +391,9 @@ fn check_screen_font_cached(family: &str, data_dir: &std::path::Path) -> Result<
     let stamp = data_dir.join(".screen-font-ok");
     let state = {
         let mut parts = vec![family.to_string()];
-        for d in ["/etc/fonts", "/etc/fonts/conf.d", "/usr/share/fonts", "/var/cache/fontconfig", "/usr/local/share/fonts"] {
+        for d in
+            ["/etc/fonts", "/etc/fonts/conf.d", "/usr/share/fonts", "/var/cache/fontconfig", "/usr/local/share/fonts"]
+        {
             let t = std::fs::metadata(d)
                 .and_then(|m| m.modified())
                 .ok()

@@ -28,7 +28,8 @@ fn ms_since_exec() -> Option<f64> {
 /// Starts the trace if `KIOSK_START_TRACE` is set; call first thing in `main`.
 pub fn begin() {
     let _ = TRACE.get_or_init(|| {
-        std::env::var_os("KIOSK_START_TRACE").map(|_| Trace { at_main: Instant::now(), before_main: ms_since_exec().unwrap_or(0.0) })
+        std::env::var_os("KIOSK_START_TRACE")
+            .map(|_| Trace { at_main: Instant::now(), before_main: ms_since_exec().unwrap_or(0.0) })
     });
     mark("main");
 }

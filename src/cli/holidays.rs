@@ -73,7 +73,12 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                         ),
                         None => "holidays.toml".to_string(),
                     };
-                    println!("{}\t{} holidays\t{} make-up workdays\t{from}", y.year, y.holidays.len(), y.workdays.len());
+                    println!(
+                        "{}\t{} holidays\t{} make-up workdays\t{from}",
+                        y.year,
+                        y.holidays.len(),
+                        y.workdays.len()
+                    );
                 }
                 if let Some(y) = st.calendar_missing() {
                     println!("missing: {y}");

@@ -8,7 +8,9 @@ pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
     // The bootstrap commands need no sign-in (they set up the first accounts on the box
     // itself); each change still goes into the audit trail as a local change.
     let local = match &cmd {
-        StaffCmd::Add { no, name, role } => Some((format!("新增工作人员 {} {} ({})", no.trim(), name.trim(), role.trim()), no.trim().to_string())),
+        StaffCmd::Add { no, name, role } => {
+            Some((format!("新增工作人员 {} {} ({})", no.trim(), name.trim(), role.trim()), no.trim().to_string()))
+        }
         StaffCmd::SetPin { no } => Some(("设置密码".to_string(), no.trim().to_string())),
         StaffCmd::Away { no, date, back } => Some((
             format!("{} {}", if *back { "取消请假" } else { "登记请假" }, date.as_deref().unwrap_or("今天")),

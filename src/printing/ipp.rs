@@ -192,8 +192,8 @@ pub fn job_state(server: &Server, id: u32, timeout: Duration) -> Result<Option<J
                 .map_err(|e| format!("打印服务地址 {addr} 不对：{e}"))?
                 .next()
                 .ok_or_else(|| format!("打印服务地址 {addr} 不对"))?;
-            let s = std::net::TcpStream::connect_timeout(&a, timeout)
-                .map_err(|e| format!("连不上打印服务 {addr}：{e}"))?;
+            let s =
+                std::net::TcpStream::connect_timeout(&a, timeout).map_err(|e| format!("连不上打印服务 {addr}：{e}"))?;
             let _ = s.set_read_timeout(Some(timeout));
             let _ = s.set_write_timeout(Some(timeout));
             exchange(s, &body)?

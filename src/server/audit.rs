@@ -28,19 +28,28 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, Query(q): Query
     let (from, to) = match (date(&q, "from"), date(&q, "to")) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(m), _) | (_, Err(m)) => {
-            return admin_page(&s, &sess, "审计日志", format!("<p class=\"error\">{}</p>", esc(&m)), StatusCode::BAD_REQUEST)
+            return admin_page(
+                &s,
+                &sess,
+                "审计日志",
+                format!("<p class=\"error\">{}</p>", esc(&m)),
+                StatusCode::BAD_REQUEST,
+            )
         }
     };
     let filter = AuditFilter { staff: get("staff"), subject: get("subject"), from, to };
     let f2 = filter.clone();
     let tz = s.clock().tz();
-    let found = s.with_station(move |st| Ok::<_, crate::storage::StoreError>((st.audit_log(&f2)?, st.staff_list()?))).await;
+    let found =
+        s.with_station(move |st| Ok::<_, crate::service::StoreError>((st.audit_log(&f2)?, st.staff_list()?))).await;
     let (lines, people) = match found {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return unavailable(&e.to_string()),
         Err(e) => return unavailable(&e.0),
     };
-    let name = |no: &str| people.iter().find(|p| p.no == no).map(|p| format!("{no} {}", p.name)).unwrap_or_else(|| no.to_string());
+    let name = |no: &str| {
+        people.iter().find(|p| p.no == no).map(|p| format!("{no} {}", p.name)).unwrap_or_else(|| no.to_string())
+    };
     let mut options = String::from("<option value=\"\">全部</option>");
     for p in &people {
         let sel = if filter.staff.as_deref() == Some(p.no.as_str()) { " selected" } else { "" };
@@ -71,7 +80,11 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, Query(q): Query
             )
         })
         .collect();
-    let count = if lines.len() >= 500 { "最近 500 条（请缩小范围）".to_string() } else { format!("共 {} 条", lines.len()) };
+    let count = if lines.len() >= 500 {
+        "最近 500 条（请缩小范围）".to_string()
+    } else {
+        format!("共 {} 条", lines.len())
+    };
     let inner = format!(
         "<p>每一次登录、叫号、代办办理、查看完整个人信息和管理修改都记在这里，只能查看，不能修改或删除。</p>{form}\
          <p class=\"count\">{count}</p><table class=\"cases audit\"><thead><tr><th>时间</th><th>工作人员</th><th>操作</th>\

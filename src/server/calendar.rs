@@ -56,11 +56,9 @@ fn render(
         .iter()
         .map(|y| {
             let from = match &y.imported {
-                Some((at, staff)) => format!(
-                    "{} 由 {} 导入",
-                    at.with_timezone(&tz).format("%Y-%m-%d"),
-                    staff.as_deref().unwrap_or("—")
-                ),
+                Some((at, staff)) => {
+                    format!("{} 由 {} 导入", at.with_timezone(&tz).format("%Y-%m-%d"), staff.as_deref().unwrap_or("—"))
+                }
                 None => "随软件提供（holidays.toml）".into(),
             };
             format!(
@@ -112,7 +110,9 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     let found = s
-        .with_station(|st| Ok::<_, crate::service::StoreError>((st.calendar_years()?, st.calendar_notice(), st.clock.today())))
+        .with_station(|st| {
+            Ok::<_, crate::service::StoreError>((st.calendar_years()?, st.calendar_notice(), st.clock.today()))
+        })
         .await;
     let (years, notice, today) = match found {
         Ok(Ok(x)) => x,
@@ -120,7 +120,8 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
         Err(e) => return unavailable(&e.0),
     };
     let next = chrono::Datelike::year(&today) + 1;
-    let typed = Typed { year: next.to_string(), holidays: String::new(), workdays: String::new(), source: String::new() };
+    let typed =
+        Typed { year: next.to_string(), holidays: String::new(), workdays: String::new(), source: String::new() };
     render(&s, &sess, &years, notice, &typed, None)
 }
 
@@ -130,7 +131,8 @@ pub async fn import(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
         Err(r) => return r,
     };
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let typed = Typed { year: get("year"), holidays: get("holidays"), workdays: get("workdays"), source: get("source") };
+    let typed =
+        Typed { year: get("year"), holidays: get("holidays"), workdays: get("workdays"), source: get("source") };
     let (file, src) = if get("mode") == "form" {
         match holidays_form_toml(&typed.year, &typed.holidays, &typed.workdays) {
             Ok(src) => ("表单".to_string(), Ok(src)),

@@ -30,11 +30,7 @@ fn card(f: &Followup, staff: &[StaffMember], csrf: &str, admin: bool, me: &str, 
         _ => "其他",
     };
     let window = f.window.map(|w| format!(" · {w}号窗口")).unwrap_or_default();
-    let due = format!(
-        "{}{}",
-        f.due,
-        if f.due_beyond_calendar { "（未含明年节假日）" } else { "" }
-    );
+    let due = format!("{}{}", f.due, if f.due_beyond_calendar { "（未含明年节假日）" } else { "" });
     let state = if f.overdue {
         format!("<b class=\"late\">已超期（应于 {due} 前整改）</b>")
     } else if f.stage == Stage::Done {
@@ -110,7 +106,9 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let found = s.with_station(move |st| Ok::<_, FollowupError>((st.followups(&who)?, st.staff_list()?))).await;
     let (list, staff) = match found {
         Ok(Ok(x)) => x,
-        Ok(Err(FollowupError::Actor(e))) => return super::html::plain(StatusCode::FORBIDDEN, "不能操作", &e.to_string()),
+        Ok(Err(FollowupError::Actor(e))) => {
+            return super::html::plain(StatusCode::FORBIDDEN, "不能操作", &e.to_string())
+        }
         Ok(Err(e)) => return unavailable(&e.to_string()),
         Err(e) => return unavailable(&e.0),
     };
@@ -148,7 +146,9 @@ pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     let who = sess.who.clone();
     let r = s
         .with_station(move |st| match action.as_str() {
-            "assign" => st.assign_followup(&who, rating, version, &assignee).map(|_| format!("已分派给 {}", assignee.trim())),
+            "assign" => {
+                st.assign_followup(&who, rating, version, &assignee).map(|_| format!("已分派给 {}", assignee.trim()))
+            }
             "result" => st.record_followup(&who, rating, version, &result).map(|_| "已记录整改结果".to_string()),
             _ => Err(FollowupError::NotFound),
         })

@@ -8,17 +8,17 @@
 //! plain 4xx page, never a 500; tokens never reach the access log.
 
 mod admin;
+mod assets;
 mod audit;
 mod calendar;
-mod settings;
-mod followups;
-mod assets;
 mod cases;
 mod desk;
 mod display;
+mod followups;
 mod html;
 mod live;
 mod public;
+mod settings;
 /// How the station service reads every posted form (a malformed body is a plain 400).
 pub use public::form;
 mod reports;

@@ -81,9 +81,8 @@ pub async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) ->
     let who = sess.who.clone();
     let form = f.clone();
     let seen = f.get("version").and_then(|v| v.parse::<i64>().ok());
-    let result = s
-        .with_station(move |st| (st.save_settings(&who, &form, seen), st.settings(), st.settings_version()))
-        .await;
+    let result =
+        s.with_station(move |st| (st.save_settings(&who, &form, seen), st.settings(), st.settings_version())).await;
     let (saved, fields, version) = match result {
         Ok(x) => x,
         Err(e) => return unavailable(&e.0),

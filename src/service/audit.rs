@@ -88,7 +88,8 @@ impl Station {
             // A case's state change carries its new state's key; show it in words.
             if let Some((key, note)) = l.detail.split_once('\u{1f}') {
                 let state = CaseState::from_key(key).map(|s| s.label().to_string()).unwrap_or_else(|| key.to_string());
-                l.detail = [state, note.to_string()].iter().filter(|x| !x.is_empty()).cloned().collect::<Vec<_>>().join("：");
+                l.detail =
+                    [state, note.to_string()].iter().filter(|x| !x.is_empty()).cloned().collect::<Vec<_>>().join("：");
             }
         }
         Ok(lines)
@@ -105,6 +106,14 @@ impl Station {
 
     /// A change made on the box itself from the command line (no staff sign-in there).
     pub fn note_local_change(&self, what: &str, subject: &str) -> Result<(), StoreError> {
-        audit::record(self.conn(), self.clock.now(), None, "local-change", Some(subject), Some(what), Some(LOCAL_ORIGIN))
+        audit::record(
+            self.conn(),
+            self.clock.now(),
+            None,
+            "local-change",
+            Some(subject),
+            Some(what),
+            Some(LOCAL_ORIGIN),
+        )
     }
 }

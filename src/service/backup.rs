@@ -92,7 +92,9 @@ impl Station {
         let folder_err = |e: std::io::Error| BackupError::Folder { path: dir.clone(), reason: e.to_string() };
         if to.is_none() && self.cfg.station.backup_folder.is_some() && !dir.is_dir() {
             // A USB stick that is not plugged in: do not write onto the mount point.
-            return Err(BackupError::Folder { path: dir.clone(), reason: "文件夹不存在（U 盘没插？）".into() });
+            return Err(BackupError::Folder {
+                path: dir.clone(), reason: "文件夹不存在（U 盘没插？）".into()
+            });
         }
         std::fs::create_dir_all(&dir).map_err(folder_err)?;
         let stamp = self.clock.now_local().format("%Y%m%d-%H%M%S").to_string();
@@ -219,12 +221,10 @@ pub fn restore(paths: &Paths, file: &Path, stamp: &str) -> Result<Restored, Rest
     })?;
     let db = paths.db();
     let part = db.with_extension("db.part");
-    std::fs::copy(file, &part)
-        .and_then(|_| std::fs::File::open(&part)?.sync_all())
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&part);
-            RestoreError::Io(format!("复制到 {}：{e}", part.display()))
-        })?;
+    std::fs::copy(file, &part).and_then(|_| std::fs::File::open(&part)?.sync_all()).map_err(|e| {
+        let _ = std::fs::remove_file(&part);
+        RestoreError::Io(format!("复制到 {}：{e}", part.display()))
+    })?;
     let wal = PathBuf::from(format!("{}-wal", db.display()));
     let shm = PathBuf::from(format!("{}-shm", db.display()));
     let previous = if db.exists() {

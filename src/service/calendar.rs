@@ -66,11 +66,16 @@ pub fn form_toml(year: &str, holidays: &str, workdays: &str) -> Result<String, C
             problem,
         }]))
     };
-    let y: i32 = year.trim().parse().map_err(|_| issue("年份", format!("“{}”不是年份，请写 4 位数字，例如 2027", year.trim())))?;
+    let y: i32 = year
+        .trim()
+        .parse()
+        .map_err(|_| issue("年份", format!("“{}”不是年份，请写 4 位数字，例如 2027", year.trim())))?;
     let dates = |text: &str, field: &str| -> Result<Vec<NaiveDate>, CalendarError> {
         let mut out = Vec::new();
         let parse = |s: &str| {
-            s.trim().parse::<NaiveDate>().map_err(|_| issue(field, format!("“{}”不是日期，请写成 {y}-02-06 这样", s.trim())))
+            s.trim()
+                .parse::<NaiveDate>()
+                .map_err(|_| issue(field, format!("“{}”不是日期，请写成 {y}-02-06 这样", s.trim())))
         };
         for token in text.split(|c: char| c.is_whitespace() || ",，、;；".contains(c)).filter(|t| !t.is_empty()) {
             match token.split_once(['~', '至']) {
@@ -130,8 +135,7 @@ impl Station {
             .years()
             .map(|&year| {
                 let (holidays, workdays) = self.cfg.calendar.year_days(year);
-                let imported =
-                    stored.iter().find(|s| s.year == year).map(|s| (s.imported_at, s.staff_no.clone()));
+                let imported = stored.iter().find(|s| s.year == year).map(|s| (s.imported_at, s.staff_no.clone()));
                 CalendarYear { year, holidays, workdays, imported }
             })
             .collect())
@@ -176,13 +180,22 @@ impl Station {
             if y < this {
                 issue(line, "year.year", format!("{y}年已经过去了：要导入的是{}年的安排", this + 1));
             } else if y > this + 1 {
-                issue(line, "year.year", format!("{y}年还早：国务院每年冬天只公布下一年（{}年）的安排，请核对年份", this + 1));
+                issue(
+                    line,
+                    "year.year",
+                    format!("{y}年还早：国务院每年冬天只公布下一年（{}年）的安排，请核对年份", this + 1),
+                );
             }
             let (h, w) = cal.year_days(y);
             if h.is_empty() {
                 issue(line, "year.holidays", format!("{y}年一个放假日都没有，请核对（是不是放错了年份？）"));
             }
-            out.push(YearSummary { year: y, holidays: h.len(), workdays: w.len(), replaces: self.cfg.calendar.covers(y) });
+            out.push(YearSummary {
+                year: y,
+                holidays: h.len(),
+                workdays: w.len(),
+                replaces: self.cfg.calendar.covers(y),
+            });
         }
         if !issues.is_empty() {
             return Err(CalendarError::Invalid(ConfigErrors(issues)));

@@ -101,10 +101,13 @@ impl Station {
             .collect();
         all.sort_by(|a, b| {
             let open = |f: &Followup| f.stage != Stage::Done;
-            open(b)
-                .cmp(&open(a))
-                .then(b.overdue.cmp(&a.overdue))
-                .then_with(|| if open(a) { a.rated_at.cmp(&b.rated_at) } else { b.rated_at.cmp(&a.rated_at) })
+            open(b).cmp(&open(a)).then(b.overdue.cmp(&a.overdue)).then_with(|| {
+                if open(a) {
+                    a.rated_at.cmp(&b.rated_at)
+                } else {
+                    b.rated_at.cmp(&a.rated_at)
+                }
+            })
         });
         Ok(all)
     }
@@ -117,7 +120,13 @@ impl Station {
     }
 
     /// The station head gives a 差评 to someone to put right.
-    pub fn assign_followup(&mut self, who: &Signed, id: i64, version: i64, assignee: &str) -> Result<(), FollowupError> {
+    pub fn assign_followup(
+        &mut self,
+        who: &Signed,
+        id: i64,
+        version: i64,
+        assignee: &str,
+    ) -> Result<(), FollowupError> {
         self.admin_actor(who)?;
         let current = store::get(self.conn(), id)?.ok_or(FollowupError::NotFound)?;
         if current.result.is_some() {

@@ -10,9 +10,9 @@
 mod audit;
 mod auth;
 mod backup;
+mod calendar;
 mod calling;
 mod cases;
-mod calendar;
 mod catalog;
 mod followups;
 mod live;
@@ -24,14 +24,16 @@ mod staff;
 mod tickets;
 
 pub use audit::{action_words, AuditEntry, AuditFilter, LOCAL_ORIGIN};
-pub use auth::{hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS};
+pub use auth::{
+    hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS,
+};
 pub use backup::{restore, BackedUp, BackupError, RestoreError, Restored};
+pub use calendar::{form_toml as holidays_form_toml, CalendarError, CalendarYear, HolidayImport, YearSummary};
 pub use calling::{CallError, Called, TransferTo};
 pub use cases::{
-    case_status_url, AdvanceError, CasePage, CaseRequest, LookupError, PublicEvent, PublicView, SubmitError,
-    Submitted, LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,
+    case_status_url, AdvanceError, CasePage, CaseRequest, LookupError, PublicEvent, PublicView, SubmitError, Submitted,
+    LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,
 };
-pub use calendar::{form_toml as holidays_form_toml, CalendarError, CalendarYear, HolidayImport, YearSummary};
 pub use catalog::{diff as catalog_diff, CatalogDiff, CatalogError, Checked, MatterChange, VersionInfo};
 pub use followups::{Followup, FollowupError};
 pub use live::{

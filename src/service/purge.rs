@@ -59,10 +59,7 @@ impl Station {
         let receipts = old_files(&self.paths.spool_dir(), FILE_DAYS, dry_run);
         let logs = old_files(&self.paths.log_dir(), FILE_DAYS, dry_run);
         if !dry_run && (!cases.is_empty() || receipts > 0 || logs > 0) {
-            tracing::info!(
-                "purge: {} cases masked, {receipts} receipts and {logs} log files deleted",
-                cases.len()
-            );
+            tracing::info!("purge: {} cases masked, {receipts} receipts and {logs} log files deleted", cases.len());
         }
         Ok(Purged { dry_run, cases, receipts, logs })
     }

@@ -38,17 +38,31 @@ pub const FIELDS: [Field; 10] = [
         hint: "手机扫回执二维码打开的地址，例如 http://192.168.1.10:8080",
         kind: Kind::Text,
     },
-    Field { key: "hours.weekdays", label: "周一至周五办公时间", hint: "例如 08:30-12:00, 14:00-17:30", kind: Kind::List },
+    Field {
+        key: "hours.weekdays",
+        label: "周一至周五办公时间",
+        hint: "例如 08:30-12:00, 14:00-17:30",
+        kind: Kind::List,
+    },
     Field { key: "hours.weekends", label: "周六、周日值班时间", hint: "不值班就留空", kind: Kind::List },
-    Field { key: "idle.timeout-secs", label: "无人操作多少秒后提醒", hint: "不少于 30 秒", kind: Kind::Number },
-    Field { key: "idle.countdown-secs", label: "提醒后倒计时秒数", hint: "不少于 20 秒", kind: Kind::Number },
+    Field {
+        key: "idle.timeout-secs", label: "无人操作多少秒后提醒", hint: "不少于 30 秒", kind: Kind::Number
+    },
+    Field {
+        key: "idle.countdown-secs", label: "提醒后倒计时秒数", hint: "不少于 20 秒", kind: Kind::Number
+    },
     Field {
         key: "printer.name",
         label: "打印机（CUPS 队列名）",
         hint: "lpstat -p 可查看；留空 = 不打印，只保存回执 PDF",
         kind: Kind::Text,
     },
-    Field { key: "printer.timeout-secs", label: "打印超时（秒）", hint: "超过就算打印失败，号照样有效", kind: Kind::Number },
+    Field {
+        key: "printer.timeout-secs",
+        label: "打印超时（秒）",
+        hint: "超过就算打印失败，号照样有效",
+        kind: Kind::Number,
+    },
     Field {
         key: "server.listen",
         label: "服务监听地址",
@@ -230,7 +244,12 @@ impl Station {
             let old = before.iter().find(|v| v.field.key == f.key).map(|v| v.value.clone()).unwrap_or_default();
             let normal = |t: &str| to_toml(f, t).unwrap_or_else(|_| t.to_string());
             if normal(text) != normal(&old) {
-                changes.push(format!("{}：{} → {}", f.label, if old.is_empty() { "（空）" } else { &old }, if text.is_empty() { "（空）" } else { text }));
+                changes.push(format!(
+                    "{}：{} → {}",
+                    f.label,
+                    if old.is_empty() { "（空）" } else { &old },
+                    if text.is_empty() { "（空）" } else { text }
+                ));
             }
             // Equal to station.toml's: not kept (the file's later edits still count).
             if normal(text) == normal(&shown(&base, f.key)) {
@@ -280,7 +299,10 @@ mod tests {
     #[test]
     fn form_text_becomes_toml() {
         let f = |k: &str| *FIELDS.iter().find(|f| f.key == k).unwrap();
-        assert_eq!(to_toml(&f("hours.weekdays"), "08:30-12:00，14:00-17:30").unwrap(), "[\"08:30-12:00\", \"14:00-17:30\"]");
+        assert_eq!(
+            to_toml(&f("hours.weekdays"), "08:30-12:00，14:00-17:30").unwrap(),
+            "[\"08:30-12:00\", \"14:00-17:30\"]"
+        );
         assert_eq!(to_toml(&f("hours.weekends"), " ").unwrap(), "[]");
         assert_eq!(to_toml(&f("server.listen"), "").unwrap(), "");
         let quoted: toml_edit::Value = to_toml(&f("station.name"), " 乙村 \"站\" ").unwrap().parse().unwrap();

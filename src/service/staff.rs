@@ -146,7 +146,12 @@ impl Station {
         let hash = hash_pin(pin.trim())?;
         self.add_staff(no, name, role)?;
         staff::set_pin_hash(self.conn(), no.trim(), &hash)?;
-        self.record(who, "staff-add", no.trim(), &format!("{} {}", name.trim(), crate::domain::staff::role_words(role)))?;
+        self.record(
+            who,
+            "staff-add",
+            no.trim(),
+            &format!("{} {}", name.trim(), crate::domain::staff::role_words(role)),
+        )?;
         Ok(())
     }
 
@@ -214,7 +219,12 @@ impl Station {
         let m = self.known(no)?;
         let weekday = weekday.clamp(1, 7);
         staff::set_rota(self.conn(), weekday, &m.no, on)?;
-        self.record(who, if on { "rota-add" } else { "rota-remove" }, &m.no, crate::domain::staff::WEEKDAYS[weekday as usize - 1])?;
+        self.record(
+            who,
+            if on { "rota-add" } else { "rota-remove" },
+            &m.no,
+            crate::domain::staff::WEEKDAYS[weekday as usize - 1],
+        )?;
         Ok(())
     }
 

@@ -70,15 +70,15 @@ const SELECT: &str = "SELECT r.id, r.level, r.reason, r.comment, r.at, r.channel
 
 /// Every 差评 rated on or after `since` (all when None), newest first.
 pub fn list(conn: &Connection, since: Option<DateTime<Utc>>) -> Result<Vec<FollowupRow>, StoreError> {
-    let mut st = conn.prepare_cached(&format!("{SELECT} AND (?1 IS NULL OR r.at >= ?1) ORDER BY r.at DESC, r.id DESC"))?;
+    let mut st =
+        conn.prepare_cached(&format!("{SELECT} AND (?1 IS NULL OR r.at >= ?1) ORDER BY r.at DESC, r.id DESC"))?;
     let rows = st.query_map(params![since.map(|d| d.to_rfc3339())], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The open (not yet put right) 差评 rated before `before`: those may be overdue.
 pub fn open_before(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<FollowupRow>, StoreError> {
-    let mut st =
-        conn.prepare_cached(&format!("{SELECT} AND f.result IS NULL AND r.at < ?1 ORDER BY r.at, r.id"))?;
+    let mut st = conn.prepare_cached(&format!("{SELECT} AND f.result IS NULL AND r.at < ?1 ORDER BY r.at, r.id"))?;
     let rows = st.query_map(params![before.to_rfc3339()], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -30,7 +30,8 @@ pub fn years(conn: &Connection) -> Result<Vec<StoredYear>, StoreError> {
 
 /// Changes whenever a year is imported (by any process): the cheap check before reloading.
 pub fn stamp(conn: &Connection) -> Result<String, StoreError> {
-    Ok(conn.query_row("SELECT count(*) || '/' || coalesce(max(imported_at), '') FROM holiday_years", [], |r| r.get(0))?)
+    Ok(conn
+        .query_row("SELECT count(*) || '/' || coalesce(max(imported_at), '') FROM holiday_years", [], |r| r.get(0))?)
 }
 
 /// A case's due date moved by the import.

@@ -111,7 +111,9 @@ fn precheck(path: &Path) -> Result<(), StoreError> {
         return Ok(());
     }
     if n < 100 || &head[..16] != SQLITE_MAGIC {
-        return Err(StoreError::Foreign { path: path.to_path_buf(), detail: "开头不是 SQLite 数据库的标记".into() });
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(), detail: "开头不是 SQLite 数据库的标记".into()
+        });
     }
     let found = u32::from_be_bytes([head[60], head[61], head[62], head[63]]);
     if found > SCHEMA_VERSION {
@@ -132,10 +134,8 @@ pub fn quick_check(path: &Path) -> Result<(), StoreError> {
     let _ = ro.busy_timeout(Duration::from_secs(30));
     let damaged = |detail: String| StoreError::Damaged { path: path.to_path_buf(), detail };
     let mut st = ro.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
-    let rows: Vec<String> = st
-        .query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect())
-        .map_err(|e| damaged(e.to_string()))?;
+    let rows: Vec<String> =
+        st.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| damaged(e.to_string()))?;
     match rows.first().map(String::as_str) {
         Some("ok") => Ok(()),
         Some(first) => Err(damaged(first.chars().take(200).collect())),

@@ -79,7 +79,12 @@ pub fn begin_attempt(conn: &Connection, no: &str, now: DateTime<Utc>) -> Result<
 
 /// Locks the account until `until` unless a lock is already in force; returns the lock
 /// that holds.
-pub fn lock(conn: &Connection, no: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+pub fn lock(
+    conn: &Connection,
+    no: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<DateTime<Utc>, StoreError> {
     conn.execute(
         "UPDATE staff SET locked_until = ?3, lockouts = lockouts + 1
          WHERE no = ?1 AND (locked_until IS NULL OR locked_until <= ?2)",

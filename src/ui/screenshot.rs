@@ -140,7 +140,7 @@ fn render_to_file(
     let pixels = if matches!(shot, Shot::StartupError | Shot::StoreError) {
         let (details, note) = if *shot == Shot::StoreError {
             // What SQLite says of a file whose pages were overwritten.
-            let e = crate::storage::StoreError::Damaged {
+            let e = crate::service::StoreError::Damaged {
                 path: station.paths.db(),
                 detail: "database disk image is malformed".into(),
             };
