@@ -11,6 +11,7 @@ mod cases;
 mod cli;
 mod config;
 mod crash;
+mod display;
 mod durability;
 mod matters;
 mod numbering;

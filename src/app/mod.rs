@@ -268,12 +268,20 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
     // font check, the store). The station opens on another thread meanwhile.
     let p = paths.clone();
     let opening = std::thread::Builder::new().name("open".into()).spawn(move || prepare_kiosk(&p));
+    // Full screen on X, the kiosk's own small X11 platform (ui::x11) instead of winit's.
+    let platform = if windowed { Err(String::new()) } else { crate::ui::x11::install() };
+    starttrace::mark("display connected");
     let window = crate::ui::new_window();
     starttrace::mark("window created");
     let prepared = match opening {
         Ok(h) => h.join().unwrap_or_else(|_| Err(StartFailure::plain("opening the station failed unexpectedly", 1))),
         Err(_) => prepare_kiosk(paths),
     };
+    match &platform {
+        Ok(()) => tracing::info!("display: the kiosk's X11 platform"),
+        Err(why) if why.is_empty() => tracing::info!("display: Slint's winit backend"),
+        Err(why) => tracing::info!("display: Slint's winit backend ({why})"),
+    }
     match prepared {
         Ok((station, _running)) => match window {
             Ok(app) => crate::ui::run_kiosk(app, station, windowed),

@@ -9,6 +9,7 @@ mod idle;
 pub mod screenshot;
 mod search;
 mod ticket;
+pub mod x11;
 
 use crate::service::{Issued, PrintError, PrintOutcome, Station, Target};
 use slint::ComponentHandle;

@@ -1,0 +1,304 @@
+//! The kiosk full screen on a real X server (Debian's Xvfb), through its own X11 platform
+//! (src/ui/x11.rs): the screen shows exactly what `kiosk screenshot` renders; a tap and a
+//! barcode scanner's keys reach it; a window manager's resize and close are followed; it
+//! needs no window manager at all. Each test starts its own Xvfb (`-displayfd` picks a free
+//! display) and talks to it with x11rb, as a touchscreen driver and a scanner would.
+
+use crate::util::{kiosk_bin, stderr, TempStation};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    self, ButtonPressEvent, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _, EventMask, ImageFormat,
+    KeyButMask, KeyPressEvent,
+};
+use x11rb::rust_connection::RustConnection;
+
+const NOW: &str = "2026-11-27T10:00:00+08:00";
+
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start(width: u32, height: u32) -> Xvfb {
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", &format!("{width}x{height}x24")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("Xvfb is needed by this test (package xvfb; ./test.sh installs it): {e}"));
+        let mut line = String::new();
+        let out = child.stdout.take().expect("Xvfb stdout");
+        BufReader::new(out).read_line(&mut line).expect("Xvfb display number");
+        let n: u32 = line.trim().parse().unwrap_or_else(|_| panic!("Xvfb said {line:?}"));
+        Xvfb { child, display: format!(":{n}") }
+    }
+
+    fn connect(&self) -> RustConnection {
+        x11rb::connect(Some(&self.display)).expect("connect to Xvfb").0
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Kiosk(Child);
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_kiosk(t: &TempStation, x: &Xvfb, extra_env: &[(&str, &str)]) -> Kiosk {
+    let mut c = Command::new(kiosk_bin());
+    c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
+    c.env("KIOSK_NOW", NOW).env("DISPLAY", &x.display).env_remove("WAYLAND_DISPLAY").env_remove("SLINT_BACKEND");
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    Kiosk(c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start the kiosk"))
+}
+
+/// `kiosk screenshot` of `page` at `size`, as 0xRRGGBB pixels.
+fn expected(t: &TempStation, page: &str, size: &str, scratch: &Path) -> (u32, u32, Vec<u32>) {
+    let out = scratch.join(format!("{}-{size}.png", page.replace(':', "-")));
+    let o = t.kiosk(NOW, &["screenshot", "--page", page, "--size", size, "--out", out.to_str().expect("utf8")]);
+    assert!(o.status.success(), "screenshot {page}: {}", stderr(&o));
+    let img = image::open(&out).expect("read the screenshot").to_rgb8();
+    let px = img.pixels().map(|p| u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2])).collect();
+    (img.width(), img.height(), px)
+}
+
+/// The screen's top-left `w`×`h`, as 0xRRGGBB pixels.
+fn capture(conn: &RustConnection, w: u32, h: u32) -> Vec<u32> {
+    let root = conn.setup().roots[0].root;
+    let reply = conn
+        .get_image(ImageFormat::Z_PIXMAP, root, 0, 0, w as u16, h as u16, !0)
+        .expect("get_image")
+        .reply()
+        .expect("the screen's picture");
+    reply.data.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0xff_ffff).collect()
+}
+
+/// Waits until the screen shows `want` exactly; on a timeout, says how far it was.
+fn wait_for_picture(conn: &RustConnection, want: &(u32, u32, Vec<u32>), what: &str) {
+    let (w, h, px) = want;
+    let start = Instant::now();
+    loop {
+        let got = capture(conn, *w, *h);
+        if got == *px {
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let differ = got.iter().zip(px).filter(|(a, b)| a != b).count();
+            panic!(
+                "{what}: after 20 s the screen still differs from `kiosk screenshot` in {differ} of {} pixels",
+                px.len()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until the screen's top-left `w`×`h` stops changing and differs from `before`.
+fn wait_for_change(conn: &RustConnection, w: u32, h: u32, before: &[u32], what: &str) -> Vec<u32> {
+    let start = Instant::now();
+    let mut last = capture(conn, w, h);
+    loop {
+        std::thread::sleep(Duration::from_millis(150));
+        let now = capture(conn, w, h);
+        if now == last && now != before {
+            return now;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{what}: the screen did not change");
+        last = now;
+    }
+}
+
+/// The kiosk's window: the child of the root named WM_CLASS kiosk.
+fn kiosk_window(conn: &RustConnection) -> xproto::Window {
+    let root = conn.setup().roots[0].root;
+    let start = Instant::now();
+    loop {
+        let tree = conn.query_tree(root).expect("query_tree").reply().expect("tree");
+        for w in tree.children {
+            let class = conn
+                .get_property(false, w, xproto::AtomEnum::WM_CLASS, xproto::AtomEnum::STRING, 0, 64)
+                .expect("get_property")
+                .reply()
+                .expect("WM_CLASS");
+            if class.value.starts_with(b"kiosk\0") {
+                return w;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no kiosk window appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn tap(conn: &RustConnection, win: xproto::Window, x: i16, y: i16) {
+    let root = conn.setup().roots[0].root;
+    for (response_type, mask) in [
+        (xproto::BUTTON_PRESS_EVENT, EventMask::BUTTON_PRESS),
+        (xproto::BUTTON_RELEASE_EVENT, EventMask::BUTTON_RELEASE),
+    ] {
+        let ev = ButtonPressEvent {
+            response_type,
+            detail: 1,
+            sequence: 0,
+            time: 0,
+            root,
+            event: win,
+            child: x11rb::NONE,
+            root_x: x,
+            root_y: y,
+            event_x: x,
+            event_y: y,
+            state: KeyButMask::default(),
+            same_screen: true,
+        };
+        conn.send_event(false, win, mask, ev).expect("send a tap");
+    }
+    conn.flush().expect("flush");
+}
+
+/// Types `text` as a keyboard-wedge barcode scanner does (Shift where the keymap needs it),
+/// then Return.
+fn scan(conn: &RustConnection, win: xproto::Window, text: &str) {
+    let setup = conn.setup();
+    let (min, max) = (setup.min_keycode, setup.max_keycode);
+    let map = conn.get_keyboard_mapping(min, max - min + 1).expect("keymap").reply().expect("keymap");
+    let per = usize::from(map.keysyms_per_keycode);
+    let find = |keysym: u32| -> (u8, KeyButMask) {
+        for (i, syms) in map.keysyms.chunks(per).enumerate() {
+            let code = min + i as u8;
+            if syms.first() == Some(&keysym) {
+                return (code, KeyButMask::default());
+            }
+            if syms.get(1) == Some(&keysym) {
+                return (code, KeyButMask::SHIFT);
+            }
+        }
+        panic!("no key for keysym {keysym:#x} in Xvfb's keymap");
+    };
+    let root = setup.roots[0].root;
+    let keys = text.chars().map(|c| find(c as u32)).chain([find(0xff0d)]).collect::<Vec<_>>();
+    for (code, state) in keys {
+        for (response_type, mask) in
+            [(xproto::KEY_PRESS_EVENT, EventMask::KEY_PRESS), (xproto::KEY_RELEASE_EVENT, EventMask::KEY_RELEASE)]
+        {
+            let ev = KeyPressEvent {
+                response_type,
+                detail: code,
+                sequence: 0,
+                time: 0,
+                root,
+                event: win,
+                child: x11rb::NONE,
+                root_x: 0,
+                root_y: 0,
+                event_x: 0,
+                event_y: 0,
+                state,
+                same_screen: true,
+            };
+            conn.send_event(false, win, mask, ev).expect("send a key");
+        }
+    }
+    conn.flush().expect("flush");
+}
+
+fn wait_exit(k: &mut Kiosk, within: Duration) -> Option<i32> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if let Ok(Some(status)) = k.0.try_wait() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn the_screen_shows_the_home_page_and_a_tap_opens_the_guide() {
+    let t = TempStation::new();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let home = expected(&t, "home", "1920x1080", scratch.path());
+    let guide = expected(&t, "categories", "1920x1080", scratch.path());
+    // No window manager: the kiosk's window covers the screen by itself.
+    let x = Xvfb::start(1920, 1080);
+    let conn = x.connect();
+    let mut k = start_kiosk(&t, &x, &[]);
+    wait_for_picture(&conn, &home, "the home page");
+    let win = kiosk_window(&conn);
+    // The 办事指南 tile is the first of the grid.
+    tap(&conn, win, 350, 430);
+    wait_for_picture(&conn, &guide, "办事指南 after a tap");
+    // Close, as a window manager asks it (WM_DELETE_WINDOW): a clean exit.
+    let atom = |name: &[u8]| conn.intern_atom(false, name).expect("atom").reply().expect("atom").atom;
+    let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+    let msg = ClientMessageEvent::new(32, win, protocols, [delete, 0, 0, 0, 0]);
+    conn.send_event(false, win, EventMask::NO_EVENT, msg).expect("send close");
+    conn.flush().expect("flush");
+    assert_eq!(wait_exit(&mut k, Duration::from_secs(10)), Some(0), "the kiosk closes cleanly when asked");
+}
+
+#[test]
+fn a_resized_window_is_drawn_again_at_its_new_size() {
+    let t = TempStation::new();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let home = expected(&t, "home", "1920x1080", scratch.path());
+    let small = expected(&t, "home", "1280x800", scratch.path());
+    let x = Xvfb::start(1920, 1080);
+    let conn = x.connect();
+    let _k = start_kiosk(&t, &x, &[]);
+    wait_for_picture(&conn, &home, "the home page");
+    let win = kiosk_window(&conn);
+    conn.configure_window(win, &ConfigureWindowAux::new().width(1280).height(800)).expect("resize");
+    conn.flush().expect("flush");
+    wait_for_picture(&conn, &small, "the home page at 1280×800");
+}
+
+#[test]
+fn a_scanners_keys_reach_the_progress_lookup() {
+    let t = TempStation::new();
+    let token = {
+        let mut st = t.station_at(NOW);
+        st.submit_case(&crate::cases::request("A01", &[])).expect("submit").case.token
+    };
+    let scratch = tempfile::tempdir().expect("scratch");
+    let home = expected(&t, "home", "1920x1080", scratch.path());
+    let x = Xvfb::start(1920, 1080);
+    let conn = x.connect();
+    let _k = start_kiosk(&t, &x, &[]);
+    wait_for_picture(&conn, &home, "the home page");
+    let win = kiosk_window(&conn);
+    // 进度查询 is the middle tile of the second row.
+    tap(&conn, win, 960, 790);
+    let lookup = wait_for_change(&conn, 1920, 1080, &home.2, "进度查询 after a tap");
+    // A wrong code: the page says so and stays.
+    let url = format!("http://192.168.1.10:8080/c/{token}");
+    let last = if url.ends_with('x') { 'y' } else { 'x' };
+    let wrong = format!("{}{last}", &url[..url.len() - 1]);
+    scan(&conn, win, &wrong);
+    let refused = wait_for_change(&conn, 1920, 1080, &lookup, "a wrong code scanned");
+    // 首页, then 进度查询 again: the receipt's own code opens the case, another picture.
+    tap(&conn, win, 310, 55);
+    wait_for_picture(&conn, &home, "首页 after a tap");
+    tap(&conn, win, 960, 790);
+    let again = wait_for_change(&conn, 1920, 1080, &home.2, "进度查询 again");
+    assert_eq!(again, lookup, "the lookup page opens empty again");
+    scan(&conn, win, &url);
+    let opened = wait_for_change(&conn, 1920, 1080, &lookup, "the receipt's code scanned");
+    assert_ne!(opened, refused, "the right code (with its : / . and letters) opens the case; a wrong one does not");
+}
