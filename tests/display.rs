@@ -15,6 +15,7 @@ use x11rb::protocol::xproto::{
     KeyButMask, KeyPressEvent,
 };
 use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
 
 const NOW: &str = "2026-11-27T10:00:00+08:00";
 
@@ -301,4 +302,35 @@ fn a_scanners_keys_reach_the_progress_lookup() {
     scan(&conn, win, &url);
     let opened = wait_for_change(&conn, 1920, 1080, &lookup, "the receipt's code scanned");
     assert_ne!(opened, refused, "the right code (with its : / . and letters) opens the case; a wrong one does not");
+}
+
+#[test]
+fn the_scale_factor_follows_xft_dpi() {
+    let t = TempStation::new();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let home = expected(&t, "home", "1920x1080", scratch.path());
+    let x = Xvfb::start(1920, 1080);
+    let conn = x.connect();
+    let blank = capture(&conn, 1920, 1080);
+    // A HiDPI X session: Xft.dpi 192 in the resources means twice the size.
+    let root = conn.setup().roots[0].root;
+    conn.change_property8(
+        xproto::PropMode::REPLACE,
+        root,
+        xproto::AtomEnum::RESOURCE_MANAGER,
+        xproto::AtomEnum::STRING,
+        b"Xcursor.size:\t24\nXft.dpi:\t192\n",
+    )
+    .expect("set the resources");
+    conn.flush().expect("flush");
+    let mut k = start_kiosk(&t, &x, &[]);
+    let doubled = wait_for_change(&conn, 1920, 1080, &blank, "the home page at Xft.dpi 192");
+    assert_ne!(doubled, home.2, "Xft.dpi 192 draws at scale 2, not 1");
+    drop(k);
+    conn.delete_property(root, xproto::AtomEnum::RESOURCE_MANAGER.into()).expect("clear the resources");
+    conn.flush().expect("flush");
+    // The same picture as SLINT_SCALE_FACTOR=2 asks for it.
+    k = start_kiosk(&t, &x, &[("SLINT_SCALE_FACTOR", "2")]);
+    wait_for_picture(&conn, &(1920, 1080, doubled), "the home page at SLINT_SCALE_FACTOR=2");
+    drop(k);
 }

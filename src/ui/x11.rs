@@ -12,6 +12,9 @@
 //! used as before; so it is too when this display cannot do what is needed here (a
 //! 24-bit true-colour screen and MIT-SHM), or with `--windowed`.
 //!
+//! The scale factor is `SLINT_SCALE_FACTOR`, else the X resources' `Xft.dpi` ÷ 96 (as
+//! winit has it), else 1.
+//!
 //! Input: pointer presses, releases, motion and wheel (a touchscreen under X arrives as
 //! the pointer), and keys (a barcode scanner on the progress lookup types like a keyboard)
 //! with the server's keyboard map, asked for at the first key.
@@ -294,6 +297,10 @@ impl X11Platform {
             b"UTF8_STRING",
         ];
         let cookies = names.iter().map(|n| conn.intern_atom(false, n)).collect::<Result<Vec<_>, _>>().map_err(err)?;
+        // The X resources (Xft.dpi gives the scale factor, as winit reads it).
+        let resources = conn
+            .get_property(false, screen.root, AtomEnum::RESOURCE_MANAGER, AtomEnum::STRING, 0, 1 << 16)
+            .map_err(err)?;
         let (width, height) = (screen.width_in_pixels, screen.height_in_pixels);
         let win = conn.generate_id().map_err(|e| e.to_string())?;
         let events = EventMask::EXPOSURE
@@ -329,6 +336,7 @@ impl X11Platform {
         let [wm_protocols, wm_delete_window, net_wm_state, fullscreen, net_wm_name, utf8] = atoms[..] else {
             return Err("the display answered too few atoms".into());
         };
+        let xft_scale = resources.reply().ok().and_then(|r| xft_dpi(&r.value)).map(|dpi| dpi / 96.0);
         let title = "村级综合服务站";
         conn.change_property8(PropMode::REPLACE, win, AtomEnum::WM_NAME, AtomEnum::STRING, b"kiosk").map_err(err)?;
         conn.change_property8(PropMode::REPLACE, win, net_wm_name, utf8, title.as_bytes()).map_err(err)?;
@@ -381,7 +389,8 @@ impl X11Platform {
         let scale = std::env::var("SLINT_SCALE_FACTOR")
             .ok()
             .and_then(|s| s.parse::<f32>().ok())
-            .filter(|s| *s > 0.0)
+            .filter(|s| s.is_normal() && *s > 0.0)
+            .or(xft_scale)
             .unwrap_or(1.0);
         Ok(X11Platform {
             window: MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer),
@@ -656,6 +665,13 @@ impl Platform for X11Platform {
     }
 }
 
+/// `Xft.dpi` from the X resources (RESOURCE_MANAGER), when it is a sensible number.
+fn xft_dpi(resources: &[u8]) -> Option<f32> {
+    let text = std::str::from_utf8(resources).ok()?;
+    let value = text.lines().find_map(|l| l.strip_prefix("Xft.dpi:"))?;
+    value.trim().parse::<f32>().ok().filter(|d| (24.0..=960.0).contains(d))
+}
+
 /// The arrow in the X cursor font.
 const LEFT_PTR: u16 = 68;
 
@@ -686,6 +702,17 @@ mod tests {
         let mut q = slint::Rgb8Pixel::new(200, 100, 50);
         q.blend(PremultipliedRgbaColor { red: 40, green: 20, blue: 10, alpha: 128 });
         assert_eq!(p.0, u32::from(q.r) << 16 | u32::from(q.g) << 8 | u32::from(q.b));
+    }
+
+    #[test]
+    fn the_scale_comes_from_xft_dpi() {
+        assert_eq!(xft_dpi(b"Xcursor.size:\t24\nXft.dpi:\t192\nXft.antialias:\t1\n"), Some(192.0));
+        assert_eq!(xft_dpi(b"Xft.dpi: 96"), Some(96.0));
+        assert_eq!(xft_dpi(b"Xft.dpi:\tlots\n"), None);
+        assert_eq!(xft_dpi(b"Xft.dpi:\t0\n"), None);
+        assert_eq!(xft_dpi(b"Xft.dpir:\t96\n"), None);
+        assert_eq!(xft_dpi(b"\xff\xfe"), None);
+        assert_eq!(xft_dpi(b""), None);
     }
 
     #[test]
