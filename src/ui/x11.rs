@@ -582,6 +582,9 @@ impl X11Platform {
                 let Some(image) = st.image.as_mut() else { return };
                 let stride = usize::from(image.width);
                 let region = renderer.render(image.pixels(), stride);
+                if !st.drawn {
+                    crate::app::starttrace::mark("first frame drawn");
+                }
                 st.drawn = true;
                 region
             };
