@@ -6,8 +6,8 @@
 //! connection, window properties one by one), loads six X libraries, and makes the window
 //! at 800×600 first, so the home page was drawn twice. A restart in front of a waiting
 //! villager spent half its time there (scripts/bench-start.sh). This platform asks four:
-//! the connection, the atoms (all at once), the shared-memory version and its attachment,
-//! and makes the window at the screen's size. Under a Wayland compositor (the Debian
+//! the connection, the atoms and the X resources (all at once), the shared-memory version
+//! and its attachment, and makes the window at the screen's size. Under a Wayland compositor (the Debian
 //! package runs the kiosk in cage) or with `SLINT_BACKEND` set, Slint's own backend is
 //! used as before; so it is too when this display cannot do what is needed here (a
 //! 24-bit true-colour screen and MIT-SHM), or with `--windowed`.
