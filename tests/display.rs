@@ -334,3 +334,29 @@ fn the_scale_factor_follows_xft_dpi() {
     wait_for_picture(&conn, &(1920, 1080, doubled), "the home page at SLINT_SCALE_FACTOR=2");
     drop(k);
 }
+
+#[test]
+fn slint_s_winit_backend_still_draws_when_chosen() {
+    // `--windowed` (development) and SLINT_BACKEND keep Slint's own backend on X.
+    let t = TempStation::new();
+    let x = Xvfb::start(1920, 1080);
+    let conn = x.connect();
+    let blank = capture(&conn, 800, 600);
+    for extra in [&[("SLINT_BACKEND", "winit")][..], &[]] {
+        let mut c = Command::new(kiosk_bin());
+        c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
+        if extra.is_empty() {
+            c.arg("--windowed");
+        }
+        c.env("KIOSK_NOW", NOW).env("DISPLAY", &x.display).env_remove("WAYLAND_DISPLAY").env_remove("SLINT_BACKEND");
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        let k =
+            Kiosk(c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start the kiosk"));
+        // No window manager: winit's window stays at its own size, at the top left.
+        wait_for_change(&conn, 800, 600, &blank, "the kiosk through winit");
+        drop(k);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
