@@ -61,8 +61,12 @@ impl Drop for Kiosk {
 }
 
 fn start_kiosk(t: &TempStation, x: &Xvfb, extra_env: &[(&str, &str)]) -> Kiosk {
+    start_kiosk_with(t, x, extra_env, &[])
+}
+
+fn start_kiosk_with(t: &TempStation, x: &Xvfb, extra_env: &[(&str, &str)], args: &[&str]) -> Kiosk {
     let mut c = Command::new(kiosk_bin());
-    c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
+    c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir()).args(args);
     c.env("KIOSK_NOW", NOW).env("DISPLAY", &x.display).env_remove("WAYLAND_DISPLAY").env_remove("SLINT_BACKEND");
     for (k, v) in extra_env {
         c.env(k, v);
@@ -343,17 +347,8 @@ fn slint_s_winit_backend_still_draws_when_chosen() {
     let conn = x.connect();
     let blank = capture(&conn, 800, 600);
     for extra in [&[("SLINT_BACKEND", "winit")][..], &[]] {
-        let mut c = Command::new(kiosk_bin());
-        c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
-        if extra.is_empty() {
-            c.arg("--windowed");
-        }
-        c.env("KIOSK_NOW", NOW).env("DISPLAY", &x.display).env_remove("WAYLAND_DISPLAY").env_remove("SLINT_BACKEND");
-        for (k, v) in extra {
-            c.env(k, v);
-        }
-        let k =
-            Kiosk(c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start the kiosk"));
+        let args: &[&str] = if extra.is_empty() { &["--windowed"] } else { &[] };
+        let k = start_kiosk_with(&t, &x, extra, args);
         // No window manager: winit's window stays at its own size, at the top left.
         wait_for_change(&conn, 800, 600, &blank, "the kiosk through winit");
         drop(k);
