@@ -119,7 +119,10 @@ impl Paths {
         // Villagers' data: readable by the kiosk's own user only (folders 0700, files
         // 0600), also for what an older version left readable by others.
         private(&self.data_dir, 3).map_err(|e| err(&self.data_dir, e))?;
-        let probe = self.data_dir.join(".write-test");
+        // One probe per opener: several processes and threads open the store at once.
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = self.data_dir.join(format!(".write-test-{}-{n}", std::process::id()));
         std::fs::write(&probe, b"ok").map_err(|e| err(&self.data_dir, e))?;
         let _ = std::fs::remove_file(&probe);
         Ok(())
@@ -130,16 +133,29 @@ impl Paths {
 #[cfg(unix)]
 fn private(path: &Path, depth: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::symlink_metadata(path)?;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        // Gone while we walked (another opener's write probe, a finished spool file).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
     if meta.file_type().is_symlink() {
         return Ok(());
     }
     let mode = meta.permissions().mode();
     if mode & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            r => r?,
+        }
     }
     if meta.is_dir() && depth > 0 {
-        for entry in std::fs::read_dir(path)? {
+        let entries = match std::fs::read_dir(path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
             private(&entry?.path(), depth - 1)?;
         }
     }
@@ -206,6 +222,27 @@ impl RunLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_openers_at_once_all_find_the_data_folder_writable() {
+        // Twelve threads open one store at once: none may trip over another's write probe
+        // while it walks the folder to make it private (a CI run once did).
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = Paths { config_dir: None, data_dir: dir.path().join("data") };
+        for round in 0..20 {
+            let errors: Vec<String> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..12).map(|_| s.spawn(|| paths.ensure_data_dir())).collect();
+                hs.into_iter().filter_map(|h| h.join().expect("thread").err().map(|e| e.to_string())).collect()
+            });
+            assert!(errors.is_empty(), "round {round}: {errors:?}");
+        }
+        let left: Vec<_> = std::fs::read_dir(&paths.data_dir)
+            .expect("read")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".write-test"))
+            .collect();
+        assert!(left.is_empty(), "probes are removed");
+    }
 
     #[test]
     fn installed_defaults_are_absolute() {
