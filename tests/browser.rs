@@ -1,6 +1,6 @@
 //! The station's pages in a real browser (Debian's chromium through chromedriver): a staff
 //! member signs in at /desk and calls the next ticket; the wall display shows the call
-//! within a second; the villager's phone page says 请到 1 号窗口; after 办结 the rating pad
+//! by itself; the villager's phone page says 请到 1 号窗口; after 办结 the rating pad
 //! shows its five buttons and a tap stores the rating.
 //!
 //! With `KIOSK_SCREENSHOTS=DIR` the pictures used in the README are written there.
@@ -69,12 +69,13 @@ fn desk_call_reaches_display_phone_and_pad() {
     assert_eq!(session["httpOnly"], true);
     assert_eq!(session["sameSite"], "Strict");
 
-    // 叫下一位: the priority ticket A001 first; the display shows it within a second.
-    let clicked = Instant::now();
+    // 叫下一位: the priority ticket A001 first; the display shows it by itself, over its
+    // live stream, without reloading. (How fast: `scripts/bench-serve.sh` measures a call
+    // reaching 50 displays; a wall-clock bound here failed on a loaded 2-core CI.)
+    mark_page(&tv);
     click_labelled(&desk, "叫下一位");
     tv.wait_for_text("#banner", "请 A001 号 到 1 号窗口", Duration::from_secs(5));
-    let lag = clicked.elapsed();
-    assert!(lag < Duration::from_secs(1), "the display showed the call {lag:?} after the click");
+    assert!(same_page(&tv), "the display reloaded instead of updating live");
     tv.wait_for_text("#windows", "A001", Duration::from_secs(2));
     desk.wait_for_text("#current-number", "A001", Duration::from_secs(5));
     shot(&tv, "web-display");
@@ -108,9 +109,11 @@ fn desk_call_reaches_display_phone_and_pad() {
     phone.goto(&srv.url(&format!("/t/{first}")));
     phone.wait_for_text(".live .state", "等候中", Duration::from_secs(5));
     shot(&phone, "web-ticket-waiting");
+    mark_page(&phone);
     click_labelled(&desk, "叫下一位");
-    let took = phone.wait_for_text(".live .state", "请到 1 号窗口", Duration::from_secs(5));
-    assert!(took < Duration::from_secs(2), "the phone page updated itself in {took:?}");
+    // Well before the 15 s fallback reload, and without one: the live stream did it.
+    phone.wait_for_text(".live .state", "请到 1 号窗口", Duration::from_secs(5));
+    assert!(same_page(&phone), "the phone page reloaded instead of updating live");
     tv.wait_for_text("#banner", "请 C001 号 到 1 号窗口", Duration::from_secs(5));
     desk.wait_for_text("#current-number", "C001", Duration::from_secs(5));
     shot(&phone, "web-ticket-called");
@@ -121,6 +124,15 @@ fn desk_call_reaches_display_phone_and_pad() {
     shot(&phone, "web-ticket-rate");
     phone.find("button.rate-5").click();
     phone.wait_for_text("main.phone", "谢谢您的评价", Duration::from_secs(5));
+}
+
+/// Leaves a mark on the page's window object; a reload or navigation wipes it.
+fn mark_page(b: &Browser) {
+    b.execute("window.__kioskSamePage = true;", vec![]);
+}
+
+fn same_page(b: &Browser) -> bool {
+    b.execute("return window.__kioskSamePage === true;", vec![]) == serde_json::Value::Bool(true)
 }
 
 /// Clicks the desk button whose text is `label` (buttons are forms; the panel may have

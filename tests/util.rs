@@ -220,13 +220,13 @@ pub fn get(url: &str) -> (u16, String) {
     (status, r.body_mut().read_to_string().unwrap_or_default())
 }
 
-/// GETs `url` until its body contains `needle` (pages follow the store within a second);
-/// the last body.
+/// GETs `url` until its body contains `needle` (pages follow the store every 100 ms; 3 s
+/// leaves room for a loaded CI); the last body.
 pub fn get_until(url: &str, needle: &str) -> String {
     let started = std::time::Instant::now();
     loop {
         let (_, body) = get(url);
-        if body.contains(needle) || started.elapsed() > std::time::Duration::from_secs(1) {
+        if body.contains(needle) || started.elapsed() > std::time::Duration::from_secs(3) {
             return body;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));

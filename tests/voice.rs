@@ -70,14 +70,15 @@ fn every_call_is_announced_in_order_without_overlap() {
         st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
     }
     let srv = Serve::start(&t, Some(NOW));
-    // Give the service a moment to render its clips, then call ten times within a second
+    // Give the service a moment to render its clips, then call ten times in a burst
     // from another process (this test), alternating windows.
     std::thread::sleep(Duration::from_millis(1500));
     let started = Instant::now();
     for i in 0..10 {
         st.call_next(&who, 1 + (i % 2)).expect("call");
     }
-    assert!(started.elapsed() < Duration::from_secs(1), "ten calls within a second");
+    // Far faster than ten announcements can be spoken (each takes seconds), so they pile up.
+    assert!(started.elapsed() < Duration::from_secs(3), "ten calls in a burst: {:?}", started.elapsed());
     let deadline = Instant::now() + Duration::from_secs(60);
     let text = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();

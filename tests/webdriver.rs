@@ -299,10 +299,16 @@ impl Browser {
                         Err(e) if e.error == "stale element reference" => {
                             last_seen = String::from("(element was replaced while being read)");
                         }
+                        // A page being replaced (a form posted, a redirect) can make the driver
+                        // answer anything for a moment; only the timeout decides.
+                        Err(e) if e.error != "invalid session id" => {
+                            last_seen = format!("(reading the text failed: {e})");
+                        }
                         Err(e) => panic!("wait_for_text({css:?}, {needle:?}): reading the text failed: {e}"),
                     }
                 }
                 Err(e) if e.error == "no such element" => last_seen = String::from("(no element matched)"),
+                Err(e) if e.error != "invalid session id" => last_seen = format!("(finding it failed: {e})"),
                 Err(e) => panic!("wait_for_text({css:?}, {needle:?}): finding the element failed: {e}"),
             }
             if start.elapsed() >= timeout {
