@@ -61,6 +61,25 @@ fn main() {
             }
         }
     }
+    // The check every writing process runs on the store before its first write (issue
+    // 13): its cost at this store's size, apart from the ticket itself.
+    let db = dir.join("kiosk.db");
+    let mut checks = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        if let Err(e) = kiosk::storage::quick_check(&db) {
+            eprintln!("quick_check: {e}");
+            std::process::exit(1);
+        }
+        checks.push(t.elapsed());
+    }
+    checks.sort();
+    println!(
+        "store check before a process's first write (quick_check, {} KB store), n=20: p50 {}, max {}",
+        std::fs::metadata(&db).map(|m| m.len() / 1024).unwrap_or(0),
+        ms(percentile(&checks, 0.5)),
+        ms(checks[checks.len() - 1])
+    );
     times.sort();
     println!(
         "ticket issue (commit + receipt PDF written), n={}: p50 {}, p99 {}, max {}",

@@ -8,8 +8,9 @@
 KIOSK_RUN_PKGS="pkg-config libfontconfig1-dev fontconfig fonts-noto-cjk fonts-wqy-microhei cups-client
   libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 espeak-ng alsa-utils"
 # Tests also read the receipts back: pdftotext/pdftoppm/pdffonts (poppler), zbarimg; and
-# drive the station's pages in a real browser (Debian's chromium and its WebDriver).
-KIOSK_TEST_PKGS="$KIOSK_RUN_PKGS xvfb cups cage xwayland kbd systemd poppler-utils zbar-tools chromium chromium-driver"
+# drive the station's pages in a real browser (Debian's chromium and its WebDriver); read
+# the store beside the running kiosk with the sqlite3 shell, as a technician would.
+KIOSK_TEST_PKGS="$KIOSK_RUN_PKGS xvfb cups cage xwayland kbd systemd poppler-utils zbar-tools chromium chromium-driver sqlite3"
 
 ensure_pkgs() {
   local missing=()

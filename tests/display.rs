@@ -355,3 +355,144 @@ fn slint_s_winit_backend_still_draws_when_chosen() {
         std::thread::sleep(Duration::from_millis(300));
     }
 }
+
+/// The `sqlite3` shell (Debian's), as a technician runs it on the box.
+fn sqlite3(args: &[&str]) -> String {
+    let o = Command::new("sqlite3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("sqlite3 is needed by this test (package sqlite3; ./test.sh installs it): {e}"));
+    assert!(o.status.success(), "sqlite3 {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn an_outside_reader_never_splits_the_store_under_the_kiosk_and_the_service() {
+    // Issue 13: a `sqlite3` shell that opened and closed the store while the kiosk or the
+    // service ran deleted the write-ahead log under them (a process that held connections
+    // had dropped its own locks by opening the file outside SQLite); their later writes
+    // went into a deleted file. Here the kiosk (on a real X server), the station service
+    // and the command line all write while the shell reads and backs the store up between
+    // every step; every write must stay, and each process must see the others'.
+    let t = TempStation::new();
+    let pin = "246813\n";
+    assert!(t.kiosk(NOW, &["staff", "add", "--no", "001", "--name", "张三", "--role", "admin"]).status.success());
+    assert!(t.kiosk_stdin(NOW, &["staff", "set-pin", "001"], pin).status.success());
+    let db = t.data_dir().join("kiosk.db");
+    let dbs = db.to_str().expect("utf8").to_string();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let x = Xvfb::start(1920, 1080);
+    let conn = x.connect();
+    let blank = capture(&conn, 1920, 1080);
+    let _k = start_kiosk(&t, &x, &[]);
+    // The home page of this store (it names who is on duty): whatever it shows once drawn.
+    let home = (1920, 1080, wait_for_change(&conn, 1920, 1080, &blank, "the home page"));
+    let win = kiosk_window(&conn);
+    let serve = crate::util::Serve::start(&t, Some(NOW));
+    let mut step = 0;
+    // The shell reads (read-write, as most people open it, and -readonly) and backs up;
+    // the journal must still be there afterwards, since the kiosk and the service hold it.
+    let mut outside = |what: &str| {
+        step += 1;
+        let n: i64 = sqlite3(&[&dbs, "select count(*) from tickets"]).parse().expect("a count");
+        let m: i64 = sqlite3(&["-readonly", &dbs, "select count(*) from tickets"]).parse().expect("a count");
+        assert_eq!(n, m, "{what}");
+        let copy = scratch.path().join(format!("shell-backup-{step}.db"));
+        sqlite3(&[&dbs, &format!(".backup '{}'", copy.display())]);
+        let copied: i64 =
+            sqlite3(&[copy.to_str().expect("utf8"), "select count(*) from tickets"]).parse().expect("a count");
+        assert_eq!(copied, n, "{what}: the shell's backup holds every ticket");
+        assert!(
+            t.data_dir().join("kiosk.db-wal").exists(),
+            "{what}: the write-ahead log was deleted under the running kiosk and service"
+        );
+        n
+    };
+    let mut issued: Vec<String> = Vec::new();
+    for round in 0..2 {
+        outside("before the round");
+        // The command line takes a ticket …
+        let o = t.kiosk(NOW, &["ticket", "take", "--matter", "A01", "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        issued.push(v["number"].as_str().expect("number").to_string());
+        outside("after a ticket from the command line");
+        // … a villager takes one at the kiosk: 取号 → 人社 → 不是，普通取号 → the ticket …
+        let mut screen = capture(&conn, 1920, 1080);
+        for (x, y, what) in [(960, 380, "取号"), (351, 324, "人社"), (1400, 729, "普通取号")] {
+            tap(&conn, win, x, y);
+            screen = wait_for_change(&conn, 1920, 1080, &screen, what);
+        }
+        let kiosk_number = {
+            let started = Instant::now();
+            loop {
+                let n = sqlite3(&[
+                    "-readonly",
+                    &dbs,
+                    &format!("select number from tickets where number not in ('{}') order by id desc limit 1", issued.join("','")),
+                ]);
+                if !n.is_empty() {
+                    break n;
+                }
+                assert!(started.elapsed() < Duration::from_secs(20), "round {round}: the kiosk's ticket never reached the store");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        };
+        issued.push(kiosk_number.clone());
+        // Its receipt is printed (or spooled) on another thread with its own connection.
+        std::thread::sleep(Duration::from_millis(500));
+        outside("after a ticket at the kiosk");
+        tap(&conn, win, 113, 55);
+        wait_for_picture(&conn, &home, "首页");
+        // … window 1 calls, starts and finishes the first waiting ticket from the command line …
+        let o = t.kiosk_stdin(NOW, &["call", "next", "--window", "1", "--staff", "001", "--json"], pin);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let called: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let number = called["number"].as_str().expect("number").to_string();
+        let token = called["token"].as_str().expect("token").to_string();
+        outside("after a call");
+        for action in ["start", "finish"] {
+            let o = t.kiosk_stdin(NOW, &["call", action, "--number", &number, "--window", "1", "--staff", "001", "--json"], pin);
+            assert!(o.status.success(), "{action}: {}", stderr(&o));
+            outside(action);
+        }
+        // … the service, which the shell has read beside, shows the villager's phone the
+        // truth, and stores the villager's 不满意 …
+        let page = crate::util::get_until(&serve.url(&format!("/t/{token}")), "已办结");
+        assert!(page.contains("已办结"), "round {round}: the phone page of {number} after 办结: {page}");
+        let r = crate::util::http()
+            .post(&serve.url(&format!("/t/{token}/rate")))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send("level=2&reason=wait&comment=")
+            .expect("rate");
+        assert!(r.status().as_u16() < 400, "round {round}: rating refused: {}", r.status());
+        outside("after a rating through the service");
+        let stored = sqlite3(&[
+            "-readonly",
+            &dbs,
+            &format!("select count(*) from ratings r join tickets t on t.id = r.ticket_id where t.token = '{token}' and r.level = 2"),
+        ]);
+        assert_eq!(stored, "1", "round {round}: the 不满意 of {number} is in the store");
+        // … and every page of the service still opens.
+        for n in &issued {
+            let tok = sqlite3(&["-readonly", &dbs, &format!("select token from tickets where number = '{n}'")]);
+            let (status, _) = crate::util::get(&serve.url(&format!("/t/{tok}")));
+            assert_eq!(status, 200, "round {round}: the phone page of {n}");
+        }
+    }
+    drop(serve);
+    drop(_k);
+    // Everything every process wrote, with no number given twice, in a sound store.
+    assert_eq!(sqlite3(&["-readonly", &dbs, "pragma integrity_check"]), "ok");
+    let mut numbers: Vec<String> =
+        sqlite3(&["-readonly", &dbs, "select number from tickets order by number"]).lines().map(str::to_string).collect();
+    issued.sort();
+    numbers.sort();
+    assert_eq!(numbers, issued, "every ticket of the command line and the kiosk, each once");
+    assert_eq!(sqlite3(&["-readonly", &dbs, "select count(*) from ratings"]), "2");
+    assert_eq!(
+        sqlite3(&["-readonly", &dbs, "select count(*) from ticket_events where kind = 'finished'"]),
+        "2",
+        "both 办结 are recorded"
+    );
+}

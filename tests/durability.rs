@@ -159,6 +159,24 @@ fn a_garbage_file_or_a_newer_database_is_left_byte_for_byte() {
             drop(c);
             std::fs::read(&p).expect("bytes")
         }),
+        // Another program's SQLite file, with tables but no kiosk schema version: it used
+        // to be "migrated" in place.
+        ("stranger", {
+            let dir = tempfile::tempdir().expect("tmp");
+            let p = dir.path().join("k.db");
+            let c = rusqlite::Connection::open(&p).expect("db");
+            c.execute_batch("CREATE TABLE photos(x); INSERT INTO photos VALUES (1);").expect("stranger");
+            drop(c);
+            std::fs::read(&p).expect("bytes")
+        }),
+        ("another application", {
+            let dir = tempfile::tempdir().expect("tmp");
+            let p = dir.path().join("k.db");
+            let c = rusqlite::Connection::open(&p).expect("db");
+            c.execute_batch("PRAGMA application_id = 1234; PRAGMA user_version = 3; CREATE TABLE t(x);").expect("other");
+            drop(c);
+            std::fs::read(&p).expect("bytes")
+        }),
     ] {
         let t = TempStation::new();
         std::fs::create_dir_all(t.data_dir()).expect("data");
@@ -178,7 +196,7 @@ fn a_garbage_file_or_a_newer_database_is_left_byte_for_byte() {
 }
 
 #[test]
-fn a_damaged_database_stops_the_service_and_is_not_touched() {
+fn a_damaged_store_gets_nothing_written_by_any_process() {
     let t = TempStation::new();
     for _ in 0..30 {
         assert!(take(&t).status.success());
@@ -193,11 +211,24 @@ fn a_damaged_database_stops_the_service_and_is_not_touched() {
         *b ^= 0x5a;
     }
     std::fs::write(&db, &bytes).expect("damage");
-    let o = t.kiosk(AT, &["serve", "--listen", "127.0.0.1:0"]);
-    assert_eq!(o.status.code(), Some(1));
-    let err = stderr(&o);
-    assert!(err.contains("已损坏") && err.contains("kiosk restore"), "{err}");
-    assert_eq!(std::fs::read(&db).expect("read"), bytes, "the damaged file is left as it was");
+    // Not the service, nor any command that writes (issue 13: `ticket take` used to issue
+    // tickets into the damaged file).
+    let staff = ["call", "next", "--window", "1", "--staff", "001", "--json"];
+    for args in [
+        &["serve", "--listen", "127.0.0.1:0"][..],
+        &["ticket", "take", "--matter", "A01", "--json"],
+        &["request", "submit", "--matter", "A01", "--phone", "13812345678", "--id", "130110194503150138", "--json"],
+        &staff,
+        &["staff", "add", "--no", "009", "--name", "李四"],
+        &["purge", "--json"],
+        &["migrate"],
+    ] {
+        let o = t.kiosk_stdin(AT, args, "246813\n");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("已损坏") && err.contains("kiosk restore"), "{args:?}: {err}");
+        assert_eq!(std::fs::read(&db).expect("read"), bytes, "{args:?}: the damaged file is left as it was");
+    }
 }
 
 #[test]
@@ -247,8 +278,13 @@ fn backup_and_restore_bring_back_every_ticket_and_case() {
         .and_then(|c| c.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0)))
         .expect("previous store readable");
     assert_eq!(kept, 8, "nothing of the replaced store is lost");
-    let st = t.station_at(AT);
+    let mut st = t.station_at(AT);
     assert!(st.ticket_today("A005").expect("q").is_some() && st.ticket_today("A006").expect("q").is_none());
+    // A006–A008 were handed out before the store was lost: the restored store goes on
+    // after them, never giving a number to two villagers on one day.
+    let next = st.take_ticket(&kiosk::service::Target::Matter("A01".into()), false).expect("ticket");
+    assert_eq!(next.ticket.number, "A009");
+    drop(st);
     let back: String = crate::util::db(&t)
         .query_row("SELECT id_number FROM cases WHERE tracking = ?1", [&case.tracking], |r| r.get(0))
         .expect("the case is back");

@@ -133,6 +133,12 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                 eprintln!("error: {e}");
                 return 1;
             }
+            // A damaged store is not migrated (nor written to at all): exit 1, as every
+            // process that writes refuses it.
+            if let Err(e @ StoreError::Damaged { .. }) = crate::storage::quick_check(&paths.db()) {
+                eprintln!("error: {e}");
+                return 1;
+            }
             match crate::storage::open(&paths.db()) {
                 Ok(c) => {
                     println!(
@@ -142,7 +148,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                     );
                     0
                 }
-                Err(e @ (StoreError::TooNew { .. } | StoreError::Foreign { .. } | StoreError::Damaged { .. })) => {
+                Err(e @ (StoreError::TooNew { .. } | StoreError::Foreign { .. })) => {
                     eprintln!("error: {e}");
                     2
                 }
@@ -225,14 +231,16 @@ pub fn open_station(paths: &Paths, cfg: LoadedConfig, face: &str) -> Result<Stat
         return Err(1);
     }
     init_logging(paths, face);
-    if face == "serve" {
-        // The long-running faces look the store over before serving from it.
-        if let Err(e) = crate::storage::quick_check(&paths.db()) {
-            tracing::error!("{e}");
-            eprintln!("error: {e}");
-            return Err(1);
-        }
+    // Every process that may write looks the store over first: a damaged store gets no
+    // new ticket, case or step written into it (the file is left as it is). The cost is in
+    // the ticket benchmark (`cargo bench --bench kiosk`).
+    starttrace::mark("data folder ready");
+    if let Err(e) = crate::storage::quick_check(&paths.db()) {
+        tracing::error!("{e}");
+        eprintln!("error: {e}");
+        return Err(1);
     }
+    starttrace::mark("store checked");
     Station::open(cfg, paths.clone(), clock).map_err(|e| {
         tracing::error!("{e}");
         eprintln!("error: {e}");

@@ -61,8 +61,8 @@ pub enum RestoreError {
     Store(#[from] StoreError),
 }
 
-fn counts(path: &Path) -> Result<(i64, i64), rusqlite::Error> {
-    let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+fn counts(path: &Path) -> Result<(i64, i64), StoreError> {
+    let c = storage::open_read_only(path)?;
     let t = c.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
     let k = c.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
     Ok((t, k))
@@ -216,7 +216,10 @@ pub fn restore(paths: &Paths, file: &Path, stamp: &str) -> Result<Restored, Rest
     counts(file).map_err(|e| {
         RestoreError::Unusable(
             file.to_path_buf(),
-            StoreError::Foreign { path: file.to_path_buf(), detail: format!("没有号票和代办表：{e}") },
+            match e {
+                e @ (StoreError::Foreign { .. } | StoreError::TooNew { .. }) => e,
+                e => StoreError::Foreign { path: file.to_path_buf(), detail: format!("没有号票和代办表：{e}") },
+            },
         )
     })?;
     let db = paths.db();
@@ -227,12 +230,21 @@ pub fn restore(paths: &Paths, file: &Path, stamp: &str) -> Result<Restored, Rest
     })?;
     let wal = PathBuf::from(format!("{}-wal", db.display()));
     let shm = PathBuf::from(format!("{}-shm", db.display()));
-    let previous = if db.exists() {
-        // Fold the current store's journal into it, then move it (and anything left of
-        // the journal) aside: nothing of it is lost.
-        if let Ok(c) = rusqlite::Connection::open(&db) {
+    // The numbers the current store has handed out: the restored store carries on after
+    // them, so a restore in the middle of a day never issues a number (or a tracking
+    // code) twice.
+    let counters = if db.exists() && storage::quick_check(&db).is_ok() {
+        storage::open(&db).ok().and_then(|c| {
+            // Fold the current store's journal into it before it is moved aside.
             let _ = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        }
+            storage::counters::read(&c).ok()
+        })
+    } else {
+        None
+    };
+    let previous = if db.exists() {
+        // Move the current store (and anything left of its journal) aside: nothing of it
+        // is lost.
         let aside = PathBuf::from(format!("{}.before-restore-{stamp}", db.display()));
         std::fs::rename(&db, &aside).map_err(|e| RestoreError::Io(e.to_string()))?;
         for (j, suffix) in [(&wal, "-wal"), (&shm, "-shm")] {
@@ -248,9 +260,12 @@ pub fn restore(paths: &Paths, file: &Path, stamp: &str) -> Result<Restored, Rest
     if let Some(dir) = db.parent() {
         sync_dir(dir);
     }
-    let conn = storage::open(&db)?;
+    let mut conn = storage::open(&db)?;
+    if let Some(c) = &counters {
+        storage::counters::carry_forward(&mut conn, c)?;
+    }
     let schema = storage::schema_version(&conn).map_err(StoreError::from)?;
     drop(conn);
-    let (tickets, cases) = counts(&db).map_err(StoreError::from)?;
+    let (tickets, cases) = counts(&db)?;
     Ok(Restored { from: file.to_path_buf(), previous, tickets, cases, schema })
 }

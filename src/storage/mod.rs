@@ -23,6 +23,7 @@ impl<'a> By<'a> {
 pub mod calling;
 pub mod cases;
 pub mod catalog;
+pub mod counters;
 pub mod followups;
 pub mod holidays;
 pub mod lookups;
@@ -85,13 +86,56 @@ pub enum StoreError {
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
-/// Looks at the file before anything writes to it: an SQLite database (or nothing yet),
-/// and not from a newer build. Neither check changes a byte of it.
-fn precheck(path: &Path) -> Result<(), StoreError> {
+/// `PRAGMA application_id` of a kiosk store ("KIOS"): a store this kiosk made says so in
+/// its header, so a stranger's SQLite file is never taken for an empty store.
+pub const APPLICATION_ID: i32 = 0x4B49_4F53;
+
+/// The files (device, inode) this process has had open through SQLite, and the lock under
+/// which a file is first looked at and opened.
+///
+/// POSIX drops *every* lock a process holds on a file when the process closes *any*
+/// descriptor of that file (SQLite's "How To Corrupt An SQLite Database File", §2.2).
+/// SQLite's own connections in one process share their descriptors and locks, so they
+/// are safe with each other; but a plain `File::open` + close of the store by a process
+/// that holds a connection silently unlocks it, and the next `sqlite3` shell that closes
+/// believes it is the last user, checkpoints and deletes the write-ahead log under us.
+/// So the file is read outside SQLite only while this process has never opened it
+/// through SQLite; after that every look goes through a connection.
+static OPENED: std::sync::Mutex<Option<std::collections::HashSet<(u64, u64)>>> = std::sync::Mutex::new(None);
+
+/// The file's device and inode, by `stat` (which opens nothing).
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Runs `open` (which makes SQLite connections to `path`) after looking at the file's
+/// header raw — only if no SQLite connection of this process can be holding locks on it —
+/// and remembers the file as opened. One lock for all, so no thread reads the file raw
+/// while another opens it.
+fn guarded<T>(path: &Path, open: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let mut opened = OPENED.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = file_id(path).is_some_and(|id| opened.as_ref().is_some_and(|set| set.contains(&id)));
+    if !seen {
+        precheck_unopened(path)?;
+    }
+    let result = open();
+    // Remember the file even when the open failed part-way: a connection may have taken
+    // locks before it was dropped, and the file is now SQLite's to look at.
+    if let Some(id) = file_id(path) {
+        opened.get_or_insert_with(Default::default).insert(id);
+    }
+    result
+}
+
+/// Looks at a file this process has never opened through SQLite, before SQLite is asked
+/// to open it: an SQLite database (or nothing yet), and not from a newer build. Read as a
+/// plain file, so nothing, not even a journal, is created beside a file that is not ours.
+/// Never call this on a file a connection of this process may hold (see [`OPENED`]).
+fn precheck_unopened(path: &Path) -> Result<(), StoreError> {
     use std::io::Read;
-    // The 100-byte database header: the magic string, and user_version at offset 60
-    // (big-endian). Read as a plain file: SQLite is not asked to open it, so nothing,
-    // not even a journal, is created beside a file that is not ours.
+    // The 100-byte database header: the magic string, user_version at offset 60 and
+    // application_id at 68 (big-endian).
     let mut head = [0u8; 100];
     let n = match std::fs::File::open(path) {
         Ok(mut f) => {
@@ -115,6 +159,10 @@ fn precheck(path: &Path) -> Result<(), StoreError> {
             path: path.to_path_buf(), detail: "开头不是 SQLite 数据库的标记".into()
         });
     }
+    let app = i32::from_be_bytes([head[68], head[69], head[70], head[71]]);
+    if app != 0 && app != APPLICATION_ID {
+        return Err(StoreError::Foreign { path: path.to_path_buf(), detail: format!("别的程序的数据库（application_id {app:#x}）") });
+    }
     let found = u32::from_be_bytes([head[60], head[61], head[62], head[63]]);
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
@@ -122,36 +170,82 @@ fn precheck(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whose file this is, asked through the connection before anything is written to it:
+/// another program's SQLite file (another application_id, or tables without a kiosk
+/// schema version), or one from a newer build, is refused.
+fn identify(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let foreign = |detail: String| StoreError::Foreign { path: path.to_path_buf(), detail };
+    let read = |sql: &str| -> Result<i64, StoreError> {
+        conn.query_row(sql, [], |r| r.get(0)).map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => foreign("开头不是 SQLite 数据库的标记".into()),
+            _ => StoreError::Open { path: path.to_path_buf(), source: e },
+        })
+    };
+    let app = read("PRAGMA application_id")? as i32;
+    if app != 0 && app != APPLICATION_ID {
+        return Err(foreign(format!("别的程序的数据库（application_id {app:#x}）")));
+    }
+    let found = read("PRAGMA user_version")? as u32;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    if found == 0 && app != APPLICATION_ID {
+        let objects = read("SELECT count(*) FROM sqlite_master")?;
+        if objects > 0 {
+            return Err(foreign(format!("已经有 {objects} 个表或索引，却没有本终端的版本号")));
+        }
+    }
+    Ok(())
+}
+
 /// `PRAGMA quick_check` on the store, read-only: Err(Damaged) with SQLite's first
-/// complaint. The kiosk and the station service run it at start.
+/// complaint. Every process that writes to the store runs it before its first write.
 pub fn quick_check(path: &Path) -> Result<(), StoreError> {
-    precheck(path)?;
-    if !path.exists() {
-        return Ok(());
-    }
-    let ro = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
-    let _ = ro.busy_timeout(Duration::from_secs(30));
-    let damaged = |detail: String| StoreError::Damaged { path: path.to_path_buf(), detail };
-    let mut st = ro.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
-    let rows: Vec<String> =
-        st.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| damaged(e.to_string()))?;
-    match rows.first().map(String::as_str) {
-        Some("ok") => Ok(()),
-        Some(first) => Err(damaged(first.chars().take(200).collect())),
-        None => Err(damaged("quick_check 没有结果".into())),
-    }
+    guarded(path, || {
+        if !path.exists() {
+            return Ok(());
+        }
+        let ro = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        let _ = ro.busy_timeout(Duration::from_secs(30));
+        identify(&ro, path)?;
+        let damaged = |detail: String| StoreError::Damaged { path: path.to_path_buf(), detail };
+        let mut st = ro.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
+        let rows: Vec<String> =
+            st.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| damaged(e.to_string()))?;
+        match rows.first().map(String::as_str) {
+            Some("ok") => Ok(()),
+            Some(first) => Err(damaged(first.chars().take(200).collect())),
+            None => Err(damaged("quick_check 没有结果".into())),
+        }
+    })
+}
+
+/// A read-only connection to a kiosk store (a backup being checked or restored), through
+/// the same guard as every other connection.
+pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    guarded(path, || {
+        let ro = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        let _ = ro.busy_timeout(Duration::from_secs(30));
+        identify(&ro, path)?;
+        Ok(ro)
+    })
 }
 
 /// Opens (creating if needed) the database at `path` and brings it to the current schema.
-/// A file that is not an SQLite database, or is from a newer build, is refused before
+/// A file that is not a kiosk store, or is from a newer build, is refused before
 /// anything is written to it.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    precheck(path)?;
-    let mut conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
-    configure(&conn).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
-    migrate(&mut conn, path)?;
-    Ok(conn)
+    guarded(path, || {
+        let mut conn =
+            Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        identify(&conn, path)?;
+        configure(&conn).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        migrate(&mut conn, path)?;
+        Ok(conn)
+    })
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -176,6 +270,11 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
         return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
     }
     if found == SCHEMA_VERSION {
+        let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if app != APPLICATION_ID {
+            // A store of this schema made before the stores were marked.
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
         return Ok(());
     }
     // A migration may rebuild a table other tables refer to (SQLite's documented way to
@@ -195,6 +294,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
                 return Err(StoreError::Migration(format!("schema {}: broken references in {table}", i + 1)));
             }
             tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
             tx.commit()?;
         }
         Ok(())
@@ -279,5 +379,62 @@ mod tests {
         assert_eq!(schema_version(&c).unwrap(), 99);
         let n: i64 = c.query_row("SELECT count(*) FROM sqlite_master WHERE name='tickets'", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0);
+    }
+
+    /// The POSIX locks this process holds on the file at `p`, from /proc/locks.
+    fn my_locks(p: &Path) -> usize {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(p).unwrap().ino();
+        let pid = std::process::id().to_string();
+        std::fs::read_to_string("/proc/locks")
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.get(1) == Some(&"POSIX")
+                    && f.get(4) == Some(&pid.as_str())
+                    && f.get(5).and_then(|d| d.rsplit(':').next()) == Some(ino.to_string().as_str())
+            })
+            .count()
+    }
+
+    #[test]
+    fn opening_the_store_again_keeps_the_locks_this_process_holds() {
+        // Issue 13: a second open looked at the file with File::open and closed it, which
+        // dropped every lock the first connection held; a sqlite3 shell closing beside it
+        // then deleted the write-ahead log.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.db");
+        let a = open(&p).unwrap();
+        let _: i64 = a.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+        let held = my_locks(&p);
+        assert!(held > 0, "a connection in WAL mode holds a shared lock on the store");
+        let b = open(&p).unwrap();
+        quick_check(&p).unwrap();
+        let r = open_read_only(&p).unwrap();
+        assert!(my_locks(&p) >= held, "opening and checking again kept this process's locks");
+        drop((b, r));
+        assert!(my_locks(&p) >= held, "closing the others kept the first connection's lock");
+    }
+
+    #[test]
+    fn another_programs_database_is_refused_and_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, sql) in ["CREATE TABLE photos(x);", "PRAGMA application_id = 7; PRAGMA user_version = 2; CREATE TABLE t(x);"]
+            .iter()
+            .enumerate()
+        {
+            let p = dir.path().join(format!("k{i}.db"));
+            Connection::open(&p).unwrap().execute_batch(sql).unwrap();
+            let before = std::fs::read(&p).unwrap();
+            assert!(matches!(open(&p), Err(StoreError::Foreign { .. })), "{sql}");
+            assert!(matches!(quick_check(&p), Err(StoreError::Foreign { .. })), "{sql}");
+            assert_eq!(std::fs::read(&p).unwrap(), before);
+        }
+        // A store this kiosk made carries its mark.
+        let p = dir.path().join("ours.db");
+        let c = open(&p).unwrap();
+        let app: i32 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+        assert_eq!(app, APPLICATION_ID);
     }
 }
