@@ -310,12 +310,16 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     assert!(b.page_source().contains("新增公共法律服务预约"));
     shot(&b, "web-admin-matters");
     assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_some(), "live for every process");
-    // Roll back to version 1: J03 is gone again.
-    b.execute(
-        "document.querySelector(\"form[action='/desk/admin/matters/rollback'] input[name=version][value='1']\").form.querySelector('button').click();",
-        vec![],
-    );
+    // Roll back to version 1: first what it changes and a note, as for a publish (issue
+    // 13: one click used to roll back), then J03 is gone again.
+    b.find("a[href='/desk/admin/matters/rollback?version=1']").click();
+    b.wait_for_text("h1", "核对回滚", Duration::from_secs(5));
+    assert!(b.find("ul.diff").text().contains("J03"), "{}", b.page_source());
+    assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_some(), "nothing changed on the first click");
+    b.find("input[name=note]").send_keys("J03 还没有批下来");
+    b.find("form[action='/desk/admin/matters/rollback'] button").click();
     b.wait_for_text("main", "已回滚：第3版用第1版的内容", Duration::from_secs(5));
+    assert!(b.page_source().contains("J03 还没有批下来"), "the note is kept with the version");
     assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_none());
     // People: a new staff member; duty: Monday's rota.
     b.goto(&srv.url("/desk/admin/people"));

@@ -255,17 +255,25 @@ fn sign_in_locks_after_five_wrong_pins() {
     let st = t.station_at("2026-11-27T10:00:00+08:00");
     add_staff(&st);
     assert!(st.sign_in("001", PIN).is_ok());
-    for left in (1..=4).rev() {
+    for _ in 1..=4 {
         let e = st.sign_in("001", "0000").unwrap_err();
-        assert_eq!(e.to_string(), format!("工号或密码不对，还可以再试{left}次"));
+        assert_eq!(e.to_string(), "工号或密码不对。连续输错5次密码，账号会锁定。");
+    }
+    // An unknown number gets the same words (and the same Argon2 work).
+    assert_eq!(st.sign_in("777", "0000").unwrap_err().to_string(), "工号或密码不对。连续输错5次密码，账号会锁定。");
+    // Full-width digits from a Chinese input method are digits.
+    assert!(t.station_at("2026-11-27T10:05:30+08:00").sign_in("００１", "２４６８１３").is_ok());
+    assert!(matches!(st.sign_in("001", "0000"), Err(kiosk::service::LoginError::Wrong)), "the good sign-in reset the count");
+    for _ in 1..=3 {
+        let _ = st.sign_in("001", "0000");
     }
     assert!(matches!(st.sign_in("001", "0000"), Err(kiosk::service::LoginError::Locked(5))));
     assert!(matches!(st.sign_in("001", PIN), Err(kiosk::service::LoginError::Locked(_))), "even the right PIN waits");
     let later = t.station_at("2026-11-27T10:05:30+08:00");
     assert!(later.sign_in("001", PIN).is_ok(), "unlocked after five minutes");
-    assert!(matches!(st.sign_in("009", PIN), Err(kiosk::service::LoginError::Unknown)));
+    assert!(matches!(st.sign_in("009", PIN), Err(kiosk::service::LoginError::Wrong)));
     st.add_staff("004", "赵六", "staff").expect("add");
-    assert!(matches!(st.sign_in("004", PIN), Err(kiosk::service::LoginError::NoPin)));
+    assert!(matches!(st.sign_in("004", PIN), Err(kiosk::service::LoginError::Wrong)));
 }
 
 #[test]

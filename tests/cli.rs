@@ -156,7 +156,7 @@ fn request_and_staff_contract() {
         "1111\n",
     );
     assert_eq!(o.status.code(), Some(2), "a wrong PIN on standard input is refused");
-    assert!(stderr(&o).contains("还可以再试4次"), "and counted toward the lockout: {}", stderr(&o));
+    assert!(stderr(&o).contains("工号或密码不对"), "and counted toward the lockout: {}", stderr(&o));
     let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "accepted", "--staff", "001", "--json"]);
     assert_eq!(o.status.code(), Some(2), "no PIN at all is refused too");
     let o = t.kiosk_stdin(

@@ -153,19 +153,20 @@ fn desk_sessions_csrf_and_lockout() {
     assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("action", "next")]).0, 403, "missing CSRF");
     let (_, page) = desk_get(&srv, &cookie);
     assert!(page.contains("本窗口现在没有在办的号"), "nothing was called by the refused posts");
-    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "next")]).0, 303);
+    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("window", "1"), ("action", "next")]).0, 303);
     let (_, page) = desk_get(&srv, &cookie);
     assert!(page.contains("id=\"current-number\">C001<"), "{page}");
     assert!(page.contains("C001 请到本窗口"), "the outcome is shown");
     // Signing out ends the session on the server.
     assert_eq!(post(&srv, "/desk/logout", Some(&cookie), &[("csrf", &csrf)]).0, 303);
-    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "next")]).0, 401);
+    assert_eq!(post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("window", "1"), ("action", "next")]).0, 401);
 
-    // Five wrong PINs lock the account, even for the right PIN.
-    for left in (1..=4).rev() {
+    // Five wrong PINs lock the account, even for the right PIN. The words do not say
+    // whether the staff number exists, and the number typed stays in its field.
+    for _ in 1..=4 {
         let (s, _, page) = sign_in(&srv, "000000");
         assert_eq!(s, 401);
-        assert!(page.contains(&format!("还可以再试{left}次")), "{page}");
+        assert!(page.contains("工号或密码不对") && page.contains("value=\"001\""), "{page}");
     }
     let (s, _, page) = sign_in(&srv, "000000");
     assert!(s == 401 && page.contains("锁定"), "{page}");
@@ -232,15 +233,37 @@ fn ratings_from_the_phone_and_no_personal_data_anywhere_public() {
     assert!(call(&t, &["finish", "--number", "C001", "--window", "1"]).status.success());
     let page = get_until(&srv.url(&format!("/t/{token}")), "请您评价这次服务");
     assert!(page.contains("已办结") && page.contains("请您评价这次服务"), "{page}");
-    // 不满意 first asks why, and stores nothing until it knows.
-    let (s, page) = post(&srv, &format!("/t/{token}/rate"), None, &[("level", "2")]);
-    assert!(s == 200 && page.contains("请告诉我们哪里没做好"), "{page}");
-    assert_eq!(post(&srv, &format!("/t/{token}/rate"), None, &[("level", "9")]).0, 400);
-    let (s, page) = post(&srv, &format!("/t/{token}/rate"), None, &[("level", "2"), ("reason", "wait")]);
-    assert!(s == 200 && page.contains("会跟进整改"), "{page}");
-    assert_eq!(post(&srv, &format!("/t/{token}/rate"), None, &[("level", "5")]).0, 409, "once only");
+    // 不满意 first asks why, and stores nothing until it knows. Every post answers with a
+    // redirect (303) to the page to show, so a reload never posts again.
+    let rate = |form: &[(&str, &str)]| {
+        let mut r = http()
+            .post(&srv.url(&format!("/t/{token}/rate")))
+            .send_form(form.iter().copied())
+            .expect("post");
+        let to = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+        (r.status().as_u16(), to, r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (s, to, _) = rate(&[("level", "2")]);
+    assert_eq!((s, to.as_str()), (303, format!("/t/{token}?rate=2#rating").as_str()));
+    let (_, page) = get(&srv.url(&format!("/t/{token}?rate=2")));
+    assert!(page.contains("请告诉我们哪里没做好") && !page.contains("必要时会联系您"), "{page}");
+    let stored: i64 = crate::util::db(&t).query_row("SELECT count(*) FROM ratings", [], |r| r.get(0)).expect("q");
+    assert_eq!(stored, 0, "nothing stored before the reason");
+    assert_eq!(rate(&[("level", "9")]).0, 400);
+    let (s, to, _) = rate(&[("level", "2"), ("reason", "wait")]);
+    assert_eq!((s, to.as_str()), (303, format!("/t/{token}?thanks=bad#rating").as_str()));
+    let (_, page) = get(&srv.url(&format!("/t/{token}?thanks=bad")));
+    // A ticket holds no contact: no promise to call the villager back.
+    assert!(page.contains("跟进整改") && !page.contains("联系您"), "{page}");
+    // A reload of the reason form after rating shows that it is rated, not the form.
+    let (_, page) = get(&srv.url(&format!("/t/{token}?rate=2")));
+    assert!(!page.contains("请告诉我们哪里没做好") && page.contains("您已评价"), "{page}");
+    let (s, to, _) = rate(&[("level", "5")]);
+    assert_eq!((s, to.as_str()), (303, format!("/t/{token}#rating").as_str()), "a second rating changes nothing");
     let page = get_until(&srv.url(&format!("/t/{token}")), "您已评价");
     assert!(page.contains("您已评价"));
+    let level: i64 = crate::util::db(&t).query_row("SELECT level FROM ratings", [], |r| r.get(0)).expect("q");
+    assert_eq!(level, 2, "once only");
 
     // The case page: masked, with its timeline and the rating once completed.
     let (s, page) = get(&srv.url(&format!("/c/{case}")));
@@ -249,8 +272,10 @@ fn ratings_from_the_phone_and_no_personal_data_anywhere_public() {
         assert!(page.contains(needle), "{needle:?} missing:\n{page}");
     }
     assert!(!page.contains("报乡镇民政办"), "staff notes stay inside");
-    assert_eq!(post(&srv, &format!("/c/{case}/rate"), None, &[("level", "5")]).0, 200);
-    assert_eq!(post(&srv, &format!("/c/{case}/rate"), None, &[("level", "4")]).0, 409);
+    assert_eq!(post(&srv, &format!("/c/{case}/rate"), None, &[("level", "5")]).0, 303);
+    assert_eq!(post(&srv, &format!("/c/{case}/rate"), None, &[("level", "4")]).0, 303);
+    let (_, page) = get(&srv.url(&format!("/c/{case}")));
+    assert!(page.contains("您已评价"), "{page}");
 
     // Nothing public ever shows the ID or phone number; the log has no tokens either.
     let display = sse_until(&srv.url("/display/live"), Duration::from_secs(5), |_| true).expect("display").0;
@@ -310,15 +335,15 @@ fn desk_answers_calls_for_help_and_reprints_failed_receipts() {
     };
     let (help, job) = (field("id"), field("job"));
     // Still no paper: the desk says so, the receipt stays listed.
-    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "reprint"), ("job", &job)]);
+    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("window", "1"), ("action", "reprint"), ("job", &job)]);
     let (_, page) = desk_get(&srv, &cookie);
     assert!(page.contains("打印没有成功") && page.contains("排队凭条 C001"), "{page}");
     // The queue started again.
     assert!(cups.cmd("/usr/sbin/cupsenable", &["ok"]).status.success());
-    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "reprint"), ("job", &job)]);
-    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("action", "help"), ("id", &help)]);
+    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("window", "1"), ("action", "reprint"), ("job", &job)]);
+    post(&srv, "/desk/act", Some(&cookie), &[("csrf", &csrf), ("window", "1"), ("action", "help"), ("id", &help)]);
     let (_, page) = desk_get(&srv, &cookie);
-    assert!(page.contains("都已打印") && page.contains("没有呼叫"), "{page}");
+    assert!(page.contains("今天的回执都已打印") && page.contains("没有呼叫"), "{page}");
     let db = crate::util::db(&t);
     let (status, attempts): (String, u32) = db
         .query_row("SELECT status, attempts FROM print_jobs WHERE id = ?1", [job.parse::<i64>().expect("id")], |r| {
@@ -420,7 +445,7 @@ fn the_audit_log_holds_one_event_for_each_action() {
     let csrf = csrf_of(&desk_get(&srv, &cookie).1);
     assert_eq!(post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "1")]).0, 303);
     for action in ["next", "start", "finish"] {
-        let f = [("csrf", csrf.as_str()), ("action", action), ("number", "C001")];
+        let f = [("csrf", csrf.as_str()), ("window", "1"), ("action", action), ("number", "C001")];
         assert_eq!(post(&srv, "/desk/act", Some(&cookie), &f).0, 303);
     }
     assert_eq!(post(&srv, "/desk/logout", Some(&cookie), &[("csrf", &csrf)]).0, 303);
@@ -502,4 +527,132 @@ fn the_audit_log_holds_one_event_for_each_action() {
     let staff = sign_in_as(&srv, "001", PIN).expect("001");
     let r = http().get(&srv.url("/desk/admin/audit")).header("Cookie", &staff).call().expect("refused");
     assert_eq!(r.status().as_u16(), 403);
+}
+
+fn status_of(t: &TempStation, number: &str) -> String {
+    crate::util::db(t)
+        .query_row("SELECT status FROM tickets WHERE number = ?1", [number], |r| r.get(0))
+        .expect("ticket")
+}
+
+#[test]
+fn the_desk_acts_only_on_the_window_its_page_shows() {
+    // Issue 13: two tabs of one sign-in shared one window; a tab still showing window 1
+    // called to window 2 and finished window 2's ticket.
+    let t = setup();
+    for _ in 0..4 {
+        ticket(&t, "C02");
+    }
+    let srv = Serve::start(&t, Some(NOW));
+    let (_, cookie, _) = sign_in(&srv, PIN);
+    let cookie = cookie.expect("cookie").split(';').next().expect("id").to_string();
+    let csrf = csrf_of(&desk_get(&srv, &cookie).1);
+    let act = |form: &[(&str, &str)]| {
+        let mut f = vec![("csrf", csrf.as_str())];
+        f.extend_from_slice(form);
+        let r = http().post(&srv.url("/desk/act")).header("Cookie", &cookie).send_form(f).expect("post");
+        let to = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+        (r.status().as_u16(), to)
+    };
+    // Tab A takes window 1; tab B then takes window 2 (the same session).
+    assert_eq!(post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "1")]).0, 303);
+    assert!(desk_get(&srv, &cookie).1.contains("name=\"window\" value=\"1\""), "the page's buttons carry its window");
+    assert_eq!(post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "2")]).0, 303);
+    // Tab A, still showing window 1, presses 叫下一位: refused, nothing called.
+    assert_eq!(act(&[("window", "1"), ("action", "next")]), (303, "/desk".to_string()));
+    let page = desk_get(&srv, &cookie).1;
+    assert!(page.contains("本页面已过期，请刷新"), "{page}");
+    assert_eq!(status_of(&t, "C001"), "waiting", "nothing was called from the stale page");
+    // A form without the window (an old page) acts on nothing either.
+    assert_eq!(act(&[("action", "next")]).0, 303);
+    assert_eq!(status_of(&t, "C001"), "waiting");
+    // Tab B calls C001 to window 2.
+    assert_eq!(act(&[("window", "2"), ("action", "next")]).0, 303);
+    assert_eq!(status_of(&t, "C001"), "called");
+
+    // 叫下一位 over C001, called and never started: the desk asks, and nothing changes.
+    let (s, to) = act(&[("window", "2"), ("action", "next")]);
+    assert_eq!((s, to.as_str()), (303, "/desk?ask=C001"));
+    assert_eq!((status_of(&t, "C001"), status_of(&t, "C002")), ("called".into(), "waiting".into()));
+    let mut r = http().get(&srv.url(&to)).header("Cookie", &cookie).call().expect("ask");
+    let page = r.body_mut().read_to_string().unwrap_or_default();
+    assert!(page.contains("C001 还没有开始办理：按过号，还是已经办完？"), "{page}");
+    assert!(page.contains("name=\"prev\" value=\"no-show\"") && page.contains("name=\"prev\" value=\"finish\""));
+    // 过号: C001 can be called back and is not served; C002 comes.
+    assert_eq!(act(&[("window", "2"), ("action", "next"), ("prev", "no-show"), ("prev_number", "C001")]).0, 303);
+    assert_eq!((status_of(&t, "C001"), status_of(&t, "C002")), ("no_show".into(), "called".into()));
+    // An answer about C001 again (a stale question page): refused, nothing changes.
+    assert_eq!(act(&[("window", "2"), ("action", "next"), ("prev", "finish"), ("prev_number", "C001")]).0, 303);
+    assert!(desk_get(&srv, &cookie).1.contains("本页面已过期"));
+    assert_eq!((status_of(&t, "C002"), status_of(&t, "C003")), ("called".into(), "waiting".into()));
+    // 已经办完: C002 is served (staff said so), C003 comes.
+    assert_eq!(act(&[("window", "2"), ("action", "next"), ("prev", "finish"), ("prev_number", "C002")]).0, 303);
+    assert_eq!((status_of(&t, "C002"), status_of(&t, "C003")), ("served".into(), "called".into()));
+    // A started ticket is finished by 叫下一位 as before, without a question.
+    assert_eq!(act(&[("window", "2"), ("action", "start"), ("number", "C003")]).0, 303);
+    assert_eq!(act(&[("window", "2"), ("action", "next")]), (303, "/desk".to_string()));
+    assert_eq!((status_of(&t, "C003"), status_of(&t, "C004")), ("served".into(), "called".into()));
+    // The villager's phone and the report say what really happened to C001.
+    let token: String = crate::util::db(&t)
+        .query_row("SELECT token FROM tickets WHERE number = 'C001'", [], |r| r.get(0))
+        .expect("token");
+    let page = get_until(&srv.url(&format!("/t/{token}")), "过号");
+    assert!(page.contains("已过号") && !page.contains("请您评价"), "{page}");
+    // The command line keeps its contract: it calls, and records the unstarted C004 as 过号.
+    ticket(&t, "C02");
+    let o = call(&t, &["next", "--window", "2"]);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!((v["number"].as_str(), v["no_show"][0].as_str()), (Some("C005"), Some("C004")), "{v}");
+    assert_eq!(status_of(&t, "C004"), "no_show");
+}
+
+#[test]
+fn a_revealed_case_shows_its_numbers_once_and_a_reload_masks_them() {
+    let t = setup();
+    let tracking = {
+        let mut st = t.station_at(NOW);
+        st.submit_case(&request("C01", &[])).expect("submit").case.tracking
+    };
+    let srv = Serve::start(&t, Some(NOW));
+    let (_, cookie, _) = sign_in(&srv, PIN);
+    let cookie = cookie.expect("cookie").split(';').next().expect("id").to_string();
+    let page = |path: &str| {
+        let mut r = http().get(&srv.url(path)).header("Cookie", &cookie).call().expect("get");
+        r.body_mut().read_to_string().unwrap_or_default()
+    };
+    let case_path = format!("/desk/cases/{tracking}");
+    let body = page(&case_path);
+    assert!(body.contains("130***********0138") && !body.contains(ID));
+    assert!(body.contains("承办人：（受理时记录）"), "{body}");
+    let csrf = csrf_of(&body);
+    let r = http()
+        .post(&srv.url(&format!("{case_path}/reveal")))
+        .header("Cookie", &cookie)
+        .send_form([("csrf", csrf.as_str())])
+        .expect("reveal");
+    assert_eq!(r.status().as_u16(), 303, "the reveal answers with a redirect");
+    assert_eq!(r.headers().get("location").and_then(|l| l.to_str().ok()), Some(case_path.as_str()));
+    let shown = page(&case_path);
+    assert!(shown.contains(ID) && shown.contains(PHONE), "shown once after the reveal");
+    let again = page(&case_path);
+    assert!(!again.contains(ID) && again.contains("130***********0138"), "a reload masks again");
+    let reveals: i64 = crate::util::db(&t)
+        .query_row("SELECT count(*) FROM case_events WHERE kind = 'reveal'", [], |r| r.get(0))
+        .expect("q");
+    assert_eq!(reveals, 1, "one look, one entry");
+    // Accepted: 承办人 names who is answerable; closed, the materials are a record only.
+    let version = |b: &str| {
+        let i = b.find("name=\"version\" value=\"").expect("version") + 22;
+        b[i..].split('"').next().expect("v").to_string()
+    };
+    for (to, note) in [("accepted", ""), ("withdrawn", "村民自己去办了")] {
+        let b = page(&case_path);
+        let f = [("csrf", csrf.as_str()), ("to", to), ("note", note), ("version", &version(&b))];
+        assert_eq!(post(&srv, &format!("{case_path}/act"), Some(&cookie), &f).0, 303);
+        let b = page(&case_path);
+        assert!(b.contains("承办人：001 张三丰") && !b.contains("（受理时记录）"), "{to}: {b}");
+    }
+    let b = page(&case_path);
+    assert!(!b.contains("保存材料"), "a closed case offers no 保存材料: {b}");
 }

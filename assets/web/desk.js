@@ -20,5 +20,7 @@
   var es = new EventSource(p.getAttribute('data-src'));
   es.addEventListener('panel', function (e) { if (off) off.hidden = true; apply(e.data); });
   es.addEventListener('signed-out', function () { es.close(); location.href = '/desk'; });
+  // Another tab of this sign-in changed window: show the window the desk now holds.
+  es.addEventListener('reload', function () { es.close(); location.href = '/desk'; });
   es.onerror = function () { if (off) off.hidden = false; };
 })();

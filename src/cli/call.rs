@@ -20,6 +20,9 @@ fn called_json(c: &Called) -> serde_json::Value {
         "callbacks": t.callbacks,
         "only_window": t.only_window,
         "finished": c.finished.iter().map(|f| f.number.clone()).collect::<Vec<_>>(),
+        // A ticket the window had called and never started: recorded as 过号, so it can be
+        // called back (and is not counted as served).
+        "no_show": c.no_shows.iter().map(|f| f.number.clone()).collect::<Vec<_>>(),
     })
 }
 

@@ -147,12 +147,12 @@ pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
             }
             Err(e) => fail(&e.to_string(), 1),
         },
-        MattersCmd::Rollback { version, staff, json } => {
+        MattersCmd::Rollback { version, staff, note, json } => {
             let who = match sign_in_from_stdin(st, &staff) {
                 Ok(w) => w,
                 Err(code) => return code,
             };
-            match st.rollback_matters(&who, version) {
+            match st.rollback_matters(&who, version, note.as_deref()) {
                 Ok((v, d)) => {
                     if json {
                         println!("{}", diff_json(Some(v), &d));

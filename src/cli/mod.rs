@@ -428,6 +428,9 @@ pub enum MattersCmd {
         version: i64,
         #[arg(long)]
         staff: String,
+        /// Why (kept with the new version, as a publish note is)
+        #[arg(long)]
+        note: Option<String>,
         #[arg(long)]
         json: bool,
     },

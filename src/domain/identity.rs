@@ -53,6 +53,7 @@ impl IdNumber {
 /// Validates an ID number typed at the kiosk (spaces ignored, x accepted for X). A 15-digit
 /// first-generation number is converted: "19" inserted before the year, check computed.
 pub fn parse_id(input: &str, today: NaiveDate) -> Result<IdNumber, IdError> {
+    let input = super::text::half_width(input);
     let s: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let n = s.chars().count();
     // Everything below slices by byte: only ASCII may go further (a full-width ０ may not).
@@ -117,18 +118,27 @@ pub enum PhoneError {
 /// stripping +86/0086, spaces, dashes) or a landline with area code (`0` + 2–3 + 7–8 digits).
 /// Returns the number as stored: mobiles as 11 digits, landlines as `0311-12345678`.
 pub fn parse_phone(input: &str) -> Result<String, PhoneError> {
-    let raw: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    let input = super::text::half_width(input);
+    let mut raw: String = input.chars().filter(|c| !c.is_whitespace()).collect();
     if raw.is_empty() {
         return Err(PhoneError::Empty);
     }
-    let mut digits: String = raw.chars().filter(|c| *c != '-').collect();
-    if let Some(rest) = digits.strip_prefix("+86") {
-        digits = rest.to_string();
-    } else if digits.starts_with("0086") {
-        digits = digits[4..].to_string();
-    }
+    // The country code belongs to a mobile only: +86 138…, never +86 0311….
+    let international = if let Some(rest) = raw.strip_prefix("+86") {
+        raw = rest.trim_start_matches('-').to_string();
+        true
+    } else if let Some(rest) = raw.strip_prefix("0086") {
+        raw = rest.trim_start_matches('-').to_string();
+        true
+    } else {
+        false
+    };
+    let digits: String = raw.chars().filter(|c| *c != '-').collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PhoneError::Characters);
+    }
+    if international && !digits.starts_with('1') {
+        return Err(PhoneError::MobilePrefix);
     }
     if digits.starts_with('1') {
         if digits.len() != 11 {
@@ -146,6 +156,8 @@ pub fn parse_phone(input: &str) -> Result<String, PhoneError> {
             let (area, local) = raw.split_once('-').unwrap_or(("", ""));
             let local: String = local.chars().filter(|c| *c != '-').collect();
             if (3..=4).contains(&area.len())
+                && area.starts_with('0')
+                && area.bytes().all(|b| b.is_ascii_digit())
                 && (7..=8).contains(&local.len())
                 && local.bytes().all(|b| b.is_ascii_digit())
             {
@@ -262,7 +274,9 @@ mod tests {
         assert_eq!(parse_id("130110194503150130", today()), Err(IdError::Check { expected: '8', got: '0' }));
         assert_eq!(parse_id("13011019450315013", today()), Err(IdError::Length(17)));
         assert_eq!(parse_id("1301101945031501A8", today()), Err(IdError::Characters));
-        assert_eq!(parse_id("13011019450315013０", today()), Err(IdError::Characters), "full-width digits");
+        // A Chinese input method's full-width digits are the digits they look like.
+        assert_eq!(parse_id("13011019450315013０", today()), Err(IdError::Check { expected: '8', got: '0' }));
+        assert_eq!(parse_id("１３０１１０１９４５０３１５０１３８", today()).map(|i| i.0), Ok("130110194503150138".into()));
         assert_eq!(parse_id("张三", today()), Err(IdError::Characters));
         assert!(matches!(parse_id("130110194502300138", today()), Err(IdError::BadDate(_))));
         assert!(matches!(parse_id("130110203001010138", today()), Err(IdError::FutureDate(_))));
@@ -292,6 +306,13 @@ mod tests {
         assert_eq!(parse_phone("88881234"), Err(PhoneError::Landline));
         assert_eq!(parse_phone("0311-123"), Err(PhoneError::Landline));
         assert_eq!(parse_phone(""), Err(PhoneError::Empty));
+        // Issue 13: a country code before a landline, or an area code that is not one.
+        assert!(parse_phone("+860-1234567").is_err());
+        assert!(parse_phone("0086-0311-1234567").is_err());
+        assert!(parse_phone("x311-1234567").is_err());
+        // A Chinese input method's full-width digits are the digits they look like.
+        assert_eq!(parse_phone("１３８１２３４５６７８"), Ok("13812345678".into()));
+        assert_eq!(parse_phone("０３１１－８８８８１２３４"), Ok("0311-88881234".into()));
     }
 
     #[test]

@@ -18,5 +18,6 @@ pub mod rating;
 pub mod report;
 pub mod search;
 pub mod staff;
+pub mod text;
 pub mod ticket;
 pub mod workdays;

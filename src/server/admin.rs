@@ -11,7 +11,8 @@ use super::state::AppState;
 use super::typed;
 use crate::service::{CatalogDiff, CatalogError};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use std::collections::HashMap;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -112,11 +113,8 @@ pub async fn matters(State(s): State<AppState>, headers: HeaderMap) -> Response 
             let action = if v.version == live {
                 "<b>正在使用</b>".to_string()
             } else {
-                format!(
-                    "<form method=\"post\" action=\"/desk/admin/matters/rollback\" class=\"inline\">{csrf}\
-                     <input type=\"hidden\" name=\"version\" value=\"{}\"><button type=\"submit\">回滚到这一版</button></form>",
-                    v.version
-                )
+                // First the changes and a note, as for a publish: nothing changes on one click.
+                format!("<a class=\"button\" href=\"/desk/admin/matters/rollback?version={}\">回滚到这一版…</a>", v.version)
             };
             format!(
                 "<tr><td>第{}版</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
@@ -211,6 +209,54 @@ pub async fn publish(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
     Redirect::to("/desk/admin/matters").into_response()
 }
 
+/// 回滚到这一版…: what it would change, and the note and confirmation a publish asks for.
+pub async fn rollback_review(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let sess = match admin_session(&s, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(version) = q.get("version").and_then(|v| v.trim().parse::<i64>().ok()) else {
+        return super::html::bad_request("请选择版本。");
+    };
+    let csrf = hidden_csrf(&sess);
+    match s.with_station(move |st| st.check_rollback(version)).await {
+        Ok(Ok(c)) => {
+            let confirm = if c.diff.is_empty() {
+                "<p>这一版和现在使用的内容一样，不用回滚。</p>".to_string()
+            } else {
+                format!(
+                    "<form method=\"post\" action=\"/desk/admin/matters/rollback\">{csrf}\
+                     <input type=\"hidden\" name=\"version\" value=\"{version}\">\
+                     <label>回滚说明（为什么回滚）<input name=\"note\" maxlength=\"200\" required></label>\
+                     <button class=\"primary\" type=\"submit\">确认回滚：用第{version}版的内容发布为第{}版</button></form>",
+                    c.live_version + 1
+                )
+            };
+            let inner = format!(
+                "<p>第{version}版：{} 个类别，{} 个事项。和现在使用的第{}版相比，回滚会：</p>{}{confirm}\
+                 <p><a href=\"/desk/admin/matters\">不回滚，返回</a></p>",
+                c.catalog.categories.len(),
+                c.catalog.matters.len(),
+                c.live_version,
+                diff_html(&c.diff)
+            );
+            admin_page(&s, &sess, "核对回滚", inner, StatusCode::OK)
+        }
+        Ok(Err(e)) => admin_page(
+            &s,
+            &sess,
+            "不能回滚",
+            format!("<p class=\"error\">{}</p><p><a href=\"/desk/admin/matters\">返回</a></p>", esc(&e.to_string())),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(e) => unavailable(&e.0),
+    }
+}
+
 pub async fn rollback(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (id, sess, f) = match admin_change(&s, &headers, &body) {
         Ok(x) => x,
@@ -219,8 +265,13 @@ pub async fn rollback(State(s): State<AppState>, headers: HeaderMap, body: Bytes
     let Some(version) = f.get("version").and_then(|v| v.parse::<i64>().ok()) else {
         return super::html::bad_request("请选择版本。");
     };
+    let note = f.get("note").map(|n| n.trim().to_string()).unwrap_or_default();
+    if note.is_empty() {
+        s.sessions().flash(&id, true, "回滚要写说明（为什么回滚），没有回滚。");
+        return Redirect::to(&format!("/desk/admin/matters/rollback?version={version}")).into_response();
+    }
     let who = sess.who.clone();
-    match s.with_station(move |st| st.rollback_matters(&who, version)).await {
+    match s.with_station(move |st| st.rollback_matters(&who, version, Some(&note))).await {
         Ok(Ok((v, _))) => s.sessions().flash(&id, false, format!("已回滚：第{v}版用第{version}版的内容")),
         Ok(Err(e)) => s.sessions().flash(&id, true, e.to_string()),
         Err(e) => return unavailable(&e.0),

@@ -255,19 +255,39 @@ fn case_page(
             action("reveal")
         )
     };
+    let open = c.state.is_open();
     let materials: String = c
         .materials
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            format!(
-                "<li><label><input type=\"checkbox\" name=\"m{i}\" value=\"1\"{}> {} <small>{}</small></label></li>",
-                if m.received { " checked" } else { "" },
-                esc(&m.name),
-                esc(&m.requirement)
-            )
+            if open {
+                format!(
+                    "<li><label><input type=\"checkbox\" name=\"m{i}\" value=\"1\"{}> {} <small>{}</small></label></li>",
+                    if m.received { " checked" } else { "" },
+                    esc(&m.name),
+                    esc(&m.requirement)
+                )
+            } else {
+                format!(
+                    "<li>{} {} <small>{}</small></li>",
+                    if m.received { "✔ 已收" } else { "✘ 未收" },
+                    esc(&m.name),
+                    esc(&m.requirement)
+                )
+            }
         })
         .collect();
+    // A case that has ended keeps its materials as a record: nothing to save.
+    let materials = if open {
+        format!(
+            "<form method=\"post\" action=\"{}\">{csrf}{version}<ul class=\"materials\">{materials}</ul>\
+             <button type=\"submit\">保存材料</button></form>",
+            action("materials")
+        )
+    } else {
+        format!("<ul class=\"materials\">{materials}</ul>")
+    };
     let moves: String = c
         .state
         .next_states()
@@ -294,7 +314,6 @@ fn case_page(
         .filter(|m| m.active)
         .map(|m| format!("<option value=\"{}\">{} {}</option>", esc(&m.no), esc(&m.no), esc(&m.name)))
         .collect();
-    let open = c.state.is_open();
     let extend = if open {
         format!(
             "<section><h2>延期</h2><form method=\"post\" action=\"{}\">{csrf}{version}\
@@ -337,8 +356,7 @@ fn case_page(
          <h1 class=\"u-{}\">{} {}</h1><p class=\"state\">状态：<b>{}</b> · 承诺办结：<b>{}</b></p>{extension}{uncovered}\
          <p>首问责任人：{} · 承办人：{}</p>\
          <section><h2>申请人</h2><p>姓名：<b id=\"case-name\">{}</b> · 身份证号：<b id=\"case-id\">{}</b> · 电话：<b id=\"case-phone\">{}</b> {}</p>{reveal}</section>\
-         <section><h2>材料</h2><form method=\"post\" action=\"{}\">{csrf}{version}<ul class=\"materials\">{materials}</ul>\
-         <button type=\"submit\">保存材料</button></form></section>\
+         <section><h2>材料</h2>{materials}</section>\
          <section><h2>办理</h2>{}</section>{extend}\
          <section><h2>办理经过</h2><ul class=\"list\">{timeline}</ul></section></main>",
         header(s, sess),
@@ -349,12 +367,11 @@ fn case_page(
         c.state.label(),
         esc(&due_text(c)),
         esc(&who_name(staff, &c.first_responder)),
-        esc(&who_name(staff, &c.assignee)),
+        esc(&who_name(staff, &c.assignee.clone().or_else(|| c.first_responder.clone()))),
         esc(&name),
         esc(&id),
         esc(&phone),
         if phone2.is_empty() { String::new() } else { format!("· 第二电话：{}", esc(&phone2)) },
-        action("materials"),
         if moves.is_empty() { "<p>已结束，不能再办理。</p>".to_string() } else { moves },
     );
     shell(s, &c.tracking, body, StatusCode::OK, false)
@@ -387,15 +404,18 @@ pub async fn one(State(s): State<AppState>, headers: HeaderMap, Path(raw): Path<
     let Some(tracking) = tracking_of(&raw) else {
         return plain(StatusCode::NOT_FOUND, "没有找到", "没有这件代办，请回到代办列表。");
     };
+    // The full data only in the one answer after 显示完整…: a reload masks it again.
+    let full = super::desk::session_of(&s, &headers).0.is_some_and(|id| s.sessions().take_reveal(&id, &tracking));
     match load(&s, tracking).await {
-        Ok((c, u, ev, staff)) => case_page(&s, &sess, &c, u, &ev, &staff, false),
+        Ok((c, u, ev, staff)) => case_page(&s, &sess, &c, u, &ev, &staff, full),
         Err(r) => r,
     }
 }
 
-/// 显示完整身份证号和电话: the answer is the page with the data, once; the look is logged.
+/// 显示完整身份证号和电话: the look is logged, and the page it redirects to shows the data,
+/// once (a reload, or 返回 and forward again, shows it masked and logs nothing).
 pub async fn reveal(State(s): State<AppState>, headers: HeaderMap, Path(raw): Path<String>, body: Bytes) -> Response {
-    let (_, sess, _) = match checked(&s, &headers, &body) {
+    let (id, sess, _) = match checked(&s, &headers, &body) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -403,10 +423,11 @@ pub async fn reveal(State(s): State<AppState>, headers: HeaderMap, Path(raw): Pa
     let who = sess.who.clone();
     let t = tracking.clone();
     match s.with_station(move |st| st.reveal_case(&who, &t)).await {
-        Ok(Ok(_)) => match load(&s, tracking).await {
-            Ok((c, u, ev, staff)) => case_page(&s, &sess, &c, u, &ev, &staff, true),
-            Err(r) => r,
-        },
+        Ok(Ok(_)) => {
+            // Logged once; the page after the redirect shows the data once.
+            s.sessions().grant_reveal(&id, &tracking);
+            Redirect::to(&format!("/desk/cases/{tracking}")).into_response()
+        }
         Ok(Err(e)) => plain(StatusCode::FORBIDDEN, "不能查看", &e.to_string()),
         Err(e) => unavailable(&e.0),
     }

@@ -9,9 +9,9 @@ use super::session::{cookie_id, same, Lookup, Session, COOKIE};
 use super::state::AppState;
 use super::stream::{follow, Next};
 use crate::domain::calling::{allowed, CallAction, TicketStatus};
-use crate::service::{CallError, DeskView, TransferTo};
+use crate::service::{CallError, DeskView, TransferTo, Unstarted};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -74,21 +74,36 @@ pub(super) fn shell(s: &AppState, title: &str, body: String, status: StatusCode,
 }
 
 pub(super) fn login_page(s: &AppState, message: Option<&str>, status: StatusCode) -> Response {
+    login_form(s, message, status, "")
+}
+
+/// The sign-in page; after a failed sign-in the staff number typed stays in its field.
+fn login_form(s: &AppState, message: Option<&str>, status: StatusCode, staff: &str) -> Response {
     let msg = message.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m))).unwrap_or_default();
     let body = format!(
         "<main class=\"desk login\"><h1>{}</h1><h2>窗口叫号 · 工作人员登录</h2>{msg}\
          <form method=\"post\" action=\"/desk/login\" autocomplete=\"off\">\
-         <label>工号 <input name=\"staff\" inputmode=\"numeric\" required maxlength=\"20\" autofocus></label>\
-         <label>密码 <input name=\"pin\" type=\"password\" inputmode=\"numeric\" required maxlength=\"20\"></label>\
+         <label>工号 <input name=\"staff\" inputmode=\"numeric\" required maxlength=\"16\" value=\"{}\"{}></label>\
+         <label>密码 <input name=\"pin\" type=\"password\" inputmode=\"numeric\" required maxlength=\"20\"{}></label>\
          <button class=\"primary\" type=\"submit\">登录</button></form>\
          <p class=\"hint\">连续输错5次密码，账号会锁定5分钟。15分钟不操作会自动退出。</p></main>",
-        esc(&s.cfg().station.name)
+        esc(&s.cfg().station.name),
+        esc(&crate::domain::text::capped(staff, 16)),
+        if staff.is_empty() { " autofocus" } else { "" },
+        if staff.is_empty() { "" } else { " autofocus" },
     );
     shell(s, "登录", body, status, false)
 }
 
 pub(super) fn hidden_csrf(sess: &Session) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(&sess.csrf))
+}
+
+/// The CSRF token and the window the page shows: every calling button carries both, and
+/// a button pressed on a page of another window than the session now holds (a second tab
+/// that changed window) is refused instead of acting on the other window.
+fn window_csrf(sess: &Session, window: u32) -> String {
+    format!("{}<input type=\"hidden\" name=\"window\" value=\"{window}\">", hidden_csrf(sess))
 }
 
 fn window_page(s: &AppState, sess: &Session) -> Response {
@@ -156,7 +171,7 @@ fn act_button(csrf: &str, action: &str, label: &str, fields: &[(&str, String)], 
 /// The part of the desk that changes: the current ticket and its buttons, the queue
 /// counts, 过号, calls for help, unprinted receipts, today's 差评.
 fn panel_html(v: &DeskView, sess: &Session) -> String {
-    let csrf = hidden_csrf(sess);
+    let csrf = window_csrf(sess, v.window);
     let mut h = String::with_capacity(4000);
     if let Some((err, text)) = sess.message() {
         h.push_str(&format!("<p class=\"{}\" role=\"status\">{}</p>", if err { "error" } else { "ok" }, esc(text)));
@@ -292,11 +307,23 @@ fn panel_html(v: &DeskView, sess: &Session) -> String {
                 esc(&u.time),
                 esc(&u.what),
                 esc(&u.error),
-                act_button(&csrf, "reprint", "重新打印", &[("job", u.job.to_string())], "")
+                if v.printer {
+                    act_button(&csrf, "reprint", "重新打印", &[("job", u.job.to_string())], "")
+                } else {
+                    String::new()
+                }
             )
         })
         .collect();
-    h.push_str(&list("未打印的回执", unprinted, "都已打印"));
+    if v.printer {
+        h.push_str(&list("未打印的回执", unprinted, "今天的回执都已打印"));
+    } else {
+        h.push_str(&list(
+            "今天的回执（没有设置打印机：只保存在电脑里，没有打印）",
+            unprinted,
+            "今天还没有回执",
+        ));
+    }
     let bad = v
         .bad_ratings
         .iter()
@@ -314,8 +341,51 @@ fn panel_html(v: &DeskView, sess: &Session) -> String {
     h
 }
 
-fn desk_page(s: &AppState, sess: &Session, v: &DeskView) -> Response {
-    let csrf = hidden_csrf(sess);
+/// 叫下一位 (or 回呼) over a ticket the window called and never started: what became of
+/// it? Asked above the live panel, so a change in the queue does not take it away; the
+/// answer carries the number asked about, and is refused if the window has moved on.
+fn unstarted_question(csrf: &str, ask: &Ask) -> String {
+    let then: Vec<(&str, String)> = match &ask.callback {
+        Some(n) => vec![("number", n.clone())],
+        None => vec![],
+    };
+    let action = if ask.callback.is_some() { "callback" } else { "next" };
+    let verb = match &ask.callback {
+        Some(n) => format!("回呼 {n}"),
+        None => "叫下一位".to_string(),
+    };
+    let with = |prev: &str| {
+        let mut f = then.clone();
+        f.push(("prev", prev.to_string()));
+        f.push(("prev_number", ask.number.clone()));
+        f
+    };
+    format!(
+        "<section class=\"question\" role=\"alertdialog\" aria-labelledby=\"question-title\">\
+         <h2 id=\"question-title\">{} 还没有开始办理：按过号，还是已经办完？</h2>\
+         <p>过号的号可以在“今日过号”里回呼；已经办完的算作已办结。</p><div class=\"actions\">{}{}\
+         <a class=\"button\" href=\"/desk\">取消</a></div></section>",
+        esc(&ask.number),
+        act_button(csrf, action, &format!("{} 没来，按过号，{verb}", ask.number), &with("no-show"), "big"),
+        act_button(csrf, action, &format!("{} 已经办完，{verb}", ask.number), &with("finish"), "big"),
+    )
+}
+
+/// What the desk asks about after 叫下一位 (`?ask=C003`, and `&callback=C001` for 回呼).
+#[derive(Debug, Default)]
+pub struct Ask {
+    number: String,
+    callback: Option<String>,
+}
+
+fn ticket_number(s: &str) -> Option<String> {
+    let n = s.trim().to_uppercase();
+    (!n.is_empty() && n.len() <= 8 && n.chars().all(|c| c.is_ascii_alphanumeric())).then_some(n)
+}
+
+fn desk_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -> Response {
+    let csrf = window_csrf(sess, v.window);
+    let question = ask.map(|a| unstarted_question(&csrf, a)).unwrap_or_default();
     let pause = if v.paused {
         act_button(&csrf, "resume", "恢复叫号", &[], "")
     } else {
@@ -324,28 +394,37 @@ fn desk_page(s: &AppState, sess: &Session, v: &DeskView) -> Response {
     let body = format!(
         "<main class=\"desk\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {} · <b>{}</b></span>\
          {pause}<form method=\"post\" action=\"/desk/window\" class=\"inline\">{csrf}<input type=\"hidden\" name=\"window\" value=\"0\">\
-         <button type=\"submit\">换窗口</button></form>{}</header>\
-         <div id=\"panel\" data-src=\"/desk/live\">{}</div><div id=\"offline\" class=\"offline\" hidden>连接中断，正在重新连接……</div></main>",
+         <button type=\"submit\">换窗口</button></form>{}</header>{question}\
+         <div id=\"panel\" data-src=\"/desk/live?window={}\">{}</div><div id=\"offline\" class=\"offline\" hidden>连接中断，正在重新连接……</div></main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk"),
         esc(sess.who.no()),
         esc(sess.who.name()),
         esc(&v.window_name),
         logout_form(sess),
+        v.window,
         panel_html(v, sess)
     );
     shell(s, "窗口叫号", body, StatusCode::OK, true)
 }
 
-pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let sess = match signed_in(&s, &headers, false).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let ask = q.get("ask").and_then(|n| ticket_number(n)).map(|number| Ask {
+        number,
+        callback: q.get("callback").and_then(|n| ticket_number(n)),
+    });
     match sess.window {
         None => window_page(&s, &sess),
         Some(w) => match s.with_station(move |st| st.desk_view(w)).await {
-            Ok(Ok(v)) => desk_page(&s, &sess, &v),
+            Ok(Ok(v)) => desk_page(&s, &sess, &v, ask.as_ref()),
             Ok(Err(e)) => unavailable(&e.to_string()),
             Err(e) => unavailable(&e.0),
         },
@@ -362,6 +441,7 @@ pub async fn login(State(s): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
         Err(r) => return r,
     };
     let (no, pin) = (f.get("staff").cloned().unwrap_or_default(), f.get("pin").cloned().unwrap_or_default());
+    let typed = no.clone();
     if no.trim().is_empty() || pin.trim().is_empty() {
         return login_page(&s, Some("请填写工号和密码。"), StatusCode::BAD_REQUEST);
     }
@@ -387,7 +467,7 @@ pub async fn login(State(s): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
             }
             r
         }
-        Ok(Err(e)) => login_page(&s, Some(&e.to_string()), StatusCode::UNAUTHORIZED),
+        Ok(Err(e)) => login_form(&s, Some(&e.to_string()), StatusCode::UNAUTHORIZED, typed.trim()),
         Err(e) => unavailable(&e.0),
     }
 }
@@ -476,6 +556,8 @@ pub async fn choose_window(
 enum Done {
     Ok(String),
     Refused(String),
+    /// A ticket called and never started is in the way: ask staff what became of it.
+    Ask(String),
 }
 
 pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -484,21 +566,44 @@ pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
         Err(r) => return r,
     };
     let Some(window) = sess.window else { return see_desk() };
+    // The window the page showed: a tab left on another window acts on nothing.
+    let page_window = f.get("window").and_then(|w| crate::domain::text::half_width(w).trim().parse::<u32>().ok());
+    if page_window != Some(window) {
+        s.sessions().flash(&id, true, format!("本页面已过期，请刷新：您现在在{window}号窗口，没有办理刚才的操作。"));
+        return see_desk();
+    }
     let action = f.get("action").cloned().unwrap_or_default();
     let number = f.get("number").cloned().unwrap_or_default();
+    // What staff said of a ticket called and never started (the desk's question).
+    let seen = f.get("prev_number").and_then(|n| ticket_number(n));
+    let unstarted = match f.get("prev").map(String::as_str) {
+        Some("no-show") => Unstarted::NoShow(seen),
+        Some("finish") => Unstarted::Finish(seen),
+        _ => Unstarted::Ask,
+    };
     let who = sess.who.clone();
+    let asked_callback = (action == "callback").then(|| number.clone());
     let result = s
         .with_station(move |st| {
             let called = |r: Result<crate::service::Called, CallError>, what: &str| match r {
-                Ok(c) => Done::Ok(format!("{} {what}", c.ticket.number)),
+                Ok(c) => {
+                    let before: Vec<String> = c
+                        .no_shows
+                        .iter()
+                        .map(|t| format!("{} 已按过号；", t.number))
+                        .chain(c.finished.iter().map(|t| format!("{} 已办结；", t.number)))
+                        .collect();
+                    Done::Ok(format!("{}{} {what}", before.concat(), c.ticket.number))
+                }
                 Err(CallError::NoneWaiting) => Done::Refused("现在没有人等候本窗口".into()),
+                Err(CallError::Unstarted(n)) => Done::Ask(n),
                 Err(e) => Done::Refused(e.to_string()),
             };
             match action.as_str() {
-                "next" => called(st.call_next(&who, window), "请到本窗口"),
+                "next" => called(st.call_next_then(&who, window, &unstarted), "请到本窗口"),
                 "recall" => called(st.call_action(&who, window, &number, CallAction::Recall), "已重呼"),
                 "no-show" => called(st.call_action(&who, window, &number, CallAction::NoShow), "已过号"),
-                "callback" => called(st.call_action(&who, window, &number, CallAction::Callback), "已回呼"),
+                "callback" => called(st.call_back_then(&who, window, &number, &unstarted), "已回呼"),
                 "start" => called(st.call_action(&who, window, &number, CallAction::Start), "开始办理"),
                 "finish" => called(st.call_action(&who, window, &number, CallAction::Finish), "已办结，请村民评价"),
                 "transfer-window" => match f.get("to_window").and_then(|w| w.parse::<u32>().ok()) {
@@ -538,6 +643,10 @@ pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     match result {
         Ok(Done::Ok(text)) => s.sessions().flash(&id, false, text),
         Ok(Done::Refused(text)) => s.sessions().flash(&id, true, text),
+        Ok(Done::Ask(n)) => {
+            let callback = asked_callback.and_then(|c| ticket_number(&c)).map(|c| format!("&callback={c}"));
+            return Redirect::to(&format!("/desk?ask={n}{}", callback.unwrap_or_default())).into_response();
+        }
         Err(e) => return unavailable(&e.0),
     }
     see_desk()
@@ -545,13 +654,19 @@ pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
 
 /// The desk's live stream: the panel's HTML on connect and whenever anything changes;
 /// it also looks every 10 s (a button's outcome fades, an idle session ends).
-pub async fn live(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn live(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let (Some(id), Lookup::Active(sess)) = session_of(&s, &headers) else {
         return plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 登录。");
     };
     let Some(window) = sess.window else {
         return plain(StatusCode::CONFLICT, "请先选择窗口", "请回到 /desk 选择窗口。");
     };
+    // The window the page shows (older pages did not say: the session's).
+    let shown = q.get("window").and_then(|w| w.parse::<u32>().ok()).unwrap_or(window);
     let state = s.clone();
     follow(
         s,
@@ -563,7 +678,18 @@ pub async fn live(State(s): State<AppState>, headers: HeaderMap) -> Response {
                 let Some(sess) = s.sessions().peek(&id) else {
                     return Next::End(Some(Event::default().event("signed-out").data("1")));
                 };
-                match s.with_station(move |st| st.desk_view(window)).await {
+                if sess.window != Some(shown) {
+                    // Another tab of this sign-in changed window: this page is stale.
+                    return Next::End(Some(Event::default().event("reload").data("1")));
+                }
+                let who = sess.who.no().to_string();
+                let active = s.with_station(move |st| st.staff_member(&who)).await;
+                if !matches!(active, Ok(Ok(Some(ref m))) if m.active) {
+                    // A disabled account's desk stops at once, not at its next click.
+                    s.sessions().end(&id);
+                    return Next::End(Some(Event::default().event("signed-out").data("1")));
+                }
+                match s.with_station(move |st| st.desk_view(shown)).await {
                     Ok(Ok(view)) => {
                         let html = panel_html(&view, &sess);
                         Next::Send { key: html.clone(), event: Event::default().event("panel").data(html) }

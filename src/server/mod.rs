@@ -71,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/matters", get(admin::matters))
         .route("/desk/admin/matters/check", post(admin::check).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
         .route("/desk/admin/matters/publish", post(admin::publish).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
-        .route("/desk/admin/matters/rollback", post(admin::rollback))
+        .route("/desk/admin/matters/rollback", get(admin::rollback_review).post(admin::rollback))
         .route("/desk/admin/matters/export", get(admin::export))
         .route("/desk/admin/people", get(admin::people))
         .route("/desk/admin/people/act", post(admin::people_act))

@@ -12,10 +12,10 @@ use crate::domain::rating::{Level, REASONS};
 use crate::domain::ticket::short_token;
 use crate::service::{is_token, view_in, CasePage, RateError, TicketView};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::Event;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 pub async fn index(State(s): State<AppState>) -> Response {
@@ -102,7 +102,7 @@ fn reason_form(action: &str, level: Level, error: Option<&str>) -> String {
         .collect();
     let err = error.map(|e| format!("<p class=\"error\">{}</p>", esc(e))).unwrap_or_default();
     format!(
-        "<section class=\"rating\"><h2>您选了“{}”</h2><p>请告诉我们哪里没做好，我们会在15个工作日内跟进整改。</p>{err}\
+        "<section class=\"rating\"><h2>您选了“{}”</h2><p>请告诉我们哪里没做好，服务站会在15个工作日内跟进整改。</p>{err}\
          <form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"level\" value=\"{}\">{reasons}\
          <label class=\"comment\">想说的话（可不填）<textarea name=\"comment\" maxlength=\"200\" rows=\"3\"></textarea></label>\
          <button class=\"primary\" type=\"submit\">提交评价</button></form></section>",
@@ -170,9 +170,16 @@ pub fn unavailable(why: &str) -> Response {
     plain(StatusCode::SERVICE_UNAVAILABLE, "暂时无法查询", "服务站的系统正忙，请过一会儿再试，或到窗口询问。")
 }
 
-pub async fn ticket(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn ticket(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(step): Query<RatingStep>,
+) -> Response {
     match find_ticket(&s, &token).await {
-        Ok(v) => ticket_page(&s, &token, &v, None),
+        Ok(v) => {
+            let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some());
+            ticket_page(&s, &token, &v, extra)
+        }
         Err(r) => r,
     }
 }
@@ -218,14 +225,39 @@ fn level_of(f: &HashMap<String, String>) -> Result<Level, Response> {
         .ok_or_else(|| bad_request("请选择 1 到 5 的评价。"))
 }
 
-/// The outcome of a rating form, as a page.
-async fn rate(
-    s: &AppState,
-    token: String,
-    body: Bytes,
-    back: String,
-    page: impl FnOnce(Option<String>) -> Response,
-) -> Response {
+/// What a rating page shows after a rating form was posted (every post answers with a
+/// redirect to the page, so a reload or 返回 never posts again).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RatingStep {
+    /// A 差评 chosen: ask why (the level, 1 or 2).
+    rate: Option<u8>,
+    /// The words were too long.
+    problem: Option<String>,
+    /// Rated: `1`, or `bad` for a 差评 (followed up by the station).
+    thanks: Option<String>,
+}
+
+impl RatingStep {
+    /// The rating part of the page for this step, or None for the page's own.
+    fn html(&self, action: &str, can_rate: bool, rated: bool) -> Option<String> {
+        match (self.rate.and_then(Level::new), &self.thanks) {
+            (Some(level), _) if can_rate && level.is_bad() => {
+                let problem = self.problem.as_ref().map(|_| "说明太长了（最多 200 字），请改短一些。");
+                Some(reason_form(action, level, problem))
+            }
+            (_, Some(t)) if rated => Some(if t == "bad" {
+                // A ticket holds no contact: promise the follow-up, not a call back.
+                "<p class=\"thanks\">谢谢您的评价。服务站会在15个工作日内跟进整改。</p>".to_string()
+            } else {
+                "<p class=\"thanks\">谢谢您的评价！</p>".to_string()
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Stores a posted rating and answers with a redirect (303) to the page to show next.
+async fn rate(s: &AppState, token: String, body: Bytes, back: String) -> Response {
     let f = match form(&body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -236,50 +268,35 @@ async fn rate(
     };
     let reason = f.get("reason").cloned();
     let comment = f.get("comment").cloned();
-    let action = format!("{back}/rate");
+    let see = |query: String| Redirect::to(&format!("{back}{query}#rating")).into_response();
     if level.is_bad()
         && reason.as_deref().unwrap_or("").trim().is_empty()
         && comment.as_deref().unwrap_or("").trim().is_empty()
     {
         // 差评 asks for a reason before anything is stored.
-        return page(Some(reason_form(&action, level, None)));
+        return see(format!("?rate={}", level.value()));
     }
     let t = token.clone();
     let result =
         s.with_station(move |st| st.rate(&t, level.value(), reason.as_deref(), comment.as_deref(), "phone")).await;
     match result {
-        Ok(Ok(r)) => {
-            let extra = if r.flagged {
-                "<p class=\"thanks\">谢谢您的评价。服务站会跟进整改，必要时会联系您。</p>"
-            } else {
-                "<p class=\"thanks\">谢谢您的评价！</p>"
-            };
-            page(Some(extra.to_string()))
-        }
+        Ok(Ok(r)) => see(format!("?thanks={}", if r.flagged { "bad" } else { "1" })),
         Ok(Err(RateError::NotFound)) => not_found(),
-        Ok(Err(RateError::Problem(p))) => page(Some(reason_form(&action, level, Some(&p.to_string())))),
-        Ok(Err(e @ (RateError::AlreadyRated | RateError::NotYet(_)))) => {
-            plain(StatusCode::CONFLICT, "不能评价", &e.to_string())
-        }
+        Ok(Err(RateError::Problem(_))) => see(format!("?rate={}&problem=1", level.value())),
+        // Two taps, or a second phone: the page says it is rated.
+        Ok(Err(RateError::AlreadyRated)) => see(String::new()),
+        Ok(Err(e @ RateError::NotYet(_))) => plain(StatusCode::CONFLICT, "不能评价", &e.to_string()),
         Ok(Err(RateError::Store(e))) => unavailable(&e.to_string()),
         Err(e) => unavailable(&e.0),
     }
 }
 
 pub async fn rate_ticket(State(s): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let v = match find_ticket(&s, &token).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    if let Err(r) = find_ticket(&s, &token).await {
+        return r;
+    }
     let back = format!("/t/{token}");
-    let s2 = s.clone();
-    let t2 = token.clone();
-    rate(&s, token, body, back, move |extra| {
-        let mut v = v;
-        v.can_rate = false;
-        ticket_page(&s2, &t2, &v, extra)
-    })
-    .await
+    rate(&s, token, body, back).await
 }
 
 fn case_html(s: &AppState, token: &str, p: &CasePage, extra: Option<String>) -> Response {
@@ -352,20 +369,24 @@ async fn find_case(s: &AppState, token: &str) -> Result<CasePage, Response> {
     }
 }
 
-pub async fn case(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn case(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(step): Query<RatingStep>,
+) -> Response {
     match find_case(&s, &token).await {
-        Ok(p) => case_html(&s, &token, &p, None),
+        Ok(p) => {
+            let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated);
+            case_html(&s, &token, &p, extra)
+        }
         Err(r) => r,
     }
 }
 
 pub async fn rate_case(State(s): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let p = match find_case(&s, &token).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    if let Err(r) = find_case(&s, &token).await {
+        return r;
+    }
     let back = format!("/c/{token}");
-    let s2 = s.clone();
-    let t2 = token.clone();
-    rate(&s, token, body, back, move |extra| case_html(&s2, &t2, &p, extra)).await
+    rate(&s, token, body, back).await
 }

@@ -19,6 +19,8 @@ pub struct Session {
     last: Instant,
     /// The outcome of the last button, shown for a few seconds: (is an error, text, when).
     pub flash: Option<(bool, String, Instant)>,
+    /// A case whose full ID and phone the next page of it may show, once (after 显示完整…).
+    reveal: Option<(String, Instant)>,
 }
 
 /// How long a button's outcome stays on the desk.
@@ -66,7 +68,7 @@ impl Sessions {
         let csrf = random_id()?;
         let mut map = self.map();
         map.retain(|_, s| s.last.elapsed() < IDLE);
-        map.insert(id.clone(), Session { who, window: None, csrf, last: Instant::now(), flash: None });
+        map.insert(id.clone(), Session { who, window: None, csrf, last: Instant::now(), flash: None, reveal: None });
         Some(id)
     }
 
@@ -96,6 +98,22 @@ impl Sessions {
         if let Some(s) = self.map().get_mut(id) {
             s.flash = Some((error, text.into(), Instant::now()));
         }
+    }
+
+    /// The next page of case `tracking` in this session may show its full data.
+    pub fn grant_reveal(&self, id: &str, tracking: &str) {
+        if let Some(s) = self.map().get_mut(id) {
+            s.reveal = Some((tracking.to_string(), Instant::now()));
+        }
+    }
+
+    /// Whether this page of case `tracking` may show its full data; the grant is used up
+    /// either way, and lasts a minute at most.
+    pub fn take_reveal(&self, id: &str, tracking: &str) -> bool {
+        self.map()
+            .get_mut(id)
+            .and_then(|s| s.reveal.take())
+            .is_some_and(|(t, at)| t == tracking && at.elapsed() < Duration::from_secs(60))
     }
 
     pub fn end(&self, id: &str) {

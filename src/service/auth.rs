@@ -25,16 +25,15 @@ pub fn lock_minutes(lockouts: u32) -> i64 {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    #[error("工号或密码不对")]
-    Unknown,
     #[error("这个账号已停用，不能再登录。请找站长。")]
     Disabled,
-    #[error("这个工号还没有设置密码，请管理员设置（kiosk staff set-pin）")]
-    NoPin,
     #[error("密码输错次数太多，账号已锁定，请{0}分钟后再试")]
     Locked(i64),
-    #[error("工号或密码不对，还可以再试{0}次")]
-    Wrong(u32),
+    /// A wrong PIN, an unknown staff number, a disabled account or one without a PIN all
+    /// get these same words after the same work (an Argon2 check), so the sign-in page
+    /// does not tell which staff numbers exist.
+    #[error("工号或密码不对。连续输错5次密码，账号会锁定。")]
+    Wrong,
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -72,6 +71,8 @@ fn outdated(hash: &str) -> bool {
 }
 
 pub fn hash_pin(pin: &str) -> Result<String, PinError> {
+    let pin = crate::domain::text::half_width(pin);
+    let pin = pin.trim();
     if !(6..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PinError::Format);
     }
@@ -82,7 +83,20 @@ pub fn hash_pin(pin: &str) -> Result<String, PinError> {
 }
 
 pub fn verify_pin(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+    let pin = crate::domain::text::half_width(pin);
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.trim().as_bytes(), &h).is_ok())
+}
+
+/// A hash nobody's PIN matches, checked for staff numbers that do not exist, so that an
+/// unknown number takes as long to refuse as a wrong PIN.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let mut pin = [0u8; 12];
+        let _ = getrandom::fill(&mut pin);
+        let pin: String = pin.iter().map(|b| char::from(b'0' + b % 10)).collect();
+        hash_pin(&pin).unwrap_or_default()
+    })
 }
 
 /// Proof that a staff member signed in with their PIN. It cannot be made any other way.
@@ -141,15 +155,17 @@ impl Station {
     /// good sign-in.
     pub fn sign_in(&self, no: &str, pin: &str) -> Result<Signed, LoginError> {
         let now = self.clock.now();
-        let Some(s) = staff::get(self.conn(), no.trim())? else {
-            return Err(LoginError::Unknown);
+        let no = crate::domain::text::half_width(no);
+        let member = staff::get(self.conn(), no.trim())?;
+        let Some((s, hash)) = member.and_then(|s| s.pin_hash.clone().map(|h| (s, h))) else {
+            // Unknown, or no PIN yet: the same words after the same work as a wrong PIN.
+            let _ = verify_pin(dummy_hash(), pin);
+            return Err(LoginError::Wrong);
         };
         if !s.active {
-            return Err(LoginError::Disabled);
+            // Only someone who knows the PIN learns that the account is disabled.
+            return Err(if verify_pin(&hash, pin) { LoginError::Disabled } else { LoginError::Wrong });
         }
-        let Some(hash) = s.pin_hash.clone() else {
-            return Err(LoginError::NoPin);
-        };
         let minutes = |until: chrono::DateTime<chrono::Utc>| (((until - now).num_seconds() + 59) / 60).max(1);
         let attempt = staff::begin_attempt(self.conn(), &s.no, now)?;
         if let Some(until) = attempt.locked_until.filter(|u| *u > now) {
@@ -178,7 +194,7 @@ impl Station {
         if attempt.n >= MAX_ATTEMPTS {
             return Err(lock(attempt.lockouts)?);
         }
-        Err(LoginError::Wrong(MAX_ATTEMPTS - attempt.n))
+        Err(LoginError::Wrong)
     }
 
     /// The staff member behind `who`, if the account is still active: a disabled account

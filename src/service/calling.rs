@@ -9,6 +9,7 @@ use super::Station;
 use crate::domain::calling::{CallAction, Refusal, WindowRule};
 use crate::domain::ticket::{ServiceTimes, Ticket};
 use crate::storage::calling::{self as store, CallStoreError, Transfer};
+pub use crate::storage::calling::Unstarted;
 use crate::storage::{audit, StoreError};
 use chrono::Duration;
 
@@ -30,6 +31,12 @@ pub enum CallError {
     NoCategory(String),
     #[error("no one waiting")]
     NoneWaiting,
+    /// 叫下一位 over a ticket called and never started: staff are asked what became of it.
+    #[error("{0} 还没有开始办理：按过号，还是已经办完？")]
+    Unstarted(String),
+    /// The button was pressed on a page that showed another state of the window.
+    #[error("本页面已过期，请刷新（窗口现在的号是 {0}）")]
+    Stale(String),
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -40,18 +47,22 @@ impl From<CallStoreError> for CallError {
             CallStoreError::Refused(r) => CallError::Refused(r),
             CallStoreError::Paused(w) => CallError::Paused(w),
             CallStoreError::NotFound(n) => CallError::NotFound(n),
+            CallStoreError::Unstarted(n) => CallError::Unstarted(n),
+            CallStoreError::Stale(n) => CallError::Stale(n),
             CallStoreError::Store(s) => CallError::Store(s),
         }
     }
 }
 
-/// A calling action done: the ticket as it is now, at which window, and any ticket the
-/// window finished on the way (叫下一位 finishes what the window still had).
+/// A calling action done: the ticket as it is now, at which window, and what became of
+/// the ticket the window still had (叫下一位 finishes one being served; one called and
+/// never started is 过号, or 办结 when staff say so).
 #[derive(Debug, Clone)]
 pub struct Called {
     pub ticket: Ticket,
     pub window: u32,
     pub finished: Vec<Ticket>,
+    pub no_shows: Vec<Ticket>,
 }
 
 impl Station {
@@ -83,15 +94,23 @@ impl Station {
     }
 
     /// 叫下一位 at `window`: priority first, then first come first served, among the
-    /// categories the window serves. `NoneWaiting` when nobody waits for this window.
+    /// categories the window serves. `NoneWaiting` when nobody waits for this window. A
+    /// ticket the window called and never started is recorded as 过号 (it can be called
+    /// back): the command line's contract.
     pub fn call_next(&mut self, who: &Signed, window: u32) -> Result<Called, CallError> {
+        self.call_next_then(who, window, &Unstarted::NoShow(None))
+    }
+
+    /// 叫下一位, with what staff said of a ticket called and never started (the desk asks
+    /// with [`Unstarted::Ask`] and gets [`CallError::Unstarted`] back).
+    pub fn call_next_then(&mut self, who: &Signed, window: u32, unstarted: &Unstarted) -> Result<Called, CallError> {
         self.actor(who)?;
         let rule = self.window_rule(window)?;
         let (day, now) = (self.clock.today(), self.clock.now());
-        match store::call_next(self.conn_mut(), day, &rule, who.by(), now)? {
+        match store::call_next(self.conn_mut(), day, &rule, who.by(), unstarted, now)? {
             Some(out) => {
                 tracing::info!("{} called to window {window} by {}", out.ticket.number, who.no());
-                Ok(Called { ticket: out.ticket, window, finished: out.finished })
+                Ok(Called { ticket: out.ticket, window, finished: out.finished, no_shows: out.no_shows })
             }
             None => Err(CallError::NoneWaiting),
         }
@@ -105,7 +124,18 @@ impl Station {
         number: &str,
         action: CallAction,
     ) -> Result<Called, CallError> {
-        self.act(who, window, number, action, None)
+        self.act(who, window, number, action, None, &Unstarted::NoShow(None))
+    }
+
+    /// 回呼 with what staff said of a ticket the window called and never started.
+    pub fn call_back_then(
+        &mut self,
+        who: &Signed,
+        window: u32,
+        number: &str,
+        unstarted: &Unstarted,
+    ) -> Result<Called, CallError> {
+        self.act(who, window, number, CallAction::Callback, None, unstarted)
     }
 
     /// 转窗口 / 转类别: the ticket goes back into the queue at its original place.
@@ -120,7 +150,7 @@ impl Station {
                 }
             }
         }
-        self.act(who, window, number, CallAction::Transfer, Some(&to))
+        self.act(who, window, number, CallAction::Transfer, Some(&to), &Unstarted::NoShow(None))
     }
 
     fn act(
@@ -130,14 +160,15 @@ impl Station {
         number: &str,
         action: CallAction,
         to: Option<&Transfer>,
+        unstarted: &Unstarted,
     ) -> Result<Called, CallError> {
         self.actor(who)?;
         self.window_rule(window)?;
         let number = number.trim().to_uppercase();
         let (day, now, limits) = (self.clock.today(), self.clock.now(), self.cfg.station.calling.limits);
-        let out = store::act(self.conn_mut(), day, &number, window, who.by(), action, to, limits, now)?;
+        let out = store::act(self.conn_mut(), day, &number, window, who.by(), action, to, unstarted, limits, now)?;
         tracing::info!("{number} {} at window {window} by {}", action.key(), who.no());
-        Ok(Called { ticket: out.ticket, window, finished: out.finished })
+        Ok(Called { ticket: out.ticket, window, finished: out.finished, no_shows: out.no_shows })
     }
 
     /// 暂停 / 恢复 a window.

@@ -164,7 +164,10 @@ impl Station {
         };
         let name = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
         if let Some(n) = &name {
-            if n.chars().count() > 20 || n.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
+            if n.chars().count() > 20
+                || crate::domain::text::has_hidden(n, false)
+                || n.chars().any(|c| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c))
+            {
                 return Err(SubmitError::Name);
             }
         }

@@ -288,7 +288,20 @@ impl Station {
     }
 
     /// Publishes an older version's content again, as a new version.
-    pub fn rollback_matters(&mut self, who: &Signed, version: i64) -> Result<(i64, CatalogDiff), CatalogError> {
+    /// What rolling back to `version` would change, checked as a new upload would be.
+    pub fn check_rollback(&self, version: i64) -> Result<Checked, CatalogError> {
+        let src = store::source(self.conn(), version)?.ok_or(CatalogError::NoVersion(version))?;
+        self.check_matters(&format!("第{version}版"), &src)
+    }
+
+    /// Publishes the content of `version` again as a new version, with the station head's
+    /// note (why); an empty note says only which version came back.
+    pub fn rollback_matters(
+        &mut self,
+        who: &Signed,
+        version: i64,
+        why: Option<&str>,
+    ) -> Result<(i64, CatalogDiff), CatalogError> {
         self.admin(who)?;
         let src = store::source(self.conn(), version)?.ok_or(CatalogError::NoVersion(version))?;
         let checked = self.check_matters(&format!("第{version}版"), &src)?;
@@ -296,7 +309,10 @@ impl Station {
             return Err(CatalogError::Unchanged);
         }
         let now = self.clock.now();
-        let note = format!("回滚到第{version}版");
+        let note = match why.map(str::trim).filter(|w| !w.is_empty()) {
+            Some(w) => format!("回滚到第{version}版：{}", crate::domain::text::capped(w, 200)),
+            None => format!("回滚到第{version}版"),
+        };
         let v = store::publish(self.conn_mut(), &src, Some(who.no()), &note, Some(version), false, now)?;
         storage::matters::sync(self.conn_mut(), &checked.catalog, now)?;
         audit::by(self.conn(), now, who.by(), "matters-rollback", Some(&format!("第{v}版")), Some(&note))?;

@@ -288,7 +288,11 @@ pub struct DeskView {
     pub mine: u32,
     pub no_shows: Vec<Ticket>,
     pub help: Vec<HelpItem>,
+    /// Today's receipts that did not reach paper: failed, still pending, or (with no
+    /// printer set up) only saved.
     pub unprinted: Vec<UnprintedItem>,
+    /// Whether a printer is set up: without one, receipts are only saved, never "printed".
+    pub printer: bool,
     pub bad_ratings: Vec<BadRatingItem>,
     pub windows: Vec<(u32, String)>,
     pub categories: Vec<(String, String)>,
@@ -446,7 +450,10 @@ impl Station {
                     _ => format!("代办受理回执 {what}"),
                 },
                 time: hm(at),
-                error: job.error.unwrap_or_else(|| "未打印".into()),
+                error: match job.status.as_str() {
+                    "spooled" => "只保存，没有打印".into(),
+                    _ => job.error.unwrap_or_else(|| "未打印".into()),
+                },
             })
             .collect();
         let bad_ratings = self
@@ -472,6 +479,7 @@ impl Station {
             no_shows,
             help,
             unprinted,
+            printer: st.printer.name.is_some(),
             bad_ratings,
             windows: st.windows.iter().map(|w| (w.number, w.name.clone())).collect(),
             categories: self.cfg.catalog.categories.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),

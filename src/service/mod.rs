@@ -29,7 +29,7 @@ pub use auth::{
 };
 pub use backup::{restore, BackedUp, BackupError, RestoreError, Restored};
 pub use calendar::{form_toml as holidays_form_toml, CalendarError, CalendarYear, HolidayImport, YearSummary};
-pub use calling::{CallError, Called, TransferTo};
+pub use calling::{CallError, Called, TransferTo, Unstarted};
 pub use cases::{
     case_status_url, AdvanceError, CasePage, CaseRequest, LookupError, PublicEvent, PublicView, SubmitError, Submitted,
     LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,

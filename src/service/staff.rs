@@ -30,6 +30,10 @@ pub enum StaffError {
     Actor(#[from] ActorError),
     #[error("角色只能是 staff（工作人员）或 admin（站长）")]
     Role,
+    #[error("工号只能是1到16位数字或字母")]
+    BadNo,
+    #[error("姓名最多20个字，不能有看不见的控制字符")]
+    BadName,
     #[error("不能停用自己，也不能去掉自己的站长权限（请另一位站长来做）")]
     Yourself,
     #[error("没有“{0}”这个类别")]
@@ -42,9 +46,16 @@ pub enum StaffError {
 
 impl Station {
     pub fn add_staff(&self, no: &str, name: &str, role: &str) -> Result<(), StaffError> {
+        let no = crate::domain::text::half_width(no);
         let (no, name) = (no.trim(), name.trim());
         if no.is_empty() || name.is_empty() {
             return Err(StaffError::Empty);
+        }
+        if no.chars().count() > 16 || !no.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(StaffError::BadNo);
+        }
+        if name.chars().count() > 20 || crate::domain::text::has_hidden(name, false) {
+            return Err(StaffError::BadName);
         }
         if staff::add(self.conn(), no, name, role, self.clock.now())? {
             Ok(())

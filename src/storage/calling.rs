@@ -20,8 +20,28 @@ pub enum CallStoreError {
     Paused(u32),
     #[error("今天没有 {0} 号")]
     NotFound(String),
+    /// The window has a ticket it called but never started, and nobody said what became
+    /// of it (the desk asks).
+    #[error("{0} 还没有开始办理：按过号，还是已经办完？")]
+    Unstarted(String),
+    /// The page the button was pressed on showed another ticket at the window.
+    #[error("本页面已过期，请刷新（窗口现在的号是 {0}）")]
+    Stale(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+}
+
+/// What 叫下一位 (and 回呼) do with a ticket the window called but never started: that
+/// villager was not served, so it is never quietly counted as 办结.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unstarted {
+    /// Refuse with [`CallStoreError::Unstarted`], so that staff are asked.
+    Ask,
+    /// The villager did not come: 过号 (it can be called back). With the number the page
+    /// showed, if it came from a page.
+    NoShow(Option<String>),
+    /// Staff say it was dealt with although 开始办理 was never pressed: 办结.
+    Finish(Option<String>),
 }
 
 impl From<rusqlite::Error> for CallStoreError {
@@ -37,11 +57,13 @@ pub enum Transfer {
     Category(String),
 }
 
-/// A call and what it ended: the window's previous ticket, finished by 叫下一位.
+/// A call and what it ended: the window's previous ticket, finished by 叫下一位 (or, if
+/// it was called and never started, recorded as 过号).
 #[derive(Debug, Clone)]
 pub struct CallOutcome {
     pub ticket: Ticket,
     pub finished: Vec<Ticket>,
+    pub no_shows: Vec<Ticket>,
 }
 
 /// One call as the display and the voice see it.
@@ -81,30 +103,51 @@ fn by_id(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<Ticket> {
     tx.query_row("SELECT * FROM tickets WHERE id = ?1", params![id], row_to_ticket)
 }
 
-/// 叫下一位 moves on: whatever the window still has (called or being served) is finished.
-fn finish_current(
+/// 叫下一位 moves on: a ticket being served is finished; one called and never started
+/// goes as `unstarted` says. Returns (finished, recorded as 过号).
+fn move_on(
     tx: &Transaction<'_>,
     day: NaiveDate,
     window: u32,
     by: By<'_>,
     now: DateTime<Utc>,
-) -> Result<Vec<Ticket>, CallStoreError> {
+    unstarted: &Unstarted,
+) -> Result<(Vec<Ticket>, Vec<Ticket>), CallStoreError> {
     let mut st = tx.prepare(
         "SELECT * FROM tickets WHERE day = ?1 AND window_no = ?2 AND status IN ('called', 'serving') ORDER BY id",
     )?;
     let current: Vec<Ticket> =
         st.query_map(params![day.to_string(), window], row_to_ticket)?.collect::<Result<_, _>>()?;
     drop(st);
-    let mut done = Vec::new();
-    for t in current {
-        tx.execute(
-            "UPDATE tickets SET status = 'served', finished_at = ?2 WHERE id = ?1",
-            params![t.id, now.to_rfc3339()],
-        )?;
-        event(tx, t.id, now, "auto_finished", by, window, Some("叫下一位时自动办结"))?;
-        done.push(by_id(tx, t.id)?);
+    // The page's question was about one ticket: if the window has another now, it is stale.
+    let called: Vec<&Ticket> = current.iter().filter(|t| t.status == calling::TicketStatus::Called).collect();
+    if let Unstarted::NoShow(Some(seen)) | Unstarted::Finish(Some(seen)) = unstarted {
+        if !called.iter().any(|t| &t.number == seen) {
+            let now_at = called.first().map(|t| t.number.clone()).unwrap_or_else(|| "空".into());
+            return Err(CallStoreError::Stale(now_at));
+        }
     }
-    Ok(done)
+    if let (Unstarted::Ask, Some(t)) = (unstarted, called.first()) {
+        return Err(CallStoreError::Unstarted(t.number.clone()));
+    }
+    let (mut done, mut skipped) = (Vec::new(), Vec::new());
+    let at = now.to_rfc3339();
+    for t in &current {
+        if t.status == calling::TicketStatus::Called && matches!(unstarted, Unstarted::NoShow(_)) {
+            tx.execute("UPDATE tickets SET status = 'no_show' WHERE id = ?1", params![t.id])?;
+            event(tx, t.id, now, "no_show", by, window, Some("叫下一位时还没有开始办理，按过号"))?;
+            skipped.push(by_id(tx, t.id)?);
+        } else if t.status == calling::TicketStatus::Called {
+            tx.execute("UPDATE tickets SET status = 'served', finished_at = ?2 WHERE id = ?1", params![t.id, at])?;
+            event(tx, t.id, now, "finished", by, window, Some("叫下一位时工作人员确认已办完（没有按开始办理）"))?;
+            done.push(by_id(tx, t.id)?);
+        } else {
+            tx.execute("UPDATE tickets SET status = 'served', finished_at = ?2 WHERE id = ?1", params![t.id, at])?;
+            event(tx, t.id, now, "auto_finished", by, window, Some("叫下一位时自动办结"))?;
+            done.push(by_id(tx, t.id)?);
+        }
+    }
+    Ok((done, skipped))
 }
 
 /// 叫下一位 at `window`: the first waiting ticket in call order that the window may call.
@@ -114,6 +157,7 @@ pub fn call_next(
     day: NaiveDate,
     window: &WindowRule,
     by: By<'_>,
+    unstarted: &Unstarted,
     now: DateTime<Utc>,
 ) -> Result<Option<CallOutcome>, CallStoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -125,7 +169,7 @@ pub fn call_next(
         return Ok(None);
     };
     let id = next.order;
-    let finished = finish_current(&tx, day, window.number, by, now)?;
+    let (finished, no_shows) = move_on(&tx, day, window.number, by, now, unstarted)?;
     let n = tx.execute(
         "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
                 only_window = NULL
@@ -139,7 +183,7 @@ pub fn call_next(
     event(&tx, id, now, "called", by, window.number, None)?;
     let ticket = by_id(&tx, id)?;
     tx.commit()?;
-    Ok(Some(CallOutcome { ticket, finished }))
+    Ok(Some(CallOutcome { ticket, finished, no_shows }))
 }
 
 /// One button at `window` on today's ticket `number`.
@@ -152,6 +196,7 @@ pub fn act(
     by: By<'_>,
     action: CallAction,
     transfer: Option<&Transfer>,
+    unstarted: &Unstarted,
     limits: Limits,
     now: DateTime<Utc>,
 ) -> Result<CallOutcome, CallStoreError> {
@@ -166,7 +211,7 @@ pub fn act(
         .ok_or_else(|| CallStoreError::NotFound(number.to_string()))?;
     calling::check(&t.at(), action, window, limits)?;
     let at = now.to_rfc3339();
-    let mut finished = Vec::new();
+    let (mut finished, mut no_shows) = (Vec::new(), Vec::new());
     let mut note = None;
     match action {
         CallAction::Recall => {
@@ -180,7 +225,7 @@ pub fn act(
             if paused(&tx, window)? {
                 return Err(CallStoreError::Paused(window));
             }
-            finished = finish_current(&tx, day, window, by, now)?;
+            (finished, no_shows) = move_on(&tx, day, window, by, now, unstarted)?;
             tx.execute(
                 "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
                         callbacks = callbacks + 1
@@ -229,7 +274,7 @@ pub fn act(
     event(&tx, t.id, now, action.event(), by, window, note.as_deref())?;
     let ticket = by_id(&tx, t.id)?;
     tx.commit()?;
-    Ok(CallOutcome { ticket, finished })
+    Ok(CallOutcome { ticket, finished, no_shows })
 }
 
 /// 暂停 / 恢复 a window; `staff` is recorded as working it.

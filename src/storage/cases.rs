@@ -271,7 +271,9 @@ impl From<rusqlite::Error> for ChangeError {
     }
 }
 
-/// Moves a case from `from` to `to`, with its event, in one transaction.
+/// Moves a case from `from` to `to`, with its event, in one transaction. 受理
+/// (`set_first_responder`) records who is answerable: the 首问责任人, and the 承办人 too
+/// when no A post had been given the case.
 #[allow(clippy::too_many_arguments)]
 pub fn transition(
     conn: &mut Connection,
@@ -290,7 +292,8 @@ pub fn transition(
     let from = CaseState::from_key(&from);
     tx.execute(
         "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6,
-                first_responder = CASE WHEN ?7 AND first_responder IS NULL THEN ?8 ELSE first_responder END
+                first_responder = CASE WHEN ?7 AND first_responder IS NULL THEN ?8 ELSE first_responder END,
+                assignee = CASE WHEN ?7 AND assignee IS NULL THEN ?8 ELSE assignee END
          WHERE id = ?1",
         params![
             case_id,

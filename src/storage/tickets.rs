@@ -329,8 +329,9 @@ pub fn job(conn: &Connection, id: i64) -> Result<Option<PrintJob>, StoreError> {
         .optional()?)
 }
 
-/// Receipts made since `since` that did not reach paper, with the ticket number or the
-/// case's tracking code they belong to, and when they were made.
+/// Receipts made since `since` that did not reach paper (failed, pending, or only saved to
+/// the spool), with the ticket number or the case's tracking code they belong to, and
+/// when they were made.
 pub fn unprinted_since(
     conn: &Connection,
     since: DateTime<Utc>,
@@ -339,7 +340,7 @@ pub fn unprinted_since(
         "SELECT j.id, j.ticket_id, j.kind, j.pdf_path, j.printer, j.status, j.error, j.attempts,
                 coalesce(t.number, c.tracking, ''), j.created_at
          FROM print_jobs j LEFT JOIN tickets t ON t.id = j.ticket_id LEFT JOIN cases c ON c.id = j.case_id
-         WHERE j.status IN ('failed', 'pending') AND j.created_at >= ?1 ORDER BY j.id",
+         WHERE j.status IN ('failed', 'pending', 'spooled') AND j.created_at >= ?1 ORDER BY j.id",
     )?;
     let rows = st.query_map(params![since.to_rfc3339()], |r| {
         Ok((row_to_job(r)?, r.get(8)?, time(r.get(9)?).unwrap_or_default()))
