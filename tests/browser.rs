@@ -49,9 +49,27 @@ fn desk_call_reaches_display_phone_and_pad() {
     let tv = Browser::start(1920, 1080);
     tv.goto(&srv.url("/display"));
     tv.wait_for_text("#waiting", "人", Duration::from_secs(10));
+    // The pad is paired once by the station head, on the pad itself: until then it says
+    // so, and its taps would not count.
     let pad = Browser::start(1024, 600);
     pad.goto(&srv.url("/pad/1"));
+    pad.wait_for_text("main.pad", "这台设备还不是评价器", Duration::from_secs(5));
+    shot(&pad, "web-pad-unpaired");
+    pad.goto(&srv.url("/desk"));
+    pad.find("input[name=staff]").send_keys("003");
+    pad.find("input[name=pin]").send_keys(PIN);
+    pad.find("main.login button[type=submit]").click();
+    pad.wait_for_text("h1", "请选择您所在的窗口", Duration::from_secs(10));
+    pad.goto(&srv.url("/desk/admin/pads"));
+    pad.wait_for_text("h1", "评价器", Duration::from_secs(5));
+    pad.execute(
+        "document.querySelector(\"form[action='/desk/admin/pads/pair'] input[name=window][value='1']\").form.querySelector('button').click();",
+        vec![],
+    );
     pad.wait_for_text("main.pad", "请对我们的服务进行评价", Duration::from_secs(5));
+    let cookies = pad.cookies();
+    assert!(cookies.iter().any(|c| c["name"] == "kiosk_pad" && c["httpOnly"] == true), "{cookies:?}");
+    assert!(!cookies.iter().any(|c| c["name"] == "kiosk_desk"), "the head's session does not stay on the pad");
     shot(&pad, "web-pad-idle");
 
     // The desk: sign in, choose window 1.

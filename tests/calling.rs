@@ -198,9 +198,21 @@ fn ratings_once_with_reasons_for_bad_ones() {
     st.call_action(&a, 1, &tk.number, CallAction::Finish).expect("finish");
     let offer = st.pad_offer(1).expect("pad").expect("the five buttons");
     assert_eq!(offer.number, tk.number);
-    assert!(st.rate_from_pad(1, offer.offer + 1, 5, None, None).is_err(), "only the ticket the pad shows");
-    assert!(st.rate_from_pad(1, offer.offer, 2, None, None).is_err(), "不满意 needs a reason");
-    let r = st.rate_from_pad(1, offer.offer, 2, Some("wait"), None).expect("rated");
+    // Only from window 1's paired pad (issue 13: any device could post a 差评).
+    let head = signed(&st, "003");
+    let pad = st.pair_pad(&head, 1, None).expect("paired");
+    let other = st.pair_pad(&head, 2, None).expect("paired");
+    assert!(matches!(
+        st.rate_from_pad(1, &other, offer.offer, 5, None, None),
+        Err(kiosk::service::RateError::NotPaired)
+    ));
+    assert!(matches!(
+        st.rate_from_pad(1, "notatoken", offer.offer, 5, None, None),
+        Err(kiosk::service::RateError::NotPaired)
+    ));
+    assert!(st.rate_from_pad(1, &pad, offer.offer + 1, 5, None, None).is_err(), "only the ticket the pad shows");
+    assert!(st.rate_from_pad(1, &pad, offer.offer, 2, None, None).is_err(), "不满意 needs a reason");
+    let r = st.rate_from_pad(1, &pad, offer.offer, 2, Some("wait"), None).expect("rated");
     assert_eq!((r.level_label, r.reason.as_deref(), r.flagged), ("不满意", Some("等候时间太长"), true));
     assert_eq!((r.staff.as_deref(), r.window), (Some("001"), Some(1)));
     assert!(st.pad_offer(1).expect("pad").is_none(), "rated: the pad goes quiet");

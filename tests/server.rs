@@ -170,8 +170,19 @@ fn desk_sessions_csrf_and_lockout() {
     }
     let (s, _, page) = sign_in(&srv, "000000");
     assert!(s == 401 && page.contains("锁定"), "{page}");
+    // This address now waits before it may try again (the per-address throttle), and the
+    // account is locked for everyone, even with the right PIN.
     let (s, cookie, page) = sign_in(&srv, PIN);
-    assert!(s == 401 && cookie.is_none() && page.contains("锁定"), "{page}");
+    assert!(s == 429 && cookie.is_none() && page.contains("分钟后再试"), "{page}");
+    let (s, _, page) = crate::util::request_from(
+        std::net::Ipv4Addr::new(127, 0, 0, 5),
+        &srv.base,
+        "POST",
+        "/desk/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("staff=001&pin={PIN}").as_bytes(),
+    );
+    assert!(s == 401 && page.contains("锁定"), "{page}");
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod config;
 mod crash;
 mod display;
 mod durability;
+mod hostile;
 mod matters;
 mod numbering;
 mod package;

@@ -182,6 +182,11 @@ impl Serve {
         format!("{}{path}", self.base)
     }
 
+    /// The service's process id (for its memory in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the service as systemd would (SIGTERM) and waits for it; its exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
@@ -466,4 +471,109 @@ pub fn part_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// A TCP connection to `to` from the loopback address `from` (127.0.0.2, 127.0.0.3 …): a
+/// second device on the station LAN, as far as the service can tell.
+pub fn connect_from(from: std::net::Ipv4Addr, to: std::net::SocketAddr) -> std::io::Result<std::net::TcpStream> {
+    use std::os::fd::FromRawFd;
+    let std::net::SocketAddr::V4(to) = to else { return Err(std::io::Error::other("IPv4 only")) };
+    let sockaddr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(ip.octets()) },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls on a descriptor this function owns until it is wrapped.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let stream = std::net::TcpStream::from_raw_fd(fd);
+        let local = sockaddr(from, 0);
+        if libc::bind(fd, &local as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let remote = sockaddr(*to.ip(), to.port());
+        if libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(stream)
+    }
+}
+
+/// One HTTP/1.1 request from the loopback address `from`: (status, headers, body). The
+/// connection is closed after it.
+pub fn request_from(
+    from: std::net::Ipv4Addr,
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let addr: std::net::SocketAddr = host.parse().expect("host:port");
+    let mut s = connect_from(from, addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("timeout");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {host}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    let _ = s.write_all(req.as_bytes());
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// Reads a server-sent event stream, sending `cookie`, until `found` says yes about an
+/// event (its name and data) or `timeout`; the data.
+pub fn sse_with(
+    url: &str,
+    cookie: &str,
+    timeout: std::time::Duration,
+    found: impl Fn(&str, &str) -> bool,
+) -> Option<String> {
+    use std::io::{BufRead, Write};
+    let started = std::time::Instant::now();
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_millis(200))).expect("timeout");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n")
+        .expect("request");
+    let mut reader = std::io::BufReader::new(s);
+    let (mut line, mut data, mut event) = (String::new(), String::new(), String::new());
+    while started.elapsed() < timeout {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => return None,
+            Ok(_) => {}
+            Err(_) => continue,
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if let Some(d) = l.strip_prefix("data:") {
+            data.push_str(d.trim_start());
+        } else if let Some(e) = l.strip_prefix("event:") {
+            event = e.trim().to_string();
+        } else if l.is_empty() && (!data.is_empty() || !event.is_empty()) {
+            if found(&event, &data) {
+                return Some(data);
+            }
+            data.clear();
+            event.clear();
+        }
+    }
+    None
 }

@@ -51,7 +51,7 @@ pub(super) fn admin_page(s: &AppState, sess: &Session, title: &str, inner: Strin
     let body = format!(
         "<main class=\"desk admin\"><header class=\"bar\"><span class=\"station\">{}</span>{}<span class=\"who\">{} {}</span>{}</header>\
          <nav class=\"admin-parts\"><a href=\"/desk/admin/matters\">事项清单</a><a href=\"/desk/admin/people\">工作人员</a>\
-         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/holidays\">节假日</a><a href=\"/desk/admin/settings\">站点设置</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
+         <a href=\"/desk/admin/duty\">AB岗与值班</a><a href=\"/desk/admin/pads\">评价器</a><a href=\"/desk/admin/holidays\">节假日</a><a href=\"/desk/admin/settings\">站点设置</a><a href=\"/desk/admin/reports\">报表</a><a href=\"/desk/admin/wallchart\">公示栏</a><a href=\"/desk/admin/audit\">审计日志</a></nav>{flash}<h1>{}</h1>{inner}</main>",
         esc(&s.cfg().station.name),
         nav(sess, "/desk/admin"),
         esc(sess.who.no()),
@@ -584,4 +584,119 @@ pub async fn duty_act(State(s): State<AppState>, headers: HeaderMap, body: Bytes
         Err(e) => return unavailable(&e.0),
     }
     Redirect::to("/desk/admin/duty").into_response()
+}
+
+/// 评价器: the rating pads paired with each window, and pairing the device in hand.
+pub async fn pads(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let sess = match admin_session(&s, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let list = match s.with_station(|st| st.pads()).await {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => return unavailable(&e.to_string()),
+        Err(e) => return unavailable(&e.0),
+    };
+    let csrf = hidden_csrf(&sess);
+    let tz = s.clock().tz();
+    let when = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let windows: String = s
+        .cfg()
+        .station
+        .windows
+        .iter()
+        .map(|w| {
+            let paired: String = list
+                .iter()
+                .filter(|p| p.window == w.number)
+                .map(|p| {
+                    format!(
+                        "<li>评价器 #{}：{} 由 {} 配对{}{} \
+                         <form method=\"post\" action=\"/desk/admin/pads/revoke\" class=\"inline\">{csrf}\
+                         <input type=\"hidden\" name=\"id\" value=\"{}\"><button type=\"submit\">取消配对</button></form></li>",
+                        p.id,
+                        when(p.paired_at),
+                        esc(&p.paired_by),
+                        p.origin.as_ref().map(|o| format!("（{}）", esc(o))).unwrap_or_default(),
+                        p.last_seen.map(|t| format!("，最近使用 {}", when(t))).unwrap_or_default(),
+                        p.id
+                    )
+                })
+                .collect();
+            format!(
+                "<section><h2>{}</h2><ul class=\"list\">{}</ul>\
+                 <form method=\"post\" action=\"/desk/admin/pads/pair\">{csrf}<input type=\"hidden\" name=\"window\" value=\"{}\">\
+                 <button type=\"submit\">把这台设备配对为 {} 号窗口评价器</button></form></section>",
+                esc(&w.name),
+                if paired.is_empty() { "<li class=\"empty\">还没有配对的评价器</li>".to_string() } else { paired },
+                w.number,
+                w.number
+            )
+        })
+        .collect();
+    let inner = format!(
+        "<p>评价器是窗口前给村民评价用的平板。只有配对过的设备，评价才算数（别的设备冒充评价会被拒绝）。\
+         配对方法：在评价器平板上打开 /desk，用站长账号登录，到这一页点对应窗口的“把这台设备配对为…”。\
+         配对后本设备自动签退，并打开该窗口的评价页面。设备丢失或更换时，点“取消配对”。</p>{windows}"
+    );
+    admin_page(&s, &sess, "评价器", inner, StatusCode::OK)
+}
+
+/// Pairs the device the station head is using with a window: it gets the pad's cookie,
+/// the head's session on it ends, and it opens the window's pad.
+pub async fn pads_pair(
+    State(s): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (id, sess, f) = match admin_change(&s, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(window) = f.get("window").and_then(|w| w.trim().parse::<u32>().ok()) else {
+        return super::html::bad_request("请选择窗口。");
+    };
+    let who = sess.who.clone();
+    let origin = peer.ip().to_string();
+    match s.with_station(move |st| st.pair_pad(&who, window, Some(&origin))).await {
+        Ok(Ok(token)) => {
+            // The head's session does not stay on a tablet the villagers touch.
+            s.sessions().end(&id);
+            let mut r = Redirect::to(&format!("/pad/{window}")).into_response();
+            let pad = format!(
+                "{}={token}; HttpOnly; SameSite=Strict; Path=/pad; Max-Age=315360000",
+                super::display::PAD_COOKIE
+            );
+            let desk = format!("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", super::session::COOKIE);
+            for c in [pad, desk] {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    r.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            r
+        }
+        Ok(Err(e)) => {
+            s.sessions().flash(&id, true, e.to_string());
+            Redirect::to("/desk/admin/pads").into_response()
+        }
+        Err(e) => unavailable(&e.0),
+    }
+}
+
+pub async fn pads_revoke(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (id, sess, f) = match admin_change(&s, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(pad) = f.get("id").and_then(|w| w.trim().parse::<i64>().ok()) else {
+        return super::html::bad_request("请选择评价器。");
+    };
+    let who = sess.who.clone();
+    match s.with_station(move |st| st.revoke_pad(&who, pad)).await {
+        Ok(Ok(w)) => s.sessions().flash(&id, false, format!("已取消 {w} 号窗口评价器 #{pad} 的配对")),
+        Ok(Err(e)) => s.sessions().flash(&id, true, e.to_string()),
+        Err(e) => return unavailable(&e.0),
+    }
+    Redirect::to("/desk/admin/pads").into_response()
 }

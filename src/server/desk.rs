@@ -443,19 +443,37 @@ pub async fn login(State(s): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
     let (no, pin) = (f.get("staff").cloned().unwrap_or_default(), f.get("pin").cloned().unwrap_or_default());
     let typed = no.clone();
     if no.trim().is_empty() || pin.trim().is_empty() {
-        return login_page(&s, Some("请填写工号和密码。"), StatusCode::BAD_REQUEST);
+        return login_form(&s, Some("请填写工号和密码。"), StatusCode::BAD_REQUEST, typed.trim());
+    }
+    // An address that failed too often waits, before any account's count moves.
+    if let Err(minutes) = s.throttle().check(peer.ip()) {
+        return login_form(
+            &s,
+            Some(&format!("这台电脑登录失败的次数太多了，请{minutes}分钟后再试。忘了密码请找站长重设。")),
+            StatusCode::TOO_MANY_REQUESTS,
+            typed.trim(),
+        );
     }
     let origin = peer.ip().to_string();
     let attempt = move |st: &mut crate::service::Station| {
         let r = st.sign_in(no.trim(), pin.trim()).map(|w| w.from_pc(&origin));
         // Who signed in (or tried to) from which PC goes into the audit trail.
-        let outcome = if r.is_ok() { "sign-in" } else { "sign-in-failed" };
-        if let Err(e) = st.note_sign_in(&no, outcome, Some(&origin)) {
+        let noted = match &r {
+            Ok(who) => st.note_sign_in(who),
+            Err(_) => st.note_failed_sign_in(&no, &origin),
+        };
+        if let Err(e) = noted {
             tracing::warn!("audit of a sign-in not written: {e}");
         }
         r
     };
-    match s.with_station(attempt).await {
+    let result = s.with_station(attempt).await;
+    match &result {
+        Ok(Ok(_)) => s.throttle().succeeded(peer.ip()),
+        Ok(Err(crate::service::LoginError::Store(_))) | Err(_) => {}
+        Ok(Err(_)) => s.throttle().failed(peer.ip()),
+    }
+    match result {
         Ok(Ok(who)) => {
             let Some(id) = s.sessions().start(who) else {
                 return unavailable("no randomness for a session id");

@@ -1,22 +1,23 @@
 //! The calling display on the wall (`/display`) and the rating pad at a window
 //! (`/pad/{window}`). Neither needs a login and neither ever shows a name: numbers,
-//! windows and counts only.
+//! windows and counts only. A pad must have been paired once by the station head (a
+//! device token in a cookie) before its taps count.
 //!
 //! The display's live stream sends the whole state on connect and on every change, so a
 //! reconnect (the server restarted, the TV's Wi-Fi dropped) loses no call; `EventSource`
 //! reconnects by itself.
 
-use super::html::{esc, not_found, plain, Page};
+use super::html::{esc, plain, Page};
 use super::public::{form, unavailable};
 use super::state::AppState;
 use super::stream::{follow_snapshot, Next};
 use crate::domain::rating::{Level, REASONS};
-use crate::service::RateError;
+use crate::service::{is_device_token, RateError};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::Event;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Offset;
 
 pub async fn page(State(s): State<AppState>) -> Response {
@@ -55,7 +56,7 @@ pub async fn live(State(s): State<AppState>) -> Response {
 }
 
 fn window_ok(s: &AppState, w: &str) -> Option<u32> {
-    let n: u32 = w.parse().ok()?;
+    let n: u32 = crate::domain::text::half_width(w).trim().parse().ok()?;
     s.cfg().station.window(n).map(|w| w.number)
 }
 
@@ -77,15 +78,90 @@ fn pad_page(s: &AppState, window: u32, body_inner: String, offer: i64, thanks: b
     .response(StatusCode::OK)
 }
 
+/// The pad device's pairing token, from its cookie.
+fn device_of(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::COOKIE).and_then(|v| v.to_str().ok())?.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == PAD_COOKIE && is_device_token(v)).then(|| v.to_string())
+    })
+}
+
+/// The cookie a paired pad keeps (ten years: a pad is paired once).
+pub const PAD_COOKIE: &str = "kiosk_pad";
+
+/// Whether this device is the paired pad of `window`; Err is the page to give instead.
+async fn paired(s: &AppState, headers: &HeaderMap, window: u32) -> Result<String, Response> {
+    let Some(device) = device_of(headers) else { return Err(unpaired(s, window)) };
+    let d = device.clone();
+    match s.with_station(move |st| st.pad_window(&d)).await {
+        Ok(Ok(Some(w))) if w == window => Ok(device),
+        Ok(Ok(_)) => Err(unpaired(s, window)),
+        Ok(Err(e)) => Err(unavailable(&e.to_string())),
+        Err(e) => Err(unavailable(&e.0)),
+    }
+}
+
+/// What an unpaired device shows at /pad/{window}: how the station head pairs it.
+fn unpaired(s: &AppState, window: u32) -> Response {
+    let st = &s.cfg().station;
+    let body = format!(
+        "<main class=\"pad\"><header>{} · {window}号窗口</header><section class=\"idle\">\
+         <h1>这台设备还不是评价器</h1><p>评价器要由站长配对一次，配对后村民的评价才算数。</p>\
+         <ol><li>在这台设备上打开 <b>/desk</b>，用站长的工号和密码登录；</li>\
+         <li>点 站务管理 → 评价器，选“把这台设备配对为 {window} 号窗口评价器”。</li></ol>\
+         <p><a class=\"button\" href=\"/desk\">去登录</a></p></section></main>",
+        esc(&st.name)
+    );
+    Page { title: &format!("{window}号窗口评价"), class: "padpage", body, script: None, noscript_refresh: None, refresh_to: None }
+        .response(StatusCode::FORBIDDEN)
+}
+
+/// What the pad shows after a tap (every tap answers with a redirect here).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PadStep {
+    /// 不满意 / 非常不满意 tapped for this offer: ask why.
+    ask: Option<u8>,
+    offer: Option<i64>,
+    /// Rated: `1`, `bad`, or `again` (rated already).
+    thanks: Option<String>,
+    /// The offer had ended.
+    late: Option<u8>,
+}
+
 /// The pad: five big buttons while an offer stands (30 s after 办结), a welcome otherwise.
-pub async fn pad(State(s): State<AppState>, Path(w): Path<String>) -> Response {
-    let Some(window) = window_ok(&s, &w) else { return not_found() };
+pub async fn pad(
+    State(s): State<AppState>,
+    Path(w): Path<String>,
+    headers: HeaderMap,
+    Query(step): Query<PadStep>,
+) -> Response {
+    let Some(window) = window_ok(&s, &w) else { return no_window() };
+    if let Err(r) = paired(&s, &headers, window).await {
+        return r;
+    }
+    if let Some(t) = &step.thanks {
+        let text = match t.as_str() {
+            "bad" => "谢谢您的评价，我们会改进。",
+            "again" => "已经评价过了，谢谢您！",
+            _ => "谢谢您的评价！",
+        };
+        return pad_page(&s, window, format!("<section class=\"thanks\"><h1>{text}</h1></section>"), 0, true);
+    }
+    if step.late.is_some() {
+        let inner = "<section class=\"thanks\"><h1>这次评价的时间已过</h1><p>办完事后会再出现评价按钮。</p></section>";
+        return pad_page(&s, window, inner.into(), 0, true);
+    }
     let live = s.live();
     let Some(offer) = live.snap.pads.get(&window).cloned() else {
         let idle =
             "<section class=\"idle\"><h1>请对我们的服务进行评价</h1><p>办完事后，这里会出现评价按钮。</p></section>";
         return pad_page(&s, window, idle.into(), 0, false);
     };
+    if let (Some(level), Some(o)) = (step.ask.and_then(Level::new), step.offer) {
+        if o == offer.offer && level.is_bad() {
+            return pad_page(&s, window, reasons_html(window, o, level), o, false);
+        }
+    }
     let buttons: String = Level::ALL
         .iter()
         .map(|l| {
@@ -109,61 +185,73 @@ pub async fn pad(State(s): State<AppState>, Path(w): Path<String>) -> Response {
     pad_page(&s, window, inner, offer.offer, false)
 }
 
+/// 不满意 / 非常不满意: why? (big reason buttons).
+fn reasons_html(window: u32, offer: i64, level: Level) -> String {
+    let buttons: String = REASONS
+        .iter()
+        .map(|(k, label)| {
+            format!(
+                "<form method=\"post\" action=\"/pad/{window}/rate\"><input type=\"hidden\" name=\"offer\" value=\"{offer}\">\
+                 <input type=\"hidden\" name=\"level\" value=\"{}\"><input type=\"hidden\" name=\"reason\" value=\"{k}\">\
+                 <button class=\"reason-button\" type=\"submit\">{label}</button></form>",
+                level.value()
+            )
+        })
+        .collect();
+    format!(
+        "<section class=\"offer\" data-seconds=\"60\" data-hold=\"1\"><h1>您选了“{}”，请告诉我们哪里没做好</h1><div class=\"reasons\">{buttons}</div></section>\
+         <section class=\"idle\" hidden><h1>请对我们的服务进行评价</h1></section>",
+        level.label()
+    )
+}
+
+fn no_window() -> Response {
+    plain(StatusCode::NOT_FOUND, "没有这个窗口", "服务站没有这个窗口。请检查评价器的地址（例如 /pad/1）。")
+}
+
 /// The pad's stream: the current offer id (0 = none); the page reloads when it changes.
-pub async fn pad_live(State(s): State<AppState>, Path(w): Path<String>) -> Response {
-    let Some(window) = window_ok(&s, &w) else { return not_found() };
+pub async fn pad_live(State(s): State<AppState>, Path(w): Path<String>, headers: HeaderMap) -> Response {
+    let Some(window) = window_ok(&s, &w) else { return no_window() };
+    if let Err(r) = paired(&s, &headers, window).await {
+        return r;
+    }
     follow_snapshot(s, move |cur| {
         let offer = cur.snap.pads.get(&window).map(|p| p.offer).unwrap_or(0).to_string();
         Next::Send { key: offer.clone(), event: Event::default().event("offer").data(offer) }
     })
 }
 
-/// A tap on the pad. 不满意 / 非常不满意 first ask why (big reason buttons).
-pub async fn pad_rate(State(s): State<AppState>, Path(w): Path<String>, body: Bytes) -> Response {
-    let Some(window) = window_ok(&s, &w) else { return not_found() };
+/// A tap on the pad; it counts only from the window's paired pad. 不满意 / 非常不满意 first
+/// ask why. Every tap answers with a redirect to the page to show next.
+pub async fn pad_rate(State(s): State<AppState>, Path(w): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(window) = window_ok(&s, &w) else { return no_window() };
+    let device = match paired(&s, &headers, window).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let f = match form(&body) {
         Ok(f) => f,
         Err(r) => return r,
     };
     let (Some(offer), Some(level)) = (
-        f.get("offer").and_then(|o| o.parse::<i64>().ok()),
-        f.get("level").and_then(|l| l.parse::<u8>().ok()).and_then(Level::new),
+        f.get("offer").and_then(|o| o.trim().parse::<i64>().ok()),
+        f.get("level").and_then(|l| l.trim().parse::<u8>().ok()).and_then(Level::new),
     ) else {
         return super::html::bad_request("评价内容有误，请重新点一下。");
     };
+    let see = |q: String| Redirect::to(&format!("/pad/{window}?{q}")).into_response();
     let reason = f.get("reason").cloned().filter(|r| !r.trim().is_empty());
     if level.is_bad() && reason.is_none() {
-        let buttons: String = REASONS
-            .iter()
-            .map(|(k, label)| {
-                format!(
-                    "<form method=\"post\" action=\"/pad/{window}/rate\"><input type=\"hidden\" name=\"offer\" value=\"{offer}\">\
-                     <input type=\"hidden\" name=\"level\" value=\"{}\"><input type=\"hidden\" name=\"reason\" value=\"{k}\">\
-                     <button class=\"reason-button\" type=\"submit\">{label}</button></form>",
-                    level.value()
-                )
-            })
-            .collect();
-        let inner = format!(
-            "<section class=\"offer\" data-seconds=\"60\" data-hold=\"1\"><h1>您选了“{}”，请告诉我们哪里没做好</h1><div class=\"reasons\">{buttons}</div></section>\
-             <section class=\"idle\" hidden><h1>请对我们的服务进行评价</h1></section>",
-            level.label()
-        );
-        return pad_page(&s, window, inner, offer, false);
+        return see(format!("ask={}&offer={offer}", level.value()));
     }
-    let result =
-        s.with_station(move |st| st.rate_from_pad(window, offer, level.value(), reason.as_deref(), None)).await;
+    let result = s
+        .with_station(move |st| st.rate_from_pad(window, &device, offer, level.value(), reason.as_deref(), None))
+        .await;
     match result {
-        Ok(Ok(r)) => {
-            let text = if r.flagged { "谢谢您的评价，我们会改进。" } else { "谢谢您的评价！" };
-            pad_page(&s, window, format!("<section class=\"thanks\"><h1>{text}</h1></section>"), 0, true)
-        }
-        Ok(Err(RateError::AlreadyRated)) => {
-            pad_page(&s, window, "<section class=\"thanks\"><h1>已经评价过了，谢谢您！</h1></section>".into(), 0, true)
-        }
-        Ok(Err(RateError::NotFound | RateError::NotYet(_))) => {
-            plain(StatusCode::CONFLICT, "评价已结束", "这次评价的时间已过。办完事后会再出现评价按钮。")
-        }
+        Ok(Ok(r)) => see(format!("thanks={}", if r.flagged { "bad" } else { "1" })),
+        Ok(Err(RateError::AlreadyRated)) => see("thanks=again".into()),
+        Ok(Err(RateError::NotFound | RateError::NotYet(_))) => see("late=1".into()),
+        Ok(Err(e @ RateError::NotPaired)) => plain(StatusCode::FORBIDDEN, "不能评价", &e.to_string()),
         Ok(Err(RateError::Problem(p))) => super::html::bad_request(&p.to_string()),
         Ok(Err(RateError::Store(e))) => unavailable(&e.to_string()),
         Err(e) => unavailable(&e.0),

@@ -15,8 +15,10 @@ mod cases;
 mod desk;
 mod display;
 mod followups;
+mod guard;
 mod html;
 mod live;
+mod net;
 mod public;
 mod settings;
 /// How the station service reads every posted form (a malformed body is a plain 400).
@@ -77,6 +79,9 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/admin/people/act", post(admin::people_act))
         .route("/desk/admin/duty", get(admin::duty))
         .route("/desk/admin/duty/act", post(admin::duty_act))
+        .route("/desk/admin/pads", get(admin::pads))
+        .route("/desk/admin/pads/pair", post(admin::pads_pair))
+        .route("/desk/admin/pads/revoke", post(admin::pads_revoke))
         .route("/desk/admin/reports", get(reports::page))
         .route("/desk/admin/reports/file", get(reports::file))
         .route("/desk/admin/wallchart", get(reports::wall))
@@ -100,6 +105,8 @@ pub fn router(state: AppState) -> Router {
             html::plain(StatusCode::NOT_FOUND, "没有这个页面", "请检查地址，或回到服务站首页。")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), admit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(net::LIMITS.body_timeout))
         .layer(middleware::from_fn(guard))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             html::plain(StatusCode::INTERNAL_SERVER_ERROR, "出错了", "服务站程序出了问题，请稍后再试或到窗口办理。")
@@ -107,12 +114,58 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The path as it may be logged: tokens and session ids replaced by "…".
+/// The path as it may be logged: tokens and session ids replaced by "…", and at most 120
+/// characters (a long made-up path must not fill the disk through the log).
 pub fn redact(path: &str) -> String {
-    path.split('/')
+    let p = path
+        .split('/')
         .map(|seg| if seg.len() >= 20 && seg.bytes().all(|b| b.is_ascii_alphanumeric()) { "…" } else { seg })
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/");
+    crate::domain::text::capped(&p, 120).into_owned()
+}
+
+/// Before a handler (and before a request's body is read): the Host must be one the
+/// station listens as; a change at the desk must come with a signed-in session (an admin
+/// upload with the station head's); a live stream must find room for its address.
+async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    if !s.hosts().allows(host) {
+        return html::plain(
+            StatusCode::MISDIRECTED_REQUEST,
+            "地址不对",
+            "请用服务站的地址打开这个页面（号票二维码上的地址，或站长告诉您的地址）。",
+        );
+    }
+    let path = req.uri().path();
+    if req.method() == axum::http::Method::POST && path.starts_with("/desk/") && path != "/desk/login" {
+        // Nobody's body is read (an upload may be large) before the session is known.
+        match desk::session_of(&s, req.headers()).1 {
+            session::Lookup::Active(sess) => {
+                if path.starts_with("/desk/admin/") && !sess.who.is_admin() {
+                    return html::plain(
+                        StatusCode::FORBIDDEN,
+                        "需要站长权限",
+                        "站务管理只有站长（管理员）可以使用。请用站长的工号登录。",
+                    );
+                }
+            }
+            _ => return html::plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。"),
+        }
+    }
+    if req.method() == axum::http::Method::GET && path.ends_with("/live") {
+        let permit = net::peer(&req).and_then(|p| s.streams().take(p.ip()));
+        let Some(permit) = permit else {
+            return html::plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "实时更新太多",
+                "同时打开的实时页面太多了，本页不会自己更新，请过一会儿刷新。",
+            );
+        };
+        let res = next.run(req).await;
+        return res.map(|body| Body::new(net::Held { body, permit }));
+    }
+    next.run(req).await
 }
 
 /// Security headers on every response, refused requests as plain pages, and the access
@@ -235,8 +288,6 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
             return 1;
         }
     };
-    let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx);
-    let app = router(state);
     let code = runtime.block_on(async move {
         // Listen for SIGTERM before saying we listen: a supervisor may stop us at once.
         let signal = signals();
@@ -262,6 +313,14 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
             );
             return 1;
         }
+        let bound: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let hosts = guard::Hosts::new(&bound, &cfg.station.public_base_url);
+        let limits = net::LIMITS;
+        let streams = net::Counter::new(limits.streams, limits.streams_per_address);
+        let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx, hosts, streams);
+        let app = router(state);
+        // One count of connections for every address the service listens on.
+        let conns = net::Counter::new(limits.connections, limits.connections_per_address);
         crate::app::sdnotify::notify("READY=1\nSTATUS=服务站服务已启动");
         if let Some(every) = crate::app::sdnotify::watchdog_interval() {
             // Alive while the runtime turns; a wedged service stops pinging and is restarted.
@@ -275,16 +334,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
         }
         let mut tasks = Vec::new();
         for l in listeners {
-            let app = app.clone().into_make_service_with_connect_info::<SocketAddr>();
-            let mut stop = stop_tx.subscribe();
-            tasks.push(tokio::spawn(async move {
-                let shutdown = async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                };
-                if let Err(e) = axum::serve(l, app).with_graceful_shutdown(shutdown).await {
-                    tracing::error!("server stopped: {e}");
-                }
-            }));
+            tasks.push(tokio::spawn(net::serve(l, app.clone(), conns.clone(), limits, stop_tx.subscribe())));
         }
         signal.await;
         tracing::info!("stopping");

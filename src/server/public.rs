@@ -211,11 +211,26 @@ pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -
     })
 }
 
-/// Reads a small urlencoded form; any malformed body is a plain 400.
+/// Reads a small urlencoded form; any malformed body is a plain 400. A value typed with a
+/// Chinese input method's full-width digits (１３５７９０, ２０２６－１１－０１) is read as the
+/// number or date it is; text is left as typed.
 pub fn form(body: &Bytes) -> Result<HashMap<String, String>, Response> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .map(|v| v.into_iter().collect())
+        .map(|v| v.into_iter().map(|(k, v)| (k, numeric(v))).collect())
         .map_err(|_| bad_request("表单内容有误，请回到页面重新提交。"))
+}
+
+/// `v` in half-width when it is a number, a date, a time or a phone number written in
+/// full-width forms; otherwise `v` as it is.
+fn numeric(v: String) -> String {
+    let half = crate::domain::text::half_width(&v);
+    let number_like = half.chars().any(|c| c.is_ascii_digit())
+        && half.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '.' | ':' | '/' | 'x' | 'X'));
+    if number_like {
+        half.into_owned()
+    } else {
+        v
+    }
 }
 
 fn level_of(f: &HashMap<String, String>) -> Result<Level, Response> {
@@ -285,7 +300,9 @@ async fn rate(s: &AppState, token: String, body: Bytes, back: String) -> Respons
         Ok(Err(RateError::Problem(_))) => see(format!("?rate={}&problem=1", level.value())),
         // Two taps, or a second phone: the page says it is rated.
         Ok(Err(RateError::AlreadyRated)) => see(String::new()),
-        Ok(Err(e @ RateError::NotYet(_))) => plain(StatusCode::CONFLICT, "不能评价", &e.to_string()),
+        Ok(Err(e @ (RateError::NotYet(_) | RateError::NotPaired))) => {
+            plain(StatusCode::CONFLICT, "不能评价", &e.to_string())
+        }
         Ok(Err(RateError::Store(e))) => unavailable(&e.to_string()),
         Err(e) => unavailable(&e.0),
     }

@@ -63,11 +63,13 @@ impl Sessions {
     }
 
     /// Starts a session for `who`; returns its id, or None if no randomness was available.
+    /// The member's older sessions end: one sign-in at a time (a PC left signed in
+    /// elsewhere is signed out by signing in here).
     pub fn start(&self, who: Signed) -> Option<String> {
         let id = random_id()?;
         let csrf = random_id()?;
         let mut map = self.map();
-        map.retain(|_, s| s.last.elapsed() < IDLE);
+        map.retain(|_, s| s.last.elapsed() < IDLE && s.who.no() != who.no());
         map.insert(id.clone(), Session { who, window: None, csrf, last: Instant::now(), flash: None, reveal: None });
         Some(id)
     }

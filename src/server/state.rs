@@ -29,6 +29,12 @@ struct Inner {
     poke: std::sync::mpsc::Sender<()>,
     pub sessions: Sessions,
     stopping: watch::Receiver<bool>,
+    /// The names and addresses the station answers as (the Host check).
+    hosts: super::guard::Hosts,
+    /// Live streams open, per address and in all.
+    streams: super::net::Counter,
+    /// Failed sign-ins per address.
+    throttle: super::guard::SignInThrottle,
 }
 
 /// A service call failed for a reason that is the station's, not the request's.
@@ -36,6 +42,7 @@ struct Inner {
 pub struct Unavailable(pub String);
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         stations: Vec<Station>,
         cfg: LoadedConfig,
@@ -43,6 +50,8 @@ impl AppState {
         live: watch::Receiver<Live>,
         poke: std::sync::mpsc::Sender<()>,
         stopping: watch::Receiver<bool>,
+        hosts: super::guard::Hosts,
+        streams: super::net::Counter,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -53,8 +62,23 @@ impl AppState {
                 poke,
                 sessions: Sessions::default(),
                 stopping,
+                hosts,
+                streams,
+                throttle: Default::default(),
             }),
         }
+    }
+
+    pub fn hosts(&self) -> &super::guard::Hosts {
+        &self.inner.hosts
+    }
+
+    pub fn streams(&self) -> &super::net::Counter {
+        &self.inner.streams
+    }
+
+    pub fn throttle(&self) -> &super::guard::SignInThrottle {
+        &self.inner.throttle
     }
 
     pub fn cfg(&self) -> &LoadedConfig {

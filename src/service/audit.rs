@@ -51,6 +51,8 @@ pub fn action_words(action: &str) -> String {
         ("followup-assign", "分派差评跟进"),
         ("followup-result", "记录整改结果"),
         ("settings-save", "修改站点设置"),
+        ("pad-pair", "配对评价器"),
+        ("pad-revoke", "取消评价器配对"),
         ("local-change", "本机命令行修改"),
         ("case-transition", "代办办理"),
         ("case-extend", "代办延期"),
@@ -95,9 +97,16 @@ impl Station {
         Ok(lines)
     }
 
-    /// A sign-in at the desk (or its failure), with the PC it came from.
-    pub fn note_sign_in(&self, no: &str, outcome: &str, origin: Option<&str>) -> Result<(), StoreError> {
-        audit::record(self.conn(), self.clock.now(), Some(no.trim()), outcome, None, None, origin)
+    /// A sign-in at the desk, with the PC it came from.
+    pub fn note_sign_in(&self, who: &Signed) -> Result<(), StoreError> {
+        audit::record(self.conn(), self.clock.now(), Some(who.no()), "sign-in", None, None, who.origin())
+    }
+
+    /// A failed sign-in from `origin`: counted, one row per address and day (whatever was
+    /// typed as the staff number is kept capped).
+    pub fn note_failed_sign_in(&self, typed: &str, origin: &str) -> Result<(), StoreError> {
+        let day = self.clock.today().to_string();
+        audit::failed_sign_in(self.conn(), self.clock.now(), &day, origin, typed.trim())
     }
 
     pub fn note_sign_out(&self, who: &Signed, origin: Option<&str>) -> Result<(), StoreError> {

@@ -16,6 +16,7 @@ mod cases;
 mod catalog;
 mod followups;
 mod live;
+mod pads;
 mod purge;
 mod ratings;
 mod reports;
@@ -40,6 +41,7 @@ pub use live::{
     view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
     TicketView, UnprintedItem, WaitingCount,
 };
+pub use pads::{is_device_token, Pad, PadError};
 pub use purge::{Purged, FILE_DAYS};
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};

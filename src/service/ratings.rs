@@ -47,6 +47,9 @@ pub enum RateError {
     NotYet(String),
     #[error("这次服务已经评价过了，谢谢您")]
     AlreadyRated,
+    /// A pad's tap from a device that is not the window's paired pad.
+    #[error("这台设备还不是这个窗口的评价器：请站长在这台设备上登录，到 站务管理 → 评价器 配对")]
+    NotPaired,
     #[error("{0}")]
     Problem(#[from] RatingProblem),
     #[error("{0}")]
@@ -159,15 +162,20 @@ impl Station {
         Ok(Some(PadOffer { offer, number: t.number, seconds_left: left.min(PAD_SECONDS) }))
     }
 
-    /// A tap on the pad at `window` answering `offer` (the 办结 it showed).
+    /// A tap on the pad at `window` answering `offer` (the 办结 it showed), from the device
+    /// holding `device` (its pairing token): only a pad paired with this window counts.
     pub fn rate_from_pad(
         &self,
         window: u32,
+        device: &str,
         offer: i64,
         level: u8,
         reason: Option<&str>,
         comment: Option<&str>,
     ) -> Result<Rated, RateError> {
+        if self.pad_window(device)? != Some(window) {
+            return Err(RateError::NotPaired);
+        }
         let Some((latest, t, at)) = calls::last_finish(self.conn(), window)? else {
             return Err(RateError::NotFound);
         };

@@ -21,6 +21,28 @@ pub fn record(
     Ok(())
 }
 
+/// A failed sign-in from `origin`: one row per address and day counts them all, with the
+/// staff numbers typed (capped), so a flood of guesses cannot fill the disk.
+pub fn failed_sign_in(conn: &Connection, now: DateTime<Utc>, day: &str, origin: &str, staff: &str) -> Result<(), StoreError> {
+    let staff: String = staff.chars().filter(|c| !c.is_control() && !c.is_whitespace()).take(16).collect();
+    let origin: String = origin.chars().take(64).collect();
+    let at = now.to_rfc3339();
+    conn.execute(
+        "INSERT INTO failed_sign_ins (origin, day, count, first_at, last_at, last_staff, staff_tried)
+         VALUES (?1, ?2, 1, ?3, ?3, ?4, ?4)
+         ON CONFLICT(origin, day) DO UPDATE SET
+            count = count + 1,
+            last_at = excluded.last_at,
+            last_staff = excluded.last_staff,
+            staff_tried = CASE
+                WHEN instr(' ' || staff_tried || ' ', ' ' || excluded.last_staff || ' ') > 0 THEN staff_tried
+                WHEN length(staff_tried) - length(replace(staff_tried, ' ', '')) >= 9 THEN staff_tried
+                ELSE staff_tried || ' ' || excluded.last_staff END",
+        params![origin, day, at, staff],
+    )?;
+    Ok(())
+}
+
 /// A staff action, with who and the PC they act from.
 pub fn by(
     conn: &Connection,
@@ -72,6 +94,11 @@ pub fn search(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditLine>, Store
                    CASE WHEN e.origin IS NULL THEN e.window_no || '号窗口'
                         ELSE e.origin || '（' || e.window_no || '号窗口）' END
             FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+            UNION ALL
+            SELECT rowid, 3, last_at, last_staff, 'sign-in-failed', '',
+                   '共' || count || '次' || CASE WHEN staff_tried != last_staff THEN '，试过的工号：' || staff_tried ELSE '' END,
+                   origin
+            FROM failed_sign_ins
          )
          WHERE (?1 IS NULL OR staff_no = ?1)
            AND (?2 IS NULL OR subject LIKE ?2 || '%')

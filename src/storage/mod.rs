@@ -28,6 +28,7 @@ pub mod followups;
 pub mod holidays;
 pub mod lookups;
 pub mod matters;
+pub mod pads;
 pub mod purge;
 pub mod ratings;
 pub mod reports;
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/010_guards.sql"),
     include_str!("migrations/011_purge.sql"),
     include_str!("migrations/012_print_jobs.sql"),
+    include_str!("migrations/013_devices_and_failures.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

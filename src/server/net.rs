@@ -1,0 +1,232 @@
+//! The station service's door: every connection is accepted here, counted per address
+//! and in all, and served by hyper with a deadline for each request's headers (which also
+//! closes a keep-alive connection left idle) and for its body. The live streams are
+//! counted the same way. A device on the station LAN that opens a thousand idle or
+//! half-sent connections, or a thousand live streams, gets its share and no more: the
+//! villager's page, the display and the desk go on answering.
+//!
+//! Refused connections get a short plain 503 and are closed at once; nothing here reads
+//! a byte from them.
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+/// How much of the service one device, and everyone together, may hold at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Open connections in all (kiosk-serve.service's LimitNOFILE is sized for this).
+    pub connections: usize,
+    /// Open connections from one address: a few phones behind one Wi-Fi router (a
+    /// browser opens up to six each) fit.
+    pub connections_per_address: usize,
+    /// Live streams (display, desk, pad, phones following their ticket) in all; fewer
+    /// than the connections, so pages still open when every stream is taken.
+    pub streams: usize,
+    pub streams_per_address: usize,
+    /// The whole of a request's headers must arrive within this (and an idle keep-alive
+    /// connection is closed after it).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this.
+    pub body_timeout: Duration,
+}
+
+pub const LIMITS: Limits = Limits {
+    connections: 1024,
+    connections_per_address: 64,
+    streams: 800,
+    streams_per_address: 32,
+    header_timeout: Duration::from_secs(10),
+    body_timeout: Duration::from_secs(10),
+};
+
+/// Counts what each address holds (connections, or live streams) against two caps.
+#[derive(Clone)]
+pub struct Counter {
+    inner: Arc<CounterInner>,
+}
+
+struct CounterInner {
+    total_cap: usize,
+    per_cap: usize,
+    held: Mutex<(usize, HashMap<IpAddr, usize>)>,
+    refused: AtomicU64,
+}
+
+/// One connection or stream held; given back when dropped.
+pub struct Permit {
+    inner: Arc<CounterInner>,
+    ip: IpAddr,
+}
+
+impl Counter {
+    pub fn new(total_cap: usize, per_cap: usize) -> Counter {
+        Counter {
+            inner: Arc::new(CounterInner {
+                total_cap,
+                per_cap,
+                held: Mutex::new((0, HashMap::new())),
+                refused: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// A permit for `ip`, or None when it (or everyone) holds the most allowed.
+    pub fn take(&self, ip: IpAddr) -> Option<Permit> {
+        let ip = ip.to_canonical();
+        let mut held = self.inner.held.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = held.1.get(&ip).copied().unwrap_or(0);
+        if held.0 >= self.inner.total_cap || mine >= self.inner.per_cap {
+            let n = self.inner.refused.fetch_add(1, Ordering::Relaxed);
+            // Said once, then every thousandth time: a flood must not fill the log either.
+            if n % 1000 == 0 {
+                tracing::warn!(
+                    "refused from {ip}: it holds {mine} (at most {}), all hold {} (at most {}); {} refused so far",
+                    self.inner.per_cap,
+                    held.0,
+                    self.inner.total_cap,
+                    n + 1
+                );
+            }
+            return None;
+        }
+        held.0 += 1;
+        *held.1.entry(ip).or_insert(0) += 1;
+        Some(Permit { inner: self.inner.clone(), ip })
+    }
+
+    /// How many are held now, in all.
+    pub fn held(&self) -> usize {
+        self.inner.held.lock().map(|h| h.0).unwrap_or(0)
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut held = self.inner.held.lock().unwrap_or_else(|p| p.into_inner());
+        held.0 = held.0.saturating_sub(1);
+        if let Some(n) = held.1.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                held.1.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A response body that holds a permit until the body ends (a live stream's).
+pub struct Held {
+    pub body: Body,
+    /// Held, never read: dropping it (with the body) gives the stream's place back.
+    #[allow(dead_code)]
+    pub permit: Permit,
+}
+
+impl http_body::Body for Held {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n\
+Content-Length: 40\r\nConnection: close\r\nRetry-After: 10\r\n\r\n\xe6\x9c\x8d\xe5\x8a\xa1\xe7\xab\x99\xe5\xbd\x93\xe5\x89\x8d\
+\xe5\xbf\x99\xef\xbc\x8c\xe8\xaf\xb7\xe7\xa8\x8d\xe5\x90\x8e\xe5\x86\x8d\xe8\xaf\x95\xe3\x80\x82\r\n";
+
+/// Serves `app` on `listener` until `stop` turns true, within `limits`.
+pub async fn serve(listener: TcpListener, app: Router, conns: Counter, limits: Limits, stop: watch::Receiver<bool>) {
+    let mut stopping = stop.clone();
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stopping.wait_for(|s| *s) => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of descriptors, or the like: wait rather than spin.
+                tracing::warn!("accepting a connection failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Some(permit) = conns.take(peer.ip()) else {
+            let _ = stream.try_write(REFUSED);
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(req.map(Body::new))
+            });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(64 * 1024);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let stopped = tokio::select! {
+                _ = conn.as_mut() => false,
+                r = stop.wait_for(|s| *s) => r.is_ok(),
+            };
+            if stopped {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(3), conn).await;
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// The peer of a request, as the door recorded it.
+pub fn peer(req: &axum::extract::Request) -> Option<SocketAddr> {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permits_count_per_address_and_in_all() {
+        let c = Counter::new(3, 2);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let p1 = c.take(a).unwrap();
+        let _p2 = c.take(a).unwrap();
+        assert!(c.take(a).is_none(), "two per address");
+        let _p3 = c.take(b).unwrap();
+        assert!(c.take(b).is_none(), "three in all");
+        drop(p1);
+        assert!(c.take(b).is_some(), "a permit given back is free again");
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(mapped.to_canonical(), a);
+    }
+}

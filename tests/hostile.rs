@@ -1,0 +1,322 @@
+//! What a hostile device on the station LAN could do to a running `kiosk serve` (issue
+//! 13, §5), each tried from its own loopback address (127.0.0.2) while a villager's phone
+//! and the desk (127.0.0.3, 127.0.0.1) go on being served.
+
+use crate::cases::{add_staff, PIN};
+use crate::util::{connect_from, request_from, stdout, Serve, TempStation};
+use std::io::{Read, Write};
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-30T09:30:00+08:00";
+const HOSTILE: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+const VILLAGER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+
+fn setup() -> (TempStation, String) {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let o = t.kiosk(NOW, &["ticket", "take", "--matter", "C02", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    let token = v["token"].as_str().expect("token").to_string();
+    (t, token)
+}
+
+fn addr(srv: &Serve) -> std::net::SocketAddr {
+    srv.base.trim_start_matches("http://").parse().expect("addr")
+}
+
+/// The villager's phone page answers, quickly, from another address.
+fn villager_is_served(srv: &Serve, token: &str, what: &str) {
+    let started = Instant::now();
+    let (status, _, body) = request_from(VILLAGER, &srv.base, "GET", &format!("/t/{token}"), &[], b"");
+    assert_eq!(status, 200, "{what}: the phone page: {body}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{what}: the phone page took {:?}", started.elapsed());
+    let (status, _, _) = request_from(Ipv4Addr::LOCALHOST, &srv.base, "GET", "/desk", &[], b"");
+    assert_eq!(status, 200, "{what}: the desk");
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+#[test]
+fn idle_and_half_sent_connections_cannot_take_the_pages_down() {
+    let (t, token) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let to = addr(&srv);
+    // A thousand connections that say nothing, and three hundred that send half a request.
+    let mut idle = Vec::new();
+    for _ in 0..1000 {
+        if let Ok(s) = connect_from(HOSTILE, to) {
+            idle.push(s);
+        }
+    }
+    let mut half = Vec::new();
+    for _ in 0..300 {
+        if let Ok(mut s) = connect_from(HOSTILE, to) {
+            let _ = s.write_all(b"GET /display HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+            half.push(s);
+        }
+    }
+    villager_is_served(&srv, &token, "while one device holds 1,300 connections");
+    // The service holds at most its share for that device, and closes the rest at once.
+    let open_on_server = |conns: &mut Vec<std::net::TcpStream>| {
+        let mut open = 0;
+        for s in conns.iter_mut() {
+            s.set_read_timeout(Some(Duration::from_millis(5))).expect("timeout");
+            let mut b = [0u8; 256];
+            // Closed (0), or the 503 of a refused connection: not held. A read that times
+            // out: the service still holds it.
+            if let Err(e) = s.read(&mut b) {
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) {
+                    open += 1;
+                }
+            }
+        }
+        open
+    };
+    let held = open_on_server(&mut idle) + open_on_server(&mut half);
+    assert!(held <= 64, "one address holds {held} connections (at most 64)");
+    // Within the header deadline (10 s) plus a margin, every one of them is closed.
+    std::thread::sleep(Duration::from_secs(12));
+    let held = open_on_server(&mut idle) + open_on_server(&mut half);
+    assert_eq!(held, 0, "idle and half-sent connections are closed after 10 s");
+    villager_is_served(&srv, &token, "afterwards");
+}
+
+#[test]
+fn live_streams_are_shared_out_and_pages_still_answer() {
+    let (t, token) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let to = addr(&srv);
+    let open = |from: Ipv4Addr, path: &str| -> Option<std::net::TcpStream> {
+        let mut s = connect_from(from, to).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nAccept: text/event-stream\r\n\r\n").as_bytes()).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let mut b = [0u8; 64];
+        let n = s.read(&mut b).ok()?;
+        String::from_utf8_lossy(&b[..n]).starts_with("HTTP/1.1 200").then_some(s)
+    };
+    let streams: Vec<_> = (0..100).filter_map(|_| open(HOSTILE, "/display/live")).collect();
+    assert_eq!(streams.len(), 32, "one address gets 32 live streams, no more");
+    // The villager's phone still follows its ticket, and the pages answer.
+    assert!(open(VILLAGER, &format!("/t/{token}/live")).is_some(), "the phone's stream");
+    villager_is_served(&srv, &token, "with 32 streams held by one device");
+    drop(streams);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(open(HOSTILE, "/display/live").is_some(), "streams given back are free again");
+}
+
+#[test]
+fn a_flood_of_failed_sign_ins_is_one_counted_row_and_then_waits() {
+    let (t, token) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let big = "9".repeat(15 * 1024);
+    let db_before = std::fs::metadata(t.data_dir().join("kiosk.db")).map(|m| m.len()).unwrap_or(0);
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let body = format!("staff={big}&pin=000000");
+        let (s, _, _) = request_from(
+            HOSTILE,
+            &srv.base,
+            "POST",
+            "/desk/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        );
+        statuses.push(s);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "five tries, then {statuses:?}");
+    assert!(statuses.iter().skip(5).all(|s| *s == 429), "then the address waits: {statuses:?}");
+    // Long paths are logged cut short.
+    for _ in 0..20 {
+        let (s, _, _) = request_from(HOSTILE, &srv.base, "GET", &format!("/{}", "a".repeat(30_000)), &[], b"");
+        assert!(s == 404 || s == 431 || s == 414, "{s}");
+    }
+    villager_is_served(&srv, &token, "after the flood");
+    assert!(srv.stop().success());
+    let db = crate::util::db(&t);
+    let (rows, count, staff): (i64, i64, String) = db
+        .query_row("SELECT count(*), sum(count), max(last_staff) FROM failed_sign_ins WHERE origin = '127.0.0.2'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("counted");
+    assert_eq!((rows, count, staff.len()), (1, 5, 16), "one row that counts, the number typed capped");
+    let audit: i64 = db.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0)).expect("audit");
+    assert_eq!(audit, 0, "nothing written per attempt into the append-only log");
+    drop(db);
+    let grew = std::fs::metadata(t.data_dir().join("kiosk.db")).map(|m| m.len()).unwrap_or(0).saturating_sub(db_before);
+    assert!(grew < 64 * 1024, "the store grew by {grew} bytes");
+    let log = crate::util::serve_log(&t);
+    assert!(log.len() < 32 * 1024, "the log holds {} bytes after 60 hostile requests", log.len());
+    assert!(!log.contains(&"a".repeat(200)), "long paths are cut in the log");
+}
+
+#[test]
+fn the_station_head_is_not_locked_out_through_another_host() {
+    let (t, _) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    // A page on a villager's phone reaching the desk by DNS rebinding sends its own Host.
+    for _ in 0..10 {
+        let (s, _, _) = request_from(
+            HOSTILE,
+            &srv.base,
+            "POST",
+            "/desk/login",
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Host", "evil.example")],
+            b"staff=003&pin=000000",
+        );
+        assert_eq!(s, 421);
+    }
+    let (s, _, _) = request_from(HOSTILE, &srv.base, "GET", "/desk", &[("Host", "evil.example:8080")], b"");
+    assert_eq!(s, 421, "no page answers another host");
+    // None of those counted against the station head.
+    assert!(crate::server::sign_in_as(&srv, "003", PIN).is_some(), "the station head signs in");
+}
+
+#[test]
+fn an_upload_without_a_sign_in_is_refused_before_its_body_is_read() {
+    let (t, _) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let pid = srv.pid();
+    let before = rss_kb(pid);
+    let body = vec![b'x'; 1024 * 1024];
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let (base, body) = (srv.base.clone(), body.clone());
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    let (s, _, _) = request_from(
+                        HOSTILE,
+                        &base,
+                        "POST",
+                        "/desk/admin/matters/check",
+                        &[("Content-Type", "application/x-www-form-urlencoded")],
+                        &body,
+                    );
+                    assert!(s == 401 || s == 0, "{s}");
+                }
+            })
+        })
+        .collect();
+    for th in threads {
+        th.join().expect("uploader");
+    }
+    let after = rss_kb(pid);
+    assert!(after < before + 20 * 1024, "300 unsigned 1 MB uploads took the service from {before} kB to {after} kB");
+}
+
+#[test]
+fn a_pad_must_be_paired_before_its_taps_count() {
+    let (t, token) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let call = |args: &[&str]| {
+        let mut a = vec!["call"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--window", "1", "--staff", "001", "--json"]);
+        assert!(t.kiosk_stdin(NOW, &a, &format!("{PIN}\n")).status.success(), "{args:?}");
+    };
+    call(&["next"]);
+    call(&["finish", "--number", "C001"]);
+    // Any device could post a 非常不满意 against window 1: not any more.
+    let offer: i64 = crate::util::db(&t)
+        .query_row("SELECT max(id) FROM ticket_events WHERE kind = 'finished'", [], |r| r.get(0))
+        .expect("offer");
+    let forged = format!("offer={offer}&level=1&reason=attitude");
+    let (s, _, _) = request_from(
+        HOSTILE,
+        &srv.base,
+        "POST",
+        "/pad/1/rate",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        forged.as_bytes(),
+    );
+    assert_eq!(s, 403, "an unpaired device's tap is refused");
+    let (s, _, body) = request_from(HOSTILE, &srv.base, "GET", "/pad/1", &[], b"");
+    assert!(s == 403 && body.contains("这台设备还不是评价器"), "{body}");
+    let (s, _, body) = request_from(HOSTILE, &srv.base, "GET", "/pad/9", &[], b"");
+    assert!(s == 404 && body.contains("没有这个窗口"), "{body}");
+    // The station head pairs the real pad; its tap counts, with the staff and window.
+    let head = crate::server::sign_in_as(&srv, "003", PIN).expect("head");
+    let (_, page) = {
+        let mut r = crate::util::http().get(&srv.url("/desk/admin/pads")).header("Cookie", &head).call().expect("pads");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let csrf = crate::server::csrf_of(&page);
+    let r = crate::util::http()
+        .post(&srv.url("/desk/admin/pads/pair"))
+        .header("Cookie", &head)
+        .send_form([("csrf", csrf.as_str()), ("window", "1")])
+        .expect("pair");
+    assert_eq!(r.status().as_u16(), 303);
+    let device = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("kiosk_pad="))
+        .and_then(|c| c.split(';').next())
+        .expect("the pad's cookie")
+        .to_string();
+    let (s, _, _) = request_from(
+        Ipv4Addr::LOCALHOST,
+        &srv.base,
+        "POST",
+        "/pad/1/rate",
+        &[("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", &device)],
+        format!("offer={offer}&level=5").as_bytes(),
+    );
+    assert_eq!(s, 303, "the paired pad's tap counts");
+    // The same cookie is not window 2's pad.
+    let (s, _, _) = request_from(Ipv4Addr::LOCALHOST, &srv.base, "GET", "/pad/2", &[("Cookie", &device)], b"");
+    assert_eq!(s, 403);
+    let (level, staff, window): (u8, String, u32) = crate::util::db(&t)
+        .query_row("SELECT level, staff_no, window_no FROM ratings", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rating");
+    assert_eq!((level, staff.as_str(), window), (5, "001", 1));
+    // The phone path stays bound to the receipt's token.
+    let (s, _, _) = request_from(
+        VILLAGER,
+        &srv.base,
+        "POST",
+        &format!("/t/{token}/rate"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"level=4",
+    );
+    assert_eq!(s, 303);
+}
+
+#[test]
+fn a_disabled_account_s_desk_stops_and_a_new_sign_in_ends_the_older_one() {
+    let (t, _) = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let first = crate::server::sign_in_as(&srv, "001", PIN).expect("first PC");
+    let second = crate::server::sign_in_as(&srv, "001", PIN).expect("second PC");
+    let desk = |c: &str| crate::server::desk_get(&srv, c).1;
+    assert!(desk(&first).contains("工作人员登录"), "the older session ended");
+    assert!(desk(&second).contains("请选择您所在的窗口"));
+    let csrf = crate::server::csrf_of(&desk(&second));
+    let r = crate::util::http()
+        .post(&srv.url("/desk/window"))
+        .header("Cookie", &second)
+        .send_form([("csrf", csrf.as_str()), ("window", "1")])
+        .expect("window");
+    assert_eq!(r.status().as_u16(), 303);
+    // The live panel, then the station head disables the account: the panel stops at once
+    // (it used to go on for up to 15 minutes).
+    let url = srv.url("/desk/live?window=1");
+    let cookie = second.clone();
+    let watcher = std::thread::spawn(move || {
+        crate::util::sse_with(&url, &cookie, Duration::from_secs(20), |event, _| event == "signed-out")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(t.kiosk_stdin(NOW, &["staff", "disable", "001", "--staff", "003"], &format!("{PIN}\n")).status.success());
+    let started = Instant::now();
+    let got = watcher.join().expect("watcher");
+    assert!(got.is_some(), "the disabled account's panel was told to sign out");
+    assert!(started.elapsed() < Duration::from_secs(15), "within the 10 s look, not 15 minutes");
+}
