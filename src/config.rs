@@ -687,6 +687,12 @@ pub struct StationConfig {
 }
 
 impl StationConfig {
+    /// The ticket prefixes in use, by category (the configured ones; categories without
+    /// one use their own code).
+    pub fn prefixes(&self) -> &BTreeMap<String, String> {
+        &self.prefixes
+    }
+
     /// Ticket prefix for a category: the configured one, else the category code itself.
     pub fn prefix_for(&self, category: &str) -> String {
         self.prefixes.get(category).cloned().unwrap_or_else(|| category.to_string())

@@ -8,6 +8,20 @@
 //! ([`voice`]). [`app`] is the composition root: it parses the command line, opens the
 //! station and starts the face asked for.
 
+/// Writes to standard output like `print!`/`println!`, but a reader that went away
+/// (`kiosk matters list --json | head -1`) ends the program quietly, as ripgrep does,
+/// instead of a panic with a backtrace.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::app::out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// [`outln!`] without the line end.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::app::out(format_args!($($arg)*)) };
+}
+
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -219,3 +219,21 @@ fn the_data_folder_is_for_the_kiosk_user_only() {
     assert!(checked >= 5, "the folder, the store, the spool, its receipts: {checked}");
     assert!(std::path::Path::new(&receipt).exists());
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `kiosk matters list --json | head -1`: the reader leaves; the command used to panic
+    // with a backtrace.
+    let t = TempStation::new();
+    for args in [&["matters", "list", "--json"][..], &["matters", "list"], &["staff", "list"], &["matters", "export"]] {
+        let mut c = std::process::Command::new(crate::util::kiosk_bin());
+        c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir()).args(args);
+        c.env("KIOSK_NOW", "2026-11-27T10:00:00+08:00").env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("spawn");
+        drop(child.stdout.take());
+        let o = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && !err.contains("panicked"), "{args:?}: {:?} {err}", o.status);
+    }
+}

@@ -89,3 +89,28 @@ fn broken_station_file_names_line_and_field() {
     let file = t.config_dir().join("station.toml").display().to_string();
     assert!(stderr(&o).contains(&format!("{file}:{line}: idle.countdown-secs: 至少 20 秒")), "{}", stderr(&o));
 }
+
+#[test]
+fn config_check_warns_about_prefixes_the_voice_says_ambiguously() {
+    // The shipped prefixes are heard right (卫健 is K, not E: E001 sounded like 一零零一).
+    let t = crate::util::TempStation::new();
+    let o = t.kiosk("2026-11-27T10:00:00+08:00", &["config", "check"]);
+    assert!(o.status.success());
+    assert!(!crate::util::stdout(&o).contains("warning"), "{}", crate::util::stdout(&o));
+    let toml = kiosk::config::SHIPPED_STATION.replacen("E = \"K\"", "E = \"E\"", 1).replacen("J = \"J\"", "J = \"P\"", 1);
+    let t = crate::util::TempStation::with_station_toml(&toml);
+    let o = t.kiosk("2026-11-27T10:00:00+08:00", &["config", "check"]);
+    assert!(o.status.success(), "a warning, not an error");
+    let out = crate::util::stdout(&o);
+    let line = toml.lines().position(|l| l.starts_with("E = \"E\"")).expect("line") + 1;
+    assert!(out.contains(&format!("station.toml:{line}: tickets.prefixes.E: warning: 字头 E 读出来像“一”")), "{out}");
+    assert!(out.contains("字头 B 和 P 读出来只差送气"), "{out}");
+    // A recorded clip replaces the synthesised letter: no warning for it.
+    let clips = t.config_dir().join("clips");
+    std::fs::create_dir_all(&clips).expect("clips");
+    std::fs::write(clips.join("letter-e.wav"), b"RIFF").expect("clip");
+    let toml = toml.replacen("custom-clips = \"\"", "custom-clips = \"clips\"", 1);
+    std::fs::write(t.config_dir().join("station.toml"), &toml).expect("toml");
+    let out = crate::util::stdout(&t.kiosk("2026-11-27T10:00:00+08:00", &["config", "check"]));
+    assert!(!out.contains("字头 E"), "{out}");
+}

@@ -17,6 +17,22 @@ use crate::storage::StoreError;
 use crate::voice::{Announcer, VoiceConfig, VoiceError};
 use std::ffi::OsString;
 
+/// Writes to standard output (the [`outln!`](crate::outln) macro). A closed pipe ends the
+/// program at once with exit 0 (the reader has what it wanted); any other failure to
+/// write (a full disk behind a redirect) is said on standard error, exit 1.
+pub fn out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|_| stdout.flush()) {
+        log::flush();
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        let _ = writeln!(std::io::stderr(), "error: standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Runs the program and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     starttrace::begin();
@@ -37,8 +53,8 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Some(Command::Staff(StaffArgs { command: None })) => with_config(&paths, |cfg| {
             // The staff console moved to the browser: any PC of the station LAN.
             let base = cfg.station.public_base_url.trim_end_matches('/');
-            println!("工作人员请用浏览器打开 {base}/desk （服务站服务需已启动：kiosk serve）");
-            println!("The staff desk is in the browser: open {base}/desk (with `kiosk serve` running)");
+            crate::outln!("工作人员请用浏览器打开 {base}/desk （服务站服务需已启动：kiosk serve）");
+            crate::outln!("The staff desk is in the browser: open {base}/desk (with `kiosk serve` running)");
             0
         }),
         Some(Command::Serve(a)) => with_station(&paths, "serve", |st| {
@@ -77,7 +93,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                 .and_then(|pcm| crate::voice::write_wav(&a.out, &pcm).map(|_| pcm))
             {
                 Ok(pcm) => {
-                    println!("{} ({:.1} s)", a.out.display(), pcm.duration().as_secs_f32());
+                    crate::outln!("{} ({:.1} s)", a.out.display(), pcm.duration().as_secs_f32());
                     0
                 }
                 Err(e @ (VoiceError::BadNumber(_) | VoiceError::BadWindow(_))) => {
@@ -103,9 +119,9 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             match crate::service::restore(&paths, &a.file, &stamp) {
                 Ok(r) => {
                     if a.json {
-                        println!("{}", serde_json::to_string(&r).unwrap_or_else(|_| "{}".into()));
+                        crate::outln!("{}", serde_json::to_string(&r).unwrap_or_else(|_| "{}".into()));
                     } else {
-                        println!(
+                        crate::outln!(
                             "restored {} ({} tickets, {} cases, schema {})",
                             r.from.display(),
                             r.tickets,
@@ -113,7 +129,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
                             r.schema
                         );
                         if let Some(p) = &r.previous {
-                            println!("the replaced store is kept as {}", p.display());
+                            crate::outln!("the replaced store is kept as {}", p.display());
                         }
                     }
                     0
@@ -141,7 +157,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
             match crate::storage::open(&paths.db()) {
                 Ok(c) => {
-                    println!(
+                    crate::outln!(
                         "{}: schema {}",
                         paths.db().display(),
                         crate::storage::schema_version(&c).unwrap_or_default()

@@ -30,10 +30,10 @@ fn report(result: Result<Called, CallError>, json: bool) -> i32 {
     match result {
         Ok(c) => {
             if json {
-                println!("{}", called_json(&c));
+                crate::outln!("{}", called_json(&c));
             } else {
                 let t = &c.ticket;
-                println!("{}  {}  {}号窗口  {}", t.number, t.matter_name, c.window, t.status.label());
+                crate::outln!("{}  {}  {}号窗口  {}", t.number, t.matter_name, c.window, t.status.label());
             }
             0
         }
@@ -87,7 +87,7 @@ pub fn run(st: &mut Station, cmd: CallCmd) -> i32 {
             let pause = matches!(cmd, CallCmd::Pause { .. });
             match st.set_window_paused(&who, *window, pause) {
                 Ok(()) => {
-                    println!("{window}号窗口{}", if pause { "已暂停" } else { "已恢复" });
+                    crate::outln!("{window}号窗口{}", if pause { "已暂停" } else { "已恢复" });
                     0
                 }
                 Err(e @ CallError::Store(_)) => fail(&e.to_string(), 1),
@@ -103,9 +103,9 @@ pub fn rate(st: &mut Station, a: RateArgs) -> i32 {
     match st.rate(&token, a.level, a.reason.as_deref(), a.comment.as_deref(), "cli") {
         Ok(r) => {
             if a.json {
-                println!("{}", serde_json::to_value(&r).unwrap_or_default());
+                crate::outln!("{}", serde_json::to_value(&r).unwrap_or_default());
             } else {
-                println!("{} {}：{}", r.key, r.level_label, r.reason.unwrap_or_default());
+                crate::outln!("{} {}：{}", r.key, r.level_label, r.reason.unwrap_or_default());
             }
             0
         }

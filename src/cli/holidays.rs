@@ -41,10 +41,10 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                                     "beyond_calendar": c.beyond_calendar})
                             })
                             .collect();
-                        println!("{}", serde_json::json!({"years": done.years, "recomputed": changes}));
+                        crate::outln!("{}", serde_json::json!({"years": done.years, "recomputed": changes}));
                     } else {
                         for y in &done.years {
-                            println!(
+                            crate::outln!(
                                 "{}年：放假 {} 天，调休上班 {} 天{}",
                                 y.year,
                                 y.holidays,
@@ -53,9 +53,9 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                             );
                         }
                         for c in &done.recomputed {
-                            println!("{} 承诺办结日期 {} → {}", c.tracking, c.from, c.to);
+                            crate::outln!("{} 承诺办结日期 {} → {}", c.tracking, c.from, c.to);
                         }
-                        println!("已导入；重算 {} 件代办的承诺日期", done.recomputed.len());
+                        crate::outln!("已导入；重算 {} 件代办的承诺日期", done.recomputed.len());
                     }
                     0
                 }
@@ -73,7 +73,7 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                         ),
                         None => "holidays.toml".to_string(),
                     };
-                    println!(
+                    crate::outln!(
                         "{}\t{} holidays\t{} make-up workdays\t{from}",
                         y.year,
                         y.holidays.len(),
@@ -81,7 +81,7 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                     );
                 }
                 if let Some(y) = st.calendar_missing() {
-                    println!("missing: {y}");
+                    crate::outln!("missing: {y}");
                 }
                 0
             }

@@ -16,7 +16,7 @@ pub fn check(file: &Path) -> i32 {
     };
     match config::parse_matters(&file.display().to_string(), &src) {
         Ok(c) => {
-            println!("{}: ok ({} matters in {} categories)", file.display(), c.matters.len(), c.categories.len());
+            crate::outln!("{}: ok ({} matters in {} categories)", file.display(), c.matters.len(), c.categories.len());
             0
         }
         Err(errs) => {
@@ -29,28 +29,72 @@ pub fn check(file: &Path) -> i32 {
 fn list(st: &Station, json: bool) -> i32 {
     for m in &st.cfg.catalog.matters {
         if json {
-            println!(
+            crate::outln!(
                 "{}",
                 serde_json::json!({"code": m.code, "name": m.name, "category": m.category, "mode": m.mode.key(), "promised_days": m.promised_days})
             );
         } else {
-            println!("{}\t{}\t{}\t{}", m.code, m.name, m.mode.label(), m.promise_text());
+            crate::outln!("{}\t{}\t{}\t{}", m.code, m.name, m.mode.label(), m.promise_text());
         }
     }
     0
 }
 
 pub fn config_check(cfg: &LoadedConfig) -> i32 {
-    println!("{}: ok", cfg.station_file);
-    println!(
+    crate::outln!("{}: ok", cfg.station_file);
+    crate::outln!(
         "{}: ok ({} matters in {} categories)",
         cfg.matters_file,
         cfg.catalog.matters.len(),
         cfg.catalog.categories.len()
     );
     let years: Vec<String> = cfg.calendar.years().map(|y| y.to_string()).collect();
-    println!("holidays: ok (years {})", if years.is_empty() { "none: weekends only".into() } else { years.join(", ") });
+    crate::outln!("holidays: ok (years {})", if years.is_empty() { "none: weekends only".into() } else { years.join(", ") });
+    for w in prefix_warnings(cfg) {
+        crate::outln!("{w}");
+    }
     0
+}
+
+/// `FILE:LINE: tickets.prefixes.C: warning: …` for each ticket prefix the calling voice says
+/// ambiguously (none where the station recorded its own letter clip).
+fn prefix_warnings(cfg: &LoadedConfig) -> Vec<String> {
+    let st = &cfg.station;
+    let letters: Vec<(String, char)> = cfg
+        .catalog
+        .categories
+        .iter()
+        .filter_map(|c| st.prefix_for(&c.code).chars().next().map(|p| (c.code.clone(), p)))
+        .collect();
+    let prefixes: Vec<char> = letters.iter().map(|x| x.1).collect();
+    let station_dir = std::path::Path::new(&cfg.station_file).parent().map(std::path::Path::to_path_buf);
+    let custom = st.voice.custom_clips.as_ref().map(|c| match &station_dir {
+        Some(d) if c.is_relative() => d.join(c),
+        _ => c.clone(),
+    });
+    let text = std::fs::read_to_string(&cfg.station_file).unwrap_or_default();
+    crate::voice::prefix_warnings(&prefixes, custom.as_deref())
+        .into_iter()
+        .map(|(p, why)| {
+            let cat = letters.iter().find(|x| x.1 == p).map(|x| x.0.clone()).unwrap_or_default();
+            let line = prefix_line(&text, &cat).map(|l| format!(":{l}")).unwrap_or_default();
+            format!("{}{line}: tickets.prefixes.{cat}: warning: {why}", cfg.station_file)
+        })
+        .collect()
+}
+
+/// The line of `CAT = "…"` in station.toml's [tickets.prefixes], if it is there.
+fn prefix_line(text: &str, cat: &str) -> Option<usize> {
+    let mut inside = false;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            inside = t == "[tickets.prefixes]";
+        } else if inside && t.split('=').next().map(str::trim) == Some(cat) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn diff_json(version: Option<i64>, d: &CatalogDiff) -> serde_json::Value {
@@ -65,18 +109,18 @@ fn diff_json(version: Option<i64>, d: &CatalogDiff) -> serde_json::Value {
 
 fn print_diff(d: &CatalogDiff) {
     for c in &d.added {
-        println!("新增 {c}");
+        crate::outln!("新增 {c}");
     }
     for c in &d.removed {
-        println!("删除 {c}");
+        crate::outln!("删除 {c}");
     }
     for c in &d.changed {
         for x in &c.described {
-            println!("修改 {} {x}", c.code);
+            crate::outln!("修改 {} {x}", c.code);
         }
     }
     for c in &d.categories {
-        println!("{c}");
+        crate::outln!("{c}");
     }
 }
 
@@ -121,12 +165,12 @@ pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
             match outcome {
                 Ok((v, d)) => {
                     if json {
-                        println!("{}", diff_json(v, &d));
+                        crate::outln!("{}", diff_json(v, &d));
                     } else {
                         print_diff(&d);
                         match v {
-                            Some(v) => println!("已发布第{v}版"),
-                            None => println!("（试运行，没有发布）"),
+                            Some(v) => crate::outln!("已发布第{v}版"),
+                            None => crate::outln!("（试运行，没有发布）"),
                         }
                     }
                     0
@@ -137,10 +181,10 @@ pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
         MattersCmd::Versions { json } => match st.catalog_versions() {
             Ok(list) => {
                 if json {
-                    println!("{}", serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
+                    crate::outln!("{}", serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
                 } else {
                     for v in list {
-                        println!("{}\t{}\t{}\t{}", v.version, v.published_at, v.staff.unwrap_or_default(), v.note);
+                        crate::outln!("{}\t{}\t{}\t{}", v.version, v.published_at, v.staff.unwrap_or_default(), v.note);
                     }
                 }
                 0
@@ -155,10 +199,10 @@ pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
             match st.rollback_matters(&who, version, note.as_deref()) {
                 Ok((v, d)) => {
                     if json {
-                        println!("{}", diff_json(Some(v), &d));
+                        crate::outln!("{}", diff_json(Some(v), &d));
                     } else {
                         print_diff(&d);
-                        println!("已发布第{v}版（回滚到第{version}版）");
+                        crate::outln!("已发布第{v}版（回滚到第{version}版）");
                     }
                     0
                 }
@@ -169,13 +213,13 @@ pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
             Ok(src) => match out {
                 Some(p) => match std::fs::write(&p, src) {
                     Ok(()) => {
-                        println!("{}", p.display());
+                        crate::outln!("{}", p.display());
                         0
                     }
                     Err(e) => fail(&format!("{}: {e}", p.display()), 1),
                 },
                 None => {
-                    print!("{src}");
+                    crate::out!("{src}");
                     0
                 }
             },

@@ -498,7 +498,7 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
             match st.wallchart(&parts) {
                 Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
                     Ok(()) => {
-                        println!("{}", a.out.display());
+                        crate::outln!("{}", a.out.display());
                         0
                     }
                     Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
@@ -511,10 +511,10 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         Command::Purge(a) => match st.purge(a.dry_run) {
             Ok(p) => {
                 if a.json {
-                    println!("{}", serde_json::to_string(&p).unwrap_or_else(|_| "{}".into()));
+                    crate::outln!("{}", serde_json::to_string(&p).unwrap_or_else(|_| "{}".into()));
                 } else {
                     let verb = if p.dry_run { "would be" } else { "were" };
-                    println!(
+                    crate::outln!(
                         "{} cases {verb} masked, {} receipts and {} log files {verb} deleted",
                         p.cases.len(),
                         p.receipts,
@@ -528,9 +528,9 @@ pub fn run(st: &mut Station, cmd: Command) -> i32 {
         Command::Backup(a) => match st.backup(a.to.as_deref()) {
             Ok(b) => {
                 if a.json {
-                    println!("{}", serde_json::to_string(&b).unwrap_or_else(|_| "{}".into()));
+                    crate::outln!("{}", serde_json::to_string(&b).unwrap_or_else(|_| "{}".into()));
                 } else {
-                    println!(
+                    crate::outln!(
                         "{} ({} bytes: {} tickets, {} cases); {} old backups deleted",
                         b.file.display(),
                         b.bytes,
@@ -583,7 +583,7 @@ fn report(st: &mut Station, a: ReportArgs) -> i32 {
     match bytes {
         Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
             Ok(()) => {
-                println!("{}", a.out.display());
+                crate::outln!("{}", a.out.display());
                 0
             }
             Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),

@@ -36,9 +36,9 @@ fn staff_change(
     match change(st, &who) {
         Ok(c) => {
             if json {
-                println!("{}", case_json(st, &c));
+                crate::outln!("{}", case_json(st, &c));
             } else {
-                println!("{}", human(&c));
+                crate::outln!("{}", human(&c));
             }
             0
         }
@@ -86,7 +86,7 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
                 .collect();
             let c = &sub.case;
             if a.json {
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::json!({
                         "tracking": c.tracking,
@@ -102,17 +102,17 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
                     })
                 );
             } else {
-                println!(
+                crate::outln!(
                     "{}  {}  承诺办结 {}",
                     c.tracking,
                     c.matter_name,
                     c.due_on.map(|d| d.to_string()).unwrap_or_default()
                 );
                 if let Some(p) = &sub.receipt {
-                    println!("receipt: {}", p.display());
+                    crate::outln!("receipt: {}", p.display());
                 }
                 if let Some(p) = &sub.authorization {
-                    println!("authorization: {}", p.display());
+                    crate::outln!("authorization: {}", p.display());
                 }
                 for e in print_error {
                     eprintln!("warning: not printed: {e}");
@@ -125,12 +125,12 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
             match found {
                 Ok(Some(v)) => {
                     if json {
-                        println!("{}", serde_json::to_string(&v).unwrap_or_default());
+                        crate::outln!("{}", serde_json::to_string(&v).unwrap_or_default());
                     } else {
-                        println!("{}  {}  {}", v.tracking, v.matter, v.state_label);
-                        println!("{}", v.explanation);
+                        crate::outln!("{}  {}  {}", v.tracking, v.matter, v.state_label);
+                        crate::outln!("{}", v.explanation);
                         for e in &v.timeline {
-                            println!(
+                            crate::outln!(
                                 "  {}  {}{}",
                                 e.date,
                                 e.label,
@@ -182,9 +182,9 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
             Ok(list) => {
                 for c in &list {
                     if json {
-                        println!("{}", case_json(st, c));
+                        crate::outln!("{}", case_json(st, c));
                     } else {
-                        println!(
+                        crate::outln!(
                             "{}\t{}\t{}\t{}\t{}\t{}",
                             c.tracking,
                             c.state.label(),

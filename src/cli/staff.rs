@@ -87,7 +87,7 @@ pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
                     eprintln!("warning: the audit trail was not written: {e}");
                 }
             }
-            println!("{msg}");
+            crate::outln!("{msg}");
             0
         }
         Err(e @ StaffError::Store(_)) => fail(&e.to_string(), 1),

@@ -42,16 +42,16 @@ pub fn take(station: &mut Station, a: TakeArgs) -> i32 {
             "print_error": print_error,
             "closed_notice": station.closed_notice(),
         });
-        println!("{v}");
+        crate::outln!("{v}");
     } else {
-        println!("{}  {}  前面还有 {} 人，预计等候约 {} 分钟", t.number, issued.what, t.ahead, t.estimated_wait_min);
+        crate::outln!("{}  {}  前面还有 {} 人，预计等候约 {} 分钟", t.number, issued.what, t.ahead, t.estimated_wait_min);
         match &issued.receipt {
-            Some(p) => println!("receipt: {}", p.display()),
-            None => println!("receipt: not written"),
+            Some(p) => crate::outln!("receipt: {}", p.display()),
+            None => crate::outln!("receipt: not written"),
         }
-        println!("printed: {printed}");
+        crate::outln!("printed: {printed}");
         if let Some(n) = station.closed_notice() {
-            println!("{n}");
+            crate::outln!("{n}");
         }
         if let Some(e) = print_error {
             eprintln!("warning: the ticket is valid but its receipt was not printed: {e}");

@@ -296,7 +296,13 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
             match tokio::net::TcpListener::bind(addr.as_str()).await {
                 Ok(l) => {
                     let shown = l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.clone());
-                    println!("listening on http://{shown}");
+                    // Not fatal if nobody reads it (a test that read the first line and
+                    // left): the service goes on.
+                    {
+                        use std::io::Write;
+                        let mut out = std::io::stdout().lock();
+                        let _ = writeln!(out, "listening on http://{shown}").and_then(|_| out.flush());
+                    }
                     tracing::info!("listening on {shown}");
                     listeners.push(l);
                 }

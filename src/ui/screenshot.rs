@@ -110,7 +110,7 @@ pub fn run(cfg: LoadedConfig, page: &str, out: &Path, large_text: bool, size: &s
     let _ = std::fs::remove_dir_all(&scratch);
     match result {
         Ok(()) => {
-            println!("{}", out.display());
+            crate::outln!("{}", out.display());
             0
         }
         Err(e) => {

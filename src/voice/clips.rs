@@ -148,8 +148,9 @@ impl ClipKey {
 /// - R: "er2" (儿) is only a tone away from 二 (er4), so R001 could be heard as 二零零一;
 ///   "a4er" (à-r, the usual 阿儿) cannot be.
 ///
-/// E ("yi4") is near 一 (yi1) and has no better spelling: a station had better not use E as a
-/// prefix, or record its own `letter-e.wav`.
+/// E ("yi4") is near 一 (yi1) and has no better spelling: the shipped prefixes avoid it, and
+/// `kiosk config check` warns about it (see [`prefix_warnings`]) unless the station
+/// recorded its own `letter-e.wav`.
 fn letter_text(c: char) -> &'static str {
     const LETTERS: [&str; 26] = [
         "A", "B", "C", "D", "E", "F", "ji4", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "a4er", "S", "T", "U",
@@ -160,6 +161,40 @@ fn letter_text(c: char) -> &'static str {
     } else {
         ""
     }
+}
+
+/// Letters the voice says ambiguously as a ticket prefix: E (yi4) is heard as 一, so E001
+/// sounds like 一零零一.
+const HEARD_AS_DIGIT: [(char, &str); 1] = [('E', "读出来像“一”，E001 听起来是“一零零一”")];
+
+/// Pairs the voice tells apart only by a puff of breath (bi4/pi4, di4/ti4): in a noisy
+/// hall B001 and P001 are easily mixed up.
+const CONFUSED_PAIRS: [(char, char); 2] = [('B', 'P'), ('D', 'T')];
+
+/// What is wrong with these ticket prefixes when they are spoken, for `kiosk config
+/// check`: (prefix, why) for each letter the voice says ambiguously, unless the station
+/// recorded its own clip for it in `custom` (`letter-e.wav`).
+pub fn prefix_warnings(prefixes: &[char], custom: Option<&std::path::Path>) -> Vec<(char, String)> {
+    let recorded = |c: char| custom.is_some_and(|d| d.join(ClipKey::Letter(c).file_name()).is_file());
+    let mut out = Vec::new();
+    for &p in prefixes {
+        if recorded(p) {
+            continue;
+        }
+        if let Some((_, why)) = HEARD_AS_DIGIT.iter().find(|(c, _)| *c == p) {
+            out.push((p, format!("字头 {p} {why}。请换一个字头（例如 K），或录一段 {}", ClipKey::Letter(p).file_name())));
+        }
+        for (a, b) in CONFUSED_PAIRS {
+            let other = if p == a { b } else if p == b { a } else { continue };
+            if prefixes.contains(&other) && !recorded(other) {
+                out.push((
+                    p,
+                    format!("字头 {p} 和 {other} 读出来只差送气，叫号时容易听混。请换掉其中一个，或录一段 {}", ClipKey::Letter(p).file_name()),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// 1..=99 as spoken: 1 一, 10 十, 11 十一, 20 二十, 21 二十一.

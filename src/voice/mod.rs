@@ -24,7 +24,7 @@ pub use announce::{
     render, write_wav, Announcer, AnnouncerStats, CHIME_PAUSE_MS, MAX_REPEAT, PLAYER_GRACE, REPEAT_PAUSE_MS,
     WORD_GAP_MS,
 };
-pub use clips::{chime, load_clip, phrase, prepare, read_wav, ClipKey, PrepareReport};
+pub use clips::{chime, load_clip, phrase, prefix_warnings, prepare, read_wav, ClipKey, PrepareReport};
 pub use wav::{Pcm, WavError};
 
 /// The sample rate of every clip and announcement (espeak-ng's own rate).
