@@ -44,12 +44,14 @@
     });
     var calls = $('calls');
     calls.innerHTML = '';
-    s.calls.forEach(function (c) { calls.appendChild(el('li', null, c.number + ' → ' + c.window + ' 号窗口')); });
+    (s.recent || s.calls).forEach(function (c) { calls.appendChild(el('li', null, c.number + ' → ' + c.window + ' 号窗口')); });
     var wt = $('waiting');
     wt.innerHTML = '';
     if (!s.waiting.length) wt.appendChild(el('li', null, '现在没有人等候'));
     s.waiting.forEach(function (x) { wt.appendChild(el('li', null, x.name + '　' + x.count + ' 人')); });
-    $('hints').textContent = s.hints.join('　　');
+    var hints = $('hints');
+    hints.innerHTML = '';
+    s.hints.forEach(function (h) { hints.appendChild(el('span', null, h)); });
     $('notice').textContent = s.notice || '';
     var newest = s.calls.length ? s.calls[0].id : 0;
     if (seen === null) {

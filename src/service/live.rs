@@ -22,6 +22,8 @@ use std::sync::Arc;
 
 /// How many recent calls the display lists.
 pub const RECENT_CALLS: u32 = 6;
+/// How many call events are read to find them (a ticket recalled three times is one line).
+const RECENT_EVENTS: u32 = 60;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DisplayWindow {
@@ -55,8 +57,10 @@ pub struct WaitingCount {
 pub struct DisplayState {
     pub station: String,
     pub windows: Vec<DisplayWindow>,
-    /// Newest first.
+    /// Every call, recall and call-back, newest first (the banner shows each in turn).
     pub calls: Vec<DisplayCall>,
+    /// 最近叫号: each ticket once, with its latest call, newest first.
+    pub recent: Vec<DisplayCall>,
     pub waiting: Vec<WaitingCount>,
     pub hints: Vec<String>,
     pub notice: Option<String>,
@@ -243,19 +247,25 @@ fn display_state(
             DisplayWindow { number: w.number, name: w.name.clone(), serving: current.map(|t| t.number.clone()), state }
         })
         .collect();
-    let calls = recent
+    let call = |c: &calls::CallEvent| DisplayCall {
+        id: c.event_id,
+        number: c.number.clone(),
+        window: c.window,
+        text: calling::call_text(&c.number, c.window),
+    };
+    let calls = recent.iter().take(RECENT_CALLS as usize).map(call).collect();
+    let mut listed = std::collections::HashSet::new();
+    let recent_list = recent
         .iter()
-        .map(|c| DisplayCall {
-            id: c.event_id,
-            number: c.number.clone(),
-            window: c.window,
-            text: calling::call_text(&c.number, c.window),
-        })
+        .filter(|c| listed.insert(c.number.clone()))
+        .take(RECENT_CALLS as usize)
+        .map(call)
         .collect();
     DisplayState {
         station: st.name.clone(),
         windows,
         calls,
+        recent: recent_list,
         waiting: waiting_counts(catalog, day_tickets),
         hints: st.display_hints.clone(),
         notice,
@@ -348,7 +358,7 @@ impl Station {
         let waiting = tickets.iter().filter(|t| t.status == TicketStatus::Waiting).map(Ticket::candidate).collect();
         let rated = tickets::rated_on(self.conn(), day)?;
         let windows_state = calls::windows(self.conn())?;
-        let recent = calls::recent_calls(self.conn(), day, RECENT_CALLS)?;
+        let recent = calls::recent_calls(self.conn(), day, RECENT_EVENTS)?;
         let (open, closed_notice) = self.opening();
         let display = display_state(
             &self.cfg.station,
