@@ -83,3 +83,40 @@ fn missing_font_keeps_the_ticket_and_says_why() {
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, "failed");
 }
+
+#[test]
+fn printed_pages_keep_their_words_in_their_columns() {
+    use kiosk::receipt::layout::{wrap, wrap_within};
+    let t = TempStation::new();
+    let st = t.station_at("2026-11-27T10:00:00+08:00");
+    let font = st.font().expect("the receipt font");
+    // A table cell never passes its column (issue 13: 恢复（解封）'s bracket ran into the
+    // next column of the wall chart), for every matter's name and department at the wall
+    // chart's widths, down to narrow columns.
+    for m in &st.cfg.catalog.matters {
+        for text in [&m.name, &m.department] {
+            for width in [40.0_f32, 80.0, 120.0, 180.0] {
+                for line in wrap_within(&font, text, 9.0, width) {
+                    let w = font.width_pt(&line, 9.0);
+                    assert!(w <= width + 0.01 || line.chars().count() == 1, "{line:?} is {w} pt in a {width} pt column");
+                    assert!(!line.starts_with(['）', '，', '、', '。']), "{line:?} starts with closing punctuation");
+                }
+            }
+        }
+    }
+    // A short bracketed group stays whole: 「（15个工作日）」 is never split across lines.
+    for width in [80.0_f32, 100.0, 140.0, 180.0] {
+        let lines = wrap(&font, "2026年12月18日 星期五（15个工作日）", 10.0, width);
+        assert!(lines.iter().any(|l| l.contains("（15个工作日）")), "{width}: {lines:?}");
+    }
+    let o = t.kiosk(
+        "2026-11-27T10:00:00+08:00",
+        &["request", "submit", "--matter", "C05", "--phone", "13812345678", "--id", "130110194503150138", "--json"],
+    );
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    let pdf = t.data_dir().join(v["receipt"].as_str().expect("receipt"));
+    let pdf = if pdf.exists() { pdf } else { std::path::PathBuf::from(v["receipt"].as_str().expect("receipt")) };
+    let text = pdf_text(&pdf);
+    assert!(text.contains("（5个工作日）"), "the promise is on one line:\n{text}");
+}

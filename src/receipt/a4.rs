@@ -104,7 +104,7 @@ impl<'f> Doc<'f> {
 
     /// A paragraph wrapped to the page width.
     pub fn para(&mut self, text: &str, size: f32, color: Rgb) {
-        for line in super::layout::wrap(self.font, text, size, self.width()) {
+        for line in super::layout::wrap_within(self.font, text, size, self.width()) {
             self.need(size * 1.45);
             self.text_at(self.margin, size, &line, color);
             self.y += size * 1.45;
@@ -121,7 +121,7 @@ impl<'f> Doc<'f> {
             let wrapped: Vec<Vec<String>> = headers
                 .iter()
                 .enumerate()
-                .map(|(i, h)| super::layout::wrap(doc.font, h, size, cols.get(i).copied().unwrap_or(50.0) - 2.0 * pad))
+                .map(|(i, h)| super::layout::wrap_within(doc.font, h, size, cols.get(i).copied().unwrap_or(50.0) - 2.0 * pad))
                 .collect();
             let lines = wrapped.iter().map(|c| c.len()).max().unwrap_or(1).max(1);
             let h = lines as f32 * size * 1.3 + 4.0;
@@ -149,7 +149,7 @@ impl<'f> Doc<'f> {
                 .iter()
                 .enumerate()
                 .map(|(i, cell)| {
-                    super::layout::wrap(self.font, cell, size, cols.get(i).copied().unwrap_or(50.0) - 2.0 * pad)
+                    super::layout::wrap_within(self.font, cell, size, cols.get(i).copied().unwrap_or(50.0) - 2.0 * pad)
                 })
                 .collect();
             let lines = wrapped.iter().map(|c| c.len()).max().unwrap_or(1).max(1);
@@ -179,6 +179,11 @@ impl<'f> Doc<'f> {
 
     /// A bar chart: one bar per label, the value written above it.
     pub fn bars(&mut self, title: &str, labels: &[String], values: &[f64], color: Rgb) {
+        self.bars_each(title, labels, values, &vec![color; labels.len()]);
+    }
+
+    /// A bar chart whose bars have their own colours (好差评: the good ones green, 差评 red).
+    pub fn bars_each(&mut self, title: &str, labels: &[String], values: &[f64], colors: &[Rgb]) {
         let chart_h = pt(45.0);
         let label_h = 12.0;
         self.need(chart_h + label_h + 30.0);
@@ -194,6 +199,7 @@ impl<'f> Doc<'f> {
             let h = (*v / max) as f32 * (chart_h - 12.0);
             let x = self.margin + i as f32 * slot + (slot - bar_w) / 2.0;
             if h > 0.0 {
+                let color = colors.get(i).copied().unwrap_or(GREY);
                 self.push(Item::Rect { x, y: base - h, w: bar_w, h, color });
             }
             let value = if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") };

@@ -46,56 +46,104 @@ const LINE: f32 = 1.35; // line height as a multiple of the font size
 const HANGING: &str = "。，、；：？！）」』”’》";
 
 /// Splits `text` into lines no wider than `width` points (CJK breaks anywhere; a Latin
-/// word is kept whole where it fits).
+/// word and a short bracketed group such as "（15个工作日）" are kept whole where they fit).
+/// Closing punctuation never starts a line: on a receipt it hangs in the margin.
 pub fn wrap(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String> {
+    wrap_with(font, text, size, width, true)
+}
+
+/// [`wrap`] for a table cell: nothing may pass `width` (the next column starts there), so
+/// closing punctuation that does not fit takes the character before it to the next line.
+pub fn wrap_within(font: &ReceiptFont, text: &str, size: f32, width: f32) -> Vec<String> {
+    wrap_with(font, text, size, width, false)
+}
+
+/// The pieces a paragraph breaks between: a Latin word, a bracketed group, or one character.
+fn pieces(para: &str) -> Vec<String> {
+    let chars: Vec<char> = para.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_alphanumeric() {
+            let mut w = String::new();
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || (chars[i].is_ascii_punctuation() && chars[i] != '(' )) {
+                w.push(chars[i]);
+                i += 1;
+            }
+            out.push(w);
+            continue;
+        }
+        if c == '（' || c == '(' {
+            let close = if c == '（' { '）' } else { ')' };
+            if let Some(j) = chars[i..].iter().position(|&x| x == close).filter(|&j| j <= 16) {
+                out.push(chars[i..=i + j].iter().collect());
+                i += j + 1;
+                continue;
+            }
+        }
+        out.push(c.to_string());
+        i += 1;
+    }
+    out
+}
+
+fn wrap_with(font: &ReceiptFont, text: &str, size: f32, width: f32, hang: bool) -> Vec<String> {
+    let fits = |s: &str| font.width_pt(s, size) <= width;
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
-        let mut word = String::new();
-        let flush_word = |line: &mut String, word: &mut String, lines: &mut Vec<String>| {
-            if word.is_empty() {
-                return;
-            }
-            let candidate = format!("{line}{word}");
-            if font.width_pt(&candidate, size) <= width || line.is_empty() {
-                *line = candidate;
-            } else {
-                lines.push(std::mem::take(line));
-                *line = word.clone();
-            }
-            word.clear();
-        };
-        for c in para.chars() {
-            if c.is_ascii_alphanumeric() || (c.is_ascii_punctuation() && !word.is_empty()) {
-                word.push(c);
+        let mut queue: std::collections::VecDeque<String> = pieces(para).into();
+        while let Some(piece) = queue.pop_front() {
+            let candidate = format!("{line}{piece}");
+            if fits(&candidate) || line.is_empty() && fits(&piece) {
+                line = candidate;
                 continue;
             }
-            flush_word(&mut line, &mut word, &mut lines);
-            let candidate = format!("{line}{c}");
-            // Closing punctuation never starts a line (禁则): it hangs in the margin instead.
-            let hangs = HANGING.contains(c);
-            if font.width_pt(&candidate, size) > width && !line.is_empty() && !hangs {
+            let first = piece.chars().next().unwrap_or(' ');
+            if piece.chars().count() == 1 && HANGING.contains(first) && !line.is_empty() {
+                if hang {
+                    // Closing punctuation never starts a line (禁则): it hangs in the margin.
+                    line = candidate;
+                } else {
+                    // It takes the character before it along instead (and any closing
+                    // punctuation between them: "…）、" moves as "存）、").
+                    let mut kept: Vec<char> = line.chars().collect();
+                    let mut carry = vec![];
+                    while kept.last().is_some_and(|c| HANGING.contains(*c)) {
+                        carry.extend(kept.pop());
+                    }
+                    carry.extend(kept.pop());
+                    if !kept.is_empty() {
+                        lines.push(kept.into_iter().collect());
+                        line = carry.into_iter().rev().collect::<String>() + &piece;
+                    } else {
+                        line = candidate;
+                    }
+                }
+                continue;
+            }
+            if fits(&piece) {
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                if piece != " " {
+                    line = piece;
+                }
+                continue;
+            }
+            if piece.chars().count() > 1 {
+                // A piece wider than a line (a long word or group) goes by characters.
+                for c in piece.chars().rev() {
+                    queue.push_front(c.to_string());
+                }
+                continue;
+            }
+            // One character wider than the line: it has a line of its own.
+            if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
-                if c != ' ' {
-                    line.push(c);
-                }
-            } else {
-                line = candidate;
             }
-        }
-        flush_word(&mut line, &mut word, &mut lines);
-        // A single word wider than the line is cut by characters.
-        while font.width_pt(line.trim_end_matches(|c| HANGING.contains(c)), size) > width && line.chars().count() > 1 {
-            let mut cut = String::new();
-            for c in line.chars() {
-                if font.width_pt(&format!("{cut}{c}"), size) > width {
-                    break;
-                }
-                cut.push(c);
-            }
-            let rest: String = line.chars().skip(cut.chars().count().max(1)).collect();
-            lines.push(if cut.is_empty() { line.chars().take(1).collect() } else { cut });
-            line = rest;
+            line = piece;
         }
         lines.push(line);
     }

@@ -202,11 +202,12 @@ pub fn pdf(font: &ReceiptFont, r: &Report, l: &Labels) -> Result<Vec<u8>, Receip
         d.table(&["编号", "事项", "承诺日期", "超期"], &[0.2, 0.5, 0.15, 0.15], &rows, 8.5);
     }
     d.heading("三、好差评");
-    d.bars(
+    // 非常满意 … 非常不满意: the good ones green, 差评 red (not one colour for both).
+    d.bars_each(
         &format!("评价次数（共 {} 次，满意率 {}）", r.ratings.total(), pct(r.ratings.satisfaction())),
         &LEVELS.iter().rev().map(|s| s.to_string()).collect::<Vec<_>>(),
         &r.ratings.counts.iter().rev().map(|n| *n as f64).collect::<Vec<_>>(),
-        GREEN,
+        &[GREEN, GREEN, GREEN, RED, RED],
     );
     if !r.by_staff.is_empty() {
         d.heading("四、工作人员");

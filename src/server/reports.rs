@@ -17,6 +17,11 @@ use std::collections::HashMap;
 
 /// A bar chart as inline SVG (presentation attributes only: the CSP allows no inline style).
 pub fn svg_bars(title: &str, labels: &[String], values: &[f64], color: &str) -> String {
+    svg_bars_each(title, labels, values, &vec![color; labels.len()])
+}
+
+/// [`svg_bars`] with a colour for each bar (好差评: the good ones green, 差评 red).
+pub fn svg_bars_each(title: &str, labels: &[String], values: &[f64], colors: &[&str]) -> String {
     let (w, h, top, bottom) = (720.0_f64, 220.0_f64, 24.0_f64, 36.0_f64);
     let max = values.iter().cloned().fold(0.0_f64, f64::max).max(1e-9);
     let n = labels.len().max(1) as f64;
@@ -33,6 +38,7 @@ pub fn svg_bars(title: &str, labels: &[String], values: &[f64], color: &str) -> 
         let bh = v / max * (base - top);
         let x = 10.0 + i as f64 * slot + (slot - bar) / 2.0;
         let value = if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+        let color = colors.get(i).copied().unwrap_or("#595959");
         s.push_str(&format!(
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" fill=\"{color}\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1A1A1A\">{value}</text>\
@@ -92,11 +98,11 @@ fn report_html(r: &Report, l: &Labels) -> String {
         "#1E6B34",
     ));
     let levels = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
-    h.push_str(&svg_bars(
+    h.push_str(&svg_bars_each(
         "好差评",
         &levels.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         &r.ratings.counts.iter().rev().map(|n| *n as f64).collect::<Vec<_>>(),
-        "#1E6B34",
+        &["#1E6B34", "#1E6B34", "#1E6B34", "#A4161A", "#A4161A"],
     ));
     h.push_str("<h2>取号与办理</h2>");
     h.push_str(&table(&TICKET_HEAD, &ticket_rows(r, l)));
@@ -242,5 +248,18 @@ pub async fn wall_file(
         }
         Ok(Err(e)) => unavailable(&e.to_string()),
         Err(e) => unavailable(&e.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_ratings_are_not_drawn_in_the_good_ones_green() {
+        let labels: Vec<String> = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"].iter().map(|s| s.to_string()).collect();
+        let svg = svg_bars_each("好差评", &labels, &[5.0, 4.0, 3.0, 2.0, 1.0], &["#1E6B34", "#1E6B34", "#1E6B34", "#A4161A", "#A4161A"]);
+        assert_eq!(svg.matches("fill=\"#1E6B34\"").count(), 3);
+        assert_eq!(svg.matches("fill=\"#A4161A\"").count(), 2);
     }
 }
