@@ -167,6 +167,27 @@ fn private(_: &Path, _: u32) -> std::io::Result<()> {
     Ok(())
 }
 
+/// This process as it is recorded on work it leaves in the store (a print job it waits
+/// for): `pid:start`, the start in clock ticks since boot, so that a pid used again by
+/// another process later is not taken for this one.
+pub fn process_identity() -> String {
+    let pid = std::process::id();
+    format!("{pid}:{}", start_ticks(pid).unwrap_or(0))
+}
+
+/// Whether the process `identity` ([`process_identity`]) still runs.
+pub fn process_alive(identity: &str) -> bool {
+    let Some((pid, start)) = identity.split_once(':') else { return false };
+    let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else { return false };
+    start_ticks(pid).is_some_and(|s| s == start)
+}
+
+/// Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot.
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()
+}
+
 /// Files this process creates from now on are for its own user only (umask 077).
 pub fn private_files() {
     #[cfg(unix)]
@@ -242,6 +263,16 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".write-test"))
             .collect();
         assert!(left.is_empty(), "probes are removed");
+    }
+
+    #[test]
+    fn a_process_is_told_apart_from_a_later_one_with_its_pid() {
+        let me = process_identity();
+        assert!(process_alive(&me));
+        let (pid, start) = me.split_once(':').unwrap();
+        assert!(!process_alive(&format!("{pid}:{}", start.parse::<u64>().unwrap() + 1)));
+        assert!(!process_alive("4194303:1"));
+        assert!(!process_alive("garbage"));
     }
 
     #[test]

@@ -320,6 +320,37 @@ pub struct Cups {
 }
 
 impl Cups {
+    /// Stops cupsd as the system would (SIGTERM: it saves its jobs) and waits for it.
+    pub fn stop(&mut self) {
+        // SAFETY: kill on the pid of our own child process.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+
+    /// Starts cupsd again on the same folders (its queues and saved jobs come back).
+    pub fn restart(&mut self) {
+        let d = self.dir.path();
+        self.child = Command::new("/usr/sbin/cupsd")
+            .arg("-f")
+            .arg("-c")
+            .arg(d.join("cupsd.conf"))
+            .arg("-s")
+            .arg(d.join("cups-files.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("cupsd runs again");
+        let started = std::time::Instant::now();
+        while !self.cmd("lpstat", &["-r"]).status.success() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "cupsd did not start again");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Cups {
     pub fn start() -> Cups {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();

@@ -406,6 +406,9 @@ fn recover(st: &Station) {
     if let Err(e) = st.recover_prints() {
         tracing::error!("checking for interrupted prints failed: {e}");
     }
+    // And again every few seconds: a process killed and restarted quickly leaves a job
+    // too young for the start-up look, and a cancel CUPS did not confirm is asked again.
+    st.watch_prints();
 }
 
 fn screen_font_ok(cfg: &LoadedConfig) -> Result<(), i32> {

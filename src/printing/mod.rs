@@ -26,8 +26,8 @@ pub enum PrintError {
     TimedOut { command: String, secs: u32 },
     #[error("打印机 {printer} 现在不能打印：{reason}")]
     NotReady { printer: String, reason: String },
-    #[error("打印任务 {job} {secs} 秒内没有打完（{state}），已取消，等待补打")]
-    NotCompleted { job: String, secs: u32, state: String },
+    #[error("打印任务 {job} {secs} 秒内没有打完（{state}），{}", if *cancelled { "已取消，等待补打" } else { "还没能取消（打印服务没有确认），会自动再取消；确认取消前请不要补打" })]
+    NotCompleted { job: String, secs: u32, state: String, cancelled: bool },
     #[error("打印任务 {job} {state}，没有打出来")]
     Ended { job: String, state: String },
 }
@@ -176,8 +176,26 @@ pub fn readiness(cfg: &PrinterConfig) -> Result<(), PrintError> {
     let mut cmd = tool(cfg, "lpstat");
     cmd.args(["-l", "-p", printer, "-a", printer]);
     let (ok, stdout, stderr) = run(cmd, cfg.timeout_secs.clamp(1, 5))?;
-    readiness_from_lpstat(printer, ok, &stdout, &stderr)
-        .map_err(|reason| PrintError::NotReady { printer: printer.to_string(), reason })
+    readiness_from_lpstat(printer, ok, &stdout, &stderr).map_err(|reason| {
+        // With cupsd down, lpstat says the queue does not exist: ask the scheduler itself
+        // before blaming the queue's name.
+        let reason = if reason.starts_with("没有名叫") && !scheduler_running(cfg) {
+            "打印服务（CUPS）没有运行，请工作人员重新启动打印服务或电脑".to_string()
+        } else {
+            reason
+        };
+        PrintError::NotReady { printer: printer.to_string(), reason }
+    })
+}
+
+/// Whether the CUPS scheduler answers (`lpstat -r`).
+fn scheduler_running(cfg: &PrinterConfig) -> bool {
+    let mut cmd = tool(cfg, "lpstat");
+    cmd.arg("-r");
+    match run(cmd, 3) {
+        Ok((_, stdout, _)) => stdout.contains("scheduler is running"),
+        Err(_) => false,
+    }
 }
 
 /// The job named in lp's "request id is receipt-12 (1 file(s))".
@@ -192,7 +210,7 @@ pub fn job_number(job: &str) -> Option<u32> {
     job.rsplit('-').next()?.parse().ok()
 }
 
-/// Cancels a CUPS job (a receipt that must not come out any more).
+/// Asks CUPS to cancel a job (a receipt that must not come out any more).
 pub fn cancel(cfg: &PrinterConfig, job: &str) -> Result<(), PrintError> {
     let mut cmd = tool(cfg, "cancel");
     cmd.arg(job);
@@ -203,6 +221,38 @@ pub fn cancel(cfg: &PrinterConfig, job: &str) -> Result<(), PrintError> {
     } else {
         Err(PrintError::Failed { command: "cancel".into(), code: "1".into(), stderr: stderr.trim().to_string() })
     }
+}
+
+/// What became of a job CUPS was asked to cancel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// CUPS confirms it will never print (cancelled, aborted, or no longer known).
+    Yes,
+    /// It printed before the cancel reached it.
+    PrintedFirst,
+    /// Not confirmed (the print service did not answer, or the job is still waiting):
+    /// ask again later.
+    NotYet,
+}
+
+/// Cancels `job` and asks CUPS what became of it: a cancel only counts once CUPS says the
+/// job will not print (issue 13: a cancel that failed while cupsd was down was recorded
+/// as done, and the receipt came out when cupsd came back).
+pub fn cancel_confirmed(cfg: &PrinterConfig, job: &str) -> Cancelled {
+    if cancel(cfg, job).is_err() {
+        return Cancelled::NotYet;
+    }
+    let Some(number) = job_number(job) else { return Cancelled::Yes };
+    let server = ipp::Server::resolve(cfg.server.as_deref());
+    for _ in 0..10 {
+        match ipp::job_state(&server, number, Duration::from_secs(2)) {
+            Ok(Some(ipp::JobState::Canceled | ipp::JobState::Aborted)) | Ok(None) => return Cancelled::Yes,
+            Ok(Some(ipp::JobState::Completed)) => return Cancelled::PrintedFirst,
+            Ok(Some(_)) => std::thread::sleep(Duration::from_millis(100)),
+            Err(_) => return Cancelled::NotYet,
+        }
+    }
+    Cancelled::NotYet
 }
 
 /// Sends `pdf` to the configured printer and waits, at most the configured timeout, for
@@ -251,18 +301,31 @@ pub fn print(
             Err(e) => e,
         };
         if Instant::now() >= deadline {
-            let _ = cancel(cfg, &job);
+            // Tried a few times over a few seconds; what is still not confirmed is left to
+            // the periodic recovery, which asks again until CUPS confirms.
+            let mut outcome = Cancelled::NotYet;
+            for _ in 0..3 {
+                outcome = cancel_confirmed(cfg, &job);
+                if outcome != Cancelled::NotYet {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            if outcome == Cancelled::PrintedFirst {
+                return Ok(PrintOutcome::Printed);
+            }
             let why = match readiness(cfg) {
                 Err(PrintError::NotReady { reason, .. }) => format!("{last}；{reason}"),
                 _ => last,
             };
-            return Err(PrintError::NotCompleted { job, secs, state: why });
+            return Err(PrintError::NotCompleted { job, secs, state: why, cancelled: outcome == Cancelled::Yes });
         }
         std::thread::sleep(Duration::from_millis(150));
     }
 }
 
-/// Writes to a temporary file and renames it, so a full disk leaves no half receipt.
+/// Writes to a temporary file, syncs it, renames it and syncs the folder, so a full disk
+/// leaves no half receipt and a power cut no lost one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -275,7 +338,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // The rename itself is only durable once the folder is synced (a power cut right
+        // after could otherwise lose the receipt's name).
+        if let Some(dir) = path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

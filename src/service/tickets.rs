@@ -24,6 +24,8 @@ pub enum DeskError {
     NoJob,
     #[error("回执文件不见了（{0}），无法补打；请让村民到窗口重新取号")]
     NoPdf(String),
+    #[error("上一次的打印任务 {0} 还没能取消（打印服务没有确认），现在补打可能打出两张；请稍后再试")]
+    StillQueued(String),
     #[error("打印没有成功：{0}")]
     Print(#[from] PrintError),
     #[error("{0}")]
@@ -82,8 +84,14 @@ impl PrintTask {
     /// printed, or failed with why.
     pub fn run(&self, clock: &Clock) -> Result<PrintOutcome, PrintError> {
         let db = storage::open(&self.db);
-        if let Err(e) = &db {
-            tracing::error!("print job {}: the store cannot be opened: {e}", self.job_id);
+        match &db {
+            // This process waits for the job now: if it dies, the next recovery cancels it.
+            Ok(c) => {
+                if let Err(e) = tickets::start_job(c, self.job_id, clock.now()) {
+                    tracing::error!("print job {}: not marked as being printed: {e}", self.job_id);
+                }
+            }
+            Err(e) => tracing::error!("print job {}: the store cannot be opened: {e}", self.job_id),
         }
         let mut queued = |cups_job: &str| {
             if let Ok(c) = &db {
@@ -98,7 +106,13 @@ impl PrintTask {
             Ok(PrintOutcome::SpoolOnly) => (JobStatus::Spooled, None),
             Err(e) => (JobStatus::Failed, Some(e.to_string())),
         };
-        if let Err(e) = db.and_then(|c| tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now())) {
+        let not_cancelled = matches!(&result, Err(PrintError::NotCompleted { cancelled: false, .. }));
+        let recorded = db.and_then(|c| {
+            tickets::finish_job(&c, self.job_id, status, error.as_deref(), clock.now())?;
+            // CUPS did not confirm the cancel: the recovery asks again until it does.
+            tickets::set_cancel_wanted(&c, self.job_id, not_cancelled)
+        });
+        if let Err(e) = recorded {
             tracing::error!("recording print job {} failed: {e}", self.job_id);
         }
         if let Some(e) = &error {
@@ -270,6 +284,13 @@ impl Station {
     pub fn reprint(&self, who: &Signed, job_id: i64) -> Result<PrintOutcome, DeskError> {
         self.actor(who)?;
         let job = tickets::job(self.conn(), job_id)?.ok_or(DeskError::NoJob)?;
+        if let Some(cups_job) = tickets::cancel_wanted(self.conn(), job_id)? {
+            // The last attempt may still come out: not a second copy before CUPS confirms.
+            match printing::cancel_confirmed(&self.cfg.station.printer, &cups_job) {
+                printing::Cancelled::NotYet => return Err(DeskError::StillQueued(cups_job)),
+                _ => tickets::set_cancel_wanted(self.conn(), job_id, false)?,
+            }
+        }
         let pdf = PathBuf::from(&job.pdf_path);
         if !pdf.is_file() {
             return Err(DeskError::NoPdf(job.pdf_path.clone()));
@@ -291,32 +312,39 @@ impl Station {
     }
 }
 
-/// What start-up found left over from a process that died mid-print.
+/// What the print recovery found left over from a process that died mid-print.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Recovered {
-    /// Half-written receipts (`.part`) removed from the spool.
+    /// Half-written receipts (`.part`) removed from the spool (at start only).
     pub parts_removed: u32,
     /// Print jobs that never got an answer, now listed for reprint.
     pub jobs_failed: u32,
-    /// Of those, CUPS jobs cancelled so they cannot print late for someone else.
+    /// CUPS jobs whose cancel CUPS confirmed, so they cannot print late for someone else.
     pub cups_cancelled: u32,
+    /// CUPS jobs whose cancel is still not confirmed (asked again at the next round).
+    pub cancels_pending: u32,
 }
 
 impl Station {
-    /// Cleans up after a crash or power cut: removes half-written receipts and marks print
-    /// jobs that nobody is waiting for any more as failed (cancelling their CUPS job), so
-    /// staff see them in the reprint list. Jobs younger than the print timeout are left to
-    /// the process that may still be printing them.
-    pub fn recover_prints(&self) -> Result<Recovered, StoreError> {
+    /// Cleans up after a crash or power cut, at start and then every few seconds while the
+    /// kiosk or the service runs: a print job whose process died is failed at once,
+    /// however young (its CUPS job cancelled, so it never comes out later for the next
+    /// villager), and one whose process is stuck past the print timeout too; a CUPS job
+    /// whose cancel was not confirmed is cancelled again until CUPS confirms it.
+    /// Half-written receipts are removed only `at_start` (later, a living process may be
+    /// writing one).
+    pub fn recover_prints_now(&self, at_start: bool) -> Result<Recovered, StoreError> {
         let mut r = Recovered::default();
-        let spool = self.paths.spool_dir();
-        if let Ok(days) = std::fs::read_dir(&spool) {
-            for day in days.flatten() {
-                let Ok(files) = std::fs::read_dir(day.path()) else { continue };
-                for f in files.flatten() {
-                    let p = f.path();
-                    if p.extension().is_some_and(|e| e == "part") && std::fs::remove_file(&p).is_ok() {
-                        r.parts_removed += 1;
+        if at_start {
+            let spool = self.paths.spool_dir();
+            if let Ok(days) = std::fs::read_dir(&spool) {
+                for day in days.flatten() {
+                    let Ok(files) = std::fs::read_dir(day.path()) else { continue };
+                    for f in files.flatten() {
+                        let p = f.path();
+                        if p.extension().is_some_and(|e| e == "part") && std::fs::remove_file(&p).is_ok() {
+                            r.parts_removed += 1;
+                        }
                     }
                 }
             }
@@ -324,31 +352,92 @@ impl Station {
         let now = self.clock.now();
         let printer = &self.cfg.station.printer;
         let grace = chrono::Duration::seconds(printer.timeout_secs as i64 + 10);
-        for (job, cups_job) in tickets::abandoned_jobs(self.conn(), now - grace)? {
-            let why = if !std::path::Path::new(&job.pdf_path).is_file() {
-                "程序中断，回执没有写成".to_string()
-            } else if let Some(cj) = &cups_job {
-                match printing::cancel(printer, cj) {
-                    Ok(()) => {
+        let me = crate::paths::process_identity();
+        for p in tickets::pending_jobs(self.conn())? {
+            let stale = p.updated_at < now - grace;
+            let abandoned = match p.owner.as_deref() {
+                Some(o) if o == me => stale,
+                Some(o) => !crate::paths::process_alive(o) || stale,
+                None => stale,
+            };
+            if !abandoned {
+                continue;
+            }
+            let (status, why, wanted) = if !std::path::Path::new(&p.job.pdf_path).is_file() {
+                (JobStatus::Failed, "程序中断，回执没有写成".to_string(), false)
+            } else if let Some(cj) = &p.cups_job {
+                match printing::cancel_confirmed(printer, cj) {
+                    printing::Cancelled::Yes => {
                         r.cups_cancelled += 1;
-                        format!("程序中断，没有等到打印结果；打印任务 {cj} 已取消，请补打")
+                        (JobStatus::Failed, format!("程序中断，没有等到打印结果；打印任务 {cj} 已取消，请补打"), false)
                     }
-                    Err(e) => format!("程序中断，没有等到打印结果；打印任务 {cj} 取消失败：{e}"),
+                    printing::Cancelled::PrintedFirst => (JobStatus::Printed, String::new(), false),
+                    printing::Cancelled::NotYet => {
+                        r.cancels_pending += 1;
+                        let why = format!("程序中断，没有等到打印结果；打印任务 {cj} 还没能取消，会自动再试，确认前请不要补打");
+                        (JobStatus::Failed, why, true)
+                    }
                 }
             } else {
-                "程序中断，回执没有送到打印机，请补打".to_string()
+                (JobStatus::Failed, "程序中断，回执没有送到打印机，请补打".to_string(), false)
             };
-            tickets::finish_job(self.conn(), job.id, JobStatus::Failed, Some(&why), now)?;
-            r.jobs_failed += 1;
+            let why = (!why.is_empty()).then_some(why);
+            tickets::finish_job(self.conn(), p.job.id, status, why.as_deref(), now)?;
+            tickets::set_cancel_wanted(self.conn(), p.job.id, wanted)?;
+            if status == JobStatus::Failed {
+                r.jobs_failed += 1;
+            }
         }
-        if r != Recovered::default() {
+        for (id, cj) in tickets::cancels_wanted(self.conn())? {
+            match printing::cancel_confirmed(printer, &cj) {
+                printing::Cancelled::NotYet => r.cancels_pending += 1,
+                outcome => {
+                    tickets::set_cancel_wanted(self.conn(), id, false)?;
+                    if outcome == printing::Cancelled::PrintedFirst {
+                        tracing::warn!("print job {id}: CUPS job {cj} printed before its cancel reached it");
+                    } else {
+                        r.cups_cancelled += 1;
+                    }
+                }
+            }
+        }
+        if r.parts_removed + r.jobs_failed + r.cups_cancelled > 0 {
             tracing::warn!(
-                "recovered after an interruption: {} half-written receipts removed, {} print jobs listed for reprint, {} CUPS jobs cancelled",
+                "recovered after an interruption: {} half-written receipts removed, {} print jobs listed for reprint, \
+                 {} CUPS jobs cancelled, {} cancels not yet confirmed",
                 r.parts_removed,
                 r.jobs_failed,
-                r.cups_cancelled
+                r.cups_cancelled,
+                r.cancels_pending
             );
         }
         Ok(r)
     }
+
+    /// [`Station::recover_prints_now`] at start.
+    pub fn recover_prints(&self) -> Result<Recovered, StoreError> {
+        self.recover_prints_now(true)
+    }
+
+    /// Runs the print recovery every few seconds on its own thread and connection, while
+    /// a printer is configured (the kiosk and the station service both do).
+    pub fn watch_prints(&self) {
+        if self.cfg.station.printer.name.is_none() {
+            return;
+        }
+        let Ok(st) = self.reopen() else {
+            tracing::warn!("print recovery not started: the store cannot be opened again");
+            return;
+        };
+        let _ = std::thread::Builder::new().name("print-recovery".into()).spawn(move || loop {
+            std::thread::sleep(PRINT_RECOVERY);
+            if let Err(e) = st.recover_prints_now(false) {
+                tracing::warn!("print recovery failed: {e}");
+            }
+        });
+    }
 }
+
+/// How often the running kiosk and service look for abandoned prints and unconfirmed
+/// cancels.
+pub const PRINT_RECOVERY: std::time::Duration = std::time::Duration::from_secs(5);

@@ -219,10 +219,12 @@ pub fn create_job(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
+    // The process that made a pending job is the one that will print it (and wait).
+    let owner = (status == JobStatus::Pending).then(crate::paths::process_identity);
     conn.execute(
-        "INSERT INTO print_jobs (ticket_id, case_id, kind, pdf_path, printer, status, error, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![ticket_id, case_id, kind, pdf_path, printer, status.key(), error, now.to_rfc3339()],
+        "INSERT INTO print_jobs (ticket_id, case_id, kind, pdf_path, printer, status, error, created_at, updated_at, owner)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+        params![ticket_id, case_id, kind, pdf_path, printer, status.key(), error, now.to_rfc3339(), owner],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -250,15 +252,62 @@ pub fn set_cups_job(conn: &Connection, id: i64, cups_job: &str, now: DateTime<Ut
     Ok(())
 }
 
-/// Jobs still pending that were last touched before `before`: their printing process
-/// ended without an answer (a crash, a power cut). With the CUPS job they went to, if any.
-pub fn abandoned_jobs(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<(PrintJob, Option<String>)>, StoreError> {
+/// A job still pending, with the CUPS job it went to, the process waiting for it and when
+/// it was last touched.
+pub struct PendingJob {
+    pub job: PrintJob,
+    pub cups_job: Option<String>,
+    pub owner: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every job still pending (the recovery decides which are abandoned).
+pub fn pending_jobs(conn: &Connection) -> Result<Vec<PendingJob>, StoreError> {
     let mut st = conn.prepare(
-        "SELECT id, ticket_id, kind, pdf_path, printer, status, error, attempts, cups_job FROM print_jobs
-         WHERE status = 'pending' AND updated_at < ?1 ORDER BY id",
+        "SELECT id, ticket_id, kind, pdf_path, printer, status, error, attempts, cups_job, owner, updated_at FROM print_jobs
+         WHERE status = 'pending' ORDER BY id",
     )?;
-    let rows = st.query_map(params![before.to_rfc3339()], |r| Ok((row_to_job(r)?, r.get(8)?)))?;
+    let rows = st.query_map([], |r| {
+        Ok(PendingJob {
+            job: row_to_job(r)?,
+            cups_job: r.get(8)?,
+            owner: r.get(9)?,
+            updated_at: time(r.get(10)?).unwrap_or_default(),
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A new attempt at a job (a reprint) by this process: pending, waited for by it.
+pub fn start_job(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE print_jobs SET status = 'pending', owner = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, crate::paths::process_identity(), now.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Whether the job's CUPS job still has to be cancelled (the cancel is not confirmed).
+pub fn set_cancel_wanted(conn: &Connection, id: i64, wanted: bool) -> Result<(), StoreError> {
+    conn.execute("UPDATE print_jobs SET cancel_wanted = ?2 WHERE id = ?1", params![id, wanted])?;
+    Ok(())
+}
+
+/// Jobs whose CUPS job still has to be cancelled: (job id, CUPS job).
+pub fn cancels_wanted(conn: &Connection) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT id, cups_job FROM print_jobs WHERE cancel_wanted = 1 AND cups_job IS NOT NULL ORDER BY id",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether the job has a CUPS job that still has to be cancelled.
+pub fn cancel_wanted(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT cups_job FROM print_jobs WHERE id = ?1 AND cancel_wanted = 1", params![id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 pub fn jobs_for_ticket(conn: &Connection, ticket_id: i64) -> Result<Vec<PrintJob>, StoreError> {

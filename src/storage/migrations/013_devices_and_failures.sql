@@ -33,3 +33,9 @@ CREATE TABLE failed_sign_ins (
 -- Tracking codes from now on carry the year (D-261201-001): case_counters.mmdd holds the
 -- full date (2026-12-01) for them, so a code never names two cases. The older keys
 -- (1201) stay for the codes already handed out.
+
+-- Print jobs: which process waits for a job (pid:start, so a job left by a process that
+-- died is cancelled at once, however young), and whether its CUPS job still has to be
+-- cancelled (a cancel is only done once CUPS confirms it).
+ALTER TABLE print_jobs ADD COLUMN owner TEXT;
+ALTER TABLE print_jobs ADD COLUMN cancel_wanted INTEGER NOT NULL DEFAULT 0;
