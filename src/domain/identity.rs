@@ -219,6 +219,58 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// `text` with every ID number and phone number in it masked as on the public pages
+/// (18- or 15-digit ID numbers, mobiles `1[3-9]` + 9 digits, landlines `0AAA-NNNNNNN`):
+/// for words staff typed into notes, when the case's personal data is purged.
+pub fn mask_patterns(text: &str) -> String {
+    let chars: Vec<char> = text.chars().map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFF10 + 0x30).unwrap_or(c) } else { c }).collect();
+    let original: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
+            out.push(original[i]);
+            i += 1;
+            continue;
+        }
+        // A run of digits (with one dash inside, for a landline; an X at the end, for an ID).
+        let start = i;
+        let mut j = i;
+        let mut dash = None;
+        while j < chars.len() && (chars[j].is_ascii_digit() || (chars[j] == '-' && dash.is_none() && j > start)) {
+            if chars[j] == '-' {
+                dash = Some(j);
+            }
+            j += 1;
+        }
+        if dash == Some(j - 1) {
+            j -= 1;
+            dash = None;
+        }
+        let mut run: String = chars[start..j].iter().collect();
+        if dash.is_none() && run.len() == 17 && j < chars.len() && matches!(chars[j], 'X' | 'x' | 'Ｘ' | 'ｘ') {
+            run.push('X');
+            j += 1;
+        }
+        let followed = j < chars.len() && chars[j].is_ascii_alphanumeric();
+        let masked = match (dash, run.len()) {
+            _ if followed => None,
+            (None, 18) | (None, 15) => Some(mask_id(&run)),
+            (None, 11) if run.starts_with('1') && matches!(run.as_bytes()[1], b'3'..=b'9') => Some(mask_phone(&run)),
+            (Some(d), _) if chars[start] == '0' && (3..=4).contains(&(d - start)) && (7..=8).contains(&(j - d - 1)) => {
+                Some(mask_phone(&run))
+            }
+            _ => None,
+        };
+        match masked {
+            Some(m) => out.push_str(&m),
+            None => out.extend(&original[start..j]),
+        }
+        i = j;
+    }
+    out
+}
+
 /// Last 4 digits of a phone, for the progress lookup.
 pub fn phone_last4(phone: &str) -> String {
     let d: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -231,6 +283,18 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    #[test]
+    fn numbers_in_notes_are_masked() {
+        assert_eq!(
+            mask_patterns("村民儿子电话13812345678，身份证130110194503150138，座机0311-88881234。"),
+            "村民儿子电话138****5678，身份证130***********0138，座机0311-****1234。"
+        );
+        assert_eq!(mask_patterns("旧证11010519491231002x"), "旧证110***********002X".replace("002X", "002X"));
+        assert_eq!(mask_patterns("报乡镇民政办，3个工作日，2026-12-01 送达"), "报乡镇民政办，3个工作日，2026-12-01 送达");
+        assert_eq!(mask_patterns("编号D-1201-003"), "编号D-1201-003");
+        assert_eq!(mask_patterns("电话１３８１２３４５６７８"), "电话138****5678");
     }
 
     #[test]

@@ -96,10 +96,11 @@ pub async fn queue(
         .with_station(|st| {
             let all = st.open_cases()?;
             let urg: Vec<Urgency> = all.iter().map(|c| st.urgency(c)).collect();
-            Ok::<_, crate::service::StoreError>((all, urg, st.case_counts()?, st.staff_list()?, st.calendar_notice()))
+            let soon = st.retention_soon()?;
+            Ok::<_, crate::service::StoreError>((all, urg, st.case_counts()?, st.staff_list()?, st.calendar_notice(), soon))
         })
         .await;
-    let (all, urgencies, counts, staff, calendar) = match result {
+    let (all, urgencies, counts, staff, calendar, soon) = match result {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => return unavailable(&e.to_string()),
         Err(e) => return unavailable(&e.0),
@@ -149,6 +150,17 @@ pub async fn queue(
     };
     if let Some(n) = calendar {
         warning.push_str(&format!("<p class=\"notice\">{}</p>", esc(&n)));
+    }
+    if !soon.is_empty() {
+        // Retention reaches open cases too: staff see them first.
+        let items: Vec<String> =
+            soon.iter().map(|(t, d)| format!("<a href=\"/desk/cases/{}\">{}</a>（{d}天后）", esc(t), esc(t))).collect();
+        warning.push_str(&format!(
+            "<p class=\"notice\">{} 件代办很久没有办理，到期后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）：{}。\
+             还要办的，请办理一步（如受理、报送或延期）。</p>",
+            soon.len(),
+            items.join("、")
+        ));
     }
     let table: String = rows
         .iter()
@@ -213,6 +225,7 @@ fn event_label(e: &CaseEvent) -> String {
 }
 
 /// One case; `full` is the revealed case (this response only: a reload masks again).
+#[allow(clippy::too_many_arguments)]
 fn case_page(
     s: &AppState,
     sess: &Session,
@@ -221,6 +234,7 @@ fn case_page(
     events: &[CaseEvent],
     staff: &[StaffMember],
     full: bool,
+    retention_days_left: Option<i64>,
 ) -> Response {
     let csrf = hidden_csrf(sess);
     let version = format!("<input type=\"hidden\" name=\"version\" value=\"{}\">", c.version);
@@ -346,6 +360,14 @@ fn case_page(
         .as_ref()
         .map(|r| format!("<p>已延长{}个工作日：{}</p>", c.extension_days, esc(r)))
         .unwrap_or_default();
+    let retention = retention_days_left
+        .map(|d| {
+            format!(
+                "<p class=\"notice\">这件代办很久没有办理：{d}天后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）。\
+                 还要办的，请办理一步（如受理、报送或延期）。</p>"
+            )
+        })
+        .unwrap_or_default();
     let uncovered = if c.uncovered {
         "<p class=\"notice\">A、B岗今日都不在岗：请安排人员顶岗或转办。</p>"
     } else {
@@ -353,7 +375,7 @@ fn case_page(
     };
     let body = format!(
         "<main class=\"desk\">{}<p><a href=\"/desk/cases\">← 返回代办列表</a></p>{}\
-         <h1 class=\"u-{}\">{} {}</h1><p class=\"state\">状态：<b>{}</b> · 承诺办结：<b>{}</b></p>{extension}{uncovered}\
+         <h1 class=\"u-{}\">{} {}</h1><p class=\"state\">状态：<b>{}</b> · 承诺办结：<b>{}</b></p>{extension}{retention}{uncovered}\
          <p>首问责任人：{} · 承办人：{}</p>\
          <section><h2>申请人</h2><p>姓名：<b id=\"case-name\">{}</b> · 身份证号：<b id=\"case-id\">{}</b> · 电话：<b id=\"case-phone\">{}</b> {}</p>{reveal}</section>\
          <section><h2>材料</h2>{materials}</section>\
@@ -377,7 +399,7 @@ fn case_page(
     shell(s, &c.tracking, body, StatusCode::OK, false)
 }
 
-type Loaded = (Case, Urgency, Vec<CaseEvent>, Vec<StaffMember>);
+type Loaded = (Case, Urgency, Vec<CaseEvent>, Vec<StaffMember>, Option<i64>);
 
 async fn load(s: &AppState, tracking: String) -> Result<Loaded, Response> {
     let r = s
@@ -385,7 +407,8 @@ async fn load(s: &AppState, tracking: String) -> Result<Loaded, Response> {
             let Some(c) = st.find_case(&tracking)? else { return Ok(None) };
             let u = st.urgency(&c);
             let ev = st.case_events(&c)?;
-            Ok::<_, crate::service::StoreError>(Some((c, u, ev, st.staff_list()?)))
+            let left = st.retention_soon()?.into_iter().find(|(t, _)| *t == c.tracking).map(|(_, d)| d);
+            Ok::<_, crate::service::StoreError>(Some((c, u, ev, st.staff_list()?, left)))
         })
         .await;
     match r {
@@ -407,7 +430,7 @@ pub async fn one(State(s): State<AppState>, headers: HeaderMap, Path(raw): Path<
     // The full data only in the one answer after 显示完整…: a reload masks it again.
     let full = super::desk::session_of(&s, &headers).0.is_some_and(|id| s.sessions().take_reveal(&id, &tracking));
     match load(&s, tracking).await {
-        Ok((c, u, ev, staff)) => case_page(&s, &sess, &c, u, &ev, &staff, full),
+        Ok((c, u, ev, staff, left)) => case_page(&s, &sess, &c, u, &ev, &staff, full, left),
         Err(r) => r,
     }
 }

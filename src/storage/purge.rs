@@ -1,5 +1,6 @@
-//! Retention: closed cases past the retention period keep only the masked forms of the
-//! ID number, phones and name. The store runs with `secure_delete` (freed space is
+//! Retention: cases whose last activity is older than the retention period — closed or
+//! not — keep only the masked forms of the ID number, phones and name, and the ID and
+//! phone numbers in their notes are masked too. The store runs with `secure_delete` (freed space is
 //! zeroed) and the write-ahead log is truncated afterwards, so the old bytes do not
 //! linger in the file or its journal.
 
@@ -17,14 +18,17 @@ pub struct Due {
     pub name: Option<String>,
 }
 
-/// Cases closed, rejected or withdrawn before `before` (their last event) not yet masked.
+const LAST_ACTIVITY: &str =
+    "(SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id AND e.kind != 'reveal')";
+
+/// Cases not yet masked whose last activity (their last event but a look) was before
+/// `before`, whatever their state.
 pub fn due(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<Due>, StoreError> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare(&format!(
         "SELECT c.id, c.tracking, c.id_number, c.phone, c.phone2, c.name FROM cases c
-         WHERE c.state IN ('closed', 'rejected', 'withdrawn') AND c.purged_at IS NULL
-           AND (SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id AND e.kind != 'reveal') < ?1
-         ORDER BY c.id",
-    )?;
+         WHERE c.purged_at IS NULL AND {LAST_ACTIVITY} < ?1
+         ORDER BY c.id"
+    ))?;
     let rows = st.query_map(params![before.to_rfc3339()], |r| {
         Ok(Due {
             id: r.get(0)?,
@@ -38,15 +42,58 @@ pub fn due(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<Due>, StoreEr
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Open cases (not closed, rejected or withdrawn) not yet masked whose last activity was
+/// before `before`: (tracking code, last activity), for staff to see before retention
+/// masks them.
+pub fn idle_open(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    let mut st = conn.prepare(&format!(
+        "SELECT c.tracking, {LAST_ACTIVITY} AS last FROM cases c
+         WHERE c.purged_at IS NULL AND c.state NOT IN ('closed', 'rejected', 'withdrawn') AND last < ?1
+         ORDER BY last"
+    ))?;
+    let rows = st.query_map(params![before.to_rfc3339()], |r| {
+        let at: String = r.get(1)?;
+        Ok((r.get(0)?, DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default()))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The notes of a case's events and its extension reason, for masking.
+pub fn notes(conn: &Connection, case_id: i64) -> Result<(Vec<(i64, String)>, Option<String>), StoreError> {
+    let mut st = conn.prepare("SELECT id, note FROM case_events WHERE case_id = ?1 AND note IS NOT NULL")?;
+    let rows = st.query_map(params![case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let notes = rows.collect::<Result<_, _>>()?;
+    let ext: Option<String> =
+        conn.query_row("SELECT extension_reason FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
+    Ok((notes, ext))
+}
+
 /// Replaces the personal fields of each case (already masked by the caller), in one
 /// transaction, then truncates the write-ahead log.
-pub fn mask(conn: &mut Connection, masked: &[Due], now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn mask(
+    conn: &mut Connection,
+    masked: &[Due],
+    mask_note: impl Fn(&str) -> String,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     for d in masked {
         tx.execute(
             "UPDATE cases SET id_number = ?2, phone = ?3, phone2 = ?4, name = ?5, purged_at = ?6 WHERE id = ?1",
             params![d.id, d.id_number, d.phone, d.phone2, d.name, now.to_rfc3339()],
         )?;
+        // The numbers staff typed into the case's notes, masked the same way (the
+        // events' trigger allows exactly this change, after the case is marked purged).
+        let (notes, ext) = notes(&tx, d.id)?;
+        for (id, note) in notes {
+            let m = mask_note(&note);
+            if m != note {
+                tx.execute("UPDATE case_events SET note = ?2 WHERE id = ?1", params![id, m])?;
+            }
+        }
+        if let Some(e) = ext {
+            tx.execute("UPDATE cases SET extension_reason = ?2 WHERE id = ?1", params![d.id, mask_note(&e)])?;
+        }
     }
     tx.commit()?;
     // The old pages are in the main file (zeroed by secure_delete as they are freed)

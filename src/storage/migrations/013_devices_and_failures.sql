@@ -39,3 +39,21 @@ CREATE TABLE failed_sign_ins (
 -- cancelled (a cancel is only done once CUPS confirms it).
 ALTER TABLE print_jobs ADD COLUMN owner TEXT;
 ALTER TABLE print_jobs ADD COLUMN cancel_wanted INTEGER NOT NULL DEFAULT 0;
+
+-- Retention reaches the words staff typed: when a case's personal data is purged, the ID
+-- and phone numbers in its notes are masked. The events stay append-only otherwise: the
+-- one change allowed is a note replaced by a masked copy of the same length, everything
+-- else of the event as it was.
+DROP TRIGGER case_events_no_update;
+CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+WHEN NOT (
+    NEW.id = OLD.id AND NEW.case_id = OLD.case_id AND NEW.at = OLD.at AND NEW.kind = OLD.kind
+    AND NEW.from_state IS OLD.from_state AND NEW.to_state IS OLD.to_state
+    AND NEW.staff_no IS OLD.staff_no AND NEW.origin IS OLD.origin
+    AND OLD.note IS NOT NULL AND NEW.note IS NOT NULL
+    AND length(NEW.note) = length(OLD.note) AND instr(NEW.note, '*') > 0
+    AND (SELECT purged_at FROM cases WHERE id = OLD.case_id) IS NOT NULL
+)
+BEGIN
+    SELECT RAISE(ABORT, 'case events are append-only');
+END;
