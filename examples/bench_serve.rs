@@ -412,7 +412,7 @@ fn seed_year(config_dir: &str, data_dir: &str) {
         let m = relay[i % relay.len()];
         let seq = per_day.entry(created).or_insert(0);
         *seq += 1;
-        let tracking = kiosk::domain::case::tracking_code(created.month(), created.day(), *seq);
+        let tracking = kiosk::domain::case::tracking_code(created.year(), created.month(), created.day(), *seq);
         let promised = m.promised_days.unwrap_or(5);
         let due = cfg.calendar.add_working_days(created, promised).date;
         let open = back < 40 && rng.next(100) < 45;

@@ -47,7 +47,7 @@ fn submission_prints_masked_receipt_and_authorization() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
     let sub = st.submit_case(&request("C01", &["户口簿"])).expect("submit");
-    assert_eq!(sub.case.tracking, "D-1127-001");
+    assert_eq!(sub.case.tracking, "D-261127-001");
     assert_eq!(sub.case.state, CaseState::Pending);
     // Fri 11-27 + 15 working days (no holidays in between): Fri 12-18.
     assert_eq!(sub.case.due_on.map(|d| d.to_string()).as_deref(), Some("2026-12-18"));
@@ -56,7 +56,7 @@ fn submission_prints_masked_receipt_and_authorization() {
     let text = pdf_text(&receipt);
     for needle in [
         "代办受理回执",
-        "D-1127-001",
+        "D-261127-001",
         "高龄津贴申请",
         "130***********0138",
         "138****5678",
@@ -83,7 +83,7 @@ fn submission_prints_masked_receipt_and_authorization() {
 
     // A second request the same day gets the next code.
     let sub2 = st.submit_case(&request("A01", &[])).expect("submit");
-    assert_eq!(sub2.case.tracking, "D-1127-002");
+    assert_eq!(sub2.case.tracking, "D-261127-002");
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn crash_mid_submission_leaves_no_half_case() {
     let c: i64 = db.query_row("SELECT count(*) FROM case_counters", [], |r| r.get(0)).expect("count");
     assert_eq!(c, 0, "the tracking serial was not used up");
     db.execute_batch("DROP TRIGGER boom").expect("drop");
-    assert_eq!(st.submit_case(&request("C01", &[])).expect("submit").case.tracking, "D-1127-001");
+    assert_eq!(st.submit_case(&request("C01", &[])).expect("submit").case.tracking, "D-261127-001");
 }
 
 #[test]
@@ -241,12 +241,12 @@ fn tampered_codes_find_nothing() {
     let mut tampered = sub.case.token.clone();
     tampered.replace_range(0..1, if tampered.starts_with('a') { "b" } else { "a" });
     assert!(st.find_case(&tampered).expect("find").is_none());
-    assert!(st.find_case("D-1127-999").expect("find").is_none());
+    assert!(st.find_case("D-261127-999").expect("find").is_none());
     assert!(st.find_case("'; DROP TABLE cases; --").expect("find").is_none());
-    assert!(st.lookup_case("D-1127-001", "5678").expect("lookup").is_some());
-    assert!(st.lookup_case("D-1127-001", "1234").expect("lookup").is_some(), "the second phone works too");
-    assert!(st.lookup_case("D-1127-001", "0000").expect("lookup").is_none());
-    assert!(st.lookup_case("D-1127-001", "").expect("lookup").is_none());
+    assert!(st.lookup_case("D-261127-001", "5678").expect("lookup").is_some());
+    assert!(st.lookup_case("D-261127-001", "1234").expect("lookup").is_some(), "the second phone works too");
+    assert!(st.lookup_case("D-261127-001", "0000").expect("lookup").is_none());
+    assert!(st.lookup_case("D-261127-001", "").expect("lookup").is_none());
 }
 
 #[test]
@@ -287,7 +287,7 @@ fn guessing_across_codes_pauses_every_lookup_at_the_station() {
     let st = t.station_at("2026-11-28T09:00:00+08:00");
     // Someone tries a different code each time (never five on one): the station counts.
     for i in 0..LOOKUP_STATION_MISSES {
-        let guess = format!("D-1128-{:03}", 100 + i);
+        let guess = format!("D-261128-{:03}", 100 + i);
         assert!(st.lookup_case(&guess, "0000").expect("a miss").is_none());
     }
     let e = t.station_at("2026-11-28T09:20:00+08:00").lookup_case(&code, "5678").expect_err("paused");

@@ -135,13 +135,13 @@ fn request_and_staff_contract() {
     for key in ["tracking", "token", "due", "receipt", "printed"] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
-    assert_eq!(v["tracking"], "D-1127-001");
+    assert_eq!(v["tracking"], "D-261127-001");
     assert_eq!(v["due"], "2026-12-18");
     assert_eq!(v["printed"], false);
     assert_eq!(v["assignee"], "002", "A is away: B takes it");
     assert!(std::path::Path::new(v["receipt"].as_str().expect("path")).is_file());
 
-    let o = t.kiosk(now, &["request", "status", "D-1127-001", "--json"]);
+    let o = t.kiosk(now, &["request", "status", "D-261127-001", "--json"]);
     ok(&o);
     let text = stdout(&o);
     assert!(!text.contains("130110194503150138") && !text.contains("13812345678"), "{text}");
@@ -152,16 +152,16 @@ fn request_and_staff_contract() {
 
     let o = t.kiosk_stdin(
         now,
-        &["request", "advance", "D-1127-001", "--to", "accepted", "--staff", "001", "--json"],
+        &["request", "advance", "D-261127-001", "--to", "accepted", "--staff", "001", "--json"],
         "1111\n",
     );
     assert_eq!(o.status.code(), Some(2), "a wrong PIN on standard input is refused");
     assert!(stderr(&o).contains("工号或密码不对"), "and counted toward the lockout: {}", stderr(&o));
-    let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "accepted", "--staff", "001", "--json"]);
+    let o = t.kiosk(now, &["request", "advance", "D-261127-001", "--to", "accepted", "--staff", "001", "--json"]);
     assert_eq!(o.status.code(), Some(2), "no PIN at all is refused too");
     let o = t.kiosk_stdin(
         now,
-        &["request", "advance", "D-1127-001", "--to", "completed", "--staff", "001", "--json"],
+        &["request", "advance", "D-261127-001", "--to", "completed", "--staff", "001", "--json"],
         "246813\n",
     );
     assert!(!o.status.success());
@@ -175,17 +175,17 @@ fn request_and_staff_contract() {
     ] {
         let o = t.kiosk_stdin(
             now,
-            &["request", "advance", "D-1127-001", "--to", to, "--staff", "001", "--note", note, "--json"],
+            &["request", "advance", "D-261127-001", "--to", to, "--staff", "001", "--note", note, "--json"],
             "246813\n",
         );
         ok(&o);
         let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
         assert_eq!(v["state"], to);
     }
-    let o = t.kiosk(now, &["request", "status", "D-1127-999", "--json"]);
+    let o = t.kiosk(now, &["request", "status", "D-261127-999", "--json"]);
     assert!(!o.status.success());
     assert!(!stdout(&o).contains("D-1127"), "nothing revealed");
-    let o = t.kiosk(now, &["request", "advance", "D-1127-001", "--to", "sideways", "--staff", "001"]);
+    let o = t.kiosk(now, &["request", "advance", "D-261127-001", "--to", "sideways", "--staff", "001"]);
     assert_eq!(o.status.code(), Some(2));
 }
 

@@ -73,8 +73,8 @@ proptest! {
     }
 
     #[test]
-    fn tracking_codes_round_trip(m in 1u32..13, d in 1u32..29, seq in 1u32..1000, junk in ".{0,20}") {
-        let code = tracking_code(m, d, seq);
+    fn tracking_codes_round_trip(y in 2026i32..2126, m in 1u32..13, d in 1u32..29, seq in 1u32..1000, junk in ".{0,20}") {
+        let code = tracking_code(y, m, d, seq);
         prop_assert_eq!(normalize_tracking(&code), Some(code.clone()));
         prop_assert_eq!(normalize_tracking(&code.to_lowercase().replace('-', " ")), Some(code));
         let _ = normalize_tracking(&junk);
@@ -136,11 +136,11 @@ fn posted_forms_never_make_a_500() {
         "/desk/admin/duty/act",
         "/desk/admin/settings/save",
         "/desk/admin/matters/rollback",
-        "/desk/cases/D-1130-001/act",
-        "/desk/cases/D-1130-001/materials",
-        "/desk/cases/D-1130-001/extend",
-        "/desk/cases/D-1130-001/reassign",
-        "/desk/cases/D-1130-001/reveal",
+        "/desk/cases/D-261130-001/act",
+        "/desk/cases/D-261130-001/materials",
+        "/desk/cases/D-261130-001/extend",
+        "/desk/cases/D-261130-001/reassign",
+        "/desk/cases/D-261130-001/reveal",
         "/t/0000000000000000000000/rate",
         "/pad/1/rate",
         "/desk/login",

@@ -424,7 +424,7 @@ fn desk_case_changes_are_checked_on_the_server() {
     assert_eq!(st.find_case(&tracking).expect("q").expect("case").state, kiosk::domain::case::CaseState::Accepted);
     // The queue answers 404 for a made-up code and 200 otherwise.
     assert!(page("/desk/cases").contains(&tracking));
-    let r = http().get(&srv.url("/desk/cases/D-0000-000")).header("Cookie", &cookie).call().expect("get");
+    let r = http().get(&srv.url("/desk/cases/D-000000-000")).header("Cookie", &cookie).call().expect("get");
     assert_eq!(r.status().as_u16(), 404);
 }
 

@@ -383,19 +383,19 @@ fn case_request_from_matter_to_receipt() {
     assert_eq!(page(&k), Page::CaseConfirm);
     tap(&k, "确认提交");
     assert_eq!(page(&k), Page::CaseDone);
-    assert_eq!(p.get_tracking(), "D-1127-001");
+    assert_eq!(p.get_tracking(), "D-261127-001");
     assert!(p.get_has_authorization());
 
     let st = k.state.borrow();
-    let case = st.station.find_case("D-1127-001").expect("q").expect("stored");
+    let case = st.station.find_case("D-261127-001").expect("q").expect("stored");
     assert_eq!(case.phone, "13812345678");
     assert_eq!(case.name.as_deref(), Some("王"));
     assert_eq!(case.materials.iter().filter(|m| !m.received).count(), 1);
-    let receipt = t.data_dir().join("spool/2026-11-27/D-1127-001-case-receipt.pdf");
+    let receipt = t.data_dir().join("spool/2026-11-27/D-261127-001-case-receipt.pdf");
     let text = crate::util::pdf_text(&receipt);
     let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(!flat.contains("130110194503150138") && !flat.contains("13812345678"), "{text}");
-    assert!(flat.contains("D-1127-001") && flat.contains(&names[1]));
+    assert!(flat.contains("D-261127-001") && flat.contains(&names[1]));
     let scratch = tempfile::tempdir().expect("tmp");
     let codes = crate::util::decode_qr(&receipt, scratch.path());
     assert_eq!(codes, vec![format!("http://192.168.1.10:8080/c/{}", case.token)]);
@@ -455,10 +455,10 @@ fn progress_lookup_by_code_and_by_scan() {
     let k = kiosk(&t, "2026-11-28T09:00:00+08:00");
     tap(&k, "进度查询");
     assert_eq!(page(&k), Page::Lookup);
-    type_keys(&k, "1127001");
+    type_keys(&k, "261127001");
     type_keys(&k, "0000");
     let la = k.app.global::<kiosk::ui::LookupAdapter>();
-    assert_eq!((la.get_tracking_digits().as_str(), la.get_last4().as_str()), ("1127001", "0000"));
+    assert_eq!((la.get_tracking_digits().as_str(), la.get_last4().as_str()), ("261127001", "0000"));
     tap(&k, "查询");
     assert_eq!(page(&k), Page::Lookup);
     assert!(la.get_error().contains("没有找到"), "{}", la.get_error());
@@ -485,7 +485,7 @@ fn progress_lookup_by_code_and_by_scan() {
     assert_eq!(page(&k), Page::Lookup, "a tampered token finds nothing");
     assert!(la.get_error().contains("不是本站的代办回执"));
     // A home-made code holding a tracking code (guessable) instead of the token opens nothing.
-    for fake in ["D-1127-001----------------", "D-1127-001", "http://x/c/D-1127-001"] {
+    for fake in ["D-261127-001----------------", "D-261127-001", "http://x/c/D-261127-001"] {
         la.invoke_scanned(fake.into());
         settle();
         assert_eq!(page(&k), Page::Lookup, "{fake}");
@@ -503,15 +503,15 @@ fn guessing_codes_at_the_kiosk_stops() {
     tap(&k, "进度查询");
     let la = k.app.global::<kiosk::ui::LookupAdapter>();
     for guess in ["0001", "0002", "0003", "0004", "0005"] {
-        type_keys(&k, "1127001");
+        type_keys(&k, "261127001");
         type_keys(&k, guess);
         tap(&k, "查询");
         assert!(la.get_error().contains("没有找到"));
-        for _ in 0..11 {
+        for _ in 0..13 {
             tap(&k, "删除");
         }
     }
-    type_keys(&k, "1127001");
+    type_keys(&k, "261127001");
     type_keys(&k, "5678");
     tap(&k, "查询");
     assert_eq!(page(&k), Page::Lookup, "even the right answer waits after five misses");
@@ -520,14 +520,14 @@ fn guessing_codes_at_the_kiosk_stops() {
     // the store. A day later the code opens again.
     tap(&k, "首页");
     tap(&k, "进度查询");
-    type_keys(&k, "1127001");
+    type_keys(&k, "261127001");
     type_keys(&k, "5678");
     tap(&k, "查询");
     assert_eq!(page(&k), Page::Lookup);
     assert!(la.get_error().contains("查错的次数太多"), "{}", la.get_error());
-    let again = t.station_at("2026-11-28T09:05:00+08:00").lookup_case("D-1127-001", "5678");
+    let again = t.station_at("2026-11-28T09:05:00+08:00").lookup_case("D-261127-001", "5678");
     assert!(matches!(again, Err(kiosk::service::LookupError::TooMany)), "{again:?}");
-    let next_day = t.station_at("2026-11-29T09:10:00+08:00").lookup_case("D-1127-001", "5678");
+    let next_day = t.station_at("2026-11-29T09:10:00+08:00").lookup_case("D-261127-001", "5678");
     assert!(next_day.expect("open again").is_some());
 }
 

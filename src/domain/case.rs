@@ -230,19 +230,31 @@ pub struct CaseEvent {
     pub note: Option<String>,
 }
 
-/// A tracking code staff can read over the phone: `D-1128-007` (month, day, serial).
-pub fn tracking_code(month: u32, day: u32, seq: u32) -> String {
-    format!("D-{month:02}{day:02}-{seq:03}")
+/// A tracking code staff can read over the phone: `D-261128-007` (year, month, day of
+/// submission, and the serial of that date). The year is in it, so a code never names two
+/// cases (issue 13: codes of the form D-1128-007 went on counting a year later).
+pub fn tracking_code(year: i32, month: u32, day: u32, seq: u32) -> String {
+    format!("D-{:02}{month:02}{day:02}-{seq:03}", year.rem_euclid(100))
 }
 
-/// Normalises what a villager or staff typed: `d1128007`, `D 1128 007` → `D-1128-007`.
+/// How many digits a tracking code has after its `D` (codes made before the year was in
+/// them have 7).
+pub const TRACKING_DIGITS: usize = 9;
+
+/// Normalises what a villager or staff typed: `d261128007`, `D 261128 007` →
+/// `D-261128-007`; the older seven-digit codes (`D-1128-007`) are still understood.
 pub fn normalize_tracking(input: &str) -> Option<String> {
+    let input = super::text::half_width(input);
     let s: String = input.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
     let digits = s.strip_prefix('D')?;
-    if digits.len() != 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(format!("D-{}-{}", &digits[..4], &digits[4..]))
+    match digits.len() {
+        TRACKING_DIGITS => Some(format!("D-{}-{}", &digits[..6], &digits[6..])),
+        7 => Some(format!("D-{}-{}", &digits[..4], &digits[4..])),
+        _ => None,
+    }
 }
 
 /// Urgency of an open case for the staff queue colours.
@@ -312,10 +324,14 @@ mod tests {
 
     #[test]
     fn tracking_codes() {
-        assert_eq!(tracking_code(11, 28, 7), "D-1128-007");
-        assert_eq!(normalize_tracking("d1128007").as_deref(), Some("D-1128-007"));
-        assert_eq!(normalize_tracking(" D-1128-007 ").as_deref(), Some("D-1128-007"));
+        assert_eq!(tracking_code(2026, 11, 28, 7), "D-261128-007");
+        assert_eq!(tracking_code(2027, 11, 28, 7), "D-271128-007", "a year later, another code");
+        assert_eq!(normalize_tracking("d261128007").as_deref(), Some("D-261128-007"));
+        assert_eq!(normalize_tracking(" D-261128-007 ").as_deref(), Some("D-261128-007"));
+        assert_eq!(normalize_tracking("Ｄ２６１１２８００７").as_deref(), Some("D-261128-007"));
+        assert_eq!(normalize_tracking("d1128007").as_deref(), Some("D-1128-007"), "older codes");
         assert_eq!(normalize_tracking("D-1128-07"), None);
+        assert_eq!(normalize_tracking("D-26112800"), None);
         assert_eq!(normalize_tracking("X-1128-007"), None);
     }
 

@@ -130,18 +130,20 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<(Case, Vec<i64>), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mmdd = format!("{:02}{:02}", c.created_local.month(), c.created_local.day());
+    // The serial of the submission's date (the column keeps its old name: it holds the
+    // full date now, 2026-11-28, so the serials restart each day and never repeat).
+    let date = c.created_local.to_string();
     let last: Option<u32> =
-        tx.query_row("SELECT last_seq FROM case_counters WHERE mmdd = ?1", params![mmdd], |r| r.get(0)).optional()?;
+        tx.query_row("SELECT last_seq FROM case_counters WHERE mmdd = ?1", params![date], |r| r.get(0)).optional()?;
     let seq = last.unwrap_or(0) + 1;
     if seq > 999 {
-        return Err(StoreError::NumbersExhausted { prefix: format!("D-{mmdd}") });
+        return Err(StoreError::NumbersExhausted { prefix: format!("D-{date}") });
     }
     tx.execute(
         "INSERT INTO case_counters (mmdd, last_seq) VALUES (?1, ?2) ON CONFLICT(mmdd) DO UPDATE SET last_seq = excluded.last_seq",
-        params![mmdd, seq],
+        params![date, seq],
     )?;
-    let tracking = tracking_code(c.created_local.month(), c.created_local.day(), seq);
+    let tracking = tracking_code(c.created_local.year(), c.created_local.month(), c.created_local.day(), seq);
     tx.execute(
         "INSERT INTO cases (tracking, token, matter_code, matter_name, category, id_number, phone, phone2, name, state,
                             created_at, promised_days, clock_start, due_on, due_beyond_calendar, assignee, uncovered, materials_json,

@@ -7,6 +7,7 @@ use super::{
     navigate, show_done_page, toast, AppWindow, CaseFormAdapter, CaseFormMaterial, LookupAdapter, LookupEvent, Page,
     PrintTarget, Shared,
 };
+use crate::domain::case::TRACKING_DIGITS;
 use crate::domain::{identity, ime};
 use crate::service::{CaseRequest, LookupError, PrintError, PrintOutcome, SubmitError};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -415,10 +416,11 @@ pub fn wire(app: &AppWindow, state: &Shared) {
             let mut st = s.borrow_mut();
             let d = &mut st.lookup;
             if d.field == 0 {
-                if d.digits.len() < 7 {
+                if d.digits.len() < TRACKING_DIGITS {
                     d.digits.push_str(k.as_str());
                 }
-                if d.digits.len() == 7 {
+                // (An older seven-digit code: the villager taps the phone field.)
+                if d.digits.len() == TRACKING_DIGITS {
                     d.field = 1;
                 }
             } else if d.last4.len() < 4 {
@@ -451,8 +453,9 @@ pub fn wire(app: &AppWindow, state: &Shared) {
             (st.lookup.digits.clone(), st.lookup.last4.clone())
         };
         let la = app.global::<LookupAdapter>();
-        if digits.len() != 7 || last4.len() != 4 {
-            la.set_error("请输入完整的7位编号和电话后4位".into());
+        // Nine digits (seven on receipts made before the year was in the code).
+        if !(digits.len() == TRACKING_DIGITS || digits.len() == 7) || last4.len() != 4 {
+            la.set_error(format!("请输入编号的全部{TRACKING_DIGITS}个数字和电话后4位").into());
             return;
         }
         // The limits on misses live in the store (per code and per station).

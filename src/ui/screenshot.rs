@@ -220,7 +220,7 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
         Shot::Lookup => {
             navigate(app, state, Page::Lookup, "");
             let l = app.global::<super::LookupAdapter>();
-            for k in ["1", "1", "2", "8", "0", "0"] {
+            for k in ["2", "6", "1", "1", "2", "8", "0", "0"] {
                 l.invoke_key(k.into());
             }
         }
