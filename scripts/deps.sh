@@ -10,7 +10,7 @@ KIOSK_RUN_PKGS="pkg-config libfontconfig1-dev fontconfig fonts-noto-cjk fonts-wq
 # Tests also read the receipts back: pdftotext/pdftoppm/pdffonts (poppler), zbarimg; and
 # drive the station's pages in a real browser (Debian's chromium and its WebDriver); read
 # the store beside the running kiosk with the sqlite3 shell, as a technician would.
-KIOSK_TEST_PKGS="$KIOSK_RUN_PKGS xvfb cups cage xwayland kbd systemd poppler-utils zbar-tools chromium chromium-driver sqlite3"
+KIOSK_TEST_PKGS="$KIOSK_RUN_PKGS xvfb cups cage xwayland kbd systemd poppler-utils zbar-tools chromium chromium-driver sqlite3 strace"
 
 ensure_pkgs() {
   local missing=()
