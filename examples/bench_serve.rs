@@ -13,6 +13,14 @@
 //! - `sse BASE_URL STREAMS CALLS`: connects STREAMS `/display/live` streams, signs in at the
 //!   desk, presses 叫下一位 CALLS times, and prints the time from each press to each
 //!   stream's receiving the new call (p50, p99, max).
+//! - `phones BASE_URL TOKEN N PID`: N phones follow ticket TOKEN's live page (`/t/…/live`),
+//!   twenty behind each address (as phones behind Wi-Fi routers), and the serve process PID's
+//!   memory (VmRSS) is read idle, with all of them connected, and 1, 3, 5 and 10 s after
+//!   they left. Every stream must answer 200 and send its first event before any figure
+//!   is printed.
+//!
+//! Connections come from many loopback addresses (127.0.0.10 …), as devices on a LAN do:
+//! the service caps what one address may hold.
 //!
 //! Seeding writes through the store's own functions (receipts and printing are not what
 //! is measured here, and rendering 10,000 PDFs would take minutes).
@@ -32,9 +40,122 @@ fn die(msg: String) -> ! {
     std::process::exit(1)
 }
 
+/// A connection to `host` from the loopback address 127.0.0.(10 + n / per), so that no
+/// address holds more than `per` of the benchmark's connections.
+fn connect_as(host: &str, n: usize, per: usize) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    let to: std::net::SocketAddrV4 = host.parse().unwrap_or_else(|e| die(format!("{host}: {e}")));
+    let from = std::net::Ipv4Addr::new(127, 0, (n / per / 240) as u8, 10 + ((n / per) % 240) as u8);
+    let addr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(ip.octets()) },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls on a descriptor owned here until it is wrapped.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            die(format!("socket: {}", std::io::Error::last_os_error()));
+        }
+        let s = TcpStream::from_raw_fd(fd);
+        let local = addr(from, 0);
+        let remote = addr(*to.ip(), to.port());
+        if libc::bind(fd, &local as *const _ as *const libc::sockaddr, len) != 0
+            || libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0
+        {
+            die(format!("connect {host} from {from}: {}", std::io::Error::last_os_error()));
+        }
+        s
+    }
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn phones(base: &str, token: &str, n: usize, pid: u32) {
+    let host = base.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let idle = rss_kb(pid);
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let stop_rx = std::sync::Arc::new(std::sync::Mutex::new(stop_rx));
+    let mut threads = Vec::new();
+    for i in 0..n {
+        // Phones arrive over a few seconds, not in one burst the kernel takes for a SYN flood.
+        if i % 25 == 24 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (ready_tx, host, token, stop_rx) = (ready_tx.clone(), host.clone(), token.to_string(), stop_rx.clone());
+        threads.push(std::thread::spawn(move || {
+            let mut s = connect_as(&host, i, 20);
+            let _ = write!(s, "GET /t/{token}/live HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
+            let mut r = BufReader::new(s.try_clone().unwrap_or_else(|e| die(e.to_string())));
+            let mut line = String::new();
+            let _ = r.read_line(&mut line);
+            if !line.starts_with("HTTP/1.1 200") {
+                let _ = ready_tx.send(Err(format!("stream {i}: {}", line.trim())));
+                return;
+            }
+            loop {
+                line.clear();
+                match r.read_line(&mut line) {
+                    Ok(0) | Err(_) => {
+                        let _ = ready_tx.send(Err(format!("stream {i} ended before its first event")));
+                        return;
+                    }
+                    Ok(_) if line.starts_with("event: update") => break,
+                    Ok(_) => {}
+                }
+            }
+            let _ = ready_tx.send(Ok(()));
+            // Held open until the benchmark says the phones leave.
+            let _ = stop_rx.lock().map(|rx| rx.recv());
+            drop(s);
+        }));
+    }
+    for _ in 0..n {
+        match ready_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => die(e),
+            Err(_) => die("not every phone got its first event within 60 s".into()),
+        }
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let connected = rss_kb(pid);
+    drop(stop_tx);
+    for t in threads {
+        let _ = t.join();
+    }
+    let left = Instant::now();
+    let mut after = Vec::new();
+    for secs in [1u64, 3, 5, 10] {
+        let wait = Duration::from_secs(secs).saturating_sub(left.elapsed());
+        std::thread::sleep(wait);
+        after.push(format!("{secs} s after: {:.1} MB", rss_kb(pid) as f64 / 1024.0));
+    }
+    println!(
+        "{n} phones following their ticket from {} addresses: serve RSS idle {:.1} MB, all connected {:.1} MB (goal <= 40 MB), then {}",
+        n.div_ceil(20),
+        idle as f64 / 1024.0,
+        connected as f64 / 1024.0,
+        after.join(", ")
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
+        Some("phones") if args.len() == 6 => phones(
+            &args[2],
+            &args[3],
+            args[4].parse().unwrap_or_else(|_| die("N".into())),
+            args[5].parse().unwrap_or_else(|_| die("PID".into())),
+        ),
         Some("seed") if args.len() == 4 => seed(&args[2], &args[3]),
         Some("seed-year") if args.len() == 4 => seed_year(&args[2], &args[3]),
         Some("year") if args.len() == 3 => year(&args[2]),
@@ -44,7 +165,7 @@ fn main() {
             args[4].parse().unwrap_or_else(|_| die("CALLS".into())),
         ),
         _ => die(
-            "usage: bench_serve seed CONFIG_DIR DATA_DIR | seed-year CONFIG_DIR DATA_DIR | year BASE_URL | sse BASE_URL STREAMS CALLS"
+            "usage: bench_serve seed CONFIG_DIR DATA_DIR | seed-year CONFIG_DIR DATA_DIR | year BASE_URL | sse BASE_URL STREAMS CALLS | phones BASE_URL TOKEN N PID"
                 .into(),
         ),
     }
@@ -60,7 +181,8 @@ fn token(i: usize) -> String {
 fn seed(config_dir: &str, data_dir: &str) {
     let cfg = config::load(Some(std::path::Path::new(config_dir))).unwrap_or_else(|e| die(e.to_string()));
     let paths = kiosk::paths::Paths { config_dir: Some(config_dir.into()), data_dir: data_dir.into() };
-    let clock = kiosk::domain::clock::Clock::system(cfg.station.tz);
+    // KIOSK_NOW pins the day (the scripts set it: a run near midnight must not split the day).
+    let clock = kiosk::domain::clock::Clock::from_env(cfg.station.tz).unwrap_or_else(|e| die(e.to_string()));
     // Opening the station creates the store and loads the matters.
     {
         let st =
@@ -88,7 +210,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             matter_code: Some(m.code.clone()),
             matter_name: m.name.clone(),
             priority: i % 11 == 0,
-            issued_at: Utc::now() - Days::days(days_back),
+            issued_at: clock.now() - Days::days(days_back),
             token: tok.clone(),
             catalog_version: 1,
         };
@@ -132,7 +254,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             created_local: created,
             catalog_version: 1,
         };
-        cases::create(&mut conn, &new, &[], Utc::now()).unwrap_or_else(|e| die(e.to_string()));
+        cases::create(&mut conn, &new, &[], clock.now()).unwrap_or_else(|e| die(e.to_string()));
     }
     match waiting_token {
         Some(t) => println!("{t}"),
@@ -166,7 +288,8 @@ fn sse(base: &str, streams: usize, calls: usize) {
     for n in 0..streams {
         let (tx, ready_tx, host) = (tx.clone(), ready_tx.clone(), host.clone());
         std::thread::spawn(move || {
-            let mut s = TcpStream::connect(&host).unwrap_or_else(|e| die(e.to_string()));
+            // Ten displays behind each address (the service caps what one address holds).
+            let mut s = connect_as(&host, n, 10);
             let _ = write!(s, "GET /display/live HTTP/1.0\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
             let mut r = BufReader::new(s);
             let mut line = String::new();
@@ -238,7 +361,8 @@ fn sse(base: &str, streams: usize, calls: usize) {
     );
     let mut lags = Vec::new();
     for _ in 0..calls {
-        let form = format!("csrf={csrf}&action=next");
+        // The page's window, and 过号 for the ticket called before (nobody starts it here).
+        let form = format!("csrf={csrf}&window=1&action=next&prev=no-show");
         let pressed = Instant::now();
         let (status, _, _) = request(
             &host,
@@ -287,7 +411,8 @@ fn seed_year(config_dir: &str, data_dir: &str) {
     use chrono::{Datelike, TimeZone};
     let cfg = config::load(Some(std::path::Path::new(config_dir))).unwrap_or_else(|e| die(e.to_string()));
     let paths = kiosk::paths::Paths { config_dir: Some(config_dir.into()), data_dir: data_dir.into() };
-    let clock = kiosk::domain::clock::Clock::system(cfg.station.tz);
+    // KIOSK_NOW pins the day (the scripts set it: a run near midnight must not split the day).
+    let clock = kiosk::domain::clock::Clock::from_env(cfg.station.tz).unwrap_or_else(|e| die(e.to_string()));
     {
         let st =
             kiosk::service::Station::open(cfg.clone(), paths.clone(), clock).unwrap_or_else(|e| die(e.to_string()));
@@ -538,7 +663,10 @@ fn year(base: &str) {
         &[("Cookie", &staff), ("Content-Type", "application/x-www-form-urlencoded")],
         &format!("csrf={csrf}&window=1"),
     );
-    let today = Utc::now().date_naive();
+    // The station's day as the service sees it (KIOSK_NOW when the script pins it).
+    let today = kiosk::domain::clock::Clock::from_env(chrono_tz::Asia::Shanghai)
+        .map(|c| c.today())
+        .unwrap_or_else(|_| Utc::now().date_naive());
     let first = today.with_day(1).unwrap_or(today);
     let last = first - Days::days(1);
     let from = last.with_day(1).unwrap_or(last);

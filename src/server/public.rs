@@ -192,13 +192,15 @@ pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -
         Ok(v) => v,
         Err(r) => return r,
     };
-    let cfg = s.cfg().clone();
+    // A stream holds only what it sends: the station's configuration is read through the
+    // shared state, never copied into each phone's stream (it was, 150 KB a phone).
+    let state = s.clone();
     let mut first = Some(first);
     follow_snapshot(s, move |cur| {
         let view = match first.take() {
             Some(v) => v,
             None => match cur.snap.ticket(&token) {
-                Some(t) => view_in(&cfg, &cur.snap, t, cur.snap.rated.contains(&t.id)),
+                Some(t) => view_in(state.cfg(), &cur.snap, t, cur.snap.rated.contains(&t.id)),
                 // Midnight passed: yesterday's ticket no longer changes; the page reloads.
                 None => return Next::End(Some(Event::default().event("final").data(""))),
             },
