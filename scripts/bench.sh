@@ -11,10 +11,13 @@ ensure_pkgs $KIOSK_RUN_PKGS
 cargo bench --locked --bench kiosk
 # Page changes at 1920x1080 after the first frame, and that first frame.
 cargo bench --locked --bench kiosk -- --pages
-# Start to home page on screen and memory, side by side with the web-kiosk baseline.
+# Start to home page on screen and memory, side by side with the web-kiosk baseline: on X
+# with the kiosk's own X11 platform, and as the Debian package runs it, under cage.
 ./scripts/bench-start.sh
+SESSION=cage ./scripts/bench-start.sh
 
-# The station service: /t/{token} against nginx, calls reaching 50 display streams, RSS.
+# The station service: /t/{token} against nginx, calls reaching 50 display streams, 500
+# phones following their ticket, RSS.
 ./scripts/bench-serve.sh
 
 # A year of data: the monthly report page and PDF, the desk's queue pages.

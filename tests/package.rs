@@ -437,7 +437,15 @@ fn the_kiosk_starts_under_cage_and_feeds_the_watchdog() {
             }
         }
     }
-    // End what this test started, by id: cage's children (the kiosk, Xwayland), then cage.
+    // The kiosk is a Wayland client: cage's Xwayland (started only when something connects
+    // to its X display) stays off — it cost 41 MiB and part of the start.
+    let names: Vec<String> = crate::util::descendants(cage.id())
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("Xwayland")), "Xwayland was started: {names:?}");
+    // End what this test started, by id: cage's children (the kiosk), then cage.
     for pid in crate::util::descendants(cage.id()) {
         // SAFETY: kill on a process this test's child started.
         unsafe {

@@ -287,6 +287,16 @@ fn run_kiosk(paths: &Paths, windowed: bool) -> i32 {
     // X input method and xkbcommon both parse a 500 KB file for C.UTF-8 or zh_CN.UTF-8),
     // a tenth of the start. Set before any other thread exists.
     std::env::set_var("LC_ALL", "C");
+    // Under a Wayland compositor (the package's cage) the kiosk is a Wayland client and
+    // needs no X: cage also offers an X display (Xwayland), started the moment anything
+    // connects to it — something in the windowing layer did, which cost 41 MiB and part
+    // of the start for nothing. Without DISPLAY nothing can (unless SLINT_BACKEND asks
+    // for X on purpose).
+    let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some_and(|w| !w.is_empty());
+    let asked = std::env::var("SLINT_BACKEND").unwrap_or_default();
+    if wayland && !asked.contains("x11") {
+        std::env::remove_var("DISPLAY");
+    }
     // Two things take most of the start, and they do not depend on each other: Slint's
     // window (the display connection, the fonts) and the station (the configuration, the
     // font check, the store). The station opens on another thread meanwhile.
