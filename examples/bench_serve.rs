@@ -586,6 +586,15 @@ fn seed_year(config_dir: &str, data_dir: &str) {
             event("transition", Some("accepted"), Some("submitted"), created + Days::days(1), Some(assignee));
         }
     }
+    // The numbers handed out, as a real store keeps them (a ticket taken next goes on after them).
+    tx.execute_batch(
+        "INSERT OR REPLACE INTO ticket_counters (day, prefix, last_seq) SELECT day, prefix, max(seq) FROM tickets GROUP BY day, prefix;
+         INSERT OR REPLACE INTO case_counters (mmdd, last_seq)
+           SELECT '20' || substr(tracking, 3, 2) || '-' || substr(tracking, 5, 2) || '-' || substr(tracking, 7, 2),
+                  max(CAST(substr(tracking, 10) AS INTEGER))
+           FROM cases GROUP BY 1;",
+    )
+    .unwrap_or_else(|e| fail(e));
     tx.commit().unwrap_or_else(|e| fail(e));
     conn.execute_batch("ANALYZE").unwrap_or_else(|e| fail(e));
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or_else(|e| fail(e));
