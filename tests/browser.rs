@@ -158,6 +158,28 @@ fn desk_call_reaches_display_phone_and_pad() {
     shot(&phone, "web-ticket-rate");
     phone.find("button.rate-5").click();
     phone.wait_for_text("main.phone", "谢谢您的评价", Duration::from_secs(5));
+    // A reload after rating shows that it is rated, not the form again (the post answered
+    // with a redirect).
+    phone.refresh();
+    phone.wait_for_text("main.phone", "谢谢您的评价", Duration::from_secs(5));
+    assert!(phone.find_all("button.rate").is_empty(), "no rating form again after a reload");
+
+    // 叫下一位 twice: the second time over a ticket called and never started, the desk asks
+    // what became of it; 过号 calls the next and keeps it for 回呼.
+    click_labelled(&desk, "叫下一位");
+    desk.wait_for("#current-number", Duration::from_secs(5));
+    let called = desk.find("#current-number").text();
+    click_labelled(&desk, "叫下一位");
+    desk.wait_for_text("section.question", "还没有开始办理：按过号，还是已经办完？", Duration::from_secs(5));
+    shot(&desk, "web-desk-ask");
+    let no_show = desk
+        .find_all("section.question button")
+        .into_iter()
+        .find(|b| b.text().contains("按过号"))
+        .expect("the 过号 answer");
+    no_show.click();
+    desk.wait_for_text("#panel", &format!("{called} 已按过号"), Duration::from_secs(5));
+    desk.wait_for_text("#panel", "今日过号", Duration::from_secs(5));
 }
 
 /// Leaves a mark on the page's window object; a reload or navigation wipes it.

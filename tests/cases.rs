@@ -103,7 +103,24 @@ fn bad_requests_are_refused_before_anything_is_stored() {
         "当场办结 matters are not 代办"
     );
     assert!(matches!(st.submit_case(&request("C01", &["不存在的材料"])), Err(SubmitError::UnknownMaterial(..))));
+    // A name that would read backwards on the desk (a right-to-left override).
+    let mut r = request("C01", &[]);
+    r.name = Some("王\u{202E}五".into());
+    assert!(matches!(st.submit_case(&r), Err(SubmitError::Name)));
+    // +860-1234567 is no phone number.
+    let mut r = request("C01", &[]);
+    r.phone = "+860-1234567".into();
+    assert!(matches!(st.submit_case(&r), Err(SubmitError::Phone(_))));
     assert!(st.open_cases().expect("list").is_empty());
+    // A staff note is bounded, and has no hidden characters, like every stored field.
+    add_staff(&st);
+    let a = signed(&st, "001");
+    let c = st.submit_case(&request("C01", &[])).expect("submit").case;
+    let long = "很".repeat(201);
+    for note in [long.as_str(), "报\u{202E}送"] {
+        let e = st.advance_case(&a, &c.tracking, kiosk::domain::case::CaseState::Rejected, note, None).unwrap_err();
+        assert!(matches!(e, kiosk::service::AdvanceError::BadNote), "{e}");
+    }
 }
 
 #[test]
@@ -263,7 +280,10 @@ fn sign_in_locks_after_five_wrong_pins() {
     assert_eq!(st.sign_in("777", "0000").unwrap_err().to_string(), "工号或密码不对。连续输错5次密码，账号会锁定。");
     // Full-width digits from a Chinese input method are digits.
     assert!(t.station_at("2026-11-27T10:05:30+08:00").sign_in("００１", "２４６８１３").is_ok());
-    assert!(matches!(st.sign_in("001", "0000"), Err(kiosk::service::LoginError::Wrong)), "the good sign-in reset the count");
+    assert!(
+        matches!(st.sign_in("001", "0000"), Err(kiosk::service::LoginError::Wrong)),
+        "the good sign-in reset the count"
+    );
     for _ in 1..=3 {
         let _ = st.sign_in("001", "0000");
     }

@@ -97,7 +97,8 @@ fn config_check_warns_about_prefixes_the_voice_says_ambiguously() {
     let o = t.kiosk("2026-11-27T10:00:00+08:00", &["config", "check"]);
     assert!(o.status.success());
     assert!(!crate::util::stdout(&o).contains("warning"), "{}", crate::util::stdout(&o));
-    let toml = kiosk::config::SHIPPED_STATION.replacen("E = \"K\"", "E = \"E\"", 1).replacen("J = \"J\"", "J = \"P\"", 1);
+    let toml =
+        kiosk::config::SHIPPED_STATION.replacen("E = \"K\"", "E = \"E\"", 1).replacen("J = \"J\"", "J = \"P\"", 1);
     let t = crate::util::TempStation::with_station_toml(&toml);
     let o = t.kiosk("2026-11-27T10:00:00+08:00", &["config", "check"]);
     assert!(o.status.success(), "a warning, not an error");

@@ -429,12 +429,18 @@ fn an_outside_reader_never_splits_the_store_under_the_kiosk_and_the_service() {
                 let n = sqlite3(&[
                     "-readonly",
                     &dbs,
-                    &format!("select number from tickets where number not in ('{}') order by id desc limit 1", issued.join("','")),
+                    &format!(
+                        "select number from tickets where number not in ('{}') order by id desc limit 1",
+                        issued.join("','")
+                    ),
                 ]);
                 if !n.is_empty() {
                     break n;
                 }
-                assert!(started.elapsed() < Duration::from_secs(20), "round {round}: the kiosk's ticket never reached the store");
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "round {round}: the kiosk's ticket never reached the store"
+                );
                 std::thread::sleep(Duration::from_millis(100));
             }
         };
@@ -452,7 +458,11 @@ fn an_outside_reader_never_splits_the_store_under_the_kiosk_and_the_service() {
         let token = called["token"].as_str().expect("token").to_string();
         outside("after a call");
         for action in ["start", "finish"] {
-            let o = t.kiosk_stdin(NOW, &["call", action, "--number", &number, "--window", "1", "--staff", "001", "--json"], pin);
+            let o = t.kiosk_stdin(
+                NOW,
+                &["call", action, "--number", &number, "--window", "1", "--staff", "001", "--json"],
+                pin,
+            );
             assert!(o.status.success(), "{action}: {}", stderr(&o));
             outside(action);
         }
@@ -484,8 +494,10 @@ fn an_outside_reader_never_splits_the_store_under_the_kiosk_and_the_service() {
     drop(_k);
     // Everything every process wrote, with no number given twice, in a sound store.
     assert_eq!(sqlite3(&["-readonly", &dbs, "pragma integrity_check"]), "ok");
-    let mut numbers: Vec<String> =
-        sqlite3(&["-readonly", &dbs, "select number from tickets order by number"]).lines().map(str::to_string).collect();
+    let mut numbers: Vec<String> = sqlite3(&["-readonly", &dbs, "select number from tickets order by number"])
+        .lines()
+        .map(str::to_string)
+        .collect();
     issued.sort();
     numbers.sort();
     assert_eq!(numbers, issued, "every ticket of the command line and the kiosk, each once");

@@ -173,7 +173,8 @@ fn a_garbage_file_or_a_newer_database_is_left_byte_for_byte() {
             let dir = tempfile::tempdir().expect("tmp");
             let p = dir.path().join("k.db");
             let c = rusqlite::Connection::open(&p).expect("db");
-            c.execute_batch("PRAGMA application_id = 1234; PRAGMA user_version = 3; CREATE TABLE t(x);").expect("other");
+            c.execute_batch("PRAGMA application_id = 1234; PRAGMA user_version = 3; CREATE TABLE t(x);")
+                .expect("other");
             drop(c);
             std::fs::read(&p).expect("bytes")
         }),

@@ -39,7 +39,9 @@ fn villager_is_served(srv: &Serve, token: &str, what: &str) {
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -95,7 +97,8 @@ fn live_streams_are_shared_out_and_pages_still_answer() {
     let to = addr(&srv);
     let open = |from: Ipv4Addr, path: &str| -> Option<std::net::TcpStream> {
         let mut s = connect_from(from, to).ok()?;
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nAccept: text/event-stream\r\n\r\n").as_bytes()).ok()?;
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
+            .ok()?;
         s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         let mut b = [0u8; 64];
         let n = s.read(&mut b).ok()?;
@@ -141,9 +144,11 @@ fn a_flood_of_failed_sign_ins_is_one_counted_row_and_then_waits() {
     assert!(srv.stop().success());
     let db = crate::util::db(&t);
     let (rows, count, staff): (i64, i64, String) = db
-        .query_row("SELECT count(*), sum(count), max(last_staff) FROM failed_sign_ins WHERE origin = '127.0.0.2'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT count(*), sum(count), max(last_staff) FROM failed_sign_ins WHERE origin = '127.0.0.2'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .expect("counted");
     assert_eq!((rows, count, staff.len()), (1, 5, 16), "one row that counts, the number typed capped");
     let audit: i64 = db.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0)).expect("audit");

@@ -367,9 +367,12 @@ fn units_run_the_kiosk_as_its_user_with_the_installed_folders() {
 fn services_are_sandboxed_as_systemd_rates_them() {
     let p = package();
     let dir = p.root.join("lib/systemd/system");
-    for (service, most) in
-        [("kiosk-serve.service", 2.0), ("kiosk-ui.service", 2.5), ("kiosk-backup.service", 1.0), ("kiosk-purge.service", 1.0)]
-    {
+    for (service, most) in [
+        ("kiosk-serve.service", 2.0),
+        ("kiosk-ui.service", 2.5),
+        ("kiosk-backup.service", 1.0),
+        ("kiosk-purge.service", 1.0),
+    ] {
         let o = run(Command::new("systemd-analyze")
             .args(["security", "--offline=true", "--no-pager"])
             .arg(dir.join(service)));
@@ -384,7 +387,10 @@ fn services_are_sandboxed_as_systemd_rates_them() {
         assert!(level <= most, "{service} is rated {level} (at most {most}):\n{said}");
     }
     let ui = unit(&dir.join("kiosk-ui.service"));
-    assert!(ui.get("After").is_some_and(|a| a.iter().any(|x| x.contains("cups.service"))), "kiosk-ui starts after cups");
+    assert!(
+        ui.get("After").is_some_and(|a| a.iter().any(|x| x.contains("cups.service"))),
+        "kiosk-ui starts after cups"
+    );
 }
 
 /// The touchscreen session as kiosk-ui.service runs it: the kiosk binary under cage (a

@@ -98,7 +98,10 @@ fn printed_pages_keep_their_words_in_their_columns() {
             for width in [40.0_f32, 80.0, 120.0, 180.0] {
                 for line in wrap_within(&font, text, 9.0, width) {
                     let w = font.width_pt(&line, 9.0);
-                    assert!(w <= width + 0.01 || line.chars().count() == 1, "{line:?} is {w} pt in a {width} pt column");
+                    assert!(
+                        w <= width + 0.01 || line.chars().count() == 1,
+                        "{line:?} is {w} pt in a {width} pt column"
+                    );
                     assert!(!line.starts_with(['）', '，', '、', '。']), "{line:?} starts with closing punctuation");
                 }
             }

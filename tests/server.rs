@@ -247,10 +247,7 @@ fn ratings_from_the_phone_and_no_personal_data_anywhere_public() {
     // 不满意 first asks why, and stores nothing until it knows. Every post answers with a
     // redirect (303) to the page to show, so a reload never posts again.
     let rate = |form: &[(&str, &str)]| {
-        let mut r = http()
-            .post(&srv.url(&format!("/t/{token}/rate")))
-            .send_form(form.iter().copied())
-            .expect("post");
+        let mut r = http().post(&srv.url(&format!("/t/{token}/rate"))).send_form(form.iter().copied()).expect("post");
         let to = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
         (r.status().as_u16(), to, r.body_mut().read_to_string().unwrap_or_default())
     };

@@ -613,7 +613,8 @@ pub fn sse_with(
 /// what a test ends by id when it started a process that starts others.
 pub fn descendants(pid: u32) -> Vec<u32> {
     let mut out = Vec::new();
-    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
+    let tasks =
+        std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
     for t in tasks {
         let children = std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
         for c in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {

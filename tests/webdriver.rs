@@ -228,6 +228,11 @@ impl Browser {
         self.must(&format!("goto({url:?})"), "/url", Req::Post(json!({ "url": url })));
     }
 
+    /// The browser's reload (F5): a page that came from a POST would be posted again.
+    pub fn refresh(&self) {
+        self.must("refresh()", "/refresh", Req::Post(json!({})));
+    }
+
     pub fn current_url(&self) -> String {
         string(self.must("current_url()", "/url", Req::Get))
     }

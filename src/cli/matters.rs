@@ -49,7 +49,10 @@ pub fn config_check(cfg: &LoadedConfig) -> i32 {
         cfg.catalog.categories.len()
     );
     let years: Vec<String> = cfg.calendar.years().map(|y| y.to_string()).collect();
-    crate::outln!("holidays: ok (years {})", if years.is_empty() { "none: weekends only".into() } else { years.join(", ") });
+    crate::outln!(
+        "holidays: ok (years {})",
+        if years.is_empty() { "none: weekends only".into() } else { years.join(", ") }
+    );
     for w in prefix_warnings(cfg) {
         crate::outln!("{w}");
     }

@@ -44,7 +44,13 @@ pub fn take(station: &mut Station, a: TakeArgs) -> i32 {
         });
         crate::outln!("{v}");
     } else {
-        crate::outln!("{}  {}  前面还有 {} 人，预计等候约 {} 分钟", t.number, issued.what, t.ahead, t.estimated_wait_min);
+        crate::outln!(
+            "{}  {}  前面还有 {} 人，预计等候约 {} 分钟",
+            t.number,
+            issued.what,
+            t.ahead,
+            t.estimated_wait_min
+        );
         match &issued.receipt {
             Some(p) => crate::outln!("receipt: {}", p.display()),
             None => crate::outln!("receipt: not written"),

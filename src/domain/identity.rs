@@ -223,7 +223,10 @@ pub fn mask_name(name: &str) -> String {
 /// (18- or 15-digit ID numbers, mobiles `1[3-9]` + 9 digits, landlines `0AAA-NNNNNNN`):
 /// for words staff typed into notes, when the case's personal data is purged.
 pub fn mask_patterns(text: &str) -> String {
-    let chars: Vec<char> = text.chars().map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFF10 + 0x30).unwrap_or(c) } else { c }).collect();
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if ('０'..='９').contains(&c) { char::from_u32(c as u32 - 0xFF10 + 0x30).unwrap_or(c) } else { c })
+        .collect();
     let original: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -292,7 +295,10 @@ mod tests {
             "村民儿子电话138****5678，身份证130***********0138，座机0311-****1234。"
         );
         assert_eq!(mask_patterns("旧证11010519491231002x"), "旧证110***********002X".replace("002X", "002X"));
-        assert_eq!(mask_patterns("报乡镇民政办，3个工作日，2026-12-01 送达"), "报乡镇民政办，3个工作日，2026-12-01 送达");
+        assert_eq!(
+            mask_patterns("报乡镇民政办，3个工作日，2026-12-01 送达"),
+            "报乡镇民政办，3个工作日，2026-12-01 送达"
+        );
         assert_eq!(mask_patterns("编号D-1201-003"), "编号D-1201-003");
         assert_eq!(mask_patterns("电话１３８１２３４５６７８"), "电话138****5678");
     }
@@ -340,7 +346,10 @@ mod tests {
         assert_eq!(parse_id("1301101945031501A8", today()), Err(IdError::Characters));
         // A Chinese input method's full-width digits are the digits they look like.
         assert_eq!(parse_id("13011019450315013０", today()), Err(IdError::Check { expected: '8', got: '0' }));
-        assert_eq!(parse_id("１３０１１０１９４５０３１５０１３８", today()).map(|i| i.0), Ok("130110194503150138".into()));
+        assert_eq!(
+            parse_id("１３０１１０１９４５０３１５０１３８", today()).map(|i| i.0),
+            Ok("130110194503150138".into())
+        );
         assert_eq!(parse_id("张三", today()), Err(IdError::Characters));
         assert!(matches!(parse_id("130110194502300138", today()), Err(IdError::BadDate(_))));
         assert!(matches!(parse_id("130110203001010138", today()), Err(IdError::FutureDate(_))));

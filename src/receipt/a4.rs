@@ -121,7 +121,9 @@ impl<'f> Doc<'f> {
             let wrapped: Vec<Vec<String>> = headers
                 .iter()
                 .enumerate()
-                .map(|(i, h)| super::layout::wrap_within(doc.font, h, size, cols.get(i).copied().unwrap_or(50.0) - 2.0 * pad))
+                .map(|(i, h)| {
+                    super::layout::wrap_within(doc.font, h, size, cols.get(i).copied().unwrap_or(50.0) - 2.0 * pad)
+                })
                 .collect();
             let lines = wrapped.iter().map(|c| c.len()).max().unwrap_or(1).max(1);
             let h = lines as f32 * size * 1.3 + 4.0;

@@ -67,7 +67,9 @@ fn pieces(para: &str) -> Vec<String> {
         let c = chars[i];
         if c.is_ascii_alphanumeric() {
             let mut w = String::new();
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || (chars[i].is_ascii_punctuation() && chars[i] != '(' )) {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || (chars[i].is_ascii_punctuation() && chars[i] != '('))
+            {
                 w.push(chars[i]);
                 i += 1;
             }

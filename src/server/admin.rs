@@ -12,9 +12,9 @@ use super::typed;
 use crate::service::{CatalogDiff, CatalogError};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use std::collections::HashMap;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
 
 /// Matters files are larger than the desk's forms.
 pub const UPLOAD_LIMIT: usize = 1024 * 1024;
@@ -114,7 +114,10 @@ pub async fn matters(State(s): State<AppState>, headers: HeaderMap) -> Response 
                 "<b>正在使用</b>".to_string()
             } else {
                 // First the changes and a note, as for a publish: nothing changes on one click.
-                format!("<a class=\"button\" href=\"/desk/admin/matters/rollback?version={}\">回滚到这一版…</a>", v.version)
+                format!(
+                    "<a class=\"button\" href=\"/desk/admin/matters/rollback?version={}\">回滚到这一版…</a>",
+                    v.version
+                )
             };
             format!(
                 "<tr><td>第{}版</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",

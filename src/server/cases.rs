@@ -97,7 +97,14 @@ pub async fn queue(
             let all = st.open_cases()?;
             let urg: Vec<Urgency> = all.iter().map(|c| st.urgency(c)).collect();
             let soon = st.retention_soon()?;
-            Ok::<_, crate::service::StoreError>((all, urg, st.case_counts()?, st.staff_list()?, st.calendar_notice(), soon))
+            Ok::<_, crate::service::StoreError>((
+                all,
+                urg,
+                st.case_counts()?,
+                st.staff_list()?,
+                st.calendar_notice(),
+                soon,
+            ))
         })
         .await;
     let (all, urgencies, counts, staff, calendar, soon) = match result {

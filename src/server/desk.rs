@@ -318,11 +318,7 @@ fn panel_html(v: &DeskView, sess: &Session) -> String {
     if v.printer {
         h.push_str(&list("未打印的回执", unprinted, "今天的回执都已打印"));
     } else {
-        h.push_str(&list(
-            "今天的回执（没有设置打印机：只保存在电脑里，没有打印）",
-            unprinted,
-            "今天还没有回执",
-        ));
+        h.push_str(&list("今天的回执（没有设置打印机：只保存在电脑里，没有打印）", unprinted, "今天还没有回执"));
     }
     let bad = v
         .bad_ratings
@@ -408,19 +404,15 @@ fn desk_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -> R
     shell(s, "窗口叫号", body, StatusCode::OK, true)
 }
 
-pub async fn page(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn page(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     let sess = match signed_in(&s, &headers, false).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let ask = q.get("ask").and_then(|n| ticket_number(n)).map(|number| Ask {
-        number,
-        callback: q.get("callback").and_then(|n| ticket_number(n)),
-    });
+    let ask = q
+        .get("ask")
+        .and_then(|n| ticket_number(n))
+        .map(|number| Ask { number, callback: q.get("callback").and_then(|n| ticket_number(n)) });
     match sess.window {
         None => window_page(&s, &sess),
         Some(w) => match s.with_station(move |st| st.desk_view(w)).await {
@@ -672,11 +664,7 @@ pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
 
 /// The desk's live stream: the panel's HTML on connect and whenever anything changes;
 /// it also looks every 10 s (a button's outcome fades, an idle session ends).
-pub async fn live(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn live(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
     let (Some(id), Lookup::Active(sess)) = session_of(&s, &headers) else {
         return plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 登录。");
     };

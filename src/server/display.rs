@@ -112,8 +112,15 @@ fn unpaired(s: &AppState, window: u32) -> Response {
          <p><a class=\"button\" href=\"/desk\">去登录</a></p></section></main>",
         esc(&st.name)
     );
-    Page { title: &format!("{window}号窗口评价"), class: "padpage", body, script: None, noscript_refresh: None, refresh_to: None }
-        .response(StatusCode::FORBIDDEN)
+    Page {
+        title: &format!("{window}号窗口评价"),
+        class: "padpage",
+        body,
+        script: None,
+        noscript_refresh: None,
+        refresh_to: None,
+    }
+    .response(StatusCode::FORBIDDEN)
 }
 
 /// What the pad shows after a tap (every tap answers with a redirect here).

@@ -165,17 +165,31 @@ async fn find_ticket(s: &AppState, token: &str) -> Result<TicketView, Response> 
     }
 }
 
+/// [`find_ticket`] with the rating as the store has it now.
+async fn find_ticket_fresh(s: &AppState, token: &str) -> Result<TicketView, Response> {
+    if !is_token(token) {
+        return Err(not_found());
+    }
+    let live = s.live();
+    let token = token.to_string();
+    match s.with_station(move |st| st.ticket_page_fresh(&live.snap, &token)).await {
+        Ok(Ok(Some(v))) => Ok(v),
+        Ok(Ok(None)) => Err(not_found()),
+        Ok(Err(e)) => Err(unavailable(&e.to_string())),
+        Err(e) => Err(unavailable(&e.0)),
+    }
+}
+
 pub fn unavailable(why: &str) -> Response {
     tracing::error!("service unavailable: {why}");
     plain(StatusCode::SERVICE_UNAVAILABLE, "暂时无法查询", "服务站的系统正忙，请过一会儿再试，或到窗口询问。")
 }
 
-pub async fn ticket(
-    State(s): State<AppState>,
-    Path(token): Path<String>,
-    Query(step): Query<RatingStep>,
-) -> Response {
-    match find_ticket(&s, &token).await {
+pub async fn ticket(State(s): State<AppState>, Path(token): Path<String>, Query(step): Query<RatingStep>) -> Response {
+    // Right after a rating (the redirect's ?thanks), the rating is read from the store:
+    // the live snapshot may be a moment behind.
+    let found = if step.thanks.is_some() { find_ticket_fresh(&s, &token).await } else { find_ticket(&s, &token).await };
+    match found {
         Ok(v) => {
             let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some());
             ticket_page(&s, &token, &v, extra)
@@ -388,11 +402,7 @@ async fn find_case(s: &AppState, token: &str) -> Result<CasePage, Response> {
     }
 }
 
-pub async fn case(
-    State(s): State<AppState>,
-    Path(token): Path<String>,
-    Query(step): Query<RatingStep>,
-) -> Response {
+pub async fn case(State(s): State<AppState>, Path(token): Path<String>, Query(step): Query<RatingStep>) -> Response {
     match find_case(&s, &token).await {
         Ok(p) => {
             let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated);

@@ -257,8 +257,14 @@ mod tests {
 
     #[test]
     fn bad_ratings_are_not_drawn_in_the_good_ones_green() {
-        let labels: Vec<String> = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"].iter().map(|s| s.to_string()).collect();
-        let svg = svg_bars_each("好差评", &labels, &[5.0, 4.0, 3.0, 2.0, 1.0], &["#1E6B34", "#1E6B34", "#1E6B34", "#A4161A", "#A4161A"]);
+        let labels: Vec<String> =
+            ["非常满意", "满意", "基本满意", "不满意", "非常不满意"].iter().map(|s| s.to_string()).collect();
+        let svg = svg_bars_each(
+            "好差评",
+            &labels,
+            &[5.0, 4.0, 3.0, 2.0, 1.0],
+            &["#1E6B34", "#1E6B34", "#1E6B34", "#A4161A", "#A4161A"],
+        );
         assert_eq!(svg.matches("fill=\"#1E6B34\"").count(), 3);
         assert_eq!(svg.matches("fill=\"#A4161A\"").count(), 2);
     }

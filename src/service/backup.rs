@@ -218,7 +218,9 @@ pub fn restore(paths: &Paths, file: &Path, stamp: &str) -> Result<Restored, Rest
             file.to_path_buf(),
             match e {
                 e @ (StoreError::Foreign { .. } | StoreError::TooNew { .. }) => e,
-                e => StoreError::Foreign { path: file.to_path_buf(), detail: format!("没有号票和代办表：{e}") },
+                e => {
+                    StoreError::Foreign { path: file.to_path_buf(), detail: format!("没有号票和代办表：{e}") }
+                }
             },
         )
     })?;

@@ -8,8 +8,8 @@ use super::auth::{ActorError, Signed};
 use super::Station;
 use crate::domain::calling::{CallAction, Refusal, WindowRule};
 use crate::domain::ticket::{ServiceTimes, Ticket};
-use crate::storage::calling::{self as store, CallStoreError, Transfer};
 pub use crate::storage::calling::Unstarted;
+use crate::storage::calling::{self as store, CallStoreError, Transfer};
 use crate::storage::{audit, StoreError};
 use chrono::Duration;
 

@@ -130,6 +130,22 @@ pub enum AdvanceError {
     Store(#[from] StoreError),
     #[error("延期要写明原因，延长1到{MAX_EXTENSION_DAYS}个工作日")]
     BadExtension,
+    /// A note longer than any note needs to be (or with invisible control characters).
+    #[error("说明最多{MAX_NOTE_CHARS}个字，不能有看不见的控制字符，请改短一些")]
+    BadNote,
+}
+
+/// The longest note, reason or hand-over words a case step keeps (the desk's fields say
+/// the same); every stored field has a bound.
+pub const MAX_NOTE_CHARS: usize = 200;
+
+/// A note as it may be stored: at most [`MAX_NOTE_CHARS`], no hidden characters.
+fn checked_note(note: &str) -> Result<&str, AdvanceError> {
+    let n = note.trim();
+    if n.chars().count() > MAX_NOTE_CHARS || crate::domain::text::has_hidden(n, false) {
+        return Err(AdvanceError::BadNote);
+    }
+    Ok(n)
 }
 
 /// The longest single extension (working days); the legal limits are 20–60 days.
@@ -461,6 +477,7 @@ impl Station {
         seen: Option<i64>,
     ) -> Result<Case, AdvanceError> {
         self.actor(who)?;
+        let note = checked_note(note)?;
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
         check_transition(case.state, to, note)?;
         let today = self.clock.today();
@@ -525,6 +542,7 @@ impl Station {
         if !(1..=MAX_EXTENSION_DAYS).contains(&days) || reason.trim().is_empty() {
             return Err(AdvanceError::BadExtension);
         }
+        let reason = checked_note(reason)?;
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
         if !case.state.is_open() {
             return Err(AdvanceError::Refused(TransitionError::Illegal {
@@ -554,6 +572,7 @@ impl Station {
         seen: Option<i64>,
     ) -> Result<Case, AdvanceError> {
         self.actor(who)?;
+        let note = checked_note(note)?;
         staff::get(self.conn(), to_staff)?
             .filter(|s| s.active)
             .ok_or_else(|| AdvanceError::UnknownStaff(to_staff.to_string()))?;

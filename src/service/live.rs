@@ -255,12 +255,8 @@ fn display_state(
     };
     let calls = recent.iter().take(RECENT_CALLS as usize).map(call).collect();
     let mut listed = std::collections::HashSet::new();
-    let recent_list = recent
-        .iter()
-        .filter(|c| listed.insert(c.number.clone()))
-        .take(RECENT_CALLS as usize)
-        .map(call)
-        .collect();
+    let recent_list =
+        recent.iter().filter(|c| listed.insert(c.number.clone())).take(RECENT_CALLS as usize).map(call).collect();
     DisplayState {
         station: st.name.clone(),
         windows,
@@ -409,6 +405,22 @@ impl Station {
     /// The page of the ticket a receipt token names: from the snapshot for today's tickets,
     /// from the store for older ones; None for a token that is unknown, malformed or
     /// older than `[server] ticket-page-days`.
+    /// [`Station::ticket_page`], with the rating read from the store itself, not from the
+    /// snapshot: the page right after a rating must say it is rated, though the live
+    /// snapshot may not have caught up yet.
+    pub fn ticket_page_fresh(&self, snap: &Snapshot, token: &str) -> Result<Option<TicketView>, StoreError> {
+        let Some(mut v) = self.ticket_page(snap, token)? else { return Ok(None) };
+        if v.rated.is_none() {
+            if let Some(t) = self.ticket_by_token(token)? {
+                if self.ticket_rating(t.id)?.is_some() {
+                    v.rated = Some("已评价");
+                    v.can_rate = false;
+                }
+            }
+        }
+        Ok(Some(v))
+    }
+
     pub fn ticket_page(&self, snap: &Snapshot, token: &str) -> Result<Option<TicketView>, StoreError> {
         if let Some(t) = snap.ticket(token) {
             return Ok(Some(view_in(&self.cfg, snap, t, snap.rated.contains(&t.id))));

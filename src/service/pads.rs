@@ -50,7 +50,14 @@ impl Station {
         let token = crate::domain::ticket::base32(&bytes);
         let now = self.clock.now();
         let id = pads::add(self.conn(), window, &hash(&token), who.no(), origin.or(who.origin()), now)?;
-        audit::by(self.conn(), now, who.by(), "pad-pair", Some(&format!("{window}号窗口评价器")), Some(&format!("#{id}")))?;
+        audit::by(
+            self.conn(),
+            now,
+            who.by(),
+            "pad-pair",
+            Some(&format!("{window}号窗口评价器")),
+            Some(&format!("#{id}")),
+        )?;
         Ok(token)
     }
 
@@ -59,7 +66,14 @@ impl Station {
         self.admin_actor(who)?;
         let now = self.clock.now();
         let window = pads::revoke(self.conn(), id, who.no(), now)?.ok_or(PadError::NoPad)?;
-        audit::by(self.conn(), now, who.by(), "pad-revoke", Some(&format!("{window}号窗口评价器")), Some(&format!("#{id}")))?;
+        audit::by(
+            self.conn(),
+            now,
+            who.by(),
+            "pad-revoke",
+            Some(&format!("{window}号窗口评价器")),
+            Some(&format!("#{id}")),
+        )?;
         Ok(window)
     }
 

@@ -374,7 +374,9 @@ impl Station {
                     printing::Cancelled::PrintedFirst => (JobStatus::Printed, String::new(), false),
                     printing::Cancelled::NotYet => {
                         r.cancels_pending += 1;
-                        let why = format!("程序中断，没有等到打印结果；打印任务 {cj} 还没能取消，会自动再试，确认前请不要补打");
+                        let why = format!(
+                            "程序中断，没有等到打印结果；打印任务 {cj} 还没能取消，会自动再试，确认前请不要补打"
+                        );
                         (JobStatus::Failed, why, true)
                     }
                 }

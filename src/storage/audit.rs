@@ -23,7 +23,13 @@ pub fn record(
 
 /// A failed sign-in from `origin`: one row per address and day counts them all, with the
 /// staff numbers typed (capped), so a flood of guesses cannot fill the disk.
-pub fn failed_sign_in(conn: &Connection, now: DateTime<Utc>, day: &str, origin: &str, staff: &str) -> Result<(), StoreError> {
+pub fn failed_sign_in(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    day: &str,
+    origin: &str,
+    staff: &str,
+) -> Result<(), StoreError> {
     let staff: String = staff.chars().filter(|c| !c.is_control() && !c.is_whitespace()).take(16).collect();
     let origin: String = origin.chars().take(64).collect();
     let at = now.to_rfc3339();

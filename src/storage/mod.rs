@@ -163,7 +163,10 @@ fn precheck_unopened(path: &Path) -> Result<(), StoreError> {
     }
     let app = i32::from_be_bytes([head[68], head[69], head[70], head[71]]);
     if app != 0 && app != APPLICATION_ID {
-        return Err(StoreError::Foreign { path: path.to_path_buf(), detail: format!("别的程序的数据库（application_id {app:#x}）") });
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+            detail: format!("别的程序的数据库（application_id {app:#x}）"),
+        });
     }
     let found = u32::from_be_bytes([head[60], head[61], head[62], head[63]]);
     if found > SCHEMA_VERSION {
@@ -240,9 +243,9 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
 /// anything is written to it.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
     guarded(path, || {
-        let mut conn =
-            Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        let mut conn = Connection::open(path).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
         identify(&conn, path)?;
         configure(&conn).map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
         migrate(&mut conn, path)?;
@@ -422,9 +425,10 @@ mod tests {
     #[test]
     fn another_programs_database_is_refused_and_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        for (i, sql) in ["CREATE TABLE photos(x);", "PRAGMA application_id = 7; PRAGMA user_version = 2; CREATE TABLE t(x);"]
-            .iter()
-            .enumerate()
+        for (i, sql) in
+            ["CREATE TABLE photos(x);", "PRAGMA application_id = 7; PRAGMA user_version = 2; CREATE TABLE t(x);"]
+                .iter()
+                .enumerate()
         {
             let p = dir.path().join(format!("k{i}.db"));
             Connection::open(&p).unwrap().execute_batch(sql).unwrap();

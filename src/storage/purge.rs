@@ -18,8 +18,7 @@ pub struct Due {
     pub name: Option<String>,
 }
 
-const LAST_ACTIVITY: &str =
-    "(SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id AND e.kind != 'reveal')";
+const LAST_ACTIVITY: &str = "(SELECT max(e.at) FROM case_events e WHERE e.case_id = c.id AND e.kind != 'reveal')";
 
 /// Cases not yet masked whose last activity (their last event but a look) was before
 /// `before`, whatever their state.

@@ -295,9 +295,8 @@ pub fn set_cancel_wanted(conn: &Connection, id: i64, wanted: bool) -> Result<(),
 
 /// Jobs whose CUPS job still has to be cancelled: (job id, CUPS job).
 pub fn cancels_wanted(conn: &Connection) -> Result<Vec<(i64, String)>, StoreError> {
-    let mut st = conn.prepare(
-        "SELECT id, cups_job FROM print_jobs WHERE cancel_wanted = 1 AND cups_job IS NOT NULL ORDER BY id",
-    )?;
+    let mut st = conn
+        .prepare("SELECT id, cups_job FROM print_jobs WHERE cancel_wanted = 1 AND cups_job IS NOT NULL ORDER BY id")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -182,14 +182,26 @@ pub fn prefix_warnings(prefixes: &[char], custom: Option<&std::path::Path>) -> V
             continue;
         }
         if let Some((_, why)) = HEARD_AS_DIGIT.iter().find(|(c, _)| *c == p) {
-            out.push((p, format!("字头 {p} {why}。请换一个字头（例如 K），或录一段 {}", ClipKey::Letter(p).file_name())));
+            out.push((
+                p,
+                format!("字头 {p} {why}。请换一个字头（例如 K），或录一段 {}", ClipKey::Letter(p).file_name()),
+            ));
         }
         for (a, b) in CONFUSED_PAIRS {
-            let other = if p == a { b } else if p == b { a } else { continue };
+            let other = if p == a {
+                b
+            } else if p == b {
+                a
+            } else {
+                continue;
+            };
             if prefixes.contains(&other) && !recorded(other) {
                 out.push((
                     p,
-                    format!("字头 {p} 和 {other} 读出来只差送气，叫号时容易听混。请换掉其中一个，或录一段 {}", ClipKey::Letter(p).file_name()),
+                    format!(
+                        "字头 {p} 和 {other} 读出来只差送气，叫号时容易听混。请换掉其中一个，或录一段 {}",
+                        ClipKey::Letter(p).file_name()
+                    ),
                 ));
             }
         }
