@@ -32,7 +32,7 @@ fn unknown_matter_and_bad_clock() {
     let t = TempStation::new();
     let o = t.kiosk("2026-11-28T09:30:00+08:00", &["ticket", "take", "--matter", "Z99", "--json"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown matter \"Z99\""), "{}", stderr(&o));
+    assert!(stderr(&o).contains("没有事项“Z99”"), "{}", stderr(&o));
     let o = t.kiosk("next tuesday", &["ticket", "take", "--matter", "C02"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("KIOSK_NOW"), "{}", stderr(&o));

@@ -7,11 +7,13 @@
 //! assets are served from here (the station may have no internet). A bad request gets a
 //! plain 4xx page, never a 500; tokens never reach the access log.
 
+mod access;
 mod admin;
 mod assets;
 mod audit;
 mod calendar;
 mod cases;
+mod chrome;
 mod desk;
 mod display;
 mod followups;

@@ -40,11 +40,11 @@ pub enum LoginError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PinError {
-    #[error("密码要 6 到 12 位数字 (a PIN is 6 to 12 digits)")]
+    #[error("密码要 6 到 12 位数字")]
     Format,
-    #[error("cannot hash the PIN: {0}")]
+    #[error("密码没有存成（{0}），请再试一次")]
     Hash(String),
-    #[error("random salt: {0}")]
+    #[error("没有取得随机数（{0}），请再试一次")]
     Random(String),
 }
 

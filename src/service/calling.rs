@@ -29,7 +29,7 @@ pub enum CallError {
     NoWindow(u32, String),
     #[error("没有“{0}”这个类别")]
     NoCategory(String),
-    #[error("no one waiting")]
+    #[error("现在没有人等候这个窗口")]
     NoneWaiting,
     /// 叫下一位 over a ticket called and never started: staff are asked what became of it.
     #[error("{0} 还没有开始办理：按过号，还是已经办完？")]

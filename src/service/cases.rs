@@ -31,7 +31,7 @@ pub struct CaseRequest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
-    #[error("unknown matter {0:?}")]
+    #[error("没有事项“{0}”")]
     UnknownMatter(String),
     #[error("{0} 不能申请代办（{1}）")]
     NotCarried(String, &'static str),
@@ -43,11 +43,11 @@ pub enum SubmitError {
     Phone2(PhoneError),
     #[error("姓名太长或含有不能用的字符")]
     Name,
-    #[error("unknown material {0:?} (materials: {1})")]
+    #[error("这个事项没有“{0}”这项材料（材料有：{1}）")]
     UnknownMaterial(String, String),
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error("could not make random token: {0}")]
+    #[error("没有取得随机数：{0}")]
     Random(String),
 }
 
@@ -116,9 +116,9 @@ pub const LOOKUP_STATION_MISSES: i64 = 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdvanceError {
-    #[error("no case {0:?}")]
+    #[error("没有代办“{0}”")]
     NotFound(String),
-    #[error("unknown staff number {0:?}")]
+    #[error("没有工号 {0}，或这个账号已停用")]
     UnknownStaff(String),
     #[error("{0}")]
     Actor(#[from] ActorError),

@@ -14,6 +14,7 @@ mod calendar;
 mod calling;
 mod cases;
 mod catalog;
+mod failure;
 mod followups;
 mod live;
 mod pads;
@@ -36,6 +37,7 @@ pub use cases::{
     LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,
 };
 pub use catalog::{diff as catalog_diff, CatalogDiff, CatalogError, Checked, MatterChange, VersionInfo};
+pub use failure::{Explain, Failure};
 pub use followups::{Followup, FollowupError};
 pub use live::{
     view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {
-    #[error("工号和姓名都要填写（--no、--name）")]
+    #[error("工号和姓名都要填写")]
     Empty,
     #[error("工号 {0} 已经有人用了，请换一个工号")]
     Exists(String),
@@ -20,7 +20,7 @@ pub enum StaffError {
     Unknown(String),
     #[error("“{0}”既不是类别代码也不是事项代码")]
     UnknownScope(String),
-    #[error("A岗或B岗的工号不存在（--a、--b），请先添加这位工作人员")]
+    #[error("A岗或B岗的工号不存在，请先添加这位工作人员")]
     UnknownPostHolder,
     #[error("A岗和B岗必须是两个不同的人")]
     SamePerson,

@@ -34,13 +34,13 @@ pub enum DeskError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TicketError {
-    #[error("unknown matter {0:?}")]
+    #[error("没有事项“{0}”")]
     UnknownMatter(String),
-    #[error("unknown category {0:?}")]
+    #[error("没有类别“{0}”")]
     UnknownCategory(String),
-    #[error("could not take a ticket: {0}")]
+    #[error("没有取到号：{0}")]
     Store(#[from] StoreError),
-    #[error("could not make random token: {0}")]
+    #[error("没有取得随机数：{0}")]
     Random(String),
 }
 

@@ -1,0 +1,166 @@
+//! What every page of the station service shares: the document shell, the plain 4xx and
+//! 503 pages, and the desk's chrome (its bar with the sections, who is signed in and
+//! 签退, the flash line, the CSRF field). Pages are maud templates: every value written
+//! into them is escaped unless it is marked as markup, so forgetting to escape is not
+//! possible; nothing here builds HTML from data by hand.
+
+use super::session::Session;
+use super::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
+
+/// The document around a page's body: its title, body class, script (served from
+/// /assets), and refreshes for browsers without scripts.
+pub struct Shell<'a> {
+    pub title: &'a str,
+    pub class: &'a str,
+    pub script: Option<&'a str>,
+    /// Reload after this many seconds when scripts are off (live pages).
+    pub noscript_refresh: Option<u32>,
+    /// Go to this address after this many seconds (scripts or not).
+    pub refresh_to: Option<(u32, &'a str)>,
+}
+
+impl<'a> Shell<'a> {
+    /// A page with nothing but a title and a class.
+    pub fn new(title: &'a str, class: &'a str) -> Shell<'a> {
+        Shell { title, class, script: None, noscript_refresh: None, refresh_to: None }
+    }
+
+    pub fn render(&self, body: Markup) -> Markup {
+        html! {
+            (DOCTYPE)
+            html lang="zh-CN" translate="no" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width,initial-scale=1";
+                    meta name="referrer" content="no-referrer";
+                    meta name="google" content="notranslate";
+                    title { (self.title) }
+                    link rel="stylesheet" href="/assets/site.css";
+                    @if let Some(s) = self.noscript_refresh {
+                        noscript { meta http-equiv="refresh" content=(s); }
+                    }
+                    @if let Some((s, url)) = self.refresh_to {
+                        meta http-equiv="refresh" content={ (s) ";url=" (url) };
+                    }
+                    @if let Some(js) = self.script {
+                        script src={ "/assets/" (js) } defer {}
+                    }
+                }
+                body class=(self.class) { (body) }
+            }
+        }
+    }
+
+    pub fn response(&self, status: StatusCode, body: Markup) -> Response {
+        (status, Html(self.render(body).into_string())).into_response()
+    }
+}
+
+/// A plain page for a refused request: what happened and what to do, nothing more.
+pub fn plain(status: StatusCode, title: &str, text: &str) -> Response {
+    Shell::new(title, "plain").response(
+        status,
+        html! {
+            main.plain { h1 { (title) } p { (text) } }
+        },
+    )
+}
+
+/// The one answer for an unknown, expired or tampered token: it reveals nothing, not even
+/// which of those it was.
+pub fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "没有找到", "没有找到这张号票或这件代办。请核对号票上的二维码，或到服务站窗口询问。")
+}
+
+pub fn bad_request(why: &str) -> Response {
+    plain(StatusCode::BAD_REQUEST, "请求有误", why)
+}
+
+/// The page for a fault (the store, a child process): the detail goes to the log only.
+pub fn unavailable(why: &str) -> Response {
+    tracing::error!("service unavailable: {why}");
+    plain(StatusCode::SERVICE_UNAVAILABLE, "暂时无法查询", "服务站的系统正忙，请过一会儿再试，或到窗口询问。")
+}
+
+/// The session's CSRF token as a hidden field: every form of the desk carries it.
+pub fn csrf(sess: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(sess.csrf); }
+}
+
+/// The desk's sections, the current one marked.
+pub fn sections(sess: &Session, current: &str) -> Markup {
+    let mut items = vec![("/desk", "叫号"), ("/desk/cases", "全程代办"), ("/desk/followups", "差评跟进")];
+    if sess.who.is_admin() {
+        items.push(("/desk/admin", "站务管理"));
+    }
+    html! {
+        nav.sections aria-label="工作台" {
+            @for (href, label) in items {
+                @if href == current {
+                    a.current href=(href) aria-current="page" { (label) }
+                } @else {
+                    a href=(href) { (label) }
+                }
+            }
+        }
+    }
+}
+
+pub fn logout_form(sess: &Session) -> Markup {
+    html! {
+        form.inline method="post" action="/desk/logout" { (csrf(sess)) button type="submit" { "签退" } }
+    }
+}
+
+/// The desk's top bar: station, sections (the current one marked), who, 签退.
+pub fn desk_bar(s: &AppState, sess: &Session, current: &str) -> Markup {
+    html! {
+        header.bar {
+            span.station { (s.cfg().station.name) }
+            (sections(sess, current))
+            span.who { (sess.who.no()) " " (sess.who.name()) }
+            (logout_form(sess))
+        }
+    }
+}
+
+/// The outcome of the last button, while it is fresh.
+pub fn flash(sess: &Session) -> Markup {
+    html! {
+        @if let Some((err, text)) = sess.message() {
+            p class=(if err { "error" } else { "ok" }) role="status" { (text) }
+        }
+    }
+}
+
+/// A desk page: the document with the desk's class (and its live script when `live`).
+pub fn desk_page(s: &AppState, title: &str, body: Markup, status: StatusCode, live: bool) -> Response {
+    let full = format!("{title} · {}", s.cfg().station.name);
+    Shell {
+        title: &full,
+        class: "deskpage",
+        script: live.then_some("desk.js"),
+        noscript_refresh: live.then_some(10),
+        refresh_to: None,
+    }
+    .response(status, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped() {
+        let page = Shell::new("<b>\"'&", "x").render(html! { p { ("</script><img src=x onerror=1>") } });
+        let s = page.into_string();
+        assert!(s.starts_with("<!DOCTYPE html>"));
+        assert!(s.contains("<html lang=\"zh-CN\" translate=\"no\">"));
+        assert!(s.contains("&lt;b&gt;&quot;'&amp;"), "{s}");
+        assert!(s.contains("&lt;/script&gt;&lt;img src=x onerror=1&gt;"), "{s}");
+        assert!(!s.contains("<img"));
+    }
+}
