@@ -7,51 +7,54 @@
 //! reconnect (the server restarted, the TV's Wi-Fi dropped) loses no call; `EventSource`
 //! reconnects by itself.
 
-use super::html::{esc, plain, Page};
-use super::public::{form, unavailable};
+use super::access::{PageError, Posted};
+use super::chrome::{bad_request, plain, unavailable, Shell};
 use super::state::AppState;
 use super::stream::{follow_snapshot, Next};
 use crate::domain::rating::{Level, REASONS};
 use crate::service::{is_device_token, RateError};
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Offset;
+use maud::{html, Markup};
 
 pub async fn page(State(s): State<AppState>) -> Response {
     let st = &s.cfg().station;
-    let body = format!(
-        "<main class=\"display\"><header><h1>{}</h1><div id=\"clock\" class=\"clock\"></div></header>\
-         <section id=\"banner\" class=\"banner\"><span class=\"call\">欢迎光临</span></section>\
-         <section class=\"board\"><div id=\"windows\" class=\"windows\"></div>\
-         <aside><h2>最近叫号</h2><ol id=\"calls\" class=\"calls\"></ol><h2>等候人数</h2><ul id=\"waiting\" class=\"waiting\"></ul></aside></section>\
-         <footer><div id=\"notice\" class=\"notice\"></div><div id=\"hints\" class=\"hints\"></div></footer>\
-         <div id=\"offline\" class=\"offline\" hidden>正在重新连接……</div></main>",
-        esc(&st.name)
-    );
-    Page {
-        title: &format!("叫号 · {}", st.name),
-        class: "tv",
-        body,
-        script: Some("display.js"),
-        noscript_refresh: Some(5),
-        refresh_to: None,
-    }
-    .response(StatusCode::OK)
+    let title = format!("叫号 · {}", st.name);
+    let shell = Shell { title: &title, class: "tv", script: Some("display.js"), noscript_refresh: Some(5), refresh_to: None };
+    shell.response(
+        StatusCode::OK,
+        html! {
+            main.display {
+                header { h1 { (st.name) } div #clock .clock {} }
+                section #banner .banner aria-live="polite" { span.call { "欢迎光临" } }
+                section.board aria-label="各窗口" {
+                    div #windows .windows {}
+                    aside {
+                        h2 { "最近叫号" } ol #calls .calls {}
+                        h2 { "等候人数" } ul #waiting .waiting {}
+                    }
+                }
+                footer { div #notice .notice {} div #hints .hints {} }
+                div #offline .offline hidden { "正在重新连接……" }
+            }
+        },
+    )
 }
 
 /// Sends the display state (JSON) on connect and whenever it changes.
 pub async fn live(State(s): State<AppState>) -> Response {
     let clock = s.clock();
     follow_snapshot(s, move |cur| {
-        let state = serde_json::to_string(&cur.snap.display).unwrap_or_default();
+        let state = serde_json::to_value(&cur.snap.display).unwrap_or_default();
         // The station's time and zone: the TV's own clock and zone may be wrong.
         let now = clock.now_local();
         let (ms, tz) = (now.timestamp_millis(), now.offset().fix().local_minus_utc() / 60);
-        let data = format!("{{\"now\":{ms},\"tz\":{tz},\"state\":{state}}}");
-        Next::Send { key: state, event: Event::default().event("state").data(data) }
+        let key = state.to_string();
+        let data = serde_json::json!({ "now": ms, "tz": tz, "state": state }).to_string();
+        Next::Send { key, event: Event::default().event("state").data(data) }
     })
 }
 
@@ -60,22 +63,26 @@ fn window_ok(s: &AppState, w: &str) -> Option<u32> {
     s.cfg().station.window(n).map(|w| w.number)
 }
 
-fn pad_page(s: &AppState, window: u32, body_inner: String, offer: i64, thanks: bool) -> Response {
+fn pad_page(s: &AppState, window: u32, inner: Markup, offer: i64, thanks: bool) -> Response {
     let st = &s.cfg().station;
-    let body = format!(
-        "<main class=\"pad\" data-window=\"{window}\" data-offer=\"{offer}\"><header>{} · {window}号窗口</header>{body_inner}</main>",
-        esc(&st.name)
-    );
     let back = format!("/pad/{window}");
-    Page {
-        title: &format!("{window}号窗口评价"),
+    let title = format!("{window}号窗口评价");
+    let shell = Shell {
+        title: &title,
         class: "padpage",
-        body,
         script: (!thanks).then_some("pad.js"),
         noscript_refresh: (!thanks).then_some(5),
         refresh_to: thanks.then_some((5, back.as_str())),
-    }
-    .response(StatusCode::OK)
+    };
+    shell.response(
+        StatusCode::OK,
+        html! {
+            main.pad data-window=(window) data-offer=(offer) {
+                header { (st.name) " · " (window) "号窗口" }
+                (inner)
+            }
+        },
+    )
 }
 
 /// The pad device's pairing token, from its cookie.
@@ -104,23 +111,24 @@ async fn paired(s: &AppState, headers: &HeaderMap, window: u32) -> Result<String
 /// What an unpaired device shows at /pad/{window}: how the station head pairs it.
 fn unpaired(s: &AppState, window: u32) -> Response {
     let st = &s.cfg().station;
-    let body = format!(
-        "<main class=\"pad\"><header>{} · {window}号窗口</header><section class=\"idle\">\
-         <h1>这台设备还不是评价器</h1><p>评价器要由站长配对一次，配对后村民的评价才算数。</p>\
-         <ol><li>在这台设备上打开 <b>/desk</b>，用站长的工号和密码登录；</li>\
-         <li>点 站务管理 → 评价器，选“把这台设备配对为 {window} 号窗口评价器”。</li></ol>\
-         <p><a class=\"button\" href=\"/desk\">去登录</a></p></section></main>",
-        esc(&st.name)
-    );
-    Page {
-        title: &format!("{window}号窗口评价"),
-        class: "padpage",
-        body,
-        script: None,
-        noscript_refresh: None,
-        refresh_to: None,
-    }
-    .response(StatusCode::FORBIDDEN)
+    let title = format!("{window}号窗口评价");
+    Shell::new(&title, "padpage").response(
+        StatusCode::FORBIDDEN,
+        html! {
+            main.pad {
+                header { (st.name) " · " (window) "号窗口" }
+                section.idle {
+                    h1 { "这台设备还不是评价器" }
+                    p { "评价器要由站长配对一次，配对后村民的评价才算数。" }
+                    ol {
+                        li { "在这台设备上打开 " b { "/desk" } "，用站长的工号和密码登录；" }
+                        li { "点 站务管理 → 评价器，选“把这台设备配对为 " (window) " 号窗口评价器”。" }
+                    }
+                    p { a.button href="/desk" { "去登录" } }
+                }
+            }
+        },
+    )
 }
 
 /// What the pad shows after a tap (every tap answers with a redirect here).
@@ -152,64 +160,59 @@ pub async fn pad(
             "again" => "已经评价过了，谢谢您！",
             _ => "谢谢您的评价！",
         };
-        return pad_page(&s, window, format!("<section class=\"thanks\"><h1>{text}</h1></section>"), 0, true);
+        return pad_page(&s, window, html! { section.thanks { h1 { (text) } } }, 0, true);
     }
     if step.late.is_some() {
-        let inner = "<section class=\"thanks\"><h1>这次评价的时间已过</h1><p>办完事后会再出现评价按钮。</p></section>";
-        return pad_page(&s, window, inner.into(), 0, true);
+        let inner = html! { section.thanks { h1 { "这次评价的时间已过" } p { "办完事后会再出现评价按钮。" } } };
+        return pad_page(&s, window, inner, 0, true);
     }
     let live = s.live();
     let Some(offer) = live.snap.pads.get(&window).cloned() else {
-        let idle =
-            "<section class=\"idle\"><h1>请对我们的服务进行评价</h1><p>办完事后，这里会出现评价按钮。</p></section>";
-        return pad_page(&s, window, idle.into(), 0, false);
+        let idle = html! { section.idle { h1 { "请对我们的服务进行评价" } p { "办完事后，这里会出现评价按钮。" } } };
+        return pad_page(&s, window, idle, 0, false);
     };
     if let (Some(level), Some(o)) = (step.ask.and_then(Level::new), step.offer) {
         if o == offer.offer && level.is_bad() {
-            return pad_page(&s, window, reasons_html(window, o, level), o, false);
+            return pad_page(&s, window, reasons(window, o, level), o, false);
         }
     }
-    let buttons: String = Level::ALL
-        .iter()
-        .map(|l| {
-            format!(
-                "<form method=\"post\" action=\"/pad/{window}/rate\"><input type=\"hidden\" name=\"offer\" value=\"{}\">\
-                 <input type=\"hidden\" name=\"level\" value=\"{}\"><button class=\"rate rate-{}\" type=\"submit\">{}</button></form>",
-                offer.offer,
-                l.value(),
-                l.value(),
-                l.label()
-            )
-        })
-        .collect();
-    let inner = format!(
-        "<section class=\"offer\" data-seconds=\"{}\"><h1>{} 号，请您评价这次服务</h1>\
-         <div class=\"rate-buttons\">{buttons}</div><p>评价是自愿的，不评也可以。</p></section>\
-         <section class=\"idle\" hidden><h1>请对我们的服务进行评价</h1></section>",
-        offer.seconds_left,
-        esc(&offer.number)
-    );
+    let inner = html! {
+        section.offer data-seconds=(offer.seconds_left) {
+            h1 { (offer.number) " 号，请您评价这次服务" }
+            div.rate-buttons {
+                @for l in Level::ALL {
+                    form method="post" action={ "/pad/" (window) "/rate" } {
+                        input type="hidden" name="offer" value=(offer.offer);
+                        input type="hidden" name="level" value=(l.value());
+                        button class={ "rate rate-" (l.value()) } type="submit" { (l.label()) }
+                    }
+                }
+            }
+            p { "评价是自愿的，不评也可以。" }
+        }
+        section.idle hidden { h2 { "请对我们的服务进行评价" } }
+    };
     pad_page(&s, window, inner, offer.offer, false)
 }
 
 /// 不满意 / 非常不满意: why? (big reason buttons).
-fn reasons_html(window: u32, offer: i64, level: Level) -> String {
-    let buttons: String = REASONS
-        .iter()
-        .map(|(k, label)| {
-            format!(
-                "<form method=\"post\" action=\"/pad/{window}/rate\"><input type=\"hidden\" name=\"offer\" value=\"{offer}\">\
-                 <input type=\"hidden\" name=\"level\" value=\"{}\"><input type=\"hidden\" name=\"reason\" value=\"{k}\">\
-                 <button class=\"reason-button\" type=\"submit\">{label}</button></form>",
-                level.value()
-            )
-        })
-        .collect();
-    format!(
-        "<section class=\"offer\" data-seconds=\"60\" data-hold=\"1\"><h1>您选了“{}”，请告诉我们哪里没做好</h1><div class=\"reasons\">{buttons}</div></section>\
-         <section class=\"idle\" hidden><h1>请对我们的服务进行评价</h1></section>",
-        level.label()
-    )
+fn reasons(window: u32, offer: i64, level: Level) -> Markup {
+    html! {
+        section.offer data-seconds="60" data-hold="1" {
+            h1 { "您选了“" (level.label()) "”，请告诉我们哪里没做好" }
+            div.reasons {
+                @for (k, label) in REASONS {
+                    form method="post" action={ "/pad/" (window) "/rate" } {
+                        input type="hidden" name="offer" value=(offer);
+                        input type="hidden" name="level" value=(level.value());
+                        input type="hidden" name="reason" value=(k);
+                        button.reason-button type="submit" { (label) }
+                    }
+                }
+            }
+        }
+        section.idle hidden { h2 { "请对我们的服务进行评价" } }
+    }
 }
 
 fn no_window() -> Response {
@@ -228,39 +231,47 @@ pub async fn pad_live(State(s): State<AppState>, Path(w): Path<String>, headers:
     })
 }
 
+/// A tap on the pad, as posted.
+#[derive(Debug, serde::Deserialize)]
+pub struct Tap {
+    #[serde(default, deserialize_with = "super::access::lenient::number")]
+    offer: Option<i64>,
+    #[serde(default, deserialize_with = "super::access::lenient::number")]
+    level: Option<u8>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
 /// A tap on the pad; it counts only from the window's paired pad. 不满意 / 非常不满意 first
 /// ask why. Every tap answers with a redirect to the page to show next.
-pub async fn pad_rate(State(s): State<AppState>, Path(w): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(window) = window_ok(&s, &w) else { return no_window() };
+pub async fn pad_rate(
+    State(s): State<AppState>,
+    Path(w): Path<String>,
+    headers: HeaderMap,
+    Posted(tap): Posted<Tap>,
+) -> Result<Response, PageError> {
+    let Some(window) = window_ok(&s, &w) else { return Ok(no_window()) };
     let device = match paired(&s, &headers, window).await {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let f = match form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let (Some(offer), Some(level)) = (
-        f.get("offer").and_then(|o| o.trim().parse::<i64>().ok()),
-        f.get("level").and_then(|l| l.trim().parse::<u8>().ok()).and_then(Level::new),
-    ) else {
-        return super::html::bad_request("评价内容有误，请重新点一下。");
+    let (Some(offer), Some(level)) = (tap.offer, tap.level.and_then(Level::new)) else {
+        return Ok(bad_request("评价内容有误，请重新点一下。"));
     };
     let see = |q: String| Redirect::to(&format!("/pad/{window}?{q}")).into_response();
-    let reason = f.get("reason").cloned().filter(|r| !r.trim().is_empty());
+    let reason = tap.reason.filter(|r| !r.trim().is_empty());
     if level.is_bad() && reason.is_none() {
-        return see(format!("ask={}&offer={offer}", level.value()));
+        return Ok(see(format!("ask={}&offer={offer}", level.value())));
     }
     let result = s
         .with_station(move |st| st.rate_from_pad(window, &device, offer, level.value(), reason.as_deref(), None))
-        .await;
-    match result {
-        Ok(Ok(r)) => see(format!("thanks={}", if r.flagged { "bad" } else { "1" })),
-        Ok(Err(RateError::AlreadyRated)) => see("thanks=again".into()),
-        Ok(Err(RateError::NotFound | RateError::NotYet(_))) => see("late=1".into()),
-        Ok(Err(e @ RateError::NotPaired)) => plain(StatusCode::FORBIDDEN, "不能评价", &e.to_string()),
-        Ok(Err(RateError::Problem(p))) => super::html::bad_request(&p.to_string()),
-        Ok(Err(RateError::Store(e))) => unavailable(&e.to_string()),
-        Err(e) => unavailable(&e.0),
-    }
+        .await?;
+    Ok(match result {
+        Ok(r) => see(format!("thanks={}", if r.flagged { "bad" } else { "1" })),
+        Err(RateError::AlreadyRated) => see("thanks=again".into()),
+        Err(RateError::NotFound | RateError::NotYet(_)) => see("late=1".into()),
+        Err(e @ RateError::NotPaired) => plain(StatusCode::FORBIDDEN, "不能评价", &e.to_string()),
+        Err(RateError::Problem(p)) => bad_request(&p.to_string()),
+        Err(e @ RateError::Store(_)) => return Err(PageError::Fault(e.to_string())),
+    })
 }
