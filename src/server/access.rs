@@ -14,7 +14,7 @@ use crate::service::{Explain, Failure};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
 
@@ -106,18 +106,29 @@ impl Desk {
 #[derive(Debug, Clone)]
 pub struct Head(pub Desk);
 
-fn is_change(parts: &Parts) -> bool {
-    parts.method != Method::GET && parts.method != Method::HEAD
+/// The desk session named by the request's cookie (touching it: a request is activity).
+pub fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, Lookup) {
+    let id = cookie_id(headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
+    let lookup = id.as_deref().map(|i| s.sessions().get(i)).unwrap_or(Lookup::Unknown);
+    (id, lookup)
 }
 
 async fn desk_of(parts: &mut Parts, s: &AppState, need_head: bool) -> Result<Desk, Response> {
-    let id = cookie_id(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
-    let lookup = id.as_deref().map(|i| s.sessions().get(i)).unwrap_or(Lookup::Unknown);
+    let change = parts.method != Method::GET && parts.method != Method::HEAD;
+    let desk = desk_from_headers(s, &parts.headers, need_head, change).await?;
+    parts.extensions.insert(desk.clone());
+    Ok(desk)
+}
+
+/// [`Desk`] from a request's headers; `change` says whether it is a change (a 401 page)
+/// or a page (the sign-in page) that is refused without a session.
+pub async fn desk_from_headers(s: &AppState, headers: &HeaderMap, need_head: bool, change: bool) -> Result<Desk, Response> {
+    let (id, lookup) = session_of(s, headers);
     let (id, sess) = match (id, lookup) {
         (Some(id), Lookup::Active(sess)) => (id, sess),
         (_, lookup) => {
             let expired = matches!(lookup, Lookup::Expired);
-            return Err(if is_change(parts) {
+            return Err(if change {
                 if expired {
                     plain(StatusCode::UNAUTHORIZED, "已自动退出", "已经15分钟没有操作，请回到 /desk 重新登录。")
                 } else {
@@ -151,9 +162,7 @@ async fn desk_of(parts: &mut Parts, s: &AppState, need_head: bool) -> Result<Des
             return Err(super::desk::login_page(s, Some("这个账号已停用，不能再使用。请找站长。"), StatusCode::FORBIDDEN));
         }
     }
-    let desk = Desk { id, sess };
-    parts.extensions.insert(desk.clone());
-    Ok(desk)
+    Ok(Desk { id, sess })
 }
 
 impl FromRequestParts<AppState> for Desk {
@@ -170,6 +179,49 @@ impl FromRequestParts<AppState> for Head {
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
         desk_of(parts, s, true).await.map(Head)
     }
+}
+
+/// The desk session of a live stream, looked at without touching it: watching the panel
+/// is not doing anything, so it does not keep an idle session alive.
+#[derive(Debug, Clone)]
+pub struct Watching {
+    pub id: String,
+    pub sess: Session,
+}
+
+impl FromRequestParts<AppState> for Watching {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let id = cookie_id(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
+        match id.and_then(|id| s.sessions().peek(&id).map(|sess| (id, sess))) {
+            Some((id, sess)) => Ok(Watching { id, sess }),
+            None => Err(plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 登录。")),
+        }
+    }
+}
+
+/// A change from the desk, checked by hand (for the pages not yet on the extractors):
+/// an active session and the form's CSRF token. The session id, the session, the form.
+pub fn checked_form(
+    s: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(String, Session, std::collections::HashMap<String, String>), Response> {
+    let (id, lookup) = session_of(s, headers);
+    let (id, sess) = match (id, lookup) {
+        (Some(id), Lookup::Active(sess)) => (id, sess),
+        (_, Lookup::Expired) => {
+            return Err(plain(StatusCode::UNAUTHORIZED, "已自动退出", "已经15分钟没有操作，请回到 /desk 重新登录。"))
+        }
+        _ => return Err(plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。")),
+    };
+    let f = super::public::form(body)?;
+    let token = f.get("csrf").map(String::as_str).unwrap_or("");
+    if !super::session::same(token, &sess.csrf) {
+        return Err(plain(StatusCode::FORBIDDEN, "页面已过期", "请回到 /desk 刷新页面后再操作。"));
+    }
+    Ok((id, sess, f))
 }
 
 /// The posted fields, numbers typed in full-width read as the numbers they are.

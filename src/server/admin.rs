@@ -3,7 +3,7 @@
 //! plain 403 on every page and every action here; every change is an audit event (made in
 //! the service).
 
-use super::desk::{checked, hidden_csrf, logout_form, nav, shell, signed_in};
+use super::desk::{checked, hidden_csrf, logout_form_html as logout_form, nav, shell, signed_in};
 use super::html::{esc, plain};
 use super::public::unavailable;
 use super::session::Session;

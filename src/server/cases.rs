@@ -4,7 +4,7 @@
 //! legal move with its note, 延期 and 转办. Every change goes through the service with the
 //! version of the case the staff member was looking at.
 
-use super::desk::{checked, hidden_csrf, logout_form, nav, shell, signed_in};
+use super::desk::{checked, hidden_csrf, logout_form_html as logout_form, nav, shell, signed_in};
 use super::html::{bad_request, esc, plain};
 use super::public::unavailable;
 use super::session::Session;
