@@ -122,7 +122,12 @@ async fn desk_of(parts: &mut Parts, s: &AppState, need_head: bool) -> Result<Des
 
 /// [`Desk`] from a request's headers; `change` says whether it is a change (a 401 page)
 /// or a page (the sign-in page) that is refused without a session.
-pub async fn desk_from_headers(s: &AppState, headers: &HeaderMap, need_head: bool, change: bool) -> Result<Desk, Response> {
+pub async fn desk_from_headers(
+    s: &AppState,
+    headers: &HeaderMap,
+    need_head: bool,
+    change: bool,
+) -> Result<Desk, Response> {
     let (id, lookup) = session_of(s, headers);
     let (id, sess) = match (id, lookup) {
         (Some(id), Lookup::Active(sess)) => (id, sess),
@@ -159,7 +164,11 @@ pub async fn desk_from_headers(s: &AppState, headers: &HeaderMap, need_head: boo
         _ => {
             // A disabled account can do nothing, even in a session opened before.
             s.sessions().end(&id);
-            return Err(super::desk::login_page(s, Some("这个账号已停用，不能再使用。请找站长。"), StatusCode::FORBIDDEN));
+            return Err(super::desk::login_page(
+                s,
+                Some("这个账号已停用，不能再使用。请找站长。"),
+                StatusCode::FORBIDDEN,
+            ));
         }
     }
     Ok(Desk { id, sess })

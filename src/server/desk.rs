@@ -5,7 +5,7 @@
 //! stream (no F5). Who may do what is in each handler's signature (see `access`).
 
 use super::access::{lenient, Checked, Desk, PageError, Posted, Watching};
-use super::chrome::{csrf, desk_page, flash, logout_form, plain, sections};
+use super::chrome::{csrf, desk_page, logout_form, plain, sections};
 use super::session::{Session, COOKIE};
 use super::state::AppState;
 use super::stream::{follow, Next};
@@ -321,10 +321,11 @@ fn calling_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -
 
 pub async fn page(State(s): State<AppState>, desk: Desk, Query(q): Query<AskQuery>) -> Result<Response, PageError> {
     let sess = desk.sess;
-    let ask = q.ask.as_deref().and_then(ticket_number).map(|number| Ask {
-        number,
-        callback: q.callback.as_deref().and_then(ticket_number),
-    });
+    let ask = q
+        .ask
+        .as_deref()
+        .and_then(ticket_number)
+        .map(|number| Ask { number, callback: q.callback.as_deref().and_then(ticket_number) });
     let Some(w) = sess.window else { return Ok(window_page(&s, &sess)) };
     let v = s.with_station(move |st| st.desk_view(w)).await?.map_err(|e| PageError::Fault(e.to_string()))?;
     Ok(calling_page(&s, &sess, &v, ask.as_ref()))
@@ -449,11 +450,21 @@ pub async fn choose_window(
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Button {
     Next,
-    Recall { number: String },
-    NoShow { number: String },
-    Callback { number: String },
-    Start { number: String },
-    Finish { number: String },
+    Recall {
+        number: String,
+    },
+    NoShow {
+        number: String,
+    },
+    Callback {
+        number: String,
+    },
+    Start {
+        number: String,
+    },
+    Finish {
+        number: String,
+    },
     TransferWindow {
         number: String,
         #[serde(default, deserialize_with = "lenient::number")]
@@ -658,10 +669,6 @@ pub(super) fn nav(sess: &Session, current: &str) -> String {
 
 pub(super) fn logout_form_html(sess: &Session) -> String {
     logout_form(sess).into_string()
-}
-
-pub(super) fn flash_html(sess: &Session) -> String {
-    flash(sess).into_string()
 }
 
 /// The signed-in staff member of this request (see `access::Desk`).

@@ -23,7 +23,8 @@ use maud::{html, Markup};
 pub async fn page(State(s): State<AppState>) -> Response {
     let st = &s.cfg().station;
     let title = format!("叫号 · {}", st.name);
-    let shell = Shell { title: &title, class: "tv", script: Some("display.js"), noscript_refresh: Some(5), refresh_to: None };
+    let shell =
+        Shell { title: &title, class: "tv", script: Some("display.js"), noscript_refresh: Some(5), refresh_to: None };
     shell.response(
         StatusCode::OK,
         html! {

@@ -2,18 +2,16 @@
 //! 整改 result, and the due day (15 working days; overdue in red). The station head assigns
 //! and may record; staff see and record the ones given to them.
 
-use super::cases::{desk_header, flash};
-use super::desk::{checked, hidden_csrf, shell, signed_in};
-use super::html::esc;
-use super::public::unavailable;
+use super::access::{lenient, Checked, Desk, PageError};
+use super::chrome::{csrf, desk_bar, desk_page, flash};
 use super::state::AppState;
 use crate::domain::followup::{Stage, RESULT_MAX};
 use crate::domain::staff::StaffMember;
-use crate::service::{Followup, FollowupError};
-use axum::body::Bytes;
+use crate::service::Followup;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::{html, Markup};
 
 fn person(staff: &[StaffMember], no: Option<&str>) -> String {
     match no {
@@ -22,142 +20,162 @@ fn person(staff: &[StaffMember], no: Option<&str>) -> String {
     }
 }
 
-fn card(f: &Followup, staff: &[StaffMember], csrf: &str, admin: bool, me: &str, tz: &chrono_tz::Tz) -> String {
-    let when = f.rated_at.with_timezone(tz).format("%Y-%m-%d %H:%M");
-    let channel = match f.channel.as_str() {
+fn channel(f: &Followup) -> &'static str {
+    match f.channel.as_str() {
         "pad" => "窗口评价器",
         "phone" => "手机扫码",
         _ => "其他",
-    };
-    let window = f.window.map(|w| format!(" · {w}号窗口")).unwrap_or_default();
-    let due = format!("{}{}", f.due, if f.due_beyond_calendar { "（未含明年节假日）" } else { "" });
-    let state = if f.overdue {
-        format!("<b class=\"late\">已超期（应于 {due} 前整改）</b>")
-    } else if f.stage == Stage::Done {
-        format!("<b>{}</b>", f.stage.label())
-    } else {
-        format!("<b>{}</b>，请于 {due} 前整改", f.stage.label())
-    };
-    let hidden = format!(
-        "{csrf}<input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"version\" value=\"{}\">",
-        f.id, f.version
-    );
-    let mut forms = String::new();
-    if f.stage != Stage::Done && admin {
-        let pick = f.assignee.as_deref().or(f.served_by.as_deref());
-        let options: String = staff
-            .iter()
-            .filter(|s| s.active)
-            .map(|s| {
-                let sel = if Some(s.no.as_str()) == pick { " selected" } else { "" };
-                format!("<option value=\"{}\"{sel}>{} {}</option>", esc(&s.no), esc(&s.no), esc(&s.name))
-            })
-            .collect();
-        forms.push_str(&format!(
-            "<form method=\"post\" action=\"/desk/followups/act\" class=\"inline\">{hidden}\
-             <input type=\"hidden\" name=\"action\" value=\"assign\"><label>分派给 <select name=\"assignee\">{options}</select></label>\
-             <button type=\"submit\">{}</button></form>",
-            if f.assignee.is_some() { "改派" } else { "分派" }
-        ));
     }
-    if f.stage != Stage::Done && (admin || f.assignee.as_deref() == Some(me)) {
-        forms.push_str(&format!(
-            "<form method=\"post\" action=\"/desk/followups/act\" class=\"result\">{hidden}\
-             <input type=\"hidden\" name=\"action\" value=\"result\"><label>整改结果 \
-             <textarea name=\"result\" rows=\"2\" maxlength=\"{RESULT_MAX}\" placeholder=\"做了什么改进，是否已向村民说明\"></textarea></label>\
-             <button type=\"submit\">记录整改结果</button></form>"
-        ));
-    }
-    let result = match (&f.result, &f.done_at) {
-        (Some(r), Some(at)) => format!(
-            "<p class=\"done\">整改结果：{}（{} 记录于 {}）</p>",
-            esc(r),
-            esc(&person(staff, f.done_by.as_deref())),
-            at.with_timezone(tz).format("%Y-%m-%d")
-        ),
-        _ => String::new(),
-    };
-    format!(
-        "<li class=\"followup{}\" id=\"f{}\"><p><b>{}</b> {when}（{channel}）· {} · {}{window} · 服务人员 {}</p>\
-         <p>原因：{}</p><p>{state} · 跟进人 {}</p>{result}{forms}</li>",
-        if f.overdue {
-            " late"
-        } else if f.stage == Stage::Done {
-            " closed"
-        } else {
-            ""
-        },
-        f.id,
-        f.level,
-        esc(&f.subject),
-        esc(&f.matter),
-        esc(&person(staff, f.served_by.as_deref())),
-        esc(if f.reason.is_empty() { "（未填写）" } else { &f.reason }),
-        esc(&person(staff, f.assignee.as_deref())),
-    )
 }
 
-pub async fn page(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let sess = match signed_in(&s, &headers, false).await {
-        Ok(x) => x,
-        Err(r) => return r,
+fn card(f: &Followup, staff: &[StaffMember], sess: &super::session::Session, tz: &chrono_tz::Tz) -> Markup {
+    let (admin, me) = (sess.who.is_admin(), sess.who.no());
+    let due = format!("{}{}", f.due, if f.due_beyond_calendar { "（未含明年节假日）" } else { "" });
+    let class = if f.overdue {
+        "followup late"
+    } else if f.stage == Stage::Done {
+        "followup closed"
+    } else {
+        "followup"
     };
-    let who = sess.who.clone();
-    let found = s.with_station(move |st| Ok::<_, FollowupError>((st.followups(&who)?, st.staff_list()?))).await;
-    let (list, staff) = match found {
-        Ok(Ok(x)) => x,
-        Ok(Err(FollowupError::Actor(e))) => {
-            return super::html::plain(StatusCode::FORBIDDEN, "不能操作", &e.to_string())
+    let fields = html! {
+        (csrf(sess))
+        input type="hidden" name="id" value=(f.id);
+        input type="hidden" name="version" value=(f.version);
+    };
+    let pick = f.assignee.as_deref().or(f.served_by.as_deref());
+    html! {
+        li class=(class) id={ "f" (f.id) } {
+            p {
+                b { (f.level) } " " (f.rated_at.with_timezone(tz).format("%Y-%m-%d %H:%M")) "（" (channel(f)) "）· "
+                (f.subject) " · " (f.matter)
+                @if let Some(w) = f.window { " · " (w) "号窗口" }
+                " · 服务人员 " (person(staff, f.served_by.as_deref()))
+            }
+            p { "原因：" (if f.reason.is_empty() { "（未填写）" } else { &f.reason }) }
+            p {
+                @if f.overdue {
+                    b.late { "已超期（应于 " (due) " 前整改）" }
+                } @else if f.stage == Stage::Done {
+                    b { (f.stage.label()) }
+                } @else {
+                    b { (f.stage.label()) } "，请于 " (due) " 前整改"
+                }
+                " · 跟进人 " (person(staff, f.assignee.as_deref()))
+            }
+            @if let (Some(r), Some(at)) = (&f.result, &f.done_at) {
+                p.done {
+                    "整改结果：" (r) "（" (person(staff, f.done_by.as_deref())) " 记录于 "
+                    (at.with_timezone(tz).format("%Y-%m-%d")) "）"
+                }
+            }
+            @if f.stage != Stage::Done && admin {
+                form.inline method="post" action="/desk/followups/act" {
+                    (fields)
+                    input type="hidden" name="action" value="assign";
+                    label {
+                        "分派给 "
+                        select name="assignee" {
+                            @for s in staff.iter().filter(|s| s.active) {
+                                option value=(s.no) selected[Some(s.no.as_str()) == pick] { (s.no) " " (s.name) }
+                            }
+                        }
+                    }
+                    button type="submit" { (if f.assignee.is_some() { "改派" } else { "分派" }) }
+                }
+            }
+            @if f.stage != Stage::Done && (admin || f.assignee.as_deref() == Some(me)) {
+                form.result method="post" action="/desk/followups/act" {
+                    (fields)
+                    input type="hidden" name="action" value="result";
+                    label {
+                        "整改结果 "
+                        textarea name="result" rows="2" maxlength=(RESULT_MAX) placeholder="做了什么改进，是否已向村民说明" {}
+                    }
+                    button type="submit" { "记录整改结果" }
+                }
+            }
         }
-        Ok(Err(e)) => return unavailable(&e.to_string()),
-        Err(e) => return unavailable(&e.0),
-    };
-    let admin = sess.who.is_admin();
-    let csrf = hidden_csrf(&sess);
+    }
+}
+
+pub async fn page(State(s): State<AppState>, desk: Desk) -> Result<Response, PageError> {
+    let sess = &desk.sess;
+    let who = sess.who.clone();
+    let (list, staff) = s
+        .call(move |st| Ok::<_, crate::service::FollowupError>((st.followups(&who)?, st.staff_list()?)))
+        .await?
+        .map_err(|words| PageError::Refused(StatusCode::FORBIDDEN, words))?;
     let tz = s.clock().tz();
     let open = list.iter().filter(|f| f.stage != Stage::Done).count();
     let late = list.iter().filter(|f| f.overdue).count();
-    let items: String = list.iter().map(|f| card(f, &staff, &csrf, admin, sess.who.no(), &tz)).collect();
-    let intro = if admin {
+    let intro = if sess.who.is_admin() {
         "每一条不满意、非常不满意的评价都要跟进：分派给办理的人（谁办理谁负责），15个工作日内整改并记录结果。"
     } else {
         "分派给您的差评：请在15个工作日内整改，并在这里写明结果。"
     };
-    let body = format!(
-        "<main class=\"desk\">{}{}<h1>差评跟进</h1><p>{intro}</p><p class=\"counts\">待整改 <b>{open}</b> 条 · 已超期 <b>{late}</b> 条</p>\
-         <ul class=\"followups\">{}</ul></main>",
-        desk_header(&s, &sess, "/desk/followups"),
-        flash(&sess),
-        if items.is_empty() { "<li>没有需要跟进的差评。</li>".to_string() } else { items },
-    );
-    shell(&s, "差评跟进", body, StatusCode::OK, false)
+    let body = html! {
+        main.desk {
+            (desk_bar(&s, sess, "/desk/followups"))
+            (flash(sess))
+            h1 { "差评跟进" }
+            p { (intro) }
+            p.counts { "待整改 " b { (open) } " 条 · 已超期 " b { (late) } " 条" }
+            ul.followups {
+                @if list.is_empty() { li { "没有需要跟进的差评。" } }
+                @for f in &list { (card(f, &staff, sess, &tz)) }
+            }
+        }
+    };
+    Ok(desk_page(&s, "差评跟进", body, StatusCode::OK, false))
 }
 
-pub async fn act(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (id, sess, f) = match checked(&s, &headers, &body) {
-        Ok(x) => x,
-        Err(r) => return r,
+/// What a follow-up form asks.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Step {
+    Assign {
+        #[serde(default)]
+        assignee: String,
+    },
+    Result {
+        #[serde(default)]
+        result: String,
+    },
+}
+
+/// A follow-up form: the rating it is about, the version the page showed, the step.
+#[derive(Debug, serde::Deserialize)]
+pub struct FollowupForm {
+    #[serde(default, deserialize_with = "lenient::number")]
+    id: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    version: Option<i64>,
+    #[serde(flatten)]
+    step: Step,
+}
+
+pub async fn act(
+    State(s): State<AppState>,
+    desk: Desk,
+    Checked(f): Checked<FollowupForm>,
+) -> Result<Response, PageError> {
+    let (Some(rating), Some(version)) = (f.id, f.version) else {
+        return Err(PageError::Refused(
+            StatusCode::BAD_REQUEST,
+            "这条差评的编号不对，请回到差评跟进页面重新操作。".into(),
+        ));
     };
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let (Ok(rating), Ok(version)) = (get("id").parse::<i64>(), get("version").parse::<i64>()) else {
-        return super::html::bad_request("这条差评的编号不对，请回到差评跟进页面重新操作。");
-    };
-    let (action, assignee, result) = (get("action"), get("assignee"), get("result"));
-    let who = sess.who.clone();
-    let r = s
-        .with_station(move |st| match action.as_str() {
-            "assign" => {
+    let who = desk.sess.who.clone();
+    let outcome = s
+        .call(move |st| match f.step {
+            Step::Assign { assignee } => {
                 st.assign_followup(&who, rating, version, &assignee).map(|_| format!("已分派给 {}", assignee.trim()))
             }
-            "result" => st.record_followup(&who, rating, version, &result).map(|_| "已记录整改结果".to_string()),
-            _ => Err(FollowupError::NotFound),
+            Step::Result { result } => {
+                st.record_followup(&who, rating, version, &result).map(|_| "已记录整改结果".to_string())
+            }
         })
-        .await;
-    match r {
-        Ok(Ok(text)) => s.sessions().flash(&id, false, text),
-        Ok(Err(FollowupError::Store(e))) => return unavailable(&e.to_string()),
-        Ok(Err(e)) => s.sessions().flash(&id, true, e.to_string()),
-        Err(e) => return unavailable(&e.0),
-    }
-    Redirect::to("/desk/followups").into_response()
+        .await?;
+    Ok(desk.back(&s, "/desk/followups", outcome))
 }

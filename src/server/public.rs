@@ -309,15 +309,18 @@ async fn rate(s: &AppState, token: String, f: RatingForm, back: String) -> Resul
         return Ok(see(format!("?rate={}", level.value())));
     }
     let (reason, comment) = (f.reason, f.comment);
-    let result =
-        s.with_station(move |st| st.rate(&token, level.value(), reason.as_deref(), comment.as_deref(), "phone")).await?;
+    let result = s
+        .with_station(move |st| st.rate(&token, level.value(), reason.as_deref(), comment.as_deref(), "phone"))
+        .await?;
     Ok(match result {
         Ok(r) => see(format!("?thanks={}", if r.flagged { "bad" } else { "1" })),
         Err(RateError::NotFound) => not_found(),
         Err(RateError::Problem(_)) => see(format!("?rate={}&problem=1", level.value())),
         // Two taps, or a second phone: the page says it is rated.
         Err(RateError::AlreadyRated) => see(String::new()),
-        Err(e @ (RateError::NotYet(_) | RateError::NotPaired)) => plain(StatusCode::CONFLICT, "不能评价", &e.to_string()),
+        Err(e @ (RateError::NotYet(_) | RateError::NotPaired)) => {
+            plain(StatusCode::CONFLICT, "不能评价", &e.to_string())
+        }
         Err(e @ RateError::Store(_)) => return Err(PageError::Fault(e.to_string())),
     })
 }
