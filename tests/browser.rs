@@ -307,7 +307,7 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
         b.wait_for_text("h1", "需要站长权限", Duration::from_secs(5));
     }
     for path in [
-        "/desk/admin/people",
+        "/desk/admin/staff",
         "/desk/admin/duty",
         "/desk/admin/holidays",
         "/desk/admin/settings",
@@ -328,7 +328,7 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
         ("/desk/admin/matters/publish", "source"),
         ("/desk/admin/matters/rollback", "version"),
         ("/desk/admin/matters/check", "source"),
-        ("/desk/admin/people/act", "action"),
+        ("/desk/admin/staff/act", "action"),
         ("/desk/admin/duty/act", "action"),
         ("/desk/admin/holidays/import", "source"),
         ("/desk/admin/settings/save", "station.name"),
@@ -378,7 +378,7 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
     assert!(b.page_source().contains("J03 还没有批下来"), "the note is kept with the version");
     assert!(t.station_at(NOW).cfg.catalog.matter("J03").is_none());
     // People: a new staff member; duty: Monday's rota.
-    b.goto(&srv.url("/desk/admin/people"));
+    b.goto(&srv.url("/desk/admin/staff"));
     b.find("form input[name=action][value=add]");
     b.execute(
         "const f = document.querySelector(\"input[name=action][value=add]\").form; \
@@ -386,7 +386,7 @@ fn station_head_publishes_and_rolls_back_the_list_of_matters() {
         vec![],
     );
     b.wait_for_text("main", "已新增 004 赵六", Duration::from_secs(5));
-    shot(&b, "web-admin-people");
+    shot(&b, "web-admin-staff");
     b.goto(&srv.url("/desk/admin/duty"));
     b.execute(
         "document.querySelector(\"input[name=action][value='rota-on'] ~ input[name=weekday][value='1']\").form.querySelector('button').click();",

@@ -132,7 +132,7 @@ fn posted_forms_never_make_a_500() {
         "/desk/window",
         "/desk/act",
         "/desk/followups/act",
-        "/desk/admin/people/act",
+        "/desk/admin/staff/act",
         "/desk/admin/duty/act",
         "/desk/admin/settings/save",
         "/desk/admin/matters/rollback",

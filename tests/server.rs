@@ -461,7 +461,7 @@ fn the_audit_log_holds_one_event_for_each_action() {
     let admin = sign_in_as(&srv, "003", PIN).expect("admin");
     let csrf = csrf_of(&desk_get(&srv, &admin).1);
     let f = [("csrf", csrf.as_str()), ("action", "disable"), ("no", "002")];
-    assert_eq!(post(&srv, "/desk/admin/people/act", Some(&admin), &f).0, 303);
+    assert_eq!(post(&srv, "/desk/admin/staff/act", Some(&admin), &f).0, 303);
 
     let st = t.station_at(NOW);
     let log = st.audit_log(&kiosk::service::AuditFilter::default()).expect("log");

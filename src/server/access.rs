@@ -210,29 +210,6 @@ impl FromRequestParts<AppState> for Watching {
     }
 }
 
-/// A change from the desk, checked by hand (for the pages not yet on the extractors):
-/// an active session and the form's CSRF token. The session id, the session, the form.
-pub fn checked_form(
-    s: &AppState,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(String, Session, std::collections::HashMap<String, String>), Response> {
-    let (id, lookup) = session_of(s, headers);
-    let (id, sess) = match (id, lookup) {
-        (Some(id), Lookup::Active(sess)) => (id, sess),
-        (_, Lookup::Expired) => {
-            return Err(plain(StatusCode::UNAUTHORIZED, "已自动退出", "已经15分钟没有操作，请回到 /desk 重新登录。"))
-        }
-        _ => return Err(plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。")),
-    };
-    let f = super::public::form(body)?;
-    let token = f.get("csrf").map(String::as_str).unwrap_or("");
-    if !super::session::same(token, &sess.csrf) {
-        return Err(plain(StatusCode::FORBIDDEN, "页面已过期", "请回到 /desk 刷新页面后再操作。"));
-    }
-    Ok((id, sess, f))
-}
-
 /// The posted fields, numbers typed in full-width read as the numbers they are.
 fn fields(body: &Bytes) -> Result<Vec<(String, String)>, Response> {
     let map = super::public::form(body)?;

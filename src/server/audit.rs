@@ -1,94 +1,97 @@
 //! The audit log at the desk (审计日志, station head only): who did what, when, from which
 //! PC; filtered by person, case or ticket, and date. Read-only: the trail is append-only.
 
-use super::admin::{admin_page, admin_session};
-use super::html::esc;
-use super::public::unavailable;
+use super::access::{Head, PageError};
+use super::chrome::admin_page;
 use super::state::AppState;
 use crate::service::{action_words, AuditFilter};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use maud::html;
 
-fn date(q: &HashMap<String, String>, k: &str) -> Result<Option<NaiveDate>, String> {
-    match q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        Some(s) => s.parse().map(Some).map_err(|_| format!("日期“{s}”看不懂，请写成 2026-11-01 这样")),
-        None => Ok(None),
+const HERE: &str = "/desk/admin/audit";
+
+/// The filters, as typed.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Search {
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// A date typed in a filter: empty is none; otherwise it must be a date.
+pub fn date(typed: &str) -> Result<Option<NaiveDate>, String> {
+    match typed.trim() {
+        "" => Ok(None),
+        s => s.parse().map(Some).map_err(|_| format!("日期“{s}”看不懂，请写成 2026-11-01 这样")),
     }
 }
 
-pub async fn page(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let sess = match admin_session(&s, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let (from, to) = match (date(&q, "from"), date(&q, "to")) {
+fn some(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<Search>) -> Result<Response, PageError> {
+    let sess = &desk.sess;
+    let (from, to) = match (date(&q.from), date(&q.to)) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(m), _) | (_, Err(m)) => {
-            return admin_page(
-                &s,
-                &sess,
-                "审计日志",
-                format!("<p class=\"error\">{}</p>", esc(&m)),
-                StatusCode::BAD_REQUEST,
-            )
+            return Ok(admin_page(&s, sess, HERE, "审计日志", html! { p.error { (m) } }, StatusCode::BAD_REQUEST))
         }
     };
-    let filter = AuditFilter { staff: get("staff"), subject: get("subject"), from, to };
+    let filter = AuditFilter { staff: some(&q.staff), subject: some(&q.subject), from, to };
     let f2 = filter.clone();
     let tz = s.clock().tz();
-    let found =
-        s.with_station(move |st| Ok::<_, crate::service::StoreError>((st.audit_log(&f2)?, st.staff_list()?))).await;
-    let (lines, people) = match found {
-        Ok(Ok(x)) => x,
-        Ok(Err(e)) => return unavailable(&e.to_string()),
-        Err(e) => return unavailable(&e.0),
-    };
+    let (lines, people) = s
+        .call(move |st| Ok::<_, crate::service::StoreError>((st.audit_log(&f2)?, st.staff_list()?)))
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let name = |no: &str| {
         people.iter().find(|p| p.no == no).map(|p| format!("{no} {}", p.name)).unwrap_or_else(|| no.to_string())
     };
-    let mut options = String::from("<option value=\"\">全部</option>");
-    for p in &people {
-        let sel = if filter.staff.as_deref() == Some(p.no.as_str()) { " selected" } else { "" };
-        options.push_str(&format!("<option value=\"{}\"{sel}>{} {}</option>", esc(&p.no), esc(&p.no), esc(&p.name)));
-    }
     let show = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let form = format!(
-        "<form method=\"get\" action=\"/desk/admin/audit\" class=\"filters\">\
-         <label>工作人员 <select name=\"staff\">{options}</select></label>\
-         <label>代办编号或票号 <input name=\"subject\" value=\"{}\" size=\"12\"></label>\
-         <label>从 <input type=\"date\" name=\"from\" value=\"{}\"></label>\
-         <label>到 <input type=\"date\" name=\"to\" value=\"{}\"></label><button type=\"submit\">查找</button></form>",
-        esc(filter.subject.as_deref().unwrap_or("")),
-        show(filter.from),
-        show(filter.to),
-    );
-    let rows: String = lines
-        .iter()
-        .map(|l| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                l.at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"),
-                esc(&l.staff.as_deref().map(name).unwrap_or_else(|| "—".into())),
-                esc(&action_words(&l.action)),
-                esc(&l.subject),
-                esc(&l.detail),
-                esc(l.origin.as_deref().unwrap_or("")),
-            )
-        })
-        .collect();
-    let count = if lines.len() >= 500 {
-        "最近 500 条（请缩小范围）".to_string()
-    } else {
-        format!("共 {} 条", lines.len())
+    let inner = html! {
+        p { "每一次登录、叫号、代办办理、查看完整个人信息和管理修改都记在这里，只能查看，不能修改或删除。" }
+        form.filters method="get" action=(HERE) {
+            label {
+                "工作人员 "
+                select name="staff" {
+                    option value="" { "全部" }
+                    @for p in &people {
+                        option value=(p.no) selected[filter.staff.as_deref() == Some(p.no.as_str())] { (p.no) " " (p.name) }
+                    }
+                }
+            }
+            label { "代办编号或票号 " input name="subject" value=(filter.subject.as_deref().unwrap_or("")) size="12"; }
+            label { "从 " input type="date" name="from" value=(show(filter.from)); }
+            label { "到 " input type="date" name="to" value=(show(filter.to)); }
+            button type="submit" { "查找" }
+        }
+        p.count {
+            @if lines.len() >= 500 { "最近 500 条（请缩小范围）" } @else { "共 " (lines.len()) " 条" }
+        }
+        table.cases.audit {
+            thead { tr { th { "时间" } th { "工作人员" } th { "操作" } th { "对象" } th { "内容" } th { "来自" } } }
+            tbody {
+                @for l in &lines {
+                    tr {
+                        td { (l.at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S")) }
+                        td { (l.staff.as_deref().map(name).unwrap_or_else(|| "—".into())) }
+                        td { (action_words(&l.action)) }
+                        td { (l.subject) }
+                        td { (l.detail) }
+                        td { (l.origin.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
     };
-    let inner = format!(
-        "<p>每一次登录、叫号、代办办理、查看完整个人信息和管理修改都记在这里，只能查看，不能修改或删除。</p>{form}\
-         <p class=\"count\">{count}</p><table class=\"cases audit\"><thead><tr><th>时间</th><th>工作人员</th><th>操作</th>\
-         <th>对象</th><th>内容</th><th>来自</th></tr></thead><tbody>{rows}</tbody></table>"
-    );
-    admin_page(&s, &sess, "审计日志", inner, StatusCode::OK)
+    Ok(admin_page(&s, sess, HERE, "审计日志", inner, StatusCode::OK))
 }

@@ -100,7 +100,7 @@ pub fn sections(sess: &Session, current: &str) -> Markup {
         nav.sections aria-label="工作台" {
             @for (href, label) in items {
                 @if href == current {
-                    a.current href=(href) aria-current="page" { (label) }
+                    a.here href=(href) aria-current="page" { (label) }
                 } @else {
                     a href=(href) { (label) }
                 }
@@ -147,6 +147,49 @@ pub fn desk_page(s: &AppState, title: &str, body: Markup, status: StatusCode, li
         refresh_to: None,
     }
     .response(status, body)
+}
+
+/// The parts of 站务管理, in the order of its bar.
+pub const ADMIN_PARTS: [(&str, &str); 9] = [
+    ("/desk/admin/matters", "事项清单"),
+    ("/desk/admin/staff", "工作人员"),
+    ("/desk/admin/duty", "AB岗与值班"),
+    ("/desk/admin/pads", "评价器"),
+    ("/desk/admin/holidays", "节假日"),
+    ("/desk/admin/settings", "站点设置"),
+    ("/desk/admin/reports", "报表"),
+    ("/desk/admin/wallchart", "公示栏"),
+    ("/desk/admin/audit", "审计日志"),
+];
+
+/// A page of 站务管理: the desk's bar, the parts of 站务管理 (the current one marked), the
+/// flash, the title and the part's content.
+pub fn admin_page(
+    s: &AppState,
+    sess: &Session,
+    current: &str,
+    title: &str,
+    inner: Markup,
+    status: StatusCode,
+) -> Response {
+    let body = html! {
+        main.desk.admin {
+            (desk_bar(s, sess, "/desk/admin"))
+            nav.admin-parts aria-label="站务管理" {
+                @for (href, label) in ADMIN_PARTS {
+                    @if href == current {
+                        a href=(href) aria-current="page" { (label) }
+                    } @else {
+                        a href=(href) { (label) }
+                    }
+                }
+            }
+            (flash(sess))
+            h1 { (title) }
+            (inner)
+        }
+    };
+    desk_page(s, title, body, status, false)
 }
 
 #[cfg(test)]

@@ -12,14 +12,12 @@ use super::stream::{follow, Next};
 use crate::domain::calling::{allowed, CallAction, TicketStatus};
 use crate::service::{CallError, Called, DeskView, Station, TransferTo, Unstarted};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-pub(super) use super::access::session_of;
 
 /// The sign-in page (with why, when there is something to say).
 pub(super) fn login_page(s: &AppState, message: Option<&str>, status: StatusCode) -> Response {
@@ -651,36 +649,4 @@ pub async fn live(State(s): State<AppState>, watching: Watching, Query(q): Query
             })
         }),
     )
-}
-
-// What the other page modules still take from here while they move to the chrome and the
-// extractors (issue 14).
-pub(super) fn shell(s: &AppState, title: &str, body: String, status: StatusCode, live: bool) -> Response {
-    desk_page(s, title, maud::PreEscaped(body), status, live)
-}
-
-pub(super) fn hidden_csrf(sess: &Session) -> String {
-    csrf(sess).into_string()
-}
-
-pub(super) fn nav(sess: &Session, current: &str) -> String {
-    sections(sess, current).into_string()
-}
-
-pub(super) fn logout_form_html(sess: &Session) -> String {
-    logout_form(sess).into_string()
-}
-
-/// The signed-in staff member of this request (see `access::Desk`).
-pub(super) async fn signed_in(s: &AppState, headers: &HeaderMap, need_admin: bool) -> Result<Session, Response> {
-    super::access::desk_from_headers(s, headers, need_admin, false).await.map(|d| d.sess)
-}
-
-/// A change from the desk: an active session and the form's CSRF token.
-pub(super) fn checked(
-    s: &AppState,
-    headers: &HeaderMap,
-    body: &axum::body::Bytes,
-) -> Result<(String, Session, std::collections::HashMap<String, String>), Response> {
-    super::access::checked_form(s, headers, body)
 }

@@ -8,21 +8,23 @@
 //! plain 4xx page, never a 500; tokens never reach the access log.
 
 mod access;
-mod admin;
 mod assets;
 mod audit;
-mod calendar;
 mod cases;
 mod chrome;
 mod desk;
 mod display;
+mod duty;
 mod followups;
 mod guard;
-mod html;
+mod holidays;
 mod live;
+mod matters;
 mod net;
+mod pads;
 mod public;
 mod settings;
+mod staff;
 /// How the station service reads every posted form (a malformed body is a plain 400).
 pub use public::form;
 mod reports;
@@ -71,28 +73,35 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/window", post(desk::choose_window))
         .route("/desk/act", post(desk::act))
         .route("/desk/live", get(desk::live))
-        .route("/desk/admin", get(admin::home))
-        .route("/desk/admin/matters", get(admin::matters))
-        .route("/desk/admin/matters/check", post(admin::check).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
-        .route("/desk/admin/matters/publish", post(admin::publish).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
-        .route("/desk/admin/matters/rollback", get(admin::rollback_review).post(admin::rollback))
-        .route("/desk/admin/matters/export", get(admin::export))
-        .route("/desk/admin/people", get(admin::people))
-        .route("/desk/admin/people/act", post(admin::people_act))
-        .route("/desk/admin/duty", get(admin::duty))
-        .route("/desk/admin/duty/act", post(admin::duty_act))
-        .route("/desk/admin/pads", get(admin::pads))
-        .route("/desk/admin/pads/pair", post(admin::pads_pair))
-        .route("/desk/admin/pads/revoke", post(admin::pads_revoke))
+        .route("/desk/admin", get(matters::home))
+        .route("/desk/admin/matters", get(matters::list))
+        .route("/desk/admin/matters/check", post(matters::check).layer(DefaultBodyLimit::max(matters::UPLOAD_LIMIT)))
+        .route(
+            "/desk/admin/matters/publish",
+            post(matters::publish).layer(DefaultBodyLimit::max(matters::UPLOAD_LIMIT)),
+        )
+        .route("/desk/admin/matters/rollback", get(matters::rollback_review).post(matters::rollback))
+        .route("/desk/admin/matters/export", get(matters::export))
+        .route("/desk/admin/staff", get(staff::list))
+        .route("/desk/admin/people", get(staff::moved))
+        .route("/desk/admin/staff/act", post(staff::act))
+        .route("/desk/admin/duty", get(duty::page))
+        .route("/desk/admin/duty/act", post(duty::act))
+        .route("/desk/admin/pads", get(pads::page))
+        .route("/desk/admin/pads/pair", post(pads::pair))
+        .route("/desk/admin/pads/revoke", post(pads::revoke))
         .route("/desk/admin/reports", get(reports::page))
         .route("/desk/admin/reports/file", get(reports::file))
         .route("/desk/admin/wallchart", get(reports::wall))
         .route("/desk/admin/wallchart/file", get(reports::wall_file))
         .route("/desk/admin/audit", get(audit::page))
-        .route("/desk/admin/holidays", get(calendar::page))
+        .route("/desk/admin/holidays", get(holidays::page))
         .route("/desk/admin/settings", get(settings::page))
         .route("/desk/admin/settings/save", post(settings::save))
-        .route("/desk/admin/holidays/import", post(calendar::import).layer(DefaultBodyLimit::max(admin::UPLOAD_LIMIT)))
+        .route(
+            "/desk/admin/holidays/import",
+            post(holidays::import).layer(DefaultBodyLimit::max(matters::UPLOAD_LIMIT)),
+        )
         .route("/desk/followups", get(followups::page))
         .route("/desk/followups/act", post(followups::act))
         .route("/desk/cases", get(cases::queue))
@@ -104,14 +113,14 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/cases/{tracking}/reassign", post(cases::reassign))
         .route("/assets/{file}", get(assets::serve))
         .fallback(|| async {
-            html::plain(StatusCode::NOT_FOUND, "没有这个页面", "请检查地址，或回到服务站首页。")
+            chrome::plain(StatusCode::NOT_FOUND, "没有这个页面", "请检查地址，或回到服务站首页。")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), admit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(net::LIMITS.body_timeout))
         .layer(middleware::from_fn(guard))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            html::plain(StatusCode::INTERNAL_SERVER_ERROR, "出错了", "服务站程序出了问题，请稍后再试或到窗口办理。")
+            chrome::plain(StatusCode::INTERNAL_SERVER_ERROR, "出错了", "服务站程序出了问题，请稍后再试或到窗口办理。")
         }))
         .with_state(state)
 }
@@ -133,7 +142,7 @@ pub fn redact(path: &str) -> String {
 async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Request, next: Next) -> Response {
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
     if !s.hosts().allows(host) {
-        return html::plain(
+        return chrome::plain(
             StatusCode::MISDIRECTED_REQUEST,
             "地址不对",
             "请用服务站的地址打开这个页面（号票二维码上的地址，或站长告诉您的地址）。",
@@ -142,23 +151,23 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
     let path = req.uri().path();
     if req.method() == axum::http::Method::POST && path.starts_with("/desk/") && path != "/desk/login" {
         // Nobody's body is read (an upload may be large) before the session is known.
-        match desk::session_of(&s, req.headers()).1 {
+        match access::session_of(&s, req.headers()).1 {
             session::Lookup::Active(sess) => {
                 if path.starts_with("/desk/admin/") && !sess.who.is_admin() {
-                    return html::plain(
+                    return chrome::plain(
                         StatusCode::FORBIDDEN,
                         "需要站长权限",
                         "站务管理只有站长（管理员）可以使用。请用站长的工号登录。",
                     );
                 }
             }
-            _ => return html::plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。"),
+            _ => return chrome::plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。"),
         }
     }
     if req.method() == axum::http::Method::GET && path.ends_with("/live") {
         let permit = net::peer(&req).and_then(|p| s.streams().take(p.ip()));
         let Some(permit) = permit else {
-            return html::plain(
+            return chrome::plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "实时更新太多",
                 "同时打开的实时页面太多了，本页不会自己更新，请过一会儿刷新。",
@@ -178,7 +187,7 @@ async fn guard(req: Request, next: Next) -> Response {
     let path = redact(req.uri().path());
     let cross_site_post = method == axum::http::Method::POST && !same_origin(&req);
     let mut res = if cross_site_post {
-        html::plain(StatusCode::FORBIDDEN, "不能提交", "这个表单只能从本站的页面提交。请回到页面重新操作。")
+        chrome::plain(StatusCode::FORBIDDEN, "不能提交", "这个表单只能从本站的页面提交。请回到页面重新操作。")
     } else {
         next.run(req).await
     };
@@ -195,7 +204,7 @@ async fn guard(req: Request, next: Next) -> Response {
             StatusCode::METHOD_NOT_ALLOWED => "这个地址不能这样访问。",
             _ => "请求有误，请回到页面重新操作。",
         };
-        res = html::plain(status, "请求有误", text);
+        res = chrome::plain(status, "请求有误", text);
     }
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,112 +1,70 @@
 //! Reports at the desk (station head): any date range, the figures with charts drawn as
 //! SVG on the page (no script, no library), and the CSV and PDF to download.
 
-use super::admin::{admin_page, admin_session};
-use super::html::esc;
-use super::public::unavailable;
+use super::access::{Head, PageError};
+use super::audit::date;
+use super::chrome::admin_page;
 use super::state::AppState;
 use super::typed;
 use crate::domain::report::{mins, pct, Labels, Report};
 use crate::receipt::report::{chart_hours, ticket_rows, TICKET_HEAD};
-use crate::service::ReportError;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
-use std::collections::HashMap;
+use maud::{html, Markup};
+
+const HERE: &str = "/desk/admin/reports";
+const GOOD: &str = "#1E6B34";
+const BAD: &str = "#A4161A";
 
 /// A bar chart as inline SVG (presentation attributes only: the CSP allows no inline style).
-pub fn svg_bars(title: &str, labels: &[String], values: &[f64], color: &str) -> String {
+pub fn svg_bars(title: &str, labels: &[String], values: &[f64], color: &str) -> Markup {
     svg_bars_each(title, labels, values, &vec![color; labels.len()])
 }
 
 /// [`svg_bars`] with a colour for each bar (好差评: the good ones green, 差评 red).
-pub fn svg_bars_each(title: &str, labels: &[String], values: &[f64], colors: &[&str]) -> String {
+pub fn svg_bars_each(title: &str, labels: &[String], values: &[f64], colors: &[&str]) -> Markup {
     let (w, h, top, bottom) = (720.0_f64, 220.0_f64, 24.0_f64, 36.0_f64);
     let max = values.iter().cloned().fold(0.0_f64, f64::max).max(1e-9);
     let n = labels.len().max(1) as f64;
     let slot = (w - 20.0) / n;
     let bar = (slot * 0.7).clamp(1.0, 60.0);
-    let mut s = format!(
-        "<figure class=\"chart\"><figcaption>{}</figcaption><svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">",
-        esc(title),
-        esc(title)
-    );
     let base = h - bottom;
-    s.push_str(&format!("<line x1=\"10\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#595959\"/>", w - 10.0));
-    for (i, (label, v)) in labels.iter().zip(values).enumerate() {
-        let bh = v / max * (base - top);
-        let x = 10.0 + i as f64 * slot + (slot - bar) / 2.0;
-        let value = if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") };
-        let color = colors.get(i).copied().unwrap_or("#595959");
-        s.push_str(&format!(
-            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" fill=\"{color}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1A1A1A\">{value}</text>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1A1A1A\">{}</text>",
-            base - bh,
-            x + bar / 2.0,
-            base - bh - 4.0,
-            x + bar / 2.0,
-            base + 18.0,
-            esc(label)
-        ));
+    let f1 = |x: f64| format!("{x:.1}");
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (w) " " (h) } role="img" aria-label=(title) {
+                line x1="10" y1=(base) x2=(w - 10.0) y2=(base) stroke="#595959" {}
+                @for (i, (label, v)) in labels.iter().zip(values).enumerate() {
+                    @let bh = v / max * (base - top);
+                    @let x = 10.0 + i as f64 * slot + (slot - bar) / 2.0;
+                    @let value = if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+                    rect x=(f1(x)) y=(f1(base - bh)) width=(f1(bar)) height=(f1(bh)) fill=(colors.get(i).copied().unwrap_or("#595959")) {}
+                    text x=(f1(x + bar / 2.0)) y=(f1(base - bh - 4.0)) font-size="12" text-anchor="middle" fill="#1A1A1A" { (value) }
+                    text x=(f1(x + bar / 2.0)) y=(f1(base + 18.0)) font-size="12" text-anchor="middle" fill="#1A1A1A" { (label) }
+                }
+            }
+        }
     }
-    s.push_str("</svg></figure>");
-    s
 }
 
-fn table(head: &[&str], rows: &[Vec<String>]) -> String {
-    let th: String = head.iter().map(|h| format!("<th>{}</th>", esc(h))).collect();
-    let body: String = rows
-        .iter()
-        .map(|r| format!("<tr>{}</tr>", r.iter().map(|c| format!("<td>{}</td>", esc(c))).collect::<String>()))
-        .collect();
-    format!("<table class=\"cases\"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> Markup {
+    html! {
+        h2 { (caption) }
+        table.cases {
+            thead { tr { @for h in head { th { (h) } } } }
+            tbody { @for r in rows { tr { @for c in r { td { (c) } } } } }
+        }
+    }
 }
 
-fn report_html(r: &Report, l: &Labels) -> String {
+fn report_html(r: &Report, l: &Labels) -> Markup {
     let a = &r.all;
-    let mut h = format!(
-        "<section class=\"figures\"><p>取号 <b>{}</b> 人次 · 办结 <b>{}</b> · 过号 <b>{}</b>（过号率 {}）· 等候中位数 <b>{}</b> 分钟，P90 {} 分钟 · \
-         平均办理 {} 分钟</p><p>全程代办：新增 <b>{}</b> · 办结 <b>{}</b> · 按时率 <b>{}</b> · 目前超期 <b>{}</b></p>\
-         <p>好差评 <b>{}</b> 次 · 满意率 <b>{}</b></p></section>",
-        a.issued,
-        a.served,
-        a.no_show,
-        pct(a.no_show_rate()),
-        mins(a.wait_median),
-        mins(a.wait_p90),
-        mins(a.service_mean),
-        r.cases.opened,
-        r.cases.completed,
-        pct(r.cases.on_time_rate()),
-        r.cases.overdue.len(),
-        r.ratings.total(),
-        pct(r.ratings.satisfaction()),
-    );
     let hours = chart_hours(r);
-    h.push_str(&svg_bars(
-        "每小时取号人次",
-        &hours.clone().map(|x| format!("{x}时")).collect::<Vec<_>>(),
-        &hours.map(|x| r.per_hour[x] as f64).collect::<Vec<_>>(),
-        "#0B5CAD",
-    ));
-    h.push_str(&svg_bars(
-        "各类别取号人次",
-        &r.by_category.keys().map(|c| l.categories.get(c).cloned().unwrap_or_else(|| c.clone())).collect::<Vec<_>>(),
-        &r.by_category.values().map(|f| f.issued as f64).collect::<Vec<_>>(),
-        "#1E6B34",
-    ));
-    let levels = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
-    h.push_str(&svg_bars_each(
-        "好差评",
-        &levels.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        &r.ratings.counts.iter().rev().map(|n| *n as f64).collect::<Vec<_>>(),
-        &["#1E6B34", "#1E6B34", "#1E6B34", "#A4161A", "#A4161A"],
-    ));
-    h.push_str("<h2>取号与办理</h2>");
-    h.push_str(&table(&TICKET_HEAD, &ticket_rows(r, l)));
-    h.push_str("<h2>工作人员</h2>");
+    let levels: Vec<String> =
+        ["非常满意", "满意", "基本满意", "不满意", "非常不满意"].iter().map(|s| s.to_string()).collect();
     let staff: Vec<Vec<String>> = r
         .by_staff
         .iter()
@@ -119,136 +77,147 @@ fn report_html(r: &Report, l: &Labels) -> String {
             ]
         })
         .collect();
-    h.push_str(&table(&["工作人员", "代办办结", "评价数", "满意率"], &staff));
-    if !r.cases.overdue.is_empty() {
-        h.push_str("<h2>超期代办</h2>");
-        let rows: Vec<Vec<String>> = r
-            .cases
-            .overdue
-            .iter()
-            .map(|(t, m, due, days)| vec![t.clone(), m.clone(), due.to_string(), format!("{days} 天")])
-            .collect();
-        h.push_str(&table(&["编号", "事项", "承诺日期", "超期"], &rows));
+    let overdue: Vec<Vec<String>> = r
+        .cases
+        .overdue
+        .iter()
+        .map(|(t, m, due, days)| vec![t.clone(), m.clone(), due.to_string(), format!("{days} 天")])
+        .collect();
+    html! {
+        section.figures {
+            p {
+                "取号 " b { (a.issued) } " 人次 · 办结 " b { (a.served) } " · 过号 " b { (a.no_show) }
+                "（过号率 " (pct(a.no_show_rate())) "）· 等候中位数 " b { (mins(a.wait_median)) } " 分钟，P90 "
+                (mins(a.wait_p90)) " 分钟 · 平均办理 " (mins(a.service_mean)) " 分钟"
+            }
+            p {
+                "全程代办：新增 " b { (r.cases.opened) } " · 办结 " b { (r.cases.completed) } " · 按时率 "
+                b { (pct(r.cases.on_time_rate())) } " · 目前超期 " b { (r.cases.overdue.len()) }
+            }
+            p { "好差评 " b { (r.ratings.total()) } " 次 · 满意率 " b { (pct(r.ratings.satisfaction())) } }
+        }
+        (svg_bars(
+            "每小时取号人次",
+            &hours.clone().map(|x| format!("{x}时")).collect::<Vec<_>>(),
+            &hours.map(|x| r.per_hour[x] as f64).collect::<Vec<_>>(),
+            "#0B5CAD",
+        ))
+        (svg_bars(
+            "各类别取号人次",
+            &r.by_category.keys().map(|c| l.categories.get(c).cloned().unwrap_or_else(|| c.clone())).collect::<Vec<_>>(),
+            &r.by_category.values().map(|f| f.issued as f64).collect::<Vec<_>>(),
+            "#1E6B34",
+        ))
+        (svg_bars_each(
+            "好差评",
+            &levels,
+            &r.ratings.counts.iter().rev().map(|n| *n as f64).collect::<Vec<_>>(),
+            &[GOOD, GOOD, GOOD, BAD, BAD],
+        ))
+        (table("取号与办理", &TICKET_HEAD, &ticket_rows(r, l)))
+        (table("工作人员", &["工作人员", "代办办结", "评价数", "满意率"], &staff))
+        @if !overdue.is_empty() { (table("超期代办", &["编号", "事项", "承诺日期", "超期"], &overdue)) }
     }
-    h
 }
 
-/// The range asked for: ?from=&to=, by default this month up to today.
-fn range(q: &HashMap<String, String>, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
-    let parse = |k: &str, default: NaiveDate| match q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        Some(s) => s.parse::<NaiveDate>().map_err(|_| format!("日期“{s}”看不懂，请写成 2026-11-01 这样")),
-        None => Ok(default),
-    };
-    let first = today.with_day(1).unwrap_or(today);
-    Ok((parse("from", first)?, parse("to", today)?))
+/// The range asked for, ?from=&to= (by default this month up to today), and the file's
+/// format.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Range {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    format: String,
 }
 
-pub async fn page(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let sess = match admin_session(&s, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let today = s.clock().today();
-    let (from, to) = match range(&q, today) {
+impl Range {
+    fn dates(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
+        let first = today.with_day(1).unwrap_or(today);
+        Ok((date(&self.from)?.unwrap_or(first), date(&self.to)?.unwrap_or(today)))
+    }
+}
+
+pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<Range>) -> Result<Response, PageError> {
+    let sess = &desk.sess;
+    let (from, to) = match q.dates(s.clock().today()) {
         Ok(x) => x,
         Err(msg) => {
-            return admin_page(
-                &s,
-                &sess,
-                "报表",
-                format!("<p class=\"error\">{}</p>", esc(&msg)),
-                StatusCode::BAD_REQUEST,
-            )
+            return Ok(admin_page(&s, sess, HERE, "报表", html! { p.error { (msg) } }, StatusCode::BAD_REQUEST))
         }
     };
-    let form = format!(
-        "<form method=\"get\" action=\"/desk/admin/reports\" class=\"filters\"><label>从 <input type=\"date\" name=\"from\" value=\"{from}\"></label>\
-         <label>到 <input type=\"date\" name=\"to\" value=\"{to}\"></label><button type=\"submit\">统计</button>\
-         <a href=\"/desk/admin/reports/file?from={from}&amp;to={to}&amp;format=pdf\">下载月报（PDF）</a>\
-         <a href=\"/desk/admin/reports/file?from={from}&amp;to={to}&amp;format=csv\">下载表格（Excel CSV）</a></form>"
-    );
-    match s.with_station(move |st| st.report(from, to)).await {
-        Ok(Ok((r, l))) => admin_page(&s, &sess, "报表", format!("{form}{}", report_html(&r, &l)), StatusCode::OK),
-        Ok(Err(e @ (ReportError::Backwards(..) | ReportError::TooLong))) => admin_page(
-            &s,
-            &sess,
-            "报表",
-            format!("{form}<p class=\"error\">{}</p>", esc(&e.to_string())),
-            StatusCode::BAD_REQUEST,
-        ),
-        Ok(Err(e)) => unavailable(&e.to_string()),
-        Err(e) => unavailable(&e.0),
-    }
+    let form = html! {
+        form.filters method="get" action=(HERE) {
+            label { "从 " input type="date" name="from" value=(from); }
+            label { "到 " input type="date" name="to" value=(to); }
+            button type="submit" { "统计" }
+            a href={ "/desk/admin/reports/file?from=" (from) "&to=" (to) "&format=pdf" } { "下载月报（PDF）" }
+            a href={ "/desk/admin/reports/file?from=" (from) "&to=" (to) "&format=csv" } { "下载表格（Excel CSV）" }
+        }
+    };
+    let (inner, status) = match s.call(move |st| st.report(from, to)).await? {
+        Ok((r, l)) => (html! { (form) (report_html(&r, &l)) }, StatusCode::OK),
+        Err(words) => (html! { (form) p.error { (words) } }, StatusCode::BAD_REQUEST),
+    };
+    Ok(admin_page(&s, sess, HERE, "报表", inner, status))
 }
 
-pub async fn file(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    if let Err(r) = admin_session(&s, &headers).await {
-        return r;
+fn attachment(mut r: Response, name: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
-    let today = s.clock().today();
-    let (from, to) = match range(&q, today) {
-        Ok(x) => x,
-        Err(msg) => return super::html::bad_request(&msg),
-    };
-    let pdf = q.get("format").map(String::as_str) == Some("pdf");
-    let r = s.with_station(move |st| if pdf { st.report_pdf(from, to) } else { st.report_csv(from, to) }).await;
-    match r {
-        Ok(Ok(bytes)) => {
-            let (ty, ext) = if pdf { ("application/pdf", "pdf") } else { ("text/csv; charset=utf-8", "csv") };
-            let mut res = typed(StatusCode::OK, ty, bytes);
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"report-{from}-{to}.{ext}\"")) {
-                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
-        }
-        Ok(Err(e @ (ReportError::Backwards(..) | ReportError::TooLong))) => super::html::bad_request(&e.to_string()),
-        Ok(Err(e)) => unavailable(&e.to_string()),
-        Err(e) => unavailable(&e.0),
-    }
+    r
+}
+
+pub async fn file(State(s): State<AppState>, _: Head, Query(q): Query<Range>) -> Result<Response, PageError> {
+    let (from, to) = q.dates(s.clock().today()).map_err(|m| PageError::Refused(StatusCode::BAD_REQUEST, m))?;
+    let pdf = q.format == "pdf";
+    let bytes = s
+        .call(move |st| if pdf { st.report_pdf(from, to) } else { st.report_csv(from, to) })
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let (ty, ext) = if pdf { ("application/pdf", "pdf") } else { ("text/csv; charset=utf-8", "csv") };
+    Ok(attachment(typed(StatusCode::OK, ty, bytes), &format!("report-{from}-{to}.{ext}")))
 }
 
 /// The 公示栏 sheets to print.
-pub async fn wall(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let sess = match admin_session(&s, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
+pub async fn wall(State(s): State<AppState>, Head(desk): Head) -> Response {
+    let inner = html! {
+        p { "打印出来贴在服务站的公示栏。工作人员姓名印全名（公职人员），不含任何村民信息。" }
+        ul.list {
+            li { a href="/desk/admin/wallchart/file?part=matters" { "便民服务事项清单（PDF）" } }
+            li { a href="/desk/admin/wallchart/file?part=rules" { "工作制度（PDF）" } }
+            li { a href="/desk/admin/wallchart/file?part=rota" { "本周值班和AB岗安排（PDF）" } }
+            li { a href="/desk/admin/wallchart/file" { "全部三张（PDF）" } }
+        }
     };
-    let inner = "<p>打印出来贴在服务站的公示栏。工作人员姓名印全名（公职人员），不含任何村民信息。</p>\
-         <ul class=\"list\"><li><a href=\"/desk/admin/wallchart/file?part=matters\">便民服务事项清单（PDF）</a></li>\
-         <li><a href=\"/desk/admin/wallchart/file?part=rules\">工作制度（PDF）</a></li>\
-         <li><a href=\"/desk/admin/wallchart/file?part=rota\">本周值班和AB岗安排（PDF）</a></li>\
-         <li><a href=\"/desk/admin/wallchart/file\">全部三张（PDF）</a></li></ul>"
-        .to_string();
-    admin_page(&s, &sess, "公示栏", inner, StatusCode::OK)
+    admin_page(&s, &desk.sess, "/desk/admin/wallchart", "公示栏", inner, StatusCode::OK)
 }
 
-pub async fn wall_file(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = admin_session(&s, &headers).await {
-        return r;
-    }
-    let parts: Vec<crate::service::WallPart> = match q.get("part") {
+/// Which 公示栏 sheet (none: all three).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Sheet {
+    part: Option<String>,
+}
+
+pub async fn wall_file(State(s): State<AppState>, _: Head, Query(q): Query<Sheet>) -> Result<Response, PageError> {
+    let parts: Vec<crate::service::WallPart> = match q.part.as_deref() {
         Some(p) => match crate::service::WallPart::from_key(p) {
             Some(x) => vec![x],
-            None => return super::html::bad_request("没有这一张：请选 matters、rules 或 rota。"),
+            None => {
+                return Err(PageError::Refused(
+                    StatusCode::BAD_REQUEST,
+                    "没有这一张：请选 matters、rules 或 rota。".into(),
+                ))
+            }
         },
         None => Vec::new(),
     };
-    let name = q.get("part").cloned().unwrap_or_else(|| "all".into());
-    match s.with_station(move |st| st.wallchart(&parts)).await {
-        Ok(Ok(bytes)) => {
-            let mut res = typed(StatusCode::OK, "application/pdf", bytes);
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"wallchart-{name}.pdf\"")) {
-                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
-        }
-        Ok(Err(e)) => unavailable(&e.to_string()),
-        Err(e) => unavailable(&e.0),
-    }
+    let name = q.part.clone().unwrap_or_else(|| "all".into());
+    let bytes =
+        s.call(move |st| st.wallchart(&parts)).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    Ok(attachment(typed(StatusCode::OK, "application/pdf", bytes), &format!("wallchart-{name}.pdf")))
 }
 
 #[cfg(test)]
@@ -259,12 +228,8 @@ mod tests {
     fn bad_ratings_are_not_drawn_in_the_good_ones_green() {
         let labels: Vec<String> =
             ["非常满意", "满意", "基本满意", "不满意", "非常不满意"].iter().map(|s| s.to_string()).collect();
-        let svg = svg_bars_each(
-            "好差评",
-            &labels,
-            &[5.0, 4.0, 3.0, 2.0, 1.0],
-            &["#1E6B34", "#1E6B34", "#1E6B34", "#A4161A", "#A4161A"],
-        );
+        let svg =
+            svg_bars_each("好差评", &labels, &[5.0, 4.0, 3.0, 2.0, 1.0], &[GOOD, GOOD, GOOD, BAD, BAD]).into_string();
         assert_eq!(svg.matches("fill=\"#1E6B34\"").count(), 3);
         assert_eq!(svg.matches("fill=\"#A4161A\"").count(), 2);
     }
