@@ -17,6 +17,7 @@ mod hostile;
 mod matters;
 mod numbering;
 mod package;
+mod pages;
 mod people;
 mod printing;
 mod privacy;

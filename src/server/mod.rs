@@ -50,6 +50,8 @@ use tokio::sync::watch;
 pub const BODY_LIMIT: usize = 16 * 1024;
 /// Station handles for requests (each its own connection to the store).
 const HANDLES: usize = 3;
+/// How long a request waits for another process's write to the store.
+const PAGE_WAIT: Duration = Duration::from_secs(5);
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -288,7 +290,13 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
     };
     let mut handles = Vec::new();
     for _ in 0..HANDLES {
-        match station.reopen() {
+        // A page waits a few seconds for another process's write (the kiosk's take a few
+        // milliseconds), then says the station is busy: a store held by a technician must
+        // not hold every page, the phones' included, for half a minute.
+        match station
+            .reopen()
+            .and_then(|s| s.wait_for_writers(PAGE_WAIT).map(|_| s).map_err(crate::service::StartError::from))
+        {
             Ok(s) => handles.push(s),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -139,6 +139,12 @@ impl Station {
         })
     }
 
+    /// How long this handle waits for another process's write before it gives up (a
+    /// page answers "busy" after this; a command waits the store's default, 30 s).
+    pub fn wait_for_writers(&self, wait: std::time::Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(wait).map_err(StoreError::from)
+    }
+
     fn conn(&self) -> &Connection {
         &self.conn
     }
