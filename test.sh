@@ -5,4 +5,5 @@ cd "$(dirname "$0")"
 . scripts/deps.sh
 # shellcheck disable=SC2086
 ensure_pkgs $KIOSK_TEST_PKGS
+ensure_axe
 exec cargo test --locked "$@"

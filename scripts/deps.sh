@@ -24,3 +24,17 @@ ensure_pkgs() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# The accessibility check of the station's pages (tests only): axe-core from the npm
+# registry, pinned, into target/test-tools (never shipped: it runs inside the test browser).
+AXE_VERSION="4.14.1"
+ensure_axe() {
+  local dir="target/test-tools"
+  local have
+  have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -1)
+  [ "$have" = "$AXE_VERSION" ] && return 0
+  command -v npm >/dev/null || ensure_pkgs npm
+  echo "Installing axe-core $AXE_VERSION (npm) into $dir" >&2
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "axe-core@$AXE_VERSION" >/dev/null
+}

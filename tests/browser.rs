@@ -500,3 +500,105 @@ fn station_head_changes_the_settings_checked_like_config_check() {
     shot(&b, "web-admin-settings");
     assert_eq!(t.station_at(NOW).cfg.station.idle.idle_after_secs, 120);
 }
+
+/// axe-core, installed by test.sh (scripts/deps.sh) into target/test-tools.
+fn axe_source() -> String {
+    let path = std::env::var_os("KIOSK_AXE").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (./test.sh installs axe-core; or set KIOSK_AXE)", path.display()))
+}
+
+/// Runs axe-core (WCAG 2.2 A and AA, and its best practices) on the page open in `b`;
+/// every violation, as "rule: nodes".
+fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+    b.execute(&format!("{axe}\n;return true;"), vec![]);
+    let found = b.execute(
+        "return axe.run(document, {runOnly: {type: 'tag', values: \
+         ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}}) \
+         .then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + \
+         v.nodes.map(n => n.target.join(' ')).slice(0, 5).join(' | ')));",
+        vec![],
+    );
+    found.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+#[test]
+fn every_page_passes_the_accessibility_check() {
+    let axe = axe_source();
+    let t = TempStation::new();
+    {
+        let mut st = t.station_at(NOW);
+        add_staff(&st);
+        crate::people::served_and_rated(&mut st, "C02", 2, Some("wait"));
+    }
+    let case = t.station_at(NOW).submit_case(&crate::cases::request("F03", &[])).expect("case");
+    let case_token = case.status_url.rsplit('/').next().expect("token").to_string();
+    let ticket = take(&t, "C01", false);
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 900);
+    // The check itself finds a problem put there on purpose (an image with no text).
+    b.goto(&srv.url("/"));
+    b.execute(
+        "const i = document.createElement('img'); i.src = '/assets/none.png'; document.body.appendChild(i); return 1;",
+        vec![],
+    );
+    let planted = axe_violations(&b, &axe);
+    assert!(planted.iter().any(|v| v.starts_with("image-alt")), "axe-core ran and saw the planted image: {planted:?}");
+    let mut report = Vec::new();
+    let mut check = |what: &str| {
+        let found = axe_violations(&b, &axe);
+        if !found.is_empty() {
+            report.push(format!("{what}:\n  {}", found.join("\n  ")));
+        }
+    };
+    let mut pages = 0;
+    for path in ["/", &format!("/t/{ticket}"), &format!("/c/{case_token}"), "/display", "/pad/1", "/desk", "/nowhere"] {
+        b.goto(&srv.url(path));
+        b.wait_for("h1, main", Duration::from_secs(5));
+        check(path);
+        pages += 1;
+    }
+    sign_in_at_desk(&b, &srv, "003");
+    check("/desk (the window to choose)");
+    b.find("button.window-choice").click();
+    b.wait_for("main.desk", Duration::from_secs(5));
+    check("/desk (the panel)");
+    pages += 2;
+    for path in [
+        "/desk/cases".to_string(),
+        format!("/desk/cases/{}", case.case.tracking),
+        "/desk/followups".into(),
+        "/desk/admin/matters".into(),
+        "/desk/admin/staff".into(),
+        "/desk/admin/duty".into(),
+        "/desk/admin/pads".into(),
+        "/desk/admin/holidays".into(),
+        "/desk/admin/settings".into(),
+        "/desk/admin/reports".into(),
+        "/desk/admin/wallchart".into(),
+        "/desk/admin/audit".into(),
+    ] {
+        b.goto(&srv.url(&path));
+        b.wait_for("h1", Duration::from_secs(5));
+        check(&path);
+        pages += 1;
+    }
+    // The pages after a form: the changes of an upload, a refused import.
+    b.goto(&srv.url("/desk/admin/matters"));
+    b.execute(
+        "document.getElementById('matters-source').value = arguments[0];",
+        vec![serde_json::json!(crate::matters::with_new_matter())],
+    );
+    b.find("form[action='/desk/admin/matters/check'] button").click();
+    b.wait_for_text("h1", "核对改动", Duration::from_secs(5));
+    check("/desk/admin/matters/check");
+    b.goto(&srv.url("/desk/admin/holidays"));
+    b.execute("document.querySelector('textarea[name=holidays]').value = '2027-02-30';", vec![]);
+    b.find("form.holidays button").click();
+    b.wait_for_text("main", "没有导入", Duration::from_secs(5));
+    check("/desk/admin/holidays/import (refused)");
+    pages += 2;
+    assert!(report.is_empty(), "axe-core found problems on {} of {pages} pages:\n{}", report.len(), report.join("\n"));
+}
