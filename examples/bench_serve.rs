@@ -29,6 +29,7 @@ use chrono::{Duration as Days, Utc};
 use kiosk::config;
 use kiosk::domain::case::CaseMaterial;
 use kiosk::domain::ticket::ServiceTimes;
+use kiosk::service::LocalAdmin;
 use kiosk::storage::{self, cases, tickets};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -189,8 +190,9 @@ fn seed(config_dir: &str, data_dir: &str) {
     {
         let st =
             kiosk::service::Station::open(cfg.clone(), paths.clone(), clock).unwrap_or_else(|e| die(e.to_string()));
-        st.add_staff("001", "张三丰", "staff").unwrap_or_else(|e| die(e.to_string()));
-        st.set_staff_pin("001", "246813").unwrap_or_else(|e| die(e.to_string()));
+        st.admin_add_staff(&LocalAdmin::on_this_box(), "001", "张三丰", "staff", None)
+            .unwrap_or_else(|e| die(e.to_string()));
+        st.admin_reset_pin(&LocalAdmin::on_this_box(), "001", "246813").unwrap_or_else(|e| die(e.to_string()));
     }
     let mut conn = storage::open(&paths.db()).unwrap_or_else(|e| die(e.to_string()));
     let times = ServiceTimes { default_minutes: 8, per_category: Default::default(), windows: 2 };
@@ -420,8 +422,8 @@ fn seed_year(config_dir: &str, data_dir: &str) {
             kiosk::service::Station::open(cfg.clone(), paths.clone(), clock).unwrap_or_else(|e| die(e.to_string()));
         for (no, name, role) in [("001", "张三丰", "staff"), ("002", "李四", "staff"), ("003", "王五", "admin")]
         {
-            st.add_staff(no, name, role).unwrap_or_else(|e| die(e.to_string()));
-            st.set_staff_pin(no, "246813").unwrap_or_else(|e| die(e.to_string()));
+            st.admin_add_staff(&LocalAdmin::on_this_box(), no, name, role, None).unwrap_or_else(|e| die(e.to_string()));
+            st.admin_reset_pin(&LocalAdmin::on_this_box(), no, "246813").unwrap_or_else(|e| die(e.to_string()));
         }
     }
     let mut conn = storage::open(&paths.db()).unwrap_or_else(|e| die(e.to_string()));

@@ -4,6 +4,7 @@
 
 use crate::util::{decode_qr, pdf_text, TempStation};
 use kiosk::domain::case::CaseState;
+use kiosk::service::LocalAdmin;
 use kiosk::service::{AdvanceError, CaseRequest, Signed, Station, SubmitError};
 
 pub const ID: &str = "130110194503150138";
@@ -25,8 +26,7 @@ pub const PIN: &str = "246813";
 /// Adds 001 张三丰, 002 李四 and 003 王五 (admin), each with the PIN [`PIN`].
 pub fn add_staff(st: &Station) {
     for (no, name, role) in [("001", "张三丰", "staff"), ("002", "李四", "staff"), ("003", "王五", "admin")] {
-        st.add_staff(no, name, role).expect("add");
-        st.set_staff_pin(no, PIN).expect("pin");
+        st.admin_add_staff(&LocalAdmin::on_this_box(), no, name, role, Some(PIN)).expect("add");
     }
 }
 
@@ -146,19 +146,19 @@ fn ab_routing_when_a_is_away() {
     let t = TempStation::new();
     let mut st = t.station_at("2026-11-27T10:00:00+08:00");
     add_staff(&st);
-    st.set_post("C", "001", Some("002")).expect("post");
-    st.set_post("C02", "003", Some("001")).expect("post");
+    st.admin_set_post(&LocalAdmin::on_this_box(), "C", "001", Some("002")).expect("post");
+    st.admin_set_post(&LocalAdmin::on_this_box(), "C02", "003", Some("001")).expect("post");
     assert_eq!(st.submit_case(&request("C01", &[])).expect("s").case.assignee.as_deref(), Some("001"));
     assert_eq!(
         st.submit_case(&request("C02", &[])).expect("s").case.assignee.as_deref(),
         Some("003"),
         "matter post wins"
     );
-    st.set_staff_away("001", st.clock.today(), true).expect("away");
+    st.admin_set_away(&LocalAdmin::on_this_box(), "001", st.clock.today(), true).expect("away");
     let c = st.submit_case(&request("C01", &[])).expect("s").case;
     assert_eq!(c.assignee.as_deref(), Some("002"), "B covers when A is away");
     assert!(!c.uncovered);
-    st.set_staff_away("002", st.clock.today(), true).expect("away");
+    st.admin_set_away(&LocalAdmin::on_this_box(), "002", st.clock.today(), true).expect("away");
     let c = st.submit_case(&request("C01", &[])).expect("s").case;
     assert!(c.uncovered, "both away is flagged, never an empty post");
     // On-duty names on the kiosk are masked.
@@ -292,7 +292,7 @@ fn sign_in_locks_after_five_wrong_pins() {
     let later = t.station_at("2026-11-27T10:05:30+08:00");
     assert!(later.sign_in("001", PIN).is_ok(), "unlocked after five minutes");
     assert!(matches!(st.sign_in("009", PIN), Err(kiosk::service::LoginError::Wrong)));
-    st.add_staff("004", "赵六", "staff").expect("add");
+    st.admin_add_staff(&LocalAdmin::on_this_box(), "004", "赵六", "staff", None).expect("add");
     assert!(matches!(st.sign_in("004", PIN), Err(kiosk::service::LoginError::Wrong)));
 }
 

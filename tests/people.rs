@@ -31,10 +31,10 @@ fn a_disabled_account_can_do_nothing() {
     assert!(matches!(st.sign_in("002", PIN), Err(LoginError::Locked(_))));
     st.admin_reset_pin(&admin, "002", "135790").expect("reset");
     assert!(st.sign_in("002", "135790").is_ok());
-    st.admin_add_staff(&admin, "004", "赵六", "staff", "112233").expect("add");
-    assert!(matches!(st.admin_add_staff(&admin, "004", "别人", "staff", "112233"), Err(StaffError::Exists(_))));
+    st.admin_add_staff(&admin, "004", "赵六", "staff", Some("112233")).expect("add");
+    assert!(matches!(st.admin_add_staff(&admin, "004", "别人", "staff", Some("112233")), Err(StaffError::Exists(_))));
     assert!(st.sign_in("004", "112233").is_ok());
-    st.admin_set_role(&admin, "004", "admin").expect("role");
+    st.admin_set_role(&admin, "004", kiosk::domain::staff::Role::Admin).expect("role");
     assert!(signed_as(&st, "004", "112233").is_admin());
     let db = crate::util::db(&t);
     let actions: Vec<String> = db
@@ -278,4 +278,63 @@ fn guesses_in_parallel_cannot_pass_the_limit_and_each_lock_lasts_longer() {
     assert_eq!(lockouts(&t), 0);
     assert!(matches!(guess_five("2026-11-30T10:09:00+08:00"), LoginError::Locked(5)));
     assert_eq!(kiosk::service::lock_minutes(20), 24 * 60, "never more than a day");
+}
+
+#[test]
+fn the_roster_commands_go_through_the_service_and_are_in_the_audit_log_as_this_box() {
+    let t = crate::util::TempStation::new();
+    let now = "2026-11-30T09:30:00+08:00";
+    for args in [
+        &["staff", "add", "--no", "001", "--name", "张三丰"][..],
+        &["staff", "add", "--no", "002", "--name", "李四", "--role", "admin"],
+        &["staff", "post", "C", "--a", "001", "--b", "002"],
+        &["staff", "away", "001", "--date", "2026-12-01"],
+    ] {
+        let o = t.kiosk(now, args);
+        assert!(o.status.success(), "{args:?}: {}", crate::util::stderr(&o));
+    }
+    let o = t.kiosk_stdin(now, &["staff", "set-pin", "001"], "246813\n");
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    // A refusal is exit 2 with its sentence; the contracts' words stay.
+    let o = t.kiosk(now, &["staff", "add", "--no", "001", "--name", "别人"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(crate::util::stderr(&o).contains("工号 001 已经有人用了"), "{}", crate::util::stderr(&o));
+    let o = t.kiosk(now, &["staff", "post", "Z9", "--a", "001"]);
+    assert_eq!(o.status.code(), Some(2));
+    let log = t.station_at(now).audit_log(&Default::default()).expect("log");
+    let mut seen: Vec<(String, String, Option<String>, Option<String>)> =
+        log.iter().map(|l| (l.action.clone(), l.subject.clone(), l.staff.clone(), l.origin.clone())).collect();
+    seen.sort();
+    let here = Some("本机命令行".to_string());
+    let want = [
+        ("away-set", "001"),
+        ("post-set", "C"),
+        ("staff-add", "001"),
+        ("staff-add", "002"),
+        ("staff-pin-reset", "001"),
+    ]
+    .map(|(a, s)| (a.to_string(), s.to_string(), None, here.clone()));
+    assert_eq!(seen, want.to_vec(), "each change once, by the box's command line, refusals not at all");
+}
+
+/// Only the command line is given the local-administration right: the station service
+/// and the kiosk never make one.
+#[test]
+fn only_the_command_line_holds_the_local_administration_right() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("src").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read_to_string(&p).is_ok_and(|s| s.contains("LocalAdmin::on_this_box()")) {
+                found.push(p.strip_prefix(&root).expect("in src").display().to_string());
+            }
+        }
+    }
+    found.sort();
+    // The roster commands, and `kiosk screenshot`'s sample station in a temp folder.
+    assert_eq!(found, ["cli/staff.rs", "ui/screenshot.rs"], "{found:?}");
 }

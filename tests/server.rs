@@ -470,7 +470,7 @@ fn the_audit_log_holds_one_event_for_each_action() {
         let origin = l.origin.clone().unwrap_or_default();
         match l.action.as_str() {
             "case-transition" | "case-reveal" => {} // done in-process by the test, not from a PC
-            "local-change" => assert_eq!(origin, "本机命令行"),
+            "staff-add" | "staff-pin-reset" | "away-set" => assert_eq!(origin, "本机命令行", "{l:?}"),
             a if a.starts_with("ticket-") => assert_eq!(origin, "127.0.0.1（1号窗口）", "{l:?}"),
             _ => assert_eq!(origin, "127.0.0.1", "{l:?}"),
         }
@@ -480,7 +480,11 @@ fn the_audit_log_holds_one_event_for_each_action() {
     let mut want: Vec<(String, String)> = [
         ("001", "case-transition"),
         ("001", "case-reveal"),
-        ("", "local-change"),
+        // The test's three accounts (made as `kiosk staff add` makes them) and the day away.
+        ("", "staff-add"),
+        ("", "staff-add"),
+        ("", "staff-add"),
+        ("", "away-set"),
         ("001", "sign-in-failed"),
         ("001", "sign-in"),
         ("001", "window-take"),
@@ -519,7 +523,7 @@ fn the_audit_log_holds_one_event_for_each_action() {
     ] {
         assert!(page.contains(needle), "{needle:?} missing from the audit page");
     }
-    assert!(page.contains("共 12 条"), "{page}");
+    assert!(page.contains("共 15 条"), "{page}");
     let (_, page) = page_of("?staff=003");
     assert!(page.contains("共 2 条") && page.contains("停用账号"), "{page}");
     let (_, page) = page_of(&format!("?subject={}", tracking.to_lowercase()));

@@ -593,6 +593,18 @@ fn report(st: &mut Station, a: ReportArgs) -> i32 {
     }
 }
 
+/// A service error on the command line: a refusal is its sentence and exit 2, a fault
+/// (the store, a file, a child process) is logged and said, exit 1.
+fn explained(e: &impl crate::service::Explain) -> i32 {
+    match e.explain() {
+        crate::service::Failure::Refused(text) => fail(&text, 2),
+        crate::service::Failure::Fault(detail) => {
+            tracing::error!("{detail}");
+            fail(&detail, 1)
+        }
+    }
+}
+
 fn fail(msg: &str, code: i32) -> i32 {
     eprintln!("error: {msg}");
     code

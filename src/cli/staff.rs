@@ -1,44 +1,33 @@
-//! `kiosk staff add|set-pin|away|post|list`: the roster from the command line.
+//! `kiosk staff add|set-pin|away|post|list|disable|enable`: the roster from the command
+//! line. The set-up commands need no sign-in (they make a new station's first accounts on
+//! the box itself): they go through the service with the box's own local-administration
+//! right, and each is in the audit log as 本机命令行. Disabling and enabling an account
+//! need the station head's PIN.
 
-use super::{fail, sign_in_from_stdin, StaffCmd};
-use crate::service::{StaffError, Station};
+use super::{explained, sign_in_from_stdin, StaffCmd};
+use crate::service::{LocalAdmin, StaffError, Station};
 
 pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
+    let local = LocalAdmin::on_this_box();
     let enable = matches!(cmd, StaffCmd::Enable { .. });
-    // The bootstrap commands need no sign-in (they set up the first accounts on the box
-    // itself); each change still goes into the audit trail as a local change.
-    let local = match &cmd {
-        StaffCmd::Add { no, name, role } => {
-            Some((format!("新增工作人员 {} {} ({})", no.trim(), name.trim(), role.trim()), no.trim().to_string()))
-        }
-        StaffCmd::SetPin { no } => Some(("设置密码".to_string(), no.trim().to_string())),
-        StaffCmd::Away { no, date, back } => Some((
-            format!("{} {}", if *back { "取消请假" } else { "登记请假" }, date.as_deref().unwrap_or("今天")),
-            no.trim().to_string(),
-        )),
-        StaffCmd::Post { scope, a, b } => {
-            Some((format!("AB岗 A {} B {}", a.trim(), b.as_deref().unwrap_or("-")), scope.trim().to_string()))
-        }
-        _ => None,
-    };
     let result: Result<String, StaffError> = match cmd {
-        StaffCmd::Add { no, name, role } => {
-            st.add_staff(&no, &name, &role).map(|_| format!("added staff {} ({})", no.trim(), name.trim()))
-        }
+        StaffCmd::Add { no, name, role } => st
+            .admin_add_staff(&local, &no, &name, &role, None)
+            .map(|_| format!("added staff {} ({})", no.trim(), name.trim())),
         StaffCmd::SetPin { no } => {
             let mut line = String::new();
             if let Err(e) = std::io::stdin().read_line(&mut line) {
-                return fail(&format!("reading the PIN from standard input: {e}"), 1);
+                return super::fail(&format!("reading the PIN from standard input: {e}"), 1);
             }
-            st.set_staff_pin(&no, line.trim()).map(|_| format!("PIN set for {}", no.trim()))
+            st.admin_reset_pin(&local, &no, line.trim()).map(|m| format!("PIN set for {}", m.no))
         }
         StaffCmd::Away { no, date, back } => {
-            let day = match date.as_deref().map(|d| d.parse::<chrono::NaiveDate>()) {
+            let day = match date.as_deref().map(|d| d.trim().parse::<chrono::NaiveDate>()) {
                 Some(Ok(d)) => d,
-                Some(Err(_)) => return fail("--date: use YYYY-MM-DD", 2),
+                Some(Err(_)) => return super::fail("--date: use YYYY-MM-DD", 2),
                 None => st.clock.today(),
             };
-            st.set_staff_away(&no, day, !back).map(|s| {
+            st.admin_set_away(&local, &no, day, !back).map(|s| {
                 if back {
                     format!("{} is on duty on {day}", s.no)
                 } else {
@@ -47,8 +36,8 @@ pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
             })
         }
         StaffCmd::Post { scope, a, b } => st
-            .set_post(&scope, &a, b.as_deref())
-            .map(|scope| format!("post {scope}: A {a}, B {}", b.unwrap_or_else(|| "-".into()))),
+            .admin_set_post(&local, &scope, &a, b.as_deref())
+            .map(|scope| format!("post {scope}: A {}, B {}", a.trim(), b.as_deref().map(str::trim).unwrap_or("-"))),
         StaffCmd::Disable { no, staff } | StaffCmd::Enable { no, staff } => {
             let who = match sign_in_from_stdin(st, &staff) {
                 Ok(w) => w,
@@ -62,35 +51,31 @@ pub fn run(st: &mut Station, cmd: StaffCmd) -> i32 {
                 }
             })
         }
-        StaffCmd::List => {
-            let away = st.away_today().unwrap_or_default();
-            let mut out = String::new();
-            for s in st.staff_list().unwrap_or_default() {
-                out.push_str(&format!(
-                    "{}\t{}\t{}\t{}\n",
-                    s.no,
-                    s.name,
-                    s.role,
-                    if away.contains(&s.no) { "今日不在岗" } else { "在岗" }
-                ));
-            }
-            for p in st.posts().unwrap_or_default() {
-                out.push_str(&format!("post {}\tA {}\tB {}\n", p.scope, p.a, p.b.unwrap_or_default()));
-            }
-            Ok(out.trim_end().to_string())
-        }
+        StaffCmd::List => list(st),
     };
     match result {
         Ok(msg) => {
-            if let Some((what, subject)) = local {
-                if let Err(e) = st.note_local_change(&what, &subject) {
-                    eprintln!("warning: the audit trail was not written: {e}");
-                }
-            }
             crate::outln!("{msg}");
             0
         }
-        Err(e @ StaffError::Store(_)) => fail(&e.to_string(), 1),
-        Err(e) => fail(&e.to_string(), 2),
+        Err(e) => explained(&e),
     }
+}
+
+fn list(st: &Station) -> Result<String, StaffError> {
+    let away = st.away_today()?;
+    let mut out = String::new();
+    for s in st.staff_list()? {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            s.no,
+            s.name,
+            s.role.key(),
+            if away.contains(&s.no) { "今日不在岗" } else { "在岗" }
+        ));
+    }
+    for p in st.posts()? {
+        out.push_str(&format!("post {}\tA {}\tB {}\n", p.scope, p.a, p.b.unwrap_or_default()));
+    }
+    Ok(out.trim_end().to_string())
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 pub struct StaffMember {
     pub no: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub pin_hash: Option<String>,
     pub failed_attempts: u32,
     pub locked_until: Option<DateTime<Utc>>,
@@ -17,11 +17,36 @@ pub struct StaffMember {
 /// The names of the weekdays, Monday first (the rota's columns).
 pub const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
 
-/// A role in words: 站长 or 工作人员.
-pub fn role_words(role: &str) -> &'static str {
-    if role == "admin" {
-        "站长"
-    } else {
-        "工作人员"
+/// What a staff member may do: a staff member works the desk and the cases; the station
+/// head (站长, `admin` on the command line and in the store) also runs 站务管理.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Staff,
+    Admin,
+}
+
+impl Role {
+    /// The key in the store and on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        match key {
+            "staff" => Some(Role::Staff),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// In words: 站长 or 工作人员.
+    pub fn words(self) -> &'static str {
+        match self {
+            Role::Staff => "工作人员",
+            Role::Admin => "站长",
+        }
     }
 }

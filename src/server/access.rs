@@ -153,7 +153,7 @@ pub async fn desk_from_headers(
     };
     match member {
         Some(m) if m.active => {
-            if need_head && m.role != "admin" {
+            if need_head && m.role != crate::domain::staff::Role::Admin {
                 return Err(plain(
                     StatusCode::FORBIDDEN,
                     "需要站长权限",

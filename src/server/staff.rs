@@ -6,7 +6,7 @@ use super::access::{Checked, Head, PageError};
 use super::chrome::{admin_page, csrf};
 use super::session::Session;
 use super::state::AppState;
-use crate::domain::staff::role_words;
+use crate::domain::staff::Role;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
@@ -43,12 +43,12 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                     tr class=[(!m.active).then_some("u-paused")] {
                         td { (m.no) }
                         td { (m.name) }
-                        td { (role_words(&m.role)) }
+                        td { (m.role.words()) }
                         td { (if m.active { "在用" } else { "已停用" }) }
                         td {
                             @if m.active { (button(sess, "disable", &m.no, "停用")) } @else { (button(sess, "enable", &m.no, "启用")) }
                             " "
-                            @if m.role == "admin" {
+                            @if m.role == Role::Admin {
                                 (button(sess, "role-staff", &m.no, "改为工作人员"))
                             } @else {
                                 (button(sess, "role-admin", &m.no, "设为站长"))
@@ -133,7 +133,7 @@ pub async fn act(
     let outcome = s
         .call(move |st| match c {
             Change::Add { no, name, role, pin } => st
-                .admin_add_staff(&who, &no, &name, &role, &pin)
+                .admin_add_staff(&who, &no, &name, &role, Some(&pin))
                 .map(|_| format!("已新增 {} {}", no.trim(), name.trim())),
             Change::Disable { no } => {
                 st.admin_set_active(&who, &no, false).map(|m| format!("{} {} 已停用", m.no, m.name))
@@ -142,10 +142,10 @@ pub async fn act(
                 st.admin_set_active(&who, &no, true).map(|m| format!("{} {} 已启用", m.no, m.name))
             }
             Change::RoleAdmin { no } => {
-                st.admin_set_role(&who, &no, "admin").map(|m| format!("{} {} 已设为站长", m.no, m.name))
+                st.admin_set_role(&who, &no, Role::Admin).map(|m| format!("{} {} 已设为站长", m.no, m.name))
             }
             Change::RoleStaff { no } => {
-                st.admin_set_role(&who, &no, "staff").map(|m| format!("{} {} 已改为工作人员", m.no, m.name))
+                st.admin_set_role(&who, &no, Role::Staff).map(|m| format!("{} {} 已改为工作人员", m.no, m.name))
             }
             Change::Pin { no, pin } => {
                 st.admin_reset_pin(&who, &no, &pin).map(|m| format!("{} {} 的密码已重置", m.no, m.name))

@@ -53,6 +53,7 @@ pub fn action_words(action: &str) -> String {
         ("settings-save", "修改站点设置"),
         ("pad-pair", "配对评价器"),
         ("pad-revoke", "取消评价器配对"),
+        // Written before the roster commands recorded their own actions (issue 14).
         ("local-change", "本机命令行修改"),
         ("case-transition", "代办办理"),
         ("case-extend", "代办延期"),
@@ -111,18 +112,5 @@ impl Station {
 
     pub fn note_sign_out(&self, who: &Signed, origin: Option<&str>) -> Result<(), StoreError> {
         audit::record(self.conn(), self.clock.now(), Some(who.no()), "sign-out", None, None, origin)
-    }
-
-    /// A change made on the box itself from the command line (no staff sign-in there).
-    pub fn note_local_change(&self, what: &str, subject: &str) -> Result<(), StoreError> {
-        audit::record(
-            self.conn(),
-            self.clock.now(),
-            None,
-            "local-change",
-            Some(subject),
-            Some(what),
-            Some(LOCAL_ORIGIN),
-        )
     }
 }

@@ -133,7 +133,7 @@ impl Signed {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.member.role == "admin"
+        self.member.role == crate::domain::staff::Role::Admin
     }
 }
 
@@ -209,7 +209,7 @@ impl Station {
     /// As [`Station::actor`], and the account must (still) be the station head's.
     pub(super) fn admin_actor(&self, who: &Signed) -> Result<StaffMember, ActorError> {
         let m = self.actor(who)?;
-        if m.role != "admin" {
+        if m.role != crate::domain::staff::Role::Admin {
             return Err(ActorError::NotAdmin);
         }
         Ok(m)

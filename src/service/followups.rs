@@ -97,7 +97,7 @@ impl Station {
         let mut all: Vec<Followup> = store::list(self.conn(), None)?
             .into_iter()
             .map(|r| self.followup_of(r, today))
-            .filter(|f| me.role == "admin" || f.assignee.as_deref() == Some(me.no.as_str()))
+            .filter(|f| me.role == crate::domain::staff::Role::Admin || f.assignee.as_deref() == Some(me.no.as_str()))
             .collect();
         all.sort_by(|a, b| {
             let open = |f: &Followup| f.stage != Stage::Done;
@@ -151,7 +151,7 @@ impl Station {
         if current.result.is_some() {
             return Err(FollowupError::Finished);
         }
-        if me.role != "admin" && current.assignee.as_deref() != Some(me.no.as_str()) {
+        if me.role != crate::domain::staff::Role::Admin && current.assignee.as_deref() != Some(me.no.as_str()) {
             return Err(FollowupError::NotYours);
         }
         let text = followup::check_result(result)?;

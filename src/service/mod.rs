@@ -48,7 +48,7 @@ pub use purge::{Purged, FILE_DAYS};
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};
 pub use settings::{FieldView, SettingsError, FIELDS as SETTINGS};
-pub use staff::StaffError;
+pub use staff::{LocalAdmin, RosterActor, StaffError};
 pub use tickets::{DeskError, Issued, PrintTask, Recovered, Target, TicketError};
 
 pub use crate::printing::{PrintError, PrintOutcome};

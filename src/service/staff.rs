@@ -5,7 +5,7 @@ use super::auth::{hash_pin, ActorError, PinError, Signed};
 use super::Station;
 use crate::domain::duty::Post;
 use crate::domain::identity;
-use crate::domain::staff::StaffMember;
+use crate::domain::staff::{Role, StaffMember};
 use crate::storage::{audit, calling, staff, StoreError};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
@@ -44,8 +44,53 @@ pub enum StaffError {
     Store(#[from] StoreError),
 }
 
+/// The right to change the roster without a sign-in, given to the box's own command line
+/// only: a new station's first accounts are made this way (`kiosk staff add`), and a
+/// technician at the box can set a PIN or a day away. Every change made with it is in the
+/// audit log as 本机命令行. The station service and the kiosk never make one (a test reads
+/// their sources to keep it so).
+#[derive(Debug)]
+pub struct LocalAdmin(());
+
+impl LocalAdmin {
+    /// For the command line of this box, and nothing else.
+    pub fn on_this_box() -> LocalAdmin {
+        LocalAdmin(())
+    }
+}
+
+/// Who changes the roster: the station head, signed in (the desk, or the command line with
+/// the PIN), or the box's own command line.
+#[derive(Debug, Clone, Copy)]
+pub enum RosterActor<'a> {
+    Head(&'a Signed),
+    ThisBox(&'a LocalAdmin),
+}
+
+impl<'a> From<&'a Signed> for RosterActor<'a> {
+    fn from(s: &'a Signed) -> Self {
+        RosterActor::Head(s)
+    }
+}
+
+impl<'a> From<&'a LocalAdmin> for RosterActor<'a> {
+    fn from(l: &'a LocalAdmin) -> Self {
+        RosterActor::ThisBox(l)
+    }
+}
+
+impl RosterActor<'_> {
+    /// The staff number acting, if a person signed in.
+    fn no(&self) -> Option<&str> {
+        match self {
+            RosterActor::Head(s) => Some(s.no()),
+            RosterActor::ThisBox(_) => None,
+        }
+    }
+}
+
 impl Station {
-    pub fn add_staff(&self, no: &str, name: &str, role: &str) -> Result<(), StaffError> {
+    fn new_staff(&self, no: &str, name: &str, role: Role) -> Result<(), StaffError> {
         let no = crate::domain::text::half_width(no);
         let (no, name) = (no.trim(), name.trim());
         if no.is_empty() || name.is_empty() {
@@ -64,26 +109,10 @@ impl Station {
         }
     }
 
-    pub fn set_staff_pin(&self, no: &str, pin: &str) -> Result<(), StaffError> {
-        let no = no.trim();
-        if staff::get(self.conn(), no)?.is_none() {
-            return Err(StaffError::Unknown(no.to_string()));
-        }
-        let hash = hash_pin(pin)?;
-        staff::set_pin_hash(self.conn(), no, &hash)?;
-        Ok(())
-    }
-
-    /// Marks a staff member away on `day` (or back on duty), returning who it was.
-    pub fn set_staff_away(&self, no: &str, day: NaiveDate, away: bool) -> Result<StaffMember, StaffError> {
-        let s = staff::get(self.conn(), no.trim())?.ok_or_else(|| StaffError::Unknown(no.trim().to_string()))?;
-        staff::set_away(self.conn(), &s.no, day, away)?;
-        Ok(s)
-    }
-
     /// Sets the A and B post holders of a category (C) or a matter (C02).
-    pub fn set_post(&self, scope: &str, a: &str, b: Option<&str>) -> Result<String, StaffError> {
+    fn put_post(&self, scope: &str, a: &str, b: Option<&str>) -> Result<String, StaffError> {
         let scope = scope.trim().to_uppercase();
+        let (a, b) = (a.trim(), b.map(str::trim).filter(|b| !b.is_empty()));
         if self.cfg.catalog.category(&scope).is_none() && self.cfg.catalog.matter(&scope).is_none() {
             return Err(StaffError::UnknownScope(scope));
         }
@@ -140,38 +169,70 @@ impl Station {
         staff::away_between(self.conn(), from, to)
     }
 
-    fn record(&self, who: &Signed, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
-        audit::by(self.conn(), self.clock.now(), who.by(), action, Some(subject), Some(detail))
+    /// The station head (still active and still the head), or the box's command line.
+    fn roster_actor(&self, who: RosterActor<'_>) -> Result<(), StaffError> {
+        match who {
+            RosterActor::Head(s) => self.admin_actor(s).map(|_| ()).map_err(StaffError::from),
+            RosterActor::ThisBox(_) => Ok(()),
+        }
+    }
+
+    fn record(&self, who: RosterActor<'_>, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
+        match who {
+            RosterActor::Head(s) => {
+                audit::by(self.conn(), self.clock.now(), s.by(), action, Some(subject), Some(detail))
+            }
+            RosterActor::ThisBox(_) => audit::record(
+                self.conn(),
+                self.clock.now(),
+                None,
+                action,
+                Some(subject),
+                Some(detail),
+                Some(super::LOCAL_ORIGIN),
+            ),
+        }
     }
 
     fn known(&self, no: &str) -> Result<StaffMember, StaffError> {
         staff::get(self.conn(), no.trim())?.ok_or_else(|| StaffError::Unknown(no.trim().to_string()))
     }
 
-    /// The station head adds a staff member (with a first PIN of at least 6 digits).
-    pub fn admin_add_staff(&self, who: &Signed, no: &str, name: &str, role: &str, pin: &str) -> Result<(), StaffError> {
-        self.admin_actor(who)?;
-        if role != "staff" && role != "admin" {
-            return Err(StaffError::Role);
+    /// Adds a staff member, with a first PIN of at least 6 digits (the command line may
+    /// set it afterwards with `kiosk staff set-pin`).
+    pub fn admin_add_staff<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        no: &str,
+        name: &str,
+        role: &str,
+        pin: Option<&str>,
+    ) -> Result<(), StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
+        let role = Role::from_key(role.trim()).ok_or(StaffError::Role)?;
+        let hash = pin.map(|p| hash_pin(p.trim())).transpose()?;
+        self.new_staff(no, name, role)?;
+        let no = crate::domain::text::half_width(no);
+        if let Some(hash) = hash {
+            staff::set_pin_hash(self.conn(), no.trim(), &hash)?;
         }
-        let hash = hash_pin(pin.trim())?;
-        self.add_staff(no, name, role)?;
-        staff::set_pin_hash(self.conn(), no.trim(), &hash)?;
-        self.record(
-            who,
-            "staff-add",
-            no.trim(),
-            &format!("{} {}", name.trim(), crate::domain::staff::role_words(role)),
-        )?;
+        self.record(who, "staff-add", no.trim(), &format!("{} {}", name.trim(), role.words()))?;
         Ok(())
     }
 
     /// Disables (or enables again) an account: a disabled account can do nothing, even in
     /// a session it opened before.
-    pub fn admin_set_active(&self, who: &Signed, no: &str, active: bool) -> Result<StaffMember, StaffError> {
-        self.admin_actor(who)?;
+    pub fn admin_set_active<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        no: &str,
+        active: bool,
+    ) -> Result<StaffMember, StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
         let m = self.known(no)?;
-        if m.no == who.no() && !active {
+        if who.no() == Some(m.no.as_str()) && !active {
             return Err(StaffError::Yourself);
         }
         staff::set_active(self.conn(), &m.no, active)?;
@@ -179,23 +240,32 @@ impl Station {
         Ok(m)
     }
 
-    pub fn admin_set_role(&self, who: &Signed, no: &str, role: &str) -> Result<StaffMember, StaffError> {
-        self.admin_actor(who)?;
-        if role != "staff" && role != "admin" {
-            return Err(StaffError::Role);
-        }
+    pub fn admin_set_role<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        no: &str,
+        role: Role,
+    ) -> Result<StaffMember, StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
         let m = self.known(no)?;
-        if m.no == who.no() && role != "admin" {
+        if who.no() == Some(m.no.as_str()) && role != Role::Admin {
             return Err(StaffError::Yourself);
         }
         staff::set_role(self.conn(), &m.no, role)?;
-        self.record(who, "staff-role", &m.no, crate::domain::staff::role_words(role))?;
+        self.record(who, "staff-role", &m.no, role.words())?;
         Ok(m)
     }
 
     /// A new PIN (at least 6 digits) for someone who forgot theirs; it also lifts a lock.
-    pub fn admin_reset_pin(&self, who: &Signed, no: &str, pin: &str) -> Result<StaffMember, StaffError> {
-        self.admin_actor(who)?;
+    pub fn admin_reset_pin<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        no: &str,
+        pin: &str,
+    ) -> Result<StaffMember, StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
         let m = self.known(no)?;
         let hash = hash_pin(pin.trim())?;
         staff::set_pin_hash(self.conn(), &m.no, &hash)?;
@@ -203,30 +273,54 @@ impl Station {
         Ok(m)
     }
 
-    pub fn admin_set_post(&self, who: &Signed, scope: &str, a: &str, b: Option<&str>) -> Result<String, StaffError> {
-        self.admin_actor(who)?;
-        let scope = self.set_post(scope, a, b)?;
-        self.record(who, "post-set", &scope, &format!("A {a} B {}", b.unwrap_or("-")))?;
+    pub fn admin_set_post<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        scope: &str,
+        a: &str,
+        b: Option<&str>,
+    ) -> Result<String, StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
+        let scope = self.put_post(scope, a, b)?;
+        self.record(who, "post-set", &scope, &format!("A {} B {}", a.trim(), b.map(str::trim).unwrap_or("-")))?;
         Ok(scope)
     }
 
-    pub fn admin_remove_post(&self, who: &Signed, scope: &str) -> Result<(), StaffError> {
-        self.admin_actor(who)?;
+    pub fn admin_remove_post<'a>(&self, who: impl Into<RosterActor<'a>>, scope: &str) -> Result<(), StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
         staff::remove_post(self.conn(), scope.trim())?;
         self.record(who, "post-remove", scope.trim(), "")?;
         Ok(())
     }
 
-    pub fn admin_set_away(&self, who: &Signed, no: &str, day: NaiveDate, away: bool) -> Result<(), StaffError> {
-        self.admin_actor(who)?;
-        let m = self.set_staff_away(no, day, away)?;
+    /// Marks a staff member away on `day` (or back on duty), returning who it was.
+    pub fn admin_set_away<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        no: &str,
+        day: NaiveDate,
+        away: bool,
+    ) -> Result<StaffMember, StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
+        let m = self.known(no)?;
+        staff::set_away(self.conn(), &m.no, day, away)?;
         self.record(who, if away { "away-set" } else { "away-clear" }, &m.no, &day.to_string())?;
-        Ok(())
+        Ok(m)
     }
 
     /// Puts a staff member on (or off) the rota of a weekday (1 = Monday).
-    pub fn admin_set_rota(&self, who: &Signed, weekday: u32, no: &str, on: bool) -> Result<(), StaffError> {
-        self.admin_actor(who)?;
+    pub fn admin_set_rota<'a>(
+        &self,
+        who: impl Into<RosterActor<'a>>,
+        weekday: u32,
+        no: &str,
+        on: bool,
+    ) -> Result<(), StaffError> {
+        let who = who.into();
+        self.roster_actor(who)?;
         let m = self.known(no)?;
         let weekday = weekday.clamp(1, 7);
         staff::set_rota(self.conn(), weekday, &m.no, on)?;
@@ -240,13 +334,14 @@ impl Station {
     }
 
     /// The categories a window calls ([] = all).
-    pub fn admin_set_window_categories(
+    pub fn admin_set_window_categories<'a>(
         &self,
-        who: &Signed,
+        who: impl Into<RosterActor<'a>>,
         window: u32,
         categories: &[String],
     ) -> Result<(), StaffError> {
-        self.admin_actor(who)?;
+        let who = who.into();
+        self.roster_actor(who)?;
         if self.cfg.station.window(window).is_none() {
             return Err(StaffError::NoWindow(window));
         }

@@ -122,9 +122,8 @@ pub fn search(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditLine>, Store
             q.limit.max(1)
         ],
         |r| {
-            let at: String = r.get(0)?;
             Ok(AuditLine {
-                at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+                at: super::decode::time(r, 0)?,
                 staff: r.get(1)?,
                 action: r.get(2)?,
                 subject: r.get(3)?,

@@ -329,12 +329,11 @@ pub fn recent_calls(conn: &Connection, day: NaiveDate, n: u32) -> Result<Vec<Cal
 }
 
 fn call_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallEvent> {
-    let at: String = r.get(3)?;
     Ok(CallEvent {
         event_id: r.get(0)?,
         number: r.get(1)?,
         window: r.get::<_, Option<u32>>(2)?.unwrap_or(0),
-        at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        at: super::decode::time(r, 3)?,
         kind: r.get(4)?,
     })
 }
@@ -357,7 +356,7 @@ pub fn last_finish(conn: &Connection, window: u32) -> Result<Option<(i64, Ticket
         .optional()?;
     let Some((event_id, ticket_id, at)) = found else { return Ok(None) };
     let t = conn.query_row("SELECT * FROM tickets WHERE id = ?1", params![ticket_id], row_to_ticket)?;
-    let at = DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default();
+    let at = super::decode::stamp("ticket_events.at", &at)?;
     Ok(Some((event_id, t, at)))
 }
 
@@ -398,7 +397,18 @@ pub fn window_categories(conn: &Connection) -> Result<HashMap<u32, Vec<String>>,
     let mut out = HashMap::new();
     for row in rows {
         let (n, json) = row?;
-        out.insert(n, serde_json::from_str::<Vec<String>>(&json).unwrap_or_default());
+        let cats = serde_json::from_str::<Vec<String>>(&json).map_err(|_| {
+            StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                Box::new(super::decode::Undecodable {
+                    column: "window_state.categories".into(),
+                    value: json.clone(),
+                    wanted: "a list of categories",
+                }),
+            ))
+        })?;
+        out.insert(n, cats);
     }
     Ok(out)
 }

@@ -4,6 +4,7 @@
 //! leaves a whole case or none); every later change writes the new state and its event
 //! together, after checking that the state is still the one the change was decided on.
 
+use super::decode::{day, key, keyed, opt_day, time};
 use super::{By, StoreError};
 use crate::domain::case::{tracking_code, Case, CaseEvent, CaseMaterial, CaseState};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -39,23 +40,31 @@ fn materials_to_json(m: &[CaseMaterial]) -> String {
     .to_string()
 }
 
-fn materials_from_json(s: &str) -> Vec<CaseMaterial> {
-    let v: serde_json::Value = serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| CaseMaterial {
-                    name: x["name"].as_str().unwrap_or_default().to_string(),
-                    requirement: x["requirement"].as_str().unwrap_or_default().to_string(),
-                    received: x["received"].as_bool().unwrap_or(false),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn parse_day(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|d| d.parse().ok())
+/// A case's materials as stored (a list of name, requirement, received).
+fn materials_from_json(s: &str) -> rusqlite::Result<Vec<CaseMaterial>> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        name: String,
+        #[serde(default)]
+        requirement: String,
+        #[serde(default)]
+        received: bool,
+    }
+    let list: Vec<Stored> = serde_json::from_str(s).map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(super::decode::Undecodable {
+                column: "cases.materials_json".into(),
+                value: crate::domain::text::capped(s, 40).into_owned(),
+                wanted: "a list of materials",
+            }),
+        )
+    })?;
+    Ok(list
+        .into_iter()
+        .map(|m| CaseMaterial { name: m.name, requirement: m.requirement, received: m.received })
+        .collect())
 }
 
 /// Every case column plus its version: the last event that changed it (a look at the
@@ -63,8 +72,6 @@ fn parse_day(s: Option<String>) -> Option<NaiveDate> {
 const SELECT: &str = "SELECT cases.*, (SELECT max(id) FROM case_events e WHERE e.case_id = cases.id AND e.kind != 'reveal') AS version FROM cases";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
-    let state: String = r.get("state")?;
-    let created: String = r.get("created_at")?;
     let mats: String = r.get("materials_json")?;
     Ok(Case {
         id: r.get("id")?,
@@ -77,19 +84,19 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         phone: r.get("phone")?,
         phone2: r.get("phone2")?,
         name: r.get("name")?,
-        state: CaseState::from_key(&state).unwrap_or(CaseState::Pending),
-        created_at: DateTime::parse_from_rfc3339(&created).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        state: keyed(r, "state", CaseState::from_key)?,
+        created_at: time(r, "created_at")?,
         promised_days: r.get("promised_days")?,
-        clock_start: parse_day(r.get("clock_start")?).unwrap_or_default(),
+        clock_start: day(r, "clock_start")?,
         days_used: r.get("days_used")?,
         extension_days: r.get("extension_days")?,
         extension_reason: r.get("extension_reason")?,
-        due_on: parse_day(r.get("due_on")?),
+        due_on: opt_day(r, "due_on")?,
         due_beyond_calendar: r.get("due_beyond_calendar")?,
         first_responder: r.get("first_responder")?,
         assignee: r.get("assignee")?,
         uncovered: r.get("uncovered")?,
-        materials: materials_from_json(&mats),
+        materials: materials_from_json(&mats)?,
         version: r.get::<_, Option<i64>>("version")?.unwrap_or(0),
         purged: r.get::<_, Option<String>>("purged_at")?.is_some(),
     })
@@ -220,14 +227,13 @@ pub fn events(conn: &Connection, case_id: i64) -> Result<Vec<CaseEvent>, StoreEr
         "SELECT at, kind, from_state, to_state, staff_no, note FROM case_events WHERE case_id = ?1 ORDER BY id",
     )?;
     let rows = st.query_map(params![case_id], |r| {
-        let at: String = r.get(0)?;
         let from: Option<String> = r.get(2)?;
         let to: Option<String> = r.get(3)?;
         Ok(CaseEvent {
-            at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+            at: time(r, 0)?,
             kind: r.get(1)?,
-            from_state: from.and_then(|s| CaseState::from_key(&s)),
-            to_state: to.and_then(|s| CaseState::from_key(&s)),
+            from_state: from.map(|s| key("case_events.from_state", &s, CaseState::from_key)).transpose()?,
+            to_state: to.map(|s| key("case_events.to_state", &s, CaseState::from_key)).transpose()?,
             staff_no: r.get(4)?,
             note: r.get(5)?,
         })
@@ -254,7 +260,7 @@ fn check_expected(tx: &rusqlite::Transaction<'_>, case_id: i64, expected: i64) -
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     if version.unwrap_or(0) != expected {
-        return Err(ChangeError::Stale(CaseState::from_key(&state).unwrap_or(CaseState::Pending)));
+        return Err(ChangeError::Stale(key("cases.state", &state, CaseState::from_key)?));
     }
     Ok(())
 }

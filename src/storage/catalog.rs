@@ -15,10 +15,9 @@ pub struct VersionRow {
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRow> {
-    let at: String = r.get("published_at")?;
     Ok(VersionRow {
         version: r.get("version")?,
-        published_at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        published_at: super::decode::time(r, "published_at")?,
         staff_no: r.get("staff_no")?,
         note: r.get("note")?,
         rollback_of: r.get("rollback_of")?,

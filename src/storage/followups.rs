@@ -2,6 +2,7 @@
 //! 整改 result once given. Writes are conditional on the row's version (stale check) and
 //! carry their audit event in the same transaction.
 
+use super::decode::{opt_time, time};
 use super::{audit, By, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -30,17 +31,13 @@ pub struct FollowupRow {
     pub version: i64,
 }
 
-fn time(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
-}
-
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRow> {
     Ok(FollowupRow {
         rating_id: r.get("id")?,
         level: r.get("level")?,
         reason: r.get("reason")?,
         comment: r.get("comment")?,
-        rated_at: time(r.get("at")?).unwrap_or_default(),
+        rated_at: time(r, "at")?,
         channel: r.get("channel")?,
         window: r.get("window_no")?,
         served_by: r.get("served_by")?,
@@ -48,10 +45,10 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRow> {
         matter: r.get("matter")?,
         assignee: r.get("assignee")?,
         assigned_by: r.get("assigned_by")?,
-        assigned_at: time(r.get("assigned_at")?),
+        assigned_at: opt_time(r, "assigned_at")?,
         result: r.get("result")?,
         done_by: r.get("done_by")?,
-        done_at: time(r.get("done_at")?),
+        done_at: opt_time(r, "done_at")?,
         version: r.get("version")?,
     })
 }

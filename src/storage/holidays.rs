@@ -17,11 +17,10 @@ pub struct StoredYear {
 pub fn years(conn: &Connection) -> Result<Vec<StoredYear>, StoreError> {
     let mut st = conn.prepare_cached("SELECT year, source, imported_at, staff_no FROM holiday_years ORDER BY year")?;
     let rows = st.query_map([], |r| {
-        let at: String = r.get(2)?;
         Ok(StoredYear {
             year: r.get(0)?,
             source: r.get(1)?,
-            imported_at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+            imported_at: super::decode::time(r, 2)?,
             staff_no: r.get(3)?,
         })
     })?;

@@ -18,7 +18,7 @@ pub fn misses_since(conn: &Connection, tracking: Option<&str>, since: DateTime<U
 pub fn oldest_since(conn: &Connection, since: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
     let at: Option<String> =
         conn.query_row("SELECT min(at) FROM lookup_misses WHERE at >= ?1", params![since.to_rfc3339()], |r| r.get(0))?;
-    Ok(at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc)))
+    Ok(at.map(|s| super::decode::stamp("lookup_misses.at", &s)).transpose()?)
 }
 
 /// Records a miss, and forgets those older than `forget_before`.

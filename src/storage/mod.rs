@@ -24,6 +24,7 @@ pub mod calling;
 pub mod cases;
 pub mod catalog;
 pub mod counters;
+pub mod decode;
 pub mod followups;
 pub mod holidays;
 pub mod lookups;

@@ -16,10 +16,6 @@ pub struct Pad {
     pub last_seen: Option<DateTime<Utc>>,
 }
 
-fn time(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
-}
-
 pub fn add(
     conn: &Connection,
     window: u32,
@@ -45,8 +41,10 @@ pub fn window_of(conn: &Connection, token_hash: &str, now: DateTime<Utc>) -> Res
         )
         .optional()?;
     let Some((id, window, seen)) = w else { return Ok(None) };
-    // At most one write a minute per pad, not one per page.
-    if time(seen).is_none_or(|s| now - s > chrono::Duration::minutes(1)) {
+    // At most one write a minute per pad, not one per page (a value that does not read as
+    // a time is written over with this one).
+    let seen = seen.and_then(|s| super::decode::stamp("pads.last_seen", &s).ok());
+    if seen.is_none_or(|s| now - s > chrono::Duration::minutes(1)) {
         conn.execute("UPDATE pads SET last_seen = ?2 WHERE id = ?1", params![id, now.to_rfc3339()])?;
     }
     Ok(Some(window))
@@ -74,10 +72,10 @@ pub fn list(conn: &Connection) -> Result<Vec<Pad>, StoreError> {
         Ok(Pad {
             id: r.get(0)?,
             window: r.get(1)?,
-            paired_at: time(Some(r.get(2)?)).unwrap_or_default(),
+            paired_at: super::decode::time(r, 2)?,
             paired_by: r.get(3)?,
             origin: r.get(4)?,
-            last_seen: time(r.get(5)?),
+            last_seen: super::decode::opt_time(r, 5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

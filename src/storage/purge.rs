@@ -50,10 +50,7 @@ pub fn idle_open(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<(String
          WHERE c.purged_at IS NULL AND c.state NOT IN ('closed', 'rejected', 'withdrawn') AND last < ?1
          ORDER BY last"
     ))?;
-    let rows = st.query_map(params![before.to_rfc3339()], |r| {
-        let at: String = r.get(1)?;
-        Ok((r.get(0)?, DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default()))
-    })?;
+    let rows = st.query_map(params![before.to_rfc3339()], |r| Ok((r.get(0)?, super::decode::time(r, 1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

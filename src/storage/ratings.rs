@@ -33,7 +33,6 @@ pub struct RatingRow {
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RatingRow> {
-    let at: String = r.get("at")?;
     Ok(RatingRow {
         id: r.get("id")?,
         ticket_id: r.get("ticket_id")?,
@@ -44,7 +43,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RatingRow> {
         channel: r.get("channel")?,
         staff_no: r.get("staff_no")?,
         window: r.get("window_no")?,
-        at: DateTime::parse_from_rfc3339(&at).map(|d| d.with_timezone(&Utc)).unwrap_or_default(),
+        at: super::decode::time(r, "at")?,
     })
 }
 

@@ -2,13 +2,10 @@
 //! with the day it was completed and by whom, ratings of a time range. UTC instants; the
 //! service turns them into the station's local times.
 
+use super::decode::{opt_day, opt_time, time};
 use super::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection};
-
-fn time(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
-}
 
 pub struct TicketRow {
     pub category: String,
@@ -34,10 +31,10 @@ pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Res
             window: r.get(1)?,
             staff: r.get(2)?,
             status: r.get(3)?,
-            issued: time(r.get(4)?).unwrap_or_default(),
-            first_called: time(r.get(5)?),
-            started: time(r.get(6)?),
-            finished: time(r.get(7)?),
+            issued: time(r, 4)?,
+            first_called: opt_time(r, 5)?,
+            started: opt_time(r, 6)?,
+            finished: opt_time(r, 7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -66,15 +63,14 @@ pub fn cases_until(conn: &Connection, to: NaiveDate) -> Result<Vec<CaseRow>, Sto
          WHERE substr(c.created_at, 1, 10) <= ?1",
     )?;
     let rows = st.query_map(params![(to + chrono::Duration::days(1)).to_string()], |r| {
-        let due: Option<String> = r.get(5)?;
         Ok(CaseRow {
             tracking: r.get(0)?,
             matter: r.get(1)?,
             category: r.get(2)?,
-            created: time(r.get(3)?).unwrap_or_default(),
+            created: time(r, 3)?,
             state: r.get(4)?,
-            due: due.and_then(|d| d.parse().ok()),
-            completed: time(r.get(6)?),
+            due: opt_day(r, 5)?,
+            completed: opt_time(r, 6)?,
             completed_by: r.get(7)?,
         })
     })?;
@@ -96,7 +92,7 @@ pub fn ratings_between(
     let mut st =
         conn.prepare_cached("SELECT level, staff_no, window_no, at FROM ratings WHERE at >= ?1 AND at < ?2")?;
     let rows = st.query_map(params![from.to_rfc3339(), to.to_rfc3339()], |r| {
-        Ok(RatingRow { level: r.get(0)?, staff: r.get(1)?, window: r.get(2)?, at: time(r.get(3)?).unwrap_or_default() })
+        Ok(RatingRow { level: r.get(0)?, staff: r.get(1)?, window: r.get(2)?, at: time(r, 3)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

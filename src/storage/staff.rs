@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use crate::domain::duty::Post;
-use crate::domain::staff::StaffMember;
+use crate::domain::staff::{Role, StaffMember};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
@@ -12,19 +12,19 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffMember> {
     Ok(StaffMember {
         no: r.get("no")?,
         name: r.get("name")?,
-        role: r.get("role")?,
+        role: super::decode::keyed(r, "role", Role::from_key)?,
         pin_hash: r.get("pin_hash")?,
         failed_attempts: r.get("failed_attempts")?,
-        locked_until: locked.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc)),
+        locked_until: locked.map(|s| super::decode::stamp("staff.locked_until", &s)).transpose()?,
         active: r.get("active")?,
     })
 }
 
 /// Adds a staff member; an existing number is an error (names are not silently replaced).
-pub fn add(conn: &Connection, no: &str, name: &str, role: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+pub fn add(conn: &Connection, no: &str, name: &str, role: Role, now: DateTime<Utc>) -> Result<bool, StoreError> {
     let n = conn.execute(
         "INSERT INTO staff (no, name, role, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(no) DO NOTHING",
-        params![no, name, role, now.to_rfc3339()],
+        params![no, name, role.key(), now.to_rfc3339()],
     )?;
     Ok(n == 1)
 }
@@ -73,7 +73,7 @@ pub fn begin_attempt(conn: &Connection, no: &str, now: DateTime<Utc>) -> Result<
         params![no, now.to_rfc3339()],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let locked_until = locked.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc));
+    let locked_until = locked.map(|s| super::decode::stamp("staff.locked_until", &s)).transpose()?;
     Ok(Attempt { n, locked_until, lockouts })
 }
 
@@ -92,7 +92,10 @@ pub fn lock(
     )?;
     let held: Option<String> =
         conn.query_row("SELECT locked_until FROM staff WHERE no = ?1", params![no], |r| r.get(0))?;
-    Ok(held.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc)).unwrap_or(until))
+    match held {
+        Some(s) => Ok(super::decode::stamp("staff.locked_until", &s)?),
+        None => Ok(until),
+    }
 }
 
 /// A good sign-in: the counts start again.
@@ -135,8 +138,8 @@ pub fn set_active(conn: &Connection, no: &str, active: bool) -> Result<bool, Sto
     Ok(conn.execute("UPDATE staff SET active = ?2 WHERE no = ?1", params![no, active])? == 1)
 }
 
-pub fn set_role(conn: &Connection, no: &str, role: &str) -> Result<bool, StoreError> {
-    Ok(conn.execute("UPDATE staff SET role = ?2 WHERE no = ?1", params![no, role])? == 1)
+pub fn set_role(conn: &Connection, no: &str, role: Role) -> Result<bool, StoreError> {
+    Ok(conn.execute("UPDATE staff SET role = ?2 WHERE no = ?1", params![no, role.key()])? == 1)
 }
 
 pub fn remove_post(conn: &Connection, scope: &str) -> Result<bool, StoreError> {
@@ -148,8 +151,7 @@ pub fn away_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result
     let mut st =
         conn.prepare("SELECT staff_no, day FROM staff_away WHERE day >= ?1 AND day <= ?2 ORDER BY day, staff_no")?;
     let rows = st.query_map(params![from.to_string(), to.to_string()], |r| {
-        let d: String = r.get(1)?;
-        Ok((r.get::<_, String>(0)?, d.parse::<NaiveDate>().unwrap_or_default()))
+        Ok((r.get::<_, String>(0)?, super::decode::day(r, 1)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

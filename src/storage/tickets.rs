@@ -4,6 +4,7 @@
 //! takes SQLite's write lock before the read: a second writer waits (busy timeout) and
 //! then sees the bumped value. `UNIQUE(day, number)` is the backstop.
 
+use super::decode::{day, keyed, opt_time, time};
 use super::StoreError;
 use crate::domain::calling::{self, Candidate, TicketStatus, WindowRule};
 use crate::domain::print::{JobStatus, PrintJob};
@@ -134,34 +135,28 @@ pub fn issue(
     Ok((ticket, job_ids))
 }
 
-fn time(s: Option<String>) -> Option<DateTime<Utc>> {
-    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|d| d.with_timezone(&Utc))
-}
-
 pub(super) fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
-    let day: String = r.get("day")?;
-    let status: String = r.get("status")?;
     Ok(Ticket {
         id: r.get("id")?,
-        day: day.parse().unwrap_or_default(),
+        day: day(r, "day")?,
         number: r.get("number")?,
         category: r.get("category")?,
         matter_code: r.get("matter_code")?,
         matter_name: r.get("matter_name")?,
         priority: r.get("priority")?,
-        issued_at: time(r.get("issued_at")?).unwrap_or_default(),
+        issued_at: time(r, "issued_at")?,
         token: r.get("token")?,
         ahead: r.get("ahead_at_issue")?,
         estimated_wait_min: r.get("wait_min_at_issue")?,
-        status: TicketStatus::from_key(&status).unwrap_or(TicketStatus::Cancelled),
+        status: keyed(r, "status", TicketStatus::from_key)?,
         window: r.get("window_no")?,
         only_window: r.get("only_window")?,
         recalls: r.get("recalls")?,
         callbacks: r.get("callbacks")?,
         staff_no: r.get("staff_no")?,
-        called_at: time(r.get("called_at")?),
-        started_at: time(r.get("started_at")?),
-        finished_at: time(r.get("finished_at")?),
+        called_at: opt_time(r, "called_at")?,
+        started_at: opt_time(r, "started_at")?,
+        finished_at: opt_time(r, "finished_at")?,
         catalog_version: r.get::<_, Option<i64>>("catalog_version")?.unwrap_or(0),
     })
 }
@@ -268,12 +263,7 @@ pub fn pending_jobs(conn: &Connection) -> Result<Vec<PendingJob>, StoreError> {
          WHERE status = 'pending' ORDER BY id",
     )?;
     let rows = st.query_map([], |r| {
-        Ok(PendingJob {
-            job: row_to_job(r)?,
-            cups_job: r.get(8)?,
-            owner: r.get(9)?,
-            updated_at: time(r.get(10)?).unwrap_or_default(),
-        })
+        Ok(PendingJob { job: row_to_job(r)?, cups_job: r.get(8)?, owner: r.get(9)?, updated_at: time(r, 10)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -345,8 +335,7 @@ pub fn open_help_list(
     let mut st = conn.prepare_cached(
         "SELECT id, requested_at, screen FROM help_requests WHERE handled_at IS NULL AND requested_at >= ?1 ORDER BY id",
     )?;
-    let rows =
-        st.query_map(params![since.to_rfc3339()], |r| Ok((r.get(0)?, time(r.get(1)?).unwrap_or_default(), r.get(2)?)))?;
+    let rows = st.query_map(params![since.to_rfc3339()], |r| Ok((r.get(0)?, time(r, 1)?, r.get(2)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -390,9 +379,7 @@ pub fn unprinted_since(
          FROM print_jobs j LEFT JOIN tickets t ON t.id = j.ticket_id LEFT JOIN cases c ON c.id = j.case_id
          WHERE j.status IN ('failed', 'pending', 'spooled') AND j.created_at >= ?1 ORDER BY j.id",
     )?;
-    let rows = st.query_map(params![since.to_rfc3339()], |r| {
-        Ok((row_to_job(r)?, r.get(8)?, time(r.get(9)?).unwrap_or_default()))
-    })?;
+    let rows = st.query_map(params![since.to_rfc3339()], |r| Ok((row_to_job(r)?, r.get(8)?, time(r, 9)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

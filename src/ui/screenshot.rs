@@ -311,10 +311,11 @@ fn sample_case(state: &super::Shared) -> Result<String, String> {
 fn sample_staff(st: &Station) -> Result<Signed, String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
     if st.staff_list().map_err(|x| e(&x))?.is_empty() {
-        st.add_staff("001", "张三丰", "staff").map_err(|x| e(&x))?;
-        st.add_staff("002", "李四", "staff").map_err(|x| e(&x))?;
-        st.set_post("C", "001", Some("002")).map_err(|x| e(&x))?;
-        st.set_staff_pin("001", SAMPLE_PIN).map_err(|x| e(&x))?;
+        // A sample station of its own (a temp folder), set up as its command line would.
+        let local = crate::service::LocalAdmin::on_this_box();
+        st.admin_add_staff(&local, "001", "张三丰", "staff", Some(SAMPLE_PIN)).map_err(|x| e(&x))?;
+        st.admin_add_staff(&local, "002", "李四", "staff", None).map_err(|x| e(&x))?;
+        st.admin_set_post(&local, "C", "001", Some("002")).map_err(|x| e(&x))?;
     }
     st.sign_in("001", SAMPLE_PIN).map_err(|x| e(&x))
 }
