@@ -8,7 +8,7 @@ mod log;
 pub mod sdnotify;
 pub mod starttrace;
 
-use crate::cli::{self, Command, StaffArgs};
+use crate::cli::{self, Command, ConfigCmd, MattersCmd, StaffArgs, TicketCmd};
 use crate::config::{self, LoadError, LoadedConfig};
 use crate::domain::clock::Clock;
 use crate::paths::Paths;
@@ -42,154 +42,169 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     code
 }
 
+/// The one place a command is chosen: each command is one named function.
 fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let paths = Paths::resolve(cli.config_dir.clone(), cli.data_dir.clone());
-    match cli.command {
-        None => run_kiosk(&paths, cli.windowed),
-        Some(Command::Staff(StaffArgs { command: None })) => with_config(&paths, |cfg| {
-            // The staff console moved to the browser: any PC of the station LAN.
-            let base = cfg.station.public_base_url.trim_end_matches('/');
-            crate::outln!("工作人员请用浏览器打开 {base}/desk （服务站服务需已启动：kiosk serve）");
-            crate::outln!("The staff desk is in the browser: open {base}/desk (with `kiosk serve` running)");
-            0
-        }),
-        Some(Command::Serve(a)) => with_station(&paths, "serve", |st| {
-            let listen = if a.listen.is_empty() { st.cfg.station.server.listen.clone() } else { a.listen };
-            let voice = voice_config(&st.cfg, &paths);
-            let announcer = voice.enabled.then(|| {
-                // Render the clips once, off the calling path (a first start takes a second).
-                let (v, windows): (VoiceConfig, Vec<u32>) =
-                    (voice.clone(), st.cfg.station.windows.iter().map(|w| w.number).collect());
-                std::thread::spawn(move || match crate::voice::prepare(&v, &windows) {
-                    Ok(r) if !r.rendered.is_empty() => tracing::info!("voice: {} clips rendered", r.rendered.len()),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("voice clips not ready: {e}; calls continue without voice"),
-                });
-                Announcer::start(&voice)
-            });
-            // Held while serving, so that kiosk restore refuses to swap the store under us.
-            let _running = match crate::paths::RunLock::running(&paths) {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("error: {}: {e}", paths.lock_file().display());
-                    return 1;
-                }
-            };
-            recover(&st);
-            st.maintain_daily();
-            crate::server::run(st, listen, announcer)
-        }),
-        Some(Command::Announce(a)) => with_config(&paths, |cfg| {
-            if let Err(e) = paths.ensure_data_dir() {
-                eprintln!("error: {e}");
-                return 1;
-            }
-            let voice = voice_config(&cfg, &paths);
-            match crate::voice::render(&voice, a.number.trim(), a.window, voice.repeat)
-                .and_then(|pcm| crate::voice::write_wav(&a.out, &pcm).map(|_| pcm))
-            {
-                Ok(pcm) => {
-                    crate::outln!("{} ({:.1} s)", a.out.display(), pcm.duration().as_secs_f32());
-                    0
-                }
-                Err(e @ (VoiceError::BadNumber(_) | VoiceError::BadWindow(_))) => {
-                    eprintln!("error: {e}");
-                    2
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    1
-                }
-            }
-        }),
-        Some(Command::Screenshot(a)) => with_config(&paths, |cfg| {
-            if let Err(code) = screen_font_ok(&cfg) {
-                return code;
-            }
-            crate::ui::screenshot::run(cfg, &a.page, &a.out, a.large_text, &a.size)
-        }),
-        Some(Command::Restore(a)) => with_config(&paths, |cfg| {
-            let stamp = Clock::from_env(cfg.station.tz)
-                .map(|c| c.now_local().format("%Y%m%d-%H%M%S").to_string())
-                .unwrap_or_else(|_| "now".into());
-            match crate::service::restore(&paths, &a.file, &stamp) {
-                Ok(r) => {
-                    if a.json {
-                        crate::outln!("{}", serde_json::to_string(&r).unwrap_or_else(|_| "{}".into()));
-                    } else {
-                        crate::outln!(
-                            "restored {} ({} tickets, {} cases, schema {})",
-                            r.from.display(),
-                            r.tickets,
-                            r.cases,
-                            r.schema
-                        );
-                        if let Some(p) = &r.previous {
-                            crate::outln!("the replaced store is kept as {}", p.display());
-                        }
-                    }
-                    0
-                }
-                Err(e @ crate::service::RestoreError::Running) => {
-                    eprintln!("error: {e}");
-                    3
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    2
-                }
-            }
-        }),
-        Some(Command::Migrate) => {
-            if let Err(e) = paths.ensure_data_dir() {
-                eprintln!("error: {e}");
-                return 1;
-            }
-            // A damaged store is not migrated (nor written to at all): exit 1, as every
-            // process that writes refuses it.
-            if let Err(e @ StoreError::Damaged { .. }) = crate::storage::quick_check(&paths.db()) {
-                eprintln!("error: {e}");
-                return 1;
-            }
-            match crate::storage::open(&paths.db()) {
-                Ok(c) => {
-                    crate::outln!(
-                        "{}: schema {}",
-                        paths.db().display(),
-                        crate::storage::schema_version(&c).unwrap_or_default()
-                    );
-                    0
-                }
-                Err(e @ (StoreError::TooNew { .. } | StoreError::Foreign { .. })) => {
-                    eprintln!("error: {e}");
-                    2
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    1
-                }
-            }
+    let Some(command) = cli.command else { return run_kiosk(&paths, cli.windowed) };
+    match command {
+        Command::Staff(StaffArgs { command: None }) => with_config(&paths, desk_is_in_the_browser),
+        Command::Staff(StaffArgs { command: Some(c) }) => on_station(&paths, |st| cli::staff::run(st, c)),
+        Command::Serve(a) => with_station(&paths, "serve", |st| serve(st, &paths, a)),
+        Command::Announce(a) => with_config(&paths, |cfg| announce(cfg, &paths, a)),
+        Command::Screenshot(a) => with_config(&paths, |cfg| screenshot(cfg, a)),
+        Command::Restore(a) => with_config(&paths, |cfg| restore(cfg, &paths, a)),
+        Command::Migrate => migrate(&paths),
+        // Needs no configuration and no store: any file can be checked anywhere.
+        Command::Matters(MattersCmd::Check { file }) => cli::matters::check(&file),
+        Command::Matters(m) => on_station(&paths, |st| cli::matters::run(st, m)),
+        Command::Config(ConfigCmd::Check) => with_config(&paths, |cfg| cli::matters::config_check(&cfg)),
+        Command::Ticket(TicketCmd::Take(a)) => on_station(&paths, |st| cli::ticket::take(st, a)),
+        Command::Request(r) => on_station(&paths, |st| cli::request::run(st, r)),
+        Command::Call(c) => on_station(&paths, |st| cli::call::run(st, c)),
+        Command::Rate(a) => on_station(&paths, |st| cli::call::rate(st, a)),
+        Command::Report(a) => on_station(&paths, |st| cli::report(st, a)),
+        Command::Wallchart(a) => on_station(&paths, |st| cli::wallchart(st, a)),
+        Command::Holidays(h) => on_station(&paths, |st| cli::holidays::run(st, h)),
+        Command::Purge(a) => on_station(&paths, |st| cli::purge(st, a)),
+        Command::Backup(a) => on_station(&paths, |st| cli::backup(st, a)),
+    }
+}
+
+/// `kiosk staff` with no subcommand: the staff console moved to the browser.
+fn desk_is_in_the_browser(cfg: LoadedConfig) -> i32 {
+    let base = cfg.station.public_base_url.trim_end_matches('/');
+    crate::outln!("工作人员请用浏览器打开 {base}/desk （服务站服务需已启动：kiosk serve）");
+    crate::outln!("The staff desk is in the browser: open {base}/desk (with `kiosk serve` running)");
+    0
+}
+
+/// `kiosk serve`: the station service, with the calling voice when station.toml asks.
+fn serve(st: Station, paths: &Paths, a: cli::ServeArgs) -> i32 {
+    let listen = if a.listen.is_empty() { st.cfg.station.server.listen.clone() } else { a.listen };
+    let voice = voice_config(&st.cfg, paths);
+    let announcer = voice.enabled.then(|| {
+        // Render the clips once, off the calling path (a first start takes a second).
+        let (v, windows): (VoiceConfig, Vec<u32>) =
+            (voice.clone(), st.cfg.station.windows.iter().map(|w| w.number).collect());
+        std::thread::spawn(move || match crate::voice::prepare(&v, &windows) {
+            Ok(r) if !r.rendered.is_empty() => tracing::info!("voice: {} clips rendered", r.rendered.len()),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("voice clips not ready: {e}; calls continue without voice"),
+        });
+        Announcer::start(&voice)
+    });
+    // Held while serving, so that kiosk restore refuses to swap the store under us.
+    let _running = match crate::paths::RunLock::running(paths) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {}: {e}", paths.lock_file().display());
+            return 1;
         }
-        Some(cmd) => {
-            // Commands that need only the configuration never touch the data folder.
-            if let Some(code) = cli::run_config_only(None, &cmd) {
-                return code;
+    };
+    recover(&st);
+    st.maintain_daily();
+    crate::server::run(st, listen, announcer)
+}
+
+/// `kiosk announce`: a call's announcement as a WAV file.
+fn announce(cfg: LoadedConfig, paths: &Paths, a: cli::AnnounceArgs) -> i32 {
+    if let Err(e) = paths.ensure_data_dir() {
+        eprintln!("error: {e}");
+        return 1;
+    }
+    let voice = voice_config(&cfg, paths);
+    match crate::voice::render(&voice, a.number.trim(), a.window, voice.repeat)
+        .and_then(|pcm| crate::voice::write_wav(&a.out, &pcm).map(|_| pcm))
+    {
+        Ok(pcm) => {
+            crate::outln!("{} ({:.1} s)", a.out.display(), pcm.duration().as_secs_f32());
+            0
+        }
+        Err(e @ (VoiceError::BadNumber(_) | VoiceError::BadWindow(_))) => {
+            eprintln!("error: {e}");
+            2
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+/// `kiosk screenshot`: a kiosk page as PNG, without a display.
+fn screenshot(cfg: LoadedConfig, a: cli::ScreenshotArgs) -> i32 {
+    if let Err(code) = screen_font_ok(&cfg) {
+        return code;
+    }
+    crate::ui::screenshot::run(cfg, &a.page, &a.out, a.large_text, &a.size)
+}
+
+/// `kiosk restore`: the store replaced by a backup (the replaced one kept beside it).
+fn restore(cfg: LoadedConfig, paths: &Paths, a: cli::RestoreArgs) -> i32 {
+    let stamp = Clock::from_env(cfg.station.tz)
+        .map(|c| c.now_local().format("%Y%m%d-%H%M%S").to_string())
+        .unwrap_or_else(|_| "now".into());
+    match crate::service::restore(paths, &a.file, &stamp) {
+        Ok(r) => {
+            if a.json {
+                crate::outln!("{}", serde_json::to_string(&r).unwrap_or_else(|_| "{}".into()));
+            } else {
+                crate::outln!(
+                    "restored {} ({} tickets, {} cases, schema {})",
+                    r.from.display(),
+                    r.tickets,
+                    r.cases,
+                    r.schema
+                );
+                if let Some(p) = &r.previous {
+                    crate::outln!("the replaced store is kept as {}", p.display());
+                }
             }
-            let cfg = match load_config(&paths) {
-                Ok(c) => c,
-                Err(code) => return code,
-            };
-            if let Some(code) = cli::run_config_only(Some(&cfg), &cmd) {
-                return code;
-            }
-            match open_station(&paths, cfg, "cli") {
-                Ok(mut st) => cli::run(&mut st, cmd),
-                Err(code) => code,
-            }
+            0
+        }
+        Err(e @ crate::service::RestoreError::Running) => {
+            eprintln!("error: {e}");
+            3
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// `kiosk migrate`: the store brought to this version's schema (the package runs it).
+fn migrate(paths: &Paths) -> i32 {
+    if let Err(e) = paths.ensure_data_dir() {
+        eprintln!("error: {e}");
+        return 1;
+    }
+    // A damaged store is not migrated (nor written to at all): exit 1, as every process
+    // that writes refuses it.
+    if let Err(e @ StoreError::Damaged { .. }) = crate::storage::quick_check(&paths.db()) {
+        eprintln!("error: {e}");
+        return 1;
+    }
+    match crate::storage::open(&paths.db()) {
+        Ok(c) => {
+            crate::outln!(
+                "{}: schema {}",
+                paths.db().display(),
+                crate::storage::schema_version(&c).unwrap_or_default()
+            );
+            0
+        }
+        Err(e @ (StoreError::TooNew { .. } | StoreError::Foreign { .. })) => {
+            eprintln!("error: {e}");
+            2
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
         }
     }
 }
@@ -276,6 +291,11 @@ fn with_station(paths: &Paths, face: &str, f: impl FnOnce(Station) -> i32) -> i3
         Ok(st) => f(st),
         Err(code) => code,
     })
+}
+
+/// A one-shot command on the opened station (logging to `logs/cli.log`).
+fn on_station(paths: &Paths, f: impl FnOnce(&mut Station) -> i32) -> i32 {
+    with_station(paths, "cli", |mut st| f(&mut st))
 }
 
 /// The kiosk itself. When it cannot start, the reason goes to standard error (file, line,

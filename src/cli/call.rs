@@ -3,7 +3,7 @@
 
 use super::{fail, sign_in_from_stdin, CallArgs, CallCmd, RateArgs};
 use crate::domain::calling::CallAction;
-use crate::service::{CallError, Called, RateError, Station, TransferTo};
+use crate::service::{CallError, Called, Station, TransferTo};
 
 fn called_json(c: &Called) -> serde_json::Value {
     let t = &c.ticket;
@@ -38,8 +38,7 @@ fn report(result: Result<Called, CallError>, json: bool) -> i32 {
             0
         }
         Err(CallError::NoneWaiting) => fail("no one waiting", 3),
-        Err(e @ CallError::Store(_)) => fail(&e.to_string(), 1),
-        Err(e) => fail(&e.to_string(), 2),
+        Err(e) => super::explained(&e),
     }
 }
 
@@ -90,8 +89,7 @@ pub fn run(st: &mut Station, cmd: CallCmd) -> i32 {
                     crate::outln!("{window}号窗口{}", if pause { "已暂停" } else { "已恢复" });
                     0
                 }
-                Err(e @ CallError::Store(_)) => fail(&e.to_string(), 1),
-                Err(e) => fail(&e.to_string(), 2),
+                Err(e) => super::explained(&e),
             }
         }
     }
@@ -109,7 +107,6 @@ pub fn rate(st: &mut Station, a: RateArgs) -> i32 {
             }
             0
         }
-        Err(e @ RateError::Store(_)) => fail(&e.to_string(), 1),
-        Err(e) => fail(&e.to_string(), 2),
+        Err(e) => super::explained(&e),
     }
 }

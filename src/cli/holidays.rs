@@ -9,8 +9,7 @@ fn refused(e: CalendarError) -> i32 {
             eprintln!("{errs}");
             1
         }
-        e @ CalendarError::Store(_) => fail(&e.to_string(), 1),
-        e => fail(&e.to_string(), 2),
+        e => super::explained(&e),
     }
 }
 

@@ -133,8 +133,7 @@ fn refused(e: CatalogError) -> i32 {
             eprintln!("{errs}");
             1
         }
-        e @ CatalogError::Store(_) => fail(&e.to_string(), 1),
-        e => fail(&e.to_string(), 2),
+        e => super::explained(&e),
     }
 }
 

@@ -6,14 +6,13 @@
 //! A command that acts as a staff member (`--staff NO`) reads that member's PIN from the
 //! first line of standard input and signs in with it, like the console and the desk.
 
-mod call;
-mod holidays;
-mod matters;
-mod request;
-mod staff;
-mod ticket;
+pub mod call;
+pub mod holidays;
+pub mod matters;
+pub mod request;
+pub mod staff;
+pub mod ticket;
 
-use crate::config::LoadedConfig;
 use crate::service::{LoginError, Signed, Station};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -474,79 +473,62 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Cli, i32> {
     })
 }
 
-/// Commands that need only the configuration, not the store.
-pub fn run_config_only(cfg: Option<&LoadedConfig>, cmd: &Command) -> Option<i32> {
-    match cmd {
-        Command::Matters(MattersCmd::Check { file }) => Some(matters::check(file)),
-        Command::Config(ConfigCmd::Check) => cfg.map(matters::config_check),
-        _ => None,
+/// `kiosk wallchart`: the 公示栏 sheets as one PDF.
+pub fn wallchart(st: &mut Station, a: WallchartArgs) -> i32 {
+    let parts: Vec<crate::service::WallPart> =
+        a.part.as_deref().and_then(crate::service::WallPart::from_key).into_iter().collect();
+    match st.wallchart(&parts) {
+        Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
+            Ok(()) => {
+                crate::outln!("{}", a.out.display());
+                0
+            }
+            Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
+        },
+        Err(e) => fail(&e.to_string(), 1),
     }
 }
 
-/// Commands that work on the opened station.
-pub fn run(st: &mut Station, cmd: Command) -> i32 {
-    match cmd {
-        Command::Ticket(TicketCmd::Take(a)) => ticket::take(st, a),
-        Command::Request(r) => request::run(st, r),
-        Command::Staff(StaffArgs { command: Some(c) }) => staff::run(st, c),
-        Command::Call(c) => call::run(st, c),
-        Command::Matters(m) => matters::run(st, m),
-        Command::Report(a) => report(st, a),
-        Command::Wallchart(a) => {
-            let parts: Vec<crate::service::WallPart> =
-                a.part.as_deref().and_then(crate::service::WallPart::from_key).into_iter().collect();
-            match st.wallchart(&parts) {
-                Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
-                    Ok(()) => {
-                        crate::outln!("{}", a.out.display());
-                        0
-                    }
-                    Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
-                },
-                Err(e) => fail(&e.to_string(), 1),
+/// `kiosk purge`: retention (masking old cases, deleting old receipts and logs).
+pub fn purge(st: &mut Station, a: PurgeArgs) -> i32 {
+    match st.purge(a.dry_run) {
+        Ok(p) => {
+            if a.json {
+                crate::outln!("{}", serde_json::to_string(&p).unwrap_or_else(|_| "{}".into()));
+            } else {
+                let verb = if p.dry_run { "would be" } else { "were" };
+                crate::outln!(
+                    "{} cases {verb} masked, {} receipts and {} log files {verb} deleted",
+                    p.cases.len(),
+                    p.receipts,
+                    p.logs
+                );
             }
+            0
         }
-        Command::Rate(a) => call::rate(st, a),
-        Command::Holidays(h) => holidays::run(st, h),
-        Command::Purge(a) => match st.purge(a.dry_run) {
-            Ok(p) => {
-                if a.json {
-                    crate::outln!("{}", serde_json::to_string(&p).unwrap_or_else(|_| "{}".into()));
-                } else {
-                    let verb = if p.dry_run { "would be" } else { "were" };
-                    crate::outln!(
-                        "{} cases {verb} masked, {} receipts and {} log files {verb} deleted",
-                        p.cases.len(),
-                        p.receipts,
-                        p.logs
-                    );
-                }
-                0
+        Err(e) => fail(&e.to_string(), 1),
+    }
+}
+
+/// `kiosk backup`: the store copied (VACUUM INTO), old backups thinned.
+pub fn backup(st: &mut Station, a: BackupArgs) -> i32 {
+    match st.backup(a.to.as_deref()) {
+        Ok(b) => {
+            if a.json {
+                crate::outln!("{}", serde_json::to_string(&b).unwrap_or_else(|_| "{}".into()));
+            } else {
+                crate::outln!(
+                    "{} ({} bytes: {} tickets, {} cases); {} old backups deleted",
+                    b.file.display(),
+                    b.bytes,
+                    b.tickets,
+                    b.cases,
+                    b.removed
+                );
             }
-            Err(e) => fail(&e.to_string(), 1),
-        },
-        Command::Backup(a) => match st.backup(a.to.as_deref()) {
-            Ok(b) => {
-                if a.json {
-                    crate::outln!("{}", serde_json::to_string(&b).unwrap_or_else(|_| "{}".into()));
-                } else {
-                    crate::outln!(
-                        "{} ({} bytes: {} tickets, {} cases); {} old backups deleted",
-                        b.file.display(),
-                        b.bytes,
-                        b.tickets,
-                        b.cases,
-                        b.removed
-                    );
-                }
-                0
-            }
-            Err(e) => fail(&e.to_string(), 1),
-        },
-        other => {
-            eprintln!("error: {other:?} cannot run here");
-            2
+            0
         }
+        Err(e) => fail(&e.to_string(), 1),
     }
 }
 
@@ -571,7 +553,8 @@ pub fn sign_in_from_stdin(st: &Station, no: &str) -> Result<Signed, i32> {
     })
 }
 
-fn report(st: &mut Station, a: ReportArgs) -> i32 {
+/// `kiosk report`: the report of a date range as PDF or CSV.
+pub fn report(st: &mut Station, a: ReportArgs) -> i32 {
     let day = |s: &str, flag: &str| {
         s.trim().parse::<chrono::NaiveDate>().map_err(|_| fail(&format!("--{flag} {s:?}: use YYYY-MM-DD"), 2))
     };

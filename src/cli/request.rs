@@ -42,17 +42,7 @@ fn staff_change(
             }
             0
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            advance_exit(&e)
-        }
-    }
-}
-
-fn advance_exit(e: &AdvanceError) -> i32 {
-    match e {
-        AdvanceError::Store(_) => 1,
-        _ => 2,
+        Err(e) => super::explained(&e),
     }
 }
 
