@@ -408,3 +408,40 @@ fn no_refusal_or_fault_reaches_a_screen_in_english_or_as_a_flag_or_sql() {
         assert_plain_chinese(&path, &page);
     }
 }
+
+/// A row a technician broke by hand (a time that is not a time, a state nobody knows) is
+/// a fault: the page says the station is busy and the log names the column; it is never
+/// shown as 1970 or 已取消.
+#[test]
+fn a_row_that_does_not_decode_is_a_fault_not_a_default() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    let case = t.station_at(NOW).submit_case(&request("F03", &[])).expect("case");
+    let case_token = case.status_url.rsplit('/').next().expect("token").to_string();
+    t.kiosk(NOW, &["ticket", "take", "--matter", "C02", "--json"]);
+    let srv = Serve::start(&t, Some(NOW));
+    let head = sign_in_as(&srv, "003", PIN).expect("head signs in");
+    let db = crate::util::db(&t);
+    db.execute("UPDATE cases SET created_at = 'yesterday'", []).expect("break a time");
+    drop(db);
+    for (path, cookie) in [
+        ("/desk/cases".to_string(), Some(head.as_str())),
+        (format!("/desk/cases/{}", case.case.tracking), Some(head.as_str())),
+        (format!("/c/{case_token}"), None),
+    ] {
+        let (status, page) = get_as(&srv, &path, cookie);
+        assert_eq!(status, 503, "{path}: {page}");
+        assert!(!page.contains("1970"), "{page}");
+        assert_plain_chinese(&path, &page);
+    }
+    drop(srv);
+    let log = crate::util::serve_log(&t);
+    assert!(log.contains("created_at") && log.contains("yesterday"), "the log names the column and the value:\n{log}");
+    // The command line: a fault, exit 1, naming the column.
+    let db = crate::util::db(&t);
+    db.execute("UPDATE tickets SET issued_at = 'yesterday'", []).expect("break a time");
+    drop(db);
+    let o = t.kiosk_stdin(NOW, &["call", "next", "--window", "1", "--staff", "001", "--json"], &format!("{PIN}\n"));
+    assert_eq!(o.status.code(), Some(1), "{}", crate::util::stderr(&o));
+    assert!(crate::util::stderr(&o).contains("issued_at"), "{}", crate::util::stderr(&o));
+}
