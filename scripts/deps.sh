@@ -31,7 +31,7 @@ AXE_VERSION="4.14.1"
 ensure_axe() {
   local dir="target/test-tools"
   local have
-  have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -1)
+  have=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -1 || true)
   [ "$have" = "$AXE_VERSION" ] && return 0
   command -v npm >/dev/null || ensure_pkgs npm
   echo "Installing axe-core $AXE_VERSION (npm) into $dir" >&2

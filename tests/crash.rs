@@ -47,8 +47,9 @@ fn worker_storm() {
                 let _ = task.run(&st.clock);
             }
         } else if tickets < TICKETS {
-            let issued =
-                st.take_ticket(&Target::Matter(MATTERS[i % MATTERS.len()].into()), i % 7 == 0).expect("ticket");
+            let issued = st
+                .take_ticket(&Target::Matter(MATTERS[i % MATTERS.len()].into()), i.is_multiple_of(7))
+                .expect("ticket");
             if let Some(task) = st.print_task(&issued) {
                 let _ = task.run(&st.clock);
             }

@@ -130,7 +130,7 @@ pub async fn desk_from_headers(
 ) -> Result<Desk, Response> {
     let (id, lookup) = session_of(s, headers);
     let (id, sess) = match (id, lookup) {
-        (Some(id), Lookup::Active(sess)) => (id, sess),
+        (Some(id), Lookup::Active(sess)) => (id, *sess),
         (_, lookup) => {
             let expired = matches!(lookup, Lookup::Expired);
             return Err(if change {

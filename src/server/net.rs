@@ -91,7 +91,7 @@ impl Counter {
         if held.0 >= self.inner.total_cap || mine >= self.inner.per_cap {
             let n = self.inner.refused.fetch_add(1, Ordering::Relaxed);
             // Said once, then every thousandth time: a flood must not fill the log either.
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 tracing::warn!(
                     "refused from {ip}: it holds {mine} (at most {}), all hold {} (at most {}); {} refused so far",
                     self.inner.per_cap,

@@ -35,7 +35,7 @@ impl Session {
 
 /// What became of a session id.
 pub enum Lookup {
-    Active(Session),
+    Active(Box<Session>),
     Expired,
     Unknown,
 }
@@ -84,7 +84,7 @@ impl Sessions {
             }
             Some(s) => {
                 s.last = Instant::now();
-                Lookup::Active(s.clone())
+                Lookup::Active(Box::new(s.clone()))
             }
             None => Lookup::Unknown,
         }

@@ -102,6 +102,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn insert_event(
     conn: &Connection,
     case_id: i64,

@@ -55,7 +55,10 @@ pub fn idle_open(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<(String
 }
 
 /// The notes of a case's events and its extension reason, for masking.
-pub fn notes(conn: &Connection, case_id: i64) -> Result<(Vec<(i64, String)>, Option<String>), StoreError> {
+/// A case's event notes (event id, note) and its extension reason.
+pub type Notes = (Vec<(i64, String)>, Option<String>);
+
+pub fn notes(conn: &Connection, case_id: i64) -> Result<Notes, StoreError> {
     let mut st = conn.prepare("SELECT id, note FROM case_events WHERE case_id = ?1 AND note IS NOT NULL")?;
     let rows = st.query_map(params![case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let notes = rows.collect::<Result<_, _>>()?;

@@ -208,15 +208,9 @@ fn key(app: &AppWindow, state: &Shared, k: &str) {
                     f.push_str(k);
                 }
             }
-            Page::CaseId => {
-                if d.id.chars().count() < 18 {
-                    d.id.push_str(k);
-                }
-            }
-            Page::CaseName => {
-                if d.letters.len() < 6 && d.name.chars().count() < MAX_NAME {
-                    d.letters.push_str(&k.to_lowercase());
-                }
+            Page::CaseId if d.id.chars().count() < 18 => d.id.push_str(k),
+            Page::CaseName if d.letters.len() < 6 && d.name.chars().count() < MAX_NAME => {
+                d.letters.push_str(&k.to_lowercase());
             }
             _ => {}
         }
@@ -242,9 +236,8 @@ fn backspace(app: &AppWindow, state: &Shared) {
                 d.id.pop();
             }
             Page::CaseName => {
-                if d.letters.pop().is_none() {
-                    d.name.pop();
-                }
+                // The pinyin being typed first, then the name.
+                let _ = d.letters.pop().or_else(|| d.name.pop());
             }
             _ => {}
         }
@@ -280,7 +273,7 @@ fn submit(app: &AppWindow, state: &Shared) {
     };
     let p = app.global::<CaseFormAdapter>();
     p.set_tracking(sub.case.tracking.clone().into());
-    let due = sub.case.due_on.map(|d| crate::domain::clock::date_cn(d)).unwrap_or_default();
+    let due = sub.case.due_on.map(crate::domain::clock::date_cn).unwrap_or_default();
     p.set_due_text(format!("承诺在 {due} 前办好（自受理之日起{}个工作日）", sub.case.promised_days).into());
     p.set_has_authorization(sub.authorization.is_some());
     let printer_configured = state.borrow().station.cfg.station.printer.name.is_some();

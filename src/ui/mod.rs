@@ -153,9 +153,8 @@ pub(crate) fn navigate(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
             _ => {}
         }
     }
-    match page {
-        Page::Lookup => case::start_lookup(app, state),
-        _ => {}
+    if page == Page::Lookup {
+        case::start_lookup(app, state);
     }
     show(app, state, page, arg);
 }
