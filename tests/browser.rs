@@ -474,7 +474,7 @@ fn station_head_imports_next_years_holidays_at_the_desk() {
     assert!(b.find("table.cases").text().contains("01-01至01-03"));
     assert!(!b.find("main").text().contains("还没有导入2027年"), "the warning is gone");
     shot(&b, "web-admin-holidays");
-    assert_eq!(t.station_at(NOW).calendar_missing(), None);
+    assert_eq!(t.station_at(NOW).holidays_missing(), None);
 }
 
 #[test]

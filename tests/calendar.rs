@@ -17,9 +17,9 @@ fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
     let t = TempStation::new();
     let mut st = t.station_at(NOW);
     add_staff(&st);
-    assert_eq!(st.calendar_missing(), Some(2027), "from 1 November the desk warns");
-    assert!(st.calendar_notice().expect("notice").contains("还没有导入2027年的节假日安排"));
-    assert_eq!(t.station_at("2026-10-31T09:00:00+08:00").calendar_missing(), None, "not before November");
+    assert_eq!(st.holidays_missing(), Some(2027), "from 1 November the desk warns");
+    assert!(st.holidays_notice().expect("notice").contains("还没有导入2027年的节假日安排"));
+    assert_eq!(t.station_at("2026-10-31T09:00:00+08:00").holidays_missing(), None, "not before November");
     // G01 promises 30 working days: from Monday 30 November that is December's 23 and
     // seven of January 2027 — counted on weekends only, 11 January, flagged.
     let a = signed(&st, "001");
@@ -61,7 +61,7 @@ fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
     let o = import(&good, "001");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("站长"), "{}", stderr(&o));
-    assert_eq!(t.station_at(NOW).calendar_missing(), Some(2027), "nothing changed");
+    assert_eq!(t.station_at(NOW).holidays_missing(), Some(2027), "nothing changed");
 
     // The station head imports it: with 1–3 January off, the 30th working day is 12 January.
     let o = import(&good, "003");
@@ -72,7 +72,7 @@ fn importing_next_year_recomputes_the_due_dates_counted_past_the_calendar() {
     let moved = out["recomputed"].as_array().expect("list");
     assert_eq!(moved.len(), 2, "the accepted and the pending G01, not C01: {out}");
     let st = t.station_at(NOW);
-    assert_eq!(st.calendar_missing(), None);
+    assert_eq!(st.holidays_missing(), None);
     let long = st.find_case(&long.tracking).expect("find").expect("case");
     assert_eq!((long.due_on.map(|d| d.to_string()), long.due_beyond_calendar), (Some("2027-01-12".into()), false));
     let short2 = st.find_case(&short.tracking).expect("find").expect("case");

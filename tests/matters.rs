@@ -143,7 +143,7 @@ fn opening_never_rewrites_and_tickets_keep_their_version() {
     let mut other = t.station_at(NOW);
     assert_eq!(other.catalog_version(), 2, "a new handle opens on the live version");
     let mut stale = st2;
-    assert!(stale.reload_catalog().expect("reload"));
+    assert!(stale.reload_matters().expect("reload"));
     assert!(stale.cfg.catalog.matter("J03").is_some());
-    assert!(!other.reload_catalog().expect("reload"), "nothing newer");
+    assert!(!other.reload_matters().expect("reload"), "nothing newer");
 }

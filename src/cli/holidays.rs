@@ -1,11 +1,11 @@
 //! `kiosk holidays import|list`: the holiday calendar from the command line.
 
 use super::{fail, sign_in_from_stdin, HolidaysCmd};
-use crate::service::{CalendarError, Station};
+use crate::service::{HolidaysError, Station};
 
-fn refused(e: CalendarError) -> i32 {
+fn refused(e: HolidaysError) -> i32 {
     match e {
-        CalendarError::Invalid(errs) => {
+        HolidaysError::Invalid(errs) => {
             eprintln!("{errs}");
             1
         }
@@ -61,7 +61,7 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                 Err(e) => refused(e),
             }
         }
-        HolidaysCmd::List => match st.calendar_years() {
+        HolidaysCmd::List => match st.holiday_years() {
             Ok(years) => {
                 for y in years {
                     let from = match &y.imported {
@@ -79,7 +79,7 @@ pub fn run(st: &mut Station, cmd: HolidaysCmd) -> i32 {
                         y.workdays.len()
                     );
                 }
-                if let Some(y) = st.calendar_missing() {
+                if let Some(y) = st.holidays_missing() {
                     crate::outln!("missing: {y}");
                 }
                 0

@@ -2,7 +2,7 @@
 
 use super::{fail, sign_in_from_stdin, MattersCmd};
 use crate::config::{self, LoadedConfig};
-use crate::service::{CatalogDiff, CatalogError, Station};
+use crate::service::{MattersDiff, MattersError, Station};
 use std::path::Path;
 
 /// Validates a matters file: `FILE:LINE: field: problem` for each error, exit 1.
@@ -100,7 +100,7 @@ fn prefix_line(text: &str, cat: &str) -> Option<usize> {
     None
 }
 
-fn diff_json(version: Option<i64>, d: &CatalogDiff) -> serde_json::Value {
+fn diff_json(version: Option<i64>, d: &MattersDiff) -> serde_json::Value {
     serde_json::json!({
         "version": version,
         "added": d.added,
@@ -110,7 +110,7 @@ fn diff_json(version: Option<i64>, d: &CatalogDiff) -> serde_json::Value {
     })
 }
 
-fn print_diff(d: &CatalogDiff) {
+fn print_diff(d: &MattersDiff) {
     for c in &d.added {
         crate::outln!("新增 {c}");
     }
@@ -127,9 +127,9 @@ fn print_diff(d: &CatalogDiff) {
     }
 }
 
-fn refused(e: CatalogError) -> i32 {
+fn refused(e: MattersError) -> i32 {
     match e {
-        CatalogError::Invalid(errs) => {
+        MattersError::Invalid(errs) => {
             eprintln!("{errs}");
             1
         }
@@ -158,7 +158,7 @@ pub fn run(st: &mut Station, cmd: MattersCmd) -> i32 {
             };
             let outcome = if dry_run {
                 if !who.is_admin() {
-                    return refused(CatalogError::NotAdmin);
+                    return refused(MattersError::NotAdmin);
                 }
                 Ok((None, checked.diff))
             } else {

@@ -77,7 +77,7 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
                 urg,
                 st.case_counts()?,
                 st.staff_list()?,
-                st.calendar_notice(),
+                st.holidays_notice(),
                 soon,
             ))
         })

@@ -6,7 +6,7 @@ use super::access::{Checked, Head, PageError};
 use super::chrome::{admin_page, csrf};
 use super::session::Session;
 use super::state::AppState;
-use crate::service::{holidays_form_toml, CalendarError, CalendarYear, HolidayImport};
+use crate::service::{holidays_form_toml, HolidayImport, HolidayYear, HolidaysError};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -54,7 +54,7 @@ pub struct Import {
 fn render(
     s: &AppState,
     sess: &Session,
-    years: &[CalendarYear],
+    years: &[HolidayYear],
     notice: Option<String>,
     typed: &Import,
     errors: Option<&str>,
@@ -123,7 +123,7 @@ fn render(
 
 pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Response, PageError> {
     let (years, notice, today) = s
-        .call(|st| Ok::<_, crate::service::StoreError>((st.calendar_years()?, st.calendar_notice(), st.clock.today())))
+        .call(|st| Ok::<_, crate::service::StoreError>((st.holiday_years()?, st.holidays_notice(), st.clock.today())))
         .await?
         .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let next = chrono::Datelike::year(&today) + 1;
@@ -145,7 +145,7 @@ pub async fn import(
     let (done, years, notice) = s
         .with_station(move |st| {
             let done = src.and_then(|src| st.import_holidays(&who, &file, &src));
-            (done, st.calendar_years(), st.calendar_notice())
+            (done, st.holiday_years(), st.holidays_notice())
         })
         .await?;
     let years = years.map_err(|e| PageError::Fault(e.to_string()))?;
@@ -163,7 +163,7 @@ pub async fn import(
             desk.flash(&s, false, text);
             Ok(Redirect::to(HERE).into_response())
         }
-        Err(CalendarError::Invalid(errs)) => {
+        Err(HolidaysError::Invalid(errs)) => {
             Ok(render(&s, &desk.sess, &years, notice, &typed, Some(&errs.to_string())))
         }
         Err(e) => Err(PageError::from_service(&e, StatusCode::FORBIDDEN)),

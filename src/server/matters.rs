@@ -6,7 +6,7 @@ use super::access::{lenient, Checked, Head, PageError};
 use super::chrome::{admin_page, csrf};
 use super::state::AppState;
 use super::typed;
-use crate::service::{CatalogDiff, CatalogError};
+use crate::service::{MattersDiff, MattersError};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,7 +21,7 @@ pub async fn home(_: Head) -> Redirect {
     Redirect::to(HERE)
 }
 
-fn diff(d: &CatalogDiff) -> Markup {
+fn diff(d: &MattersDiff) -> Markup {
     let empty = d.added.is_empty() && d.removed.is_empty() && d.changed.is_empty() && d.categories.is_empty();
     html! {
         @if empty {
@@ -104,7 +104,7 @@ pub async fn check(
     let back = html! { p { a href=(HERE) { "返回" } } };
     let checked = match s.with_station(move |st| st.check_matters("上传的文件", &src)).await? {
         Ok(c) => c,
-        Err(CatalogError::Invalid(errs)) => {
+        Err(MattersError::Invalid(errs)) => {
             let inner = html! {
                 p.error { "文件有 " (errs.0.len()) " 处错误，没有发布。请按行号改好后重新上传：" }
                 ul.errors { @for e in &errs.0 { li { (e.to_string()) } } }

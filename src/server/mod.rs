@@ -18,13 +18,13 @@ mod duty;
 mod followups;
 mod guard;
 mod holidays;
-mod live;
 mod matters;
 mod net;
 mod pads;
 mod public;
 mod settings;
 mod staff;
+mod watcher;
 /// How the station service reads every posted form (a malformed body is a plain 400).
 pub use public::form;
 mod reports;
@@ -281,7 +281,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
             return 1;
         }
     };
-    let first = match live::first(&station) {
+    let first = match watcher::first(&station) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: cannot read the station's store: {e}");
@@ -309,7 +309,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
     let (tx, rx) = watch::channel(first);
     let (poke_tx, poke_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = watch::channel(false);
-    let watcher = match live::spawn(station, tx, poke_rx, announcer) {
+    let watcher = match watcher::spawn(station, tx, poke_rx, announcer) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: cannot start the live pages' watcher: {e}");

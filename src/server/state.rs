@@ -118,7 +118,7 @@ impl AppState {
         let out = tokio::task::spawn_blocking(move || {
             let run = |st: &mut Station| {
                 // Follow a newly published list of matters (one tiny query).
-                if let Err(e) = st.reload_catalog() {
+                if let Err(e) = st.reload_matters() {
                     tracing::warn!("list of matters not reloaded: {e}");
                 }
                 f(st)

@@ -201,8 +201,8 @@ impl Station {
             .map(|(m, r)| CaseMaterial { name: m.name.clone(), requirement: m.requirement(), received: *r })
             .collect();
 
-        let posts = staff::posts(self.conn())?;
-        let away = staff::away_on(self.conn(), today)?;
+        let posts = crate::storage::duty::posts(self.conn())?;
+        let away = crate::storage::duty::away_on(self.conn(), today)?;
         let routing = duty::post_for(&posts, &matter.code, &matter.category).map(|p| duty::route(p, &away));
         let promised = matter.promised_days.unwrap_or(0);
         let due = self.cfg.calendar.add_working_days(today, promised);

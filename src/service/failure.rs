@@ -136,21 +136,21 @@ impl Explain for StaffError {
     }
 }
 
-impl Explain for CatalogError {
+impl Explain for MattersError {
     fn explain(&self) -> Failure {
         match self {
-            CatalogError::Store(e) => e.explain(),
-            CatalogError::Actor(e) => e.explain(),
+            MattersError::Store(e) => e.explain(),
+            MattersError::Actor(e) => e.explain(),
             e => refused(e),
         }
     }
 }
 
-impl Explain for CalendarError {
+impl Explain for HolidaysError {
     fn explain(&self) -> Failure {
         match self {
-            CalendarError::Store(e) => e.explain(),
-            CalendarError::Actor(e) => e.explain(),
+            HolidaysError::Store(e) => e.explain(),
+            HolidaysError::Actor(e) => e.explain(),
             e => refused(e),
         }
     }

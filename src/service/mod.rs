@@ -10,18 +10,19 @@
 mod audit;
 mod auth;
 mod backup;
-mod calendar;
 mod calling;
 mod cases;
-mod catalog;
+mod duty;
 mod failure;
 mod followups;
-mod live;
+mod holidays;
+mod matters;
 mod pads;
 mod purge;
 mod ratings;
 mod reports;
 mod settings;
+mod snapshot;
 mod staff;
 mod tickets;
 
@@ -30,24 +31,24 @@ pub use auth::{
     hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS,
 };
 pub use backup::{restore, BackedUp, BackupError, RestoreError, Restored};
-pub use calendar::{form_toml as holidays_form_toml, CalendarError, CalendarYear, HolidayImport, YearSummary};
 pub use calling::{CallError, Called, TransferTo, Unstarted};
 pub use cases::{
     case_status_url, AdvanceError, CasePage, CaseRequest, LookupError, PublicEvent, PublicView, SubmitError, Submitted,
     LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,
 };
-pub use catalog::{diff as catalog_diff, CatalogDiff, CatalogError, Checked, MatterChange, VersionInfo};
 pub use failure::{Explain, Failure};
 pub use followups::{Followup, FollowupError};
-pub use live::{
-    view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
-    TicketView, UnprintedItem, WaitingCount,
-};
+pub use holidays::{form_toml as holidays_form_toml, HolidayImport, HolidayYear, HolidaysError, YearSummary};
+pub use matters::{diff as matters_diff, Checked, MatterChange, MattersDiff, MattersError, VersionInfo};
 pub use pads::{is_device_token, Pad, PadError};
 pub use purge::{Purged, FILE_DAYS};
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};
 pub use settings::{FieldView, SettingsError, FIELDS as SETTINGS};
+pub use snapshot::{
+    view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
+    TicketView, UnprintedItem, WaitingCount,
+};
 pub use staff::{LocalAdmin, RosterActor, StaffError};
 pub use tickets::{DeskError, Issued, PrintTask, Recovered, Target, TicketError};
 
@@ -87,10 +88,10 @@ pub struct Station {
     conn: Connection,
     font: FontCell,
     catalog_version: i64,
-    parsed: catalog::Parsed,
+    parsed: matters::Parsed,
     /// holidays.toml's calendar, before the years imported into the store are put in.
     base_calendar: crate::domain::workdays::Calendar,
-    /// Which imported years `cfg.calendar` holds (see `reload_calendar`).
+    /// Which imported years `cfg.calendar` holds (see `reload_holidays`).
     calendar_stamp: String,
 }
 
@@ -100,7 +101,7 @@ impl Station {
     pub fn open(mut cfg: LoadedConfig, paths: Paths, clock: Clock) -> Result<Station, StartError> {
         paths.ensure_data_dir()?;
         let mut conn = storage::open(&paths.db())?;
-        let (catalog, catalog_version) = catalog::open_live(&mut conn, &cfg, clock.now())?;
+        let (catalog, catalog_version) = matters::open_live(&mut conn, &cfg, clock.now())?;
         cfg.catalog = catalog;
         let index = Arc::new(SearchIndex::build(&cfg.catalog));
         let base_calendar = cfg.calendar.clone();
@@ -116,7 +117,7 @@ impl Station {
             base_calendar,
             calendar_stamp: String::new(),
         };
-        st.reload_calendar()?;
+        st.reload_holidays()?;
         st.take_up_settings()?;
         Ok(st)
     }

@@ -22,9 +22,9 @@ impl<'a> By<'a> {
 
 pub mod calling;
 pub mod cases;
-pub mod catalog;
 pub mod counters;
 pub mod decode;
+pub mod duty;
 pub mod followups;
 pub mod holidays;
 pub mod lookups;

@@ -36,7 +36,7 @@ pub fn tick(app: &AppWindow, state: &Shared) {
     // the middle of a villager's flow; looking costs one tiny query a second.
     let at_home = state.borrow().current.0 == Page::Home;
     if at_home {
-        let switched = state.borrow_mut().station.reload_catalog();
+        let switched = state.borrow_mut().station.reload_matters();
         match switched {
             Ok(true) => tracing::info!("kiosk: switched to the newly published list of matters"),
             Ok(false) => {}

@@ -79,7 +79,7 @@ fn run(mut station: Station, tx: watch::Sender<Live>, poke: Receiver<()>, announ
             }
         }
         // A newly published list of matters: the pages follow it.
-        if let Err(e) = station.reload_catalog() {
+        if let Err(e) = station.reload_matters() {
             tracing::warn!("list of matters not reloaded: {e}");
         }
         match station.snapshot() {

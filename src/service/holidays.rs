@@ -31,7 +31,7 @@ pub struct HolidayImport {
 
 /// A year the calendar knows, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CalendarYear {
+pub struct HolidayYear {
     pub year: i32,
     pub holidays: Vec<NaiveDate>,
     pub workdays: Vec<NaiveDate>,
@@ -40,7 +40,7 @@ pub struct CalendarYear {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum CalendarError {
+pub enum HolidaysError {
     #[error("{0}")]
     Invalid(ConfigErrors),
     #[error("{0}")]
@@ -57,9 +57,9 @@ pub fn year_toml(year: i32, holidays: &[NaiveDate], workdays: &[NaiveDate]) -> S
 
 /// The form at the desk as TOML: a year, and dates separated by spaces, commas, 、 or new
 /// lines, where `2027-02-06~2027-02-12` (or 至) is every day from the one to the other.
-pub fn form_toml(year: &str, holidays: &str, workdays: &str) -> Result<String, CalendarError> {
+pub fn form_toml(year: &str, holidays: &str, workdays: &str) -> Result<String, HolidaysError> {
     let issue = |field: &str, problem: String| {
-        CalendarError::Invalid(ConfigErrors(vec![ConfigIssue {
+        HolidaysError::Invalid(ConfigErrors(vec![ConfigIssue {
             file: "表单".into(),
             line: 1,
             field: field.into(),
@@ -70,7 +70,7 @@ pub fn form_toml(year: &str, holidays: &str, workdays: &str) -> Result<String, C
         .trim()
         .parse()
         .map_err(|_| issue("年份", format!("“{}”不是年份，请写 4 位数字，例如 2027", year.trim())))?;
-    let dates = |text: &str, field: &str| -> Result<Vec<NaiveDate>, CalendarError> {
+    let dates = |text: &str, field: &str| -> Result<Vec<NaiveDate>, HolidaysError> {
         let mut out = Vec::new();
         let parse = |s: &str| {
             s.trim()
@@ -109,7 +109,7 @@ fn line_of_year(src: &str, year: i32) -> usize {
 
 impl Station {
     /// Takes up years another process imported (one tiny query when nothing changed).
-    pub fn reload_calendar(&mut self) -> Result<bool, StoreError> {
+    pub fn reload_holidays(&mut self) -> Result<bool, StoreError> {
         let stamp = store::stamp(self.conn())?;
         if stamp == self.calendar_stamp {
             return Ok(false);
@@ -127,7 +127,7 @@ impl Station {
     }
 
     /// The years the calendar knows, oldest first.
-    pub fn calendar_years(&self) -> Result<Vec<CalendarYear>, StoreError> {
+    pub fn holiday_years(&self) -> Result<Vec<HolidayYear>, StoreError> {
         let stored = store::years(self.conn())?;
         Ok(self
             .cfg
@@ -136,14 +136,14 @@ impl Station {
             .map(|&year| {
                 let (holidays, workdays) = self.cfg.calendar.year_days(year);
                 let imported = stored.iter().find(|s| s.year == year).map(|s| (s.imported_at, s.staff_no.clone()));
-                CalendarYear { year, holidays, workdays, imported }
+                HolidayYear { year, holidays, workdays, imported }
             })
             .collect())
     }
 
     /// From 1 November, the next year missing from the calendar (the desk warns); the
     /// current year missing, all year.
-    pub fn calendar_missing(&self) -> Option<i32> {
+    pub fn holidays_missing(&self) -> Option<i32> {
         let today = self.clock.today();
         if !self.cfg.calendar.covers(today.year()) {
             return Some(today.year());
@@ -152,8 +152,8 @@ impl Station {
     }
 
     /// The desk's warning, in words, while a year is missing.
-    pub fn calendar_notice(&self) -> Option<String> {
-        self.calendar_missing().map(|y| {
+    pub fn holidays_notice(&self) -> Option<String> {
+        self.holidays_missing().map(|y| {
             format!(
                 "还没有导入{y}年的节假日安排：跨到{y}年的代办承诺日期只按周末计算，并标“未含明年节假日”。\
                  国务院办公厅公布后，请站长在“站务管理 → 节假日”导入。"
@@ -163,8 +163,8 @@ impl Station {
 
     /// Checks a holidays file for import: the file's own rules (real dates, inside their
     /// year, no day both off and on), and that each year is this year or the next.
-    pub fn check_holidays(&self, file: &str, src: &str) -> Result<(Calendar, Vec<YearSummary>), CalendarError> {
-        let cal = config::parse_holidays(file, src).map_err(CalendarError::Invalid)?;
+    pub fn check_holidays(&self, file: &str, src: &str) -> Result<(Calendar, Vec<YearSummary>), HolidaysError> {
+        let cal = config::parse_holidays(file, src).map_err(HolidaysError::Invalid)?;
         let this = self.clock.today().year();
         let mut issues = Vec::new();
         let mut issue = |line: usize, field: &str, problem: String| {
@@ -198,16 +198,16 @@ impl Station {
             });
         }
         if !issues.is_empty() {
-            return Err(CalendarError::Invalid(ConfigErrors(issues)));
+            return Err(HolidaysError::Invalid(ConfigErrors(issues)));
         }
         Ok((cal, out))
     }
 
     /// Imports a holidays file (station head): the years go live for every process, and
     /// open cases counted past the old calendar get their due dates recomputed.
-    pub fn import_holidays(&mut self, who: &Signed, file: &str, src: &str) -> Result<HolidayImport, CalendarError> {
+    pub fn import_holidays(&mut self, who: &Signed, file: &str, src: &str) -> Result<HolidayImport, HolidaysError> {
         self.admin_actor(who)?;
-        self.reload_calendar()?;
+        self.reload_holidays()?;
         let (parsed, years) = self.check_holidays(file, src)?;
         let mut cal = self.cfg.calendar.clone();
         cal.overlay(&parsed);
@@ -245,7 +245,7 @@ impl Station {
         );
         let now = self.clock.now();
         store::import(self.conn_mut(), &sources, &changes, who.by(), &detail, now)?;
-        self.reload_calendar()?;
+        self.reload_holidays()?;
         tracing::info!("holidays imported by {}: {detail}", who.no());
         Ok(HolidayImport { years, recomputed: changes })
     }

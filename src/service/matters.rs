@@ -9,14 +9,14 @@ use super::auth::{ActorError, Signed};
 use super::Station;
 use crate::config::{self, ConfigErrors};
 use crate::domain::matter::{Catalog, Matter};
-use crate::storage::{self, audit, catalog as store, StoreError};
+use crate::storage::{self, audit, matters as store, StoreError};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// What changed between the live version and a new file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct CatalogDiff {
+pub struct MattersDiff {
     pub added: Vec<String>,
     pub removed: Vec<String>,
     pub changed: Vec<MatterChange>,
@@ -34,7 +34,7 @@ pub struct MatterChange {
     pub described: Vec<String>,
 }
 
-impl CatalogDiff {
+impl MattersDiff {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty() && self.categories.is_empty()
     }
@@ -53,12 +53,12 @@ pub struct VersionInfo {
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub catalog: Catalog,
-    pub diff: CatalogDiff,
+    pub diff: MattersDiff,
     pub live_version: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
+pub enum MattersError {
     #[error("{0}")]
     Invalid(ConfigErrors),
     #[error("需要站长（管理员）权限")]
@@ -123,8 +123,8 @@ fn matter_changes(old: &Matter, new: &Matter) -> Vec<(&'static str, String)> {
 }
 
 /// Compares two catalogues.
-pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
-    let mut d = CatalogDiff::default();
+pub fn diff(old: &Catalog, new: &Catalog) -> MattersDiff {
+    let mut d = MattersDiff::default();
     for m in &new.matters {
         match old.matter(&m.code) {
             None => d.added.push(m.code.clone()),
@@ -205,9 +205,9 @@ impl Station {
 
     /// Switches this handle to the newest published version if there is one; true when it
     /// switched. The kiosk calls it only on its home screen.
-    pub fn reload_catalog(&mut self) -> Result<bool, StoreError> {
+    pub fn reload_matters(&mut self) -> Result<bool, StoreError> {
         // The holiday calendar follows too (it may change at any moment, not only at home).
-        self.reload_calendar()?;
+        self.reload_holidays()?;
         let live = self.published_version()?;
         if live == self.catalog_version || live == 0 {
             return Ok(false);
@@ -239,18 +239,18 @@ impl Station {
     }
 
     /// Validates a matters file and compares it with the live version.
-    pub fn check_matters(&self, file: &str, src: &str) -> Result<Checked, CatalogError> {
-        let catalog = config::parse_matters(file, src).map_err(CatalogError::Invalid)?;
-        config::cross_check(&self.cfg.station, &self.cfg.station_file, &catalog).map_err(CatalogError::Invalid)?;
+    pub fn check_matters(&self, file: &str, src: &str) -> Result<Checked, MattersError> {
+        let catalog = config::parse_matters(file, src).map_err(MattersError::Invalid)?;
+        config::cross_check(&self.cfg.station, &self.cfg.station_file, &catalog).map_err(MattersError::Invalid)?;
         let live_version = self.published_version()?;
         let live = self.catalog_at(live_version)?;
         Ok(Checked { diff: diff(&live, &catalog), catalog, live_version })
     }
 
-    fn admin(&self, who: &Signed) -> Result<(), CatalogError> {
+    fn admin(&self, who: &Signed) -> Result<(), MattersError> {
         match self.admin_actor(who) {
             Ok(_) => Ok(()),
-            Err(ActorError::NotAdmin) => Err(CatalogError::NotAdmin),
+            Err(ActorError::NotAdmin) => Err(MattersError::NotAdmin),
             Err(e) => Err(e.into()),
         }
     }
@@ -262,14 +262,14 @@ impl Station {
         file: &str,
         src: &str,
         note: &str,
-    ) -> Result<(i64, CatalogDiff), CatalogError> {
+    ) -> Result<(i64, MattersDiff), MattersError> {
         self.admin(who)?;
         if note.trim().is_empty() {
-            return Err(CatalogError::NoNote);
+            return Err(MattersError::NoNote);
         }
         let checked = self.check_matters(file, src)?;
         if checked.diff.is_empty() {
-            return Err(CatalogError::Unchanged);
+            return Err(MattersError::Unchanged);
         }
         let now = self.clock.now();
         let v = store::publish(self.conn_mut(), src, Some(who.no()), note.trim(), None, false, now)?;
@@ -283,14 +283,14 @@ impl Station {
         );
         audit::by(self.conn(), now, who.by(), "matters-publish", Some(&format!("第{v}版")), Some(&summary))?;
         tracing::info!("list of matters version {v} published by {}", who.no());
-        self.reload_catalog()?;
+        self.reload_matters()?;
         Ok((v, checked.diff))
     }
 
     /// Publishes an older version's content again, as a new version.
     /// What rolling back to `version` would change, checked as a new upload would be.
-    pub fn check_rollback(&self, version: i64) -> Result<Checked, CatalogError> {
-        let src = store::source(self.conn(), version)?.ok_or(CatalogError::NoVersion(version))?;
+    pub fn check_rollback(&self, version: i64) -> Result<Checked, MattersError> {
+        let src = store::source(self.conn(), version)?.ok_or(MattersError::NoVersion(version))?;
         self.check_matters(&format!("第{version}版"), &src)
     }
 
@@ -301,12 +301,12 @@ impl Station {
         who: &Signed,
         version: i64,
         why: Option<&str>,
-    ) -> Result<(i64, CatalogDiff), CatalogError> {
+    ) -> Result<(i64, MattersDiff), MattersError> {
         self.admin(who)?;
-        let src = store::source(self.conn(), version)?.ok_or(CatalogError::NoVersion(version))?;
+        let src = store::source(self.conn(), version)?.ok_or(MattersError::NoVersion(version))?;
         let checked = self.check_matters(&format!("第{version}版"), &src)?;
         if checked.diff.is_empty() {
-            return Err(CatalogError::Unchanged);
+            return Err(MattersError::Unchanged);
         }
         let now = self.clock.now();
         let note = match why.map(str::trim).filter(|w| !w.is_empty()) {
@@ -316,7 +316,7 @@ impl Station {
         let v = store::publish(self.conn_mut(), &src, Some(who.no()), &note, Some(version), false, now)?;
         storage::matters::sync(self.conn_mut(), &checked.catalog, now)?;
         audit::by(self.conn(), now, who.by(), "matters-rollback", Some(&format!("第{v}版")), Some(&note))?;
-        self.reload_catalog()?;
+        self.reload_matters()?;
         Ok((v, checked.diff))
     }
 

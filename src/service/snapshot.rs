@@ -304,8 +304,8 @@ pub struct DeskView {
     pub categories: Vec<(String, String)>,
     pub limits: Limits,
     pub closed_notice: Option<String>,
-    /// From 1 November while next year's holidays are missing (see `calendar_notice`).
-    pub calendar_notice: Option<String>,
+    /// From 1 November while next year's holidays are missing (see `holidays_notice`).
+    pub holidays_notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -507,7 +507,7 @@ impl Station {
             categories: self.cfg.catalog.categories.iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
             limits: st.calling.limits,
             closed_notice: self.closed_notice(),
-            calendar_notice: self.calendar_notice(),
+            holidays_notice: self.holidays_notice(),
         })
     }
 
