@@ -1,9 +1,36 @@
 #!/usr/bin/env bash
-# Runs every test (unit, integration, headless UI) on temp folders.
+# Runs every test — the fast suite and the ones that need outside programs (chromium,
+# cupsd, Xvfb, cage, systemd-analyze, strace, poppler, zbar, sqlite3, espeak-ng), marked
+# #[ignore] so that a bare `cargo test` runs without them — on temp folders, after the
+# formatting and lint checks. Ends with one line: N passed, N failed (every test binary).
+# Extra arguments go to cargo test: ./test.sh --test tests -- browser::
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/deps.sh
 # shellcheck disable=SC2086
 ensure_pkgs $KIOSK_TEST_PKGS
 ensure_axe
-exec cargo test --locked "$@"
+
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+
+args=("$@")
+has_sep=0
+for a in "${args[@]}"; do [ "$a" = "--" ] && has_sep=1; done
+if [ $has_sep -eq 1 ]; then args+=(--include-ignored); else args+=(-- --include-ignored); fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --locked --no-fail-fast "${args[@]}" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ {
+       for (i = 2; i <= NF; i++) {
+         if ($i ~ /^passed;?$/) p += $(i - 1)
+         if ($i ~ /^failed;?$/) f += $(i - 1)
+       }
+     }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
+[ $rc -eq 0 ] || echo "cargo test ended with exit code $rc" >&2
+exit $rc

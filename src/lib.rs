@@ -36,6 +36,7 @@ pub mod receipt;
 pub mod server;
 pub mod service;
 pub mod storage;
+pub mod system;
 pub mod ui;
 pub mod voice;
 

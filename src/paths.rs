@@ -98,10 +98,8 @@ impl Paths {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            // SAFETY: geteuid cannot fail and has no side effects.
-            let euid = unsafe { libc::geteuid() };
             if let Ok(meta) = std::fs::metadata(&self.data_dir) {
-                if euid == 0 && meta.uid() != 0 {
+                if crate::system::is_root() && meta.uid() != 0 {
                     return Err(DataDirError {
                         path: self.data_dir.clone(),
                         reason: format!(
@@ -188,15 +186,6 @@ fn start_ticks(pid: u32) -> Option<u64> {
     stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Files this process creates from now on are for its own user only (umask 077).
-pub fn private_files() {
-    #[cfg(unix)]
-    // SAFETY: umask only sets the process's file mode mask; it cannot fail.
-    unsafe {
-        libc::umask(0o077);
-    }
-}
-
 /// The lock the kiosk and the station service hold (shared) while they run, so that
 /// `kiosk restore` (exclusive) can tell they are running and refuse.
 pub struct RunLock {
@@ -206,19 +195,11 @@ pub struct RunLock {
 impl RunLock {
     fn take(paths: &Paths, exclusive: bool) -> std::io::Result<Option<RunLock>> {
         let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(paths.lock_file())?;
-        use std::os::unix::io::AsRawFd;
-        let op = if exclusive { libc::LOCK_EX } else { libc::LOCK_SH } | libc::LOCK_NB;
-        // SAFETY: flock on a file descriptor we own; it only sets an advisory lock.
-        let r = unsafe { libc::flock(file.as_raw_fd(), op) };
-        if r == 0 {
-            Ok(Some(RunLock { _file: file }))
-        } else {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::WouldBlock {
-                Ok(None)
-            } else {
-                Err(e)
-            }
+        let taken = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+        match taken {
+            Ok(()) => Ok(Some(RunLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
         }
     }
 

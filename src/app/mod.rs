@@ -5,8 +5,6 @@
 //! face starts the same way and no face needs to import another.
 
 mod log;
-pub mod sdnotify;
-pub mod starttrace;
 
 use crate::cli::{self, Command, ConfigCmd, MattersCmd, StaffArgs, TicketCmd};
 use crate::config::{self, LoadError, LoadedConfig};
@@ -14,6 +12,7 @@ use crate::domain::clock::Clock;
 use crate::paths::Paths;
 use crate::service::Station;
 use crate::storage::StoreError;
+use crate::system::starttrace;
 use crate::voice::{Announcer, VoiceConfig, VoiceError};
 use std::ffi::OsString;
 
@@ -36,7 +35,7 @@ pub fn out(args: std::fmt::Arguments<'_>) {
 /// Runs the program and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     starttrace::begin();
-    crate::paths::private_files();
+    crate::system::private_files();
     let code = run(args);
     log::flush();
     code

@@ -478,7 +478,7 @@ pub fn wallchart(st: &mut Station, a: WallchartArgs) -> i32 {
     let parts: Vec<crate::service::WallPart> =
         a.part.as_deref().and_then(crate::service::WallPart::from_key).into_iter().collect();
     match st.wallchart(&parts) {
-        Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
+        Ok(b) => match crate::system::write_atomically(&a.out, &b) {
             Ok(()) => {
                 crate::outln!("{}", a.out.display());
                 0
@@ -564,7 +564,7 @@ pub fn report(st: &mut Station, a: ReportArgs) -> i32 {
     };
     let bytes = if a.format == "pdf" { st.report_pdf(from, to) } else { st.report_csv(from, to) };
     match bytes {
-        Ok(b) => match crate::printing::write_atomically(&a.out, &b) {
+        Ok(b) => match crate::system::write_atomically(&a.out, &b) {
             Ok(()) => {
                 crate::outln!("{}", a.out.display());
                 0

@@ -11,7 +11,7 @@
 pub mod ipp;
 
 use crate::config::PrinterConfig;
-use std::io::Read;
+use crate::system::ChildError;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -59,48 +59,20 @@ fn tool(cfg: &PrinterConfig, name: &str) -> Command {
 }
 
 /// Runs a CUPS client program to its end (at most `secs`): (success, stdout, stderr).
-fn run(mut cmd: Command, secs: u32) -> Result<(bool, String, String), PrintError> {
+fn run(cmd: Command, secs: u32) -> Result<(bool, String, String), PrintError> {
     let command = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| PrintError::NotRunnable { command: command.clone(), reason: e.to_string() })?;
-    // The pipes are drained on threads so a chatty program cannot block on a full pipe.
-    let drain = |p: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            if let Some(p) = p {
-                let _ = p.take(64 * 1024).read_to_string(&mut s);
-            }
-            s
-        })
-    };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + Duration::from_secs(secs.max(1) as u64);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(PrintError::TimedOut { command, secs });
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(PrintError::NotRunnable { command, reason: e.to_string() }),
-        }
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    if !status.success() && stdout.is_empty() && stderr.is_empty() {
+    let done = crate::system::run(cmd, Duration::from_secs(secs.max(1) as u64), &|| false).map_err(|e| match e {
+        ChildError::TimedOut(_) => PrintError::TimedOut { command: command.clone(), secs },
+        e => PrintError::NotRunnable { command: command.clone(), reason: e.to_string() },
+    })?;
+    if !done.status.success() && done.stdout.is_empty() && done.stderr.is_empty() {
         return Err(PrintError::Failed {
             command,
-            code: status.code().map(|c| c.to_string()).unwrap_or_else(|| "signal".into()),
+            code: done.status.code().map(|c| c.to_string()).unwrap_or_else(|| "signal".into()),
             stderr: String::new(),
         });
     }
-    Ok((status.success(), stdout, stderr))
+    Ok((done.status.success(), done.stdout, done.stderr))
 }
 
 /// Reads `lpstat -l -p P -a P`: Ok when the queue can print now, else why not, in words
@@ -322,34 +294,6 @@ pub fn print(
         }
         std::thread::sleep(Duration::from_millis(150));
     }
-}
-
-/// Writes to a temporary file, syncs it, renames it and syncs the folder, so a full disk
-/// leaves no half receipt and a power cut no lost one.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".part");
-    let tmp = std::path::PathBuf::from(tmp);
-    let result = (|| {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // The rename itself is only durable once the folder is synced (a power cut right
-        // after could otherwise lose the receipt's name).
-        if let Some(dir) = path.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

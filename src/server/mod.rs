@@ -242,32 +242,10 @@ fn same_origin(req: &Request) -> bool {
     }
 }
 
-/// The service runs for months on a small box: memory freed must go back to the system.
-/// glibc otherwise raises its mmap threshold after the first large free (a PIN check
-/// allocates 7 MiB) and keeps such blocks in per-thread arenas for good.
-fn keep_memory_small() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets allocator tunables; it is called before any other thread
-    // of this process allocates (the runtime is not built yet).
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
-/// Gives free heap memory back to the system.
-fn trim_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap memory to the system.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Starts the service on `listen` (HOST:PORT each) and runs until SIGTERM or Ctrl-C.
 /// Returns the exit code.
 pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) -> i32 {
-    keep_memory_small();
+    crate::system::memory::keep_small();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)
@@ -355,14 +333,14 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
         let app = router(state.clone());
         // One count of connections for every address the service listens on.
         let conns = net::Counter::new(limits.connections, limits.connections_per_address);
-        crate::app::sdnotify::notify("READY=1\nSTATUS=服务站服务已启动");
-        if let Some(every) = crate::app::sdnotify::watchdog_interval() {
+        crate::system::sdnotify::notify("READY=1\nSTATUS=服务站服务已启动");
+        if let Some(every) = crate::system::sdnotify::watchdog_interval() {
             // Alive while the runtime turns; a wedged service stops pinging and is restarted.
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
                 loop {
                     tick.tick().await;
-                    crate::app::sdnotify::notify("WATCHDOG=1");
+                    crate::system::sdnotify::notify("WATCHDOG=1");
                 }
             });
         }
@@ -377,7 +355,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
                 tick.tick().await;
                 let now = held_streams.held() + held_conns.held();
                 if now + 16 < peak {
-                    trim_memory();
+                    crate::system::memory::trim();
                     peak = now;
                 }
                 peak = peak.max(now);

@@ -11,10 +11,10 @@ use crate::domain::case::{
 use crate::domain::duty;
 use crate::domain::identity::{self, IdError, PhoneError};
 use crate::domain::print::JobStatus;
-use crate::printing::write_atomically;
 use crate::receipt;
 use crate::storage::cases::{self, ChangeError, ClockUpdate, NewCase};
 use crate::storage::{lookups, staff, tickets, StoreError};
+use crate::system::write_atomically;
 use chrono::NaiveDate;
 use std::path::PathBuf;
 

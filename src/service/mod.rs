@@ -172,11 +172,7 @@ impl Station {
     pub fn release_font(&self) {
         let had = self.font.lock().unwrap_or_else(|p| p.into_inner()).take().is_some();
         if had {
-            #[cfg(target_os = "linux")]
-            // SAFETY: malloc_trim only returns free heap memory to the system.
-            unsafe {
-                libc::malloc_trim(0);
-            }
+            crate::system::memory::trim();
         }
     }
 }

@@ -10,9 +10,10 @@ use crate::config::PrinterConfig;
 use crate::domain::clock::Clock;
 use crate::domain::print::{JobStatus, PrintJob};
 use crate::domain::ticket::{self, Ticket};
-use crate::printing::{self, write_atomically, PrintError, PrintOutcome};
+use crate::printing::{self, PrintError, PrintOutcome};
 use crate::receipt;
 use crate::storage::{self, audit, tickets};
+use crate::system::write_atomically;
 use std::path::PathBuf;
 
 /// Why a desk action on help requests or receipts did not happen.

@@ -82,7 +82,7 @@ impl Kiosk {
         case::wire(&app, &state);
         let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
         show(&app, &state, Page::Home, "");
-        crate::app::starttrace::mark("home page filled");
+        crate::system::starttrace::mark("home page filled");
         Ok(Kiosk { app, state, _timers: timers })
     }
 
@@ -289,16 +289,16 @@ pub fn run_kiosk(app: AppWindow, station: Station, windowed: bool) -> i32 {
     tracing::info!("kiosk started");
     // Under systemd: ready once the first frame is drawn, and alive while the event loop
     // turns (a hung screen stops the pings and is restarted).
-    let _watchdog = crate::app::sdnotify::watchdog_interval().map(|every| {
+    let _watchdog = crate::system::sdnotify::watchdog_interval().map(|every| {
         let t = slint::Timer::default();
         t.start(slint::TimerMode::Repeated, every, || {
-            crate::app::sdnotify::notify("WATCHDOG=1");
+            crate::system::sdnotify::notify("WATCHDOG=1");
         });
         t
     });
     slint::Timer::single_shot(std::time::Duration::from_millis(0), || {
-        crate::app::starttrace::mark("event loop running");
-        crate::app::sdnotify::notify("READY=1\nSTATUS=首页已显示");
+        crate::system::starttrace::mark("event loop running");
+        crate::system::sdnotify::notify("READY=1\nSTATUS=首页已显示");
     });
     match kiosk.app.run() {
         Ok(()) => 0,
@@ -344,11 +344,11 @@ pub fn show_startup_error(details: &str, font_family: &str, note: StaffNote) {
     win.set_font_family(font_family.into());
     win.window().set_fullscreen(true);
     // Under systemd the screen itself is up and alive until it closes on purpose.
-    crate::app::sdnotify::notify("READY=1\nSTATUS=暂停服务");
-    let _watchdog = crate::app::sdnotify::watchdog_interval().map(|every| {
+    crate::system::sdnotify::notify("READY=1\nSTATUS=暂停服务");
+    let _watchdog = crate::system::sdnotify::watchdog_interval().map(|every| {
         let t = slint::Timer::default();
         t.start(slint::TimerMode::Repeated, every, || {
-            crate::app::sdnotify::notify("WATCHDOG=1");
+            crate::system::sdnotify::notify("WATCHDOG=1");
         });
         t
     });

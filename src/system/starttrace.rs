@@ -20,8 +20,7 @@ fn ms_since_exec() -> Option<f64> {
     let after = stat.rsplit_once(')')?.1;
     let start_ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
     let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
-    // SAFETY: sysconf has no side effects.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let hz = rustix::param::clock_ticks_per_second() as f64;
     (hz > 0.0).then(|| (uptime - start_ticks / hz) * 1000.0)
 }
 
@@ -39,9 +38,7 @@ pub fn begin() {
 /// screen poller's timestamps (the loader's share above is only as exact as a clock tick).
 pub fn mark(step: &str) {
     if let Some(Some(t)) = TRACE.get() {
-        let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: clock_gettime writes only to the timespec it is given.
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
         let mono = now.tv_sec as f64 * 1000.0 + now.tv_nsec as f64 / 1e6;
         eprintln!(
             "start-trace {:7.1} ms  (monotonic {mono:.1})  {step}",
