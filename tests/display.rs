@@ -235,6 +235,7 @@ fn wait_exit(k: &mut Kiosk, within: Duration) -> Option<i32> {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs Xvfb"]
 fn the_screen_shows_the_home_page_and_a_tap_opens_the_guide() {
     let t = TempStation::new();
     let scratch = tempfile::tempdir().expect("scratch");
@@ -259,6 +260,7 @@ fn the_screen_shows_the_home_page_and_a_tap_opens_the_guide() {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs Xvfb"]
 fn a_resized_window_is_drawn_again_at_its_new_size() {
     let t = TempStation::new();
     let scratch = tempfile::tempdir().expect("scratch");
@@ -275,6 +277,7 @@ fn a_resized_window_is_drawn_again_at_its_new_size() {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs Xvfb"]
 fn a_scanners_keys_reach_the_progress_lookup() {
     let t = TempStation::new();
     let token = {
@@ -309,6 +312,7 @@ fn a_scanners_keys_reach_the_progress_lookup() {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs Xvfb"]
 fn the_scale_factor_follows_xft_dpi() {
     let t = TempStation::new();
     let scratch = tempfile::tempdir().expect("scratch");
@@ -340,6 +344,7 @@ fn the_scale_factor_follows_xft_dpi() {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs Xvfb"]
 fn slint_s_winit_backend_still_draws_when_chosen() {
     // `--windowed` (development) and SLINT_BACKEND keep Slint's own backend on X.
     let t = TempStation::new();
@@ -367,6 +372,7 @@ fn sqlite3(args: &[&str]) -> String {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs Xvfb and the sqlite3 shell"]
 fn an_outside_reader_never_splits_the_store_under_the_kiosk_and_the_service() {
     // Issue 13: a `sqlite3` shell that opened and closed the store while the kiosk or the
     // service ran deleted the write-ahead log under them (a process that held connections
@@ -445,8 +451,21 @@ fn an_outside_reader_never_splits_the_store_under_the_kiosk_and_the_service() {
             }
         };
         issued.push(kiosk_number.clone());
-        // Its receipt is printed (or spooled) on another thread with its own connection.
-        std::thread::sleep(Duration::from_millis(500));
+        // Its receipt is printed (or spooled) on another thread with its own connection:
+        // that write is waited for too.
+        let started = Instant::now();
+        while sqlite3(&[
+            "-readonly",
+            &dbs,
+            &format!(
+                "select count(*) from print_jobs j join tickets t on t.id = j.ticket_id \
+                 where t.number = '{kiosk_number}' and j.status != 'pending'"
+            ),
+        ]) != "1"
+        {
+            assert!(started.elapsed() < Duration::from_secs(20), "round {round}: the receipt was never settled");
+            std::thread::sleep(Duration::from_millis(100));
+        }
         outside("after a ticket at the kiosk");
         tap(&conn, win, 113, 55);
         wait_for_picture(&conn, &home, "首页");

@@ -245,17 +245,67 @@ pub fn sse_until(
     timeout: std::time::Duration,
     found: impl Fn(&str) -> bool,
 ) -> Option<(String, std::time::Instant)> {
+    read_sse(url, None, timeout, |_, d| found(d), || {}).map(|(_, data, at)| (data, at))
+}
+
+/// A live stream followed on its own thread. `connected()` returns once the stream's first
+/// event has arrived (every live page sends its whole state first), so a test changes
+/// something only when the stream is surely open — not after a guessed sleep.
+pub struct Following {
+    first: std::sync::mpsc::Receiver<()>,
+    handle: std::thread::JoinHandle<Option<(String, String, std::time::Instant)>>,
+}
+
+impl Following {
+    /// Waits for the stream's first event (at most 20 s, which only bounds a failure).
+    pub fn connected(&self) {
+        self.first.recv_timeout(std::time::Duration::from_secs(20)).expect("the live stream sent its first event");
+    }
+
+    /// The event (name, data, when it arrived) that `found` picked, if any came in time.
+    pub fn join(self) -> Option<(String, String, std::time::Instant)> {
+        self.handle.join().expect("the stream's reader")
+    }
+}
+
+/// Follows `url` (with `cookie`, if any) on a thread until `found` says yes about an
+/// event's name and data, or `timeout`.
+pub fn follow(
+    url: &str,
+    cookie: Option<&str>,
+    timeout: std::time::Duration,
+    found: impl Fn(&str, &str) -> bool + Send + 'static,
+) -> Following {
+    let (tx, first) = std::sync::mpsc::channel();
+    let (url, cookie) = (url.to_string(), cookie.map(str::to_string));
+    let handle = std::thread::spawn(move || {
+        read_sse(&url, cookie.as_deref(), timeout, found, move || {
+            let _ = tx.send(());
+        })
+    });
+    Following { first, handle }
+}
+
+/// The one reader of server-sent events: `on_first` runs when the first event is complete.
+fn read_sse(
+    url: &str,
+    cookie: Option<&str>,
+    timeout: std::time::Duration,
+    found: impl Fn(&str, &str) -> bool,
+    on_first: impl FnOnce(),
+) -> Option<(String, String, std::time::Instant)> {
     use std::io::{BufRead, Write};
     let started = std::time::Instant::now();
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
     let mut s = std::net::TcpStream::connect(host).expect("connect");
     s.set_read_timeout(Some(std::time::Duration::from_millis(200))).expect("timeout");
+    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
     // HTTP/1.0: the stream comes unchunked, one event after another.
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").expect("request");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n{cookie}Accept: text/event-stream\r\n\r\n").expect("request");
     let mut reader = std::io::BufReader::new(s);
-    let mut line = String::new();
-    let mut data = String::new();
+    let (mut line, mut data, mut event) = (String::new(), String::new(), String::new());
+    let mut on_first = Some(on_first);
     while started.elapsed() < timeout {
         line.clear();
         match reader.read_line(&mut line) {
@@ -266,11 +316,17 @@ pub fn sse_until(
         let l = line.trim_end_matches(['\r', '\n']);
         if let Some(d) = l.strip_prefix("data:") {
             data.push_str(d.trim_start());
-        } else if l.is_empty() && !data.is_empty() {
-            if found(&data) {
-                return Some((data, std::time::Instant::now()));
+        } else if let Some(e) = l.strip_prefix("event:") {
+            event = e.trim().to_string();
+        } else if l.is_empty() && (!data.is_empty() || !event.is_empty()) {
+            if let Some(f) = on_first.take() {
+                f();
+            }
+            if found(&event, &data) {
+                return Some((event, data, std::time::Instant::now()));
             }
             data.clear();
+            event.clear();
         }
     }
     None
@@ -309,6 +365,16 @@ pub fn serve_log(t: &TempStation) -> String {
     });
     names.sort();
     names.iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect()
+}
+
+/// Waits until the station service's log has a line containing `needle` (at most 60 s,
+/// which only bounds a failure): what a test waits on instead of a guessed sleep.
+pub fn log_until(t: &TempStation, needle: &str) {
+    let started = std::time::Instant::now();
+    while !serve_log(t).contains(needle) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the log never said {needle:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// A real CUPS scheduler of the test's own: Debian's cupsd with its own folders and socket,
@@ -566,47 +632,6 @@ pub fn request_from(
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, head.to_string(), body.to_string())
-}
-
-/// Reads a server-sent event stream, sending `cookie`, until `found` says yes about an
-/// event (its name and data) or `timeout`; the data.
-pub fn sse_with(
-    url: &str,
-    cookie: &str,
-    timeout: std::time::Duration,
-    found: impl Fn(&str, &str) -> bool,
-) -> Option<String> {
-    use std::io::{BufRead, Write};
-    let started = std::time::Instant::now();
-    let rest = url.strip_prefix("http://").expect("http url");
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let mut s = std::net::TcpStream::connect(host).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_millis(200))).expect("timeout");
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nCookie: {cookie}\r\nAccept: text/event-stream\r\n\r\n")
-        .expect("request");
-    let mut reader = std::io::BufReader::new(s);
-    let (mut line, mut data, mut event) = (String::new(), String::new(), String::new());
-    while started.elapsed() < timeout {
-        line.clear();
-        match reader.read_line(&mut line) {
-            Ok(0) => return None,
-            Ok(_) => {}
-            Err(_) => continue,
-        }
-        let l = line.trim_end_matches(['\r', '\n']);
-        if let Some(d) = l.strip_prefix("data:") {
-            data.push_str(d.trim_start());
-        } else if let Some(e) = l.strip_prefix("event:") {
-            event = e.trim().to_string();
-        } else if l.is_empty() && (!data.is_empty() || !event.is_empty()) {
-            if found(&event, &data) {
-                return Some(data);
-            }
-            data.clear();
-            event.clear();
-        }
-    }
-    None
 }
 
 /// The processes `pid` started, and theirs, from /proc (children first, deepest last):

@@ -18,6 +18,7 @@ fn with_player(player: &str) -> TempStation {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs espeak-ng"]
 fn announce_writes_what_would_be_played() {
     let t = TempStation::new();
     let out = t.dir.path().join("a001.wav");
@@ -47,6 +48,7 @@ fn announce_writes_what_would_be_played() {
 }
 
 #[test]
+#[ignore = "full suite (./test.sh): needs espeak-ng"]
 fn every_call_is_announced_in_order_without_overlap() {
     let dir = tempfile::tempdir().expect("dir");
     let log = dir.path().join("played.log");
@@ -70,15 +72,12 @@ fn every_call_is_announced_in_order_without_overlap() {
         st.take_ticket(&Target::Matter("A01".into()), false).expect("ticket");
     }
     let srv = Serve::start(&t, Some(NOW));
-    // Give the service a moment to render its clips, then call ten times in a burst
-    // from another process (this test), alternating windows.
-    std::thread::sleep(Duration::from_millis(1500));
-    let started = Instant::now();
+    // Once the service has its clips, call ten times in a burst from another process (this
+    // test), alternating windows: far faster than they can be spoken, so they pile up.
+    crate::util::log_until(&t, "clips ready");
     for i in 0..10 {
         st.call_next(&who, 1 + (i % 2)).expect("call");
     }
-    // Far faster than ten announcements can be spoken (each takes seconds), so they pile up.
-    assert!(started.elapsed() < Duration::from_secs(3), "ten calls in a burst: {:?}", started.elapsed());
     let deadline = Instant::now() + Duration::from_secs(60);
     let text = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -121,6 +120,8 @@ fn no_sound_device_calls_go_on_and_it_is_logged_once() {
     let display = crate::util::sse_until(&srv.url("/display/live"), Duration::from_secs(5), |d| d.contains("C003"))
         .expect("the display follows the calls");
     assert!(display.0.contains("请 C003 号 到 1 号窗口"));
+    // A box without sound logs once and then says nothing per call, by design: there is no
+    // event to wait on, so the announcer is given a moment to try the last calls too.
     std::thread::sleep(Duration::from_secs(2));
     assert!(srv.stop().success());
     let log = crate::util::serve_log(&t);

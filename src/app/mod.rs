@@ -90,8 +90,7 @@ fn serve(st: Station, paths: &Paths, a: cli::ServeArgs) -> i32 {
         let (v, windows): (VoiceConfig, Vec<u32>) =
             (voice.clone(), st.cfg.station.windows.iter().map(|w| w.number).collect());
         std::thread::spawn(move || match crate::voice::prepare(&v, &windows) {
-            Ok(r) if !r.rendered.is_empty() => tracing::info!("voice: {} clips rendered", r.rendered.len()),
-            Ok(_) => {}
+            Ok(r) => tracing::info!("voice: clips ready ({} rendered now)", r.rendered.len()),
             Err(e) => tracing::warn!("voice clips not ready: {e}; calls continue without voice"),
         });
         Announcer::start(&voice)

@@ -61,8 +61,8 @@ pub fn wire(app: &AppWindow, state: &Shared) {
         let Some(app) = w.upgrade() else { return };
         let cat = {
             let mut st = s.borrow_mut();
-            st.matters_page = st.matters_page.saturating_sub(1);
-            st.current.1.clone()
+            st.session.matters_page = st.session.matters_page.saturating_sub(1);
+            st.session.current.1.clone()
         };
         show_matters(&app, &s, &cat);
     });
@@ -71,15 +71,15 @@ pub fn wire(app: &AppWindow, state: &Shared) {
         let Some(app) = w.upgrade() else { return };
         let cat = {
             let mut st = s.borrow_mut();
-            st.matters_page += 1;
-            st.current.1.clone()
+            st.session.matters_page += 1;
+            st.session.current.1.clone()
         };
         show_matters(&app, &s, &cat);
     });
     let (w, s) = (app.as_weak(), state.clone());
     ms.on_take_category_ticket(move || {
         let Some(app) = w.upgrade() else { return };
-        let cat = s.borrow().current.1.clone();
+        let cat = s.borrow().session.current.1.clone();
         navigate(&app, &s, Page::Priority, &format!("C:{cat}"));
     });
 
@@ -87,14 +87,14 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     m.on_apply_case(move || {
         let Some(app) = w.upgrade() else { return };
-        let code = s.borrow().current.1.clone();
+        let code = s.borrow().session.current.1.clone();
         super::case::start(&app, &s, &code);
         navigate(&app, &s, Page::CaseMaterials, &code);
     });
     let (w, s) = (app.as_weak(), state.clone());
     m.on_take_ticket(move || {
         let Some(app) = w.upgrade() else { return };
-        let code = s.borrow().current.1.clone();
+        let code = s.borrow().session.current.1.clone();
         navigate(&app, &s, Page::Priority, &format!("M:{code}"));
     });
 }
@@ -125,9 +125,9 @@ pub fn show_matters(app: &AppWindow, state: &Shared, category: &str) {
     let all: Vec<&Matter> = catalog.matters_in(category).collect();
     let name = catalog.category(category).map(|c| c.name.clone()).unwrap_or_default();
     let pages = pages_for(all.len(), per);
-    let page = s.matters_page.min(pages - 1);
+    let page = s.session.matters_page.min(pages - 1);
     let items: Vec<MatterItem> = all.iter().skip(page * per).take(per).map(|m| matter_item(m, alias_line(m))).collect();
-    s.matters_page = page;
+    s.session.matters_page = page;
     let a = app.global::<MattersAdapter>();
     a.set_category_name(name.into());
     a.set_items(ModelRc::new(VecModel::from(items)));

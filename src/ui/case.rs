@@ -1,40 +1,17 @@
 //! 申请代办 at the kiosk, one question per screen, and 进度查询.
 //!
-//! Everything typed here lives in `State::case_form` / `State::lookup` and in the adapters,
-//! and both are wiped by `reset` (done, 首页 after submission, idle).
+//! Everything typed here lives in the session (`session::CaseDraft`, `session::LookupDraft`,
+//! where the rules of each keypad and question are, unit-tested) and in the adapters; both
+//! are wiped by `reset` (done, 首页 after submission, idle).
 
 use super::{
     navigate, show_done_page, toast, AppWindow, CaseFormAdapter, CaseFormMaterial, LookupAdapter, LookupEvent, Page,
     PrintTarget, Shared,
 };
-use crate::domain::case::TRACKING_DIGITS;
 use crate::domain::{identity, ime};
 use crate::service::{CaseRequest, LookupError, PrintError, PrintOutcome, SubmitError};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::sync::mpsc;
-
-#[derive(Debug, Clone, Default)]
-pub struct CaseDraft {
-    matter: String,
-    brought: Vec<bool>,
-    phone: String,
-    phone2: String,
-    second: bool,
-    id: String,
-    name: String,
-    letters: String,
-    /// A 修改 from the confirmation page: 下一步 goes straight back there.
-    back_to_confirm: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LookupDraft {
-    field: i32,
-    digits: String,
-    last4: String,
-}
-
-const MAX_NAME: usize = 10;
 
 pub fn clear_adapters(app: &AppWindow) {
     let p = app.global::<CaseFormAdapter>();
@@ -83,7 +60,7 @@ pub fn clear_adapters(app: &AppWindow) {
 /// Pushes the draft into the adapter (one place, so the screen never shows stale data).
 fn sync(app: &AppWindow, state: &Shared) {
     let s = state.borrow();
-    let d = &s.case_form;
+    let d = &s.session.case;
     let p = app.global::<CaseFormAdapter>();
     let Some(m) = s.station.cfg.catalog.matter(&d.matter) else { return };
     p.set_matter_name(m.name.clone().into());
@@ -126,7 +103,7 @@ pub fn start(app: &AppWindow, state: &Shared, code: &str) {
     {
         let mut s = state.borrow_mut();
         let n = s.station.cfg.catalog.matter(code).map(|m| m.materials.len()).unwrap_or(0);
-        s.case_form = CaseDraft { matter: code.to_string(), brought: vec![false; n], ..Default::default() };
+        s.session.start_case(code, n);
     }
     app.global::<CaseFormAdapter>().set_error("".into());
     sync(app, state);
@@ -142,113 +119,42 @@ fn set_error(app: &AppWindow, msg: &str) {
 }
 
 fn current(state: &Shared) -> Page {
-    state.borrow().current.0
+    state.borrow().session.current.0
 }
 
-fn go_next(app: &AppWindow, state: &Shared, normal: Page) {
-    let back = std::mem::take(&mut state.borrow_mut().case_form.back_to_confirm);
-    let code = state.borrow().case_form.matter.clone();
-    navigate(app, state, if back { Page::CaseConfirm } else { normal }, &code);
-}
-
+/// 下一步: the session checks the answer; a refusal is shown at the field.
 fn next(app: &AppWindow, state: &Shared) {
     let page = current(state);
     let today = state.borrow().station.clock.today();
-    match page {
-        Page::CaseMaterials => go_next(app, state, Page::CasePhone),
-        Page::CasePhone => {
-            let (p1, p2) = {
-                let d = &state.borrow().case_form;
-                (d.phone.clone(), d.phone2.clone())
-            };
-            if let Err(e) = identity::parse_phone(&p1) {
-                state.borrow_mut().case_form.second = false;
-                sync(app, state);
-                return set_error(app, &format!("联系电话：{e}"));
-            }
-            if !p2.is_empty() {
-                if let Err(e) = identity::parse_phone(&p2) {
-                    state.borrow_mut().case_form.second = true;
-                    sync(app, state);
-                    return set_error(app, &format!("家人或村干部电话：{e}"));
-                }
-            }
-            go_next(app, state, Page::CaseId);
+    let outcome = state.borrow_mut().session.case.next(page, today);
+    sync(app, state);
+    match outcome {
+        Ok(to) if to != page => {
+            let code = state.borrow().session.case.matter.clone();
+            navigate(app, state, to, &code);
         }
-        Page::CaseId => {
-            let id = state.borrow().case_form.id.clone();
-            match identity::parse_id(&id, today) {
-                Ok(parsed) => {
-                    // Keep the normalised number (a 15-digit one becomes 18 digits).
-                    state.borrow_mut().case_form.id = parsed.as_str().to_string();
-                    go_next(app, state, Page::CaseName);
-                }
-                Err(e) => set_error(app, &e.to_string()),
-            }
-        }
-        Page::CaseName => {
-            if !state.borrow().case_form.letters.is_empty() {
-                return set_error(app, "拼音还没有选字：请点上面的字，或按“删除”去掉拼音");
-            }
-            go_next(app, state, Page::CaseConfirm);
-        }
-        _ => {}
+        Ok(_) => {}
+        Err(why) => set_error(app, &why),
     }
 }
 
 fn key(app: &AppWindow, state: &Shared, k: &str) {
     let page = current(state);
-    {
-        let mut s = state.borrow_mut();
-        let d = &mut s.case_form;
-        match page {
-            Page::CasePhone => {
-                let f = if d.second { &mut d.phone2 } else { &mut d.phone };
-                if f.chars().count() < 14 {
-                    f.push_str(k);
-                }
-            }
-            Page::CaseId if d.id.chars().count() < 18 => d.id.push_str(k),
-            Page::CaseName if d.letters.len() < 6 && d.name.chars().count() < MAX_NAME => {
-                d.letters.push_str(&k.to_lowercase());
-            }
-            _ => {}
-        }
-    }
+    state.borrow_mut().session.case.key(page, k);
     app.global::<CaseFormAdapter>().set_error("".into());
     sync(app, state);
 }
 
 fn backspace(app: &AppWindow, state: &Shared) {
     let page = current(state);
-    {
-        let mut s = state.borrow_mut();
-        let d = &mut s.case_form;
-        match page {
-            Page::CasePhone => {
-                if d.second {
-                    d.phone2.pop();
-                } else {
-                    d.phone.pop();
-                }
-            }
-            Page::CaseId => {
-                d.id.pop();
-            }
-            Page::CaseName => {
-                // The pinyin being typed first, then the name.
-                let _ = d.letters.pop().or_else(|| d.name.pop());
-            }
-            _ => {}
-        }
-    }
+    state.borrow_mut().session.case.backspace(page);
     sync(app, state);
 }
 
 fn submit(app: &AppWindow, state: &Shared) {
     let req = {
         let s = state.borrow();
-        let d = &s.case_form;
+        let d = &s.session.case;
         let Some(m) = s.station.cfg.catalog.matter(&d.matter) else { return };
         CaseRequest {
             matter: d.matter.clone(),
@@ -305,10 +211,7 @@ fn submit(app: &AppWindow, state: &Shared) {
         });
         state.borrow_mut().print_rx = Some((PrintTarget::Case, rx));
     }
-    {
-        let mut s = state.borrow_mut();
-        s.history.clear();
-    }
+    state.borrow_mut().session.no_way_back();
     show_done_page(app, state);
 }
 
@@ -329,9 +232,7 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     p.on_toggle_material(move |i| {
         let Some(app) = w.upgrade() else { return };
-        if let Some(b) = s.borrow_mut().case_form.brought.get_mut(i.max(0) as usize) {
-            *b = !*b;
-        }
+        s.borrow_mut().session.case.toggle_material(i.max(0) as usize);
         sync(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -347,19 +248,13 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     p.on_pick(move |c| {
         let Some(app) = w.upgrade() else { return };
-        {
-            let mut st = s.borrow_mut();
-            if st.case_form.name.chars().count() < MAX_NAME {
-                st.case_form.name.push_str(c.as_str());
-            }
-            st.case_form.letters.clear();
-        }
+        s.borrow_mut().session.case.pick(c.as_str());
         sync(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
     p.on_choose_phone_field(move |second| {
         let Some(app) = w.upgrade() else { return };
-        s.borrow_mut().case_form.second = second;
+        s.borrow_mut().session.case.second = second;
         sync(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -370,7 +265,7 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     p.on_edit(move |field| {
         let Some(app) = w.upgrade() else { return };
-        let code = s.borrow().case_form.matter.clone();
+        let code = s.borrow().session.case.matter.clone();
         let page = match field.as_str() {
             "matter" => {
                 navigate(&app, &s, Page::Matter, &code);
@@ -381,7 +276,7 @@ pub fn wire(app: &AppWindow, state: &Shared) {
             "id" => Page::CaseId,
             _ => Page::CaseName,
         };
-        s.borrow_mut().case_form.back_to_confirm = true;
+        s.borrow_mut().session.case.back_to_confirm = true;
         navigate(&app, &s, page, &code);
     });
     let (w, s) = (app.as_weak(), state.clone());
@@ -399,60 +294,33 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     l.on_choose_field(move |f| {
         let Some(app) = w.upgrade() else { return };
-        s.borrow_mut().lookup.field = f;
+        s.borrow_mut().session.lookup.choose_field(f);
         sync_lookup(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
     l.on_key(move |k| {
         let Some(app) = w.upgrade() else { return };
-        {
-            let mut st = s.borrow_mut();
-            let d = &mut st.lookup;
-            if d.field == 0 {
-                if d.digits.len() < TRACKING_DIGITS {
-                    d.digits.push_str(k.as_str());
-                }
-                // (An older seven-digit code: the villager taps the phone field.)
-                if d.digits.len() == TRACKING_DIGITS {
-                    d.field = 1;
-                }
-            } else if d.last4.len() < 4 {
-                d.last4.push_str(k.as_str());
-            }
-        }
+        s.borrow_mut().session.lookup.key(k.as_str());
         app.global::<LookupAdapter>().set_error("".into());
         sync_lookup(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
     l.on_backspace(move || {
         let Some(app) = w.upgrade() else { return };
-        {
-            let mut st = s.borrow_mut();
-            let d = &mut st.lookup;
-            if d.field == 0 {
-                d.digits.pop();
-            } else if d.last4.pop().is_none() {
-                d.field = 0;
-                d.digits.pop();
-            }
-        }
+        s.borrow_mut().session.lookup.backspace();
         sync_lookup(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
     l.on_search(move || {
         let Some(app) = w.upgrade() else { return };
-        let (digits, last4) = {
-            let st = s.borrow();
-            (st.lookup.digits.clone(), st.lookup.last4.clone())
-        };
         let la = app.global::<LookupAdapter>();
-        // Nine digits (seven on receipts made before the year was in the code).
-        if !(digits.len() == TRACKING_DIGITS || digits.len() == 7) || last4.len() != 4 {
-            la.set_error(format!("请输入编号的全部{TRACKING_DIGITS}个数字和电话后4位").into());
-            return;
-        }
+        let ready = s.borrow().session.lookup.ready();
+        let (tracking, last4) = match ready {
+            Ok(both) => both,
+            Err(why) => return la.set_error(why.into()),
+        };
         // The limits on misses live in the store (per code and per station).
-        let found = match s.borrow().station.lookup_case(&format!("D{digits}"), &last4) {
+        let found = match s.borrow().station.lookup_case(&tracking, &last4) {
             Ok(found) => found,
             Err(e @ (LookupError::TooMany | LookupError::Paused(_))) => {
                 la.set_error(format!("{e}。").into());
@@ -480,7 +348,6 @@ pub fn wire(app: &AppWindow, state: &Shared) {
 }
 
 pub fn start_lookup(app: &AppWindow, state: &Shared) {
-    state.borrow_mut().lookup = LookupDraft::default();
     app.global::<LookupAdapter>().set_error("".into());
     sync_lookup(app, state);
 }
@@ -488,9 +355,9 @@ pub fn start_lookup(app: &AppWindow, state: &Shared) {
 fn sync_lookup(app: &AppWindow, state: &Shared) {
     let s = state.borrow();
     let l = app.global::<LookupAdapter>();
-    l.set_field(s.lookup.field);
-    l.set_tracking_digits(s.lookup.digits.clone().into());
-    l.set_last4(s.lookup.last4.clone().into());
+    l.set_field(s.session.lookup.field);
+    l.set_tracking_digits(s.session.lookup.digits.clone().into());
+    l.set_last4(s.session.lookup.last4.clone().into());
 }
 
 fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::case::Case>) {

@@ -6,7 +6,7 @@ use crate::domain::idle::IdlePhase;
 use slint::ComponentHandle;
 
 pub fn poke(app: &AppWindow, state: &Shared) {
-    state.borrow_mut().idle_secs = 0;
+    state.borrow_mut().session.idle_secs = 0;
     app.global::<IdleAdapter>().set_warning(false);
 }
 
@@ -15,13 +15,13 @@ pub fn tick(app: &AppWindow, state: &Shared) {
     let (phase, now) = {
         let mut s = state.borrow_mut();
         // On the home page in standard text there is nothing to forget.
-        let in_session = s.current.0 != Page::Home || app.global::<Theme>().get_large_text();
+        let in_session = s.session.current.0 != Page::Home || app.global::<Theme>().get_large_text();
         if in_session {
-            s.idle_secs = s.idle_secs.saturating_add(1);
+            s.session.idle_secs = s.session.idle_secs.saturating_add(1);
         } else {
-            s.idle_secs = 0;
+            s.session.idle_secs = 0;
         }
-        (s.station.cfg.station.idle.phase(s.idle_secs), s.station.clock.now_local())
+        (s.station.cfg.station.idle.phase(s.session.idle_secs), s.station.clock.now_local())
     };
     let home = app.global::<HomeAdapter>();
     let time = now.format("%H:%M").to_string();
@@ -34,7 +34,7 @@ pub fn tick(app: &AppWindow, state: &Shared) {
     }
     // A newly published list of matters is taken up on the home screen only, never in
     // the middle of a villager's flow; looking costs one tiny query a second.
-    let at_home = state.borrow().current.0 == Page::Home;
+    let at_home = state.borrow().session.current.0 == Page::Home;
     if at_home {
         let switched = state.borrow_mut().station.reload_matters();
         match switched {

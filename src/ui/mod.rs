@@ -8,10 +8,11 @@ mod home;
 mod idle;
 pub mod screenshot;
 mod search;
+pub mod session;
 mod ticket;
 pub mod x11;
 
-use crate::service::{Issued, PrintError, PrintOutcome, Station, Target};
+use crate::service::{Issued, PrintError, PrintOutcome, Station};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,17 +24,10 @@ slint::include_modules!();
 /// dropped by [`reset`] when they finish or walk away.
 pub struct State {
     pub station: Station,
-    current: (Page, String),
-    history: Vec<(Page, String)>,
-    matters_page: usize,
-    query: String,
-    search_page: usize,
-    target: Option<Target>,
-    idle_secs: u32,
+    /// Where the villager is and what they typed: plain Rust, unit-tested (session.rs).
+    session: session::Session,
     last_ticket: Option<Issued>,
     print_rx: Option<(PrintTarget, mpsc::Receiver<Result<PrintOutcome, PrintError>>)>,
-    case_form: case::CaseDraft,
-    lookup: case::LookupDraft,
 }
 
 /// Which screen a print in flight reports to.
@@ -60,20 +54,8 @@ impl Kiosk {
     /// The kiosk in a window made beforehand ([`new_window`]).
     pub fn build_in(app: AppWindow, station: Station) -> Result<Kiosk, slint::PlatformError> {
         app.global::<Theme>().set_font_family(station.cfg.station.font_family.clone().into());
-        let state = Rc::new(RefCell::new(State {
-            station,
-            current: (Page::Home, String::new()),
-            history: Vec::new(),
-            matters_page: 0,
-            query: String::new(),
-            search_page: 0,
-            target: None,
-            idle_secs: 0,
-            last_ticket: None,
-            print_rx: None,
-            case_form: Default::default(),
-            lookup: Default::default(),
-        }));
+        let state =
+            Rc::new(RefCell::new(State { station, session: Default::default(), last_ticket: None, print_rx: None }));
         wire_nav(&app, &state);
         home::wire(&app, &state);
         browse::wire(&app, &state);
@@ -88,7 +70,7 @@ impl Kiosk {
 
     /// Seconds since the last touch (for tests and diagnostics).
     pub fn idle_secs(&self) -> u32 {
-        self.state.borrow().idle_secs
+        self.state.borrow().session.idle_secs
     }
 }
 
@@ -131,28 +113,13 @@ fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
         Page::Lookup => {}
         Page::Ticket | Page::CaseDone | Page::LookupResult => {}
     }
-    state.borrow_mut().current = (page, arg.to_string());
+    state.borrow_mut().session.arrive(page, arg);
     app.global::<Nav>().set_page(page);
 }
 
 /// Goes forward to `page`, remembering where we were for 返回.
 pub(crate) fn navigate(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
-    {
-        let mut s = state.borrow_mut();
-        let here = s.current.clone();
-        if here.0 != Page::Ticket && here != (page, arg.to_string()) {
-            s.history.push(here);
-        }
-        // Arriving somewhere fresh starts that page from its beginning.
-        match page {
-            Page::Matters => s.matters_page = 0,
-            Page::Search => {
-                s.query.clear();
-                s.search_page = 0;
-            }
-            _ => {}
-        }
-    }
+    state.borrow_mut().session.go(page, arg);
     if page == Page::Lookup {
         case::start_lookup(app, state);
     }
@@ -160,27 +127,17 @@ pub(crate) fn navigate(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
 }
 
 fn back(app: &AppWindow, state: &Shared) {
-    let prev = state.borrow_mut().history.pop();
-    match prev {
-        Some((page, arg)) => show(app, state, page, &arg),
-        None => show(app, state, Page::Home, ""),
-    }
+    let (page, arg) = state.borrow_mut().session.back();
+    show(app, state, page, &arg);
 }
 
 /// Forgets the villager: history, search, chosen matter, ticket, large text, dialogs.
 pub(crate) fn reset(app: &AppWindow, state: &Shared) {
     {
         let mut s = state.borrow_mut();
-        s.history.clear();
-        s.matters_page = 0;
-        s.query.clear();
-        s.search_page = 0;
-        s.target = None;
-        s.idle_secs = 0;
+        s.session.forget();
         s.last_ticket = None;
         s.print_rx = None;
-        s.case_form = Default::default();
-        s.lookup = Default::default();
     }
     app.global::<Theme>().set_large_text(false);
     app.global::<IdleAdapter>().set_warning(false);
@@ -193,13 +150,13 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
 
 /// Shows the page after a request was submitted (never reached by history).
 pub(crate) fn show_done_page(app: &AppWindow, state: &Shared) {
-    state.borrow_mut().current = (Page::CaseDone, String::new());
+    state.borrow_mut().session.arrive(Page::CaseDone, "");
     app.global::<Nav>().set_page(Page::CaseDone);
 }
 
 /// Shows the ticket page (reached only by taking a ticket, never by history).
 pub(crate) fn show_ticket_page(app: &AppWindow, state: &Shared) {
-    state.borrow_mut().current = (Page::Ticket, String::new());
+    state.borrow_mut().session.arrive(Page::Ticket, "");
     app.global::<Nav>().set_page(Page::Ticket);
 }
 
@@ -229,9 +186,7 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         // home the idle timer no longer runs, so nothing else would clear it.
         {
             let mut st = s.borrow_mut();
-            st.history.clear();
-            st.case_form = Default::default();
-            st.lookup = Default::default();
+            st.session.home();
             st.print_rx = None;
         }
         case::clear_adapters(&app);
@@ -243,7 +198,7 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         let theme = app.global::<Theme>();
         theme.set_large_text(!theme.get_large_text());
         // Page sizes depend on the text size: lay the current page out again.
-        let (page, arg) = s.borrow().current.clone();
+        let (page, arg) = s.borrow().session.current.clone();
         if !matches!(page, Page::Ticket | Page::CaseDone | Page::LookupResult) {
             show(&app, &s, page, &arg);
         }
@@ -251,7 +206,7 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
     let (w, s) = (app.as_weak(), state.clone());
     nav.on_call_staff(move || {
         let Some(app) = w.upgrade() else { return };
-        let screen = page_name(s.borrow().current.0);
+        let screen = page_name(s.borrow().session.current.0);
         let result = s.borrow().station.call_for_help(screen);
         match result {
             Ok(_) => toast(&app, "已通知工作人员，请稍候，马上来帮您。"),

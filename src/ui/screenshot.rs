@@ -213,7 +213,7 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
         Shot::Idle => {
             navigate(app, state, Page::Matter, "C01");
             let after = state.borrow().station.cfg.station.idle.idle_after_secs;
-            state.borrow_mut().idle_secs = after - 1;
+            state.borrow_mut().session.idle_secs = after - 1;
             idle::tick(app, state);
         }
         Shot::CaseForm(step) => drive_case_form(app, state, step),

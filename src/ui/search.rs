@@ -17,8 +17,8 @@ pub fn clear_adapter(app: &AppWindow) {
 fn edit(app: &AppWindow, state: &Shared, f: impl FnOnce(&mut String)) {
     {
         let mut s = state.borrow_mut();
-        f(&mut s.query);
-        s.search_page = 0;
+        f(&mut s.session.query);
+        s.session.search_page = 0;
     }
     show(app, state);
 }
@@ -63,14 +63,14 @@ pub fn wire(app: &AppWindow, state: &Shared) {
         let Some(app) = w.upgrade() else { return };
         {
             let mut st = s.borrow_mut();
-            st.search_page = st.search_page.saturating_sub(1);
+            st.session.search_page = st.session.search_page.saturating_sub(1);
         }
         show(&app, &s);
     });
     let (w, s) = (app.as_weak(), state.clone());
     a.on_next_page(move || {
         let Some(app) = w.upgrade() else { return };
-        s.borrow_mut().search_page += 1;
+        s.borrow_mut().session.search_page += 1;
         show(&app, &s);
     });
 }
@@ -80,10 +80,10 @@ pub fn show(app: &AppWindow, state: &Shared) {
     // The keyboard takes room: fewer rows than a plain list.
     let per = rows_per_page(app).saturating_sub(2).max(2);
     let mut s = state.borrow_mut();
-    let hits = s.station.index.search(&s.query);
+    let hits = s.station.index.search(&s.session.query);
     let pages = pages_for(hits.len(), per);
-    let page = s.search_page.min(pages - 1);
-    s.search_page = page;
+    let page = s.session.search_page.min(pages - 1);
+    s.session.search_page = page;
     let catalog = &s.station.cfg.catalog;
     let items: Vec<MatterItem> = hits
         .iter()
@@ -99,9 +99,9 @@ pub fn show(app: &AppWindow, state: &Shared) {
         })
         .collect();
     let candidates: Vec<SharedString> =
-        s.station.index.candidates(&s.query, 8).into_iter().map(|c| c.to_string().into()).collect();
+        s.station.index.candidates(&s.session.query, 8).into_iter().map(|c| c.to_string().into()).collect();
     let a = app.global::<SearchAdapter>();
-    a.set_query(s.query.clone().into());
+    a.set_query(s.session.query.clone().into());
     a.set_results(ModelRc::new(VecModel::from(items)));
     a.set_candidates(ModelRc::new(VecModel::from(candidates)));
     a.set_page(page as i32);

@@ -37,7 +37,7 @@ pub fn show_priority(app: &AppWindow, state: &Shared, arg: &str) {
         None => None,
     }
     .unwrap_or_default();
-    s.target = target;
+    s.session.target = target;
     app.global::<PriorityAdapter>().set_what(what.into());
 }
 
@@ -63,7 +63,7 @@ fn set_print_state(app: &AppWindow, state: PrintState) {
 }
 
 fn take(app: &AppWindow, state: &Shared, priority: bool) {
-    let target = state.borrow().target.clone();
+    let target = state.borrow().session.target.clone();
     let Some(target) = target else {
         super::navigate(app, state, Page::Home, "");
         return;
@@ -110,8 +110,7 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
     {
         let mut s = state.borrow_mut();
         s.last_ticket = Some(issued);
-        // 返回 after a ticket would lead back into taking another: start over from home.
-        s.history.clear();
+        s.session.no_way_back();
     }
     show_ticket_page(app, state);
 }

@@ -25,7 +25,7 @@ use slint::platform::software_renderer::{
 use slint::platform::{EventLoopProxy, Key, Platform, PointerEventButton, WindowAdapter, WindowEvent};
 use slint::{EventLoopError, LogicalPosition, PhysicalSize, PlatformError};
 use std::cell::RefCell;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -84,32 +84,16 @@ impl ShmImage {
     fn new(conn: &RustConnection, width: u16, height: u16) -> Result<ShmImage, String> {
         let pixels = usize::from(width) * usize::from(height);
         let bytes = pixels * std::mem::size_of::<Xrgb>();
-        // SAFETY: memfd_create takes a NUL-terminated name and flags; it returns a new fd or -1.
-        let raw = unsafe { libc::memfd_create(c"kiosk-screen".as_ptr(), libc::MFD_CLOEXEC) };
-        if raw < 0 {
-            return Err(format!("memfd_create: {}", std::io::Error::last_os_error()));
-        }
-        // SAFETY: `raw` is a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let len = libc::off_t::try_from(bytes).map_err(|_| "screen too large".to_string())?;
-        // SAFETY: ftruncate on our own memfd.
-        if unsafe { libc::ftruncate(fd.as_raw_fd(), len) } != 0 {
-            return Err(format!("cannot size the screen buffer: {}", std::io::Error::last_os_error()));
-        }
-        // SAFETY: a new shared mapping of the whole memfd; checked against MAP_FAILED below.
+        let fd = rustix::fs::memfd_create(c"kiosk-screen", rustix::fs::MemfdFlags::CLOEXEC)
+            .map_err(|e| format!("memfd_create: {e}"))?;
+        rustix::fs::ftruncate(&fd, bytes as u64).map_err(|e| format!("cannot size the screen buffer: {e}"))?;
+        use rustix::mm::{MapFlags, ProtFlags};
+        // SAFETY: a new shared mapping of the whole memfd, at an address the kernel picks;
+        // it is unmapped exactly once, when the image drops.
         let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                bytes,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(format!("cannot map the screen buffer: {}", std::io::Error::last_os_error()));
+            rustix::mm::mmap(std::ptr::null_mut(), bytes, ProtFlags::READ | ProtFlags::WRITE, MapFlags::SHARED, &fd, 0)
         }
+        .map_err(|e| format!("cannot map the screen buffer: {e}"))?;
         // Owned from here: dropped (unmapped) on any error below.
         let mut image = ShmImage { seg: 0, ptr: ptr.cast(), width, height };
         let seg = conn.generate_id().map_err(|e| e.to_string())?;
@@ -140,8 +124,8 @@ impl ShmImage {
 impl Drop for ShmImage {
     fn drop(&mut self) {
         let bytes = usize::from(self.width) * usize::from(self.height) * std::mem::size_of::<Xrgb>();
-        // SAFETY: unmaps exactly the mapping made in `new`.
-        unsafe { libc::munmap(self.ptr.cast(), bytes) };
+        // SAFETY: unmaps exactly the mapping made in `new`; nothing uses it afterwards.
+        let _ = unsafe { rustix::mm::munmap(self.ptr.cast(), bytes) };
     }
 }
 
@@ -154,15 +138,12 @@ struct Wakeup {
 
 impl Wakeup {
     fn poke(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a live u64 to our eventfd.
-        unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+        let _ = rustix::io::write(&self.fd, &1u64.to_ne_bytes());
     }
 
     fn drain(&self) {
-        let mut n: u64 = 0;
-        // SAFETY: reads at most 8 bytes into a live u64 (non-blocking eventfd).
-        unsafe { libc::read(self.fd.as_raw_fd(), (&mut n as *mut u64).cast(), 8) };
+        let mut n = [0u8; 8];
+        let _ = rustix::io::read(&self.fd, &mut n);
     }
 }
 
@@ -375,17 +356,10 @@ impl X11Platform {
         conn.map_window(win).map_err(err)?;
         conn.flush().map_err(err)?;
 
-        // SAFETY: eventfd returns a new descriptor or -1.
-        let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if efd < 0 {
-            return Err(format!("eventfd: {}", std::io::Error::last_os_error()));
-        }
-        // SAFETY: `efd` is fresh and owned here only.
-        let wake = Arc::new(Wakeup {
-            fd: unsafe { OwnedFd::from_raw_fd(efd) },
-            queue: Mutex::new(Vec::new()),
-            quit: AtomicBool::new(false),
-        });
+        use rustix::event::EventfdFlags;
+        let efd = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
+            .map_err(|e| format!("eventfd: {e}"))?;
+        let wake = Arc::new(Wakeup { fd: efd, queue: Mutex::new(Vec::new()), quit: AtomicBool::new(false) });
         let scale = std::env::var("SLINT_SCALE_FACTOR")
             .ok()
             .and_then(|s| s.parse::<f32>().ok())
@@ -597,14 +571,17 @@ impl X11Platform {
     }
 
     fn wait(&self, timeout: Option<Duration>) {
-        let mut fds = [
-            libc::pollfd { fd: self.conn.stream().as_raw_fd(), events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: self.wake.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 },
-        ];
-        let ms = timeout.map_or(-1, |t| i32::try_from(t.as_millis().saturating_add(1)).unwrap_or(i32::MAX));
-        // SAFETY: polls two live descriptors described by a live array.
-        unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
-        if fds[1].revents != 0 {
+        use rustix::event::{PollFd, PollFlags, Timespec};
+        let woken = {
+            let mut fds = [PollFd::new(self.conn.stream(), PollFlags::IN), PollFd::new(&self.wake.fd, PollFlags::IN)];
+            // Rounded up, so that a timer due in under a millisecond is not polled for twice.
+            let limit = timeout
+                .map(|t| t + Duration::from_millis(1))
+                .map(|t| Timespec { tv_sec: t.as_secs() as i64, tv_nsec: i64::from(t.subsec_nanos()) });
+            let _ = rustix::event::poll(&mut fds, limit.as_ref());
+            !fds[1].revents().is_empty()
+        };
+        if woken {
             self.wake.drain();
         }
     }

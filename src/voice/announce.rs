@@ -302,6 +302,7 @@ mod tests {
     ];
 
     #[test]
+    #[ignore = "full suite (./test.sh): needs espeak-ng"]
     fn a001_is_chime_pause_and_clips_twice() {
         let Some((cfg, _)) = shared_cache() else { return };
         let words: Vec<Vec<i16>> = A001_AT_1.iter().map(|n| samples_of(cfg.cache_dir.join(n))).collect();
@@ -329,6 +330,7 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "full suite (./test.sh): needs espeak-ng"]
     fn a_custom_clip_replaces_the_rendered_one() {
         let Some((cfg, _)) = shared_cache() else { return };
         let custom = test_dir("custom-qing");
@@ -399,11 +401,10 @@ mod tests {
             assert!(first.elapsed() < Duration::from_secs(10), "the player never started");
             std::thread::sleep(Duration::from_millis(5));
         }
-        let queueing = Instant::now();
+        // The player is held at its gate: had announce waited for it, this would never end.
         for i in 2..=10 {
             announcer.announce(&format!("A{i:03}"), 1).unwrap();
         }
-        assert!(queueing.elapsed() < Duration::from_millis(100), "announce must return at once");
         assert_eq!(announcer.waiting(), 9);
         std::fs::remove_file(&gate).unwrap();
         assert!(announcer.wait_idle(Duration::from_secs(30)));
@@ -495,9 +496,14 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert!(!announcer.wait_idle(Duration::from_millis(200)));
-        let started = Instant::now();
-        drop(announcer);
-        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        // The player sleeps 30 s: dropping the announcer stops it instead of waiting for it
+        // (20 s only bounds a failure).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(announcer);
+            let _ = tx.send(());
+        });
+        assert!(rx.recv_timeout(Duration::from_secs(20)).is_ok(), "the playing call was not stopped");
     }
 
     #[test]
