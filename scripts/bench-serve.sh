@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The station service's benchmark (README, "Performance"), side by side in one run:
+# The station service's benchmark (docs/performance.md), side by side in one run:
 #   /t/{token} requests per second and p99 latency at 50 connections (wrk, 2 threads),
 #   against Debian's nginx serving a static file of the same size on another port;
 #   a call reaching 50 connected /display streams (p50/p99);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A year of data for a busy station (README, "Performance"): 100,000 tickets, 5,000 代办
+# A year of data for a busy station (docs/performance.md): 100,000 tickets, 5,000 代办
 # cases and 20,000 ratings, seeded into a fresh store; then, against a running
 # `kiosk serve`, the last full month's report page, PDF and CSV, and the desk's queue
 # pages, each timed by the service itself (Server-Timing) and by the client on loopback.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks reported in the README: ticket issue p50/p99, the headless home render and
+# Benchmarks reported in docs/performance.md: ticket issue p50/p99, the headless home render and
 # page changes (in-process, cargo bench); start to home page on screen and memory against
 # a full-screen Chromium (scripts/bench-start.sh); the station service; a year of data.
 set -euo pipefail

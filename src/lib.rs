@@ -17,13 +17,13 @@
 /// instead of a panic with a backtrace.
 #[macro_export]
 macro_rules! outln {
-    ($($arg:tt)*) => { $crate::app::out(format_args!("{}\n", format_args!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::system::out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// [`outln!`] without the line end.
 #[macro_export]
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::app::out(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::system::out(format_args!($($arg)*)) };
 }
 
 pub mod app;

@@ -3,7 +3,7 @@
 //! by itself; the villager's phone page says 请到 1 号窗口; after 办结 the rating pad
 //! shows its five buttons and a tap stores the rating.
 //!
-//! With `KIOSK_SCREENSHOTS=DIR` the pictures used in the README are written there.
+//! With `KIOSK_SCREENSHOTS=DIR` the pictures used in docs/ are written there.
 
 use crate::cases::{add_staff, PIN};
 use crate::util::{stdout, Serve, TempStation};

@@ -333,7 +333,7 @@ fn read_sse(
 }
 
 /// With `KIOSK_SCREENSHOTS=DIR`: the first page of `pdf` as `DIR/{name}.png` (150 dpi),
-/// for the README.
+/// for docs/.
 pub fn pdf_picture(pdf: &Path, name: &str) {
     let Some(dir) = std::env::var_os("KIOSK_SCREENSHOTS") else { return };
     let prefix = PathBuf::from(dir).join(name);

@@ -4,7 +4,7 @@
 //! log file, the screen-font check, the clock) lives here and nowhere else, so every
 //! face starts the same way and no face needs to import another.
 
-mod log;
+use crate::system::log;
 
 use crate::cli::{self, Command, ConfigCmd, MattersCmd, StaffArgs, TicketCmd};
 use crate::config::{self, LoadError, LoadedConfig};
@@ -15,22 +15,6 @@ use crate::storage::StoreError;
 use crate::system::starttrace;
 use crate::voice::{Announcer, VoiceConfig, VoiceError};
 use std::ffi::OsString;
-
-/// Writes to standard output (the [`outln!`](crate::outln) macro). A closed pipe ends the
-/// program at once with exit 0 (the reader has what it wanted); any other failure to
-/// write (a full disk behind a redirect) is said on standard error, exit 1.
-pub fn out(args: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_fmt(args).and_then(|_| stdout.flush()) {
-        log::flush();
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        let _ = writeln!(std::io::stderr(), "error: standard output: {e}");
-        std::process::exit(1);
-    }
-}
 
 /// Runs the program and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
