@@ -26,6 +26,10 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::system::out(format_args!($($arg)*)) };
 }
 
+// First, so that `tr!` and `tr_later!` are in scope in every module after it.
+#[macro_use]
+pub mod lang;
+
 pub mod app;
 pub mod cli;
 pub mod config;

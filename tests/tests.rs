@@ -14,6 +14,7 @@ mod crash;
 mod display;
 mod durability;
 mod hostile;
+mod lang;
 mod matters;
 mod numbering;
 mod package;

@@ -122,7 +122,7 @@ fn screenshot(cfg: LoadedConfig, a: cli::ScreenshotArgs) -> i32 {
     if let Err(code) = screen_font_ok(&cfg) {
         return code;
     }
-    crate::ui::screenshot::run(cfg, &a.page, &a.out, a.large_text, &a.size)
+    crate::ui::screenshot::run(cfg, &a.page, &a.out, a.large_text, &a.size, &a.lang)
 }
 
 /// `kiosk restore`: the store replaced by a backup (the replaced one kept beside it).

@@ -458,6 +458,9 @@ pub struct ScreenshotArgs {
     /// WIDTHxHEIGHT in pixels
     #[arg(long, default_value = "1920x1080")]
     pub size: String,
+    /// zh (the default) or en: the language the kiosk's 中/EN control would show
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
 }
 
 /// Parses the command line; on failure (or --help) prints clap's message and returns the

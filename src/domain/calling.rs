@@ -52,12 +52,12 @@ impl TicketStatus {
 
     pub fn label(self) -> &'static str {
         match self {
-            TicketStatus::Waiting => "等候中",
-            TicketStatus::Called => "已叫号",
-            TicketStatus::Serving => "正在办理",
-            TicketStatus::Served => "已办结",
-            TicketStatus::NoShow => "已过号",
-            TicketStatus::Cancelled => "已取消",
+            TicketStatus::Waiting => tr_later!("等候中"),
+            TicketStatus::Called => tr_later!("已叫号"),
+            TicketStatus::Serving => tr_later!("正在办理"),
+            TicketStatus::Served => tr_later!("已办结"),
+            TicketStatus::NoShow => tr_later!("已过号"),
+            TicketStatus::Cancelled => tr_later!("已取消"),
         }
     }
 

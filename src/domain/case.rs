@@ -64,45 +64,45 @@ impl CaseState {
     /// The Chinese name shown on screens and receipts.
     pub fn label(self) -> &'static str {
         match self {
-            CaseState::Pending => "待受理",
-            CaseState::Accepted => "已受理",
-            CaseState::Submitted => "已报送",
-            CaseState::Completed => "已办结",
-            CaseState::Notified => "已通知",
-            CaseState::Closed => "已领取/归档",
-            CaseState::Returned => "退回补正",
-            CaseState::Rejected => "不予受理",
-            CaseState::Withdrawn => "已撤回",
+            CaseState::Pending => tr_later!("待受理"),
+            CaseState::Accepted => tr_later!("已受理"),
+            CaseState::Submitted => tr_later!("已报送"),
+            CaseState::Completed => tr_later!("已办结"),
+            CaseState::Notified => tr_later!("已通知"),
+            CaseState::Closed => tr_later!("已领取/归档"),
+            CaseState::Returned => tr_later!("退回补正"),
+            CaseState::Rejected => tr_later!("不予受理"),
+            CaseState::Withdrawn => tr_later!("已撤回"),
         }
     }
 
     /// The staff's button for moving a case into this state.
     pub fn action_label(self) -> &'static str {
         match self {
-            CaseState::Accepted => "受理",
-            CaseState::Submitted => "报送",
-            CaseState::Completed => "办结",
-            CaseState::Notified => "已通知村民",
-            CaseState::Closed => "领取/归档",
-            CaseState::Returned => "退回补正",
-            CaseState::Rejected => "不予受理",
-            CaseState::Withdrawn => "撤回",
-            CaseState::Pending => "待受理",
+            CaseState::Accepted => tr_later!("受理"),
+            CaseState::Submitted => tr_later!("报送"),
+            CaseState::Completed => tr_later!("办结"),
+            CaseState::Notified => tr_later!("已通知村民"),
+            CaseState::Closed => tr_later!("领取/归档"),
+            CaseState::Returned => tr_later!("退回补正"),
+            CaseState::Rejected => tr_later!("不予受理"),
+            CaseState::Withdrawn => tr_later!("撤回"),
+            CaseState::Pending => tr_later!("待受理"),
         }
     }
 
     /// What the villager is told about this state on the progress page.
     pub fn public_explanation(self) -> &'static str {
         match self {
-            CaseState::Pending => "服务站已收到您的申请，工作人员会尽快核对材料。",
-            CaseState::Accepted => "材料已核对受理，工作人员正在为您办理。",
-            CaseState::Submitted => "已报送乡镇或县里的主管部门审核。",
-            CaseState::Completed => "主管部门已办结，服务站会通知您结果。",
-            CaseState::Notified => "已通知您办理结果，请到服务站领取。",
-            CaseState::Closed => "已领取，事项办完了。",
-            CaseState::Returned => "还缺材料，请按通知补齐后交到服务站。补齐前办理时间暂停计算。",
-            CaseState::Rejected => "不符合办理条件，未予受理。详情请问服务站。",
-            CaseState::Withdrawn => "申请已撤回。",
+            CaseState::Pending => tr_later!("服务站已收到您的申请，工作人员会尽快核对材料。"),
+            CaseState::Accepted => tr_later!("材料已核对受理，工作人员正在为您办理。"),
+            CaseState::Submitted => tr_later!("已报送乡镇或县里的主管部门审核。"),
+            CaseState::Completed => tr_later!("主管部门已办结，服务站会通知您结果。"),
+            CaseState::Notified => tr_later!("已通知您办理结果，请到服务站领取。"),
+            CaseState::Closed => tr_later!("已领取，事项办完了。"),
+            CaseState::Returned => tr_later!("还缺材料，请按通知补齐后交到服务站。补齐前办理时间暂停计算。"),
+            CaseState::Rejected => tr_later!("不符合办理条件，未予受理。详情请问服务站。"),
+            CaseState::Withdrawn => tr_later!("申请已撤回。"),
         }
     }
 

@@ -24,9 +24,9 @@ pub enum Stage {
 impl Stage {
     pub fn label(self) -> &'static str {
         match self {
-            Stage::New => "待分派",
-            Stage::Assigned => "整改中",
-            Stage::Done => "已整改",
+            Stage::New => tr_later!("待分派"),
+            Stage::Assigned => tr_later!("整改中"),
+            Stage::Done => tr_later!("已整改"),
         }
     }
 }

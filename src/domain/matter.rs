@@ -38,20 +38,20 @@ impl Mode {
     /// Short label for a badge.
     pub fn label(self) -> &'static str {
         match self {
-            Mode::VillageDone => "当场办结",
-            Mode::Relay => "代办",
-            Mode::AssistOnline => "帮办",
-            Mode::GuideOnly => "指引",
+            Mode::VillageDone => tr_later!("当场办结"),
+            Mode::Relay => tr_later!("代办"),
+            Mode::AssistOnline => tr_later!("帮办"),
+            Mode::GuideOnly => tr_later!("指引"),
         }
     }
 
     /// One plain sentence on how the matter is handled here.
     pub fn explanation(self) -> &'static str {
         match self {
-            Mode::VillageDone => "当场办结：在本服务站窗口就能办完",
-            Mode::Relay => "代办：村里受理，乡镇或县里办结，工作人员替您跑腿",
-            Mode::AssistOnline => "帮办：工作人员帮您在手机或电脑上网上办理",
-            Mode::GuideOnly => "指引：本站不能受理，工作人员告诉您去哪里办、带什么",
+            Mode::VillageDone => tr_later!("当场办结：在本服务站窗口就能办完"),
+            Mode::Relay => tr_later!("代办：村里受理，乡镇或县里办结，工作人员替您跑腿"),
+            Mode::AssistOnline => tr_later!("帮办：工作人员帮您在手机或电脑上网上办理"),
+            Mode::GuideOnly => tr_later!("指引：本站不能受理，工作人员告诉您去哪里办、带什么"),
         }
     }
 

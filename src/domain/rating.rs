@@ -22,11 +22,11 @@ impl Level {
 
     pub fn label(self) -> &'static str {
         match self.0 {
-            5 => "非常满意",
-            4 => "满意",
-            3 => "基本满意",
-            2 => "不满意",
-            _ => "非常不满意",
+            5 => tr_later!("非常满意"),
+            4 => tr_later!("满意"),
+            3 => tr_later!("基本满意"),
+            2 => tr_later!("不满意"),
+            _ => tr_later!("非常不满意"),
         }
     }
 

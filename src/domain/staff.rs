@@ -45,8 +45,8 @@ impl Role {
     /// In words: 站长 or 工作人员.
     pub fn words(self) -> &'static str {
         match self {
-            Role::Staff => "工作人员",
-            Role::Admin => "站长",
+            Role::Staff => tr_later!("工作人员"),
+            Role::Admin => tr_later!("站长"),
         }
     }
 }

@@ -32,7 +32,7 @@ pub enum PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::Refused(status, text) => plain(status, "不能办理", &text),
+            PageError::Refused(status, text) => plain(status, tr!("不能办理"), &text),
             PageError::Fault(detail) => unavailable(&detail),
             PageError::Page(r) => r,
         }
@@ -49,7 +49,7 @@ impl PageError {
     /// A service error as a page: a refusal with `status`, a fault as the 503 page.
     pub fn from_service(e: &impl Explain, status: StatusCode) -> PageError {
         match e.explain() {
-            Failure::Refused(text) => PageError::Refused(status, text),
+            Failure::Refused(text) => PageError::Refused(status, crate::lang::sentence(&text)),
             Failure::Fault(detail) => PageError::Fault(detail),
         }
     }
@@ -69,7 +69,7 @@ impl AppState {
         match self.with_station(f).await? {
             Ok(v) => Ok(Ok(v)),
             Err(e) => match e.explain() {
-                Failure::Refused(text) => Ok(Err(text)),
+                Failure::Refused(text) => Ok(Err(crate::lang::sentence(&text))),
                 Failure::Fault(detail) => Err(PageError::Fault(detail)),
             },
         }
@@ -135,12 +135,16 @@ pub async fn desk_from_headers(
             let expired = matches!(lookup, Lookup::Expired);
             return Err(if change {
                 if expired {
-                    plain(StatusCode::UNAUTHORIZED, "已自动退出", "已经15分钟没有操作，请回到 /desk 重新登录。")
+                    plain(
+                        StatusCode::UNAUTHORIZED,
+                        tr!("已自动退出"),
+                        tr!("已经15分钟没有操作，请回到 /desk 重新登录。"),
+                    )
                 } else {
-                    plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。")
+                    plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到 /desk 用工号和密码登录。"))
                 }
             } else {
-                let why = expired.then_some("已经15分钟没有操作，为了安全已自动退出，请重新登录。");
+                let why = expired.then_some(tr!("已经15分钟没有操作，为了安全已自动退出，请重新登录。"));
                 super::desk::login_page(s, why, StatusCode::OK)
             });
         }
@@ -156,8 +160,8 @@ pub async fn desk_from_headers(
             if need_head && m.role != crate::domain::staff::Role::Admin {
                 return Err(plain(
                     StatusCode::FORBIDDEN,
-                    "需要站长权限",
-                    "站务管理只有站长（管理员）可以使用。请用站长的工号登录。",
+                    tr!("需要站长权限"),
+                    tr!("站务管理只有站长（管理员）可以使用。请用站长的工号登录。"),
                 ));
             }
         }
@@ -166,7 +170,7 @@ pub async fn desk_from_headers(
             s.sessions().end(&id);
             return Err(super::desk::login_page(
                 s,
-                Some("这个账号已停用，不能再使用。请找站长。"),
+                Some(tr!("这个账号已停用，不能再使用。请找站长。")),
                 StatusCode::FORBIDDEN,
             ));
         }
@@ -205,7 +209,7 @@ impl FromRequestParts<AppState> for Watching {
         let id = cookie_id(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
         match id.and_then(|id| s.sessions().peek(&id).map(|sess| (id, sess))) {
             Some((id, sess)) => Ok(Watching { id, sess }),
-            None => Err(plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 登录。")),
+            None => Err(plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到 /desk 登录。"))),
         }
     }
 }
@@ -219,10 +223,11 @@ fn fields(body: &Bytes) -> Result<Vec<(String, String)>, Response> {
 /// `T` from the posted fields; a field missing or of the wrong kind is a plain 400 in
 /// words, never serde's English.
 fn typed<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T, Response> {
-    let encoded = serde_urlencoded::to_string(fields).map_err(|_| bad_request("表单内容有误，请回到页面重新提交。"))?;
+    let encoded =
+        serde_urlencoded::to_string(fields).map_err(|_| bad_request(tr!("表单内容有误，请回到页面重新提交。")))?;
     serde_urlencoded::from_str(&encoded).map_err(|e| {
         tracing::info!("a form did not parse: {e}");
-        bad_request("表单缺了内容或填得不对，请回到页面重新提交。")
+        bad_request(tr!("表单缺了内容或填得不对，请回到页面重新提交。"))
     })
 }
 
@@ -237,13 +242,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Checked<T> {
     async fn from_request(req: Request, s: &AppState) -> Result<Self, Self::Rejection> {
         let desk = req.extensions().get::<Desk>().cloned();
         let Some(desk) = desk else {
-            return Err(plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。"));
+            return Err(plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到 /desk 用工号和密码登录。")));
         };
         let body = Bytes::from_request(req, s).await.map_err(IntoResponse::into_response)?;
         let fields = fields(&body)?;
         let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
         if !super::session::same(token, &desk.sess.csrf) {
-            return Err(plain(StatusCode::FORBIDDEN, "页面已过期", "请回到 /desk 刷新页面后再操作。"));
+            return Err(plain(StatusCode::FORBIDDEN, tr!("页面已过期"), tr!("请回到 /desk 刷新页面后再操作。")));
         }
         typed(&fields).map(Checked)
     }

@@ -18,6 +18,6 @@ const FILES: &[(&str, &str, &str)] = &[
 pub async fn serve(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, ty, body)) => typed(StatusCode::OK, ty, *body),
-        None => super::chrome::plain(StatusCode::NOT_FOUND, "没有这个文件", "请检查地址。"),
+        None => super::chrome::plain(StatusCode::NOT_FOUND, tr!("没有这个文件"), tr!("请检查地址。")),
     }
 }

@@ -30,7 +30,7 @@ pub struct Search {
 pub fn date(typed: &str) -> Result<Option<NaiveDate>, String> {
     match typed.trim() {
         "" => Ok(None),
-        s => s.parse().map(Some).map_err(|_| format!("日期“{s}”看不懂，请写成 2026-11-01 这样")),
+        s => s.parse().map(Some).map_err(|_| tr!("日期“{}”看不懂，请写成 2026-11-01 这样", s)),
     }
 }
 
@@ -43,7 +43,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<S
     let (from, to) = match (date(&q.from), date(&q.to)) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(m), _) | (_, Err(m)) => {
-            return Ok(admin_page(&s, sess, HERE, "审计日志", html! { p.error { (m) } }, StatusCode::BAD_REQUEST))
+            return Ok(admin_page(&s, sess, HERE, tr!("审计日志"), html! { p.error { (m) } }, StatusCode::BAD_REQUEST))
         }
     };
     let filter = AuditFilter { staff: some(&q.staff), subject: some(&q.subject), from, to };
@@ -58,27 +58,27 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<S
     };
     let show = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let inner = html! {
-        p { "每一次登录、叫号、代办办理、查看完整个人信息和管理修改都记在这里，只能查看，不能修改或删除。" }
+        p { (tr!("每一次登录、叫号、代办办理、查看完整个人信息和管理修改都记在这里，只能查看，不能修改或删除。")) }
         form.filters method="get" action=(HERE) {
             label {
-                "工作人员 "
+                (tr!("工作人员 "))
                 select name="staff" {
-                    option value="" { "全部" }
+                    option value="" { (tr!("全部")) }
                     @for p in &people {
                         option value=(p.no) selected[filter.staff.as_deref() == Some(p.no.as_str())] { (p.no) " " (p.name) }
                     }
                 }
             }
-            label { "代办编号或票号 " input name="subject" value=(filter.subject.as_deref().unwrap_or("")) size="12"; }
-            label { "从 " input type="date" name="from" value=(show(filter.from)); }
-            label { "到 " input type="date" name="to" value=(show(filter.to)); }
-            button type="submit" { "查找" }
+            label { (tr!("代办编号或票号 ")) input name="subject" value=(filter.subject.as_deref().unwrap_or("")) size="12"; }
+            label { (tr!("从 ")) input type="date" name="from" value=(show(filter.from)); }
+            label { (tr!("到 ")) input type="date" name="to" value=(show(filter.to)); }
+            button type="submit" { (tr!("查找")) }
         }
         p.count {
-            @if lines.len() >= 500 { "最近 500 条（请缩小范围）" } @else { "共 " (lines.len()) " 条" }
+            @if lines.len() >= 500 { (tr!("最近 500 条（请缩小范围）")) } @else { (tr!("共 ")) (lines.len()) (tr!(" 条")) }
         }
         table.cases.audit {
-            thead { tr { th { "时间" } th { "工作人员" } th { "操作" } th { "对象" } th { "内容" } th { "来自" } } }
+            thead { tr { th { (tr!("时间")) } th { (tr!("工作人员")) } th { (tr!("操作")) } th { (tr!("对象")) } th { (tr!("内容")) } th { (tr!("来自")) } } }
             tbody {
                 @for l in &lines {
                     tr {
@@ -93,5 +93,5 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<S
             }
         }
     };
-    Ok(admin_page(&s, sess, HERE, "审计日志", inner, StatusCode::OK))
+    Ok(admin_page(&s, sess, HERE, tr!("审计日志"), inner, StatusCode::OK))
 }

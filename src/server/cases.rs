@@ -38,8 +38,8 @@ fn urgency_class(u: Urgency) -> &'static str {
 
 fn due_text(c: &Case) -> String {
     match (c.state, c.due_on) {
-        (CaseState::Returned, _) => "暂停（待补正）".into(),
-        (_, Some(d)) if c.due_beyond_calendar => format!("{d}（未含明年节假日）"),
+        (CaseState::Returned, _) => tr!("暂停（待补正）").into(),
+        (_, Some(d)) if c.due_beyond_calendar => tr!("{}（未含明年节假日）", d),
         (_, Some(d)) => d.to_string(),
         (_, None) => String::new(),
     }
@@ -48,7 +48,7 @@ fn due_text(c: &Case) -> String {
 fn who_name(staff: &[StaffMember], no: &Option<String>) -> String {
     match no {
         Some(n) => staff.iter().find(|s| &s.no == n).map(|s| format!("{} {}", s.no, s.name)).unwrap_or(n.clone()),
-        None => "（受理时记录）".into(),
+        None => tr!("（受理时记录）").into(),
     }
 }
 
@@ -99,7 +99,13 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
     rows.sort_by_key(|(c, _)| !mine(c, &me));
     let count_text: Vec<String> = FILTER_STATES
         .iter()
-        .map(|st| format!("{} {}", st.label(), counts.iter().find(|(k, _)| k == st).map(|(_, n)| *n).unwrap_or(0)))
+        .map(|st| {
+            format!(
+                "{} {}",
+                crate::lang::tr(st.label()),
+                counts.iter().find(|(k, _)| k == st).map(|(_, n)| *n).unwrap_or(0)
+            )
+        })
         .collect();
     let mut codes: Vec<(&str, &str)> = all.iter().map(|c| (c.matter_code.as_str(), c.matter_name.as_str())).collect();
     codes.sort();
@@ -109,50 +115,50 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
         main.desk {
             (desk_bar(&s, sess, "/desk/cases"))
             (flash(sess))
-            h1 { "全程代办" }
+            h1 { (tr!("全程代办")) }
             p.counts { (count_text.join(" · ")) }
             @if uncovered > 0 {
-                p.notice { (uncovered) " 件代办的A、B岗今日都不在岗，请安排人员顶岗或转办。" }
+                p.notice { (uncovered) (tr!(" 件代办的A、B岗今日都不在岗，请安排人员顶岗或转办。")) }
             }
             @if let Some(n) = &calendar { p.notice { (n) } }
             @if !soon.is_empty() {
                 // Retention reaches open cases too: staff see them first.
                 p.notice {
-                    (soon.len()) " 件代办很久没有办理，到期后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）："
+                    (soon.len()) (tr!(" 件代办很久没有办理，到期后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）："))
                     @for (i, (t, d)) in soon.iter().enumerate() {
                         @if i > 0 { "、" }
-                        a href={ "/desk/cases/" (t) } { (t) } "（" (d) "天后）"
+                        a href={ "/desk/cases/" (t) } { (t) } "（" (d) (tr!("天后）"))
                     }
-                    "。还要办的，请办理一步（如受理、报送或延期）。"
+                    (tr!("。还要办的，请办理一步（如受理、报送或延期）。"))
                 }
             }
             form.filters method="get" action="/desk/cases" {
-                select name="state" aria-label="状态" {
-                    option value="" { "全部状态" }
+                select name="state" aria-label=(tr!("状态")) {
+                    option value="" { (tr!("全部状态")) }
                     @for st in FILTER_STATES {
-                        option value=(st.key()) selected[state_f == Some(st)] { (st.label()) }
+                        option value=(st.key()) selected[state_f == Some(st)] { (crate::lang::tr(st.label())) }
                     }
                 }
-                select name="matter" aria-label="事项" {
-                    option value="" { "全部事项" }
+                select name="matter" aria-label=(tr!("事项")) {
+                    option value="" { (tr!("全部事项")) }
                     @for (k, l) in &codes {
                         option value=(k) selected[matter_f.as_deref() == Some(*k)] { (k) " " (l) }
                     }
                 }
-                label { input type="checkbox" name="overdue" value="1" checked[overdue_f]; " 只看超期" }
-                label { input type="checkbox" name="mine" value="1" checked[mine_f]; " 只看我的" }
-                button type="submit" { "筛选" }
+                label { input type="checkbox" name="overdue" value="1" checked[overdue_f]; (tr!(" 只看超期")) }
+                label { input type="checkbox" name="mine" value="1" checked[mine_f]; (tr!(" 只看我的")) }
+                button type="submit" { (tr!("筛选")) }
             }
             table.cases {
-                caption.visually-hidden { "代办列表" }
-                thead { tr { th { "编号" } th { "事项" } th { "状态" } th { "承诺办结" } th { "承办人" } th { "申请人" } } }
+                caption.visually-hidden { (tr!("代办列表")) }
+                thead { tr { th { (tr!("编号")) } th { (tr!("事项")) } th { (tr!("状态")) } th { (tr!("承诺办结")) } th { (tr!("承办人")) } th { (tr!("申请人")) } } }
                 tbody {
-                    @if rows.is_empty() { tr { td colspan="6" { "没有符合条件的代办" } } }
+                    @if rows.is_empty() { tr { td colspan="6" { (tr!("没有符合条件的代办")) } } }
                     @for (c, u) in &rows {
                         tr class={ "u-" (urgency_class(*u)) @if mine(c, &me) { " mine" } } {
                             td { a href={ "/desk/cases/" (c.tracking) } { (c.tracking) } }
                             td { (c.matter_name) }
-                            td { (c.state.label()) }
+                            td { (crate::lang::tr(c.state.label())) }
                             td { (due_text(c)) }
                             td { (who_name(&staff, &c.assignee)) }
                             td {
@@ -164,26 +170,26 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
                 }
             }
             p.legend {
-                span.u-overdue { "红色：已超期" } " "
-                span.u-due-soon { "黄色：一个工作日内到期" } " "
-                span.u-paused { "灰色：退回补正，暂停计时" } " "
-                span.mine { "粗体：我的代办（首问/承办）" }
+                span.u-overdue { (tr!("红色：已超期")) } " "
+                span.u-due-soon { (tr!("黄色：一个工作日内到期")) } " "
+                span.u-paused { (tr!("灰色：退回补正，暂停计时")) } " "
+                span.mine { (tr!("粗体：我的代办（首问/承办）")) }
             }
         }
     };
-    Ok(desk_page(&s, "全程代办", body, StatusCode::OK, false))
+    Ok(desk_page(&s, tr!("全程代办"), body, StatusCode::OK, false))
 }
 
 fn event_label(e: &CaseEvent) -> String {
     match (e.kind.as_str(), e.to_state) {
-        ("created", _) => "村民在终端提交".into(),
-        ("transition", Some(to)) => to.label().into(),
-        ("extend", _) => "延期".into(),
-        ("reassign", _) => "转办".into(),
-        ("reveal", _) => "查看完整信息".into(),
-        ("materials", _) => "材料更新".into(),
-        ("assigned", _) => "分派".into(),
-        ("due-recomputed", _) => "重算承诺日期".into(),
+        ("created", _) => tr!("村民在终端提交").into(),
+        ("transition", Some(to)) => crate::lang::tr(to.label()).into(),
+        ("extend", _) => tr!("延期").into(),
+        ("reassign", _) => tr!("转办").into(),
+        ("reveal", _) => tr!("查看完整信息").into(),
+        ("materials", _) => tr!("材料更新").into(),
+        ("assigned", _) => tr!("分派").into(),
+        ("due-recomputed", _) => tr!("重算承诺日期").into(),
         (k, _) => k.into(),
     }
 }
@@ -206,14 +212,14 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
     let tz = s.cfg().station.tz;
     let (name, id, phone, phone2) = if full {
         (
-            c.name.clone().unwrap_or_else(|| "（未填，受理时补全）".into()),
+            c.name.clone().unwrap_or_else(|| tr!("（未填，受理时补全）").into()),
             c.id_number.clone(),
             c.phone.clone(),
             c.phone2.clone().unwrap_or_default(),
         )
     } else {
         (
-            c.name.as_deref().map(mask_name).unwrap_or_else(|| "（未填）".into()),
+            c.name.as_deref().map(mask_name).unwrap_or_else(|| tr!("（未填）").into()),
             mask_id(&c.id_number),
             mask_phone(&c.phone),
             c.phone2.as_deref().map(mask_phone).unwrap_or_default(),
@@ -224,41 +230,41 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
     let body = html! {
         main.desk {
             (desk_bar(s, sess, "/desk/cases"))
-            p { a href="/desk/cases" { "← 返回代办列表" } }
+            p { a href="/desk/cases" { (tr!("← 返回代办列表")) } }
             (flash(sess))
             h1 class={ "u-" (urgency_class(l.urgency)) } { (c.tracking) " " (c.matter_name) }
-            p.state { "状态：" b { (c.state.label()) } " · 承诺办结：" b { (due_text(c)) } }
-            @if let Some(r) = &c.extension_reason { p { "已延长" (c.extension_days) "个工作日：" (r) } }
+            p.state { (tr!("状态：")) b { (crate::lang::tr(c.state.label())) } (tr!(" · 承诺办结：")) b { (due_text(c)) } }
+            @if let Some(r) = &c.extension_reason { p { (tr!("已延长")) (c.extension_days) (tr!("个工作日：")) (r) } }
             @if let Some(d) = l.retention_days_left {
-                p.notice { "这件代办很久没有办理：" (d) "天后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）。还要办的，请办理一步（如受理、报送或延期）。" }
+                p.notice { (tr!("这件代办很久没有办理：")) (d) (tr!("天后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）。还要办的，请办理一步（如受理、报送或延期）。")) }
             }
-            @if c.uncovered { p.notice { "A、B岗今日都不在岗：请安排人员顶岗或转办。" } }
+            @if c.uncovered { p.notice { (tr!("A、B岗今日都不在岗：请安排人员顶岗或转办。")) } }
             p {
-                "首问责任人：" (who_name(&l.staff, &c.first_responder))
-                " · 承办人：" (who_name(&l.staff, &c.assignee.clone().or_else(|| c.first_responder.clone())))
+                (tr!("首问责任人：")) (who_name(&l.staff, &c.first_responder))
+                (tr!(" · 承办人：")) (who_name(&l.staff, &c.assignee.clone().or_else(|| c.first_responder.clone())))
             }
             section {
-                h2 { "申请人" }
+                h2 { (tr!("申请人")) }
                 p {
-                    "姓名：" b #case-name { (name) }
-                    " · 身份证号：" b #case-id { (id) }
-                    " · 电话：" b #case-phone { (phone) }
-                    @if !phone2.is_empty() { " · 第二电话：" (phone2) }
+                    (tr!("姓名：")) b #case-name { (name) }
+                    (tr!(" · 身份证号：")) b #case-id { (id) }
+                    (tr!(" · 电话：")) b #case-phone { (phone) }
+                    @if !phone2.is_empty() { (tr!(" · 第二电话：")) (phone2) }
                 }
                 @if c.purged {
                     p.notice {
-                        "结案已超过保存期限（" (s.cfg().station.retention_days) " 天）：身份证号、电话和姓名已按规定清除，只留遮挡后的样子。下面的办理备注是当时写的，可能含个人信息，请勿外传。"
+                        (tr!("结案已超过保存期限（")) (s.cfg().station.retention_days) (tr!(" 天）：身份证号、电话和姓名已按规定清除，只留遮挡后的样子。下面的办理备注是当时写的，可能含个人信息，请勿外传。"))
                     }
                 } @else if full {
-                    p.notice { "已显示完整信息（这次查看已记录）。离开或刷新本页后重新遮挡。" }
+                    p.notice { (tr!("已显示完整信息（这次查看已记录）。离开或刷新本页后重新遮挡。")) }
                 } @else {
                     form.inline method="post" action=(action("reveal")) {
-                        (csrf(sess)) button type="submit" { "显示完整身份证号和电话（会记录）" }
+                        (csrf(sess)) button type="submit" { (tr!("显示完整身份证号和电话（会记录）")) }
                     }
                 }
             }
             section {
-                h2 { "材料" }
+                h2 { (tr!("材料")) }
                 @if open {
                     form method="post" action=(action("materials")) {
                         (fields)
@@ -267,56 +273,56 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
                                 li { label { input type="checkbox" name={ "m" (i) } value="1" checked[m.received]; " " (m.name) " " small { (m.requirement) } } }
                             }
                         }
-                        button type="submit" { "保存材料" }
+                        button type="submit" { (tr!("保存材料")) }
                     }
                 } @else {
                     // A case that has ended keeps its materials as a record: nothing to save.
                     ul.materials {
                         @for m in &c.materials {
-                            li { (if m.received { "✔ 已收" } else { "✘ 未收" }) " " (m.name) " " small { (m.requirement) } }
+                            li { (if m.received { tr!("✔ 已收") } else { tr!("✘ 未收") }) " " (m.name) " " small { (m.requirement) } }
                         }
                     }
                 }
             }
             section {
-                h2 { "办理" }
-                @if moves.is_empty() { p { "已结束，不能再办理。" } }
+                h2 { (tr!("办理")) }
+                @if moves.is_empty() { p { (tr!("已结束，不能再办理。")) } }
                 @for to in moves {
                     form.move method="post" action=(action("act")) {
                         (fields)
                         input type="hidden" name="to" value=(to.key());
                         @match to.needs_note() {
-                            Some(what) => label { "说明（必填：" (what) "）" input name="note" maxlength="200" required; },
-                            None => label { "说明（可不填）" input name="note" maxlength="200"; },
+                            Some(what) => label { (tr!("说明（必填：")) (what) "）" input name="note" maxlength="200" required; },
+                            None => label { (tr!("说明（可不填）")) input name="note" maxlength="200"; },
                         }
-                        button type="submit" { (to.action_label()) }
+                        button type="submit" { (crate::lang::tr(to.action_label())) }
                     }
                 }
             }
             @if open {
                 section {
-                    h2 { "延期" }
+                    h2 { (tr!("延期")) }
                     form method="post" action=(action("extend")) {
                         (fields)
-                        label { "延长 " input type="number" name="days" min="1" max="60" value="5" required; " 个工作日" }
-                        label { "原因（村民会看到）" input name="reason" maxlength="200" required; }
-                        button type="submit" { "延期" }
+                        label { (tr!("延长 ")) input type="number" name="days" min="1" max="60" value="5" required; (tr!(" 个工作日")) }
+                        label { (tr!("原因（村民会看到）")) input name="reason" maxlength="200" required; }
+                        button type="submit" { (tr!("延期")) }
                     }
                 }
                 section {
-                    h2 { "转办" }
+                    h2 { (tr!("转办")) }
                     form method="post" action=(action("reassign")) {
                         (fields)
-                        select name="to_staff" aria-label="转给谁" {
+                        select name="to_staff" aria-label=(tr!("转给谁")) {
                             @for m in l.staff.iter().filter(|m| m.active) { option value=(m.no) { (m.no) " " (m.name) } }
                         }
-                        label { "交接说明" input name="note" maxlength="200"; }
-                        button type="submit" { "转办" }
+                        label { (tr!("交接说明")) input name="note" maxlength="200"; }
+                        button type="submit" { (tr!("转办")) }
                     }
                 }
             }
             section {
-                h2 { "办理经过" }
+                h2 { (tr!("办理经过")) }
                 ul.list {
                     @for e in &l.events {
                         li {
@@ -333,7 +339,7 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
 }
 
 fn no_such_case() -> PageError {
-    PageError::Refused(StatusCode::NOT_FOUND, "没有这件代办，请回到代办列表。".into())
+    PageError::Refused(StatusCode::NOT_FOUND, tr!("没有这件代办，请回到代办列表。").into())
 }
 
 async fn load(s: &AppState, tracking: String) -> Result<Loaded, PageError> {
@@ -420,11 +426,11 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let to = f.to.as_deref().and_then(CaseState::from_key).filter(|s| *s != CaseState::Pending);
     let Some(to) = to else {
-        desk.flash(&s, true, "请选择要办理的一步，再按按钮。");
+        desk.flash(&s, true, tr!("请选择要办理的一步，再按按钮。"));
         return Ok(Redirect::to(&format!("/desk/cases/{}", raw.trim())).into_response());
     };
     change(s, desk, raw, move |st, who, t| {
-        st.advance_case(who, t, to, &f.note, f.version).map(|c| format!("已办理：{}", c.state.label()))
+        st.advance_case(who, t, to, &f.note, f.version).map(|c| tr!("已办理：{}", crate::lang::tr(c.state.label())))
     })
     .await
 }
@@ -447,7 +453,7 @@ pub async fn materials(
     change(s, desk, raw, move |st, who, t| {
         let Some(case) = st.find_case(t)? else { return Err(AdvanceError::NotFound(t.to_string())) };
         let received: Vec<bool> = (0..case.materials.len()).map(|i| f.ticked.contains_key(&format!("m{i}"))).collect();
-        st.set_case_materials(who, t, &received, f.version).map(|_| "材料已保存".to_string())
+        st.set_case_materials(who, t, &received, f.version).map(|_| tr!("材料已保存").to_string())
     })
     .await
 }
@@ -471,7 +477,7 @@ pub async fn extend(
 ) -> Result<Response, PageError> {
     change(s, desk, raw, move |st, who, t| {
         st.extend_case(who, t, f.days.unwrap_or(0), &f.reason, f.version)
-            .map(|c| format!("已延期，新的承诺办结日期 {}", c.due_on.map(|d| d.to_string()).unwrap_or_default()))
+            .map(|c| tr!("已延期，新的承诺办结日期 {}", c.due_on.map(|d| d.to_string()).unwrap_or_default()))
     })
     .await
 }
@@ -495,7 +501,7 @@ pub async fn reassign(
 ) -> Result<Response, PageError> {
     change(s, desk, raw, move |st, who, t| {
         st.reassign_case(who, t, &f.to_staff, &f.note, f.version)
-            .map(|c| format!("已转给 {}", c.assignee.unwrap_or_default()))
+            .map(|c| tr!("已转给 {}", c.assignee.unwrap_or_default()))
     })
     .await
 }

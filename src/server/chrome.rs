@@ -31,7 +31,7 @@ impl<'a> Shell<'a> {
     pub fn render(&self, body: Markup) -> Markup {
         html! {
             (DOCTYPE)
-            html lang="zh-CN" translate="no" {
+            html lang=(crate::lang::current().tag()) translate="no" {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width,initial-scale=1";
@@ -72,17 +72,21 @@ pub fn plain(status: StatusCode, title: &str, text: &str) -> Response {
 /// The one answer for an unknown, expired or tampered token: it reveals nothing, not even
 /// which of those it was.
 pub fn not_found() -> Response {
-    plain(StatusCode::NOT_FOUND, "没有找到", "没有找到这张号票或这件代办。请核对号票上的二维码，或到服务站窗口询问。")
+    plain(
+        StatusCode::NOT_FOUND,
+        tr!("没有找到"),
+        tr!("没有找到这张号票或这件代办。请核对号票上的二维码，或到服务站窗口询问。"),
+    )
 }
 
 pub fn bad_request(why: &str) -> Response {
-    plain(StatusCode::BAD_REQUEST, "请求有误", why)
+    plain(StatusCode::BAD_REQUEST, tr!("请求有误"), why)
 }
 
 /// The page for a fault (the store, a child process): the detail goes to the log only.
 pub fn unavailable(why: &str) -> Response {
     tracing::error!("service unavailable: {why}");
-    plain(StatusCode::SERVICE_UNAVAILABLE, "暂时无法查询", "服务站的系统正忙，请过一会儿再试，或到窗口询问。")
+    plain(StatusCode::SERVICE_UNAVAILABLE, tr!("暂时无法查询"), tr!("服务站的系统正忙，请过一会儿再试，或到窗口询问。"))
 }
 
 /// The session's CSRF token as a hidden field: every form of the desk carries it.
@@ -92,17 +96,18 @@ pub fn csrf(sess: &Session) -> Markup {
 
 /// The desk's sections, the current one marked.
 pub fn sections(sess: &Session, current: &str) -> Markup {
-    let mut items = vec![("/desk", "叫号"), ("/desk/cases", "全程代办"), ("/desk/followups", "差评跟进")];
+    let mut items =
+        vec![("/desk", tr!("叫号")), ("/desk/cases", tr!("全程代办")), ("/desk/followups", tr!("差评跟进"))];
     if sess.who.is_admin() {
-        items.push(("/desk/admin", "站务管理"));
+        items.push(("/desk/admin", tr!("站务管理")));
     }
     html! {
-        nav.sections aria-label="工作台" {
+        nav.sections aria-label=(tr!("工作台")) {
             @for (href, label) in items {
                 @if href == current {
                     a.here href=(href) aria-current="page" { (label) }
                 } @else {
-                    a href=(href) { (label) }
+                    a href=(href) { (crate::lang::tr(label)) }
                 }
             }
         }
@@ -111,7 +116,7 @@ pub fn sections(sess: &Session, current: &str) -> Markup {
 
 pub fn logout_form(sess: &Session) -> Markup {
     html! {
-        form.inline method="post" action="/desk/logout" { (csrf(sess)) button type="submit" { "签退" } }
+        form.inline method="post" action="/desk/logout" { (csrf(sess)) button type="submit" { (tr!("签退")) } }
     }
 }
 
@@ -151,15 +156,15 @@ pub fn desk_page(s: &AppState, title: &str, body: Markup, status: StatusCode, li
 
 /// The parts of 站务管理, in the order of its bar.
 pub const ADMIN_PARTS: [(&str, &str); 9] = [
-    ("/desk/admin/matters", "事项清单"),
-    ("/desk/admin/staff", "工作人员"),
-    ("/desk/admin/duty", "AB岗与值班"),
-    ("/desk/admin/pads", "评价器"),
-    ("/desk/admin/holidays", "节假日"),
-    ("/desk/admin/settings", "站点设置"),
-    ("/desk/admin/reports", "报表"),
-    ("/desk/admin/wallchart", "公示栏"),
-    ("/desk/admin/audit", "审计日志"),
+    ("/desk/admin/matters", tr_later!("事项清单")),
+    ("/desk/admin/staff", tr_later!("工作人员")),
+    ("/desk/admin/duty", tr_later!("AB岗与值班")),
+    ("/desk/admin/pads", tr_later!("评价器")),
+    ("/desk/admin/holidays", tr_later!("节假日")),
+    ("/desk/admin/settings", tr_later!("站点设置")),
+    ("/desk/admin/reports", tr_later!("报表")),
+    ("/desk/admin/wallchart", tr_later!("公示栏")),
+    ("/desk/admin/audit", tr_later!("审计日志")),
 ];
 
 /// A page of 站务管理: the desk's bar, the parts of 站务管理 (the current one marked), the
@@ -175,12 +180,12 @@ pub fn admin_page(
     let body = html! {
         main.desk.admin {
             (desk_bar(s, sess, "/desk/admin"))
-            nav.admin-parts aria-label="站务管理" {
+            nav.admin-parts aria-label=(tr!("站务管理")) {
                 @for (href, label) in ADMIN_PARTS {
                     @if href == current {
-                        a href=(href) aria-current="page" { (label) }
+                        a href=(href) aria-current="page" { (crate::lang::tr(label)) }
                     } @else {
-                        a href=(href) { (label) }
+                        a href=(href) { (crate::lang::tr(label)) }
                     }
                 }
             }

@@ -29,18 +29,18 @@ fn login_form(s: &AppState, message: Option<&str>, status: StatusCode, staff: &s
     let staff = crate::domain::text::capped(staff, 16);
     desk_page(
         s,
-        "登录",
+        tr!("登录"),
         html! {
             main.desk.login {
                 h1 { (s.cfg().station.name) }
-                h2 { "窗口叫号 · 工作人员登录" }
+                h2 { (tr!("窗口叫号 · 工作人员登录")) }
                 @if let Some(m) = message { p.error role="alert" { (m) } }
                 form method="post" action="/desk/login" autocomplete="off" {
-                    label { "工号 " input name="staff" inputmode="numeric" required maxlength="16" value=(staff) autofocus[staff.is_empty()]; }
-                    label { "密码 " input name="pin" type="password" inputmode="numeric" required maxlength="20" autofocus[!staff.is_empty()]; }
-                    button.primary type="submit" { "登录" }
+                    label { (tr!("工号 ")) input name="staff" inputmode="numeric" required maxlength="16" value=(staff) autofocus[staff.is_empty()]; }
+                    label { (tr!("密码 ")) input name="pin" type="password" inputmode="numeric" required maxlength="20" autofocus[!staff.is_empty()]; }
+                    button.primary type="submit" { (tr!("登录")) }
                 }
-                p.hint { "连续输错5次密码，账号会锁定5分钟。15分钟不操作会自动退出。" }
+                p.hint { (tr!("连续输错5次密码，账号会锁定5分钟。15分钟不操作会自动退出。")) }
             }
         },
         status,
@@ -58,7 +58,7 @@ fn window_fields(sess: &Session, window: u32) -> Markup {
 fn window_page(s: &AppState, sess: &Session) -> Response {
     desk_page(
         s,
-        "选择窗口",
+        tr!("选择窗口"),
         html! {
             main.desk {
                 header.bar {
@@ -67,7 +67,7 @@ fn window_page(s: &AppState, sess: &Session) -> Response {
                     span { (sess.who.no()) " " (sess.who.name()) }
                     (logout_form(sess))
                 }
-                h1 { "请选择您所在的窗口" }
+                h1 { (tr!("请选择您所在的窗口")) }
                 div.windows-choice {
                     @for w in &s.cfg().station.windows {
                         form method="post" action="/desk/window" {
@@ -77,7 +77,7 @@ fn window_page(s: &AppState, sess: &Session) -> Response {
                         }
                     }
                 }
-                p.hint { "只办代办、不叫号：直接点上面的“全程代办”。" }
+                p.hint { (tr!("只办代办、不叫号：直接点上面的“全程代办”。")) }
             }
         },
         StatusCode::OK,
@@ -118,11 +118,11 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
         .map(|t| {
             html! {
                 li {
-                    b { (t.number) } " " (t.matter_name) " （" (t.window.unwrap_or(0)) "号窗口过号）"
+                    b { (t.number) } " " (t.matter_name) " （" (t.window.unwrap_or(0)) (tr!("号窗口过号）"))
                     @if t.callbacks < v.limits.max_callbacks {
-                        (button(&fields, "callback", "回呼", &[("number", &t.number)], ""))
+                        (button(&fields, "callback", tr!("回呼"), &[("number", &t.number)], ""))
                     } @else {
-                        span.muted { "已回呼过" }
+                        span.muted { (tr!("已回呼过")) }
                     }
                 }
             }
@@ -133,7 +133,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
         .iter()
         .map(|x| {
             let id = x.id.to_string();
-            html! { li { (x.time) " 自助终端“" (x.screen) "”页面有人呼叫 " (button(&fields, "help", "已处理", &[("id", &id)], "")) } }
+            html! { li { (x.time) (tr!(" 自助终端“")) (x.screen) (tr!("”页面有人呼叫 ")) (button(&fields, "help", tr!("已处理"), &[("id", &id)], "")) } }
         })
         .collect();
     let unprinted: Vec<Markup> = v
@@ -144,7 +144,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
             html! {
                 li {
                     (u.time) " " (u.what) " " small { (u.error) } " "
-                    @if v.printer { (button(&fields, "reprint", "重新打印", &[("job", &job)], "")) }
+                    @if v.printer { (button(&fields, "reprint", tr!("重新打印"), &[("job", &job)], "")) }
                 }
             }
         })
@@ -152,35 +152,35 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
     let bad: Vec<Markup> = v
         .bad_ratings
         .iter()
-        .map(|b| html! { li { (b.time) " " (b.what) " " b { (b.level) } " " (b.reason) " " a href="/desk/followups" { "去跟进" } } })
+        .map(|b| html! { li { (b.time) " " (b.what) " " b { (b.level) } " " (b.reason) " " a href="/desk/followups" { (tr!("去跟进")) } } })
         .collect();
     html! {
         @if let Some((err, text)) = sess.message() {
             p class=(if err { "error" } else { "ok" }) role="status" { (text) }
         }
         @for n in v.closed_notice.iter().chain(&v.holidays_notice) { p.notice { (n) } }
-        @if v.paused { p.notice { "本窗口已暂停叫号。" } }
+        @if v.paused { p.notice { (tr!("本窗口已暂停叫号。")) } }
         section.current {
             @match &v.current {
                 Some(t) => {
                     div.now {
-                        span.label { "当前" }
+                        span.label { (tr!("当前")) }
                         span.number #current-number { (t.number) }
                         span.matter { (t.matter_name) }
                         span.status {
                             @if t.status == TicketStatus::Called {
-                                "已叫号（已重呼 " (t.recalls) "/" (v.limits.max_recalls) " 次）"
-                            } @else { (t.status.label()) }
+                                (tr!("已叫号（已重呼 ")) (t.recalls) "/" (v.limits.max_recalls) (tr!(" 次）"))
+                            } @else { (crate::lang::tr(t.status.label())) }
                         }
-                        @if t.priority { span.badge { "优先" } }
+                        @if t.priority { span.badge { (tr!("优先")) } }
                     }
                     div.actions {
                         @for a in allowed(t.status) {
                             @match a {
-                                CallAction::Recall => (button(&fields, "recall", &format!("重呼（{}/{}）", t.recalls, v.limits.max_recalls), &[("number", &t.number)], "big")),
-                                CallAction::NoShow => (button(&fields, "no-show", "过号", &[("number", &t.number)], "big")),
-                                CallAction::Start => (button(&fields, "start", "开始办理", &[("number", &t.number)], "big")),
-                                CallAction::Finish => (button(&fields, "finish", "办结", &[("number", &t.number)], "big")),
+                                CallAction::Recall => (button(&fields, "recall", &tr!("重呼（{}/{}）", t.recalls, v.limits.max_recalls), &[("number", &t.number)], "big")),
+                                CallAction::NoShow => (button(&fields, "no-show", tr!("过号"), &[("number", &t.number)], "big")),
+                                CallAction::Start => (button(&fields, "start", tr!("开始办理"), &[("number", &t.number)], "big")),
+                                CallAction::Finish => (button(&fields, "finish", tr!("办结"), &[("number", &t.number)], "big")),
                                 _ => {},
                             }
                         }
@@ -189,51 +189,51 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
                                 (fields)
                                 input type="hidden" name="action" value="transfer-window";
                                 input type="hidden" name="number" value=(t.number);
-                                select name="to_window" aria-label="转到哪个窗口" {
+                                select name="to_window" aria-label=(tr!("转到哪个窗口")) {
                                     @for (n, name) in v.windows.iter().filter(|(n, _)| *n != v.window) { option value=(n) { (name) } }
                                 }
-                                button type="submit" { "转窗口" }
+                                button type="submit" { (tr!("转窗口")) }
                             }
                         }
                         form.inline.transfer method="post" action="/desk/act" {
                             (fields)
                             input type="hidden" name="action" value="transfer-category";
                             input type="hidden" name="number" value=(t.number);
-                            select name="to_category" aria-label="转到哪个类别" {
+                            select name="to_category" aria-label=(tr!("转到哪个类别")) {
                                 @for (c, name) in v.categories.iter().filter(|(c, _)| *c != t.category) { option value=(c) { (c) " " (name) } }
                             }
-                            button type="submit" { "转类别" }
+                            button type="submit" { (tr!("转类别")) }
                         }
                     }
                 },
-                None => div.now.empty { "本窗口现在没有在办的号" },
+                None => div.now.empty { (tr!("本窗口现在没有在办的号")) },
             }
             div.next {
                 @if v.paused {
-                    button.primary.huge disabled { "已暂停" }
+                    button.primary.huge disabled { (tr!("已暂停")) }
                 } @else {
-                    (button(&fields, "next", "叫下一位", &[], "primary huge"))
+                    (button(&fields, "next", tr!("叫下一位"), &[], "primary huge"))
                 }
-                span.waiting-mine { "本窗口可叫 " b #waiting-mine { (v.mine) } " 人" }
+                span.waiting-mine { (tr!("本窗口可叫 ")) b #waiting-mine { (v.mine) } (tr!(" 人")) }
             }
         }
         section {
-            h2 { "各类等候" }
+            h2 { (tr!("各类等候")) }
             ul.counts {
-                @if v.waiting.is_empty() { li { "现在没有人等候" } }
+                @if v.waiting.is_empty() { li { (tr!("现在没有人等候")) } }
                 @for (w, mine) in &v.waiting {
-                    li class=(if *mine { "mine" } else { "other" }) { (w.category) " " (w.name) " " b { (w.count) } " 人" }
+                    li class=(if *mine { "mine" } else { "other" }) { (w.category) " " (w.name) " " b { (w.count) } (tr!(" 人")) }
                 }
             }
         }
-        (list("今日过号", no_shows, "没有过号"))
-        (list("呼叫工作人员", help, "没有呼叫"))
+        (list(tr!("今日过号"), no_shows, tr!("没有过号")))
+        (list(tr!("呼叫工作人员"), help, tr!("没有呼叫")))
         @if v.printer {
-            (list("未打印的回执", unprinted, "今天的回执都已打印"))
+            (list(tr!("未打印的回执"), unprinted, tr!("今天的回执都已打印")))
         } @else {
-            (list("今天的回执（没有设置打印机：只保存在电脑里，没有打印）", unprinted, "今天还没有回执"))
+            (list(tr!("今天的回执（没有设置打印机：只保存在电脑里，没有打印）"), unprinted, tr!("今天还没有回执")))
         }
-        (list("今日差评（请跟进整改）", bad, "没有差评"))
+        (list(tr!("今日差评（请跟进整改）"), bad, tr!("没有差评")))
     }
 }
 
@@ -242,8 +242,8 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
 /// answer carries the number asked about, and is refused if the window has moved on.
 fn unstarted_question(fields: &Markup, ask: &Ask) -> Markup {
     let (action, verb) = match &ask.callback {
-        Some(n) => ("callback", format!("回呼 {n}")),
-        None => ("next", "叫下一位".to_string()),
+        Some(n) => ("callback", tr!("回呼 {}", n)),
+        None => ("next", tr!("叫下一位").to_string()),
     };
     let with = |prev: &'static str| -> Vec<(&str, &str)> {
         let mut f: Vec<(&str, &str)> = vec![("prev", prev), ("prev_number", &ask.number)];
@@ -254,12 +254,12 @@ fn unstarted_question(fields: &Markup, ask: &Ask) -> Markup {
     };
     html! {
         section.question role="alertdialog" aria-labelledby="question-title" {
-            h2 #question-title { (ask.number) " 还没有开始办理：按过号，还是已经办完？" }
-            p { "过号的号可以在“今日过号”里回呼；已经办完的算作已办结。" }
+            h2 #question-title { (ask.number) (tr!(" 还没有开始办理：按过号，还是已经办完？")) }
+            p { (tr!("过号的号可以在“今日过号”里回呼；已经办完的算作已办结。")) }
             div.actions {
-                (button(fields, action, &format!("{} 没来，按过号，{verb}", ask.number), &with("no-show"), "big"))
-                (button(fields, action, &format!("{} 已经办完，{verb}", ask.number), &with("finish"), "big"))
-                a.button href="/desk" { "取消" }
+                (button(fields, action, &tr!("{} 没来，按过号，{}", ask.number, verb), &with("no-show"), "big"))
+                (button(fields, action, &tr!("{} 已经办完，{}", ask.number, verb), &with("finish"), "big"))
+                a.button href="/desk" { (tr!("取消")) }
             }
         }
     }
@@ -288,7 +288,7 @@ fn calling_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -
     let fields = window_fields(sess, v.window);
     desk_page(
         s,
-        "窗口叫号",
+        tr!("窗口叫号"),
         html! {
             main.desk {
                 header.bar {
@@ -296,20 +296,20 @@ fn calling_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -
                     (sections(sess, "/desk"))
                     span.who { (sess.who.no()) " " (sess.who.name()) " · " b { (v.window_name) } }
                     @if v.paused {
-                        (button(&fields, "resume", "恢复叫号", &[], ""))
+                        (button(&fields, "resume", tr!("恢复叫号"), &[], ""))
                     } @else {
-                        (button(&fields, "pause", "暂停叫号", &[], ""))
+                        (button(&fields, "pause", tr!("暂停叫号"), &[], ""))
                     }
                     form.inline method="post" action="/desk/window" {
                         (csrf(sess)) input type="hidden" name="window" value="0";
-                        button type="submit" { "换窗口" }
+                        button type="submit" { (tr!("换窗口")) }
                     }
                     (logout_form(sess))
                 }
-                h1.visually-hidden { "窗口叫号 · " (v.window_name) }
+                h1.visually-hidden { (tr!("窗口叫号 · ")) (v.window_name) }
                 @if let Some(a) = ask { (unstarted_question(&fields, a)) }
                 div #panel data-src={ "/desk/live?window=" (v.window) } { (panel(v, sess)) }
-                div #offline .offline hidden { "连接中断，正在重新连接……" }
+                div #offline .offline hidden { (tr!("连接中断，正在重新连接……")) }
             }
         },
         StatusCode::OK,
@@ -350,11 +350,11 @@ pub async fn login(
     let (no, pin) = (f.staff, f.pin);
     let typed = no.trim().to_string();
     if no.trim().is_empty() || pin.trim().is_empty() {
-        return Ok(login_form(&s, Some("请填写工号和密码。"), StatusCode::BAD_REQUEST, &typed));
+        return Ok(login_form(&s, Some(tr!("请填写工号和密码。")), StatusCode::BAD_REQUEST, &typed));
     }
     // An address that failed too often waits, before any account's count moves.
     if let Err(minutes) = s.throttle().check(peer.ip()) {
-        let why = format!("这台电脑登录失败的次数太多了，请{minutes}分钟后再试。忘了密码请找站长重设。");
+        let why = tr!("这台电脑登录失败的次数太多了，请{}分钟后再试。忘了密码请找站长重设。", minutes);
         return Ok(login_form(&s, Some(&why), StatusCode::TOO_MANY_REQUESTS, &typed));
     }
     let origin = peer.ip().to_string();
@@ -426,7 +426,7 @@ pub async fn choose_window(
     desk: Desk,
     Checked(f): Checked<WindowChoice>,
 ) -> Result<Response, PageError> {
-    let Some(window) = f.window else { return Ok(super::chrome::bad_request("请选择窗口。")) };
+    let Some(window) = f.window else { return Ok(super::chrome::bad_request(tr!("请选择窗口。"))) };
     if window == 0 {
         s.sessions().set_window(&desk.id, None);
         return Ok(see_desk());
@@ -514,15 +514,15 @@ fn called(r: Result<Called, CallError>, what: &str) -> Result<Done, String> {
             let before: Vec<String> = c
                 .no_shows
                 .iter()
-                .map(|t| format!("{} 已按过号；", t.number))
-                .chain(c.finished.iter().map(|t| format!("{} 已办结；", t.number)))
+                .map(|t| tr!("{} 已按过号；", t.number))
+                .chain(c.finished.iter().map(|t| tr!("{} 已办结；", t.number)))
                 .collect();
             Ok(Done::Ok(format!("{}{} {what}", before.concat(), c.ticket.number)))
         }
-        Err(CallError::NoneWaiting) => Ok(Done::Refused("现在没有人等候本窗口".into())),
+        Err(CallError::NoneWaiting) => Ok(Done::Refused(tr!("现在没有人等候本窗口").into())),
         Err(CallError::Unstarted(n)) => Ok(Done::Ask(n)),
         Err(e) => match e.explain() {
-            Failure::Refused(words) => Ok(Done::Refused(words)),
+            Failure::Refused(words) => Ok(Done::Refused(crate::lang::sentence(&words))),
             Failure::Fault(detail) => Err(detail),
         },
     }
@@ -533,7 +533,7 @@ fn done<E: crate::service::Explain>(r: Result<String, E>) -> Result<Done, String
     match r {
         Ok(text) => Ok(Done::Ok(text)),
         Err(e) => match e.explain() {
-            Failure::Refused(words) => Ok(Done::Refused(words)),
+            Failure::Refused(words) => Ok(Done::Refused(crate::lang::sentence(&words))),
             Failure::Fault(detail) => Err(detail),
         },
     }
@@ -543,7 +543,7 @@ pub async fn act(State(s): State<AppState>, desk: Desk, Checked(press): Checked<
     let Some(window) = desk.sess.window else { return Ok(see_desk()) };
     // The window the page showed: a tab left on another window acts on nothing.
     if press.window != Some(window) {
-        desk.flash(&s, true, format!("本页面已过期，请刷新：您现在在{window}号窗口，没有办理刚才的操作。"));
+        desk.flash(&s, true, tr!("本页面已过期，请刷新：您现在在{}号窗口，没有办理刚才的操作。", window));
         return Ok(see_desk());
     }
     // What staff said of a ticket called and never started (the desk's question).
@@ -562,31 +562,37 @@ pub async fn act(State(s): State<AppState>, desk: Desk, Checked(press): Checked<
         .with_station(move |st| {
             let act = |st: &mut Station, n: &str, a: CallAction| st.call_action(&who, window, n, a);
             match press.button {
-                Button::Next => called(st.call_next_then(&who, window, &unstarted), "请到本窗口"),
-                Button::Recall { number } => called(act(st, &number, CallAction::Recall), "已重呼"),
-                Button::NoShow { number } => called(act(st, &number, CallAction::NoShow), "已过号"),
-                Button::Callback { number } => called(st.call_back_then(&who, window, &number, &unstarted), "已回呼"),
-                Button::Start { number } => called(act(st, &number, CallAction::Start), "开始办理"),
-                Button::Finish { number } => called(act(st, &number, CallAction::Finish), "已办结，请村民评价"),
-                Button::TransferWindow { number, to_window: Some(to) } => {
-                    called(st.transfer(&who, window, &number, TransferTo::Window(to)), "已转窗口")
+                Button::Next => called(st.call_next_then(&who, window, &unstarted), tr!("请到本窗口")),
+                Button::Recall { number } => called(act(st, &number, CallAction::Recall), tr!("已重呼")),
+                Button::NoShow { number } => called(act(st, &number, CallAction::NoShow), tr!("已过号")),
+                Button::Callback { number } => {
+                    called(st.call_back_then(&who, window, &number, &unstarted), tr!("已回呼"))
                 }
-                Button::TransferWindow { .. } => Ok(Done::Refused("请选择要转到的窗口".into())),
+                Button::Start { number } => called(act(st, &number, CallAction::Start), tr!("开始办理")),
+                Button::Finish { number } => called(act(st, &number, CallAction::Finish), tr!("已办结，请村民评价")),
+                Button::TransferWindow { number, to_window: Some(to) } => {
+                    called(st.transfer(&who, window, &number, TransferTo::Window(to)), tr!("已转窗口"))
+                }
+                Button::TransferWindow { .. } => Ok(Done::Refused(tr!("请选择要转到的窗口").into())),
                 Button::TransferCategory { number, to_category: Some(c) } if !c.trim().is_empty() => called(
                     st.transfer(&who, window, &number, TransferTo::Category(c.trim().to_uppercase())),
-                    "已转类别",
+                    tr!("已转类别"),
                 ),
-                Button::TransferCategory { .. } => Ok(Done::Refused("请选择要转到的类别".into())),
-                Button::Pause => done(st.set_window_paused(&who, window, true).map(|_| "已暂停叫号".to_string())),
-                Button::Resume => done(st.set_window_paused(&who, window, false).map(|_| "已恢复叫号".to_string())),
+                Button::TransferCategory { .. } => Ok(Done::Refused(tr!("请选择要转到的类别").into())),
+                Button::Pause => done(st.set_window_paused(&who, window, true).map(|_| tr!("已暂停叫号").to_string())),
+                Button::Resume => {
+                    done(st.set_window_paused(&who, window, false).map(|_| tr!("已恢复叫号").to_string()))
+                }
                 Button::Help { id: Some(hid) } => match st.answer_help(&who, hid) {
-                    Ok(true) => Ok(Done::Ok("已处理呼叫".into())),
-                    Ok(false) => Ok(Done::Refused("这个呼叫已经有人处理了".into())),
+                    Ok(true) => Ok(Done::Ok(tr!("已处理呼叫").into())),
+                    Ok(false) => Ok(Done::Refused(tr!("这个呼叫已经有人处理了").into())),
                     Err(e) => done::<crate::service::DeskError>(Err(e)),
                 },
-                Button::Help { id: None } => Ok(Done::Refused("没有这个呼叫".into())),
-                Button::Reprint { job: Some(job) } => done(st.reprint(&who, job).map(|_| "已重新打印".to_string())),
-                Button::Reprint { job: None } => Ok(Done::Refused("没有这张回执".into())),
+                Button::Help { id: None } => Ok(Done::Refused(tr!("没有这个呼叫").into())),
+                Button::Reprint { job: Some(job) } => {
+                    done(st.reprint(&who, job).map(|_| tr!("已重新打印").to_string()))
+                }
+                Button::Reprint { job: None } => Ok(Done::Refused(tr!("没有这张回执").into())),
             }
         })
         .await?;
@@ -613,7 +619,7 @@ pub struct LiveQuery {
 /// account signs out).
 pub async fn live(State(s): State<AppState>, watching: Watching, Query(q): Query<LiveQuery>) -> Response {
     let Some(window) = watching.sess.window else {
-        return plain(StatusCode::CONFLICT, "请先选择窗口", "请回到 /desk 选择窗口。");
+        return plain(StatusCode::CONFLICT, tr!("请先选择窗口"), tr!("请回到 /desk 选择窗口。"));
     };
     // The window the page shows (older pages did not say: the session's).
     let shown = q.window.unwrap_or(window);

@@ -22,7 +22,7 @@ use maud::{html, Markup};
 
 pub async fn page(State(s): State<AppState>) -> Response {
     let st = &s.cfg().station;
-    let title = format!("叫号 · {}", st.name);
+    let title = tr!("叫号 · {}", st.name);
     let shell =
         Shell { title: &title, class: "tv", script: Some("display.js"), noscript_refresh: Some(5), refresh_to: None };
     shell.response(
@@ -30,16 +30,16 @@ pub async fn page(State(s): State<AppState>) -> Response {
         html! {
             main.display {
                 header { h1 { (st.name) } div #clock .clock {} }
-                section #banner .banner aria-live="polite" { span.call { "欢迎光临" } }
-                section.board aria-label="各窗口" {
+                section #banner .banner aria-live="polite" { span.call { (tr!("欢迎光临")) } }
+                section.board aria-label=(tr!("各窗口")) {
                     div #windows .windows {}
                     aside {
-                        h2 { "最近叫号" } ol #calls .calls {}
-                        h2 { "等候人数" } ul #waiting .waiting {}
+                        h2 { (tr!("最近叫号")) } ol #calls .calls {}
+                        h2 { (tr!("等候人数")) } ul #waiting .waiting {}
                     }
                 }
                 footer { div #notice .notice {} div #hints .hints {} }
-                div #offline .offline hidden { "正在重新连接……" }
+                div #offline .offline hidden { (tr!("正在重新连接……")) }
             }
         },
     )
@@ -67,7 +67,7 @@ fn window_ok(s: &AppState, w: &str) -> Option<u32> {
 fn pad_page(s: &AppState, window: u32, inner: Markup, offer: i64, thanks: bool) -> Response {
     let st = &s.cfg().station;
     let back = format!("/pad/{window}");
-    let title = format!("{window}号窗口评价");
+    let title = tr!("{}号窗口评价", window);
     let shell = Shell {
         title: &title,
         class: "padpage",
@@ -79,7 +79,7 @@ fn pad_page(s: &AppState, window: u32, inner: Markup, offer: i64, thanks: bool) 
         StatusCode::OK,
         html! {
             main.pad data-window=(window) data-offer=(offer) {
-                header { (st.name) " · " (window) "号窗口" }
+                header { (st.name) " · " (window) (tr!("号窗口")) }
                 (inner)
             }
         },
@@ -112,20 +112,20 @@ async fn paired(s: &AppState, headers: &HeaderMap, window: u32) -> Result<String
 /// What an unpaired device shows at /pad/{window}: how the station head pairs it.
 fn unpaired(s: &AppState, window: u32) -> Response {
     let st = &s.cfg().station;
-    let title = format!("{window}号窗口评价");
+    let title = tr!("{}号窗口评价", window);
     Shell::new(&title, "padpage").response(
         StatusCode::FORBIDDEN,
         html! {
             main.pad {
-                header { (st.name) " · " (window) "号窗口" }
+                header { (st.name) " · " (window) (tr!("号窗口")) }
                 section.idle {
-                    h1 { "这台设备还不是评价器" }
-                    p { "评价器要由站长配对一次，配对后村民的评价才算数。" }
+                    h1 { (tr!("这台设备还不是评价器")) }
+                    p { (tr!("评价器要由站长配对一次，配对后村民的评价才算数。")) }
                     ol {
-                        li { "在这台设备上打开 " b { "/desk" } "，用站长的工号和密码登录；" }
-                        li { "点 站务管理 → 评价器，选“把这台设备配对为 " (window) " 号窗口评价器”。" }
+                        li { (tr!("在这台设备上打开 ")) b { "/desk" } (tr!("，用站长的工号和密码登录；")) }
+                        li { (tr!("点 站务管理 → 评价器，选“把这台设备配对为 ")) (window) (tr!(" 号窗口评价器”。")) }
                     }
-                    p { a.button href="/desk" { "去登录" } }
+                    p { a.button href="/desk" { (tr!("去登录")) } }
                 }
             }
         },
@@ -157,19 +157,20 @@ pub async fn pad(
     }
     if let Some(t) = &step.thanks {
         let text = match t.as_str() {
-            "bad" => "谢谢您的评价，我们会改进。",
-            "again" => "已经评价过了，谢谢您！",
-            _ => "谢谢您的评价！",
+            "bad" => tr!("谢谢您的评价，我们会改进。"),
+            "again" => tr!("已经评价过了，谢谢您！"),
+            _ => tr!("谢谢您的评价！"),
         };
         return pad_page(&s, window, html! { section.thanks { h1 { (text) } } }, 0, true);
     }
     if step.late.is_some() {
-        let inner = html! { section.thanks { h1 { "这次评价的时间已过" } p { "办完事后会再出现评价按钮。" } } };
+        let inner =
+            html! { section.thanks { h1 { (tr!("这次评价的时间已过")) } p { (tr!("办完事后会再出现评价按钮。")) } } };
         return pad_page(&s, window, inner, 0, true);
     }
     let live = s.live();
     let Some(offer) = live.snap.pads.get(&window).cloned() else {
-        let idle = html! { section.idle { h1 { "请对我们的服务进行评价" } p { "办完事后，这里会出现评价按钮。" } } };
+        let idle = html! { section.idle { h1 { (tr!("请对我们的服务进行评价")) } p { (tr!("办完事后，这里会出现评价按钮。")) } } };
         return pad_page(&s, window, idle, 0, false);
     };
     if let (Some(level), Some(o)) = (step.ask.and_then(Level::new), step.offer) {
@@ -179,19 +180,19 @@ pub async fn pad(
     }
     let inner = html! {
         section.offer data-seconds=(offer.seconds_left) {
-            h1 { (offer.number) " 号，请您评价这次服务" }
+            h1 { (offer.number) (tr!(" 号，请您评价这次服务")) }
             div.rate-buttons {
                 @for l in Level::ALL {
                     form method="post" action={ "/pad/" (window) "/rate" } {
                         input type="hidden" name="offer" value=(offer.offer);
                         input type="hidden" name="level" value=(l.value());
-                        button class={ "rate rate-" (l.value()) } type="submit" { (l.label()) }
+                        button class={ "rate rate-" (l.value()) } type="submit" { (crate::lang::tr(l.label())) }
                     }
                 }
             }
-            p { "评价是自愿的，不评也可以。" }
+            p { (tr!("评价是自愿的，不评也可以。")) }
         }
-        section.idle hidden { h2 { "请对我们的服务进行评价" } }
+        section.idle hidden { h2 { (tr!("请对我们的服务进行评价")) } }
     };
     pad_page(&s, window, inner, offer.offer, false)
 }
@@ -200,7 +201,7 @@ pub async fn pad(
 fn reasons(window: u32, offer: i64, level: Level) -> Markup {
     html! {
         section.offer data-seconds="60" data-hold="1" {
-            h1 { "您选了“" (level.label()) "”，请告诉我们哪里没做好" }
+            h1 { (tr!("您选了“")) (crate::lang::tr(level.label())) (tr!("”，请告诉我们哪里没做好")) }
             div.reasons {
                 @for (k, label) in REASONS {
                     form method="post" action={ "/pad/" (window) "/rate" } {
@@ -212,12 +213,12 @@ fn reasons(window: u32, offer: i64, level: Level) -> Markup {
                 }
             }
         }
-        section.idle hidden { h2 { "请对我们的服务进行评价" } }
+        section.idle hidden { h2 { (tr!("请对我们的服务进行评价")) } }
     }
 }
 
 fn no_window() -> Response {
-    plain(StatusCode::NOT_FOUND, "没有这个窗口", "服务站没有这个窗口。请检查评价器的地址（例如 /pad/1）。")
+    plain(StatusCode::NOT_FOUND, tr!("没有这个窗口"), tr!("服务站没有这个窗口。请检查评价器的地址（例如 /pad/1）。"))
 }
 
 /// The pad's stream: the current offer id (0 = none); the page reloads when it changes.
@@ -257,7 +258,7 @@ pub async fn pad_rate(
         Err(r) => return Ok(r),
     };
     let (Some(offer), Some(level)) = (tap.offer, tap.level.and_then(Level::new)) else {
-        return Ok(bad_request("评价内容有误，请重新点一下。"));
+        return Ok(bad_request(tr!("评价内容有误，请重新点一下。")));
     };
     let see = |q: String| Redirect::to(&format!("/pad/{window}?{q}")).into_response();
     let reason = tap.reason.filter(|r| !r.trim().is_empty());
@@ -271,7 +272,7 @@ pub async fn pad_rate(
         Ok(r) => see(format!("thanks={}", if r.flagged { "bad" } else { "1" })),
         Err(RateError::AlreadyRated) => see("thanks=again".into()),
         Err(RateError::NotFound | RateError::NotYet(_)) => see("late=1".into()),
-        Err(e @ RateError::NotPaired) => plain(StatusCode::FORBIDDEN, "不能评价", &e.to_string()),
+        Err(e @ RateError::NotPaired) => plain(StatusCode::FORBIDDEN, tr!("不能评价"), &e.to_string()),
         Err(RateError::Problem(p)) => bad_request(&p.to_string()),
         Err(e @ RateError::Store(_)) => return Err(PageError::Fault(e.to_string())),
     })

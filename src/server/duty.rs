@@ -52,17 +52,17 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
     let weekday = |d: &NaiveDate| WEEKDAYS[d.weekday().num_days_from_monday() as usize];
     let inner = html! {
         section {
-            h2 { "AB岗" }
-            p { "新的代办交给A岗；A岗当天不在时交给B岗；两人都不在会提醒安排顶岗。事项编号（如 C02）的设置优先于类别。" }
+            h2 { (tr!("AB岗")) }
+            p { (tr!("新的代办交给A岗；A岗当天不在时交给B岗；两人都不在会提醒安排顶岗。事项编号（如 C02）的设置优先于类别。")) }
             table.cases {
-                thead { tr { th { "范围" } th { "A岗" } th { "B岗" } th { "操作" } } }
+                thead { tr { th { (tr!("范围")) } th { (tr!("A岗")) } th { (tr!("B岗")) } th { (tr!("操作")) } } }
                 tbody {
                     @for p in &posts {
                         tr {
                             td { (p.scope) }
                             td { (p.a) }
-                            td { (p.b.as_deref().unwrap_or("（无）")) }
-                            td { (toggle(sess, "post-remove", &[("scope", p.scope.clone())], "删除", &format!("删除 {} 的AB岗", p.scope))) }
+                            td { (p.b.as_deref().unwrap_or(tr!("（无）"))) }
+                            td { (toggle(sess, "post-remove", &[("scope", p.scope.clone())], tr!("删除"), &tr!("删除 {} 的AB岗", p.scope))) }
                         }
                     }
                 }
@@ -71,32 +71,32 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                 (csrf(sess))
                 input type="hidden" name="action" value="post-set";
                 label {
-                    "范围 "
+                    (tr!("范围 "))
                     select name="scope_cat" {
-                        @for (c, n) in &categories { option value=(c) { (c) " " (n) "（类别）" } }
+                        @for (c, n) in &categories { option value=(c) { (c) " " (n) (tr!("（类别）")) } }
                     }
                 }
-                label { "或事项编号 " input name="scope" maxlength="3" placeholder="C02"; }
+                label { (tr!("或事项编号 ")) input name="scope" maxlength="3" placeholder="C02"; }
                 label {
-                    "A岗 "
+                    (tr!("A岗 "))
                     select name="a" { @for m in &active { option value=(m.no) { (m.no) " " (m.name) } } }
                 }
                 label {
-                    "B岗 "
+                    (tr!("B岗 "))
                     select name="b" {
-                        option value="" { "（无）" }
+                        option value="" { (tr!("（无）")) }
                         @for m in &active { option value=(m.no) { (m.no) " " (m.name) } }
                     }
                 }
-                button type="submit" { "设置" }
+                button type="submit" { (tr!("设置")) }
             }
         }
         section {
-            h2 { "请假（今后两周，点一下切换）" }
+            h2 { (tr!("请假（今后两周，点一下切换）")) }
             table.grid {
                 thead {
                     tr {
-                        th { span.visually-hidden { "工作人员" } }
+                        th { span.visually-hidden { (tr!("工作人员")) } }
                         @for d in &days { th { (d.format("%m-%d")) br; (weekday(d)) } }
                     }
                 }
@@ -111,8 +111,8 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                                         sess,
                                         if off { "away-clear" } else { "away-set" },
                                         &[("no", m.no.clone()), ("day", d.to_string())],
-                                        if off { "休" } else { "·" },
-                                        &format!("{} {} {}", m.name, d, if off { "请假，点一下改为在岗" } else { "在岗，点一下改为请假" }),
+                                        if off { tr!("休") } else { "·" },
+                                        &format!("{} {} {}", m.name, d, if off { tr!("请假，点一下改为在岗") } else { tr!("在岗，点一下改为请假") }),
                                     ))
                                 }
                             }
@@ -122,11 +122,11 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
             }
         }
         section {
-            h2 { "每周值班（村两委干部轮流坐班，自助终端首页显示当天值班人）" }
+            h2 { (tr!("每周值班（村两委干部轮流坐班，自助终端首页显示当天值班人）")) }
             table.grid {
                 thead {
                     tr {
-                        th { span.visually-hidden { "工作人员" } }
+                        th { span.visually-hidden { (tr!("工作人员")) } }
                         @for d in WEEKDAYS { th { (d) } }
                     }
                 }
@@ -142,8 +142,8 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                                         sess,
                                         if on { "rota-off" } else { "rota-on" },
                                         &[("no", m.no.clone()), ("weekday", wd.to_string())],
-                                        if on { "值班" } else { "·" },
-                                        &format!("{} {}{}", m.name, day, if on { "值班，点一下取消" } else { "不值班，点一下排班" }),
+                                        if on { tr!("值班") } else { "·" },
+                                        &format!("{} {}{}", m.name, day, if on { tr!("值班，点一下取消") } else { tr!("不值班，点一下排班") }),
                                     ))
                                 }
                             }
@@ -153,13 +153,13 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
             }
         }
         section {
-            h2 { "窗口叫哪些类别的号" }
+            h2 { (tr!("窗口叫哪些类别的号")) }
             @for w in &windows {
                 form.windowcats method="post" action=(ACT) {
                     (csrf(sess))
                     input type="hidden" name="action" value="window";
                     input type="hidden" name="window" value=(w.number);
-                    b { (w.number) "号窗口" } " "
+                    b { (w.number) (tr!("号窗口")) } " "
                     @for (c, n) in &categories {
                         label.inline {
                             input type="checkbox" name={ "cat-" (c) } value="1" checked[w.categories.iter().any(|x| x == c)];
@@ -167,13 +167,13 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                         }
                     }
                     " "
-                    button type="submit" { "保存" }
-                    small { "一个都不选 = 叫所有类别" }
+                    button type="submit" { (tr!("保存")) }
+                    small { (tr!("一个都不选 = 叫所有类别")) }
                 }
             }
         }
     };
-    Ok(admin_page(&s, sess, HERE, "AB岗与值班", inner, StatusCode::OK))
+    Ok(admin_page(&s, sess, HERE, tr!("AB岗与值班"), inner, StatusCode::OK))
 }
 
 /// What the station head changed.
@@ -228,11 +228,13 @@ pub enum Change {
 }
 
 fn day(d: &str) -> Result<NaiveDate, PageError> {
-    d.trim().parse().map_err(|_| PageError::Refused(StatusCode::BAD_REQUEST, "日期不对，请回到页面重新点选。".into()))
+    d.trim()
+        .parse()
+        .map_err(|_| PageError::Refused(StatusCode::BAD_REQUEST, tr!("日期不对，请回到页面重新点选。").into()))
 }
 
 fn number<T>(n: Option<T>, what: &str) -> Result<T, PageError> {
-    n.ok_or_else(|| PageError::Refused(StatusCode::BAD_REQUEST, format!("{what}不对，请回到页面重新点选。")))
+    n.ok_or_else(|| PageError::Refused(StatusCode::BAD_REQUEST, tr!("{}不对，请回到页面重新点选。", what)))
 }
 
 pub async fn act(
@@ -257,29 +259,27 @@ pub async fn act(
         Change::PostRemove { scope } => Do::PostRemove(scope),
         Change::AwaySet { no, day: d } => Do::Away(no, day(&d)?, true),
         Change::AwayClear { no, day: d } => Do::Away(no, day(&d)?, false),
-        Change::RotaOn { no, weekday } => Do::Rota(no, number(weekday, "星期")?, true),
-        Change::RotaOff { no, weekday } => Do::Rota(no, number(weekday, "星期")?, false),
+        Change::RotaOn { no, weekday } => Do::Rota(no, number(weekday, tr!("星期"))?, true),
+        Change::RotaOff { no, weekday } => Do::Rota(no, number(weekday, tr!("星期"))?, false),
         Change::Window { window, ticked } => {
             let mut cats: Vec<String> =
                 ticked.keys().filter_map(|k| k.strip_prefix("cat-")).map(str::to_string).collect();
             cats.sort();
-            Do::Window(number(window, "窗口")?, cats)
+            Do::Window(number(window, tr!("窗口"))?, cats)
         }
     };
     let outcome = s
         .call(move |st| match what {
             Do::PostSet(scope, a, b) => {
-                st.admin_set_post(&who, &scope, &a, b.as_deref()).map(|sc| format!("已设置 {sc} 的AB岗"))
+                st.admin_set_post(&who, &scope, &a, b.as_deref()).map(|sc| tr!("已设置 {} 的AB岗", sc))
             }
-            Do::PostRemove(scope) => {
-                st.admin_remove_post(&who, &scope).map(|_| format!("已删除 {} 的AB岗", scope.trim()))
-            }
-            Do::Away(no, d, true) => st.admin_set_away(&who, &no, d, true).map(|_| format!("{no} {d} 请假")),
-            Do::Away(no, d, false) => st.admin_set_away(&who, &no, d, false).map(|_| format!("{no} {d} 在岗")),
+            Do::PostRemove(scope) => st.admin_remove_post(&who, &scope).map(|_| tr!("已删除 {} 的AB岗", scope.trim())),
+            Do::Away(no, d, true) => st.admin_set_away(&who, &no, d, true).map(|_| tr!("{} {} 请假", no, d)),
+            Do::Away(no, d, false) => st.admin_set_away(&who, &no, d, false).map(|_| tr!("{} {} 在岗", no, d)),
             Do::Rota(no, wd, on) => st
                 .admin_set_rota(&who, wd, &no, on)
-                .map(|_| format!("{no} {}", if on { "加入值班" } else { "移出值班" })),
-            Do::Window(w, cats) => st.admin_set_window_categories(&who, w, &cats).map(|_| format!("{w}号窗口已保存")),
+                .map(|_| format!("{no} {}", if on { tr!("加入值班") } else { tr!("移出值班") })),
+            Do::Window(w, cats) => st.admin_set_window_categories(&who, w, &cats).map(|_| tr!("{}号窗口已保存", w)),
         })
         .await?;
     Ok(desk.back(&s, HERE, outcome))

@@ -22,15 +22,15 @@ fn person(staff: &[StaffMember], no: Option<&str>) -> String {
 
 fn channel(f: &Followup) -> &'static str {
     match f.channel.as_str() {
-        "pad" => "窗口评价器",
-        "phone" => "手机扫码",
-        _ => "其他",
+        "pad" => tr!("窗口评价器"),
+        "phone" => tr!("手机扫码"),
+        _ => tr!("其他"),
     }
 }
 
 fn card(f: &Followup, staff: &[StaffMember], sess: &super::session::Session, tz: &chrono_tz::Tz) -> Markup {
     let (admin, me) = (sess.who.is_admin(), sess.who.no());
-    let due = format!("{}{}", f.due, if f.due_beyond_calendar { "（未含明年节假日）" } else { "" });
+    let due = format!("{}{}", f.due, if f.due_beyond_calendar { tr!("（未含明年节假日）") } else { "" });
     let class = if f.overdue {
         "followup late"
     } else if f.stage == Stage::Done {
@@ -49,23 +49,23 @@ fn card(f: &Followup, staff: &[StaffMember], sess: &super::session::Session, tz:
             p {
                 b { (f.level) } " " (f.rated_at.with_timezone(tz).format("%Y-%m-%d %H:%M")) "（" (channel(f)) "）· "
                 (f.subject) " · " (f.matter)
-                @if let Some(w) = f.window { " · " (w) "号窗口" }
-                " · 服务人员 " (person(staff, f.served_by.as_deref()))
+                @if let Some(w) = f.window { " · " (w) (tr!("号窗口")) }
+                (tr!(" · 服务人员 ")) (person(staff, f.served_by.as_deref()))
             }
-            p { "原因：" (if f.reason.is_empty() { "（未填写）" } else { &f.reason }) }
+            p { (tr!("原因：")) (if f.reason.is_empty() { tr!("（未填写）") } else { &f.reason }) }
             p {
                 @if f.overdue {
-                    b.late { "已超期（应于 " (due) " 前整改）" }
+                    b.late { (tr!("已超期（应于 ")) (due) (tr!(" 前整改）")) }
                 } @else if f.stage == Stage::Done {
-                    b { (f.stage.label()) }
+                    b { (crate::lang::tr(f.stage.label())) }
                 } @else {
-                    b { (f.stage.label()) } "，请于 " (due) " 前整改"
+                    b { (crate::lang::tr(f.stage.label())) } (tr!("，请于 ")) (due) (tr!(" 前整改"))
                 }
-                " · 跟进人 " (person(staff, f.assignee.as_deref()))
+                (tr!(" · 跟进人 ")) (person(staff, f.assignee.as_deref()))
             }
             @if let (Some(r), Some(at)) = (&f.result, &f.done_at) {
                 p.done {
-                    "整改结果：" (r) "（" (person(staff, f.done_by.as_deref())) " 记录于 "
+                    (tr!("整改结果：")) (r) "（" (person(staff, f.done_by.as_deref())) (tr!(" 记录于 "))
                     (at.with_timezone(tz).format("%Y-%m-%d")) "）"
                 }
             }
@@ -74,14 +74,14 @@ fn card(f: &Followup, staff: &[StaffMember], sess: &super::session::Session, tz:
                     (fields)
                     input type="hidden" name="action" value="assign";
                     label {
-                        "分派给 "
+                        (tr!("分派给 "))
                         select name="assignee" {
                             @for s in staff.iter().filter(|s| s.active) {
                                 option value=(s.no) selected[Some(s.no.as_str()) == pick] { (s.no) " " (s.name) }
                             }
                         }
                     }
-                    button type="submit" { (if f.assignee.is_some() { "改派" } else { "分派" }) }
+                    button type="submit" { (if f.assignee.is_some() { tr!("改派") } else { tr!("分派") }) }
                 }
             }
             @if f.stage != Stage::Done && (admin || f.assignee.as_deref() == Some(me)) {
@@ -89,10 +89,10 @@ fn card(f: &Followup, staff: &[StaffMember], sess: &super::session::Session, tz:
                     (fields)
                     input type="hidden" name="action" value="result";
                     label {
-                        "整改结果 "
-                        textarea name="result" rows="2" maxlength=(RESULT_MAX) placeholder="做了什么改进，是否已向村民说明" {}
+                        (tr!("整改结果 "))
+                        textarea name="result" rows="2" maxlength=(RESULT_MAX) placeholder=(tr!("做了什么改进，是否已向村民说明")) {}
                     }
-                    button type="submit" { "记录整改结果" }
+                    button type="submit" { (tr!("记录整改结果")) }
                 }
             }
         }
@@ -110,24 +110,24 @@ pub async fn page(State(s): State<AppState>, desk: Desk) -> Result<Response, Pag
     let open = list.iter().filter(|f| f.stage != Stage::Done).count();
     let late = list.iter().filter(|f| f.overdue).count();
     let intro = if sess.who.is_admin() {
-        "每一条不满意、非常不满意的评价都要跟进：分派给办理的人（谁办理谁负责），15个工作日内整改并记录结果。"
+        tr!("每一条不满意、非常不满意的评价都要跟进：分派给办理的人（谁办理谁负责），15个工作日内整改并记录结果。")
     } else {
-        "分派给您的差评：请在15个工作日内整改，并在这里写明结果。"
+        tr!("分派给您的差评：请在15个工作日内整改，并在这里写明结果。")
     };
     let body = html! {
         main.desk {
             (desk_bar(&s, sess, "/desk/followups"))
             (flash(sess))
-            h1 { "差评跟进" }
+            h1 { (tr!("差评跟进")) }
             p { (intro) }
-            p.counts { "待整改 " b { (open) } " 条 · 已超期 " b { (late) } " 条" }
+            p.counts { (tr!("待整改 ")) b { (open) } (tr!(" 条 · 已超期 ")) b { (late) } (tr!(" 条")) }
             ul.followups {
-                @if list.is_empty() { li { "没有需要跟进的差评。" } }
+                @if list.is_empty() { li { (tr!("没有需要跟进的差评。")) } }
                 @for f in &list { (card(f, &staff, sess, &tz)) }
             }
         }
     };
-    Ok(desk_page(&s, "差评跟进", body, StatusCode::OK, false))
+    Ok(desk_page(&s, tr!("差评跟进"), body, StatusCode::OK, false))
 }
 
 /// What a follow-up form asks.
@@ -163,17 +163,17 @@ pub async fn act(
     let (Some(rating), Some(version)) = (f.id, f.version) else {
         return Err(PageError::Refused(
             StatusCode::BAD_REQUEST,
-            "这条差评的编号不对，请回到差评跟进页面重新操作。".into(),
+            tr!("这条差评的编号不对，请回到差评跟进页面重新操作。").into(),
         ));
     };
     let who = desk.sess.who.clone();
     let outcome = s
         .call(move |st| match f.step {
             Step::Assign { assignee } => {
-                st.assign_followup(&who, rating, version, &assignee).map(|_| format!("已分派给 {}", assignee.trim()))
+                st.assign_followup(&who, rating, version, &assignee).map(|_| tr!("已分派给 {}", assignee.trim()))
             }
             Step::Result { result } => {
-                st.record_followup(&who, rating, version, &result).map(|_| "已记录整改结果".to_string())
+                st.record_followup(&who, rating, version, &result).map(|_| tr!("已记录整改结果").to_string())
             }
         })
         .await?;

@@ -25,7 +25,7 @@ fn runs(days: &[NaiveDate]) -> String {
             j += 1;
         }
         let f = |d: NaiveDate| d.format("%m-%d").to_string();
-        out.push(if i == j { f(days[i]) } else { format!("{}至{}", f(days[i]), f(days[j])) });
+        out.push(if i == j { f(days[i]) } else { tr!("{}至{}", f(days[i]), f(days[j])) });
         i = j + 1;
     }
     if out.is_empty() {
@@ -62,28 +62,28 @@ fn render(
     let tz = s.clock().tz();
     let inner = html! {
         p {
-            "代办的承诺办结日期按工作日计算：跳过周末和法定节假日，调休的周六、周日算上班。"
-            "国务院办公厅每年冬天公布下一年的安排，公布后在这里导入；已受理的代办中承诺日期标“未含明年节假日”的，会按新安排重算并记在该代办的记录里。"
+            (tr!("代办的承诺办结日期按工作日计算：跳过周末和法定节假日，调休的周六、周日算上班。"))
+            (tr!("国务院办公厅每年冬天公布下一年的安排，公布后在这里导入；已受理的代办中承诺日期标“未含明年节假日”的，会按新安排重算并记在该代办的记录里。"))
         }
         @if let Some(n) = &notice { p.notice { (n) } }
         @if let Some(e) = errors {
-            h2.error { "没有导入：请改正下面的问题" }
+            h2.error { (tr!("没有导入：请改正下面的问题")) }
             ul.errors { @for l in e.lines() { li { (l) } } }
         }
         section {
-            h2 { "已有的年份" }
+            h2 { (tr!("已有的年份")) }
             table.cases.years {
-                thead { tr { th { "年份" } th { "放假" } th { "调休上班" } th { "来源" } } }
+                thead { tr { th { (tr!("年份")) } th { (tr!("放假")) } th { (tr!("调休上班")) } th { (tr!("来源")) } } }
                 tbody {
                     @for y in years {
                         tr {
-                            td { (y.year) "年" }
-                            td { (y.holidays.len()) " 天：" (runs(&y.holidays)) }
-                            td { (y.workdays.len()) " 天：" (runs(&y.workdays)) }
+                            td { (y.year) (tr!("年")) }
+                            td { (y.holidays.len()) (tr!(" 天：")) (runs(&y.holidays)) }
+                            td { (y.workdays.len()) (tr!(" 天：")) (runs(&y.workdays)) }
                             td {
                                 @match &y.imported {
-                                    Some((at, staff)) => { (at.with_timezone(&tz).format("%Y-%m-%d")) " 由 " (staff.as_deref().unwrap_or("—")) " 导入" },
-                                    None => "随软件提供（holidays.toml）",
+                                    Some((at, staff)) => { (at.with_timezone(&tz).format("%Y-%m-%d")) (tr!(" 由 ")) (staff.as_deref().unwrap_or("—")) (tr!(" 导入")) },
+                                    None => (tr!("随软件提供（holidays.toml）")),
                                 }
                             }
                         }
@@ -92,33 +92,33 @@ fn render(
             }
         }
         section {
-            h2 { "按通知填写" }
+            h2 { (tr!("按通知填写")) }
             form.holidays method="post" action="/desk/admin/holidays/import" {
                 (csrf(sess))
                 input type="hidden" name="mode" value="form";
-                label { "年份 " input name="year" value=(typed.year) inputmode="numeric" size="6" required; }
+                label { (tr!("年份 ")) input name="year" value=(typed.year) inputmode="numeric" size="6" required; }
                 label {
-                    "放假日期（含周末；一段连休写成 2027-02-06~2027-02-12，用逗号或换行隔开）"
+                    (tr!("放假日期（含周末；一段连休写成 2027-02-06~2027-02-12，用逗号或换行隔开）"))
                     textarea name="holidays" rows="4" { (typed.holidays) }
                 }
-                label { "调休上班日期（要上班的周六、周日）" textarea name="workdays" rows="2" { (typed.workdays) } }
-                button.primary type="submit" { "导入" }
+                label { (tr!("调休上班日期（要上班的周六、周日）")) textarea name="workdays" rows="2" { (typed.workdays) } }
+                button.primary type="submit" { (tr!("导入")) }
             }
         }
         section {
-            h2 { "或导入 TOML 文件" }
+            h2 { (tr!("或导入 TOML 文件")) }
             form method="post" action="/desk/admin/holidays/import" {
                 (csrf(sess))
                 input type="hidden" name="mode" value="toml";
-                label { "选择文件 " input type="file" data-into="holidays-source" accept=".toml,text/plain"; }
-                label { "或粘贴内容（格式同 holidays.toml）" textarea name="source" id="holidays-source" rows="8" { (typed.source) } }
-                button.primary type="submit" { "导入" }
+                label { (tr!("选择文件 ")) input type="file" data-into="holidays-source" accept=".toml,text/plain"; }
+                label { (tr!("或粘贴内容（格式同 holidays.toml）")) textarea name="source" id="holidays-source" rows="8" { (typed.source) } }
+                button.primary type="submit" { (tr!("导入")) }
             }
         }
         script src="/assets/admin.js" defer {}
     };
     let status = if errors.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    admin_page(s, sess, HERE, "节假日", inner, status)
+    admin_page(s, sess, HERE, tr!("节假日"), inner, status)
 }
 
 pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Response, PageError> {
@@ -137,9 +137,9 @@ pub async fn import(
     Checked(typed): Checked<Import>,
 ) -> Result<Response, PageError> {
     let (file, src) = if typed.mode == "form" {
-        ("表单".to_string(), holidays_form_toml(&typed.year, &typed.holidays, &typed.workdays))
+        (tr!("表单").to_string(), holidays_form_toml(&typed.year, &typed.holidays, &typed.workdays))
     } else {
-        ("上传的文件".to_string(), Ok(typed.source.clone()))
+        (tr!("上传的文件").to_string(), Ok(typed.source.clone()))
     };
     let who = desk.sess.who.clone();
     let (done, years, notice) = s
@@ -153,10 +153,10 @@ pub async fn import(
         Ok(HolidayImport { years: imported, recomputed }) => {
             let mut text = imported
                 .iter()
-                .map(|y| format!("已导入{}年：放假 {} 天、调休上班 {} 天", y.year, y.holidays, y.workdays))
+                .map(|y| tr!("已导入{}年：放假 {} 天、调休上班 {} 天", y.year, y.holidays, y.workdays))
                 .collect::<Vec<_>>()
                 .join("；");
-            text.push_str(&format!("；重算 {} 件代办的承诺日期", recomputed.len()));
+            text.push_str(&tr!("；重算 {} 件代办的承诺日期", recomputed.len()));
             for c in recomputed.iter().take(20) {
                 text.push_str(&format!("（{} {} → {}）", c.tracking, c.from, c.to));
             }

@@ -25,13 +25,13 @@ fn diff(d: &MattersDiff) -> Markup {
     let empty = d.added.is_empty() && d.removed.is_empty() && d.changed.is_empty() && d.categories.is_empty();
     html! {
         @if empty {
-            p { "和现在用的版本完全一样。" }
+            p { (tr!("和现在用的版本完全一样。")) }
         } @else {
             ul.diff {
-                @for c in &d.added { li.added { "新增事项 " b { (c) } } }
-                @for c in &d.removed { li.removed { "删除事项 " b { (c) } } }
+                @for c in &d.added { li.added { (tr!("新增事项 ")) b { (c) } } }
+                @for c in &d.removed { li.removed { (tr!("删除事项 ")) b { (c) } } }
                 @for c in &d.changed {
-                    @for x in &c.described { li.changed { "修改 " b { (c.code) } " " (x) } }
+                    @for x in &c.described { li.changed { (tr!("修改 ")) b { (c.code) } " " (x) } }
                 }
                 @for c in &d.categories { li.changed { (c) } }
             }
@@ -46,35 +46,35 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
         .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let inner = html! {
         p {
-            "现在使用第" (live) "版。村民在自助终端回到首页时换用新版本；已取的号和已受理的代办仍按原来的版本。"
-            a href="/desk/admin/matters/export" { "下载现在的版本（TOML）" }
+            (tr!("现在使用第")) (live) (tr!("版。村民在自助终端回到首页时换用新版本；已取的号和已受理的代办仍按原来的版本。"))
+            a href="/desk/admin/matters/export" { (tr!("下载现在的版本（TOML）")) }
         }
         section {
-            h2 { "上传新的事项清单" }
+            h2 { (tr!("上传新的事项清单")) }
             form method="post" action="/desk/admin/matters/check" {
                 (csrf(&desk.sess))
-                label { "选择文件 " input type="file" id="matters-file" data-into="matters-source" accept=".toml,text/plain"; }
-                label { "或粘贴内容" textarea name="source" id="matters-source" rows="10" required {} }
-                button.primary type="submit" { "检查并查看改动" }
+                label { (tr!("选择文件 ")) input type="file" id="matters-file" data-into="matters-source" accept=".toml,text/plain"; }
+                label { (tr!("或粘贴内容")) textarea name="source" id="matters-source" rows="10" required {} }
+                button.primary type="submit" { (tr!("检查并查看改动")) }
             }
         }
         section {
-            h2 { "历次版本" }
+            h2 { (tr!("历次版本")) }
             table.cases {
-                thead { tr { th { "版本" } th { "发布时间" } th { "发布人" } th { "说明" } th { "操作" } } }
+                thead { tr { th { (tr!("版本")) } th { (tr!("发布时间")) } th { (tr!("发布人")) } th { (tr!("说明")) } th { (tr!("操作")) } } }
                 tbody {
                     @for v in versions.iter().rev() {
                         tr {
-                            td { "第" (v.version) "版" }
+                            td { (tr!("第")) (v.version) (tr!("版")) }
                             td { (v.published_at) }
-                            td { (v.staff.as_deref().unwrap_or("（系统）")) }
+                            td { (v.staff.as_deref().unwrap_or(tr!("（系统）"))) }
                             td { (v.note) }
                             td {
                                 @if v.version == live {
-                                    b { "正在使用" }
+                                    b { (tr!("正在使用")) }
                                 } @else {
                                     // First the changes and a note, as for a publish: nothing changes on one click.
-                                    a.button href={ "/desk/admin/matters/rollback?version=" (v.version) } { "回滚到这一版…" }
+                                    a.button href={ "/desk/admin/matters/rollback?version=" (v.version) } { (tr!("回滚到这一版…")) }
                                 }
                             }
                         }
@@ -84,7 +84,7 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
         }
         script src="/assets/admin.js" defer {}
     };
-    Ok(admin_page(&s, &desk.sess, HERE, "事项清单", inner, StatusCode::OK))
+    Ok(admin_page(&s, &desk.sess, HERE, tr!("事项清单"), inner, StatusCode::OK))
 }
 
 /// An uploaded matters file.
@@ -101,38 +101,38 @@ pub async fn check(
     Checked(f): Checked<Upload>,
 ) -> Result<Response, PageError> {
     let src = f.source.clone();
-    let back = html! { p { a href=(HERE) { "返回" } } };
-    let checked = match s.with_station(move |st| st.check_matters("上传的文件", &src)).await? {
+    let back = html! { p { a href=(HERE) { (tr!("返回")) } } };
+    let checked = match s.with_station(move |st| st.check_matters(tr!("上传的文件"), &src)).await? {
         Ok(c) => c,
         Err(MattersError::Invalid(errs)) => {
             let inner = html! {
-                p.error { "文件有 " (errs.0.len()) " 处错误，没有发布。请按行号改好后重新上传：" }
+                p.error { (tr!("文件有 ")) (errs.0.len()) (tr!(" 处错误，没有发布。请按行号改好后重新上传：")) }
                 ul.errors { @for e in &errs.0 { li { (e.to_string()) } } }
                 (back)
             };
-            return Ok(admin_page(&s, &desk.sess, HERE, "文件有错误", inner, StatusCode::UNPROCESSABLE_ENTITY));
+            return Ok(admin_page(&s, &desk.sess, HERE, tr!("文件有错误"), inner, StatusCode::UNPROCESSABLE_ENTITY));
         }
         Err(e) => return Err(PageError::from_service(&e, StatusCode::BAD_REQUEST)),
     };
     let inner = html! {
         p {
-            "文件检查通过：" (checked.catalog.categories.len()) " 个类别，" (checked.catalog.matters.len())
-            " 个事项。和现在使用的第" (checked.live_version) "版相比："
+            (tr!("文件检查通过：")) (checked.catalog.categories.len()) (tr!(" 个类别，")) (checked.catalog.matters.len())
+            (tr!(" 个事项。和现在使用的第")) (checked.live_version) (tr!("版相比："))
         }
         (diff(&checked.diff))
         @if checked.diff.is_empty() {
-            p { "没有改动，不用发布。" }
+            p { (tr!("没有改动，不用发布。")) }
         } @else {
             form method="post" action="/desk/admin/matters/publish" {
                 (csrf(&desk.sess))
                 textarea name="source" hidden aria-hidden="true" { (f.source) }
-                label { "发布说明（改了什么、为什么）" input name="note" maxlength="200" required; }
-                button.primary type="submit" { "发布为第" (checked.live_version + 1) "版" }
+                label { (tr!("发布说明（改了什么、为什么）")) input name="note" maxlength="200" required; }
+                button.primary type="submit" { (tr!("发布为第")) (checked.live_version + 1) (tr!("版")) }
             }
         }
-        p { a href=(HERE) { "不发布，返回" } }
+        p { a href=(HERE) { (tr!("不发布，返回")) } }
     };
-    Ok(admin_page(&s, &desk.sess, HERE, "核对改动", inner, StatusCode::OK))
+    Ok(admin_page(&s, &desk.sess, HERE, tr!("核对改动"), inner, StatusCode::OK))
 }
 
 /// A checked file to publish, with its note.
@@ -152,7 +152,7 @@ pub async fn publish(
     let who = desk.sess.who.clone();
     let outcome = s
         .call(move |st| {
-            st.publish_matters(&who, "上传的文件", &f.source, &f.note).map(|(v, _)| format!("已发布第{v}版"))
+            st.publish_matters(&who, tr!("上传的文件"), &f.source, &f.note).map(|(v, _)| tr!("已发布第{}版", v))
         })
         .await?;
     Ok(desk.back(&s, HERE, outcome))
@@ -166,7 +166,7 @@ pub struct Version {
 }
 
 fn pick_version() -> PageError {
-    PageError::Refused(StatusCode::BAD_REQUEST, "请选择版本。".into())
+    PageError::Refused(StatusCode::BAD_REQUEST, tr!("请选择版本。").into())
 }
 
 /// 回滚到这一版…: what it would change, and the note and confirmation a publish asks for.
@@ -179,31 +179,31 @@ pub async fn rollback_review(
     let checked = match s.call(move |st| st.check_rollback(version)).await? {
         Ok(c) => c,
         Err(words) => {
-            let inner = html! { p.error { (words) } p { a href=(HERE) { "返回" } } };
-            return Ok(admin_page(&s, &desk.sess, HERE, "不能回滚", inner, StatusCode::BAD_REQUEST));
+            let inner = html! { p.error { (words) } p { a href=(HERE) { (tr!("返回")) } } };
+            return Ok(admin_page(&s, &desk.sess, HERE, tr!("不能回滚"), inner, StatusCode::BAD_REQUEST));
         }
     };
     let inner = html! {
         p {
-            "第" (version) "版：" (checked.catalog.categories.len()) " 个类别，" (checked.catalog.matters.len())
-            " 个事项。和现在使用的第" (checked.live_version) "版相比，回滚会："
+            (tr!("第")) (version) (tr!("版：")) (checked.catalog.categories.len()) (tr!(" 个类别，")) (checked.catalog.matters.len())
+            (tr!(" 个事项。和现在使用的第")) (checked.live_version) (tr!("版相比，回滚会："))
         }
         (diff(&checked.diff))
         @if checked.diff.is_empty() {
-            p { "这一版和现在使用的内容一样，不用回滚。" }
+            p { (tr!("这一版和现在使用的内容一样，不用回滚。")) }
         } @else {
             form method="post" action="/desk/admin/matters/rollback" {
                 (csrf(&desk.sess))
                 input type="hidden" name="version" value=(version);
-                label { "回滚说明（为什么回滚）" input name="note" maxlength="200" required; }
+                label { (tr!("回滚说明（为什么回滚）")) input name="note" maxlength="200" required; }
                 button.primary type="submit" {
-                    "确认回滚：用第" (version) "版的内容发布为第" (checked.live_version + 1) "版"
+                    (tr!("确认回滚：用第")) (version) (tr!("版的内容发布为第")) (checked.live_version + 1) (tr!("版"))
                 }
             }
         }
-        p { a href=(HERE) { "不回滚，返回" } }
+        p { a href=(HERE) { (tr!("不回滚，返回")) } }
     };
-    Ok(admin_page(&s, &desk.sess, HERE, "核对回滚", inner, StatusCode::OK))
+    Ok(admin_page(&s, &desk.sess, HERE, tr!("核对回滚"), inner, StatusCode::OK))
 }
 
 /// A confirmed rollback.
@@ -223,14 +223,14 @@ pub async fn rollback(
     let version = f.version.ok_or_else(pick_version)?;
     let note = f.note.trim().to_string();
     if note.is_empty() {
-        desk.flash(&s, true, "回滚要写说明（为什么回滚），没有回滚。");
+        desk.flash(&s, true, tr!("回滚要写说明（为什么回滚），没有回滚。"));
         return Ok(Redirect::to(&format!("/desk/admin/matters/rollback?version={version}")).into_response());
     }
     let who = desk.sess.who.clone();
     let outcome = s
         .call(move |st| {
             st.rollback_matters(&who, version, Some(&note))
-                .map(|(v, _)| format!("已回滚：第{v}版用第{version}版的内容"))
+                .map(|(v, _)| tr!("已回滚：第{}版用第{}版的内容", v, version))
         })
         .await?;
     Ok(desk.back(&s, HERE, outcome))

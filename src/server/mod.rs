@@ -115,15 +115,20 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/cases/{tracking}/reassign", post(cases::reassign))
         .route("/assets/{file}", get(assets::serve))
         .fallback(|| async {
-            chrome::plain(StatusCode::NOT_FOUND, "没有这个页面", "请检查地址，或回到服务站首页。")
+            chrome::plain(StatusCode::NOT_FOUND, tr!("没有这个页面"), tr!("请检查地址，或回到服务站首页。"))
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), admit))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(net::LIMITS.body_timeout))
         .layer(middleware::from_fn(guard))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            chrome::plain(StatusCode::INTERNAL_SERVER_ERROR, "出错了", "服务站程序出了问题，请稍后再试或到窗口办理。")
+            chrome::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                tr!("出错了"),
+                tr!("服务站程序出了问题，请稍后再试或到窗口办理。"),
+            )
         }))
+        .layer(middleware::from_fn(in_language))
         .with_state(state)
 }
 
@@ -146,8 +151,8 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
     if !s.hosts().allows(host) {
         return chrome::plain(
             StatusCode::MISDIRECTED_REQUEST,
-            "地址不对",
-            "请用服务站的地址打开这个页面（号票二维码上的地址，或站长告诉您的地址）。",
+            tr!("地址不对"),
+            tr!("请用服务站的地址打开这个页面（号票二维码上的地址，或站长告诉您的地址）。"),
         );
     }
     let path = req.uri().path();
@@ -158,12 +163,14 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
                 if path.starts_with("/desk/admin/") && !sess.who.is_admin() {
                     return chrome::plain(
                         StatusCode::FORBIDDEN,
-                        "需要站长权限",
-                        "站务管理只有站长（管理员）可以使用。请用站长的工号登录。",
+                        tr!("需要站长权限"),
+                        tr!("站务管理只有站长（管理员）可以使用。请用站长的工号登录。"),
                     );
                 }
             }
-            _ => return chrome::plain(StatusCode::UNAUTHORIZED, "请先登录", "请回到 /desk 用工号和密码登录。"),
+            _ => {
+                return chrome::plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到 /desk 用工号和密码登录。"))
+            }
         }
     }
     if req.method() == axum::http::Method::GET && path.ends_with("/live") {
@@ -171,14 +178,28 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
         let Some(permit) = permit else {
             return chrome::plain(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "实时更新太多",
-                "同时打开的实时页面太多了，本页不会自己更新，请过一会儿刷新。",
+                tr!("实时更新太多"),
+                tr!("同时打开的实时页面太多了，本页不会自己更新，请过一会儿刷新。"),
             );
         };
         let res = next.run(req).await;
         return res.map(|body| Body::new(net::Held { body, permit }));
     }
     next.run(req).await
+}
+
+/// Every page in the language the browser asks for (`Accept-Language`: Chinese unless it
+/// prefers English), and caches told that the answer depends on it.
+async fn in_language(req: Request, next: Next) -> Response {
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::lang::Lang::from_accept_language)
+        .unwrap_or_default();
+    let mut res = crate::lang::scope(lang, next.run(req)).await;
+    res.headers_mut().append(header::VARY, axum::http::HeaderValue::from_static("Accept-Language"));
+    res
 }
 
 /// Security headers on every response, refused requests as plain pages, and the access
@@ -189,7 +210,7 @@ async fn guard(req: Request, next: Next) -> Response {
     let path = redact(req.uri().path());
     let cross_site_post = method == axum::http::Method::POST && !same_origin(&req);
     let mut res = if cross_site_post {
-        chrome::plain(StatusCode::FORBIDDEN, "不能提交", "这个表单只能从本站的页面提交。请回到页面重新操作。")
+        chrome::plain(StatusCode::FORBIDDEN, tr!("不能提交"), tr!("这个表单只能从本站的页面提交。请回到页面重新操作。"))
     } else {
         next.run(req).await
     };
@@ -202,11 +223,11 @@ async fn guard(req: Request, next: Next) -> Response {
     if (status.is_client_error() || status.is_server_error()) && !is_html {
         // axum's own refusals (bad path, body too large, wrong method) as plain pages.
         let text = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => "提交的内容太大了。",
-            StatusCode::METHOD_NOT_ALLOWED => "这个地址不能这样访问。",
-            _ => "请求有误，请回到页面重新操作。",
+            StatusCode::PAYLOAD_TOO_LARGE => tr!("提交的内容太大了。"),
+            StatusCode::METHOD_NOT_ALLOWED => tr!("这个地址不能这样访问。"),
+            _ => tr!("请求有误，请回到页面重新操作。"),
         };
-        res = chrome::plain(status, "请求有误", text);
+        res = chrome::plain(status, tr!("请求有误"), text);
     }
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -333,7 +354,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
         let app = router(state.clone());
         // One count of connections for every address the service listens on.
         let conns = net::Counter::new(limits.connections, limits.connections_per_address);
-        crate::system::sdnotify::notify("READY=1\nSTATUS=服务站服务已启动");
+        crate::system::sdnotify::notify(tr!("READY=1\nSTATUS=服务站服务已启动"));
         if let Some(every) = crate::system::sdnotify::watchdog_interval() {
             // Alive while the runtime turns; a wedged service stops pinging and is restarted.
             tokio::spawn(async move {

@@ -19,26 +19,26 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
     let when = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let inner = html! {
         p {
-            "评价器是窗口前给村民评价用的平板。只有配对过的设备，评价才算数（别的设备冒充评价会被拒绝）。"
-            "配对方法：在评价器平板上打开 /desk，用站长账号登录，到这一页点对应窗口的“把这台设备配对为…”。"
-            "配对后本设备自动签退，并打开该窗口的评价页面。设备丢失或更换时，点“取消配对”。"
+            (tr!("评价器是窗口前给村民评价用的平板。只有配对过的设备，评价才算数（别的设备冒充评价会被拒绝）。"))
+            (tr!("配对方法：在评价器平板上打开 /desk，用站长账号登录，到这一页点对应窗口的“把这台设备配对为…”。"))
+            (tr!("配对后本设备自动签退，并打开该窗口的评价页面。设备丢失或更换时，点“取消配对”。"))
         }
         @for w in &s.cfg().station.windows {
             section {
                 h2 { (w.name) }
                 ul.list {
                     @let paired: Vec<_> = list.iter().filter(|p| p.window == w.number).collect();
-                    @if paired.is_empty() { li.empty { "还没有配对的评价器" } }
+                    @if paired.is_empty() { li.empty { (tr!("还没有配对的评价器")) } }
                     @for p in paired {
                         li {
-                            "评价器 #" (p.id) "：" (when(p.paired_at)) " 由 " (p.paired_by) " 配对"
+                            (tr!("评价器 #")) (p.id) "：" (when(p.paired_at)) (tr!(" 由 ")) (p.paired_by) (tr!(" 配对"))
                             @if let Some(o) = &p.origin { "（" (o) "）" }
-                            @if let Some(t) = p.last_seen { "，最近使用 " (when(t)) }
+                            @if let Some(t) = p.last_seen { (tr!("，最近使用 ")) (when(t)) }
                             " "
                             form.inline method="post" action="/desk/admin/pads/revoke" {
                                 (csrf(sess))
                                 input type="hidden" name="id" value=(p.id);
-                                button type="submit" { "取消配对" }
+                                button type="submit" { (tr!("取消配对")) }
                             }
                         }
                     }
@@ -46,12 +46,12 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                 form method="post" action="/desk/admin/pads/pair" {
                     (csrf(sess))
                     input type="hidden" name="window" value=(w.number);
-                    button type="submit" { "把这台设备配对为 " (w.number) " 号窗口评价器" }
+                    button type="submit" { (tr!("把这台设备配对为 ")) (w.number) (tr!(" 号窗口评价器")) }
                 }
             }
         }
     };
-    Ok(admin_page(&s, sess, HERE, "评价器", inner, StatusCode::OK))
+    Ok(admin_page(&s, sess, HERE, tr!("评价器"), inner, StatusCode::OK))
 }
 
 /// The window a pad is paired with.
@@ -69,7 +69,7 @@ pub async fn pair(
     Head(desk): Head,
     Checked(f): Checked<Pairing>,
 ) -> Result<Response, PageError> {
-    let window = f.window.ok_or_else(|| PageError::Refused(StatusCode::BAD_REQUEST, "请选择窗口。".into()))?;
+    let window = f.window.ok_or_else(|| PageError::Refused(StatusCode::BAD_REQUEST, tr!("请选择窗口。").into()))?;
     let who = desk.sess.who.clone();
     let origin = peer.ip().to_string();
     let token = match s.call(move |st| st.pair_pad(&who, window, Some(&origin))).await? {
@@ -102,9 +102,9 @@ pub async fn revoke(
     Head(desk): Head,
     Checked(f): Checked<Revoke>,
 ) -> Result<Response, PageError> {
-    let pad = f.id.ok_or_else(|| PageError::Refused(StatusCode::BAD_REQUEST, "请选择评价器。".into()))?;
+    let pad = f.id.ok_or_else(|| PageError::Refused(StatusCode::BAD_REQUEST, tr!("请选择评价器。").into()))?;
     let who = desk.sess.who.clone();
     let outcome =
-        s.call(move |st| st.revoke_pad(&who, pad).map(|w| format!("已取消 {w} 号窗口评价器 #{pad} 的配对"))).await?;
+        s.call(move |st| st.revoke_pad(&who, pad).map(|w| tr!("已取消 {} 号窗口评价器 #{} 的配对", w, pad))).await?;
     Ok(desk.back(&s, HERE, outcome))
 }

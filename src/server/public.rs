@@ -29,9 +29,9 @@ pub async fn index(State(s): State<AppState>) -> Response {
         html! {
             main.phone {
                 h1 { (st.name) }
-                p { "扫描号票或代办回执上的二维码，可以查看排队和办理进度。" }
-                p { "办公时间：" (st.hours_text()) }
-                p { "服务电话：" (st.phone) }
+                p { (tr!("扫描号票或代办回执上的二维码，可以查看排队和办理进度。")) }
+                p { (tr!("办公时间：")) (st.hours_text()) }
+                p { (tr!("服务电话：")) (st.phone) }
             }
         },
     )
@@ -43,13 +43,13 @@ pub fn live_part(v: &TicketView) -> Markup {
     html! {
         h1.number { (v.number) }
         div.what { (v.what) }
-        @if v.priority { div.badge { "优先办理" } }
+        @if v.priority { div.badge { (tr!("优先办理")) } }
         div class={ "state state-" (v.status) } { (v.state_text) }
         @if let (Some(a), Some(m)) = (v.ahead, v.wait_min) {
             @if a == 0 {
-                p.ahead { "前面没有人了，请留意叫号" }
+                p.ahead { (tr!("前面没有人了，请留意叫号")) }
             } @else {
-                p.ahead { "前面还有 " b { (a) } " 人，预计等候约 " b { (m) } " 分钟" }
+                p.ahead { (tr!("前面还有 ")) b { (a) } (tr!(" 人，预计等候约 ")) b { (m) } (tr!(" 分钟")) }
             }
         }
         @if let Some(n) = &v.closed_notice { p.notice { (n) } }
@@ -60,10 +60,10 @@ fn materials(v: &TicketView) -> Markup {
     html! {
         section.materials {
             @if v.materials.is_empty() {
-                h2 { "要带的材料" }
-                p { "按类别取的号：到窗口后工作人员会告诉您要带什么。一般请带好身份证和户口簿。" }
+                h2 { (tr!("要带的材料")) }
+                p { (tr!("按类别取的号：到窗口后工作人员会告诉您要带什么。一般请带好身份证和户口簿。")) }
             } @else {
-                h2 { "要带的材料（一次性告知）" }
+                h2 { (tr!("要带的材料（一次性告知）")) }
                 ul {
                     @for m in &v.materials {
                         li {
@@ -81,13 +81,13 @@ fn materials(v: &TicketView) -> Markup {
 fn rating_form(action: &str, what: &str) -> Markup {
     html! {
         section.rating #rating {
-            h2 { "请您评价这次" (what) }
-            p { "评价是自愿的，不评也可以。" }
+            h2 { (tr!("请您评价这次")) (what) }
+            p { (tr!("评价是自愿的，不评也可以。")) }
             div.rate-buttons {
                 @for l in Level::ALL {
                     form method="post" action=(action) {
                         input type="hidden" name="level" value=(l.value());
-                        button class={ "rate rate-" (l.value()) } type="submit" { (l.label()) }
+                        button class={ "rate rate-" (l.value()) } type="submit" { (crate::lang::tr(l.label())) }
                     }
                 }
             }
@@ -99,19 +99,19 @@ fn rating_form(action: &str, what: &str) -> Markup {
 fn reason_form(action: &str, level: Level, error: Option<&str>) -> Markup {
     html! {
         section.rating #rating {
-            h2 { "您选了“" (level.label()) "”" }
-            p { "请告诉我们哪里没做好，服务站会在15个工作日内跟进整改。" }
+            h2 { (tr!("您选了“")) (crate::lang::tr(level.label())) "”" }
+            p { (tr!("请告诉我们哪里没做好，服务站会在15个工作日内跟进整改。")) }
             @if let Some(e) = error { p.error { (e) } }
             form method="post" action=(action) {
                 input type="hidden" name="level" value=(level.value());
                 fieldset {
-                    legend { "哪里没做好" }
+                    legend { (tr!("哪里没做好")) }
                     @for (k, label) in REASONS {
                         label.reason { input type="radio" name="reason" value=(k); " " (label) }
                     }
                 }
-                label.comment { "想说的话（可不填）" textarea name="comment" maxlength="200" rows="3" {} }
-                button.primary type="submit" { "提交评价" }
+                label.comment { (tr!("想说的话（可不填）")) textarea name="comment" maxlength="200" rows="3" {} }
+                button.primary type="submit" { (tr!("提交评价")) }
             }
         }
     }
@@ -126,11 +126,11 @@ fn ticket_page(s: &AppState, token: &str, v: &TicketView, extra: Option<Markup>)
     let live = !v.finished && !v.expired;
     let rating = match (extra, v.can_rate) {
         (Some(x), _) => Some(x),
-        (None, true) => Some(rating_form(&format!("/t/{token}/rate"), "服务")),
-        (None, false) if v.rated.is_some() => Some(thanks("您已评价，谢谢！")),
+        (None, true) => Some(rating_form(&format!("/t/{token}/rate"), tr!("服务"))),
+        (None, false) if v.rated.is_some() => Some(thanks(tr!("您已评价，谢谢！"))),
         _ => None,
     };
-    let title = format!("{} 号 · {}", v.number, st.name);
+    let title = tr!("{} 号 · {}", v.number, st.name);
     let shell = Shell {
         title: &title,
         class: "phone",
@@ -143,13 +143,13 @@ fn ticket_page(s: &AppState, token: &str, v: &TicketView, extra: Option<Markup>)
         StatusCode::OK,
         html! {
             main.phone.ticket {
-                header { div.station { (st.name) } div.issued { "取号时间 " (v.issued) } }
+                header { div.station { (st.name) } div.issued { (tr!("取号时间 ")) (v.issued) } }
                 section #live .live data-src=[src] { (live_part(v)) }
                 @if let Some(r) = rating { (r) }
                 (materials(v))
                 footer {
-                    p { "凭证码 " (short_token(token)) @if live { " · 本页会自动更新" } }
-                    p { "服务电话 " (st.phone) }
+                    p { (tr!("凭证码 ")) (short_token(token)) @if live { (tr!(" · 本页会自动更新")) } }
+                    p { (tr!("服务电话 ")) (st.phone) }
                 }
             }
         },
@@ -238,7 +238,7 @@ pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -
 pub fn form(body: &Bytes) -> Result<HashMap<String, String>, Response> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .map(|v| v.into_iter().map(|(k, v)| (k, numeric(v))).collect())
-        .map_err(|_| bad_request("表单内容有误，请回到页面重新提交。"))
+        .map_err(|_| bad_request(tr!("表单内容有误，请回到页面重新提交。")))
 }
 
 /// `v` in half-width when it is a number, a date, a time or a phone number written in
@@ -283,14 +283,14 @@ impl RatingStep {
     fn html(&self, action: &str, can_rate: bool, rated: bool) -> Option<Markup> {
         match (self.rate.and_then(Level::new), &self.thanks) {
             (Some(level), _) if can_rate && level.is_bad() => {
-                let problem = self.problem.as_ref().map(|_| "说明太长了（最多 200 字），请改短一些。");
+                let problem = self.problem.as_ref().map(|_| tr!("说明太长了（最多 200 字），请改短一些。"));
                 Some(reason_form(action, level, problem))
             }
             // A ticket holds no contact: the follow-up is promised, not a call back.
             (_, Some(t)) if rated => Some(thanks(if t == "bad" {
-                "谢谢您的评价。服务站会在15个工作日内跟进整改。"
+                tr!("谢谢您的评价。服务站会在15个工作日内跟进整改。")
             } else {
-                "谢谢您的评价！"
+                tr!("谢谢您的评价！")
             })),
             _ => None,
         }
@@ -300,7 +300,7 @@ impl RatingStep {
 /// Stores a posted rating and answers with a redirect (303) to the page to show next.
 async fn rate(s: &AppState, token: String, f: RatingForm, back: String) -> Result<Response, PageError> {
     let Some(level) = f.level.and_then(Level::new) else {
-        return Ok(bad_request("请选择 1 到 5 的评价。"));
+        return Ok(bad_request(tr!("请选择 1 到 5 的评价。")));
     };
     let see = |query: String| Redirect::to(&format!("{back}{query}#rating")).into_response();
     let blank = |x: &Option<String>| x.as_deref().unwrap_or("").trim().is_empty();
@@ -319,7 +319,7 @@ async fn rate(s: &AppState, token: String, f: RatingForm, back: String) -> Resul
         // Two taps, or a second phone: the page says it is rated.
         Err(RateError::AlreadyRated) => see(String::new()),
         Err(e @ (RateError::NotYet(_) | RateError::NotPaired)) => {
-            plain(StatusCode::CONFLICT, "不能评价", &e.to_string())
+            plain(StatusCode::CONFLICT, tr!("不能评价"), &e.to_string())
         }
         Err(e @ RateError::Store(_)) => return Err(PageError::Fault(e.to_string())),
     })
@@ -342,23 +342,23 @@ fn case_page(s: &AppState, token: &str, p: &CasePage, extra: Option<Markup>) -> 
     let st = &s.cfg().station;
     let rating = match (extra, p.can_rate, p.rated) {
         (Some(x), _, _) => Some(x),
-        (None, true, _) => Some(rating_form(&format!("/c/{token}/rate"), "代办服务")),
-        (None, false, true) => Some(thanks("您已评价，谢谢！")),
+        (None, true, _) => Some(rating_form(&format!("/c/{token}/rate"), tr!("代办服务"))),
+        (None, false, true) => Some(thanks(tr!("您已评价，谢谢！"))),
         _ => None,
     };
-    let title = format!("代办 {} · {}", v.tracking, st.name);
+    let title = tr!("代办 {} · {}", v.tracking, st.name);
     Shell::new(&title, "phone").response(
         StatusCode::OK,
         html! {
             main.phone.case {
                 header { div.station { (st.name) } }
                 section.live {
-                    div.what { "全程代办 · " (v.matter) }
+                    div.what { (tr!("全程代办 · ")) (v.matter) }
                     h1.tracking { (v.tracking) }
                     div.state { (v.state_label) }
                     p { (v.explanation) }
                     @match &v.due {
-                        Some(d) => p.due { "承诺办结日期：" b { (d) } " " (v.due_note) },
+                        Some(d) => p.due { (tr!("承诺办结日期：")) b { (d) } " " (v.due_note) },
                         None if !v.due_note.is_empty() => p.due { (v.due_note) },
                         None => {},
                     }
@@ -370,17 +370,17 @@ fn case_page(s: &AppState, token: &str, p: &CasePage, extra: Option<Markup>) -> 
                 }
                 @if let Some(r) = rating { (r) }
                 @if !v.missing.is_empty() {
-                    section.materials { h2 { "还需补交的材料" } ul { @for m in &v.missing { li { (m) } } } }
+                    section.materials { h2 { (tr!("还需补交的材料")) } ul { @for m in &v.missing { li { (m) } } } }
                 }
                 section.timeline {
-                    h2 { "办理经过" }
+                    h2 { (tr!("办理经过")) }
                     ul {
                         @for e in &v.timeline {
                             li { span.date { (e.date) } " " (e.label) @if let Some(n) = &e.note { "：" (n) } }
                         }
                     }
                 }
-                footer { p { "服务电话 " (st.phone) } }
+                footer { p { (tr!("服务电话 ")) (st.phone) } }
             }
         },
     )

@@ -63,8 +63,10 @@ fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> Markup {
 fn report_html(r: &Report, l: &Labels) -> Markup {
     let a = &r.all;
     let hours = chart_hours(r);
-    let levels: Vec<String> =
-        ["非常满意", "满意", "基本满意", "不满意", "非常不满意"].iter().map(|s| s.to_string()).collect();
+    let levels: Vec<String> = [tr!("非常满意"), tr!("满意"), tr!("基本满意"), tr!("不满意"), tr!("非常不满意")]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let staff: Vec<Vec<String>> = r
         .by_staff
         .iter()
@@ -81,42 +83,42 @@ fn report_html(r: &Report, l: &Labels) -> Markup {
         .cases
         .overdue
         .iter()
-        .map(|(t, m, due, days)| vec![t.clone(), m.clone(), due.to_string(), format!("{days} 天")])
+        .map(|(t, m, due, days)| vec![t.clone(), m.clone(), due.to_string(), tr!("{} 天", days)])
         .collect();
     html! {
         section.figures {
             p {
-                "取号 " b { (a.issued) } " 人次 · 办结 " b { (a.served) } " · 过号 " b { (a.no_show) }
-                "（过号率 " (pct(a.no_show_rate())) "）· 等候中位数 " b { (mins(a.wait_median)) } " 分钟，P90 "
-                (mins(a.wait_p90)) " 分钟 · 平均办理 " (mins(a.service_mean)) " 分钟"
+                (tr!("取号 ")) b { (a.issued) } (tr!(" 人次 · 办结 ")) b { (a.served) } (tr!(" · 过号 ")) b { (a.no_show) }
+                (tr!("（过号率 ")) (pct(a.no_show_rate())) (tr!("）· 等候中位数 ")) b { (mins(a.wait_median)) } (tr!(" 分钟，P90 "))
+                (mins(a.wait_p90)) (tr!(" 分钟 · 平均办理 ")) (mins(a.service_mean)) (tr!(" 分钟"))
             }
             p {
-                "全程代办：新增 " b { (r.cases.opened) } " · 办结 " b { (r.cases.completed) } " · 按时率 "
-                b { (pct(r.cases.on_time_rate())) } " · 目前超期 " b { (r.cases.overdue.len()) }
+                (tr!("全程代办：新增 ")) b { (r.cases.opened) } (tr!(" · 办结 ")) b { (r.cases.completed) } (tr!(" · 按时率 "))
+                b { (pct(r.cases.on_time_rate())) } (tr!(" · 目前超期 ")) b { (r.cases.overdue.len()) }
             }
-            p { "好差评 " b { (r.ratings.total()) } " 次 · 满意率 " b { (pct(r.ratings.satisfaction())) } }
+            p { (tr!("好差评 ")) b { (r.ratings.total()) } (tr!(" 次 · 满意率 ")) b { (pct(r.ratings.satisfaction())) } }
         }
         (svg_bars(
-            "每小时取号人次",
-            &hours.clone().map(|x| format!("{x}时")).collect::<Vec<_>>(),
+            tr!("每小时取号人次"),
+            &hours.clone().map(|x| tr!("{}时", x)).collect::<Vec<_>>(),
             &hours.map(|x| r.per_hour[x] as f64).collect::<Vec<_>>(),
             "#0B5CAD",
         ))
         (svg_bars(
-            "各类别取号人次",
+            tr!("各类别取号人次"),
             &r.by_category.keys().map(|c| l.categories.get(c).cloned().unwrap_or_else(|| c.clone())).collect::<Vec<_>>(),
             &r.by_category.values().map(|f| f.issued as f64).collect::<Vec<_>>(),
             "#1E6B34",
         ))
         (svg_bars_each(
-            "好差评",
+            tr!("好差评"),
             &levels,
             &r.ratings.counts.iter().rev().map(|n| *n as f64).collect::<Vec<_>>(),
             &[GOOD, GOOD, GOOD, BAD, BAD],
         ))
-        (table("取号与办理", &TICKET_HEAD, &ticket_rows(r, l)))
-        (table("工作人员", &["工作人员", "代办办结", "评价数", "满意率"], &staff))
-        @if !overdue.is_empty() { (table("超期代办", &["编号", "事项", "承诺日期", "超期"], &overdue)) }
+        (table(tr!("取号与办理"), &TICKET_HEAD, &ticket_rows(r, l)))
+        (table(tr!("工作人员"), &[tr!("工作人员"), tr!("代办办结"), tr!("评价数"), tr!("满意率")], &staff))
+        @if !overdue.is_empty() { (table(tr!("超期代办"), &[tr!("编号"), tr!("事项"), tr!("承诺日期"), tr!("超期")], &overdue)) }
     }
 }
 
@@ -144,23 +146,23 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<R
     let (from, to) = match q.dates(s.clock().today()) {
         Ok(x) => x,
         Err(msg) => {
-            return Ok(admin_page(&s, sess, HERE, "报表", html! { p.error { (msg) } }, StatusCode::BAD_REQUEST))
+            return Ok(admin_page(&s, sess, HERE, tr!("报表"), html! { p.error { (msg) } }, StatusCode::BAD_REQUEST))
         }
     };
     let form = html! {
         form.filters method="get" action=(HERE) {
-            label { "从 " input type="date" name="from" value=(from); }
-            label { "到 " input type="date" name="to" value=(to); }
-            button type="submit" { "统计" }
-            a href={ "/desk/admin/reports/file?from=" (from) "&to=" (to) "&format=pdf" } { "下载月报（PDF）" }
-            a href={ "/desk/admin/reports/file?from=" (from) "&to=" (to) "&format=csv" } { "下载表格（Excel CSV）" }
+            label { (tr!("从 ")) input type="date" name="from" value=(from); }
+            label { (tr!("到 ")) input type="date" name="to" value=(to); }
+            button type="submit" { (tr!("统计")) }
+            a href={ "/desk/admin/reports/file?from=" (from) "&to=" (to) "&format=pdf" } { (tr!("下载月报（PDF）")) }
+            a href={ "/desk/admin/reports/file?from=" (from) "&to=" (to) "&format=csv" } { (tr!("下载表格（Excel CSV）")) }
         }
     };
     let (inner, status) = match s.call(move |st| st.report(from, to)).await? {
         Ok((r, l)) => (html! { (form) (report_html(&r, &l)) }, StatusCode::OK),
         Err(words) => (html! { (form) p.error { (words) } }, StatusCode::BAD_REQUEST),
     };
-    Ok(admin_page(&s, sess, HERE, "报表", inner, status))
+    Ok(admin_page(&s, sess, HERE, tr!("报表"), inner, status))
 }
 
 fn attachment(mut r: Response, name: &str) -> Response {
@@ -184,15 +186,15 @@ pub async fn file(State(s): State<AppState>, _: Head, Query(q): Query<Range>) ->
 /// The 公示栏 sheets to print.
 pub async fn wall(State(s): State<AppState>, Head(desk): Head) -> Response {
     let inner = html! {
-        p { "打印出来贴在服务站的公示栏。工作人员姓名印全名（公职人员），不含任何村民信息。" }
+        p { (tr!("打印出来贴在服务站的公示栏。工作人员姓名印全名（公职人员），不含任何村民信息。")) }
         ul.list {
-            li { a href="/desk/admin/wallchart/file?part=matters" { "便民服务事项清单（PDF）" } }
-            li { a href="/desk/admin/wallchart/file?part=rules" { "工作制度（PDF）" } }
-            li { a href="/desk/admin/wallchart/file?part=rota" { "本周值班和AB岗安排（PDF）" } }
-            li { a href="/desk/admin/wallchart/file" { "全部三张（PDF）" } }
+            li { a href="/desk/admin/wallchart/file?part=matters" { (tr!("便民服务事项清单（PDF）")) } }
+            li { a href="/desk/admin/wallchart/file?part=rules" { (tr!("工作制度（PDF）")) } }
+            li { a href="/desk/admin/wallchart/file?part=rota" { (tr!("本周值班和AB岗安排（PDF）")) } }
+            li { a href="/desk/admin/wallchart/file" { (tr!("全部三张（PDF）")) } }
         }
     };
-    admin_page(&s, &desk.sess, "/desk/admin/wallchart", "公示栏", inner, StatusCode::OK)
+    admin_page(&s, &desk.sess, "/desk/admin/wallchart", tr!("公示栏"), inner, StatusCode::OK)
 }
 
 /// Which 公示栏 sheet (none: all three).
@@ -208,7 +210,7 @@ pub async fn wall_file(State(s): State<AppState>, _: Head, Query(q): Query<Sheet
             None => {
                 return Err(PageError::Refused(
                     StatusCode::BAD_REQUEST,
-                    "没有这一张：请选 matters、rules 或 rota。".into(),
+                    tr!("没有这一张：请选 matters、rules 或 rota。").into(),
                 ))
             }
         },

@@ -24,12 +24,12 @@ fn render(
 ) -> Response {
     let inner = html! {
         p {
-            "这些设置保存在本站的数据里，优先于配置文件 station.toml（和文件一样的值不另外保存）。保存前按 "
+            (tr!("这些设置保存在本站的数据里，优先于配置文件 station.toml（和文件一样的值不另外保存）。保存前按 "))
             code { "kiosk config check" }
-            " 的同样规则检查。" b { "自助终端和服务程序重启后才用新设置" } "（关机再开机即可）。窗口、票号字头、语音等其他设置仍在 station.toml 里改。"
+            (tr!(" 的同样规则检查。")) b { (tr!("自助终端和服务程序重启后才用新设置")) } (tr!("（关机再开机即可）。窗口、票号字头、语音等其他设置仍在 station.toml 里改。"))
         }
         @if !errors.is_empty() {
-            h2.error { "没有保存：请改正下面的问题" }
+            h2.error { (tr!("没有保存：请改正下面的问题")) }
             ul.errors { @for e in errors { li { (e) } } }
         }
         form.settings method="post" action="/desk/admin/settings/save" {
@@ -39,18 +39,18 @@ fn render(
                 label.setting {
                     span {
                         (v.field.label)
-                        @if v.from_desk { span.badge { "在这里改过" } }
-                        @if v.pending { span.badge { "重启后生效" } }
+                        @if v.from_desk { span.badge { (tr!("在这里改过")) } }
+                        @if v.pending { span.badge { (tr!("重启后生效")) } }
                     }
                     input name=(v.field.key) value=(typed.and_then(|t| t.get(v.field.key)).unwrap_or(&v.value));
                     small { (v.field.hint) }
                 }
             }
-            button.primary type="submit" { "检查并保存" }
+            button.primary type="submit" { (tr!("检查并保存")) }
         }
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    admin_page(s, sess, HERE, "站点设置", inner, status)
+    admin_page(s, sess, HERE, tr!("站点设置"), inner, status)
 }
 
 pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Response, PageError> {
@@ -90,9 +90,9 @@ pub async fn save(
     match saved {
         Ok(changes) => {
             let text = if changes.is_empty() {
-                "没有改动".to_string()
+                tr!("没有改动").to_string()
             } else {
-                format!("已保存：{}。自助终端和服务重启后生效。", changes.join("；"))
+                tr!("已保存：{}。自助终端和服务重启后生效。", changes.join("；"))
             };
             desk.flash(&s, false, text);
             Ok(Redirect::to(HERE).into_response())

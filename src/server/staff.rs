@@ -37,21 +37,21 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
     let staff = s.call(|st| st.staff_list()).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let inner = html! {
         table.cases {
-            thead { tr { th { "工号" } th { "姓名" } th { "角色" } th { "状态" } th { "操作" } } }
+            thead { tr { th { (tr!("工号")) } th { (tr!("姓名")) } th { (tr!("角色")) } th { (tr!("状态")) } th { (tr!("操作")) } } }
             tbody {
                 @for m in &staff {
                     tr class=[(!m.active).then_some("u-paused")] {
                         td { (m.no) }
                         td { (m.name) }
-                        td { (m.role.words()) }
-                        td { (if m.active { "在用" } else { "已停用" }) }
+                        td { (crate::lang::tr(m.role.words())) }
+                        td { (if m.active { tr!("在用") } else { tr!("已停用") }) }
                         td {
-                            @if m.active { (button(sess, "disable", &m.no, "停用")) } @else { (button(sess, "enable", &m.no, "启用")) }
+                            @if m.active { (button(sess, "disable", &m.no, tr!("停用"))) } @else { (button(sess, "enable", &m.no, tr!("启用"))) }
                             " "
                             @if m.role == Role::Admin {
-                                (button(sess, "role-staff", &m.no, "改为工作人员"))
+                                (button(sess, "role-staff", &m.no, tr!("改为工作人员")))
                             } @else {
-                                (button(sess, "role-admin", &m.no, "设为站长"))
+                                (button(sess, "role-admin", &m.no, tr!("设为站长")))
                             }
                             " "
                             form.inline method="post" action=(ACT) {
@@ -59,8 +59,8 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                                 input type="hidden" name="action" value="pin";
                                 input type="hidden" name="no" value=(m.no);
                                 input name="pin" type="password" inputmode="numeric" minlength="6" maxlength="12"
-                                    placeholder="新密码（6位以上数字）" aria-label={ (m.no) " 的新密码" } required;
-                                button type="submit" { "重置密码" }
+                                    placeholder=(tr!("新密码（6位以上数字）")) aria-label={ (m.no) (tr!(" 的新密码")) } required;
+                                button type="submit" { (tr!("重置密码")) }
                             }
                         }
                     }
@@ -68,22 +68,22 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
             }
         }
         section {
-            h2 { "新增工作人员" }
+            h2 { (tr!("新增工作人员")) }
             form method="post" action=(ACT) {
                 (csrf(sess))
                 input type="hidden" name="action" value="add";
-                label { "工号 " input name="no" maxlength="20" required; }
-                label { "姓名 " input name="name" maxlength="20" required; }
+                label { (tr!("工号 ")) input name="no" maxlength="20" required; }
+                label { (tr!("姓名 ")) input name="name" maxlength="20" required; }
                 label {
-                    "角色 "
-                    select name="role" { option value="staff" { "工作人员" } option value="admin" { "站长" } }
+                    (tr!("角色 "))
+                    select name="role" { option value="staff" { (tr!("工作人员")) } option value="admin" { (tr!("站长")) } }
                 }
-                label { "初始密码（6位以上数字）" input name="pin" type="password" inputmode="numeric" minlength="6" maxlength="12" required; }
-                button.primary type="submit" { "新增" }
+                label { (tr!("初始密码（6位以上数字）")) input name="pin" type="password" inputmode="numeric" minlength="6" maxlength="12" required; }
+                button.primary type="submit" { (tr!("新增")) }
             }
         }
     };
-    Ok(admin_page(&s, sess, HERE, "工作人员", inner, StatusCode::OK))
+    Ok(admin_page(&s, sess, HERE, tr!("工作人员"), inner, StatusCode::OK))
 }
 
 /// What the station head asked for a staff member.
@@ -134,21 +134,17 @@ pub async fn act(
         .call(move |st| match c {
             Change::Add { no, name, role, pin } => st
                 .admin_add_staff(&who, &no, &name, &role, Some(&pin))
-                .map(|_| format!("已新增 {} {}", no.trim(), name.trim())),
-            Change::Disable { no } => {
-                st.admin_set_active(&who, &no, false).map(|m| format!("{} {} 已停用", m.no, m.name))
-            }
-            Change::Enable { no } => {
-                st.admin_set_active(&who, &no, true).map(|m| format!("{} {} 已启用", m.no, m.name))
-            }
+                .map(|_| tr!("已新增 {} {}", no.trim(), name.trim())),
+            Change::Disable { no } => st.admin_set_active(&who, &no, false).map(|m| tr!("{} {} 已停用", m.no, m.name)),
+            Change::Enable { no } => st.admin_set_active(&who, &no, true).map(|m| tr!("{} {} 已启用", m.no, m.name)),
             Change::RoleAdmin { no } => {
-                st.admin_set_role(&who, &no, Role::Admin).map(|m| format!("{} {} 已设为站长", m.no, m.name))
+                st.admin_set_role(&who, &no, Role::Admin).map(|m| tr!("{} {} 已设为站长", m.no, m.name))
             }
             Change::RoleStaff { no } => {
-                st.admin_set_role(&who, &no, Role::Staff).map(|m| format!("{} {} 已改为工作人员", m.no, m.name))
+                st.admin_set_role(&who, &no, Role::Staff).map(|m| tr!("{} {} 已改为工作人员", m.no, m.name))
             }
             Change::Pin { no, pin } => {
-                st.admin_reset_pin(&who, &no, &pin).map(|m| format!("{} {} 的密码已重置", m.no, m.name))
+                st.admin_reset_pin(&who, &no, &pin).map(|m| tr!("{} {} 的密码已重置", m.no, m.name))
             }
         })
         .await?;

@@ -115,13 +115,15 @@ impl AppState {
         f: impl FnOnce(&mut Station) -> T + Send + 'static,
     ) -> Result<T, Unavailable> {
         let inner = self.inner.clone();
+        // What `f` words (a flash, a refusal) is in the request's language.
+        let lang = crate::lang::current();
         let out = tokio::task::spawn_blocking(move || {
             let run = |st: &mut Station| {
                 // Follow a newly published list of matters (one tiny query).
                 if let Err(e) = st.reload_matters() {
                     tracing::warn!("list of matters not reloaded: {e}");
                 }
-                f(st)
+                crate::lang::sync_scope(lang, || f(st))
             };
             // Any free handle; if all are busy, wait for the first.
             for m in &inner.stations {

@@ -29,7 +29,9 @@ const RETRY: Duration = Duration::from_secs(2);
 /// change (for what time alone changes, such as an idle sign-out).
 pub fn follow(s: AppState, tick: Option<Duration>, mut render: Render) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(8);
-    tokio::spawn(async move {
+    // Every message in the language of the request that opened the stream.
+    let lang = crate::lang::current();
+    tokio::spawn(crate::lang::scope(lang, async move {
         let mut live = s.subscribe();
         let mut stop = s.stopping();
         let mut last: Option<String> = None;
@@ -59,7 +61,7 @@ pub fn follow(s: AppState, tick: Option<Duration>, mut render: Render) -> Respon
                 _ = tokio::time::sleep(wait) => {}
             }
         }
-    });
+    }));
     Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
 }
 

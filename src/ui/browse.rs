@@ -25,7 +25,7 @@ pub fn matter_item(m: &Matter, detail: String) -> MatterItem {
         code: m.code.clone().into(),
         name: m.name.clone().into(),
         detail: detail.into(),
-        badge: m.mode.label().into(),
+        badge: crate::lang::tr(m.mode.label()).into(),
         promise: m.promise_text().into(),
     }
 }
@@ -34,7 +34,7 @@ fn alias_line(m: &Matter) -> String {
     if m.aliases.is_empty() {
         String::new()
     } else {
-        format!("也叫：{}", m.aliases.iter().take(3).cloned().collect::<Vec<_>>().join("、"))
+        tr!("也叫：{}", m.aliases.iter().take(3).cloned().collect::<Vec<_>>().join("、"))
     }
 }
 
@@ -148,8 +148,8 @@ pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
     let a = app.global::<MatterAdapter>();
     a.set_code(m.code.clone().into());
     a.set_name(m.name.clone().into());
-    a.set_mode_label(m.mode.label().into());
-    a.set_mode_explanation(m.mode.explanation().into());
+    a.set_mode_label(crate::lang::tr(m.mode.label()).into());
+    a.set_mode_explanation(crate::lang::tr(m.mode.explanation()).into());
     a.set_promise(m.promise_text().into());
     a.set_promise_note(m.promise_note.clone().into());
     a.set_department(m.department.clone().into());
@@ -171,10 +171,10 @@ pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
     a.set_can_apply(m.mode.allows_case());
     a.set_case_note(
         match m.mode {
-            Mode::GuideOnly => "本站不能受理，请看左侧指引",
-            _ => "当场办结，不需代办",
+            Mode::GuideOnly => tr!("本站不能受理，请看左侧指引"),
+            _ => tr!("当场办结，不需代办"),
         }
         .into(),
     );
-    a.set_ticket_text(if m.mode == Mode::GuideOnly { "取号咨询" } else { "取号办理" }.into());
+    a.set_ticket_text(if m.mode == Mode::GuideOnly { tr!("取号咨询") } else { tr!("取号办理") }.into());
 }

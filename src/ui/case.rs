@@ -168,19 +168,19 @@ fn submit(app: &AppWindow, state: &Shared) {
     let result = state.borrow_mut().station.submit_case(&req);
     let sub = match result {
         Ok(s) => s,
-        Err(SubmitError::Id(e)) => return set_error(app, &format!("身份证号：{e}。请点“修改”。")),
+        Err(SubmitError::Id(e)) => return set_error(app, &tr!("身份证号：{}。请点“修改”。", e)),
         Err(SubmitError::Phone(e)) | Err(SubmitError::Phone2(e)) => {
-            return set_error(app, &format!("电话：{e}。请点“修改”。"))
+            return set_error(app, &tr!("电话：{}。请点“修改”。", e))
         }
         Err(e) => {
             tracing::error!("request not submitted: {e}");
-            return toast(app, "暂时提交不了，请到窗口找工作人员，我们当面为您办理。");
+            return toast(app, tr!("暂时提交不了，请到窗口找工作人员，我们当面为您办理。"));
         }
     };
     let p = app.global::<CaseFormAdapter>();
     p.set_tracking(sub.case.tracking.clone().into());
     let due = sub.case.due_on.map(crate::domain::clock::date_cn).unwrap_or_default();
-    p.set_due_text(format!("承诺在 {due} 前办好（自受理之日起{}个工作日）", sub.case.promised_days).into());
+    p.set_due_text(tr!("承诺在 {} 前办好（自受理之日起{}个工作日）", due, sub.case.promised_days).into());
     p.set_has_authorization(sub.authorization.is_some());
     let printer_configured = state.borrow().station.cfg.station.printer.name.is_some();
     if sub.receipt_error.is_some() || sub.print_tasks.is_empty() {
@@ -193,7 +193,7 @@ fn submit(app: &AppWindow, state: &Shared) {
         set_print(app, Ok(false), &sub.case.tracking);
     } else {
         p.set_print_failed(false);
-        p.set_print_message("正在打印回执，请稍候……".into());
+        p.set_print_message(tr!("正在打印回执，请稍候……").into());
         let (tx, rx) = mpsc::channel();
         let clock = state.borrow().station.clock;
         let tasks = sub.print_tasks.clone();
@@ -219,9 +219,9 @@ fn submit(app: &AppWindow, state: &Shared) {
 pub fn set_print(app: &AppWindow, outcome: Result<bool, ()>, tracking: &str) {
     let p = app.global::<CaseFormAdapter>();
     let (failed, msg) = match outcome {
-        Ok(true) => (false, "回执已打印，请从下方出票口取走，妥善保管。".to_string()),
-        Ok(false) => (true, format!("本机不打印回执，请记下您的代办编号 {tracking}，工作人员会给您手写回执。")),
-        Err(()) => (true, format!("打印机暂时无法出票，请记住您的代办编号 {tracking}，或联系工作人员")),
+        Ok(true) => (false, tr!("回执已打印，请从下方出票口取走，妥善保管。").to_string()),
+        Ok(false) => (true, tr!("本机不打印回执，请记下您的代办编号 {}，工作人员会给您手写回执。", tracking)),
+        Err(()) => (true, tr!("打印机暂时无法出票，请记住您的代办编号 {}，或联系工作人员", tracking)),
     };
     p.set_print_failed(failed);
     p.set_print_message(msg.into());
@@ -328,7 +328,7 @@ pub fn wire(app: &AppWindow, state: &Shared) {
             }
             Err(LookupError::Store(e)) => {
                 tracing::error!("progress lookup: {e}");
-                la.set_error("现在查不了，请到窗口请工作人员帮您查。".into());
+                la.set_error(tr!("现在查不了，请到窗口请工作人员帮您查。").into());
                 return;
             }
         };
@@ -340,7 +340,7 @@ pub fn wire(app: &AppWindow, state: &Shared) {
         // Only a receipt's own URL (or bare token) opens a case: it is the proof of holding it.
         let found = s.borrow().station.find_case_by_token(text.as_str()).ok().flatten();
         if found.is_none() {
-            app.global::<LookupAdapter>().set_error("这个二维码不是本站的代办回执，请输入编号查询".into());
+            app.global::<LookupAdapter>().set_error(tr!("这个二维码不是本站的代办回执，请输入编号查询").into());
             return;
         }
         show_result(&app, &s, found);
@@ -364,14 +364,14 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
     let la = app.global::<LookupAdapter>();
     let Some(case) = found else {
         // Says nothing about which part was wrong, or whether the code exists.
-        la.set_error("没有找到。请核对编号和电话后4位，或到窗口询问。".into());
+        la.set_error(tr!("没有找到。请核对编号和电话后4位，或到窗口询问。").into());
         return;
     };
     let view = match state.borrow().station.public_view(&case) {
         Ok(v) => v,
         Err(e) => {
             tracing::error!("public view: {e}");
-            la.set_error("暂时查不到，请到窗口询问。".into());
+            la.set_error(tr!("暂时查不到，请到窗口询问。").into());
             return;
         }
     };
@@ -380,15 +380,15 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
     la.set_state_label(view.state_label.clone().into());
     la.set_explanation(view.explanation.clone().into());
     la.set_due(match &view.due {
-        Some(d) if !view.due_note.is_empty() => format!("承诺办结日期：{d}（{}）", view.due_note).into(),
-        Some(d) => format!("承诺办结日期：{d}").into(),
+        Some(d) if !view.due_note.is_empty() => tr!("承诺办结日期：{}（{}）", d, view.due_note).into(),
+        Some(d) => tr!("承诺办结日期：{}", d).into(),
         None => view.due_note.clone().into(),
     });
     la.set_extension(view.extension.clone().unwrap_or_default().into());
     la.set_missing(ModelRc::new(VecModel::from(
         view.missing.iter().map(|m| SharedString::from(m.as_str())).collect::<Vec<_>>(),
     )));
-    la.set_applicant(format!("申请人：{} {}  电话：{}", view.name_masked, view.id_masked, view.phone_masked).into());
+    la.set_applicant(tr!("申请人：{} {}  电话：{}", view.name_masked, view.id_masked, view.phone_masked).into());
     let events: Vec<LookupEvent> = view
         .timeline
         .iter()

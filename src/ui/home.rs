@@ -20,7 +20,7 @@ pub fn show(app: &AppWindow, state: &Shared) {
     let notice = if s.station.clock.is_plausible() {
         String::new()
     } else {
-        "本机时间不正确，请工作人员校准时间后再取号".to_string()
+        tr!("本机时间不正确，请工作人员校准时间后再取号").to_string()
     };
     h.set_notice(notice.into());
     h.set_closed_notice(s.station.closed_notice().unwrap_or_default().into());

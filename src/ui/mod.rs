@@ -140,6 +140,7 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
         s.print_rx = None;
     }
     app.global::<Theme>().set_large_text(false);
+    set_language(app, crate::lang::Lang::Zh);
     app.global::<IdleAdapter>().set_warning(false);
     app.global::<Nav>().set_toast_visible(false);
     search::clear_adapter(app);
@@ -158,6 +159,17 @@ pub(crate) fn show_done_page(app: &AppWindow, state: &Shared) {
 pub(crate) fn show_ticket_page(app: &AppWindow, state: &Shared) {
     state.borrow_mut().session.arrive(Page::Ticket, "");
     app.global::<Nav>().set_page(Page::Ticket);
+}
+
+/// The 中/EN control: every `@tr` text of the screens at once (Slint's bundled catalogue)
+/// and what the Rust side words from now on (the same catalogue, see `lang`). The next
+/// villager always starts in Chinese: leaving and idle call this with `Zh`.
+pub(crate) fn set_language(app: &AppWindow, lang: crate::lang::Lang) {
+    crate::lang::set_screen(lang);
+    if let Err(e) = slint::select_bundled_translation(lang.slint_name()) {
+        tracing::warn!("the screens stay in the language they were: {e}");
+    }
+    app.global::<Nav>().set_english(lang == crate::lang::Lang::English);
 }
 
 pub(crate) fn toast(app: &AppWindow, text: &str) {
@@ -204,15 +216,26 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         }
     });
     let (w, s) = (app.as_weak(), state.clone());
+    nav.on_toggle_language(move || {
+        let Some(app) = w.upgrade() else { return };
+        let english = !app.global::<Nav>().get_english();
+        set_language(&app, if english { crate::lang::Lang::English } else { crate::lang::Lang::Zh });
+        // What the Rust side put on the page is worded again in the new language.
+        let (page, arg) = s.borrow().session.current.clone();
+        if !matches!(page, Page::Ticket | Page::CaseDone | Page::LookupResult) {
+            show(&app, &s, page, &arg);
+        }
+    });
+    let (w, s) = (app.as_weak(), state.clone());
     nav.on_call_staff(move || {
         let Some(app) = w.upgrade() else { return };
         let screen = page_name(s.borrow().session.current.0);
         let result = s.borrow().station.call_for_help(screen);
         match result {
-            Ok(_) => toast(&app, "已通知工作人员，请稍候，马上来帮您。"),
+            Ok(_) => toast(&app, tr!("已通知工作人员，请稍候，马上来帮您。")),
             Err(e) => {
                 tracing::error!("call for help not recorded: {e}");
-                toast(&app, "呼叫没有发出去，请直接到窗口找工作人员。");
+                toast(&app, tr!("呼叫没有发出去，请直接到窗口找工作人员。"));
             }
         }
     });
@@ -280,10 +303,10 @@ pub enum StaffNote {
 impl StaffNote {
     pub fn text(self) -> &'static str {
         match self {
-            StaffNote::Config => "工作人员请看：终端设置有误，改好下面列出的文件后，终端会自动重新启动。",
+            StaffNote::Config => tr!("工作人员请看：终端设置有误，改好下面列出的文件后，终端会自动重新启动。"),
             StaffNote::Store => {
-                "工作人员请看：终端的数据库出了问题，已停止使用，文件原样保留没有被改动。\
-                 请不要关机反复重试，请联系乡镇管理员按下面的提示从备份恢复。"
+                tr!("工作人员请看：终端的数据库出了问题，已停止使用，文件原样保留没有被改动。\
+                 请不要关机反复重试，请联系乡镇管理员按下面的提示从备份恢复。")
             }
         }
     }

@@ -90,7 +90,14 @@ pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 /// `kiosk screenshot`: renders `page` into the PNG `out`. The caller checked the font.
-pub fn run(cfg: LoadedConfig, page: &str, out: &Path, large_text: bool, size: &str) -> i32 {
+pub fn run(cfg: LoadedConfig, page: &str, out: &Path, large_text: bool, size: &str, lang: &str) -> i32 {
+    let Some(lang) = crate::lang::Lang::parse(lang) else {
+        eprintln!("error: --lang {lang}: the kiosk speaks zh (中文) or en (English)");
+        return 2;
+    };
+    // The screen's language first: the staff notes of the start-up error windows are
+    // worded before any page exists.
+    crate::lang::set_screen(lang);
     let shot = match parse_page(page) {
         Ok(s) => s,
         Err(e) => {
@@ -163,6 +170,7 @@ fn render_to_file(
     } else {
         let kiosk = Kiosk::build(station).map_err(|e| e.to_string())?;
         kiosk.app.show().map_err(|e| e.to_string())?;
+        super::set_language(&kiosk.app, crate::lang::current());
         drive(&kiosk, shot, large)?;
         render(kiosk.app.window(), &window, w, h)
     };

@@ -92,7 +92,7 @@ pub fn show(app: &AppWindow, state: &Shared) {
         .filter_map(|h| {
             let m = catalog.matter(&h.code)?;
             let detail = match h.field {
-                Field::Alias => format!("您找的“{}”就是这一项", h.matched),
+                Field::Alias => tr!("您找的“{}”就是这一项", h.matched),
                 _ => String::new(),
             };
             Some(matter_item(m, detail))

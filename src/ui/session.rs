@@ -160,12 +160,12 @@ impl CaseDraft {
             Page::CasePhone => {
                 if let Err(e) = identity::parse_phone(&self.phone) {
                     self.second = false;
-                    return Err(format!("联系电话：{e}"));
+                    return Err(tr!("联系电话：{}", e));
                 }
                 if !self.phone2.is_empty() {
                     if let Err(e) = identity::parse_phone(&self.phone2) {
                         self.second = true;
-                        return Err(format!("家人或村干部电话：{e}"));
+                        return Err(tr!("家人或村干部电话：{}", e));
                     }
                 }
                 Page::CaseId
@@ -176,7 +176,7 @@ impl CaseDraft {
                 Page::CaseName
             }
             Page::CaseName if !self.letters.is_empty() => {
-                return Err("拼音还没有选字：请点上面的字，或按“删除”去掉拼音".into());
+                return Err(tr!("拼音还没有选字：请点上面的字，或按“删除”去掉拼音").into());
             }
             Page::CaseName => Page::CaseConfirm,
             other => return Ok(other),
@@ -228,7 +228,7 @@ impl LookupDraft {
     /// nine digits (seven on receipts made before the year was in the code) and four.
     pub fn ready(&self) -> Result<(String, String), String> {
         if !(self.digits.len() == TRACKING_DIGITS || self.digits.len() == 7) || self.last4.len() != 4 {
-            return Err(format!("请输入编号的全部{TRACKING_DIGITS}个数字和电话后4位"));
+            return Err(tr!("请输入编号的全部{}个数字和电话后4位", TRACKING_DIGITS));
         }
         Ok((format!("D{}", self.digits), self.last4.clone()))
     }

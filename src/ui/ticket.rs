@@ -33,7 +33,7 @@ pub fn show_priority(app: &AppWindow, state: &Shared, arg: &str) {
     let catalog = &s.station.cfg.catalog;
     let what = match &target {
         Some(Target::Matter(code)) => catalog.matter(code).map(|m| m.name.clone()),
-        Some(Target::Category(code)) => catalog.category(code).map(|c| format!("{}类事项", c.name)),
+        Some(Target::Category(code)) => catalog.category(code).map(|c| tr!("{}类事项", c.name)),
         None => None,
     }
     .unwrap_or_default();
@@ -44,13 +44,13 @@ pub fn show_priority(app: &AppWindow, state: &Shared, arg: &str) {
 /// The message under the number, in plain words, for each print outcome.
 pub fn print_message(state: PrintState, number: &str) -> String {
     match state {
-        PrintState::Printing => "正在打印号票，请稍候……".to_string(),
-        PrintState::Printed => "号票已打印，请从下方出票口取走。".to_string(),
+        PrintState::Printing => tr!("正在打印号票，请稍候……").to_string(),
+        PrintState::Printed => tr!("号票已打印，请从下方出票口取走。").to_string(),
         PrintState::SpoolOnly => {
-            format!("本机不打印号票，请记住您的号码 {number}，听到叫号请到窗口。")
+            tr!("本机不打印号票，请记住您的号码 {}，听到叫号请到窗口。", number)
         }
         PrintState::Failed => {
-            format!("打印机暂时无法出票，请记住您的号码 {number}，或联系工作人员")
+            tr!("打印机暂时无法出票，请记住您的号码 {}，或联系工作人员", number)
         }
     }
 }
@@ -73,7 +73,7 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
         Ok(i) => i,
         Err(e) => {
             tracing::error!("ticket not issued: {e}");
-            toast(app, "暂时无法取号，请到窗口找工作人员，我们马上为您办理。");
+            toast(app, tr!("暂时无法取号，请到窗口找工作人员，我们马上为您办理。"));
             return;
         }
     };
@@ -84,9 +84,9 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
     t.set_ahead(issued.ticket.ahead as i32);
     t.set_closed_notice(state.borrow().station.closed_notice().unwrap_or_default().into());
     t.set_wait_text(if issued.ticket.ahead == 0 {
-        "马上就到您".into()
+        tr!("马上就到您").into()
     } else {
-        format!("约 {} 分钟", issued.ticket.estimated_wait_min).into()
+        tr!("约 {} 分钟", issued.ticket.estimated_wait_min).into()
     });
     let task = state.borrow().station.print_task(&issued);
     match task {
