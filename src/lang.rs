@@ -146,6 +146,14 @@ pub fn text(source: &str) -> String {
     }
 }
 
+/// A day as a screen says it: 2026年11月30日 星期一, or Monday 30 November 2026.
+pub fn date(d: chrono::NaiveDate) -> String {
+    match current() {
+        Lang::Zh => crate::domain::clock::date_cn(d),
+        Lang::English => d.format("%A %-d %B %Y").to_string(),
+    }
+}
+
 /// Fills a template's placeholders: `{}` takes the next argument, `{N}` the N-th.
 pub fn fill(template: &str, args: &[&dyn Display]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
@@ -472,12 +480,16 @@ macro_rules! tr {
     };
 }
 
-/// Marks a string for the catalogue without translating it here (a label of the domain,
-/// translated where it is shown, with [`text`]).
+/// Marks a string for the catalogue without translating it here: a label of the domain or
+/// a sentence of a service's view, kept in Chinese (`tr_later!("…{}…", x)` is `format!`)
+/// and translated by the face that shows it, with [`text`] or [`sentence`].
 #[macro_export]
 macro_rules! tr_later {
     ($s:literal) => {
         $s
+    };
+    ($s:literal, $($a:tt)+) => {
+        format!($s, $($a)+)
     };
 }
 

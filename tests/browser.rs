@@ -612,3 +612,81 @@ fn every_page_passes_the_accessibility_check() {
     pages += 2;
     assert!(report.is_empty(), "axe-core found problems on {} of {pages} pages:\n{}", report.len(), report.join("\n"));
 }
+
+/// A visitor's English browser: every page of the station in English, from the sign-in to
+/// the admin pages, the wall display (its calls and the words its script writes) and the
+/// villager's phone pages. Data (the station's and the matters' names) stays as entered.
+#[test]
+#[ignore = "full suite (./test.sh): needs chromium and chromedriver"]
+fn an_english_browser_gets_the_pages_in_english() {
+    use kiosk::lang::{tr_in, Lang};
+    let en = |s: &'static str| tr_in(Lang::English, s);
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let t = TempStation::new();
+    let first = take(&t, "C02", false);
+    let (tracking, case_token) = {
+        let mut st = t.station_at(NOW);
+        add_staff(&st);
+        let c = st.submit_case(&crate::cases::request("C01", &["户口簿"])).expect("submit").case;
+        (c.tracking, c.token)
+    };
+    let srv = Serve::start(&t, Some(NOW));
+    let languages = Some("en-US,en");
+    let lang_of = |b: &Browser| b.execute("return document.documentElement.lang;", vec![]);
+
+    let desk = Browser::start_in(1366, 900, languages);
+    desk.goto(&srv.url("/desk"));
+    assert_eq!(lang_of(&desk), serde_json::json!("en"));
+    shot(&desk, "en-web-desk-login");
+    desk.find("input[name=staff]").send_keys("003");
+    desk.find("input[name=pin]").send_keys(PIN);
+    desk.find("main.login button[type=submit]").click();
+    desk.wait_for_text("h1", en("请选择您所在的窗口"), Duration::from_secs(10));
+    desk.find("button.window-choice").click();
+    desk.wait_for_text("#panel", en("叫下一位"), Duration::from_secs(10));
+
+    let tv = Browser::start_in(1920, 1080, languages);
+    tv.goto(&srv.url("/display"));
+    tv.wait_for_text("#waiting", "1", Duration::from_secs(10));
+    click_labelled(&desk, en("叫下一位"));
+    desk.wait_for_text("#current-number", "C001", Duration::from_secs(5));
+    tv.wait_for_text("#banner", "C001", Duration::from_secs(5));
+    let banner = tv.find("#banner").text();
+    assert!(!han(&banner), "the display's call in English: {banner:?}");
+    shot(&tv, "en-web-display");
+    shot(&desk, "en-web-desk");
+
+    let phone = Browser::start_in(390, 844, languages);
+    phone.goto(&srv.url(&format!("/t/{first}")));
+    phone.wait_for("main.phone", Duration::from_secs(5));
+    assert!(!han(&phone.find(".live .state").text()), "the ticket's state in English");
+    shot(&phone, "en-web-ticket");
+    phone.goto(&srv.url(&format!("/c/{case_token}")));
+    phone.wait_for("main.phone", Duration::from_secs(5));
+    assert!(!han(&phone.find(".live .state").text()), "the case's state in English");
+    shot(&phone, "en-web-case-phone");
+
+    // The desk's and the head's pages: the heading is the page's own word, in English.
+    for (path, name) in [
+        ("/desk/cases".to_string(), "cases"),
+        (format!("/desk/cases/{tracking}"), "case"),
+        ("/desk/followups".to_string(), "followups"),
+        ("/desk/admin/matters".to_string(), "admin-matters"),
+        ("/desk/admin/staff".to_string(), "admin-staff"),
+        ("/desk/admin/duty".to_string(), "admin-duty"),
+        ("/desk/admin/pads".to_string(), "admin-pads"),
+        ("/desk/admin/holidays".to_string(), "admin-holidays"),
+        ("/desk/admin/settings".to_string(), "admin-settings"),
+        ("/desk/admin/reports".to_string(), "admin-reports"),
+        ("/desk/admin/wallchart".to_string(), "admin-wallchart"),
+        ("/desk/admin/audit".to_string(), "admin-audit"),
+    ] {
+        desk.goto(&srv.url(&path));
+        let h1 = desk.wait_for("h1", Duration::from_secs(5)).text();
+        assert_eq!(lang_of(&desk), serde_json::json!("en"), "{path}");
+        if name != "case" {
+            assert!(!han(&h1), "{path}: heading {h1:?} in English");
+        }
+        shot(&desk, &format!("en-web-{name}"));
+    }
+}

@@ -161,7 +161,15 @@ impl Browser {
     ///
     /// The programs are `/usr/bin/chromedriver` and `/usr/bin/chromium` (else found on `PATH`);
     /// the environment variables `CHROMEDRIVER` and `CHROMIUM` override them.
+    /// The browser speaks Chinese, as a station's do (the pages follow `Accept-Language`,
+    /// and chromium's own default is the machine's locale).
     pub fn start(width: u32, height: u32) -> Browser {
+        Browser::start_in(width, height, Some("zh-CN,zh"))
+    }
+
+    /// [`Browser::start`] with the browser's languages set (its `Accept-Language`), e.g.
+    /// `Some("en-US,en")` for a visitor's English browser.
+    pub fn start_in(width: u32, height: u32, languages: Option<&str>) -> Browser {
         let chromedriver = locate("CHROMEDRIVER", &["chromedriver"]).unwrap_or_else(|| {
             panic!("Browser::start: chromedriver not found ($CHROMEDRIVER, /usr/bin, PATH); {INSTALL_HINT}")
         });
@@ -208,7 +216,7 @@ impl Browser {
         browser.port = browser.await_port(deadline);
         browser.base = format!("http://127.0.0.1:{}", browser.port);
         browser.await_ready(deadline);
-        browser.open_session(&chromium, width, height);
+        browser.open_session(&chromium, width, height, languages);
         browser.size_viewport(width, height);
         browser
     }
@@ -454,15 +462,19 @@ impl Browser {
         }
     }
 
-    fn open_session(&mut self, chromium: &Path, width: u32, height: u32) {
+    fn open_session(&mut self, chromium: &Path, width: u32, height: u32, languages: Option<&str>) {
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|arg| arg.to_string()).collect();
         args.push(format!("--user-data-dir={}", self.dir.join("profile").display()));
         args.push(format!("--window-size={width},{height}"));
+        let mut options = json!({ "binary": chromium.to_string_lossy(), "args": args });
+        if let Some(l) = languages {
+            options["prefs"] = json!({ "intl": { "accept_languages": l } });
+        }
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "timeouts": { "implicit": 0, "pageLoad": PAGE_LOAD_TIMEOUT_MS, "script": SCRIPT_TIMEOUT_MS },
-            "goog:chromeOptions": { "binary": chromium.to_string_lossy(), "args": args },
+            "goog:chromeOptions": options,
         }}});
         let url = format!("{}/session", self.base);
         match send(&self.agent, &url, &Req::Post(capabilities), REQUEST_TIMEOUT) {

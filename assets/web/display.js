@@ -10,12 +10,19 @@
     return e;
   }
   var offset = 0, zone = 0, seen = null, queue = [], showing = false;
+  // The server's words in the display's language (Chinese until the first message).
+  var words = { lang: 'zh-CN', paused: '暂停服务', window: '{} 号窗口', nobody: '现在没有人等候', people: '{} 人' };
+  function fill(t, v) { return t.replace('{}', v); }
+  var DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   function two(n) { return n < 10 ? '0' + n : '' + n; }
   function clock() {
     // The station's local time, whatever the TV's own zone.
     var d = new Date(Date.now() + offset + zone * 60000);
-    $('clock').textContent = (d.getUTCMonth() + 1) + '月' + d.getUTCDate() + '日 星期' + '日一二三四五六'.charAt(d.getUTCDay()) +
-      '  ' + two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds());
+    var day = words.lang === 'en'
+      ? DAYS[d.getUTCDay()] + ' ' + d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()]
+      : (d.getUTCMonth() + 1) + '月' + d.getUTCDate() + '日 星期' + '日一二三四五六'.charAt(d.getUTCDay());
+    $('clock').textContent = day + '  ' + two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds());
   }
   setInterval(clock, 1000);
   function banner(text, blink) {
@@ -33,22 +40,23 @@
   function render(msg) {
     offset = msg.now - Date.now();
     zone = msg.tz || 0;
+    if (msg.words) words = msg.words;
     var s = msg.state;
     var w = $('windows');
     w.innerHTML = '';
     s.windows.forEach(function (x) {
       var d = el('div', 'win win-' + x.state);
       d.appendChild(el('div', 'wname', x.name));
-      d.appendChild(el('div', 'wnum', x.serving || (x.state === 'paused' ? '暂停服务' : '—')));
+      d.appendChild(el('div', 'wnum', x.serving || (x.state === 'paused' ? words.paused : '—')));
       w.appendChild(d);
     });
     var calls = $('calls');
     calls.innerHTML = '';
-    (s.recent || s.calls).forEach(function (c) { calls.appendChild(el('li', null, c.number + ' → ' + c.window + ' 号窗口')); });
+    (s.recent || s.calls).forEach(function (c) { calls.appendChild(el('li', null, c.number + ' → ' + fill(words.window, c.window))); });
     var wt = $('waiting');
     wt.innerHTML = '';
-    if (!s.waiting.length) wt.appendChild(el('li', null, '现在没有人等候'));
-    s.waiting.forEach(function (x) { wt.appendChild(el('li', null, x.name + '　' + x.count + ' 人')); });
+    if (!s.waiting.length) wt.appendChild(el('li', null, words.nobody));
+    s.waiting.forEach(function (x) { wt.appendChild(el('li', null, x.name + '　' + fill(words.people, x.count))); });
     var hints = $('hints');
     hints.innerHTML = '';
     s.hints.forEach(function (h) { hints.appendChild(el('span', null, h)); });

@@ -307,7 +307,7 @@ pub fn windows_for(me: &Candidate, windows: &[WindowRule]) -> u32 {
 /// A call as the display shows it: "请 A001 号 到 1 号窗口" (the voice says
 /// "请 A零零一 号 到 一号窗口 办理").
 pub fn call_text(number: &str, window: u32) -> String {
-    format!("请 {number} 号 到 {window} 号窗口")
+    tr_later!("请 {} 号 到 {} 号窗口", number, window)
 }
 
 #[cfg(test)]

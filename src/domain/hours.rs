@@ -117,21 +117,21 @@ pub fn closed_notice(state: &OpenState, now: NaiveDateTime) -> Option<String> {
     let when = |n: &NaiveDateTime| {
         let time = n.format("%-H:%M").to_string();
         if n.date() == now.date() {
-            format!("今天 {time}")
+            tr_later!("今天 {}", time)
         } else if n.date() == now.date() + Duration::days(1) {
-            format!("明天 {time}")
+            tr_later!("明天 {}", time)
         } else {
             format!("{} {time}", date_cn(n.date()))
         }
     };
     let next_text = next.as_ref().map(when);
     Some(match (why, next_text) {
-        (Closed::BeforeOpening, Some(n)) => format!("还没到办公时间，{n} 开始办理。可以先取号等候。"),
-        (Closed::Break, Some(n)) => format!("现在是午休时间，{n} 开始办理。可以先取号等候。"),
-        (Closed::AfterHours, Some(n)) => format!("今天已经下班了。下次办公时间：{n}。"),
-        (Closed::Weekend, Some(n)) => format!("今天是周末，服务站不办公。下次办公时间：{n}。"),
-        (Closed::Holiday, Some(n)) => format!("今天是法定节假日，服务站不办公。下次办公时间：{n}。"),
-        (_, None) => "服务站现在不办公，请看门口公告或拨打服务电话。".to_string(),
+        (Closed::BeforeOpening, Some(n)) => tr_later!("还没到办公时间，{} 开始办理。可以先取号等候。", n),
+        (Closed::Break, Some(n)) => tr_later!("现在是午休时间，{} 开始办理。可以先取号等候。", n),
+        (Closed::AfterHours, Some(n)) => tr_later!("今天已经下班了。下次办公时间：{}。", n),
+        (Closed::Weekend, Some(n)) => tr_later!("今天是周末，服务站不办公。下次办公时间：{}。", n),
+        (Closed::Holiday, Some(n)) => tr_later!("今天是法定节假日，服务站不办公。下次办公时间：{}。", n),
+        (_, None) => tr_later!("服务站现在不办公，请看门口公告或拨打服务电话。").to_string(),
     })
 }
 

@@ -120,7 +120,7 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
             @if uncovered > 0 {
                 p.notice { (uncovered) (tr!(" 件代办的A、B岗今日都不在岗，请安排人员顶岗或转办。")) }
             }
-            @if let Some(n) = &calendar { p.notice { (n) } }
+            @if let Some(n) = &calendar { p.notice { (crate::lang::sentence(n)) } }
             @if !soon.is_empty() {
                 // Retention reaches open cases too: staff see them first.
                 p.notice {

@@ -158,7 +158,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
         @if let Some((err, text)) = sess.message() {
             p class=(if err { "error" } else { "ok" }) role="status" { (text) }
         }
-        @for n in v.closed_notice.iter().chain(&v.holidays_notice) { p.notice { (n) } }
+        @for n in v.closed_notice.iter().chain(&v.holidays_notice) { p.notice { (crate::lang::sentence(n)) } }
         @if v.paused { p.notice { (tr!("本窗口已暂停叫号。")) } }
         section.current {
             @match &v.current {

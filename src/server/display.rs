@@ -49,12 +49,27 @@ pub async fn page(State(s): State<AppState>) -> Response {
 pub async fn live(State(s): State<AppState>) -> Response {
     let clock = s.clock();
     follow_snapshot(s, move |cur| {
-        let state = serde_json::to_value(&cur.snap.display).unwrap_or_default();
+        // The calls worded in the display's language (the voice keeps the Chinese), and the
+        // few words the script writes itself.
+        let mut display = cur.snap.display.clone();
+        if crate::lang::current() != crate::lang::Lang::Zh {
+            for c in display.calls.iter_mut().chain(display.recent.iter_mut()) {
+                c.text = crate::lang::sentence(&c.text);
+            }
+        }
+        let state = serde_json::to_value(&display).unwrap_or_default();
+        let words = serde_json::json!({
+            "lang": crate::lang::current().tag(),
+            "paused": tr!("暂停服务"),
+            "window": tr!("{} 号窗口"),
+            "nobody": tr!("现在没有人等候"),
+            "people": tr!("{} 人"),
+        });
         // The station's time and zone: the TV's own clock and zone may be wrong.
         let now = clock.now_local();
         let (ms, tz) = (now.timestamp_millis(), now.offset().fix().local_minus_utc() / 60);
         let key = state.to_string();
-        let data = serde_json::json!({ "now": ms, "tz": tz, "state": state }).to_string();
+        let data = serde_json::json!({ "now": ms, "tz": tz, "state": state, "words": words }).to_string();
         Next::Send { key, event: Event::default().event("state").data(data) }
     })
 }

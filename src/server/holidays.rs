@@ -65,7 +65,7 @@ fn render(
             (tr!("代办的承诺办结日期按工作日计算：跳过周末和法定节假日，调休的周六、周日算上班。"))
             (tr!("国务院办公厅每年冬天公布下一年的安排，公布后在这里导入；已受理的代办中承诺日期标“未含明年节假日”的，会按新安排重算并记在该代办的记录里。"))
         }
-        @if let Some(n) = &notice { p.notice { (n) } }
+        @if let Some(n) = &notice { p.notice { (crate::lang::sentence(n)) } }
         @if let Some(e) = errors {
             h2.error { (tr!("没有导入：请改正下面的问题")) }
             ul.errors { @for l in e.lines() { li { (l) } } }

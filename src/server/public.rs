@@ -11,6 +11,7 @@ use super::state::AppState;
 use super::stream::{follow_snapshot, Next};
 use crate::domain::rating::{Level, REASONS};
 use crate::domain::ticket::short_token;
+use crate::lang::sentence;
 use crate::service::{is_token, view_in, CasePage, RateError, TicketView};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -44,7 +45,7 @@ pub fn live_part(v: &TicketView) -> Markup {
         h1.number { (v.number) }
         div.what { (v.what) }
         @if v.priority { div.badge { (tr!("优先办理")) } }
-        div class={ "state state-" (v.status) } { (v.state_text) }
+        div class={ "state state-" (v.status) } { (sentence(&v.state_text)) }
         @if let (Some(a), Some(m)) = (v.ahead, v.wait_min) {
             @if a == 0 {
                 p.ahead { (tr!("前面没有人了，请留意叫号")) }
@@ -52,7 +53,7 @@ pub fn live_part(v: &TicketView) -> Markup {
                 p.ahead { (tr!("前面还有 ")) b { (a) } (tr!(" 人，预计等候约 ")) b { (m) } (tr!(" 分钟")) }
             }
         }
-        @if let Some(n) = &v.closed_notice { p.notice { (n) } }
+        @if let Some(n) = &v.closed_notice { p.notice { (sentence(n)) } }
     }
 }
 
@@ -355,14 +356,14 @@ fn case_page(s: &AppState, token: &str, p: &CasePage, extra: Option<Markup>) -> 
                 section.live {
                     div.what { (tr!("全程代办 · ")) (v.matter) }
                     h1.tracking { (v.tracking) }
-                    div.state { (v.state_label) }
-                    p { (v.explanation) }
+                    div.state { (sentence(&v.state_label)) }
+                    p { (sentence(&v.explanation)) }
                     @match &v.due {
-                        Some(d) => p.due { (tr!("承诺办结日期：")) b { (d) } " " (v.due_note) },
-                        None if !v.due_note.is_empty() => p.due { (v.due_note) },
+                        Some(d) => p.due { (tr!("承诺办结日期：")) b { (d) } " " (sentence(&v.due_note)) },
+                        None if !v.due_note.is_empty() => p.due { (sentence(&v.due_note)) },
                         None => {},
                     }
-                    @if let Some(e) = &v.extension { p.notice { (e) } }
+                    @if let Some(e) = &v.extension { p.notice { (sentence(e)) } }
                     p.who {
                         @if !v.name_masked.is_empty() { (v.name_masked) " · " }
                         (v.id_masked) " · " (v.phone_masked)
@@ -376,7 +377,7 @@ fn case_page(s: &AppState, token: &str, p: &CasePage, extra: Option<Markup>) -> 
                     h2 { (tr!("办理经过")) }
                     ul {
                         @for e in &v.timeline {
-                            li { span.date { (e.date) } " " (e.label) @if let Some(n) = &e.note { "：" (n) } }
+                            li { span.date { (e.date) } " " (sentence(&e.label)) @if let Some(n) = &e.note { "：" (n) } }
                         }
                     }
                 }

@@ -424,7 +424,7 @@ impl Station {
         for e in &events {
             match (e.kind.as_str(), e.to_state) {
                 ("created", _) => {
-                    timeline.push(PublicEvent { date: date(e.at), label: "提交申请".into(), note: None })
+                    timeline.push(PublicEvent { date: date(e.at), label: tr_later!("提交申请").into(), note: None })
                 }
                 ("transition", Some(to)) => {
                     // Only reasons owed to the villager are shown; staff notes stay inside.
@@ -433,16 +433,18 @@ impl Station {
                         .flatten();
                     timeline.push(PublicEvent { date: date(e.at), label: to.label().into(), note });
                 }
-                ("extend", _) => {
-                    timeline.push(PublicEvent { date: date(e.at), label: "延期办理".into(), note: e.note.clone() })
-                }
+                ("extend", _) => timeline.push(PublicEvent {
+                    date: date(e.at),
+                    label: tr_later!("延期办理").into(),
+                    note: e.note.clone(),
+                }),
                 _ => {}
             }
         }
         let (due, due_note) = match (case.state, case.due_on) {
-            (CaseState::Returned, _) => (None, "补齐材料前暂停计时".to_string()),
+            (CaseState::Returned, _) => (None, tr_later!("补齐材料前暂停计时").to_string()),
             (s, Some(d)) if s.clock_runs() => {
-                (Some(d.to_string()), format!("承诺{}个工作日内办结", case.promised_days + case.extension_days))
+                (Some(d.to_string()), tr_later!("承诺{}个工作日内办结", case.promised_days + case.extension_days))
             }
             (_, Some(d)) => (Some(d.to_string()), String::new()),
             (_, None) => (None, String::new()),
@@ -456,7 +458,7 @@ impl Station {
             submitted_on: date(case.created_at),
             due,
             due_note,
-            extension: case.extension_reason.as_ref().map(|r| format!("延长{}个工作日：{r}", case.extension_days)),
+            extension: case.extension_reason.as_ref().map(|r| tr_later!("延长{}个工作日：{}", case.extension_days, r)),
             missing: case.materials.iter().filter(|m| !m.received).map(|m| m.name.clone()).collect(),
             id_masked: identity::mask_id(&case.id_number),
             phone_masked: identity::mask_phone(&case.phone),

@@ -154,9 +154,10 @@ impl Station {
     /// The desk's warning, in words, while a year is missing.
     pub fn holidays_notice(&self) -> Option<String> {
         self.holidays_missing().map(|y| {
-            format!(
-                "还没有导入{y}年的节假日安排：跨到{y}年的代办承诺日期只按周末计算，并标“未含明年节假日”。\
-                 国务院办公厅公布后，请站长在“站务管理 → 节假日”导入。"
+            tr_later!(
+                "还没有导入{0}年的节假日安排：跨到{0}年的代办承诺日期只按周末计算，并标“未含明年节假日”。\
+                 国务院办公厅公布后，请站长在“站务管理 → 节假日”导入。",
+                y
             )
         })
     }

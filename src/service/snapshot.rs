@@ -157,14 +157,14 @@ pub fn ticket_view(
     let stale = t.day < today;
     let expired = stale && matches!(t.status, TicketStatus::Waiting | TicketStatus::Called);
     let state_text = match (t.status, t.window) {
-        _ if expired => "本号已过期（号码只在取号当天有效），请重新取号".to_string(),
-        (TicketStatus::Waiting, _) => "等候中".to_string(),
-        (TicketStatus::Called, Some(w)) => format!("请到 {w} 号窗口"),
-        (TicketStatus::Serving, Some(w)) => format!("正在办理（{w} 号窗口）"),
-        (TicketStatus::Called | TicketStatus::Serving, None) => "正在办理".to_string(),
-        (TicketStatus::Served, _) => "已办结".to_string(),
-        (TicketStatus::NoShow, _) => "已过号，请到窗口说明".to_string(),
-        (TicketStatus::Cancelled, _) => "已取消".to_string(),
+        _ if expired => tr_later!("本号已过期（号码只在取号当天有效），请重新取号").to_string(),
+        (TicketStatus::Waiting, _) => tr_later!("等候中").to_string(),
+        (TicketStatus::Called, Some(w)) => tr_later!("请到 {} 号窗口", w),
+        (TicketStatus::Serving, Some(w)) => tr_later!("正在办理（{} 号窗口）", w),
+        (TicketStatus::Called | TicketStatus::Serving, None) => tr_later!("正在办理").to_string(),
+        (TicketStatus::Served, _) => tr_later!("已办结").to_string(),
+        (TicketStatus::NoShow, _) => tr_later!("已过号，请到窗口说明").to_string(),
+        (TicketStatus::Cancelled, _) => tr_later!("已取消").to_string(),
     };
     let (ahead, wait_min) = if t.status == TicketStatus::Waiting && !stale {
         let (a, m) = calling::outlook(&t.candidate(), waiting, windows, times);
@@ -197,7 +197,7 @@ pub fn ticket_view(
         materials,
         finished,
         can_rate: finished && !rated,
-        rated: rated.then_some("已评价"),
+        rated: rated.then_some(tr_later!("已评价")),
         expired,
         closed_notice: if t.status == TicketStatus::Waiting && !stale {
             closed_notice.map(str::to_string)

@@ -179,7 +179,7 @@ fn submit(app: &AppWindow, state: &Shared) {
     };
     let p = app.global::<CaseFormAdapter>();
     p.set_tracking(sub.case.tracking.clone().into());
-    let due = sub.case.due_on.map(crate::domain::clock::date_cn).unwrap_or_default();
+    let due = sub.case.due_on.map(crate::lang::date).unwrap_or_default();
     p.set_due_text(tr!("承诺在 {} 前办好（自受理之日起{}个工作日）", due, sub.case.promised_days).into());
     p.set_has_authorization(sub.authorization.is_some());
     let printer_configured = state.borrow().station.cfg.station.printer.name.is_some();
@@ -377,14 +377,16 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
     };
     la.set_tracking(view.tracking.clone().into());
     la.set_matter(view.matter.clone().into());
-    la.set_state_label(view.state_label.clone().into());
-    la.set_explanation(view.explanation.clone().into());
+    // The service words its view in Chinese; it is shown in the screen's language.
+    let say = |s: &str| crate::lang::sentence(s);
+    la.set_state_label(say(&view.state_label).into());
+    la.set_explanation(say(&view.explanation).into());
     la.set_due(match &view.due {
-        Some(d) if !view.due_note.is_empty() => tr!("承诺办结日期：{}（{}）", d, view.due_note).into(),
+        Some(d) if !view.due_note.is_empty() => tr!("承诺办结日期：{}（{}）", d, say(&view.due_note)).into(),
         Some(d) => tr!("承诺办结日期：{}", d).into(),
-        None => view.due_note.clone().into(),
+        None => say(&view.due_note).into(),
     });
-    la.set_extension(view.extension.clone().unwrap_or_default().into());
+    la.set_extension(view.extension.as_deref().map(say).unwrap_or_default().into());
     la.set_missing(ModelRc::new(VecModel::from(
         view.missing.iter().map(|m| SharedString::from(m.as_str())).collect::<Vec<_>>(),
     )));
@@ -394,7 +396,7 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
         .iter()
         .map(|e| LookupEvent {
             date: e.date.clone().into(),
-            label: e.label.clone().into(),
+            label: say(&e.label).into(),
             note: e.note.clone().unwrap_or_default().into(),
         })
         .collect();

@@ -1,7 +1,6 @@
 //! Home page adapter: station name, date and time, opening hours.
 
 use super::{AppWindow, HomeAdapter, Shared};
-use crate::domain::clock;
 use slint::ComponentHandle;
 
 pub fn wire(_app: &AppWindow, _state: &Shared) {}
@@ -15,7 +14,7 @@ pub fn show(app: &AppWindow, state: &Shared) {
     h.set_phone(st.phone.clone().into());
     h.set_hours(st.hours_text().into());
     let now = s.station.clock.now_local();
-    h.set_date_text(clock::date_cn(now.date_naive()).into());
+    h.set_date_text(crate::lang::date(now.date_naive()).into());
     h.set_time_text(now.format("%H:%M").to_string().into());
     let notice = if s.station.clock.is_plausible() {
         String::new()
@@ -23,6 +22,6 @@ pub fn show(app: &AppWindow, state: &Shared) {
         tr!("本机时间不正确，请工作人员校准时间后再取号").to_string()
     };
     h.set_notice(notice.into());
-    h.set_closed_notice(s.station.closed_notice().unwrap_or_default().into());
+    h.set_closed_notice(crate::lang::sentence(&s.station.closed_notice().unwrap_or_default()).into());
     h.set_on_duty(s.station.on_duty_masked().into());
 }

@@ -1,7 +1,6 @@
 //! The idle countdown: a one-second timer drives the domain's idle policy.
 
 use super::{reset, AppWindow, HomeAdapter, IdleAdapter, Page, Shared, Theme};
-use crate::domain::clock;
 use crate::domain::idle::IdlePhase;
 use slint::ComponentHandle;
 
@@ -27,7 +26,7 @@ pub fn tick(app: &AppWindow, state: &Shared) {
     let time = now.format("%H:%M").to_string();
     if home.get_time_text() != time.as_str() {
         home.set_time_text(time.into());
-        home.set_date_text(clock::date_cn(now.date_naive()).into());
+        home.set_date_text(crate::lang::date(now.date_naive()).into());
         // Once a minute: the station may have just opened or closed.
         let closed = state.borrow().station.closed_notice().unwrap_or_default();
         home.set_closed_notice(closed.into());

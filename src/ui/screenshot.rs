@@ -162,6 +162,9 @@ fn render_to_file(
             (details, super::StaffNote::Config)
         };
         let win = super::StartupErrorWindow::new().map_err(|e| e.to_string())?;
+        if let Err(e) = slint::select_bundled_translation(crate::lang::current().slint_name()) {
+            tracing::warn!("{e}");
+        }
         win.set_details(details.into());
         win.set_staff_note(note.text().into());
         win.set_font_family(station.cfg.station.font_family.clone().into());

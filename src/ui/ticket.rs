@@ -82,7 +82,7 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
     t.set_what(issued.what.clone().into());
     t.set_priority(issued.ticket.priority);
     t.set_ahead(issued.ticket.ahead as i32);
-    t.set_closed_notice(state.borrow().station.closed_notice().unwrap_or_default().into());
+    t.set_closed_notice(crate::lang::sentence(&state.borrow().station.closed_notice().unwrap_or_default()).into());
     t.set_wait_text(if issued.ticket.ahead == 0 {
         tr!("马上就到您").into()
     } else {
