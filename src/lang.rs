@@ -154,6 +154,58 @@ pub fn date(d: chrono::NaiveDate) -> String {
     }
 }
 
+/// A material's requirement ("原件＋复印件1份") in the current language.
+pub fn requirement(m: &crate::domain::matter::Material) -> String {
+    struct Screen;
+    impl crate::domain::matter::RequirementWords for Screen {
+        fn word(&self, template: &'static str, n: &dyn Display) -> String {
+            fill(tr(template), &[n])
+        }
+    }
+    m.requirement_in(&Screen)
+}
+
+/// A requirement already worded in Chinese (a view's, or one a case keeps in the store:
+/// "原件＋复印件1份（A4）" or "2张，如有") in the current language: the same words as
+/// [`requirement`] gives for the material, taken apart again; the spec is data and stays.
+pub fn requirement_text(chinese: &str) -> String {
+    if current() == Lang::Zh {
+        return chinese.to_string();
+    }
+    let (rest, optional) = match chinese.strip_suffix("，如有") {
+        Some(r) => (r, true),
+        None => (chinese, false),
+    };
+    let (rest, spec) = match rest.find('（') {
+        Some(i) if rest.ends_with('）') => {
+            (&rest[..i], Some(&rest[i + '（'.len_utf8()..rest.len() - '）'.len_utf8()]))
+        }
+        _ => (rest, None),
+    };
+    let number =
+        |s: &str, pre: &str, post: &str| -> Option<u32> { s.strip_prefix(pre)?.strip_suffix(post)?.parse().ok() };
+    let mut parts = Vec::new();
+    for p in rest.split('＋').filter(|p| !p.is_empty()) {
+        parts.push(if p == "原件" {
+            tr("原件").to_string()
+        } else if let Some(n) = number(p, "复印件", "份") {
+            fill(tr("复印件{}份"), &[&n])
+        } else if let Some(n) = number(p, "", "张") {
+            fill(tr("{}张"), &[&n])
+        } else {
+            p.to_string()
+        });
+    }
+    let mut s = parts.join(tr("＋"));
+    if let Some(spec) = spec {
+        s.push_str(&fill(tr("（{}）"), &[&spec]));
+    }
+    if optional {
+        s.push_str(tr("，如有"));
+    }
+    s
+}
+
 /// Fills a template's placeholders: `{}` takes the next argument, `{N}` the N-th.
 pub fn fill(template: &str, args: &[&dyn Display]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
@@ -537,6 +589,31 @@ mod tests {
         assert!(same_placeholders("号票{0}已经叫过了", "Ticket {0} has been called"));
         assert!(!same_placeholders("{}号", "Number"));
         assert!(same_placeholders("{name:?}不对", "{name} is wrong"));
+    }
+
+    #[test]
+    fn requirements_taken_apart_read_as_made() {
+        use crate::domain::matter::Material;
+        let mat = |original, copies, quantity, spec: &str, optional| Material {
+            name: "x".into(),
+            original,
+            copies,
+            quantity,
+            spec: spec.into(),
+            note: String::new(),
+            optional,
+        };
+        for m in [
+            mat(true, 1, 0, "", false),
+            mat(false, 0, 4, "2寸白底", false),
+            mat(true, 0, 0, "", true),
+            mat(true, 2, 0, "A4（双面）", true),
+            mat(false, 0, 0, "", false),
+        ] {
+            for lang in [Lang::Zh, Lang::English] {
+                sync_scope(lang, || assert_eq!(requirement_text(&m.requirement()), requirement(&m), "{m:?}"));
+            }
+        }
     }
 
     #[test]

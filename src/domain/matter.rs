@@ -91,25 +91,46 @@ pub struct Material {
     pub optional: bool,
 }
 
+/// The words a material's requirement is made of, in the language it is shown in: the
+/// Chinese of [`Material::requirement`] (paper, the store) or a screen's translation.
+pub trait RequirementWords {
+    /// A template's words with `{}` filled by `n`.
+    fn word(&self, template: &'static str, n: &dyn std::fmt::Display) -> String;
+}
+
+/// The source words (what the paper says).
+pub struct Chinese;
+
+impl RequirementWords for Chinese {
+    fn word(&self, template: &'static str, n: &dyn std::fmt::Display) -> String {
+        template.replace("{}", &n.to_string())
+    }
+}
+
 impl Material {
     /// What exactly to bring, in words: "原件＋复印件1份", "4张（2寸白底）".
     pub fn requirement(&self) -> String {
+        self.requirement_in(&Chinese)
+    }
+
+    /// [`Material::requirement`] in other words (a screen's language).
+    pub fn requirement_in(&self, w: &impl RequirementWords) -> String {
         let mut parts: Vec<String> = Vec::new();
         if self.original {
-            parts.push("原件".to_string());
+            parts.push(w.word(tr_later!("原件"), &""));
         }
         if self.copies > 0 {
-            parts.push(format!("复印件{}份", self.copies));
+            parts.push(w.word(tr_later!("复印件{}份"), &self.copies));
         }
         if self.quantity > 0 {
-            parts.push(format!("{}张", self.quantity));
+            parts.push(w.word(tr_later!("{}张"), &self.quantity));
         }
-        let mut s = parts.join("＋");
+        let mut s = parts.join(&w.word(tr_later!("＋"), &""));
         if !self.spec.is_empty() {
-            s.push_str(&format!("（{}）", self.spec));
+            s.push_str(&w.word(tr_later!("（{}）"), &self.spec));
         }
         if self.optional {
-            s.push_str("，如有");
+            s.push_str(&w.word(tr_later!("，如有"), &""));
         }
         s
     }

@@ -15,7 +15,15 @@ pub struct StaffMember {
 }
 
 /// The names of the weekdays, Monday first (the rota's columns).
-pub const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+pub const WEEKDAYS: [&str; 7] = [
+    tr_later!("周一"),
+    tr_later!("周二"),
+    tr_later!("周三"),
+    tr_later!("周四"),
+    tr_later!("周五"),
+    tr_later!("周六"),
+    tr_later!("周日"),
+];
 
 /// What a staff member may do: a staff member works the desk and the cases; the station
 /// head (站长, `admin` on the command line and in the store) also runs 站务管理.

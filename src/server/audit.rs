@@ -75,7 +75,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head, Query(q): Query<S
             button type="submit" { (tr!("查找")) }
         }
         p.count {
-            @if lines.len() >= 500 { (tr!("最近 500 条（请缩小范围）")) } @else { (tr!("共 ")) (lines.len()) (tr!(" 条")) }
+            @if lines.len() >= 500 { (tr!("最近 500 条（请缩小范围）")) } @else { (tr!("共 {} 条", lines.len())) }
         }
         table.cases.audit {
             thead { tr { th { (tr!("时间")) } th { (tr!("工作人员")) } th { (tr!("操作")) } th { (tr!("对象")) } th { (tr!("内容")) } th { (tr!("来自")) } } }

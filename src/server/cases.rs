@@ -233,10 +233,10 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
             p { a href="/desk/cases" { (tr!("← 返回代办列表")) } }
             (flash(sess))
             h1 class={ "u-" (urgency_class(l.urgency)) } { (c.tracking) " " (c.matter_name) }
-            p.state { (tr!("状态：")) b { (crate::lang::tr(c.state.label())) } (tr!(" · 承诺办结：")) b { (due_text(c)) } }
-            @if let Some(r) = &c.extension_reason { p { (tr!("已延长")) (c.extension_days) (tr!("个工作日：")) (r) } }
+            p.state { (super::chrome::filled(tr!("状态：{} · 承诺办结：{}"), &[html! { b { (crate::lang::tr(c.state.label())) } }, html! { b { (due_text(c)) } }])) }
+            @if let Some(r) = &c.extension_reason { p { (tr!("已延长{}个工作日：{}", c.extension_days, r)) } }
             @if let Some(d) = l.retention_days_left {
-                p.notice { (tr!("这件代办很久没有办理：")) (d) (tr!("天后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）。还要办的，请办理一步（如受理、报送或延期）。")) }
+                p.notice { (tr!("这件代办很久没有办理：{}天后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）。还要办的，请办理一步（如受理、报送或延期）。", d)) }
             }
             @if c.uncovered { p.notice { (tr!("A、B岗今日都不在岗：请安排人员顶岗或转办。")) } }
             p {
@@ -253,7 +253,7 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
                 }
                 @if c.purged {
                     p.notice {
-                        (tr!("结案已超过保存期限（")) (s.cfg().station.retention_days) (tr!(" 天）：身份证号、电话和姓名已按规定清除，只留遮挡后的样子。下面的办理备注是当时写的，可能含个人信息，请勿外传。"))
+                        (tr!("结案已超过保存期限（{} 天）：身份证号、电话和姓名已按规定清除，只留遮挡后的样子。下面的办理备注是当时写的，可能含个人信息，请勿外传。", s.cfg().station.retention_days))
                     }
                 } @else if full {
                     p.notice { (tr!("已显示完整信息（这次查看已记录）。离开或刷新本页后重新遮挡。")) }
@@ -270,7 +270,7 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
                         (fields)
                         ul.materials {
                             @for (i, m) in c.materials.iter().enumerate() {
-                                li { label { input type="checkbox" name={ "m" (i) } value="1" checked[m.received]; " " (m.name) " " small { (m.requirement) } } }
+                                li { label { input type="checkbox" name={ "m" (i) } value="1" checked[m.received]; " " (m.name) " " small { (crate::lang::requirement_text(&m.requirement)) } } }
                             }
                         }
                         button type="submit" { (tr!("保存材料")) }
@@ -279,7 +279,7 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
                     // A case that has ended keeps its materials as a record: nothing to save.
                     ul.materials {
                         @for m in &c.materials {
-                            li { (if m.received { tr!("✔ 已收") } else { tr!("✘ 未收") }) " " (m.name) " " small { (m.requirement) } }
+                            li { (if m.received { tr!("✔ 已收") } else { tr!("✘ 未收") }) " " (m.name) " " small { (crate::lang::requirement_text(&m.requirement)) } }
                         }
                     }
                 }

@@ -133,6 +133,35 @@ pub fn desk_bar(s: &AppState, sess: &Session, current: &str) -> Markup {
 }
 
 /// The outcome of the last button, while it is fresh.
+/// A translated sentence with values in it that are markup (a bold number, a link): the
+/// template's text is escaped, `{}` takes the next of `parts` and `{N}` the N-th, so a
+/// sentence stays whole in every language (`tr!` would make the values plain text).
+pub fn filled(template: &str, parts: &[Markup]) -> Markup {
+    let text = |s: &str| html! { (s) }.into_string();
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut next = 0;
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&text(&rest[..open]));
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let inside = &after[..close];
+        let index = if inside.is_empty() {
+            next += 1;
+            Some(next - 1)
+        } else {
+            inside.parse::<usize>().ok()
+        };
+        match index.and_then(|i| parts.get(i)) {
+            Some(m) => out.push_str(&m.0),
+            None => out.push_str(&text(&rest[open..open + close + 2])),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(&text(rest));
+    maud::PreEscaped(out)
+}
+
 pub fn flash(sess: &Session) -> Markup {
     html! {
         @if let Some((err, text)) = sess.message() {

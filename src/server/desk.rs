@@ -118,7 +118,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
         .map(|t| {
             html! {
                 li {
-                    b { (t.number) } " " (t.matter_name) " （" (t.window.unwrap_or(0)) (tr!("号窗口过号）"))
+                    b { (t.number) } " " (t.matter_name) (tr!(" （{}号窗口过号）", t.window.unwrap_or(0)))
                     @if t.callbacks < v.limits.max_callbacks {
                         (button(&fields, "callback", tr!("回呼"), &[("number", &t.number)], ""))
                     } @else {
@@ -133,7 +133,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
         .iter()
         .map(|x| {
             let id = x.id.to_string();
-            html! { li { (x.time) (tr!(" 自助终端“")) (x.screen) (tr!("”页面有人呼叫 ")) (button(&fields, "help", tr!("已处理"), &[("id", &id)], "")) } }
+            html! { li { (tr!("{} 自助终端“{}”页面有人呼叫 ", x.time, x.screen)) (button(&fields, "help", tr!("已处理"), &[("id", &id)], "")) } }
         })
         .collect();
     let unprinted: Vec<Markup> = v
@@ -169,7 +169,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
                         span.matter { (t.matter_name) }
                         span.status {
                             @if t.status == TicketStatus::Called {
-                                (tr!("已叫号（已重呼 ")) (t.recalls) "/" (v.limits.max_recalls) (tr!(" 次）"))
+                                (tr!("已叫号（已重呼 {}/{} 次）", t.recalls, v.limits.max_recalls))
                             } @else { (crate::lang::tr(t.status.label())) }
                         }
                         @if t.priority { span.badge { (tr!("优先")) } }

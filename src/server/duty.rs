@@ -49,7 +49,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
         .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let active: Vec<_> = staff.iter().filter(|m| m.active).collect();
     let days: Vec<NaiveDate> = (0..14).map(|i| today + Duration::days(i)).collect();
-    let weekday = |d: &NaiveDate| WEEKDAYS[d.weekday().num_days_from_monday() as usize];
+    let weekday = |d: &NaiveDate| crate::lang::tr(WEEKDAYS[d.weekday().num_days_from_monday() as usize]);
     let inner = html! {
         section {
             h2 { (tr!("AB岗")) }
@@ -127,7 +127,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                 thead {
                     tr {
                         th { span.visually-hidden { (tr!("工作人员")) } }
-                        @for d in WEEKDAYS { th { (d) } }
+                        @for d in WEEKDAYS { th { (crate::lang::tr(d)) } }
                     }
                 }
                 tbody {
@@ -143,7 +143,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                                         if on { "rota-off" } else { "rota-on" },
                                         &[("no", m.no.clone()), ("weekday", wd.to_string())],
                                         if on { tr!("值班") } else { "·" },
-                                        &format!("{} {}{}", m.name, day, if on { tr!("值班，点一下取消") } else { tr!("不值班，点一下排班") }),
+                                        &format!("{} {}{}", m.name, crate::lang::tr(day), if on { tr!("值班，点一下取消") } else { tr!("不值班，点一下排班") }),
                                     ))
                                 }
                             }

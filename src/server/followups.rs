@@ -55,11 +55,11 @@ fn card(f: &Followup, staff: &[StaffMember], sess: &super::session::Session, tz:
             p { (tr!("原因：")) (if f.reason.is_empty() { tr!("（未填写）") } else { &f.reason }) }
             p {
                 @if f.overdue {
-                    b.late { (tr!("已超期（应于 ")) (due) (tr!(" 前整改）")) }
+                    b.late { (tr!("已超期（应于 {} 前整改）", due)) }
                 } @else if f.stage == Stage::Done {
                     b { (crate::lang::tr(f.stage.label())) }
                 } @else {
-                    b { (crate::lang::tr(f.stage.label())) } (tr!("，请于 ")) (due) (tr!(" 前整改"))
+                    b { (crate::lang::tr(f.stage.label())) } (tr!("，请于 {} 前整改", due))
                 }
                 (tr!(" · 跟进人 ")) (person(staff, f.assignee.as_deref()))
             }
@@ -120,7 +120,7 @@ pub async fn page(State(s): State<AppState>, desk: Desk) -> Result<Response, Pag
             (flash(sess))
             h1 { (tr!("差评跟进")) }
             p { (intro) }
-            p.counts { (tr!("待整改 ")) b { (open) } (tr!(" 条 · 已超期 ")) b { (late) } (tr!(" 条")) }
+            p.counts { (super::chrome::filled(tr!("待整改 {} 条 · 已超期 {} 条"), &[html! { b { (open) } }, html! { b { (late) } }])) }
             ul.followups {
                 @if list.is_empty() { li { (tr!("没有需要跟进的差评。")) } }
                 @for f in &list { (card(f, &staff, sess, &tz)) }

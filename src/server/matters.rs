@@ -46,7 +46,7 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
         .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let inner = html! {
         p {
-            (tr!("现在使用第")) (live) (tr!("版。村民在自助终端回到首页时换用新版本；已取的号和已受理的代办仍按原来的版本。"))
+            (tr!("现在使用第{}版。村民在自助终端回到首页时换用新版本；已取的号和已受理的代办仍按原来的版本。", live))
             a href="/desk/admin/matters/export" { (tr!("下载现在的版本（TOML）")) }
         }
         section {
@@ -65,7 +65,7 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                 tbody {
                     @for v in versions.iter().rev() {
                         tr {
-                            td { (tr!("第")) (v.version) (tr!("版")) }
+                            td { (tr!("第{}版", v.version)) }
                             td { (v.published_at) }
                             td { (v.staff.as_deref().unwrap_or(tr!("（系统）"))) }
                             td { (v.note) }
@@ -106,7 +106,7 @@ pub async fn check(
         Ok(c) => c,
         Err(MattersError::Invalid(errs)) => {
             let inner = html! {
-                p.error { (tr!("文件有 ")) (errs.0.len()) (tr!(" 处错误，没有发布。请按行号改好后重新上传：")) }
+                p.error { (tr!("文件有 {} 处错误，没有发布。请按行号改好后重新上传：", errs.0.len())) }
                 ul.errors { @for e in &errs.0 { li { (e.to_string()) } } }
                 (back)
             };
@@ -116,8 +116,12 @@ pub async fn check(
     };
     let inner = html! {
         p {
-            (tr!("文件检查通过：")) (checked.catalog.categories.len()) (tr!(" 个类别，")) (checked.catalog.matters.len())
-            (tr!(" 个事项。和现在使用的第")) (checked.live_version) (tr!("版相比："))
+            (tr!(
+                "文件检查通过：{} 个类别，{} 个事项。和现在使用的第{}版相比：",
+                checked.catalog.categories.len(),
+                checked.catalog.matters.len(),
+                checked.live_version
+            ))
         }
         (diff(&checked.diff))
         @if checked.diff.is_empty() {
@@ -127,7 +131,7 @@ pub async fn check(
                 (csrf(&desk.sess))
                 textarea name="source" hidden aria-hidden="true" { (f.source) }
                 label { (tr!("发布说明（改了什么、为什么）")) input name="note" maxlength="200" required; }
-                button.primary type="submit" { (tr!("发布为第")) (checked.live_version + 1) (tr!("版")) }
+                button.primary type="submit" { (tr!("发布为第{}版", checked.live_version + 1)) }
             }
         }
         p { a href=(HERE) { (tr!("不发布，返回")) } }
@@ -185,8 +189,13 @@ pub async fn rollback_review(
     };
     let inner = html! {
         p {
-            (tr!("第")) (version) (tr!("版：")) (checked.catalog.categories.len()) (tr!(" 个类别，")) (checked.catalog.matters.len())
-            (tr!(" 个事项。和现在使用的第")) (checked.live_version) (tr!("版相比，回滚会："))
+            (tr!(
+                "第{}版：{} 个类别，{} 个事项。和现在使用的第{}版相比，回滚会：",
+                version,
+                checked.catalog.categories.len(),
+                checked.catalog.matters.len(),
+                checked.live_version
+            ))
         }
         (diff(&checked.diff))
         @if checked.diff.is_empty() {
@@ -197,7 +206,7 @@ pub async fn rollback_review(
                 input type="hidden" name="version" value=(version);
                 label { (tr!("回滚说明（为什么回滚）")) input name="note" maxlength="200" required; }
                 button.primary type="submit" {
-                    (tr!("确认回滚：用第")) (version) (tr!("版的内容发布为第")) (checked.live_version + 1) (tr!("版"))
+                    (tr!("确认回滚：用第{}版的内容发布为第{}版", version, checked.live_version + 1))
                 }
             }
         }

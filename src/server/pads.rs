@@ -31,7 +31,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                     @if paired.is_empty() { li.empty { (tr!("还没有配对的评价器")) } }
                     @for p in paired {
                         li {
-                            (tr!("评价器 #")) (p.id) "：" (when(p.paired_at)) (tr!(" 由 ")) (p.paired_by) (tr!(" 配对"))
+                            (tr!("评价器 #{}：{} 由 {} 配对", p.id, when(p.paired_at), p.paired_by))
                             @if let Some(o) = &p.origin { "（" (o) "）" }
                             @if let Some(t) = p.last_seen { (tr!("，最近使用 ")) (when(t)) }
                             " "
@@ -46,7 +46,7 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                 form method="post" action="/desk/admin/pads/pair" {
                     (csrf(sess))
                     input type="hidden" name="window" value=(w.number);
-                    button type="submit" { (tr!("把这台设备配对为 ")) (w.number) (tr!(" 号窗口评价器")) }
+                    button type="submit" { (tr!("把这台设备配对为 {} 号窗口评价器", w.number)) }
                 }
             }
         }

@@ -50,7 +50,7 @@ pub fn live_part(v: &TicketView) -> Markup {
             @if a == 0 {
                 p.ahead { (tr!("前面没有人了，请留意叫号")) }
             } @else {
-                p.ahead { (tr!("前面还有 ")) b { (a) } (tr!(" 人，预计等候约 ")) b { (m) } (tr!(" 分钟")) }
+                p.ahead { (super::chrome::filled(tr!("前面还有 {} 人，预计等候约 {} 分钟"), &[html! { b { (a) } }, html! { b { (m) } }])) }
             }
         }
         @if let Some(n) = &v.closed_notice { p.notice { (sentence(n)) } }
@@ -68,7 +68,7 @@ fn materials(v: &TicketView) -> Markup {
                 ul {
                     @for m in &v.materials {
                         li {
-                            b { (m.name) } " " span { (m.requirement) }
+                            b { (m.name) } " " span { (crate::lang::requirement_text(&m.requirement)) }
                             @if !m.note.is_empty() { small { (m.note) } }
                         }
                     }
@@ -144,7 +144,7 @@ fn ticket_page(s: &AppState, token: &str, v: &TicketView, extra: Option<Markup>)
         StatusCode::OK,
         html! {
             main.phone.ticket {
-                header { div.station { (st.name) } div.issued { (tr!("取号时间 ")) (v.issued) } }
+                header { div.station { (st.name) } div.issued { (tr!("取号时间 ")) (crate::lang::date(v.issued_at.date())) " " (v.issued_at.format("%H:%M")) } }
                 section #live .live data-src=[src] { (live_part(v)) }
                 @if let Some(r) = rating { (r) }
                 (materials(v))

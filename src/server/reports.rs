@@ -4,6 +4,7 @@
 use super::access::{Head, PageError};
 use super::audit::date;
 use super::chrome::admin_page;
+use super::chrome::filled;
 use super::state::AppState;
 use super::typed;
 use crate::domain::report::{mins, pct, Labels, Report};
@@ -88,15 +89,36 @@ fn report_html(r: &Report, l: &Labels) -> Markup {
     html! {
         section.figures {
             p {
-                (tr!("取号 ")) b { (a.issued) } (tr!(" 人次 · 办结 ")) b { (a.served) } (tr!(" · 过号 ")) b { (a.no_show) }
-                (tr!("（过号率 ")) (pct(a.no_show_rate())) (tr!("）· 等候中位数 ")) b { (mins(a.wait_median)) } (tr!(" 分钟，P90 "))
-                (mins(a.wait_p90)) (tr!(" 分钟 · 平均办理 ")) (mins(a.service_mean)) (tr!(" 分钟"))
+                (filled(
+                    tr!("取号 {} 人次 · 办结 {} · 过号 {}（过号率 {}）· 等候中位数 {} 分钟，P90 {} 分钟 · 平均办理 {} 分钟"),
+                    &[
+                        html! { b { (a.issued) } },
+                        html! { b { (a.served) } },
+                        html! { b { (a.no_show) } },
+                        html! { (pct(a.no_show_rate())) },
+                        html! { b { (mins(a.wait_median)) } },
+                        html! { (mins(a.wait_p90)) },
+                        html! { (mins(a.service_mean)) },
+                    ],
+                ))
             }
             p {
-                (tr!("全程代办：新增 ")) b { (r.cases.opened) } (tr!(" · 办结 ")) b { (r.cases.completed) } (tr!(" · 按时率 "))
-                b { (pct(r.cases.on_time_rate())) } (tr!(" · 目前超期 ")) b { (r.cases.overdue.len()) }
+                (filled(
+                    tr!("全程代办：新增 {} · 办结 {} · 按时率 {} · 目前超期 {}"),
+                    &[
+                        html! { b { (r.cases.opened) } },
+                        html! { b { (r.cases.completed) } },
+                        html! { b { (pct(r.cases.on_time_rate())) } },
+                        html! { b { (r.cases.overdue.len()) } },
+                    ],
+                ))
             }
-            p { (tr!("好差评 ")) b { (r.ratings.total()) } (tr!(" 次 · 满意率 ")) b { (pct(r.ratings.satisfaction())) } }
+            p {
+                (filled(
+                    tr!("好差评 {} 次 · 满意率 {}"),
+                    &[html! { b { (r.ratings.total()) } }, html! { b { (pct(r.ratings.satisfaction())) } }],
+                ))
+            }
         }
         (svg_bars(
             tr!("每小时取号人次"),

@@ -87,6 +87,9 @@ pub struct TicketView {
     pub ahead: Option<u32>,
     pub wait_min: Option<u32>,
     pub issued: String,
+    /// When the ticket was taken, the station's local time (a page words it in its language).
+    #[serde(skip)]
+    pub issued_at: chrono::NaiveDateTime,
     pub materials: Vec<MaterialLine>,
     /// Finished: the page can stop updating and offer the rating.
     pub finished: bool,
@@ -194,6 +197,7 @@ pub fn ticket_view(
         ahead,
         wait_min,
         issued: format!("{} {}", date_cn(issued_local.date()), issued_local.format("%H:%M")),
+        issued_at: issued_local,
         materials,
         finished,
         can_rate: finished && !rated,

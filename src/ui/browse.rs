@@ -161,7 +161,7 @@ pub fn show_matter(app: &AppWindow, state: &Shared, code: &str) {
         .iter()
         .map(|x| MaterialItem {
             name: x.name.clone().into(),
-            requirement: x.requirement().into(),
+            requirement: crate::lang::requirement(x).into(),
             note: x.note.clone().into(),
         })
         .collect();

@@ -70,7 +70,7 @@ fn sync(app: &AppWindow, state: &Shared) {
         .zip(&d.brought)
         .map(|(x, b)| CaseFormMaterial {
             name: x.name.clone().into(),
-            requirement: x.requirement().into(),
+            requirement: crate::lang::requirement(x).into(),
             brought: *b,
         })
         .collect();
