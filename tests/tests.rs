@@ -26,5 +26,6 @@ mod properties;
 mod receipt;
 mod reports;
 mod server;
+mod sync;
 mod ui;
 mod voice;

@@ -6,7 +6,7 @@
 
 use crate::system::log;
 
-use crate::cli::{self, Command, ConfigCmd, MattersCmd, StaffArgs, TicketCmd};
+use crate::cli::{self, Command, ConfigCmd, MattersCmd, StaffArgs, SyncCmd, TicketCmd};
 use crate::config::{self, LoadError, LoadedConfig};
 use crate::domain::clock::Clock;
 use crate::paths::Paths;
@@ -54,6 +54,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Holidays(h) => on_station(&paths, |st| cli::holidays::run(st, h)),
         Command::Purge(a) => on_station(&paths, |st| cli::purge(st, a)),
         Command::Backup(a) => on_station(&paths, |st| cli::backup(st, a)),
+        Command::Sync(SyncCmd::Status { json }) => on_station(&paths, |st| cli::sync::status(st, json)),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod holidays;
 pub mod matters;
 pub mod request;
 pub mod staff;
+pub mod sync;
 pub mod ticket;
 
 use crate::service::{LoginError, Signed, Station};
@@ -81,6 +82,19 @@ pub enum Command {
     /// Open the store and bring it to this version's schema (the package runs this on
     /// upgrade); exit 2 if the store is from a newer version or not a kiosk store
     Migrate,
+    /// The township link at this station: linked or not, events waiting to go up, the
+    /// list of matters in force
+    #[command(subcommand)]
+    Sync(SyncCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCmd {
+    /// {"connected": bool, "outbox_pending": int, "catalogue_version": int} with --json
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -24,6 +24,7 @@ mod reports;
 mod settings;
 mod snapshot;
 mod staff;
+mod sync;
 mod tickets;
 
 pub use audit::{action_words, AuditEntry, AuditFilter, LOCAL_ORIGIN};
@@ -50,6 +51,7 @@ pub use snapshot::{
     TicketView, UnprintedItem, WaitingCount,
 };
 pub use staff::{LocalAdmin, RosterActor, StaffError};
+pub use sync::SyncStatus;
 pub use tickets::{DeskError, Issued, PrintTask, Recovered, Target, TicketError};
 
 pub use crate::printing::{PrintError, PrintOutcome};

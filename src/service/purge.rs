@@ -83,6 +83,11 @@ impl Station {
             store::mask(self.conn_mut(), &due, crate::domain::identity::mask_patterns, now)?;
         }
         let flagged = self.retention_soon()?.into_iter().map(|(t, _)| t).collect();
+        // The outbox keeps what the town acknowledged no longer than the station keeps the
+        // rest; what is still unsent stays until it is sent.
+        if !dry_run {
+            crate::storage::sync::forget_sent(self.conn(), before)?;
+        }
         let any = |_: &str| true;
         let receipts = old_files(&self.paths.spool_dir(), FILE_DAYS, dry_run, &any);
         let logs = old_files(&self.paths.log_dir(), FILE_DAYS, dry_run, &any);

@@ -44,6 +44,11 @@ pub fn date(column: impl Debug, text: &str) -> rusqlite::Result<NaiveDate> {
     text.parse().map_err(|_| bad(column, text, "a day"))
 }
 
+/// A JSON document stored as text.
+pub fn json(column: impl Debug, text: &str) -> rusqlite::Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|_| bad(column, text, "a JSON document"))
+}
+
 /// A key of one of the store's vocabularies (a state, a status, a role).
 pub fn key<T>(column: impl Debug, text: &str, from_key: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     from_key(text).ok_or_else(|| bad(column, text, "a known key"))

@@ -35,6 +35,7 @@ pub mod ratings;
 pub mod reports;
 pub mod settings;
 pub mod staff;
+pub mod sync;
 pub mod tickets;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -56,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/011_purge.sql"),
     include_str!("migrations/012_print_jobs.sql"),
     include_str!("migrations/013_devices_and_failures.sql"),
+    include_str!("migrations/014_outbox.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

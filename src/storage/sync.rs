@@ -1,0 +1,51 @@
+//! The outbox of the township link (schema 14): rows written by triggers in the same
+//! transaction as the change they report, read in order by the relay and marked sent
+//! after the station's NATS server acknowledged them.
+
+use super::decode;
+use super::StoreError;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+
+/// One event waiting to go up (or gone).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    /// The station's own order, gapless per station; with the station's code it is the
+    /// message id, so a repeat is harmless.
+    pub seq: i64,
+    pub at: String,
+    pub kind: String,
+    pub body: serde_json::Value,
+}
+
+/// How many events have not been acknowledged yet.
+pub fn pending(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM outbox WHERE sent_at IS NULL", [], |r| r.get(0))?)
+}
+
+/// The oldest unsent events, in order, at most `limit`.
+pub fn unsent(conn: &Connection, limit: u32) -> Result<Vec<OutboxEvent>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT seq, at, kind, body FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?1")?;
+    let rows = stmt.query_map(params![limit], |r| {
+        Ok(OutboxEvent {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            kind: r.get(2)?,
+            body: decode::json("outbox.body", &r.get::<_, String>(3)?)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Marks the event `seq` sent (the town's server acknowledged it).
+pub fn mark_sent(conn: &Connection, seq: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute("UPDATE outbox SET sent_at = ?2 WHERE seq = ?1 AND sent_at IS NULL", params![seq, now.to_rfc3339()])?;
+    Ok(())
+}
+
+/// Deletes events sent before `before` (the link's copy is the town's now); unsent events
+/// are kept whatever their age.
+pub fn forget_sent(conn: &Connection, before: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(conn.execute("DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1", params![before.to_rfc3339()])?)
+}
