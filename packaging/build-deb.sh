@@ -90,7 +90,7 @@ Version: $version
 Architecture: $arch
 Maintainer: Kiosk maintainers <kiosk@localhost>
 Installed-Size: $installed_kib
-Depends: libc6 (>= 2.36), libgcc-s1, adduser, fonts-noto-cjk, fonts-wqy-microhei, fontconfig, libfontconfig1, cups-client, cage, xwayland, seatd, kbd, espeak-ng, alsa-utils, libxkbcommon0, libwayland-client0, libwayland-cursor0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcursor1, libxrandr2, libxi6
+Depends: libc6 (>= 2.36), libgcc-s1, adduser, fonts-noto-cjk, fonts-wqy-microhei, fontconfig, libfontconfig1, cups-client, nats-server, cage, xwayland, seatd, kbd, espeak-ng, alsa-utils, libxkbcommon0, libwayland-client0, libwayland-cursor0, libxkbcommon-x11-0, libx11-6, libx11-xcb1, libxcursor1, libxrandr2, libxi6
 Recommends: cups
 Section: misc
 Priority: optional

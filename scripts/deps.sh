@@ -4,9 +4,9 @@
 # Build: fontconfig headers for Slint. Run: CJK fonts (screen and receipts), CUPS client
 # (lp), the X11 libraries winit loads at run time (windowed, and when the kiosk's own X11
 # platform cannot be used), and for the station service's calling voice espeak-ng
-# (offline Mandarin) and aplay (alsa-utils). Tests: xvfb runs the kiosk on a real X server.
+# (offline Mandarin) and aplay (alsa-utils); nats-server carries the township link. Tests: xvfb runs the kiosk on a real X server.
 KIOSK_RUN_PKGS="pkg-config libfontconfig1-dev fontconfig fonts-noto-cjk fonts-wqy-microhei cups-client
-  libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 espeak-ng alsa-utils"
+  libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 espeak-ng alsa-utils nats-server"
 # Tests also read the receipts back: pdftotext/pdftoppm/pdffonts (poppler), zbarimg; and
 # drive the station's pages in a real browser (Debian's chromium and its WebDriver); read
 # the store beside the running kiosk with the sqlite3 shell, as a technician would.

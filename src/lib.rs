@@ -41,6 +41,7 @@ pub mod server;
 pub mod service;
 pub mod storage;
 pub mod system;
+pub mod town;
 pub mod ui;
 pub mod voice;
 

@@ -27,5 +27,6 @@ mod receipt;
 mod reports;
 mod server;
 mod sync;
+mod town;
 mod ui;
 mod voice;

@@ -55,6 +55,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Purge(a) => on_station(&paths, |st| cli::purge(st, a)),
         Command::Backup(a) => on_station(&paths, |st| cli::backup(st, a)),
         Command::Sync(SyncCmd::Status { json }) => on_station(&paths, |st| cli::sync::status(st, json)),
+        Command::Town(t) => cli::town::run(&paths, t),
     }
 }
 
@@ -90,7 +91,32 @@ fn serve(st: Station, paths: &Paths, a: cli::ServeArgs) -> i32 {
     };
     recover(&st);
     st.maintain_daily();
+    // A joined station runs its own NATS server, a leaf of the town's, for as long as the
+    // service runs (and no longer: it dies with us).
+    let _nats = match &st.cfg.join {
+        Some(join) => match start_station_nats(join, paths) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        },
+        None => None,
+    };
     crate::server::run(st, listen, announcer)
+}
+
+/// Writes a joined station's NATS configuration (from town-join.toml) and starts it.
+fn start_station_nats(join: &crate::config::JoinFile, paths: &Paths) -> Result<crate::town::nats::Supervised, String> {
+    let dir = paths.data_dir.join("nats");
+    std::fs::create_dir_all(dir.join("js")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let ca = dir.join("town-ca.pem");
+    crate::system::files::write_atomically(&ca, join.ca.as_bytes()).map_err(|e| format!("{}: {e}", ca.display()))?;
+    let conf = dir.join("station.conf");
+    let text = crate::town::nats::station_conf(join, &ca, &dir.join("js"));
+    crate::system::files::write_atomically(&conf, text.as_bytes()).map_err(|e| format!("{}: {e}", conf.display()))?;
+    crate::town::nats::Supervised::start(&conf, &dir.join("nats-server.log"), &dir.join("nats-server.pid"))
+        .map_err(|e| format!("nats-server could not start ({e}); install Debian's nats-server package"))
 }
 
 /// `kiosk announce`: a call's announcement as a WAV file.

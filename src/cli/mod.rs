@@ -13,6 +13,7 @@ pub mod request;
 pub mod staff;
 pub mod sync;
 pub mod ticket;
+pub mod town;
 
 use crate::service::{LoginError, Signed, Station};
 use clap::{Args, Parser, Subcommand};
@@ -86,6 +87,63 @@ pub enum Command {
     /// list of matters in force
     #[command(subcommand)]
     Sync(SyncCmd),
+    /// The township: the town centre's box and the stations joined to it
+    #[command(subcommand)]
+    Town(TownCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownCmd {
+    /// On the town centre's box, once: the town's configuration (town.toml), its
+    /// certificate authority and its server's certificate, in the config folder
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Where the town's server listens for the stations' links (ADDR:PORT)
+        #[arg(long)]
+        leaf_listen: String,
+        /// The address the stations dial, if not --leaf-listen's (a NAT, a name)
+        #[arg(long)]
+        leaf_address: Option<String>,
+        /// The town's own NATS server, on the box (default 127.0.0.1:14223)
+        #[arg(long)]
+        nats_listen: Option<String>,
+        /// Its monitoring port, on the box (default 127.0.0.1:18223)
+        #[arg(long)]
+        nats_monitor: Option<String>,
+    },
+    /// On the town's box: add a station and write its join file (carry it to the station)
+    AddStation {
+        /// The station's code: letters and digits, e.g. s01
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// At a station: record the join file the town made (town-join.toml in the config
+    /// folder); the station service links to the town from its next start
+    Join {
+        file: PathBuf,
+        /// The station's own NATS server, on the box (default 127.0.0.1:14222)
+        #[arg(long)]
+        nats_listen: Option<String>,
+        /// Its monitoring port, on the box (default 127.0.0.1:18222)
+        #[arg(long)]
+        nats_monitor: Option<String>,
+    },
+    /// On the town's box: run the town's server and take in every station's events
+    Serve {
+        /// Tests only: the leaf address the town's server tells the stations
+        #[arg(long, hide = true)]
+        advertise: Option<String>,
+    },
+    /// On the town's box: every joined station, with --json an array of {"station", "name",
+    /// "online", "last_seen", "tickets_today", "catalogue_version"}
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -17,12 +17,17 @@ mod issues;
 mod matters;
 mod rules;
 mod station;
+mod town;
 
 pub use holidays::parse_holidays;
 pub use issues::{ConfigErrors, ConfigIssue};
 pub use matters::parse_matters;
 pub use rules::{parse_rules, Rule};
 pub use station::*;
+pub use town::{
+    parse_join, parse_town, to_toml, JoinFile, TownConfig, TownStation, JOIN_FILE, STATION_NATS, STATION_NATS_MONITOR,
+    TOWN_FILE, TOWN_NATS, TOWN_NATS_MONITOR, TOWN_PKI_DIR,
+};
 
 use crate::domain::matter::Catalog;
 use crate::domain::workdays::Calendar;
@@ -44,6 +49,8 @@ pub struct LoadedConfig {
     pub matters_source: String,
     /// The station's rules for the wall (rules.toml).
     pub rules: Vec<Rule>,
+    /// town-join.toml: the station has joined the town (None: it works on its own).
+    pub join: Option<JoinFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +93,15 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
         _ => ("<shipped>/rules.toml".to_string(), SHIPPED_RULES.to_string()),
     };
     let rules = parse_rules(&rules_file, &rules_src).map_err(|e| errors.extend(e.0)).ok();
+    // town-join.toml: only in a config folder, only once the station joined the town.
+    let join = match dir.map(|d| d.join(JOIN_FILE)) {
+        Some(p) if p.exists() => {
+            let src = std::fs::read_to_string(&p)
+                .map_err(|e| LoadError::Read { path: p.display().to_string(), source: e })?;
+            parse_join(&p.display().to_string(), &src).map_err(|e| errors.extend(e.0)).ok()
+        }
+        _ => None,
+    };
     match (station, catalog, calendar, rules) {
         (Some(station), Some(catalog), Some(calendar), Some(rules)) if errors.is_empty() => {
             cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
@@ -98,6 +114,7 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
                 matters_file,
                 matters_source: matters_src,
                 rules,
+                join,
             })
         }
         _ => Err(LoadError::Invalid(ConfigErrors(errors))),

@@ -20,4 +20,5 @@ pub mod search;
 pub mod staff;
 pub mod text;
 pub mod ticket;
+pub mod town;
 pub mod workdays;

@@ -31,6 +31,7 @@ mod reports;
 mod session;
 mod state;
 mod stream;
+mod sync;
 
 use crate::service::Station;
 use crate::voice::Announcer;
@@ -350,7 +351,12 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
         let hosts = guard::Hosts::new(&bound, &cfg.station.public_base_url);
         let limits = net::LIMITS;
         let streams = net::Counter::new(limits.streams, limits.streams_per_address);
+        let link = cfg.join.clone();
         let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx, hosts, streams);
+        if let Some(join) = link {
+            // A joined station sends its outbox to its own NATS server (see `sync`).
+            tokio::spawn(sync::relay(state.clone(), join, stop_tx.subscribe()));
+        }
         let app = router(state.clone());
         // One count of connections for every address the service listens on.
         let conns = net::Counter::new(limits.connections, limits.connections_per_address);
@@ -404,7 +410,7 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
 }
 
 /// Resolves on SIGTERM or Ctrl-C; the handlers are installed when this is called.
-fn signals() -> impl std::future::Future<Output = ()> {
+pub(crate) fn signals() -> impl std::future::Future<Output = ()> {
     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     async move {
         let ctrl_c = tokio::signal::ctrl_c();

@@ -18,8 +18,13 @@ pub struct SyncStatus {
 impl Station {
     pub fn sync_status(&self) -> Result<SyncStatus, StoreError> {
         Ok(SyncStatus {
-            // No join file, no link: a station on its own is never connected.
-            connected: false,
+            // Linked when the station's own server holds a leaf link to the town's (asked
+            // on its monitoring port); a station that has not joined never is.
+            connected: self
+                .cfg
+                .join
+                .as_ref()
+                .is_some_and(|j| crate::town::nats::leaf_count(&j.nats_monitor).unwrap_or(0) > 0),
             outbox_pending: store::pending(self.conn())?,
             catalogue_version: self.published_version()?,
         })
@@ -33,5 +38,24 @@ impl Station {
     /// Marks an event acknowledged by the town's server.
     pub fn outbox_sent(&self, seq: i64) -> Result<(), StoreError> {
         store::mark_sent(self.conn(), seq, self.clock.now())
+    }
+
+    /// Marks every event up to `seq` acknowledged (the relay publishes in order).
+    pub fn outbox_sent_upto(&self, seq: i64) -> Result<usize, StoreError> {
+        store::mark_sent_upto(self.conn(), seq, self.clock.now())
+    }
+
+    /// What the town hears from the station every minute besides its events.
+    pub fn heartbeat(&self) -> Result<serde_json::Value, StoreError> {
+        let free_mb = rustix::fs::statvfs(&self.paths.data_dir)
+            .map(|s| s.f_bavail.saturating_mul(s.f_frsize) / (1024 * 1024))
+            .ok();
+        Ok(serde_json::json!({
+            "at": self.clock.now().to_rfc3339(),
+            "version": env!("CARGO_PKG_VERSION"),
+            "catalogue_version": self.published_version()?,
+            "outbox_pending": store::pending(self.conn())?,
+            "free_disk_mb": free_mb,
+        }))
     }
 }

@@ -44,6 +44,14 @@ pub fn mark_sent(conn: &Connection, seq: i64, now: DateTime<Utc>) -> Result<(), 
     Ok(())
 }
 
+/// Marks every event up to `seq` sent (acknowledged in order).
+pub fn mark_sent_upto(conn: &Connection, seq: i64, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET sent_at = ?2 WHERE seq <= ?1 AND sent_at IS NULL",
+        params![seq, now.to_rfc3339()],
+    )?)
+}
+
 /// Deletes events sent before `before` (the link's copy is the town's now); unsent events
 /// are kept whatever their age.
 pub fn forget_sent(conn: &Connection, before: DateTime<Utc>) -> Result<usize, StoreError> {

@@ -1,0 +1,150 @@
+//! `kiosk town init|add-station|join|serve|status`: setting up the township link from
+//! files, and the town's side of it.
+
+use super::{fail, TownCmd};
+use crate::paths::Paths;
+use crate::town::{self, hub, store};
+
+pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
+    let dir = town::config_home(paths);
+    match cmd {
+        TownCmd::Init { name, leaf_listen, leaf_address, nats_listen, nats_monitor } => {
+            let req = town::InitRequest {
+                name: &name,
+                leaf_listen: &leaf_listen,
+                leaf_address: leaf_address.as_deref(),
+                nats_listen: nats_listen.as_deref(),
+                nats_monitor: nats_monitor.as_deref(),
+            };
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                return fail(&format!("{}：不能创建文件夹（{e}）", dir.display()), 1);
+            }
+            match town::init(&dir, &req) {
+                Ok(t) => {
+                    crate::outln!("已设置镇中心“{}”：{}", t.name, dir.join(crate::config::TOWN_FILE).display());
+                    crate::outln!(
+                        "站点连接地址 {}；下一步：kiosk town add-station 代码 --name 名字 --out 文件",
+                        t.leaf_address
+                    );
+                    0
+                }
+                Err(e) => fail(&e, 2),
+            }
+        }
+        TownCmd::AddStation { code, name, out } => match town::add_station(&dir, &code, &name, &out) {
+            Ok(j) => {
+                crate::outln!("已加入站点 {}（{}）；加入文件：{}", j.code, j.name, out.display());
+                crate::outln!("文件里有站点的密码：请用U盘带到站点，运行 kiosk town join 文件，然后删掉U盘上的这份");
+                0
+            }
+            Err(e) => fail(&e, 2),
+        },
+        TownCmd::Join { file, nats_listen, nats_monitor } => {
+            match town::join(&dir, &file, nats_listen.as_deref(), nats_monitor.as_deref()) {
+                Ok(written) => {
+                    for p in &written {
+                        crate::outln!("已写入 {}", p.display());
+                    }
+                    crate::outln!("服务站服务（kiosk serve）下次启动时连接镇中心");
+                    0
+                }
+                Err(e) => fail(&e, 2),
+            }
+        }
+        TownCmd::Serve { advertise } => serve(paths, &dir, advertise.as_deref()),
+        TownCmd::Status { json } => status(paths, &dir, json),
+    }
+}
+
+fn serve(paths: &Paths, dir: &std::path::Path, advertise: Option<&str>) -> i32 {
+    let t = match town::read_town(dir) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, 2),
+    };
+    if let Err(e) = paths.ensure_data_dir() {
+        return fail(&e.to_string(), 1);
+    }
+    let tp = hub::TownPaths { config_dir: dir.to_path_buf(), data_dir: paths.data_dir.clone() };
+    // From this thread, which lives as long as the town service: the server dies with it.
+    let _server = match hub::start_server(&t, &tp, advertise) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, 1),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}"), 1),
+    };
+    let db = tp.db();
+    runtime.block_on(async move {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let ingest = tokio::spawn(hub::ingest(t.clone(), db, stop_rx));
+        crate::outln!("镇中心服务已启动：站点连接 {}，{} 个站点", t.leaf_listen, t.stations.len());
+        tracing::info!("town serving: leaf link on {}", t.leaf_listen);
+        crate::server::signals().await;
+        let _ = stop_tx.send(true);
+        let _ = ingest.await;
+    });
+    0
+}
+
+fn status(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
+    let t = match town::read_town(dir) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, 2),
+    };
+    let clock = match crate::domain::clock::Clock::from_env(chrono_tz::Asia::Shanghai) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let today = clock.today().to_string();
+    let db = paths.data_dir.join("town.db");
+    let conn = if db.exists() {
+        match store::open(&db) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(&e.to_string(), 1),
+        }
+    } else {
+        None
+    };
+    // Online: heard from within the last two and a half heartbeats (by the real clock, as
+    // the link is real whatever KIOSK_NOW says).
+    let now = chrono::Utc::now();
+    let mut rows = Vec::new();
+    for s in &t.stations {
+        let seen = match &conn {
+            Some(c) => match store::seen(c, &s.code, &today) {
+                Ok(x) => Some(x),
+                Err(e) => return fail(&e.to_string(), 1),
+            },
+            None => None,
+        };
+        let last_seen = seen.as_ref().and_then(|x| x.last_seen.clone());
+        let online = last_seen
+            .as_deref()
+            .and_then(|l| chrono::DateTime::parse_from_rfc3339(l).ok())
+            .is_some_and(|l| (now - l.with_timezone(&chrono::Utc)).num_seconds() < 150);
+        rows.push(serde_json::json!({
+            "station": s.code,
+            "name": s.name,
+            "online": online,
+            "last_seen": last_seen,
+            "tickets_today": seen.as_ref().map(|x| x.tickets_today).unwrap_or(0),
+            "catalogue_version": seen.as_ref().and_then(|x| x.catalogue_version),
+        }));
+    }
+    if json {
+        crate::outln!("{}", serde_json::Value::Array(rows));
+    } else {
+        for r in &rows {
+            crate::outln!(
+                "{} {} {} 今日取号 {} 事项清单第{}版",
+                r["station"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or(""),
+                if r["online"].as_bool().unwrap_or(false) { "在线" } else { "离线" },
+                r["tickets_today"],
+                r["catalogue_version"].as_i64().map(|v| v.to_string()).unwrap_or_else(|| "—".into())
+            );
+        }
+    }
+    0
+}

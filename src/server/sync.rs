@@ -1,0 +1,110 @@
+//! At a joined station, the station service sends what the town must hear of: the outbox
+//! (filled by the store's triggers, in the same transaction as each change) published in
+//! order into the station's own JetStream stream on its own NATS server, each event with
+//! the message id "<station>-<seq>" so that a repeat after a crash is dropped, and marked
+//! sent only after the server acknowledged it. The server keeps the stream while the link
+//! to the town is down and the town's stream sources it when the link is back; so the
+//! station never waits for the town. A heartbeat goes with it every minute.
+
+use super::state::AppState;
+use crate::config::JoinFile;
+use crate::town::nats::{station_stream, station_subject};
+use async_nats::jetstream::{self, context::PublishErrorKind, stream};
+use std::time::Duration;
+use tokio::sync::watch;
+
+const BATCH: u32 = 256;
+const HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// Runs until `stop`; reconnects to the station's server by itself.
+pub async fn relay(s: AppState, join: JoinFile, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            r = relay_once(&s, &join) => {
+                if let Err(e) = r {
+                    tracing::warn!("sync: {e}; trying again");
+                }
+            }
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
+    let client = async_nats::ConnectOptions::new()
+        .connection_timeout(Duration::from_secs(5))
+        .connect(format!("nats://{}", join.nats_listen))
+        .await
+        .map_err(|e| format!("the station's NATS server: {e}"))?;
+    let js = jetstream::new(client);
+    let keep_days = s.cfg().station.retention_days.max(1) as u64;
+    js.get_or_create_stream(stream::Config {
+        name: station_stream(&join.code),
+        subjects: vec![format!("evt.{}.>", join.code)],
+        duplicate_window: Duration::from_secs(24 * 3600),
+        // Nothing outlives the station's own retention period in the stream.
+        max_age: Duration::from_secs(keep_days * 24 * 3600),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("the station's stream: {e}"))?;
+    tracing::info!("sync: publishing into {}", station_stream(&join.code));
+    let mut live = s.subscribe();
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    loop {
+        drain(s, &js, &join.code).await?;
+        tokio::select! {
+            r = live.changed() => if r.is_err() { return Ok(()) },
+            _ = beat.tick() => heartbeat(s, &js, &join.code).await?,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+/// Publishes every unsent event in order; marks them sent as they are acknowledged.
+async fn drain(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), String> {
+    loop {
+        let batch = s
+            .with_station(|st| st.outbox_unsent(BATCH))
+            .await
+            .map_err(|e| e.0)?
+            .map_err(|e| format!("the outbox: {e}"))?;
+        let Some(last) = batch.last().map(|e| e.seq) else { return Ok(()) };
+        for ev in &batch {
+            let payload = serde_json::json!({ "seq": ev.seq, "at": ev.at, "kind": ev.kind, "body": ev.body });
+            let publish = jetstream::message::PublishMessage::build()
+                .message_id(format!("{code}-{}", ev.seq))
+                .payload(payload.to_string().into_bytes().into());
+            let ack = js
+                .send_publish(station_subject(code, &ev.kind), publish)
+                .await
+                .map_err(|e| format!("publish {}: {e}", ev.seq))?;
+            match ack.await {
+                Ok(_) => {}
+                Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
+                    return Err("the station's stream is gone".into())
+                }
+                Err(e) => return Err(format!("no acknowledgement for {}: {e}", ev.seq)),
+            }
+        }
+        s.with_station(move |st| st.outbox_sent_upto(last))
+            .await
+            .map_err(|e| e.0)?
+            .map_err(|e| format!("the outbox: {e}"))?;
+    }
+}
+
+async fn heartbeat(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), String> {
+    let body = s.with_station(|st| st.heartbeat()).await.map_err(|e| e.0)?.map_err(|e| e.to_string())?;
+    let id = format!("{code}-hb-{}", chrono::Utc::now().timestamp());
+    let publish =
+        jetstream::message::PublishMessage::build().message_id(id).payload(body.to_string().into_bytes().into());
+    let ack =
+        js.send_publish(station_subject(code, "heartbeat"), publish).await.map_err(|e| format!("heartbeat: {e}"))?;
+    ack.await.map_err(|e| format!("heartbeat: {e}"))?;
+    Ok(())
+}

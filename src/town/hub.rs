@@ -1,0 +1,151 @@
+//! The town's side of the link, run by `kiosk town serve`: the hub server, the stream
+//! that sources every station's stream across its leaf link, and the ingest that applies
+//! each event once into the town's store.
+
+use super::nats::{self, Supervised, TOWN_STREAM};
+use super::store;
+use crate::config::TownConfig;
+use async_nats::jetstream::{self, consumer::pull, stream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio_stream::StreamExt;
+
+/// The folders of a running town.
+pub struct TownPaths {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl TownPaths {
+    pub fn db(&self) -> PathBuf {
+        self.data_dir.join("town.db")
+    }
+    fn nats_dir(&self) -> PathBuf {
+        self.data_dir.join("nats")
+    }
+}
+
+/// How long a station keeps its place in the town's stream: a day's duplicates are
+/// recognised (a republish after a crash), and nothing outlives a year there (the town's
+/// store is the record).
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(24 * 3600);
+const KEEP: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Writes the hub's configuration and starts it. `advertise` is for tests (a dead port,
+/// so that leaves do not reconnect around a test's proxy).
+pub fn start_server(town: &TownConfig, paths: &TownPaths, advertise: Option<&str>) -> Result<Supervised, String> {
+    let dir = paths.nats_dir();
+    std::fs::create_dir_all(dir.join("js")).map_err(|e| format!("{}：{e}", dir.display()))?;
+    let conf = dir.join("town.conf");
+    let text = nats::hub_conf(town, &paths.config_dir.join(crate::config::TOWN_PKI_DIR), &dir.join("js"), advertise);
+    crate::system::files::write_atomically(&conf, text.as_bytes()).map_err(|e| format!("{}：{e}", conf.display()))?;
+    Supervised::start(&conf, &dir.join("nats-server.log"), &dir.join("nats-server.pid"))
+        .map_err(|e| format!("nats-server 启动不了（{e}）；请安装 Debian 的 nats-server 软件包"))
+}
+
+/// The town's stream, sourcing each station's stream through its own delivery prefix.
+fn town_stream(town: &TownConfig) -> stream::Config {
+    stream::Config {
+        name: TOWN_STREAM.to_string(),
+        subjects: Vec::new(),
+        duplicate_window: DUPLICATE_WINDOW,
+        max_age: KEEP,
+        sources: Some(
+            town.stations
+                .iter()
+                .map(|s| stream::Source {
+                    name: nats::station_stream(&s.code),
+                    external: Some(stream::External {
+                        api_prefix: format!("$JS.{}.API", s.code),
+                        delivery_prefix: Some(format!("dlv.{}", s.code)),
+                    }),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+/// Connects as the town, makes the stream and applies every event into town.db, until
+/// `stop`. Reconnects by itself.
+pub async fn ingest(town: TownConfig, db: PathBuf, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let run = ingest_once(&town, &db);
+        tokio::select! {
+            r = run => {
+                if let Err(e) = r {
+                    tracing::warn!("town ingest: {e}; trying again");
+                }
+            }
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+async fn ingest_once(town: &TownConfig, db: &Path) -> Result<(), String> {
+    let client = async_nats::ConnectOptions::new()
+        .user_and_password("town".into(), town.town_password.clone())
+        .connect(format!("nats://{}", town.nats_listen))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let js = jetstream::new(client);
+    js.create_or_update_stream(town_stream(town)).await.map_err(|e| format!("stream: {e}"))?;
+    let s = js.get_stream(TOWN_STREAM).await.map_err(|e| format!("stream: {e}"))?;
+    let consumer: pull::Stream = s
+        .get_or_create_consumer(
+            "town-ingest",
+            pull::Config {
+                durable_name: Some("town-ingest".into()),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("consumer: {e}"))?
+        .messages()
+        .await
+        .map_err(|e| format!("messages: {e}"))?;
+    let mut messages = consumer;
+    let mut conn = store::open(db).map_err(|e| e.to_string())?;
+    while let Some(m) = messages.next().await {
+        let m = m.map_err(|e| format!("message: {e}"))?;
+        // evt.<station>.<kind>
+        let subject = m.subject.as_str().to_string();
+        let mut parts = subject.splitn(3, '.');
+        let (Some("evt"), Some(station), Some(kind)) = (parts.next(), parts.next(), parts.next()) else {
+            tracing::warn!("town ingest: a message on {subject} is not a station's event; skipped");
+            let _ = m.ack().await;
+            continue;
+        };
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let body: serde_json::Value = serde_json::from_slice(&m.payload).unwrap_or_default();
+        let at = body["at"].as_str().unwrap_or("").to_string();
+        let applied = if kind == "heartbeat" {
+            store::apply_heartbeat(&conn, station, &at, &body.to_string(), &now).map(|_| ())
+        } else {
+            match body["seq"].as_i64() {
+                Some(seq) => {
+                    store::apply_event(&mut conn, station, seq, kind, &at, &body["body"].to_string(), &now).map(|_| ())
+                }
+                None => {
+                    tracing::warn!("town ingest: an event of {station} without a sequence; skipped");
+                    Ok(())
+                }
+            }
+        };
+        // Acknowledged only once it is in the store: a crash before that redelivers it, and
+        // the store keeps it once.
+        match applied {
+            Ok(()) => {
+                let _ = m.ack().await;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err("the stream of events ended".into())
+}

@@ -1,0 +1,137 @@
+//! The town's store (town.db in the town's data folder): every station's events, each
+//! applied once (keyed by station and the station's own sequence), the last heartbeat of
+//! each, and the gaps noticed in a station's sequence.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+
+/// Tells this file from a station's store (and from any other SQLite file).
+const APPLICATION_ID: i32 = 0x4b54_4f57; // "KTOW"
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    station     TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (station, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind, station);
+CREATE TABLE IF NOT EXISTS heartbeats (
+    station     TEXT PRIMARY KEY,
+    at          TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gaps (
+    station    TEXT NOT NULL,
+    after_seq  INTEGER NOT NULL,
+    got_seq    INTEGER NOT NULL,
+    noticed_at TEXT NOT NULL
+);
+";
+
+/// A store error, with its detail for the log.
+#[derive(Debug, thiserror::Error)]
+#[error("镇中心的数据库出错：{0}")]
+pub struct TownStoreError(#[from] rusqlite::Error);
+
+pub fn open(path: &Path) -> Result<Connection, TownStoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if id == 0 {
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    }
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
+}
+
+/// Applies one event of `station`: stored once whatever how often it comes; a sequence
+/// that jumps is recorded as a gap. True when it was new.
+pub fn apply_event(
+    conn: &mut Connection,
+    station: &str,
+    seq: i64,
+    kind: &str,
+    at: &str,
+    body: &str,
+    now: &str,
+) -> Result<bool, TownStoreError> {
+    let tx = conn.transaction()?;
+    let last: Option<i64> = tx
+        .query_row("SELECT max(seq) FROM events WHERE station = ?1", params![station], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO events (station, seq, kind, at, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![station, seq, kind, at, body, now],
+    )? == 1;
+    if added {
+        let expected = last.unwrap_or(0) + 1;
+        if seq > expected {
+            tx.execute(
+                "INSERT INTO gaps (station, after_seq, got_seq, noticed_at) VALUES (?1, ?2, ?3, ?4)",
+                params![station, expected - 1, seq, now],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(added)
+}
+
+pub fn apply_heartbeat(
+    conn: &Connection,
+    station: &str,
+    at: &str,
+    body: &str,
+    now: &str,
+) -> Result<(), TownStoreError> {
+    conn.execute(
+        "INSERT INTO heartbeats (station, at, body, received_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(station) DO UPDATE SET at = excluded.at, body = excluded.body, received_at = excluded.received_at",
+        params![station, at, body, now],
+    )?;
+    Ok(())
+}
+
+/// What the town knows of one station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    /// When the town last heard from it (an event or a heartbeat), RFC 3339.
+    pub last_seen: Option<String>,
+    pub tickets_today: i64,
+    pub catalogue_version: Option<i64>,
+    pub events: i64,
+}
+
+/// `today` is the town's local day (YYYY-MM-DD), as the stations write a ticket's day.
+pub fn seen(conn: &Connection, station: &str, today: &str) -> Result<Seen, TownStoreError> {
+    let last_event: Option<String> = conn
+        .query_row("SELECT max(received_at) FROM events WHERE station = ?1", params![station], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let beat: Option<(String, Option<i64>)> = conn
+        .query_row(
+            "SELECT received_at, json_extract(body, '$.catalogue_version') FROM heartbeats WHERE station = ?1",
+            params![station],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let tickets_today: i64 = conn.query_row(
+        "SELECT count(*) FROM events WHERE station = ?1 AND kind = 'ticket.taken' AND json_extract(body, '$.day') = ?2",
+        params![station, today],
+        |r| r.get(0),
+    )?;
+    let events: i64 =
+        conn.query_row("SELECT count(*) FROM events WHERE station = ?1", params![station], |r| r.get(0))?;
+    let last_seen = match (last_event, beat.as_ref().map(|b| b.0.clone())) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(Seen { last_seen, tickets_today, catalogue_version: beat.and_then(|b| b.1), events })
+}
