@@ -261,3 +261,128 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     drop(sa);
     drop(sb);
 }
+
+/// A TCP proxy between a station's leaf link and the town: it passes, cuts (resets every
+/// connection and refuses new ones), goes silent (holds connections and forwards nothing)
+/// or slows every chunk down.
+mod proxy {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Mode {
+        Pass,
+        Reset,
+        Silent,
+        Slow,
+    }
+
+    pub struct Proxy {
+        pub addr: String,
+        mode: Arc<Mutex<Mode>>,
+        conns: Arc<Mutex<Vec<TcpStream>>>,
+    }
+
+    impl Proxy {
+        pub fn start(to: String) -> Proxy {
+            let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+            let addr = l.local_addr().expect("addr").to_string();
+            let mode = Arc::new(Mutex::new(Mode::Pass));
+            let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
+            let (m, c) = (mode.clone(), conns.clone());
+            std::thread::spawn(move || {
+                for client in l.incoming() {
+                    let Ok(client) = client else { continue };
+                    let now = *m.lock().expect("mode");
+                    if now == Mode::Reset {
+                        let _ = rustix::net::sockopt::set_socket_linger(&client, Some(Duration::ZERO));
+                        drop(client);
+                        continue;
+                    }
+                    let Ok(server) = TcpStream::connect(&to) else { continue };
+                    if let Ok(mut list) = c.lock() {
+                        list.extend(client.try_clone().ok());
+                        list.extend(server.try_clone().ok());
+                    }
+                    for (from, into) in [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())] {
+                        let (Ok(mut from), Ok(mut into)) = (from, into) else { continue };
+                        let m = m.clone();
+                        std::thread::spawn(move || {
+                            let mut buf = [0u8; 16384];
+                            loop {
+                                let n = match from.read(&mut buf) {
+                                    Ok(0) | Err(_) => break,
+                                    Ok(n) => n,
+                                };
+                                match *m.lock().expect("mode") {
+                                    Mode::Silent => continue,
+                                    Mode::Slow => std::thread::sleep(Duration::from_millis(150)),
+                                    _ => {}
+                                }
+                                if into.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                            let _ = into.shutdown(Shutdown::Both);
+                        });
+                    }
+                }
+            });
+            Proxy { addr, mode, conns }
+        }
+
+        pub fn set(&self, mode: Mode) {
+            *self.mode.lock().expect("mode") = mode;
+            if mode == Mode::Reset {
+                for c in self.conns.lock().expect("conns").drain(..) {
+                    let _ = rustix::net::sockopt::set_socket_linger(&c, Some(Duration::ZERO));
+                    let _ = c.shutdown(Shutdown::Both);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "full suite (./test.sh): needs nats-server"]
+fn a_station_behind_a_failing_link_loses_nothing() {
+    let (town, files) = Town::init(&[("s01", "南刘庄村综合服务站")]);
+    // The station dials the town through the proxy.
+    let town_toml = std::fs::read_to_string(town.cfg().join("town.toml")).expect("town.toml");
+    let hub = kiosk::config::parse_town("town.toml", &town_toml).expect("town").leaf_address;
+    let p = proxy::Proxy::start(hub.clone());
+    let joined = std::fs::read_to_string(&files[0]).expect("join file").replace(&hub, &p.addr);
+    std::fs::write(&files[0], joined).expect("rewrite");
+    let a = TempStation::new();
+    join(&a, &files[0]);
+    let _s = Serve::start(&a, Some(NOW));
+    take(&a, "C02");
+    let count = |n: i64| {
+        move |s: &serde_json::Value| s.as_array().is_some_and(|a| a.iter().any(|x| x["tickets_today"] == n))
+    };
+    town.until("the first ticket", count(1));
+
+    let mut total = 1;
+    for (mode, tickets) in [(proxy::Mode::Silent, 5), (proxy::Mode::Reset, 5), (proxy::Mode::Slow, 3)] {
+        p.set(mode);
+        for _ in 0..tickets {
+            take(&a, "A01");
+            total += 1;
+        }
+        if mode != proxy::Mode::Slow {
+            // The station notices the cut (a silent one by its pings) and keeps working.
+            let deadline = Instant::now() + Duration::from_secs(40);
+            while sync(&a)["connected"] == true {
+                assert!(Instant::now() < deadline, "{mode:?}: the station did not notice the cut");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            assert_eq!(town.station("s01")["tickets_today"], total - tickets, "{mode:?}: nothing crossed the cut");
+        }
+        p.set(proxy::Mode::Pass);
+        town.until(&format!("caught up after {mode:?}"), count(total));
+    }
+    let seqs: Vec<i64> = town.events("s01").iter().map(|e| e.0).collect();
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>(), "each event once, in order");
+}
