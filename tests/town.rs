@@ -168,6 +168,7 @@ fn alive(pid: &str) -> bool {
 fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() {
     let (mut town, files) = Town::init(&[("s01", "南刘庄村综合服务站"), ("s02", "北刘庄村综合服务站")]);
     let (a, b) = (TempStation::new(), TempStation::new());
+    crate::cases::add_staff(&a.station_at(NOW));
     join(&a, &files[0]);
     join(&b, &files[1]);
     // config check reads the join file like every other file.
@@ -216,6 +217,107 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     assert!(got.iter().all(|e| e.1 == "ticket.taken"));
     assert_eq!(town.events("s02").len(), 1);
 
+    // The town publishes a list of matters for every village (its staff signs in with a
+    // PIN): one more matter. Both stations take it up as their next version and say so.
+    let o = Command::new(crate::util::kiosk_bin())
+        .arg("--config-dir")
+        .arg(town.cfg())
+        .arg("--data-dir")
+        .arg(town.data())
+        .args(["town", "staff", "add", "900", "--name", "镇中心管理员"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().map(|mut i| i.write_all(b"135790\n")).transpose()?;
+            c.wait_with_output()
+        })
+        .expect("town staff add");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let import = |src: &str, pin: &str| {
+        let file = town.dir.path().join("matters-upload.toml");
+        std::fs::write(&file, src).expect("write");
+        Command::new(crate::util::kiosk_bin())
+            .arg("--config-dir")
+            .arg(town.cfg())
+            .arg("--data-dir")
+            .arg(town.data())
+            .args([
+                "town",
+                "matters",
+                "import",
+                file.to_str().expect("utf8"),
+                "--note",
+                "新增事项",
+                "--staff",
+                "900",
+                "--json",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().map(|mut i| i.write_all(format!("{pin}\n").as_bytes())).transpose()?;
+                c.wait_with_output()
+            })
+            .expect("town matters import")
+    };
+    let v1 = crate::matters::with_new_matter();
+    let wrong = import(&v1, "000000");
+    assert_eq!(wrong.status.code(), Some(2), "a wrong PIN publishes nothing");
+    let o = import(&v1, "135790");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!(v["version"], 1, "{v}");
+    town.until("both stations took up the town's list", |s| {
+        s.as_array().is_some_and(|a| a.len() == 2 && a.iter().all(|x| x["catalogue_version"] == 2))
+    });
+    let rollout = |version: i64| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let o = town.kiosk(&["town", "matters", "rollout", "--json"]);
+            let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_default();
+            if r.as_array().is_some_and(|a| a.len() == 2 && a.iter().all(|x| x["version"] == version)) {
+                return r;
+            }
+            assert!(Instant::now() < deadline, "both stations answer version {version}: {r}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let r = rollout(1);
+    assert!(r.as_array().is_some_and(|a| a.iter().all(|x| x["outcome"] == "applied")), "{r}");
+    // A list the stations cannot use (a category whose ticket letter K is 卫健's here):
+    // each refuses it whole, says why, and keeps the version it has.
+    let v2 =
+        format!("{v1}\n[[category]]\ncode = \"K\"\nname = \"测试\"\nfull-name = \"测试类\"\ndescription = \"测试\"\n");
+    let o = import(&v2, "135790");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = rollout(2);
+    assert!(
+        r.as_array().is_some_and(|a| a
+            .iter()
+            .all(|x| x["outcome"] == "refused" && x["detail"].as_str().is_some_and(|d| d.contains("字头")))),
+        "{r}"
+    );
+    let st = town.station("s01");
+    assert_eq!(st["catalogue_version"], 2, "{st}");
+    let file = town.dir.path().join("matters-upload.toml");
+    std::fs::write(&file, &v1).expect("write");
+
+    // At a joined station, the list is the town's: a local import is refused.
+    let local = a.kiosk_stdin(
+        NOW,
+        &["matters", "import", file.to_str().expect("utf8"), "--note", "本站自己改", "--staff", "003"],
+        &format!("{}\n", crate::cases::PIN),
+    );
+    assert_ne!(local.status.code(), Some(0));
+    assert!(stderr(&local).contains("由镇中心统一发布"), "{}", stderr(&local));
+
+    let (s01_before, s02_before) = (town.events("s01").len(), town.events("s02").len());
     // What s01's credentials reach, asked from a client on s01's own server: its own
     // stream, and nothing of s02's or the town's (the permissions of its leaf user).
     let joined = std::fs::read_to_string(a.config_dir().join("town-join.toml")).expect("join");
@@ -240,8 +342,8 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
             );
         }
     });
-    assert_eq!(town.events("s02").len(), 1, "s02's events untouched");
-    assert_eq!(town.events("s01").len(), 7, "the town's stream not purged");
+    assert_eq!(town.events("s02").len(), s02_before, "s02's events untouched");
+    assert_eq!(town.events("s01").len(), s01_before, "the town's stream not purged");
 
     // A station's service killed outright takes its NATS server with it; the next start
     // finds no server left over and links again.
@@ -306,7 +408,9 @@ mod proxy {
                         list.extend(client.try_clone().ok());
                         list.extend(server.try_clone().ok());
                     }
-                    for (from, into) in [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())] {
+                    for (from, into) in
+                        [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())]
+                    {
                         let (Ok(mut from), Ok(mut into)) = (from, into) else { continue };
                         let m = m.clone();
                         std::thread::spawn(move || {
@@ -359,9 +463,8 @@ fn a_station_behind_a_failing_link_loses_nothing() {
     join(&a, &files[0]);
     let _s = Serve::start(&a, Some(NOW));
     take(&a, "C02");
-    let count = |n: i64| {
-        move |s: &serde_json::Value| s.as_array().is_some_and(|a| a.iter().any(|x| x["tickets_today"] == n))
-    };
+    let count =
+        |n: i64| move |s: &serde_json::Value| s.as_array().is_some_and(|a| a.iter().any(|x| x["tickets_today"] == n));
     town.until("the first ticket", count(1));
 
     let mut total = 1;

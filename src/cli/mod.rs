@@ -138,9 +138,46 @@ pub enum TownCmd {
         #[arg(long, hide = true)]
         advertise: Option<String>,
     },
+    /// On the town's box: the town's staff (who may publish for every station)
+    #[command(subcommand)]
+    Staff(TownStaffCmd),
+    /// On the town's box: the list of matters for every village
+    #[command(subcommand)]
+    Matters(TownMattersCmd),
     /// On the town's box: every joined station, with --json an array of {"station", "name",
     /// "online", "last_seen", "tickets_today", "catalogue_version"}
     Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownStaffCmd {
+    /// Add a member of the town's staff, or give them a new PIN (the PIN on the first line
+    /// of standard input)
+    Add {
+        no: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownMattersCmd {
+    /// Publish a matters.toml to every station (the PIN of --staff on the first line of
+    /// standard input); each station checks it as a local import and applies or refuses it
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which station applied which version of the town's list, and which refused it and why
+    Rollout {
         #[arg(long)]
         json: bool,
     },

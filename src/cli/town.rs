@@ -1,7 +1,7 @@
 //! `kiosk town init|add-station|join|serve|status`: setting up the township link from
 //! files, and the town's side of it.
 
-use super::{fail, TownCmd};
+use super::{fail, TownCmd, TownMattersCmd, TownStaffCmd};
 use crate::paths::Paths;
 use crate::town::{self, hub, store};
 
@@ -52,6 +52,11 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
             }
         }
         TownCmd::Serve { advertise } => serve(paths, &dir, advertise.as_deref()),
+        TownCmd::Staff(TownStaffCmd::Add { no, name }) => staff_add(paths, &dir, &no, &name),
+        TownCmd::Matters(TownMattersCmd::Import { file, note, staff, json }) => {
+            matters_import(paths, &dir, &file, &note, &staff, json)
+        }
+        TownCmd::Matters(TownMattersCmd::Rollout { json }) => rollout(paths, &dir, json),
         TownCmd::Status { json } => status(paths, &dir, json),
     }
 }
@@ -64,6 +69,7 @@ fn serve(paths: &Paths, dir: &std::path::Path, advertise: Option<&str>) -> i32 {
     if let Err(e) = paths.ensure_data_dir() {
         return fail(&e.to_string(), 1);
     }
+    crate::app::init_logging(paths, "town");
     let tp = hub::TownPaths { config_dir: dir.to_path_buf(), data_dir: paths.data_dir.clone() };
     // From this thread, which lives as long as the town service: the server dies with it.
     let _server = match hub::start_server(&t, &tp, advertise) {
@@ -77,12 +83,14 @@ fn serve(paths: &Paths, dir: &std::path::Path, advertise: Option<&str>) -> i32 {
     let db = tp.db();
     runtime.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let ingest = tokio::spawn(hub::ingest(t.clone(), db, stop_rx));
+        let ingest = tokio::spawn(hub::ingest(t.clone(), db.clone(), stop_rx.clone()));
+        let config = tokio::spawn(hub::publish_config(t.clone(), db, stop_rx));
         crate::outln!("镇中心服务已启动：站点连接 {}，{} 个站点", t.leaf_listen, t.stations.len());
         tracing::info!("town serving: leaf link on {}", t.leaf_listen);
         crate::server::signals().await;
         let _ = stop_tx.send(true);
         let _ = ingest.await;
+        let _ = config.await;
     });
     0
 }
@@ -144,6 +152,138 @@ fn status(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
                 r["tickets_today"],
                 r["catalogue_version"].as_i64().map(|v| v.to_string()).unwrap_or_else(|| "—".into())
             );
+        }
+    }
+    0
+}
+
+fn first_line_of_stdin(what: &str) -> Result<String, i32> {
+    let mut line = String::new();
+    match std::io::stdin().read_line(&mut line) {
+        Ok(_) if !line.trim().is_empty() => Ok(line.trim().to_string()),
+        _ => Err(fail(&format!("{what}: put the PIN on the first line of standard input (echo PIN | kiosk ...)"), 2)),
+    }
+}
+
+fn open_town_store(paths: &Paths, dir: &std::path::Path) -> Result<rusqlite::Connection, i32> {
+    town::read_town(dir).map_err(|e| fail(&e, 2))?;
+    paths.ensure_data_dir().map_err(|e| fail(&e.to_string(), 1))?;
+    store::open(&paths.data_dir.join("town.db")).map_err(|e| fail(&e.to_string(), 1))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn staff_add(paths: &Paths, dir: &std::path::Path, no: &str, name: &str) -> i32 {
+    let conn = match open_town_store(paths, dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let pin = match first_line_of_stdin(&format!("staff {no}")) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let hash = match crate::service::hash_pin(&pin) {
+        Ok(h) => h,
+        Err(e) => return super::explained(&e),
+    };
+    if name.trim().is_empty() || no.trim().is_empty() {
+        return fail("请写上工号和 --name 姓名", 2);
+    }
+    match store::put_staff(&conn, no.trim(), name.trim(), &hash, &now()) {
+        Ok(()) => {
+            crate::outln!("镇中心工作人员 {} {} 已保存", no.trim(), name.trim());
+            0
+        }
+        Err(e) => fail(&e.to_string(), 1),
+    }
+}
+
+fn matters_import(
+    paths: &Paths,
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    note: &str,
+    staff: &str,
+    json: bool,
+) -> i32 {
+    let mut conn = match open_town_store(paths, dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let src = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("{}:1: file: cannot read: {e}", file.display()), 2),
+    };
+    // The file's own rules first: a broken file is refused before the sign-in.
+    let catalog = match crate::config::parse_matters(&file.display().to_string(), &src) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string(), 1),
+    };
+    if note.trim().is_empty() {
+        return fail("发布要写一句说明（--note：改了什么、为什么）", 2);
+    }
+    let pin = match first_line_of_stdin(&format!("staff {staff}")) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let known = match store::staff(&conn, staff.trim()) {
+        Ok(k) => k,
+        Err(e) => return fail(&e.to_string(), 1),
+    };
+    match known {
+        Some((_, hash)) if crate::service::verify_pin(&hash, &pin) => {}
+        _ => return fail("工号或密码不对（镇中心的工作人员用 kiosk town staff add 添加）", 2),
+    }
+    match store::add_matters_version(&mut conn, &src, note.trim(), staff.trim(), &now()) {
+        Ok(v) => {
+            if json {
+                crate::outln!(
+                    "{}",
+                    serde_json::json!({
+                        "version": v,
+                        "note": note.trim(),
+                        "categories": catalog.categories.len(),
+                        "matters": catalog.matters.len(),
+                    })
+                );
+            } else {
+                crate::outln!(
+                    "已发布镇中心事项清单第{v}版（{} 个类别，{} 个事项）：各站点连通时自动采用",
+                    catalog.categories.len(),
+                    catalog.matters.len()
+                );
+            }
+            0
+        }
+        Err(e) => fail(&e.to_string(), 1),
+    }
+}
+
+fn rollout(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
+    let conn = match open_town_store(paths, dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let rows = match store::rollout(&conn) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string(), 1),
+    };
+    if json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::json!({"station": r.station, "version": r.version, "outcome": r.outcome, "detail": r.detail}))
+            .collect();
+        crate::outln!("{}", serde_json::Value::Array(list));
+    } else {
+        for r in &rows {
+            let said = if r.outcome == "applied" {
+                "已采用".to_string()
+            } else {
+                format!("拒收：{}", r.detail.as_deref().unwrap_or(""))
+            };
+            crate::outln!("{} 第{}版 {said}", r.station, r.version);
         }
     }
     0

@@ -44,7 +44,11 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
         .call(|st| Ok::<_, crate::service::StoreError>((st.catalog_versions()?, st.published_version()?)))
         .await?
         .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let town = s.cfg().join.as_ref().map(|j| j.town.clone());
     let inner = html! {
+        @if let Some(t) = &town {
+            p.notice { (tr!("由镇中心统一发布：本站已加入{}，事项清单由镇中心发布，各站自动采用；本站不能自己发布或回滚。", t)) }
+        }
         p {
             (tr!("现在使用第{}版。村民在自助终端回到首页时换用新版本；已取的号和已受理的代办仍按原来的版本。", live))
             a href="/desk/admin/matters/export" { (tr!("下载现在的版本（TOML）")) }

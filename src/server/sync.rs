@@ -14,6 +14,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 const BATCH: u32 = 256;
+/// The stream behind the town's key-value bucket `town_cfg` (its mirror at each station).
+const TOWN_CFG_STREAM: &str = "KV_town_cfg";
 const HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// Runs until `stop`; reconnects to the station's server by itself.
@@ -52,11 +54,37 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("the station's stream: {e}"))?;
+    // What the town publishes for stations, mirrored into the station's own server: read
+    // here whether or not the link is up (the last version it has).
+    let town_cfg = js
+        .get_or_create_stream(stream::Config {
+            name: TOWN_CFG_STREAM.to_string(),
+            mirror: Some(stream::Source {
+                name: TOWN_CFG_STREAM.to_string(),
+                external: Some(stream::External {
+                    api_prefix: "$JS.town.API".into(),
+                    delivery_prefix: Some(format!("dlvm.{}", join.code)),
+                }),
+                ..Default::default()
+            }),
+            max_messages_per_subject: 5,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            mirror_direct: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("the mirror of the town's configuration: {e}"))?;
     tracing::info!("sync: publishing into {}", station_stream(&join.code));
     let mut live = s.subscribe();
     let mut beat = tokio::time::interval(HEARTBEAT);
     loop {
         drain(s, &js, &join.code).await?;
+        if take_up(s, &town_cfg).await? {
+            // The town sees the new version in force at once, not at the next minute.
+            heartbeat(s, &js, &join.code).await?;
+        }
         tokio::select! {
             r = live.changed() => if r.is_err() { return Ok(()) },
             _ = beat.tick() => heartbeat(s, &js, &join.code).await?,
@@ -96,6 +124,29 @@ async fn drain(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), 
             .map_err(|e| e.0)?
             .map_err(|e| format!("the outbox: {e}"))?;
     }
+}
+
+/// Applies the newest list of matters the town published, if this station has not yet
+/// (checked as a local import would be; refused whole otherwise, and the town told).
+async fn take_up(s: &AppState, town_cfg: &stream::Stream) -> Result<bool, String> {
+    let m = match town_cfg.get_last_raw_message_by_subject("$KV.town_cfg.matters").await {
+        Ok(m) => m,
+        // Nothing published yet (or not mirrored yet).
+        Err(_) => return Ok(false),
+    };
+    let v: serde_json::Value = match serde_json::from_slice(&m.payload) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!("sync: the town's list of matters does not read: {e}");
+            return Ok(false);
+        }
+    };
+    let (Some(version), Some(src)) = (v["version"].as_i64(), v["source"].as_str()) else { return Ok(false) };
+    let (src, note) = (src.to_string(), v["note"].as_str().unwrap_or("").to_string());
+    s.with_station(move |st| st.apply_town_matters(version, &src, &note))
+        .await
+        .map_err(|e| e.0)?
+        .map_err(|e| format!("the town's list of matters: {e}"))
 }
 
 async fn heartbeat(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), String> {

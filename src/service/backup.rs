@@ -135,6 +135,18 @@ impl Station {
         Ok(BackedUp { file, bytes, tickets, cases, removed })
     }
 
+    /// When the newest backup in the backup folder was written.
+    pub fn newest_backup(&self) -> Option<SystemTime> {
+        std::fs::read_dir(self.backup_folder())
+            .ok()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| is_backup_name(&e.file_name().to_string_lossy()))
+            .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
+            .max()
+    }
+
     /// Deletes this kiosk's backups in `dir` older than keep-days (never `keep`).
     fn prune_backups(&self, dir: &Path, keep: &Path) -> usize {
         let days = self.cfg.station.backup_keep_days.max(1) as u64;
@@ -155,16 +167,8 @@ impl Station {
     /// The nightly backup, when the newest in the folder is older than 20 hours (the kiosk
     /// and the station service both ask; only one writes).
     pub fn backup_if_due(&self) -> Option<Result<BackedUp, BackupError>> {
-        let dir = self.backup_folder();
-        let newest = std::fs::read_dir(&dir)
-            .ok()
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| is_backup_name(&e.file_name().to_string_lossy()))
-            .filter_map(|e| e.metadata().and_then(|m| m.modified()).ok())
-            .max();
-        let due = newest
+        let due = self
+            .newest_backup()
             .and_then(|t| SystemTime::now().duration_since(t).ok())
             .is_none_or(|age| age > Duration::from_secs(20 * 3600));
         due.then(|| self.backup(None))

@@ -69,6 +69,8 @@ pub enum MattersError {
     Unchanged,
     #[error("没有第{0}版")]
     NoVersion(i64),
+    #[error("本站已加入镇中心，事项清单由镇中心统一发布，本站不能自己发布或回滚。")]
+    ByTown,
     #[error("{0}")]
     Actor(#[from] ActorError),
     #[error("{0}")]
@@ -264,6 +266,9 @@ impl Station {
         note: &str,
     ) -> Result<(i64, MattersDiff), MattersError> {
         self.admin(who)?;
+        if self.cfg.join.is_some() {
+            return Err(MattersError::ByTown);
+        }
         if note.trim().is_empty() {
             return Err(MattersError::NoNote);
         }
@@ -287,6 +292,49 @@ impl Station {
         Ok((v, checked.diff))
     }
 
+    /// The list of matters the town published as its version `town_version`: checked as a
+    /// local import would be (the station's own windows and categories included) and
+    /// published here as the next version, or refused whole with the reason; either way
+    /// recorded, and so reported to the town. True when applied; a version already
+    /// handled is left alone.
+    pub fn apply_town_matters(&mut self, town_version: i64, src: &str, note: &str) -> Result<bool, StoreError> {
+        if let Some((v, _)) = crate::storage::sync::town_applied(self.conn(), "matters")? {
+            if v >= town_version {
+                return Ok(false);
+            }
+        }
+        let now = self.clock.now();
+        let label = format!("镇中心第{town_version}版");
+        let checked = match self.check_matters(&label, src) {
+            Ok(c) => c,
+            Err(MattersError::Store(e)) => return Err(e),
+            Err(e) => {
+                let why = e.to_string();
+                tracing::warn!("the town's list of matters version {town_version} refused: {why}");
+                crate::storage::sync::set_town_applied(self.conn(), "matters", town_version, false, Some(&why), now)?;
+                return Ok(false);
+            }
+        };
+        if !checked.diff.is_empty() {
+            let note = format!("{label}：{}", crate::domain::text::capped(note.trim(), 200));
+            let v = store::publish(self.conn_mut(), src, None, &note, None, false, now)?;
+            storage::matters::sync(self.conn_mut(), &checked.catalog, now)?;
+            crate::storage::audit::record(
+                self.conn(),
+                now,
+                None,
+                "matters-publish",
+                Some(&format!("第{v}版")),
+                Some(&note),
+                Some("镇中心"),
+            )?;
+            self.reload_matters()?;
+            tracing::info!("the town's list of matters version {town_version} published here as version {v}");
+        }
+        crate::storage::sync::set_town_applied(self.conn(), "matters", town_version, true, None, now)?;
+        Ok(true)
+    }
+
     /// Publishes an older version's content again, as a new version.
     /// What rolling back to `version` would change, checked as a new upload would be.
     pub fn check_rollback(&self, version: i64) -> Result<Checked, MattersError> {
@@ -303,6 +351,9 @@ impl Station {
         why: Option<&str>,
     ) -> Result<(i64, MattersDiff), MattersError> {
         self.admin(who)?;
+        if self.cfg.join.is_some() {
+            return Err(MattersError::ByTown);
+        }
         let src = store::source(self.conn(), version)?.ok_or(MattersError::NoVersion(version))?;
         let checked = self.check_matters(&format!("第{version}版"), &src)?;
         if checked.diff.is_empty() {

@@ -50,12 +50,17 @@ impl Station {
         let free_mb = rustix::fs::statvfs(&self.paths.data_dir)
             .map(|s| s.f_bavail.saturating_mul(s.f_frsize) / (1024 * 1024))
             .ok();
+        let last_backup = self.newest_backup().map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339());
         Ok(serde_json::json!({
             "at": self.clock.now().to_rfc3339(),
             "version": env!("CARGO_PKG_VERSION"),
             "catalogue_version": self.published_version()?,
             "outbox_pending": store::pending(self.conn())?,
             "free_disk_mb": free_mb,
+            "last_backup": last_backup,
+            // The printer as the desk sees it: its name, and receipts that did not print.
+            "printer": self.cfg.station.printer.name,
+            "unprinted": self.unprinted_jobs()?.len(),
         }))
     }
 }

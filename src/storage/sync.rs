@@ -52,6 +52,34 @@ pub fn mark_sent_upto(conn: &Connection, seq: i64, now: DateTime<Utc>) -> Result
     )?)
 }
 
+/// The town's version of `kind` this station last applied or refused.
+pub fn town_applied(conn: &Connection, kind: &str) -> Result<Option<(i64, String)>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT version, outcome FROM town_applied WHERE kind = ?1", params![kind], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// Records the outcome of the town's version of `kind` (the trigger tells the town).
+pub fn set_town_applied(
+    conn: &Connection,
+    kind: &str,
+    version: i64,
+    applied: bool,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO town_applied (kind, version, outcome, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(kind) DO UPDATE SET version = excluded.version, outcome = excluded.outcome,
+             detail = excluded.detail, at = excluded.at",
+        params![kind, version, if applied { "applied" } else { "refused" }, detail, now.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
 /// Deletes events sent before `before` (the link's copy is the town's now); unsent events
 /// are kept whatever their age.
 pub fn forget_sent(conn: &Connection, before: DateTime<Utc>) -> Result<usize, StoreError> {

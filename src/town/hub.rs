@@ -67,6 +67,66 @@ fn town_stream(town: &TownConfig) -> stream::Config {
     }
 }
 
+/// Keeps the town's bucket `town_cfg` holding the newest list of matters the
+/// town published (each station mirrors it), until `stop`.
+pub async fn publish_config(town: TownConfig, db: PathBuf, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut put: Option<i64> = None;
+    loop {
+        let r = publish_once(&town, &db, &mut put);
+        tokio::select! {
+            r = r => if let Err(e) = r { tracing::warn!("town config: {e}; trying again") },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+async fn publish_once(town: &TownConfig, db: &Path, put: &mut Option<i64>) -> Result<(), String> {
+    let client = async_nats::ConnectOptions::new()
+        .user_and_password("town".into(), town.town_password.clone())
+        .connect(format!("nats://{}", town.nats_listen))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let js = jetstream::new(client);
+    // The bucket in the key-value layout (stream KV_town_cfg, subjects $KV.town_cfg.<key>,
+    // the last 5 values of each), made as a plain stream: the client's bucket API does not
+    // read 2.9's answer.
+    js.create_or_update_stream(stream::Config {
+        name: "KV_town_cfg".into(),
+        subjects: vec!["$KV.town_cfg.>".into()],
+        max_messages_per_subject: 5,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("bucket: {e}"))?;
+    loop {
+        let latest = {
+            let conn = store::open(db).map_err(|e| e.to_string())?;
+            store::latest_matters(&conn).map_err(|e| e.to_string())?
+        };
+        if let Some((version, note, source)) = latest {
+            if *put != Some(version) {
+                let value = serde_json::json!({ "version": version, "note": note, "source": source });
+                js.publish("$KV.town_cfg.matters", value.to_string().into_bytes().into())
+                    .await
+                    .map_err(|e| format!("put: {e}"))?
+                    .await
+                    .map_err(|e| format!("put: {e}"))?;
+                tracing::info!("town config: list of matters version {version} published to the stations");
+                *put = Some(version);
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// Connects as the town, makes the stream and applies every event into town.db, until
 /// `stop`. Reconnects by itself.
 pub async fn ingest(town: TownConfig, db: PathBuf, mut stop: tokio::sync::watch::Receiver<bool>) {

@@ -25,6 +25,19 @@ CREATE TABLE IF NOT EXISTS heartbeats (
     body        TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS staff (
+    no       TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS matters_versions (
+    version      INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    staff        TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS gaps (
     station    TEXT NOT NULL,
     after_seq  INTEGER NOT NULL,
@@ -134,4 +147,76 @@ pub fn seen(conn: &Connection, station: &str, today: &str) -> Result<Seen, TownS
         (a, b) => a.or(b),
     };
     Ok(Seen { last_seen, tickets_today, catalogue_version: beat.and_then(|b| b.1), events })
+}
+
+/// Adds (or replaces the PIN and name of) a member of the town's staff.
+pub fn put_staff(conn: &Connection, no: &str, name: &str, pin_hash: &str, now: &str) -> Result<(), TownStoreError> {
+    conn.execute(
+        "INSERT INTO staff (no, name, pin_hash, added_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(no) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash",
+        params![no, name, pin_hash, now],
+    )?;
+    Ok(())
+}
+
+/// A member of the town's staff: (name, PIN hash).
+pub fn staff(conn: &Connection, no: &str) -> Result<Option<(String, String)>, TownStoreError> {
+    Ok(conn
+        .query_row("SELECT name, pin_hash FROM staff WHERE no = ?1", params![no], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Records a list of matters published for every station; its version.
+pub fn add_matters_version(
+    conn: &mut Connection,
+    source: &str,
+    note: &str,
+    staff: &str,
+    now: &str,
+) -> Result<i64, TownStoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let last: Option<i64> = tx.query_row("SELECT max(version) FROM matters_versions", [], |r| r.get(0))?;
+    let v = last.unwrap_or(0) + 1;
+    tx.execute(
+        "INSERT INTO matters_versions (version, source, note, staff, published_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![v, source, note, staff, now],
+    )?;
+    tx.commit()?;
+    Ok(v)
+}
+
+/// The newest list of matters published: (version, note, source).
+pub fn latest_matters(conn: &Connection) -> Result<Option<(i64, String, String)>, TownStoreError> {
+    Ok(conn
+        .query_row("SELECT version, note, source FROM matters_versions ORDER BY version DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?)
+}
+
+/// What a station last said of the town's list of matters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollout {
+    pub station: String,
+    pub version: i64,
+    /// applied or refused
+    pub outcome: String,
+    /// Why it was refused, in the station's words.
+    pub detail: Option<String>,
+}
+
+/// Each station's last `town.applied` / `town.refused` event about the list of matters.
+pub fn rollout(conn: &Connection) -> Result<Vec<Rollout>, TownStoreError> {
+    let mut st = conn.prepare(
+        "SELECT e.station, json_extract(e.body, '$.version'), substr(e.kind, 6), json_extract(e.body, '$.detail')
+         FROM events e
+         WHERE e.kind IN ('town.applied', 'town.refused') AND json_extract(e.body, '$.what') = 'matters'
+           AND e.seq = (SELECT max(seq) FROM events x WHERE x.station = e.station
+                        AND x.kind IN ('town.applied', 'town.refused') AND json_extract(x.body, '$.what') = 'matters')
+         ORDER BY e.station",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Rollout { station: r.get(0)?, version: r.get(1)?, outcome: r.get(2)?, detail: r.get(3)? })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
