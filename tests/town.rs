@@ -360,6 +360,12 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     town.until("s01 after its restart", |s| {
         s.as_array().is_some_and(|a| a.iter().any(|x| x["station"] == "s01" && x["tickets_today"] == 8))
     });
+    // The station head's page says whose list it is and offers no upload or rollback.
+    let cookie = crate::server::sign_in_as(&sa, "003", crate::cases::PIN).expect("sign in");
+    let mut r = crate::util::http().get(&sa.url("/desk/admin/matters")).header("Cookie", &cookie).call().expect("get");
+    let page = r.body_mut().read_to_string().unwrap_or_default();
+    assert!(page.contains("由镇中心统一发布"), "{page}");
+    assert!(!page.contains("/desk/admin/matters/check") && !page.contains("/desk/admin/matters/rollback"), "{page}");
     drop(sa);
     drop(sb);
 }

@@ -51,9 +51,12 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
         }
         p {
             (tr!("现在使用第{}版。村民在自助终端回到首页时换用新版本；已取的号和已受理的代办仍按原来的版本。", live))
+            " "
             a href="/desk/admin/matters/export" { (tr!("下载现在的版本（TOML）")) }
         }
-        section {
+        // A joined station takes the town's list: no upload, no rollback (the service
+        // refuses them too).
+        @if town.is_none() { section {
             h2 { (tr!("上传新的事项清单")) }
             form method="post" action="/desk/admin/matters/check" {
                 (csrf(&desk.sess))
@@ -61,7 +64,7 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                 label { (tr!("或粘贴内容")) textarea name="source" id="matters-source" rows="10" required {} }
                 button.primary type="submit" { (tr!("检查并查看改动")) }
             }
-        }
+        } }
         section {
             h2 { (tr!("历次版本")) }
             table.cases {
@@ -76,6 +79,8 @@ pub async fn list(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
                             td {
                                 @if v.version == live {
                                     b { (tr!("正在使用")) }
+                                } @else if town.is_some() {
+                                    "—"
                                 } @else {
                                     // First the changes and a note, as for a publish: nothing changes on one click.
                                     a.button href={ "/desk/admin/matters/rollback?version=" (v.version) } { (tr!("回滚到这一版…")) }
