@@ -305,6 +305,44 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     );
     let st = town.station("s01");
     assert_eq!(st["catalogue_version"], 2, "{st}");
+    // Next year's calendar, published once by the town, imported by every station.
+    let cal = town.dir.path().join("holidays-2027.toml");
+    std::fs::write(
+        &cal,
+        "[[year]]\nyear = 2027\nholidays = [\"2027-01-01\", \"2027-01-02\", \"2027-01-03\"]\nworkdays = []\n",
+    )
+    .expect("write");
+    let o = Command::new(crate::util::kiosk_bin())
+        .arg("--config-dir")
+        .arg(town.cfg())
+        .arg("--data-dir")
+        .arg(town.data())
+        .args(["town", "holidays", "import", cal.to_str().expect("utf8"), "--staff", "900", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().map(|mut i| i.write_all(b"135790\n")).transpose()?;
+            c.wait_with_output()
+        })
+        .expect("town holidays import");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let o = town.kiosk(&["town", "holidays", "rollout", "--json"]);
+        let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_default();
+        if r.as_array()
+            .is_some_and(|a| a.len() == 2 && a.iter().all(|x| x["outcome"] == "applied" && x["version"] == 1))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "both stations import the town's calendar: {r}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let years = stdout(&a.kiosk(NOW, &["holidays", "list"]));
+    assert!(years.contains("2027"), "{years}");
     let file = town.dir.path().join("matters-upload.toml");
     std::fs::write(&file, &v1).expect("write");
 

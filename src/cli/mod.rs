@@ -144,6 +144,9 @@ pub enum TownCmd {
     /// On the town's box: the list of matters for every village
     #[command(subcommand)]
     Matters(TownMattersCmd),
+    /// On the town's box: the holiday calendar for every village
+    #[command(subcommand)]
+    Holidays(TownHolidaysCmd),
     /// On the town's box: every joined station, with --json an array of {"station", "name",
     /// "online", "last_seen", "tickets_today", "catalogue_version"}
     Status {
@@ -177,6 +180,26 @@ pub enum TownMattersCmd {
         json: bool,
     },
     /// Which station applied which version of the town's list, and which refused it and why
+    Rollout {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownHolidaysCmd {
+    /// Publish a holidays.toml to every station (the PIN of --staff on the first line of
+    /// standard input); each station checks and imports it, or refuses it and says why
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "国务院办公厅公布的节假日安排")]
+        note: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which station imported which version of the town's calendar, and which refused it
     Rollout {
         #[arg(long)]
         json: bool,

@@ -1,9 +1,10 @@
 //! `kiosk town init|add-station|join|serve|status`: setting up the township link from
 //! files, and the town's side of it.
 
-use super::{fail, TownCmd, TownMattersCmd, TownStaffCmd};
+use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownStaffCmd};
 use crate::paths::Paths;
 use crate::town::{self, hub, store};
+use store::Published;
 
 pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
     let dir = town::config_home(paths);
@@ -54,9 +55,13 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
         TownCmd::Serve { advertise } => serve(paths, &dir, advertise.as_deref()),
         TownCmd::Staff(TownStaffCmd::Add { no, name }) => staff_add(paths, &dir, &no, &name),
         TownCmd::Matters(TownMattersCmd::Import { file, note, staff, json }) => {
-            matters_import(paths, &dir, &file, &note, &staff, json)
+            publish(paths, &dir, Published::Matters, &file, &note, &staff, json)
         }
-        TownCmd::Matters(TownMattersCmd::Rollout { json }) => rollout(paths, &dir, json),
+        TownCmd::Matters(TownMattersCmd::Rollout { json }) => rollout(paths, &dir, Published::Matters, json),
+        TownCmd::Holidays(TownHolidaysCmd::Import { file, note, staff, json }) => {
+            publish(paths, &dir, Published::Holidays, &file, &note, &staff, json)
+        }
+        TownCmd::Holidays(TownHolidaysCmd::Rollout { json }) => rollout(paths, &dir, Published::Holidays, json),
         TownCmd::Status { json } => status(paths, &dir, json),
     }
 }
@@ -200,9 +205,11 @@ fn staff_add(paths: &Paths, dir: &std::path::Path, no: &str, name: &str) -> i32 
     }
 }
 
-fn matters_import(
+/// Publishes a file for every station (the town's staff signs in with a PIN).
+fn publish(
     paths: &Paths,
     dir: &std::path::Path,
+    what: Published,
     file: &std::path::Path,
     note: &str,
     staff: &str,
@@ -216,9 +223,19 @@ fn matters_import(
         Ok(s) => s,
         Err(e) => return fail(&format!("{}:1: file: cannot read: {e}", file.display()), 2),
     };
-    // The file's own rules first: a broken file is refused before the sign-in.
-    let catalog = match crate::config::parse_matters(&file.display().to_string(), &src) {
-        Ok(c) => c,
+    // The file's own rules first: a broken file is refused before the sign-in. (Each
+    // station checks it again against its own windows and ticket letters.)
+    let name = file.display().to_string();
+    let summary = match what {
+        Published::Matters => crate::config::parse_matters(&name, &src)
+            .map(|c| (format!("{} 个类别，{} 个事项", c.categories.len(), c.matters.len()), c.matters.len())),
+        Published::Holidays => crate::config::parse_holidays(&name, &src).map(|c| {
+            let years: Vec<String> = c.years().map(|y| format!("{y}年")).collect();
+            (years.join("、"), years.len())
+        }),
+    };
+    let (summary, count) = match summary {
+        Ok(s) => s,
         Err(e) => return fail(&e.to_string(), 1),
     };
     if note.trim().is_empty() {
@@ -236,24 +253,16 @@ fn matters_import(
         Some((_, hash)) if crate::service::verify_pin(&hash, &pin) => {}
         _ => return fail("工号或密码不对（镇中心的工作人员用 kiosk town staff add 添加）", 2),
     }
-    match store::add_matters_version(&mut conn, &src, note.trim(), staff.trim(), &now()) {
+    match store::add_version(&mut conn, what, &src, note.trim(), staff.trim(), &now()) {
         Ok(v) => {
             if json {
+                let count_key = if what == Published::Matters { "matters" } else { "years" };
                 crate::outln!(
                     "{}",
-                    serde_json::json!({
-                        "version": v,
-                        "note": note.trim(),
-                        "categories": catalog.categories.len(),
-                        "matters": catalog.matters.len(),
-                    })
+                    serde_json::json!({ "version": v, "note": note.trim(), "what": what.key(), count_key: count })
                 );
             } else {
-                crate::outln!(
-                    "已发布镇中心事项清单第{v}版（{} 个类别，{} 个事项）：各站点连通时自动采用",
-                    catalog.categories.len(),
-                    catalog.matters.len()
-                );
+                crate::outln!("已发布镇中心{}第{v}版（{summary}）：各站点连通时自动采用", words(what));
             }
             0
         }
@@ -261,12 +270,19 @@ fn matters_import(
     }
 }
 
-fn rollout(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
+fn words(what: Published) -> &'static str {
+    match what {
+        Published::Matters => "事项清单",
+        Published::Holidays => "节假日安排",
+    }
+}
+
+fn rollout(paths: &Paths, dir: &std::path::Path, what: Published, json: bool) -> i32 {
     let conn = match open_town_store(paths, dir) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let rows = match store::rollout(&conn) {
+    let rows = match store::rollout(&conn, what) {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string(), 1),
     };

@@ -60,7 +60,11 @@ fn render(
     errors: Option<&str>,
 ) -> Response {
     let tz = s.clock().tz();
+    let town = s.cfg().join.as_ref().map(|j| j.town.clone());
     let inner = html! {
+        @if let Some(t) = &town {
+            p.notice { (tr!("由镇中心统一发布：本站已加入{}，节假日安排由镇中心发布，各站自动导入；本站不能自己导入。", t)) }
+        }
         p {
             (tr!("代办的承诺办结日期按工作日计算：跳过周末和法定节假日，调休的周六、周日算上班。"))
             (tr!("国务院办公厅每年冬天公布下一年的安排，公布后在这里导入；已受理的代办中承诺日期标“未含明年节假日”的，会按新安排重算并记在该代办的记录里。"))
@@ -91,7 +95,8 @@ fn render(
                 }
             }
         }
-        section {
+        // A joined station takes the town's calendar: no import here (the service refuses it too).
+        @if town.is_none() { section {
             h2 { (tr!("按通知填写")) }
             form.holidays method="post" action="/desk/admin/holidays/import" {
                 (csrf(sess))
@@ -114,7 +119,7 @@ fn render(
                 label { (tr!("或粘贴内容（格式同 holidays.toml）")) textarea name="source" id="holidays-source" rows="8" { (typed.source) } }
                 button.primary type="submit" { (tr!("导入")) }
             }
-        }
+        } }
         script src="/assets/admin.js" defer {}
     };
     let status = if errors.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };

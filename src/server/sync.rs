@@ -129,24 +129,33 @@ async fn drain(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), 
 /// Applies the newest list of matters the town published, if this station has not yet
 /// (checked as a local import would be; refused whole otherwise, and the town told).
 async fn take_up(s: &AppState, town_cfg: &stream::Stream) -> Result<bool, String> {
-    let m = match town_cfg.get_last_raw_message_by_subject("$KV.town_cfg.matters").await {
-        Ok(m) => m,
-        // Nothing published yet (or not mirrored yet).
-        Err(_) => return Ok(false),
-    };
-    let v: serde_json::Value = match serde_json::from_slice(&m.payload) {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::warn!("sync: the town's list of matters does not read: {e}");
-            return Ok(false);
-        }
-    };
-    let (Some(version), Some(src)) = (v["version"].as_i64(), v["source"].as_str()) else { return Ok(false) };
-    let (src, note) = (src.to_string(), v["note"].as_str().unwrap_or("").to_string());
-    s.with_station(move |st| st.apply_town_matters(version, &src, &note))
-        .await
-        .map_err(|e| e.0)?
-        .map_err(|e| format!("the town's list of matters: {e}"))
+    let mut any = false;
+    for key in ["matters", "holidays"] {
+        let m = match town_cfg.get_last_raw_message_by_subject(&format!("$KV.town_cfg.{key}")).await {
+            Ok(m) => m,
+            // Nothing published yet (or not mirrored yet).
+            Err(_) => continue,
+        };
+        let v: serde_json::Value = match serde_json::from_slice(&m.payload) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!("sync: the town's {key} does not read: {e}");
+                continue;
+            }
+        };
+        let (Some(version), Some(src)) = (v["version"].as_i64(), v["source"].as_str()) else { continue };
+        let (src, note) = (src.to_string(), v["note"].as_str().unwrap_or("").to_string());
+        let applied = s
+            .with_station(move |st| match key {
+                "matters" => st.apply_town_matters(version, &src, &note),
+                _ => st.apply_town_holidays(version, &src),
+            })
+            .await
+            .map_err(|e| e.0)?
+            .map_err(|e| format!("the town's {key}: {e}"))?;
+        any |= applied;
+    }
+    Ok(any)
 }
 
 async fn heartbeat(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), String> {

@@ -45,6 +45,8 @@ pub enum HolidaysError {
     Invalid(ConfigErrors),
     #[error("{0}")]
     Actor(#[from] ActorError),
+    #[error("本站已加入镇中心，节假日安排由镇中心统一发布，本站不能自己导入。")]
+    ByTown,
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -208,6 +210,44 @@ impl Station {
     /// open cases counted past the old calendar get their due dates recomputed.
     pub fn import_holidays(&mut self, who: &Signed, file: &str, src: &str) -> Result<HolidayImport, HolidaysError> {
         self.admin_actor(who)?;
+        if self.cfg.join.is_some() {
+            return Err(HolidaysError::ByTown);
+        }
+        self.import_holidays_by(who.by(), file, src)
+    }
+
+    /// The holiday calendar the town published as its version `town_version`: checked as
+    /// a local import would be and imported (due dates recomputed), or refused whole with
+    /// the reason; either way recorded, and so reported to the town.
+    pub fn apply_town_holidays(&mut self, town_version: i64, src: &str) -> Result<bool, StoreError> {
+        if let Some((v, _)) = crate::storage::sync::town_applied(self.conn(), "holidays")? {
+            if v >= town_version {
+                return Ok(false);
+            }
+        }
+        let now = self.clock.now();
+        let by = crate::storage::By { staff: "镇中心", origin: Some("镇中心") };
+        match self.import_holidays_by(by, &format!("镇中心第{town_version}版"), src) {
+            Ok(_) => {
+                crate::storage::sync::set_town_applied(self.conn(), "holidays", town_version, true, None, now)?;
+                Ok(true)
+            }
+            Err(HolidaysError::Store(e)) => Err(e),
+            Err(e) => {
+                let why = e.to_string();
+                tracing::warn!("the town's holidays version {town_version} refused: {why}");
+                crate::storage::sync::set_town_applied(self.conn(), "holidays", town_version, false, Some(&why), now)?;
+                Ok(false)
+            }
+        }
+    }
+
+    fn import_holidays_by(
+        &mut self,
+        by: crate::storage::By<'_>,
+        file: &str,
+        src: &str,
+    ) -> Result<HolidayImport, HolidaysError> {
         self.reload_holidays()?;
         let (parsed, years) = self.check_holidays(file, src)?;
         let mut cal = self.cfg.calendar.clone();
@@ -245,9 +285,9 @@ impl Station {
             changes.len()
         );
         let now = self.clock.now();
-        store::import(self.conn_mut(), &sources, &changes, who.by(), &detail, now)?;
+        store::import(self.conn_mut(), &sources, &changes, by, &detail, now)?;
         self.reload_holidays()?;
-        tracing::info!("holidays imported by {}: {detail}", who.no());
+        tracing::info!("holidays imported by {}: {detail}", by.staff);
         Ok(HolidayImport { years, recomputed: changes })
     }
 }

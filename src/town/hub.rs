@@ -70,7 +70,7 @@ fn town_stream(town: &TownConfig) -> stream::Config {
 /// Keeps the town's bucket `town_cfg` holding the newest list of matters the
 /// town published (each station mirrors it), until `stop`.
 pub async fn publish_config(town: TownConfig, db: PathBuf, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut put: Option<i64> = None;
+    let mut put = std::collections::HashMap::new();
     loop {
         let r = publish_once(&town, &db, &mut put);
         tokio::select! {
@@ -84,7 +84,11 @@ pub async fn publish_config(town: TownConfig, db: PathBuf, mut stop: tokio::sync
     }
 }
 
-async fn publish_once(town: &TownConfig, db: &Path, put: &mut Option<i64>) -> Result<(), String> {
+async fn publish_once(
+    town: &TownConfig,
+    db: &Path,
+    put: &mut std::collections::HashMap<&'static str, i64>,
+) -> Result<(), String> {
     let client = async_nats::ConnectOptions::new()
         .user_and_password("town".into(), town.town_password.clone())
         .connect(format!("nats://{}", town.nats_listen))
@@ -107,21 +111,23 @@ async fn publish_once(town: &TownConfig, db: &Path, put: &mut Option<i64>) -> Re
     .await
     .map_err(|e| format!("bucket: {e}"))?;
     loop {
-        let latest = {
-            let conn = store::open(db).map_err(|e| e.to_string())?;
-            store::latest_matters(&conn).map_err(|e| e.to_string())?
-        };
-        if let Some((version, note, source)) = latest {
-            if *put != Some(version) {
-                let value = serde_json::json!({ "version": version, "note": note, "source": source });
-                js.publish("$KV.town_cfg.matters", value.to_string().into_bytes().into())
-                    .await
-                    .map_err(|e| format!("put: {e}"))?
-                    .await
-                    .map_err(|e| format!("put: {e}"))?;
-                tracing::info!("town config: list of matters version {version} published to the stations");
-                *put = Some(version);
+        for what in [store::Published::Matters, store::Published::Holidays] {
+            let latest = {
+                let conn = store::open(db).map_err(|e| e.to_string())?;
+                store::latest(&conn, what).map_err(|e| e.to_string())?
+            };
+            let Some((version, note, source)) = latest else { continue };
+            if put.get(what.key()) == Some(&version) {
+                continue;
             }
+            let value = serde_json::json!({ "version": version, "note": note, "source": source });
+            js.publish(format!("$KV.town_cfg.{}", what.key()), value.to_string().into_bytes().into())
+                .await
+                .map_err(|e| format!("put: {e}"))?
+                .await
+                .map_err(|e| format!("put: {e}"))?;
+            tracing::info!("town config: {} version {version} published to the stations", what.key());
+            put.insert(what.key(), version);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

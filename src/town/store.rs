@@ -38,6 +38,13 @@ CREATE TABLE IF NOT EXISTS matters_versions (
     staff        TEXT NOT NULL,
     published_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS holidays_versions (
+    version      INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    staff        TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS gaps (
     station    TEXT NOT NULL,
     after_seq  INTEGER NOT NULL,
@@ -166,35 +173,64 @@ pub fn staff(conn: &Connection, no: &str) -> Result<Option<(String, String)>, To
         .optional()?)
 }
 
-/// Records a list of matters published for every station; its version.
-pub fn add_matters_version(
+/// What the town publishes for every station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    Matters,
+    Holidays,
+}
+
+impl Published {
+    /// Its key in the town's bucket and in a station's record of what it applied.
+    pub fn key(self) -> &'static str {
+        match self {
+            Published::Matters => "matters",
+            Published::Holidays => "holidays",
+        }
+    }
+    fn table(self) -> &'static str {
+        match self {
+            Published::Matters => "matters_versions",
+            Published::Holidays => "holidays_versions",
+        }
+    }
+}
+
+/// Records a file published for every station; its version.
+pub fn add_version(
     conn: &mut Connection,
+    what: Published,
     source: &str,
     note: &str,
     staff: &str,
     now: &str,
 ) -> Result<i64, TownStoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let last: Option<i64> = tx.query_row("SELECT max(version) FROM matters_versions", [], |r| r.get(0))?;
+    let last: Option<i64> = tx.query_row(&format!("SELECT max(version) FROM {}", what.table()), [], |r| r.get(0))?;
     let v = last.unwrap_or(0) + 1;
     tx.execute(
-        "INSERT INTO matters_versions (version, source, note, staff, published_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &format!(
+            "INSERT INTO {} (version, source, note, staff, published_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            what.table()
+        ),
         params![v, source, note, staff, now],
     )?;
     tx.commit()?;
     Ok(v)
 }
 
-/// The newest list of matters published: (version, note, source).
-pub fn latest_matters(conn: &Connection) -> Result<Option<(i64, String, String)>, TownStoreError> {
+/// The newest version published: (version, note, source).
+pub fn latest(conn: &Connection, what: Published) -> Result<Option<(i64, String, String)>, TownStoreError> {
     Ok(conn
-        .query_row("SELECT version, note, source FROM matters_versions ORDER BY version DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            &format!("SELECT version, note, source FROM {} ORDER BY version DESC LIMIT 1", what.table()),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?)
 }
 
-/// What a station last said of the town's list of matters.
+/// What a station last said of something the town published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rollout {
     pub station: String,
@@ -205,17 +241,17 @@ pub struct Rollout {
     pub detail: Option<String>,
 }
 
-/// Each station's last `town.applied` / `town.refused` event about the list of matters.
-pub fn rollout(conn: &Connection) -> Result<Vec<Rollout>, TownStoreError> {
+/// Each station's last `town.applied` / `town.refused` event about `what`.
+pub fn rollout(conn: &Connection, what: Published) -> Result<Vec<Rollout>, TownStoreError> {
     let mut st = conn.prepare(
         "SELECT e.station, json_extract(e.body, '$.version'), substr(e.kind, 6), json_extract(e.body, '$.detail')
          FROM events e
-         WHERE e.kind IN ('town.applied', 'town.refused') AND json_extract(e.body, '$.what') = 'matters'
+         WHERE e.kind IN ('town.applied', 'town.refused') AND json_extract(e.body, '$.what') = ?1
            AND e.seq = (SELECT max(seq) FROM events x WHERE x.station = e.station
-                        AND x.kind IN ('town.applied', 'town.refused') AND json_extract(x.body, '$.what') = 'matters')
+                        AND x.kind IN ('town.applied', 'town.refused') AND json_extract(x.body, '$.what') = ?1)
          ORDER BY e.station",
     )?;
-    let rows = st.query_map([], |r| {
+    let rows = st.query_map([what.key()], |r| {
         Ok(Rollout { station: r.get(0)?, version: r.get(1)?, outcome: r.get(2)?, detail: r.get(3)? })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
