@@ -343,6 +343,47 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     }
     let years = stdout(&a.kiosk(NOW, &["holidays", "list"]));
     assert!(years.contains("2027"), "{years}");
+    // A notice for every kiosk's home screen and every calling display.
+    let o = Command::new(crate::util::kiosk_bin())
+        .arg("--config-dir")
+        .arg(town.cfg())
+        .arg("--data-dir")
+        .arg(town.data())
+        .args([
+            "town",
+            "notices",
+            "set",
+            "--home",
+            "高龄津贴年审在村里办",
+            "--display",
+            "请带好身份证",
+            "--staff",
+            "900",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().map(|mut i| i.write_all(b"135790\n")).transpose()?;
+            c.wait_with_output()
+        })
+        .expect("town notices set");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let o = town.kiosk(&["town", "notices", "rollout", "--json"]);
+        let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_default();
+        if r.as_array().is_some_and(|a| a.len() == 2 && a.iter().all(|x| x["outcome"] == "applied")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "both stations put up the notices: {r}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let st = a.station_at(NOW);
+    assert_eq!(st.town_notice("home").expect("notice").as_deref(), Some("高龄津贴年审在村里办"));
+    assert_eq!(st.snapshot().expect("snapshot").display.town_notice.as_deref(), Some("请带好身份证"));
     let file = town.dir.path().join("matters-upload.toml");
     std::fs::write(&file, &v1).expect("write");
 

@@ -60,7 +60,8 @@
     var hints = $('hints');
     hints.innerHTML = '';
     s.hints.forEach(function (h) { hints.appendChild(el('span', null, h)); });
-    $('notice').textContent = s.notice || '';
+    // The town's notice first (a joined station's), then the station's closed notice.
+    $('notice').textContent = [s.town_notice, s.notice].filter(function (x) { return x; }).join('　');
     var newest = s.calls.length ? s.calls[0].id : 0;
     if (seen === null) {
       seen = newest;

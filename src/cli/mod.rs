@@ -147,6 +147,9 @@ pub enum TownCmd {
     /// On the town's box: the holiday calendar for every village
     #[command(subcommand)]
     Holidays(TownHolidaysCmd),
+    /// On the town's box: a notice on every station's kiosk home screen and calling display
+    #[command(subcommand)]
+    Notices(TownNoticesCmd),
     /// On the town's box: every joined station, with --json an array of {"station", "name",
     /// "online", "last_seen", "tickets_today", "catalogue_version"}
     Status {
@@ -200,6 +203,27 @@ pub enum TownHolidaysCmd {
         json: bool,
     },
     /// Which station imported which version of the town's calendar, and which refused it
+    Rollout {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownNoticesCmd {
+    /// Put up (or, empty, take down) the notices of every station (the PIN of --staff on
+    /// the first line of standard input); one line each, at most 200 characters
+    Set {
+        #[arg(long, default_value = "")]
+        home: String,
+        #[arg(long, default_value = "")]
+        display: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which station put up which version of the notices
     Rollout {
         #[arg(long)]
         json: bool,

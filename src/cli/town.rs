@@ -1,7 +1,7 @@
 //! `kiosk town init|add-station|join|serve|status`: setting up the township link from
 //! files, and the town's side of it.
 
-use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownStaffCmd};
+use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownStaffCmd};
 use crate::paths::Paths;
 use crate::town::{self, hub, store};
 use store::Published;
@@ -62,6 +62,10 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
             publish(paths, &dir, Published::Holidays, &file, &note, &staff, json)
         }
         TownCmd::Holidays(TownHolidaysCmd::Rollout { json }) => rollout(paths, &dir, Published::Holidays, json),
+        TownCmd::Notices(TownNoticesCmd::Set { home, display, staff, json }) => {
+            notices(paths, &dir, &home, &display, &staff, json)
+        }
+        TownCmd::Notices(TownNoticesCmd::Rollout { json }) => rollout(paths, &dir, Published::Notices, json),
         TownCmd::Status { json } => status(paths, &dir, json),
     }
 }
@@ -215,24 +219,50 @@ fn publish(
     staff: &str,
     json: bool,
 ) -> i32 {
-    let mut conn = match open_town_store(paths, dir) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => return fail(&format!("{}:1: file: cannot read: {e}", file.display()), 2),
     };
     // The file's own rules first: a broken file is refused before the sign-in. (Each
     // station checks it again against its own windows and ticket letters.)
-    let name = file.display().to_string();
+    publish_source(paths, dir, what, &file.display().to_string(), &src, note, staff, json)
+}
+
+/// `kiosk town notices set`: the two lines as the source published.
+fn notices(paths: &Paths, dir: &std::path::Path, home: &str, display: &str, staff: &str, json: bool) -> i32 {
+    for (flag, text) in [("--home", home), ("--display", display)] {
+        if text.chars().count() > 200 || text.contains(['\n', '\r']) {
+            return fail(&format!("{flag}：通知只能是一行，最多 200 个字"), 2);
+        }
+    }
+    let src = serde_json::json!({ "home": home.trim(), "display": display.trim() }).to_string();
+    publish_source(paths, dir, Published::Notices, "notices", &src, "通知", staff, json)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn publish_source(
+    paths: &Paths,
+    dir: &std::path::Path,
+    what: Published,
+    name: &str,
+    src: &str,
+    note: &str,
+    staff: &str,
+    json: bool,
+) -> i32 {
+    let mut conn = match open_town_store(paths, dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let name = name.to_string();
     let summary = match what {
-        Published::Matters => crate::config::parse_matters(&name, &src)
+        Published::Matters => crate::config::parse_matters(&name, src)
             .map(|c| (format!("{} 个类别，{} 个事项", c.categories.len(), c.matters.len()), c.matters.len())),
-        Published::Holidays => crate::config::parse_holidays(&name, &src).map(|c| {
+        Published::Holidays => crate::config::parse_holidays(&name, src).map(|c| {
             let years: Vec<String> = c.years().map(|y| format!("{y}年")).collect();
             (years.join("、"), years.len())
         }),
+        Published::Notices => Ok(("首页和叫号屏的通知".to_string(), 2)),
     };
     let (summary, count) = match summary {
         Ok(s) => s,
@@ -253,10 +283,14 @@ fn publish(
         Some((_, hash)) if crate::service::verify_pin(&hash, &pin) => {}
         _ => return fail("工号或密码不对（镇中心的工作人员用 kiosk town staff add 添加）", 2),
     }
-    match store::add_version(&mut conn, what, &src, note.trim(), staff.trim(), &now()) {
+    match store::add_version(&mut conn, what, src, note.trim(), staff.trim(), &now()) {
         Ok(v) => {
             if json {
-                let count_key = if what == Published::Matters { "matters" } else { "years" };
+                let count_key = match what {
+                    Published::Matters => "matters",
+                    Published::Holidays => "years",
+                    Published::Notices => "notices",
+                };
                 crate::outln!(
                     "{}",
                     serde_json::json!({ "version": v, "note": note.trim(), "what": what.key(), count_key: count })
@@ -274,6 +308,7 @@ fn words(what: Published) -> &'static str {
     match what {
         Published::Matters => "事项清单",
         Published::Holidays => "节假日安排",
+        Published::Notices => "通知",
     }
 }
 

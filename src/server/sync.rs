@@ -130,7 +130,7 @@ async fn drain(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), 
 /// (checked as a local import would be; refused whole otherwise, and the town told).
 async fn take_up(s: &AppState, town_cfg: &stream::Stream) -> Result<bool, String> {
     let mut any = false;
-    for key in ["matters", "holidays"] {
+    for key in ["matters", "holidays", "notices"] {
         let m = match town_cfg.get_last_raw_message_by_subject(&format!("$KV.town_cfg.{key}")).await {
             Ok(m) => m,
             // Nothing published yet (or not mirrored yet).
@@ -148,7 +148,8 @@ async fn take_up(s: &AppState, town_cfg: &stream::Stream) -> Result<bool, String
         let applied = s
             .with_station(move |st| match key {
                 "matters" => st.apply_town_matters(version, &src, &note),
-                _ => st.apply_town_holidays(version, &src),
+                "holidays" => st.apply_town_holidays(version, &src),
+                _ => st.apply_town_notices(version, &src),
             })
             .await
             .map_err(|e| e.0)?

@@ -64,6 +64,8 @@ pub struct DisplayState {
     pub waiting: Vec<WaitingCount>,
     pub hints: Vec<String>,
     pub notice: Option<String>,
+    /// The town's notice for the displays of every station (a joined station's).
+    pub town_notice: Option<String>,
 }
 
 /// One material line of the checklist.
@@ -269,6 +271,7 @@ fn display_state(
         waiting: waiting_counts(catalog, day_tickets),
         hints: st.display_hints.clone(),
         notice,
+        town_notice: None,
     }
 }
 
@@ -360,7 +363,7 @@ impl Station {
         let windows_state = calls::windows(self.conn())?;
         let recent = calls::recent_calls(self.conn(), day, RECENT_EVENTS)?;
         let (open, closed_notice) = self.opening();
-        let display = display_state(
+        let mut display = display_state(
             &self.cfg.station,
             &self.cfg.catalog,
             &tickets,
@@ -368,6 +371,7 @@ impl Station {
             &recent,
             closed_notice.clone(),
         );
+        display.town_notice = self.town_notice("display")?;
         let mut pads = HashMap::new();
         for w in &self.cfg.station.windows {
             if let Some(p) = self.pad_offer(w.number)? {

@@ -45,6 +45,57 @@ impl Station {
         store::mark_sent_upto(self.conn(), seq, self.clock.now())
     }
 
+    /// The town's notice for the kiosk's home screen (`home`) or the calling display
+    /// (`display`), if one is up.
+    pub fn town_notice(&self, place: &str) -> Result<Option<String>, StoreError> {
+        store::town_notice(self.conn(), place)
+    }
+
+    /// The notices the town published as its version `town_version` ({"home", "display"},
+    /// each at most 200 characters; empty takes a notice down): put up, or refused whole
+    /// with the reason; either way the town is told.
+    pub fn apply_town_notices(&mut self, town_version: i64, src: &str) -> Result<bool, StoreError> {
+        if let Some((v, _)) = store::town_applied(self.conn(), "notices")? {
+            if v >= town_version {
+                return Ok(false);
+            }
+        }
+        let now = self.clock.now();
+        let v: serde_json::Value = serde_json::from_str(src).unwrap_or_default();
+        // One line of plain text: hidden characters (controls, direction overrides) and line
+        // breaks out.
+        let text = |k: &str| {
+            v[k].as_str().map(|s| {
+                s.chars()
+                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+                    .filter(|c| !crate::domain::text::is_hidden(*c))
+                    .collect::<String>()
+                    .trim()
+                    .to_string()
+            })
+        };
+        let (home, display) = (text("home"), text("display"));
+        let problem = match (&home, &display) {
+            (None, _) | (_, None) => Some("通知的格式不对（缺少 home 或 display）".to_string()),
+            (Some(h), Some(d)) if h.chars().count() > 200 || d.chars().count() > 200 => {
+                Some("通知太长了（每条最多 200 个字）".to_string())
+            }
+            _ => None,
+        };
+        if let Some(why) = problem {
+            store::set_town_applied(self.conn(), "notices", town_version, false, Some(&why), now)?;
+            return Ok(false);
+        }
+        store::set_town_notices(
+            self.conn_mut(),
+            home.as_deref().unwrap_or(""),
+            display.as_deref().unwrap_or(""),
+            town_version,
+            now,
+        )?;
+        Ok(true)
+    }
+
     /// What the town hears from the station every minute besides its events.
     pub fn heartbeat(&self) -> Result<serde_json::Value, StoreError> {
         let free_mb = rustix::fs::statvfs(&self.paths.data_dir)

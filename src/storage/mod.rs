@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/013_devices_and_failures.sql"),
     include_str!("migrations/014_outbox.sql"),
     include_str!("migrations/015_town_applied.sql"),
+    include_str!("migrations/016_town_notices.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

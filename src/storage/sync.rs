@@ -80,6 +80,36 @@ pub fn set_town_applied(
     Ok(())
 }
 
+/// The town's notice for `place` (home, display), if one is up.
+pub fn town_notice(conn: &Connection, place: &str) -> Result<Option<String>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT text FROM town_notices WHERE place = ?1 AND text <> ''", params![place], |r| r.get(0))
+        .optional()?)
+}
+
+/// Puts up (or, with an empty text, takes down) the town's notices, and records the
+/// version as applied, in one transaction.
+pub fn set_town_notices(
+    conn: &mut Connection,
+    home: &str,
+    display: &str,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    for (place, text) in [("home", home), ("display", display)] {
+        tx.execute(
+            "INSERT INTO town_notices (place, text, version, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(place) DO UPDATE SET text = excluded.text, version = excluded.version, at = excluded.at",
+            params![place, text, version, now.to_rfc3339()],
+        )?;
+    }
+    set_town_applied(&tx, "notices", version, true, None, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Deletes events sent before `before` (the link's copy is the town's now); unsent events
 /// are kept whatever their age.
 pub fn forget_sent(conn: &Connection, before: DateTime<Utc>) -> Result<usize, StoreError> {

@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS holidays_versions (
     staff        TEXT NOT NULL,
     published_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS notices_versions (
+    version      INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    staff        TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS gaps (
     station    TEXT NOT NULL,
     after_seq  INTEGER NOT NULL,
@@ -178,6 +185,7 @@ pub fn staff(conn: &Connection, no: &str) -> Result<Option<(String, String)>, To
 pub enum Published {
     Matters,
     Holidays,
+    Notices,
 }
 
 impl Published {
@@ -186,12 +194,14 @@ impl Published {
         match self {
             Published::Matters => "matters",
             Published::Holidays => "holidays",
+            Published::Notices => "notices",
         }
     }
     fn table(self) -> &'static str {
         match self {
             Published::Matters => "matters_versions",
             Published::Holidays => "holidays_versions",
+            Published::Notices => "notices_versions",
         }
     }
 }

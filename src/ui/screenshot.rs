@@ -27,6 +27,8 @@ impl Platform for Headless {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shot {
     Home,
+    /// Home with the town centre's notice of a joined station (sample text).
+    HomeTownNotice,
     Categories {
         for_ticket: bool,
     },
@@ -49,6 +51,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
     let (name, arg) = spec.split_once(':').map(|(a, b)| (a, Some(b))).unwrap_or((spec, None));
     Ok(match (name, arg) {
         ("home", None) => Shot::Home,
+        ("home", Some("notice")) => Shot::HomeTownNotice,
         ("categories", None) => Shot::Categories { for_ticket: false },
         ("categories", Some("ticket")) => Shot::Categories { for_ticket: true },
         ("matters", Some(c)) => Shot::Matters(c.to_uppercase()),
@@ -70,7 +73,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         ("startup-error", Some("store")) => Shot::StoreError,
         _ => {
             return Err(format!(
-                "unknown page {spec:?}; use home, categories[:ticket], matters:<category>, matter:<code>, \
+                "unknown page {spec:?}; use home[:notice], categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
                  request:<materials|phone|id|name|confirm|done>, lookup, lookup-result, \
                  startup-error[:store]"
@@ -189,6 +192,9 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
     let exists = |code: &str| state.borrow().station.cfg.catalog.matter(code).is_some();
     match shot {
         Shot::Home => {}
+        Shot::HomeTownNotice => app
+            .global::<super::HomeAdapter>()
+            .set_town_notice("镇中心通知：12月10日起，高龄津贴年审在村服务站办理，请带身份证和银行卡。".into()),
         Shot::Categories { for_ticket } => {
             navigate(app, state, Page::Categories, if *for_ticket { "ticket" } else { "guide" })
         }
