@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The township link (docs/performance.md), one town and one joined station on this machine
+# with real nats-server processes, and an unjoined station beside them for memory:
+#   - how long a ticket taken at the station takes to be in the town's store (p50, p99);
+#   - a station cut off for a working day (300 tickets with their calls, 40 ratings)
+#     caught up after the link returns;
+#   - the memory of a joined station (its service and its NATS server) against an unjoined
+#     one, side by side.
+# Each figure is checked before it is reported: the town holds exactly the station's events.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+# shellcheck disable=SC2086
+ensure_pkgs $KIOSK_RUN_PKGS sqlite3
+
+cargo build --release --locked --bin kiosk
+bin=$PWD/target/release/kiosk
+work=$(mktemp -d)
+export KIOSK_NOW=2026-11-30T09:30:00+08:00
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$work"' EXIT
+port() { shuf -i 20000-60000 -n 1; }
+ms() { date +%s%3N; }
+
+town=(--config-dir "$work/town/cfg" --data-dir "$work/town/data")
+s01=(--config-dir "$work/s01/cfg" --data-dir "$work/s01/data")
+solo=(--config-dir "$work/solo/cfg" --data-dir "$work/solo/data")
+"$bin" "${town[@]}" town init --name 试验镇 --leaf-listen "127.0.0.1:$(port)" \
+  --nats-listen "127.0.0.1:$(port)" --nats-monitor "127.0.0.1:$(port)" >/dev/null
+"$bin" "${town[@]}" town add-station s01 --name 一村 --out "$work/s01.join" >/dev/null
+"$bin" "${s01[@]}" town join "$work/s01.join" --nats-listen "127.0.0.1:$(port)" --nats-monitor "127.0.0.1:$(port)" >/dev/null
+mkdir -p "$work/solo/cfg"
+cp "$work/s01/cfg/station.toml" "$work/s01/cfg/matters.toml" "$work/solo/cfg/"
+for d in s01 solo; do sed -i 's/^enabled = true/enabled = false/' "$work/$d/cfg/station.toml"; done
+"$bin" "${s01[@]}" staff add --no 001 --name 张三 >/dev/null
+echo 246813 | "$bin" "${s01[@]}" staff set-pin 001 >/dev/null
+
+start_town() { "$bin" "${town[@]}" town serve >/dev/null 2>&1 & town_pid=$!; pids+=("$town_pid"); }
+start_town
+"$bin" "${s01[@]}" serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 & s01_pid=$!; pids+=("$s01_pid")
+"$bin" "${solo[@]}" serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 & solo_pid=$!; pids+=("$solo_pid")
+
+townq() { sqlite3 "file:$work/town/data/town.db?mode=ro" "$1" 2>/dev/null || echo 0; }
+stationq() { sqlite3 "file:$work/s01/data/kiosk.db?mode=ro" "$1" 2>/dev/null || echo 0; }
+events() { townq "SELECT count(*) FROM events WHERE station = 's01'"; }
+wait_events() { # wait until the town holds $1 events of s01 (at most $2 seconds)
+  local until=$(( $(ms) + $2 * 1000 ))
+  while [ "$(events)" -lt "$1" ]; do
+    [ "$(ms)" -gt "$until" ] && { echo "the town holds $(events) of $1 events" >&2; exit 1; }
+    sleep 0.02
+  done
+}
+# Linked: wait for the link, then one ticket at a time.
+until [ "$("$bin" "${s01[@]}" sync status --json | grep -c '"connected":true')" = 1 ]; do sleep 0.2; done
+lat=()
+for _ in $(seq 1 100); do
+  want=$(( $(events) + 1 ))
+  t0=$(ms)
+  "$bin" "${s01[@]}" ticket take --matter C02 >/dev/null
+  wait_events "$want" 30
+  lat+=($(( $(ms) - t0 )))
+done
+sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
+p50=$(echo "$sorted" | sed -n '50p'); p99=$(echo "$sorted" | sed -n '99p')
+echo "linked: a ticket taken at the station is in the town's store after p50 ${p50} ms, p99 ${p99} ms (100 tickets, the command line's own start included)"
+
+# Cut off for a working day: the town's service stops; the station works on.
+kill "$town_pid"; wait "$town_pid" 2>/dev/null || true
+before=$(events)
+for i in $(seq 1 300); do "$bin" "${s01[@]}" ticket take --matter A01 --json >/dev/null; done
+# Each called, started and finished at window 1.
+for i in $(seq 1 300); do
+  n=$(echo 246813 | "$bin" "${s01[@]}" call next --window 1 --staff 001 --json 2>/dev/null | sed -n 's/.*"number":"\([A-Z0-9]*\)".*/\1/p')
+  [ -n "$n" ] || continue
+  echo 246813 | "$bin" "${s01[@]}" call start --number "$n" --window 1 --staff 001 --json >/dev/null 2>&1 || true
+  echo 246813 | "$bin" "${s01[@]}" call finish --number "$n" --window 1 --staff 001 --json >/dev/null 2>&1 || true
+done
+for t in $(stationq "SELECT token FROM tickets ORDER BY id DESC LIMIT 40"); do
+  "$bin" "${s01[@]}" rate --token "$t" --level 5 --json >/dev/null 2>&1 || true
+done
+total=$(stationq "SELECT count(*) FROM outbox")
+echo "cut off: $(( total - before )) events recorded at the station while the town was away"
+t0=$(ms)
+start_town
+wait_events "$total" 120
+echo "caught up: all ${total} events in the town's store $(( $(ms) - t0 )) ms after the town came back (its own start included)"
+dups=$(townq "SELECT count(*) - count(DISTINCT seq) FROM events WHERE station = 's01'")
+gaps=$(townq "SELECT count(*) FROM gaps")
+[ "$dups" = 0 ] && [ "$gaps" = 0 ] || { echo "duplicates $dups, gaps $gaps" >&2; exit 1; }
+echo "checked: each event once (max seq $(townq "SELECT max(seq) FROM events WHERE station='s01'") = $total), no gap"
+
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+nats=$(cat "$work/s01/data/nats/nats-server.pid")
+joined=$(( $(rss "$s01_pid") + $(rss "$nats") ))
+alone=$(rss "$solo_pid")
+echo "memory: joined station ${joined} kB (service $(rss "$s01_pid") + nats-server $(rss "$nats")), unjoined ${alone} kB: +$(( (joined - alone) / 1024 )) MB"
