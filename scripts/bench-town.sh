@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # shellcheck disable=SC2086
 ensure_pkgs $KIOSK_RUN_PKGS sqlite3
 
-cargo build --release --locked --bin kiosk
+cargo build --release --locked --bin kiosk 2>/dev/null || cargo build --release --locked --bin kiosk
 bin=$PWD/target/release/kiosk
 work=$(mktemp -d)
 export KIOSK_NOW=2026-11-30T09:30:00+08:00
@@ -75,7 +75,7 @@ for i in $(seq 1 300); do
   echo 246813 | "$bin" "${s01[@]}" call start --number "$n" --window 1 --staff 001 --json >/dev/null 2>&1 || true
   echo 246813 | "$bin" "${s01[@]}" call finish --number "$n" --window 1 --staff 001 --json >/dev/null 2>&1 || true
 done
-for t in $(stationq "SELECT token FROM tickets ORDER BY id DESC LIMIT 40"); do
+for t in $(stationq "SELECT token FROM tickets WHERE status = 'served' ORDER BY id DESC LIMIT 40"); do
   "$bin" "${s01[@]}" rate --token "$t" --level 5 --json >/dev/null 2>&1 || true
 done
 total=$(stationq "SELECT count(*) FROM outbox")

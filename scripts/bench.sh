@@ -22,3 +22,6 @@ SESSION=cage ./scripts/bench-start.sh
 
 # A year of data: the monthly report page and PDF, the desk's queue pages.
 ./scripts/bench-year.sh
+
+# The township link: a ticket reaching the town, a day caught up, a joined station's memory.
+./scripts/bench-town.sh
