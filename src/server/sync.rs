@@ -79,8 +79,10 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
     tracing::info!("sync: publishing into {}", station_stream(&join.code));
     let mut live = s.subscribe();
     let mut beat = tokio::time::interval(HEARTBEAT);
+    let mut watch = Confirmation::default();
     loop {
-        drain(s, &js, &join.code).await?;
+        drain(s, &js, &join.code, watch.epoch).await?;
+        watch.check(s, &town_cfg, join).await?;
         if take_up(s, &town_cfg).await? {
             // The town sees the new version in force at once, not at the next minute.
             heartbeat(s, &js, &join.code).await?;
@@ -93,8 +95,59 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
     }
 }
 
+/// How long the town's count may stand still, while linked, behind what the station's own
+/// server acknowledged, before the station sends the rest again.
+const UNCONFIRMED: Duration = Duration::from_secs(15);
+
+/// What the town confirmed it holds of this station (1..=n), followed: if its count stands
+/// still behind what was sent while the link is up, something was lost on the way (a
+/// server killed before it wrote what it had acknowledged) and the rest is sent again,
+/// under new message ids; the town keeps each event once whatever how often it comes.
+#[derive(Default)]
+struct Confirmation {
+    /// The town's count and since when it has not moved (while behind and linked).
+    stalled: Option<(i64, std::time::Instant)>,
+    /// Set once events were sent again: a suffix that makes their message ids new.
+    epoch: Option<i64>,
+}
+
+impl Confirmation {
+    async fn check(&mut self, s: &AppState, town_cfg: &stream::Stream, join: &JoinFile) -> Result<(), String> {
+        let confirmed =
+            match town_cfg.get_last_raw_message_by_subject(&format!("$KV.town_cfg.applied.{}", join.code)).await {
+                Ok(m) => serde_json::from_slice::<serde_json::Value>(&m.payload).ok().and_then(|v| v["upto"].as_i64()),
+                Err(_) => None,
+            };
+        let Some(confirmed) = confirmed else { return Ok(()) };
+        let sent = s.with_station(|st| st.outbox_last_sent()).await.map_err(|e| e.0)?.map_err(|e| e.to_string())?;
+        let monitor = join.nats_monitor.clone();
+        let linked = tokio::task::spawn_blocking(move || crate::town::nats::leaf_count(&monitor).unwrap_or(0) > 0)
+            .await
+            .unwrap_or(false);
+        if sent <= confirmed || !linked {
+            self.stalled = None;
+            return Ok(());
+        }
+        match self.stalled {
+            Some((n, since)) if n == confirmed && since.elapsed() > UNCONFIRMED => {
+                let again = s
+                    .with_station(move |st| st.outbox_resend_after(confirmed))
+                    .await
+                    .map_err(|e| e.0)?
+                    .map_err(|e| e.to_string())?;
+                tracing::warn!("sync: the town holds 1..{confirmed} of {sent}; sending {again} events again");
+                self.epoch = Some(chrono::Utc::now().timestamp());
+                self.stalled = None;
+            }
+            Some((n, _)) if n == confirmed => {}
+            _ => self.stalled = Some((confirmed, std::time::Instant::now())),
+        }
+        Ok(())
+    }
+}
+
 /// Publishes every unsent event in order; marks them sent as they are acknowledged.
-async fn drain(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), String> {
+async fn drain(s: &AppState, js: &jetstream::Context, code: &str, epoch: Option<i64>) -> Result<(), String> {
     loop {
         let batch = s
             .with_station(|st| st.outbox_unsent(BATCH))
@@ -105,7 +158,10 @@ async fn drain(s: &AppState, js: &jetstream::Context, code: &str) -> Result<(), 
         for ev in &batch {
             let payload = serde_json::json!({ "seq": ev.seq, "at": ev.at, "kind": ev.kind, "body": ev.body });
             let publish = jetstream::message::PublishMessage::build()
-                .message_id(format!("{code}-{}", ev.seq))
+                .message_id(match epoch {
+                    None => format!("{code}-{}", ev.seq),
+                    Some(e) => format!("{code}-{}-r{e}", ev.seq),
+                })
                 .payload(payload.to_string().into_bytes().into());
             let ack = js
                 .send_publish(station_subject(code, &ev.kind), publish)

@@ -40,6 +40,16 @@ impl Station {
         store::mark_sent(self.conn(), seq, self.clock.now())
     }
 
+    /// The highest sequence the station's own server acknowledged.
+    pub fn outbox_last_sent(&self) -> Result<i64, StoreError> {
+        store::last_sent(self.conn())
+    }
+
+    /// Sends again every event after `confirmed` (the town's own count of what it holds).
+    pub fn outbox_resend_after(&self, confirmed: i64) -> Result<usize, StoreError> {
+        store::resend_after(self.conn(), confirmed)
+    }
+
     /// Marks every event up to `seq` acknowledged (the relay publishes in order).
     pub fn outbox_sent_upto(&self, seq: i64) -> Result<usize, StoreError> {
         store::mark_sent_upto(self.conn(), seq, self.clock.now())

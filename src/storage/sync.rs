@@ -110,6 +110,17 @@ pub fn set_town_notices(
     Ok(())
 }
 
+/// The highest sequence sent (acknowledged by the station's own server).
+pub fn last_sent(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox WHERE sent_at IS NOT NULL", [], |r| r.get(0))?)
+}
+
+/// Sends again every event after `confirmed` (the town confirmed it holds 1..=confirmed):
+/// an acknowledgement of the station's own server is not the town's.
+pub fn resend_after(conn: &Connection, confirmed: i64) -> Result<usize, StoreError> {
+    Ok(conn.execute("UPDATE outbox SET sent_at = NULL WHERE seq > ?1 AND sent_at IS NOT NULL", params![confirmed])?)
+}
+
 /// Deletes events sent before `before` (the link's copy is the town's now); unsent events
 /// are kept whatever their age.
 pub fn forget_sent(conn: &Connection, before: DateTime<Utc>) -> Result<usize, StoreError> {

@@ -87,7 +87,7 @@ pub async fn publish_config(town: TownConfig, db: PathBuf, mut stop: tokio::sync
 async fn publish_once(
     town: &TownConfig,
     db: &Path,
-    put: &mut std::collections::HashMap<&'static str, i64>,
+    put: &mut std::collections::HashMap<String, i64>,
 ) -> Result<(), String> {
     let client = async_nats::ConnectOptions::new()
         .user_and_password("town".into(), town.town_password.clone())
@@ -127,7 +127,30 @@ async fn publish_once(
                 .await
                 .map_err(|e| format!("put: {e}"))?;
             tracing::info!("town config: {} version {version} published to the stations", what.key());
-            put.insert(what.key(), version);
+            put.insert(what.key().to_string(), version);
+        }
+        // Each station's events the town holds without a gap (1..=n): the station sends
+        // again what it sent after n if n does not move (an acknowledgement of a server is
+        // not the town's record).
+        let confirmed: Vec<(String, i64)> = {
+            let conn = store::open(db).map_err(|e| e.to_string())?;
+            let mut v = Vec::new();
+            for s in &town.stations {
+                v.push((s.code.clone(), store::confirmed(&conn, &s.code).map_err(|e| e.to_string())?));
+            }
+            v
+        };
+        for (code, n) in confirmed {
+            let key = format!("applied.{code}");
+            if put.get(&key) == Some(&n) {
+                continue;
+            }
+            js.publish(format!("$KV.town_cfg.{key}"), serde_json::json!({ "upto": n }).to_string().into_bytes().into())
+                .await
+                .map_err(|e| format!("put: {e}"))?
+                .await
+                .map_err(|e| format!("put: {e}"))?;
+            put.insert(key, n);
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

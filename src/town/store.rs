@@ -126,6 +126,32 @@ pub fn apply_heartbeat(
     Ok(())
 }
 
+/// The highest n such that the town holds every event 1..=n of `station`.
+pub fn confirmed(conn: &Connection, station: &str) -> Result<i64, TownStoreError> {
+    let (count, max): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(max(seq), 0) FROM events WHERE station = ?1",
+        params![station],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if count == max {
+        return Ok(max);
+    }
+    let has_first: bool =
+        conn.query_row("SELECT count(*) > 0 FROM events WHERE station = ?1 AND seq = 1", params![station], |r| {
+            r.get(0)
+        })?;
+    if !has_first {
+        return Ok(0);
+    }
+    // The end of the run that starts at 1: the smallest sequence whose next is missing.
+    Ok(conn.query_row(
+        "SELECT min(e.seq) FROM events e WHERE e.station = ?1
+           AND NOT EXISTS (SELECT 1 FROM events n WHERE n.station = e.station AND n.seq = e.seq + 1)",
+        params![station],
+        |r| r.get(0),
+    )?)
+}
+
 /// What the town knows of one station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
