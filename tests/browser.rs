@@ -194,13 +194,18 @@ fn same_page(b: &Browser) -> bool {
 }
 
 /// Clicks the desk button whose text is `label` (buttons are forms; the panel may have
-/// been redrawn since the page loaded).
+/// been redrawn since the page loaded, even between finding a button and clicking it, so
+/// both happen in one script in the page).
 fn click_labelled(b: &Browser, label: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let found = b.find_all("#panel button").into_iter().find(|e| e.text().trim().starts_with(label));
-        if let Some(e) = found {
-            e.click();
+        let clicked = b.execute(
+            "const l = arguments[0]; \
+             const btn = Array.from(document.querySelectorAll('#panel button')).find(x => x.textContent.trim().startsWith(l)); \
+             if (btn) { btn.click(); return true; } return false;",
+            vec![serde_json::json!(label)],
+        );
+        if clicked == serde_json::json!(true) {
             return;
         }
         assert!(Instant::now() < deadline, "no button {label:?} on the desk:\n{}", b.page_source());

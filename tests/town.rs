@@ -687,8 +687,6 @@ fn six_stations_through_random_kills_lose_nothing_and_repeat_nothing() {
             crate::util::db(t).query_row("SELECT count(*) FROM outbox", [], |r| r.get(0)).expect("outbox");
         assert_eq!(got, (1..=recorded).collect::<Vec<_>>(), "{code} (seed {seed}): each event once, in order");
     }
-    let gaps: i64 = rusqlite::Connection::open(town.data().join("town.db"))
-        .and_then(|c| c.query_row("SELECT count(*) FROM gaps", [], |r| r.get(0)))
-        .expect("gaps");
-    assert_eq!(gaps, 0, "seed {seed}");
+    // (A gap may have been noticed on the way — an event lost by a killed server arrives
+    // after later ones when sent again — and is filled: every sequence is there, above.)
 }
