@@ -11,8 +11,18 @@ use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-30T09:30:00+08:00";
 
+/// A free port below Linux's ephemeral range (32768+), so that no other test's `:0` socket
+/// takes it between this check and the NATS server binding it.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let base = (std::process::id() % 500) * 20;
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = 20000 + ((base + n) % 12000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// The town centre's box: its folders and its running service.
