@@ -192,9 +192,14 @@ async fn find_ticket_fresh(s: &AppState, token: &str) -> Result<TicketView, Resp
 }
 
 pub async fn ticket(State(s): State<AppState>, Path(token): Path<String>, Query(step): Query<RatingStep>) -> Response {
-    // Right after a rating (the redirect's ?thanks), the rating is read from the store:
-    // the live snapshot may be a moment behind.
-    let found = if step.thanks.is_some() { find_ticket_fresh(&s, &token).await } else { find_ticket(&s, &token).await };
+    // Around a rating (the reason form's ?rate, the redirect's ?thanks), the rating is read
+    // from the store: the live snapshot may be a moment behind, and a reloaded reason form
+    // must not be offered again once the rating is stored.
+    let found = if step.thanks.is_some() || step.rate.is_some() {
+        find_ticket_fresh(&s, &token).await
+    } else {
+        find_ticket(&s, &token).await
+    };
     match found {
         Ok(v) => {
             let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some());
