@@ -29,6 +29,8 @@ fn free_port() -> u16 {
 struct Town {
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// Where the town's site listens.
+    site: String,
 }
 
 impl Town {
@@ -52,7 +54,8 @@ impl Town {
     fn init(names: &[(&str, &str)]) -> (Town, Vec<PathBuf>) {
         let dir = tempfile::tempdir().expect("temp");
         let leaf = format!("127.0.0.1:{}", free_port());
-        let mut town = Town { dir, child: None };
+        let site = format!("127.0.0.1:{}", free_port());
+        let mut town = Town { dir, child: None, site };
         let (n, m) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
         let o = town.kiosk(&[
             "town",
@@ -86,7 +89,7 @@ impl Town {
             .arg(self.cfg())
             .arg("--data-dir")
             .arg(self.data())
-            .args(["town", "serve", "--advertise", &dead])
+            .args(["town", "serve", "--listen", &self.site, "--advertise", &dead])
             .env("KIOSK_NOW", NOW)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -99,6 +102,26 @@ impl Town {
             let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
             let _ = c.wait();
         }
+    }
+    /// Runs a town command with `pin` on the first line of its standard input.
+    fn with_pin(&self, args: &[&str], pin: &str) -> std::process::Output {
+        Command::new(crate::util::kiosk_bin())
+            .arg("--config-dir")
+            .arg(self.cfg())
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .env("KIOSK_NOW", NOW)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().map(|mut i| i.write_all(format!("{pin}\n").as_bytes())).transpose()?;
+                c.wait_with_output()
+            })
+            .expect("run kiosk with a PIN")
     }
     fn status(&self) -> serde_json::Value {
         let o = self.kiosk(&["town", "status", "--json"]);
@@ -229,32 +252,13 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
 
     // The town publishes a list of matters for every village (its staff signs in with a
     // PIN): one more matter. Both stations take it up as their next version and say so.
-    let o = Command::new(crate::util::kiosk_bin())
-        .arg("--config-dir")
-        .arg(town.cfg())
-        .arg("--data-dir")
-        .arg(town.data())
-        .args(["town", "staff", "add", "900", "--name", "镇中心管理员"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().map(|mut i| i.write_all(b"135790\n")).transpose()?;
-            c.wait_with_output()
-        })
-        .expect("town staff add");
+    let o = town.with_pin(&["town", "staff", "add", "900", "--name", "镇中心管理员"], "135790");
     assert!(o.status.success(), "{}", stderr(&o));
     let import = |src: &str, pin: &str| {
         let file = town.dir.path().join("matters-upload.toml");
         std::fs::write(&file, src).expect("write");
-        Command::new(crate::util::kiosk_bin())
-            .arg("--config-dir")
-            .arg(town.cfg())
-            .arg("--data-dir")
-            .arg(town.data())
-            .args([
+        town.with_pin(
+            &[
                 "town",
                 "matters",
                 "import",
@@ -264,17 +268,9 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
                 "--staff",
                 "900",
                 "--json",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                use std::io::Write;
-                c.stdin.take().map(|mut i| i.write_all(format!("{pin}\n").as_bytes())).transpose()?;
-                c.wait_with_output()
-            })
-            .expect("town matters import")
+            ],
+            pin,
+        )
     };
     let v1 = crate::matters::with_new_matter();
     let wrong = import(&v1, "000000");
@@ -322,22 +318,8 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
         "[[year]]\nyear = 2027\nholidays = [\"2027-01-01\", \"2027-01-02\", \"2027-01-03\"]\nworkdays = []\n",
     )
     .expect("write");
-    let o = Command::new(crate::util::kiosk_bin())
-        .arg("--config-dir")
-        .arg(town.cfg())
-        .arg("--data-dir")
-        .arg(town.data())
-        .args(["town", "holidays", "import", cal.to_str().expect("utf8"), "--staff", "900", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().map(|mut i| i.write_all(b"135790\n")).transpose()?;
-            c.wait_with_output()
-        })
-        .expect("town holidays import");
+    let o = town
+        .with_pin(&["town", "holidays", "import", cal.to_str().expect("utf8"), "--staff", "900", "--json"], "135790");
     assert!(o.status.success(), "{}", stderr(&o));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -354,32 +336,10 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     let years = stdout(&a.kiosk(NOW, &["holidays", "list"]));
     assert!(years.contains("2027"), "{years}");
     // A notice for every kiosk's home screen and every calling display.
-    let o = Command::new(crate::util::kiosk_bin())
-        .arg("--config-dir")
-        .arg(town.cfg())
-        .arg("--data-dir")
-        .arg(town.data())
-        .args([
-            "town",
-            "notices",
-            "set",
-            "--home",
-            "高龄津贴年审在村里办",
-            "--display",
-            "请带好身份证",
-            "--staff",
-            "900",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().map(|mut i| i.write_all(b"135790\n")).transpose()?;
-            c.wait_with_output()
-        })
-        .expect("town notices set");
+    let o = town.with_pin(
+        &["town", "notices", "set", "--home", "高龄津贴年审在村里办", "--display", "请带好身份证", "--staff", "900"],
+        "135790",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -701,4 +661,141 @@ fn six_stations_through_random_kills_lose_nothing_and_repeat_nothing() {
     }
     // (A gap may have been noticed on the way — an event lost by a killed server arrives
     // after later ones when sent again — and is filled: every sequence is there, above.)
+}
+
+/// The town's site over HTTP: signs in with the town's PIN (locked after five wrong),
+/// shows every station live, publishes a list of matters after its check and review (a
+/// forged CSRF token does nothing), and gives the township's report as page, CSV and PDF.
+#[test]
+#[ignore = "full suite (./test.sh): needs nats-server"]
+fn the_town_site_shows_every_station_live_and_publishes_for_all() {
+    let (town, files) = Town::init(&[("s01", "南刘庄村综合服务站"), ("s02", "北刘庄村综合服务站")]);
+    let a = TempStation::new();
+    join(&a, &files[0]);
+    let _sa = Serve::start(&a, Some(NOW));
+    take(&a, "C02");
+    take(&a, "A01");
+    town.until("s01's tickets", |s| s[0]["tickets_today"] == 2);
+    let o = town.with_pin(&["town", "staff", "add", "T01", "--name", "王镇"], "246813");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let url = |p: &str| format!("http://{}{p}", town.site);
+    let client = crate::util::http();
+    let form = |path: &str, cookie: Option<&str>, fields: &[(&str, &str)]| {
+        let mut req = client.post(&url(path));
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        let mut r = req.send_form(fields.iter().copied()).expect("post");
+        let status = r.status().as_u16();
+        let to = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let set = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (status, to, set, r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let page = |path: &str, cookie: &str| {
+        let mut r = client.get(&url(path)).header("Cookie", cookie).call().expect("get");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+
+    // Without a session: the sign-in page, and a change is refused before its body is read.
+    let (s, body) = crate::util::get(&url("/"));
+    assert!(s == 200 && body.contains("工作人员登录") && !body.contains("南刘庄"), "{s} {body}");
+    assert_eq!(form("/publish/matters/confirm", None, &[("note", "x")]).0, 401);
+    assert_eq!(form("/login", None, &[("staff", "T01"), ("pin", "111111")]).0, 401);
+    let (s, to, set, _) = form("/login", None, &[("staff", "T01"), ("pin", "246813")]);
+    assert_eq!((s, to.as_str()), (303, "/"));
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set.split(';').next().expect("cookie").to_string();
+
+    // All stations at a glance: s01 online with its two tickets, s02 never linked.
+    let (s, body) = page("/", &cookie);
+    assert_eq!(s, 200);
+    for needle in ["南刘庄村综合服务站", "北刘庄村综合服务站", "从未连上", "今天全镇取号 <b>2</b>"]
+    {
+        assert!(body.contains(needle), "{needle:?} missing:\n{body}");
+    }
+    // s02 (never linked) needs attention before s01.
+    assert!(body.find("北刘庄").expect("s02") < body.find("南刘庄").expect("s01"), "{body}");
+    // Live: a ticket taken at the station reaches the open overview without a reload.
+    let watcher = crate::util::follow(&url("/live"), Some(&cookie), Duration::from_secs(30), |ev, d| {
+        ev == "panel" && d.contains("今天全镇取号 <b>3</b>")
+    });
+    watcher.connected();
+    take(&a, "B01");
+    let (_, html, _) = watcher.join().expect("the overview followed the station");
+    assert!(html.contains("南刘庄"));
+    let (s, body) = page("/station/s01", &cookie);
+    assert!(s == 200 && body.contains("今天的排队") && body.contains("C001") && body.contains("报平安记录"), "{body}");
+    assert_eq!(page("/station/s99", &cookie).0, 404);
+
+    // Matters for every village: a broken file is refused by line; a good one is checked,
+    // its changes shown, and published with a note — not with a forged token.
+    let (_, body) = page("/publish/matters", &cookie);
+    let csrf = body.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("csrf").to_string();
+    let (s, _, _, body) =
+        form("/publish/matters/check", Some(&cookie), &[("csrf", &csrf), ("source", "[[matter]]\ncode = 1\n")]);
+    assert!(s == 422 && body.contains("没有发布"), "{s} {body}");
+    let v1 = crate::matters::with_new_matter();
+    let (s, _, _, body) = form("/publish/matters/check", Some(&cookie), &[("csrf", &csrf), ("source", &v1)]);
+    assert!(
+        s == 200 && body.contains("新增事项") && body.contains("J03") && body.contains("发布为第1版"),
+        "{s} {body}"
+    );
+    let forged =
+        form("/publish/matters/confirm", Some(&cookie), &[("csrf", "x"), ("source", &v1), ("note", "新增法律服务")]);
+    assert_eq!(forged.0, 403);
+    let (s, to, _, _) =
+        form("/publish/matters/confirm", Some(&cookie), &[("csrf", &csrf), ("source", &v1), ("note", "新增法律服务")]);
+    assert_eq!((s, to.as_str()), (303, "/publish/matters"));
+    let (_, body) = page("/publish/matters", &cookie);
+    assert!(body.contains("已发布第1版") && body.contains("新增法律服务"), "{body}");
+    // The station takes it up and says so; the page shows the rollout.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, body) = page("/publish/matters", &cookie);
+        if body.contains("已采用") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "s01 applies the town's list: {body}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let o = a.kiosk(NOW, &["matters", "list"]);
+    assert!(stdout(&o).contains("J03"), "{}", stdout(&o));
+
+    // Notices and the township report.
+    let (s, _, _, _) = form(
+        "/publish/notices/confirm",
+        Some(&cookie),
+        &[("csrf", &csrf), ("home", "社保年审在村里办"), ("display", "")],
+    );
+    assert_eq!(s, 303);
+    let (s, body) = page("/reports?month=2026-11", &cookie);
+    assert!(s == 200 && body.contains("各站点比较") && body.contains("南刘庄村综合服务站"), "{body}");
+    let mut r =
+        client.get(&url("/reports/file?format=csv&month=2026-11")).header("Cookie", &cookie).call().expect("csv");
+    assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("text/csv; charset=utf-8"));
+    let csv = r.body_mut().read_to_string().expect("csv");
+    assert!(csv.starts_with('\u{feff}') && csv.contains("s01,南刘庄村综合服务站,3,"), "{csv}");
+    let mut r =
+        client.get(&url("/reports/file?format=pdf&month=2026-11")).header("Cookie", &cookie).call().expect("pdf");
+    let pdf = r.body_mut().read_to_vec().expect("pdf");
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    assert_eq!(page("/reports?month=yesterday", &cookie).0, 400);
+    let (_, body) = page("/audit", &cookie);
+    for needle in ["登录", "发布事项清单", "发布通知", "新增法律服务"] {
+        assert!(body.contains(needle), "{needle:?} missing from the audit:\n{body}");
+    }
+
+    // Signed out, the cookie opens nothing; five wrong PINs lock the number.
+    let (_, body) = page("/", &cookie);
+    let csrf = body.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("csrf").to_string();
+    assert_eq!(form("/logout", Some(&cookie), &[("csrf", &csrf)]).0, 303);
+    let (_, body) = page("/", &cookie);
+    assert!(body.contains("工作人员登录"));
+    for _ in 0..5 {
+        form("/login", None, &[("staff", "T01"), ("pin", "000000")]);
+    }
+    let (s, _, _, body) = form("/login", None, &[("staff", "T01"), ("pin", "246813")]);
+    assert!(s == 401 && body.contains("锁定"), "{s} {body}");
+    let o = town.with_pin(&["town", "notices", "set", "--home", "x", "--display", "", "--staff", "T01"], "246813");
+    assert_eq!(o.status.code(), Some(2), "the command line is locked out too: {}", stderr(&o));
 }

@@ -132,8 +132,13 @@ pub enum TownCmd {
         #[arg(long)]
         nats_monitor: Option<String>,
     },
-    /// On the town's box: run the town's server and take in every station's events
+    /// On the town's box: run the town's server, take in every station's events, and
+    /// serve the town's site (all stations at a glance, publishing, reports)
     Serve {
+        /// Where the town's site listens (HOST:PORT; default 127.0.0.1:8090, the box
+        /// itself; 0.0.0.0:8090 for the town's LAN)
+        #[arg(long)]
+        listen: Option<String>,
         /// Tests only: the leaf address the town's server tells the stations
         #[arg(long, hide = true)]
         advertise: Option<String>,

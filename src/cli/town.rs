@@ -3,6 +3,7 @@
 
 use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownStaffCmd};
 use crate::paths::Paths;
+use crate::town::office::{Office, TownError};
 use crate::town::{self, hub, store};
 use store::Published;
 
@@ -52,7 +53,7 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
                 Err(e) => fail(&e, 2),
             }
         }
-        TownCmd::Serve { advertise } => serve(paths, &dir, advertise.as_deref()),
+        TownCmd::Serve { listen, advertise } => serve(paths, &dir, listen.as_deref(), advertise.as_deref()),
         TownCmd::Staff(TownStaffCmd::Add { no, name }) => staff_add(paths, &dir, &no, &name),
         TownCmd::Matters(TownMattersCmd::Import { file, note, staff, json }) => {
             publish(paths, &dir, Published::Matters, &file, &note, &staff, json)
@@ -70,14 +71,29 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
     }
 }
 
-fn serve(paths: &Paths, dir: &std::path::Path, advertise: Option<&str>) -> i32 {
+/// Where the town's site listens unless told: the town's own box.
+const SITE_LISTEN: &str = "127.0.0.1:8090";
+
+fn clock() -> Result<crate::domain::clock::Clock, i32> {
+    crate::domain::clock::Clock::from_env(chrono_tz::Asia::Shanghai).map_err(|e| fail(&e.to_string(), 2))
+}
+
+/// The town's service layer on its store (town.db in the data folder).
+fn office(paths: &Paths, dir: &std::path::Path) -> Result<Office, i32> {
+    let t = town::read_town(dir).map_err(|e| fail(&e, 2))?;
+    paths.ensure_data_dir().map_err(|e| fail(&e.to_string(), 1))?;
+    Office::open(t, &paths.data_dir.join("town.db"), clock()?).map_err(|e| fail(&e.to_string(), 1))
+}
+
+fn serve(paths: &Paths, dir: &std::path::Path, listen: Option<&str>, advertise: Option<&str>) -> i32 {
     let t = match town::read_town(dir) {
         Ok(t) => t,
         Err(e) => return fail(&e, 2),
     };
-    if let Err(e) = paths.ensure_data_dir() {
-        return fail(&e.to_string(), 1);
-    }
+    let office = match office(paths, dir) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     crate::app::init_logging(paths, "town");
     let tp = hub::TownPaths { config_dir: dir.to_path_buf(), data_dir: paths.data_dir.clone() };
     // From this thread, which lives as long as the town service: the server dies with it.
@@ -90,76 +106,71 @@ fn serve(paths: &Paths, dir: &std::path::Path, advertise: Option<&str>) -> i32 {
         Err(e) => return fail(&format!("cannot start the runtime: {e}"), 1),
     };
     let db = tp.db();
+    let listen = listen.unwrap_or(SITE_LISTEN).to_string();
     runtime.block_on(async move {
+        let signal = crate::server::signals();
+        let site = match tokio::net::TcpListener::bind(listen.as_str()).await {
+            Ok(l) => l,
+            Err(e) => return fail(&format!("--listen {listen}: cannot listen there ({e})"), 1),
+        };
+        let shown = site.local_addr().map(|a| a.to_string()).unwrap_or(listen);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let ingest = tokio::spawn(hub::ingest(t.clone(), db.clone(), stop_rx.clone()));
-        let config = tokio::spawn(hub::publish_config(t.clone(), db, stop_rx));
-        crate::outln!("镇中心服务已启动：站点连接 {}，{} 个站点", t.leaf_listen, t.stations.len());
-        tracing::info!("town serving: leaf link on {}", t.leaf_listen);
-        crate::server::signals().await;
+        let config = tokio::spawn(hub::publish_config(t.clone(), db, stop_rx.clone()));
+        let web = tokio::spawn(crate::server::town::serve(vec![site], office, stop_rx));
+        crate::outln!("listening on http://{shown}");
+        crate::outln!(
+            "镇中心服务已启动：站点连接 {}，{} 个站点；镇中心网页 http://{shown}",
+            t.leaf_listen,
+            t.stations.len()
+        );
+        tracing::info!("town serving: leaf link on {}, site on {shown}", t.leaf_listen);
+        signal.await;
         let _ = stop_tx.send(true);
         let _ = ingest.await;
         let _ = config.await;
-    });
-    0
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), web).await;
+        0
+    })
 }
 
 fn status(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
-    let t = match town::read_town(dir) {
-        Ok(t) => t,
-        Err(e) => return fail(&e, 2),
+    let office = match office(paths, dir) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    let clock = match crate::domain::clock::Clock::from_env(chrono_tz::Asia::Shanghai) {
-        Ok(c) => c,
-        Err(e) => return fail(&e.to_string(), 2),
+    let mut rows = match office.overview() {
+        Ok(r) => r,
+        Err(e) => return super::explained(&e),
     };
-    let today = clock.today().to_string();
-    let db = paths.data_dir.join("town.db");
-    let conn = if db.exists() {
-        match store::open(&db) {
-            Ok(c) => Some(c),
-            Err(e) => return fail(&e.to_string(), 1),
-        }
-    } else {
-        None
-    };
-    // Online: heard from within the last two and a half heartbeats (by the real clock, as
-    // the link is real whatever KIOSK_NOW says).
-    let now = chrono::Utc::now();
-    let mut rows = Vec::new();
-    for s in &t.stations {
-        let seen = match &conn {
-            Some(c) => match store::seen(c, &s.code, &today) {
-                Ok(x) => Some(x),
-                Err(e) => return fail(&e.to_string(), 1),
-            },
-            None => None,
-        };
-        let last_seen = seen.as_ref().and_then(|x| x.last_seen.clone());
-        let online = last_seen
-            .as_deref()
-            .and_then(|l| chrono::DateTime::parse_from_rfc3339(l).ok())
-            .is_some_and(|l| (now - l.with_timezone(&chrono::Utc)).num_seconds() < 150);
-        rows.push(serde_json::json!({
-            "station": s.code,
-            "name": s.name,
-            "online": online,
-            "last_seen": last_seen,
-            "tickets_today": seen.as_ref().map(|x| x.tickets_today).unwrap_or(0),
-            "catalogue_version": seen.as_ref().and_then(|x| x.catalogue_version),
-        }));
-    }
+    // In the order of town.toml (the overview puts the most urgent first).
+    let order: Vec<&str> = office.town().stations.iter().map(|s| s.code.as_str()).collect();
+    rows.sort_by_key(|r| order.iter().position(|c| *c == r.code));
     if json {
-        crate::outln!("{}", serde_json::Value::Array(rows));
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "station": r.code,
+                    "name": r.name,
+                    "online": r.health.online(),
+                    "last_seen": r.last_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                    "tickets_today": r.taken_today,
+                    "catalogue_version": r.catalogue_version,
+                })
+            })
+            .collect();
+        crate::outln!("{}", serde_json::Value::Array(list));
     } else {
         for r in &rows {
             crate::outln!(
-                "{} {} {} 今日取号 {} 事项清单第{}版",
-                r["station"].as_str().unwrap_or(""),
-                r["name"].as_str().unwrap_or(""),
-                if r["online"].as_bool().unwrap_or(false) { "在线" } else { "离线" },
-                r["tickets_today"],
-                r["catalogue_version"].as_i64().map(|v| v.to_string()).unwrap_or_else(|| "—".into())
+                "{} {} {} 今日取号 {} 事项清单第{}版{}",
+                r.code,
+                r.name,
+                if r.health.online() { "在线" } else { "离线" },
+                r.taken_today,
+                r.catalogue_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
+                r.health.attention().iter().map(|a| format!(" · {a}")).collect::<String>()
             );
         }
     }
@@ -174,38 +185,22 @@ fn first_line_of_stdin(what: &str) -> Result<String, i32> {
     }
 }
 
-fn open_town_store(paths: &Paths, dir: &std::path::Path) -> Result<rusqlite::Connection, i32> {
-    town::read_town(dir).map_err(|e| fail(&e, 2))?;
-    paths.ensure_data_dir().map_err(|e| fail(&e.to_string(), 1))?;
-    store::open(&paths.data_dir.join("town.db")).map_err(|e| fail(&e.to_string(), 1))
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 fn staff_add(paths: &Paths, dir: &std::path::Path, no: &str, name: &str) -> i32 {
-    let conn = match open_town_store(paths, dir) {
-        Ok(c) => c,
+    let office = match office(paths, dir) {
+        Ok(o) => o,
         Err(code) => return code,
     };
     let pin = match first_line_of_stdin(&format!("staff {no}")) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let hash = match crate::service::hash_pin(&pin) {
-        Ok(h) => h,
-        Err(e) => return super::explained(&e),
-    };
-    if name.trim().is_empty() || no.trim().is_empty() {
-        return fail("请写上工号和 --name 姓名", 2);
-    }
-    match store::put_staff(&conn, no.trim(), name.trim(), &hash, &now()) {
+    match office.put_staff(no, name, &pin) {
         Ok(()) => {
             crate::outln!("镇中心工作人员 {} {} 已保存", no.trim(), name.trim());
             0
         }
-        Err(e) => fail(&e.to_string(), 1),
+        Err(TownError::Refused(w)) => fail(&w, 2),
+        Err(e) => super::explained(&e),
     }
 }
 
@@ -223,20 +218,15 @@ fn publish(
         Ok(s) => s,
         Err(e) => return fail(&format!("{}:1: file: cannot read: {e}", file.display()), 2),
     };
-    // The file's own rules first: a broken file is refused before the sign-in. (Each
-    // station checks it again against its own windows and ticket letters.)
     publish_source(paths, dir, what, &file.display().to_string(), &src, note, staff, json)
 }
 
 /// `kiosk town notices set`: the two lines as the source published.
 fn notices(paths: &Paths, dir: &std::path::Path, home: &str, display: &str, staff: &str, json: bool) -> i32 {
-    for (flag, text) in [("--home", home), ("--display", display)] {
-        if text.chars().count() > 200 || text.contains(['\n', '\r']) {
-            return fail(&format!("{flag}：通知只能是一行，最多 200 个字"), 2);
-        }
+    match Office::notices_source(home, display) {
+        Ok(src) => publish_source(paths, dir, Published::Notices, "notices", &src, "通知", staff, json),
+        Err(e) => fail(&e.to_string(), 2),
     }
-    let src = serde_json::json!({ "home": home.trim(), "display": display.trim() }).to_string();
-    publish_source(paths, dir, Published::Notices, "notices", &src, "通知", staff, json)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -250,24 +240,15 @@ fn publish_source(
     staff: &str,
     json: bool,
 ) -> i32 {
-    let mut conn = match open_town_store(paths, dir) {
-        Ok(c) => c,
+    let mut office = match office(paths, dir) {
+        Ok(o) => o,
         Err(code) => return code,
     };
-    let name = name.to_string();
-    let summary = match what {
-        Published::Matters => crate::config::parse_matters(&name, src)
-            .map(|c| (format!("{} 个类别，{} 个事项", c.categories.len(), c.matters.len()), c.matters.len())),
-        Published::Holidays => crate::config::parse_holidays(&name, src).map(|c| {
-            let years: Vec<String> = c.years().map(|y| format!("{y}年")).collect();
-            (years.join("、"), years.len())
-        }),
-        Published::Notices => Ok(("首页和叫号屏的通知".to_string(), 2)),
-    };
-    let (summary, count) = match summary {
-        Ok(s) => s,
-        Err(e) => return fail(&e.to_string(), 1),
-    };
+    // The file's own rules first: a broken file is refused before the sign-in. (Each
+    // station checks it again against its own windows and ticket letters.)
+    if let Err(e) = Office::check_source(what, name, src) {
+        return fail(&e.to_string(), 1);
+    }
     if note.trim().is_empty() {
         return fail("发布要写一句说明（--note：改了什么、为什么）", 2);
     }
@@ -275,16 +256,13 @@ fn publish_source(
         Ok(p) => p,
         Err(code) => return code,
     };
-    let known = match store::staff(&conn, staff.trim()) {
-        Ok(k) => k,
-        Err(e) => return fail(&e.to_string(), 1),
+    let who = match office.sign_in(staff, &pin, Some(crate::service::LOCAL_ORIGIN)) {
+        Ok(w) => w,
+        Err(e @ (TownError::Wrong | TownError::Locked(_) | TownError::Disabled)) => return fail(&e.to_string(), 2),
+        Err(e) => return super::explained(&e),
     };
-    match known {
-        Some((_, hash)) if crate::service::verify_pin(&hash, &pin) => {}
-        _ => return fail("工号或密码不对（镇中心的工作人员用 kiosk town staff add 添加）", 2),
-    }
-    match store::add_version(&mut conn, what, src, note.trim(), staff.trim(), &now()) {
-        Ok(v) => {
+    match office.publish(&who, what, name, src, note) {
+        Ok(p) => {
             if json {
                 let count_key = match what {
                     Published::Matters => "matters",
@@ -293,14 +271,15 @@ fn publish_source(
                 };
                 crate::outln!(
                     "{}",
-                    serde_json::json!({ "version": v, "note": note.trim(), "what": what.key(), count_key: count })
+                    serde_json::json!({ "version": p.version, "note": p.note, "what": what.key(), count_key: p.count })
                 );
             } else {
-                crate::outln!("已发布镇中心{}第{v}版（{summary}）：各站点连通时自动采用", words(what));
+                crate::outln!("已发布镇中心{}第{}版（{}）：各站点连通时自动采用", words(what), p.version, p.summary);
             }
             0
         }
-        Err(e) => fail(&e.to_string(), 1),
+        Err(TownError::Refused(w)) => fail(&w, 1),
+        Err(e) => super::explained(&e),
     }
 }
 
@@ -313,13 +292,13 @@ fn words(what: Published) -> &'static str {
 }
 
 fn rollout(paths: &Paths, dir: &std::path::Path, what: Published, json: bool) -> i32 {
-    let conn = match open_town_store(paths, dir) {
-        Ok(c) => c,
+    let office = match office(paths, dir) {
+        Ok(o) => o,
         Err(code) => return code,
     };
-    let rows = match store::rollout(&conn, what) {
+    let rows = match office.rollout(what) {
         Ok(r) => r,
-        Err(e) => return fail(&e.to_string(), 1),
+        Err(e) => return super::explained(&e),
     };
     if json {
         let list: Vec<serde_json::Value> = rows

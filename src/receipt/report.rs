@@ -235,3 +235,112 @@ pub fn pdf(font: &ReceiptFont, r: &Report, l: &Labels) -> Result<Vec<u8>, Receip
     d.para("说明：等候时间从取号到第一次叫号；办理时间从开始办理（或叫号）到办结；满意率 = （非常满意＋满意＋基本满意）÷ 全部评价。", 8.0, GREY);
     d.render()
 }
+
+/// The columns of the township report's comparison of stations.
+pub const TOWN_HEAD: [&str; 11] = [
+    tr_later!("站点"),
+    tr_later!("名称"),
+    tr_later!("取号"),
+    tr_later!("办结"),
+    tr_later!("过号率"),
+    tr_later!("等候中位数(分钟)"),
+    tr_later!("等候P90(分钟)"),
+    tr_later!("平均办理(分钟)"),
+    tr_later!("评价数"),
+    tr_later!("差评"),
+    tr_later!("满意率"),
+];
+
+/// One line per station, then the township's.
+pub fn town_rows(r: &crate::town::office::TownReport) -> Vec<Vec<String>> {
+    let cells = |code: &str, name: &str, x: &Report| {
+        vec![
+            code.to_string(),
+            name.to_string(),
+            x.all.issued.to_string(),
+            x.all.served.to_string(),
+            pct(x.all.no_show_rate()),
+            mins(x.all.wait_median),
+            mins(x.all.wait_p90),
+            mins(x.all.service_mean),
+            x.ratings.total().to_string(),
+            (x.ratings.counts[0] + x.ratings.counts[1]).to_string(),
+            pct(x.ratings.satisfaction()),
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = r.stations.iter().map(|(c, n, x)| cells(c, n, x)).collect();
+    rows.push(cells("全镇", "合计", &r.all));
+    rows
+}
+
+/// The township report as CSV (UTF-8 with BOM, for Excel).
+pub fn town_csv(r: &crate::town::office::TownReport) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    line(&mut out, &["乡镇".into(), r.town.clone()]);
+    line(&mut out, &["统计期间".into(), r.from.to_string(), r.to.to_string()]);
+    line(&mut out, &["生成时间".into(), r.generated.clone()]);
+    out.push_str("\r\n");
+    line(&mut out, &TOWN_HEAD.map(String::from));
+    for row in town_rows(r) {
+        line(&mut out, &row);
+    }
+    out.push_str("\r\n");
+    let mut hours: Vec<String> = vec!["时段".into()];
+    hours.extend((0..24).map(|h| format!("{h}时")));
+    line(&mut out, &hours);
+    let mut per: Vec<String> = vec!["全镇取号".into()];
+    per.extend(r.all.per_hour.iter().map(|n| n.to_string()));
+    line(&mut out, &per);
+    out.into_bytes()
+}
+
+/// The township's printable monthly report: the stations compared, with charts.
+pub fn town_pdf(font: &ReceiptFont, r: &crate::town::office::TownReport) -> Result<Vec<u8>, ReceiptError> {
+    let title = format!("{} 村级服务站工作报表", r.town);
+    let mut d = Doc::new(font, &title, &format!("{} · {} 至 {} · 生成于 {}", r.town, r.from, r.to, r.generated));
+    d.center(&title, 18.0, BLACK);
+    d.center(&format!("{} 至 {}，{} 个服务站", r.from, r.to, r.stations.len()), 14.0, BLUE);
+    let a = &r.all;
+    d.para(
+        &format!(
+            "全镇取号 {} 人次，办结 {}，过号率 {}；等候时间中位数 {} 分钟，90% 的人在 {} 分钟内被叫到；\
+             好差评 {} 次，满意率 {}。",
+            a.all.issued,
+            a.all.served,
+            pct(a.all.no_show_rate()),
+            mins(a.all.wait_median),
+            mins(a.all.wait_p90),
+            a.ratings.total(),
+            pct(a.ratings.satisfaction())
+        ),
+        10.5,
+        BLACK,
+    );
+    d.heading("一、各站点比较");
+    let names: Vec<String> =
+        r.stations.iter().map(|(c, n, _)| if n.is_empty() { c.clone() } else { n.clone() }).collect();
+    d.bars("各站点取号人次", &names, &r.stations.iter().map(|(_, _, x)| x.all.issued as f64).collect::<Vec<_>>(), BLUE);
+    d.bars(
+        "各站点等候时间中位数（分钟）",
+        &names,
+        &r.stations.iter().map(|(_, _, x)| x.all.wait_median.unwrap_or(0.0)).collect::<Vec<_>>(),
+        GREEN,
+    );
+    d.bars(
+        "各站点满意率（%）",
+        &names,
+        &r.stations.iter().map(|(_, _, x)| x.ratings.satisfaction().unwrap_or(0.0) * 100.0).collect::<Vec<_>>(),
+        GREEN,
+    );
+    d.table(&TOWN_HEAD, &[0.07, 0.21, 0.06, 0.06, 0.07, 0.1, 0.1, 0.1, 0.07, 0.06, 0.1], &town_rows(r), 7.5);
+    d.heading("二、全镇每小时取号");
+    let hours = chart_hours(a);
+    d.bars(
+        "每小时取号人次",
+        &hours.clone().map(|h| format!("{h}时")).collect::<Vec<_>>(),
+        &hours.map(|h| a.per_hour[h] as f64).collect::<Vec<_>>(),
+        BLUE,
+    );
+    d.para("说明：数字来自各站点上报镇中心的取号、叫号和评价记录；离线站点连通后自动补齐。等候时间从取号到第一次叫号；满意率 = （非常满意＋满意＋基本满意）÷ 全部评价。", 8.0, GREY);
+    d.render()
+}

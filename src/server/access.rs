@@ -116,6 +116,7 @@ pub fn session_of(s: &AppState, headers: &HeaderMap) -> (Option<String>, Lookup)
 async fn desk_of(parts: &mut Parts, s: &AppState, need_head: bool) -> Result<Desk, Response> {
     let change = parts.method != Method::GET && parts.method != Method::HEAD;
     let desk = desk_from_headers(s, &parts.headers, need_head, change).await?;
+    parts.extensions.insert(Csrf(desk.sess.csrf.clone()));
     parts.extensions.insert(desk.clone());
     Ok(desk)
 }
@@ -231,23 +232,28 @@ fn typed<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T, Response
     })
 }
 
-/// A form posted from a page of the desk: its CSRF token must be the session's (the
-/// session comes from [`Desk`] or [`Head`], which must come first in the handler's
-/// parameters), and its fields parse into `T`.
+/// The CSRF token of the request's session, put there by the extractor of the signed-in
+/// member ([`Desk`], [`Head`], the town's staff).
+#[derive(Debug, Clone)]
+pub struct Csrf(pub String);
+
+/// A form posted from a page of the desk (or of the town's site): its CSRF token must be
+/// the session's (the session comes from [`Desk`], [`Head`] or the town's staff, which
+/// must come first in the handler's parameters), and its fields parse into `T`.
 pub struct Checked<T>(pub T);
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for Checked<T> {
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for Checked<T> {
     type Rejection = Response;
 
-    async fn from_request(req: Request, s: &AppState) -> Result<Self, Self::Rejection> {
-        let desk = req.extensions().get::<Desk>().cloned();
-        let Some(desk) = desk else {
+    async fn from_request(req: Request, s: &S) -> Result<Self, Self::Rejection> {
+        let csrf = req.extensions().get::<Csrf>().cloned();
+        let Some(csrf) = csrf else {
             return Err(plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到 /desk 用工号和密码登录。")));
         };
         let body = Bytes::from_request(req, s).await.map_err(IntoResponse::into_response)?;
         let fields = fields(&body)?;
         let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-        if !super::session::same(token, &desk.sess.csrf) {
+        if !super::session::same(token, &csrf.0) {
             return Err(plain(StatusCode::FORBIDDEN, tr!("页面已过期"), tr!("请回到 /desk 刷新页面后再操作。")));
         }
         typed(&fields).map(Checked)
@@ -257,10 +263,10 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Checked<T> {
 /// A form that needs no session (the sign-in, a villager's rating), parsed into `T`.
 pub struct Posted<T>(pub T);
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for Posted<T> {
     type Rejection = Response;
 
-    async fn from_request(req: Request, s: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, s: &S) -> Result<Self, Self::Rejection> {
         let body = Bytes::from_request(req, s).await.map_err(IntoResponse::into_response)?;
         typed(&fields(&body)?).map(Posted)
     }

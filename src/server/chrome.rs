@@ -90,7 +90,7 @@ pub fn unavailable(why: &str) -> Response {
 }
 
 /// The session's CSRF token as a hidden field: every form of the desk carries it.
-pub fn csrf(sess: &Session) -> Markup {
+pub fn csrf<W>(sess: &Session<W>) -> Markup {
     html! { input type="hidden" name="csrf" value=(sess.csrf); }
 }
 
@@ -162,7 +162,7 @@ pub fn filled(template: &str, parts: &[Markup]) -> Markup {
     maud::PreEscaped(out)
 }
 
-pub fn flash(sess: &Session) -> Markup {
+pub fn flash<W>(sess: &Session<W>) -> Markup {
     html! {
         @if let Some((err, text)) = sess.message() {
             p class=(if err { "error" } else { "ok" }) role="status" { (text) }

@@ -21,7 +21,7 @@ pub async fn home(_: Head) -> Redirect {
     Redirect::to(HERE)
 }
 
-fn diff(d: &MattersDiff) -> Markup {
+pub(super) fn diff(d: &MattersDiff) -> Markup {
     let empty = d.added.is_empty() && d.removed.is_empty() && d.changed.is_empty() && d.categories.is_empty();
     html! {
         @if empty {

@@ -32,6 +32,7 @@ mod session;
 mod state;
 mod stream;
 mod sync;
+pub mod town;
 
 use crate::service::Station;
 use crate::voice::Announcer;

@@ -11,9 +11,20 @@ pub const COOKIE: &str = "kiosk_desk";
 /// Sign-out after this long without a request.
 pub const IDLE: Duration = Duration::from_secs(15 * 60);
 
+/// Who a session belongs to: a station's staff member ([`Signed`]), or the town's.
+pub trait Who: Clone {
+    fn no(&self) -> &str;
+}
+
+impl Who for Signed {
+    fn no(&self) -> &str {
+        Signed::no(self)
+    }
+}
+
 #[derive(Debug, Clone)]
-pub struct Session {
-    pub who: Signed,
+pub struct Session<W = Signed> {
+    pub who: W,
     pub window: Option<u32>,
     pub csrf: String,
     last: Instant,
@@ -26,7 +37,7 @@ pub struct Session {
 /// How long a button's outcome stays on the desk.
 pub const FLASH: Duration = Duration::from_secs(8);
 
-impl Session {
+impl<W> Session<W> {
     /// The outcome of the last button, while it is fresh.
     pub fn message(&self) -> Option<(bool, &str)> {
         self.flash.as_ref().filter(|f| f.2.elapsed() < FLASH).map(|f| (f.0, f.1.as_str()))
@@ -34,15 +45,20 @@ impl Session {
 }
 
 /// What became of a session id.
-pub enum Lookup {
-    Active(Box<Session>),
+pub enum Lookup<W = Signed> {
+    Active(Box<Session<W>>),
     Expired,
     Unknown,
 }
 
-#[derive(Default)]
-pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
+pub struct Sessions<W = Signed> {
+    map: Mutex<HashMap<String, Session<W>>>,
+}
+
+impl<W> Default for Sessions<W> {
+    fn default() -> Self {
+        Sessions { map: Mutex::new(HashMap::new()) }
+    }
 }
 
 /// 256 random bits, base32: a session id or a CSRF token.
@@ -57,15 +73,15 @@ pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-impl Sessions {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+impl<W: Who> Sessions<W> {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session<W>>> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Starts a session for `who`; returns its id, or None if no randomness was available.
     /// The member's older sessions end: one sign-in at a time (a PC left signed in
     /// elsewhere is signed out by signing in here).
-    pub fn start(&self, who: Signed) -> Option<String> {
+    pub fn start(&self, who: W) -> Option<String> {
         let id = random_id()?;
         let csrf = random_id()?;
         let mut map = self.map();
@@ -75,7 +91,7 @@ impl Sessions {
     }
 
     /// The session behind `id`, touched (its idle clock restarts).
-    pub fn get(&self, id: &str) -> Lookup {
+    pub fn get(&self, id: &str) -> Lookup<W> {
         let mut map = self.map();
         match map.get_mut(id) {
             Some(s) if s.last.elapsed() >= IDLE => {
@@ -124,16 +140,21 @@ impl Sessions {
 
     /// The session behind `id` without touching it: a live stream watching the desk is
     /// not the staff member doing something.
-    pub fn peek(&self, id: &str) -> Option<Session> {
+    pub fn peek(&self, id: &str) -> Option<Session<W>> {
         self.map().get(id).filter(|s| s.last.elapsed() < IDLE).cloned()
     }
 }
 
 /// The desk cookie's value from a Cookie header.
 pub fn cookie_id(header: Option<&str>) -> Option<String> {
+    cookie_named(header, COOKIE)
+}
+
+/// The value of the session cookie `name` from a Cookie header (letters and digits only).
+pub fn cookie_named(header: Option<&str>, name: &str) -> Option<String> {
     header?.split(';').find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
-        (k == COOKIE && !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        (k == name && !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
             .then(|| v.to_string())
     })
 }

@@ -51,6 +51,7 @@ pub fn action_words(action: &str) -> String {
         ("followup-assign", "分派差评跟进"),
         ("followup-result", "记录整改结果"),
         ("settings-save", "修改站点设置"),
+        ("purge", "清理过期数据"),
         ("pad-pair", "配对评价器"),
         ("pad-revoke", "取消评价器配对"),
         // Written before the roster commands recorded their own actions (issue 14).

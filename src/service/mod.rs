@@ -29,7 +29,8 @@ mod tickets;
 
 pub use audit::{action_words, AuditEntry, AuditFilter, LOCAL_ORIGIN};
 pub use auth::{
-    hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES, MAX_ATTEMPTS,
+    dummy_hash, hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES,
+    MAX_ATTEMPTS,
 };
 pub use backup::{restore, BackedUp, BackupError, RestoreError, Restored};
 pub use calling::{CallError, Called, TransferTo, Unstarted};

@@ -101,6 +101,11 @@ impl Station {
                 cases.len()
             );
         }
+        if !dry_run {
+            // That it ran (the town's overview shows each station's last purge).
+            let what = format!("{} 件代办遮盖，{receipts} 份回执、{logs} 个日志文件删除", cases.len());
+            crate::storage::audit::record(self.conn(), now, None, "purge", None, Some(&what), None)?;
+        }
         Ok(Purged { dry_run, cases, receipts, logs, flagged, restore_copies })
     }
 

@@ -119,6 +119,7 @@ impl Station {
             "outbox_pending": store::pending(self.conn())?,
             "free_disk_mb": free_mb,
             "last_backup": last_backup,
+            "last_purge": store::last_purge(self.conn())?,
             // The printer as the desk sees it: its name, and receipts that did not print.
             "printer": self.cfg.station.printer.name,
             "unprinted": self.unprinted_jobs()?.len(),

@@ -23,6 +23,11 @@ pub fn pending(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT count(*) FROM outbox WHERE sent_at IS NULL", [], |r| r.get(0))?)
 }
 
+/// When the last purge ran (the audit trail's newest `purge`), RFC 3339.
+pub fn last_purge(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row("SELECT max(at) FROM audit_events WHERE action = 'purge'", [], |r| r.get(0))?)
+}
+
 /// The oldest unsent events, in order, at most `limit`.
 pub fn unsent(conn: &Connection, limit: u32) -> Result<Vec<OutboxEvent>, StoreError> {
     let mut stmt =

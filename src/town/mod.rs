@@ -16,6 +16,7 @@
 
 pub mod hub;
 pub mod nats;
+pub mod office;
 pub mod pki;
 pub mod store;
 

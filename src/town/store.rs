@@ -52,6 +52,56 @@ CREATE TABLE IF NOT EXISTS notices_versions (
     staff        TEXT NOT NULL,
     published_at TEXT NOT NULL
 );
+-- What the overview and the reports read, kept from the events as they are applied (in
+-- the same transaction): one row per ticket of each station, one per rating.
+CREATE TABLE IF NOT EXISTS tickets (
+    station      TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    category     TEXT NOT NULL,
+    matter       TEXT,
+    taken_at     TEXT,
+    first_called TEXT,
+    started_at   TEXT,
+    finished_at  TEXT,
+    status       TEXT NOT NULL,
+    window_no    INTEGER,
+    staff        TEXT,
+    last_seq     INTEGER NOT NULL,
+    PRIMARY KEY (station, day, number)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tickets_by_day ON tickets(day, station);
+CREATE TABLE IF NOT EXISTS ratings (
+    station        TEXT NOT NULL,
+    id             INTEGER NOT NULL,
+    level          INTEGER NOT NULL,
+    reason         TEXT,
+    channel        TEXT,
+    staff          TEXT,
+    window_no      INTEGER,
+    at             TEXT NOT NULL,
+    assignee       TEXT,
+    followed_up_at TEXT,
+    PRIMARY KEY (station, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ratings_by_at ON ratings(at);
+CREATE INDEX IF NOT EXISTS ratings_open ON ratings(station) WHERE level <= 2 AND followed_up_at IS NULL;
+-- Each station's heartbeats of the last days (the station page's history).
+CREATE TABLE IF NOT EXISTS heartbeat_log (
+    station     TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS heartbeat_log_by_station ON heartbeat_log(station, received_at);
+-- What the town's staff did (sign-in, publications), append-only.
+CREATE TABLE IF NOT EXISTS audit (
+    at      TEXT NOT NULL,
+    staff   TEXT,
+    action  TEXT NOT NULL,
+    subject TEXT,
+    detail  TEXT,
+    origin  TEXT
+);
 CREATE TABLE IF NOT EXISTS gaps (
     station    TEXT NOT NULL,
     after_seq  INTEGER NOT NULL,
@@ -75,7 +125,114 @@ pub fn open(path: &Path) -> Result<Connection, TownStoreError> {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     }
     conn.execute_batch(SCHEMA)?;
+    upgrade(&conn)?;
     Ok(conn)
+}
+
+/// The schema's version in `user_version`: 1 added the staff's lock-out columns, 2 the
+/// tables kept from the events (filled from the events already held).
+const VERSION: i32 = 2;
+
+fn upgrade(conn: &Connection) -> Result<(), TownStoreError> {
+    let v: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if v >= VERSION {
+        return Ok(());
+    }
+    let has = |col: &str| -> Result<bool, rusqlite::Error> {
+        conn.query_row("SELECT count(*) > 0 FROM pragma_table_info('staff') WHERE name = ?1", [col], |r| r.get(0))
+    };
+    let tx = conn.unchecked_transaction()?;
+    for (col, def) in [
+        ("failed", "INTEGER NOT NULL DEFAULT 0"),
+        ("lockouts", "INTEGER NOT NULL DEFAULT 0"),
+        ("locked_until", "TEXT"),
+        ("active", "INTEGER NOT NULL DEFAULT 1"),
+    ] {
+        if !has(col)? {
+            tx.execute_batch(&format!("ALTER TABLE staff ADD COLUMN {col} {def}"))?;
+        }
+    }
+    tx.execute_batch("DELETE FROM tickets; DELETE FROM ratings;")?;
+    {
+        let mut st = tx.prepare("SELECT station, seq, kind, body FROM events ORDER BY station, seq")?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        for row in rows {
+            let (station, seq, kind, body) = row?;
+            derive(&tx, &station, seq, &kind, &body)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Keeps the tickets and ratings tables up to date with one applied event. An event that
+/// comes late (a gap filled) never undoes a later one: a ticket's status follows the
+/// highest sequence seen.
+fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) -> Result<(), TownStoreError> {
+    let b: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let text = |k: &str| b[k].as_str().map(str::to_string);
+    if let Some(step) = kind.strip_prefix("ticket.") {
+        let Some(status) = crate::domain::town::status_after(step) else { return Ok(()) };
+        let (Some(day), Some(number)) = (text("day"), text("number")) else { return Ok(()) };
+        let at = text("at");
+        conn.execute(
+            "INSERT INTO tickets (station, day, number, category, matter, taken_at, status, last_seq)
+             VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8)
+             ON CONFLICT(station, day, number) DO NOTHING",
+            params![
+                station,
+                day,
+                number,
+                text("category"),
+                text("matter"),
+                (step == "taken").then_some(&at),
+                status.key(),
+                seq
+            ],
+        )?;
+        let called = matches!(step, "called" | "recalled" | "callback");
+        conn.execute(
+            "UPDATE tickets SET
+                taken_at = CASE WHEN ?4 = 'taken' THEN ?5 ELSE taken_at END,
+                first_called = CASE WHEN ?6 AND (first_called IS NULL OR ?5 < first_called) THEN ?5 ELSE first_called END,
+                started_at = CASE WHEN ?4 = 'started' THEN ?5 ELSE started_at END,
+                finished_at = CASE WHEN ?7 = 'served' THEN ?5 ELSE finished_at END,
+                window_no = CASE WHEN ?9 IS NOT NULL AND ?8 >= last_seq THEN ?9 ELSE window_no END,
+                staff = CASE WHEN ?10 IS NOT NULL AND ?8 >= last_seq THEN ?10 ELSE staff END,
+                status = CASE WHEN ?8 >= last_seq THEN ?7 ELSE status END,
+                last_seq = max(last_seq, ?8)
+             WHERE station = ?1 AND day = ?2 AND number = ?3",
+            params![station, day, number, step, at, called, status.key(), seq, b["window"].as_i64(), text("staff")],
+        )?;
+    } else if kind == "rating" {
+        let (Some(id), Some(level)) = (b["id"].as_i64(), b["level"].as_i64()) else { return Ok(()) };
+        conn.execute(
+            "INSERT INTO ratings (station, id, level, reason, channel, staff, window_no, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ''))
+             ON CONFLICT(station, id) DO NOTHING",
+            params![
+                station,
+                id,
+                level,
+                text("reason"),
+                text("channel"),
+                text("staff"),
+                b["window"].as_i64(),
+                text("at")
+            ],
+        )?;
+    } else if kind == "followup" {
+        let Some(rating) = b["rating"].as_i64() else { return Ok(()) };
+        conn.execute(
+            "UPDATE ratings SET assignee = coalesce(?3, assignee), followed_up_at = coalesce(?4, followed_up_at)
+             WHERE station = ?1 AND id = ?2",
+            params![station, rating, text("assignee"), text("done_at")],
+        )?;
+    }
+    Ok(())
 }
 
 /// Applies one event of `station`: stored once whatever how often it comes; a sequence
@@ -99,6 +256,7 @@ pub fn apply_event(
         params![station, seq, kind, at, body, now],
     )? == 1;
     if added {
+        derive(&tx, station, seq, kind, body)?;
         let expected = last.unwrap_or(0) + 1;
         if seq > expected {
             tx.execute(
@@ -111,6 +269,9 @@ pub fn apply_event(
     Ok(added)
 }
 
+/// How long the town keeps each station's heartbeat history.
+const HEARTBEAT_DAYS: i64 = 7;
+
 pub fn apply_heartbeat(
     conn: &Connection,
     station: &str,
@@ -118,6 +279,15 @@ pub fn apply_heartbeat(
     body: &str,
     now: &str,
 ) -> Result<(), TownStoreError> {
+    conn.execute(
+        "INSERT INTO heartbeat_log (station, received_at, body) VALUES (?1, ?2, ?3)",
+        params![station, now, body],
+    )?;
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(now) {
+        let before =
+            (t - chrono::Duration::days(HEARTBEAT_DAYS)).to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        conn.execute("DELETE FROM heartbeat_log WHERE station = ?1 AND received_at < ?2", params![station, before])?;
+    }
     conn.execute(
         "INSERT INTO heartbeats (station, at, body, received_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(station) DO UPDATE SET at = excluded.at, body = excluded.body, received_at = excluded.received_at",
@@ -159,15 +329,18 @@ pub struct Seen {
     pub last_seen: Option<String>,
     pub tickets_today: i64,
     pub catalogue_version: Option<i64>,
-    pub events: i64,
 }
 
 /// `today` is the town's local day (YYYY-MM-DD), as the stations write a ticket's day.
 pub fn seen(conn: &Connection, station: &str, today: &str) -> Result<Seen, TownStoreError> {
+    // The last event applied in the station's order (the primary key's end, not a scan).
     let last_event: Option<String> = conn
-        .query_row("SELECT max(received_at) FROM events WHERE station = ?1", params![station], |r| r.get(0))
-        .optional()?
-        .flatten();
+        .query_row(
+            "SELECT received_at FROM events WHERE station = ?1 ORDER BY seq DESC LIMIT 1",
+            params![station],
+            |r| r.get(0),
+        )
+        .optional()?;
     let beat: Option<(String, Option<i64>)> = conn
         .query_row(
             "SELECT received_at, json_extract(body, '$.catalogue_version') FROM heartbeats WHERE station = ?1",
@@ -176,17 +349,15 @@ pub fn seen(conn: &Connection, station: &str, today: &str) -> Result<Seen, TownS
         )
         .optional()?;
     let tickets_today: i64 = conn.query_row(
-        "SELECT count(*) FROM events WHERE station = ?1 AND kind = 'ticket.taken' AND json_extract(body, '$.day') = ?2",
+        "SELECT count(*) FROM tickets WHERE station = ?1 AND day = ?2 AND taken_at IS NOT NULL",
         params![station, today],
         |r| r.get(0),
     )?;
-    let events: i64 =
-        conn.query_row("SELECT count(*) FROM events WHERE station = ?1", params![station], |r| r.get(0))?;
     let last_seen = match (last_event, beat.as_ref().map(|b| b.0.clone())) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
-    Ok(Seen { last_seen, tickets_today, catalogue_version: beat.and_then(|b| b.1), events })
+    Ok(Seen { last_seen, tickets_today, catalogue_version: beat.and_then(|b| b.1) })
 }
 
 /// Adds (or replaces the PIN and name of) a member of the town's staff.

@@ -1,0 +1,924 @@
+//! The town centre's own site (`kiosk town serve --listen`), on the station service's page
+//! layer: the same document shell and plain 4xx pages, the same sessions (an HttpOnly,
+//! SameSite=Strict cookie, 15 idle minutes), the same CSRF check ([`Checked`]), the same
+//! security headers; every read and write goes through the town's service layer
+//! ([`Office`]), which checks the member and writes the audit trail.
+//!
+//! - `/` all stations at a glance, live (the table is sent again when it changes);
+//! - `/station/{code}` one station: its queue today, calls, ratings, heartbeats;
+//! - `/publish/{matters|holidays|notices}` versions, the rollout, a new version checked
+//!   and reviewed before it is published, a rollback reviewed the same way;
+//! - `/reports` the township's monthly report (page, CSV, PDF); `/audit` the trail.
+
+use super::access::{lenient, Checked, Csrf, PageError, Posted};
+use super::chrome::{csrf, filled, flash, plain, Shell};
+use super::session::{cookie_named, Lookup, Session, Sessions, Who};
+use super::{guard, net, typed};
+use crate::domain::report::{mins, pct};
+use crate::town::office::{Office, Review, StationRow, TownError, TownSigned};
+use crate::town::store::Published;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{Datelike, NaiveDate};
+use maud::{html, Markup};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+impl Who for TownSigned {
+    fn no(&self) -> &str {
+        TownSigned::no(self)
+    }
+}
+
+/// The town's session cookie (not the desk's: a town PC may also open a station's desk).
+const COOKIE: &str = "kiosk_town";
+
+#[derive(Clone)]
+pub struct TownState(Arc<Inner>);
+
+struct Inner {
+    office: Mutex<Office>,
+    sessions: Sessions<TownSigned>,
+    hosts: guard::Hosts,
+    streams: net::Counter,
+    stop: watch::Receiver<bool>,
+}
+
+impl TownState {
+    pub fn new(office: Office, hosts: guard::Hosts, stop: watch::Receiver<bool>) -> TownState {
+        let limits = net::LIMITS;
+        TownState(Arc::new(Inner {
+            office: Mutex::new(office),
+            sessions: Sessions::default(),
+            hosts,
+            streams: net::Counter::new(limits.streams, limits.streams_per_address),
+            stop,
+        }))
+    }
+
+    /// Runs `f` on the office, off the async threads.
+    async fn with<T: Send + 'static>(&self, f: impl FnOnce(&mut Office) -> T + Send + 'static) -> Result<T, PageError> {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut office = s.0.office.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut office)
+        })
+        .await
+        .map_err(|e| PageError::Fault(format!("town office thread: {e}")))
+    }
+
+    /// As [`TownState::with`], a refusal kept as its sentence, a fault as the 503 page.
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Office) -> Result<T, TownError> + Send + 'static,
+    ) -> Result<Result<T, String>, PageError> {
+        use crate::service::{Explain, Failure};
+        match self.with(f).await? {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) => match e.explain() {
+                Failure::Refused(w) => Ok(Err(crate::lang::sentence(&w))),
+                Failure::Fault(d) => Err(PageError::Fault(d)),
+            },
+        }
+    }
+}
+
+/// A signed-in member of the town's staff whose account is still active.
+pub struct Staff {
+    id: String,
+    sess: Session<TownSigned>,
+}
+
+impl Staff {
+    fn back(&self, s: &TownState, to: &str, outcome: Result<String, String>) -> Response {
+        let (err, text) = match outcome {
+            Ok(t) => (false, t),
+            Err(t) => (true, t),
+        };
+        s.0.sessions.flash(&self.id, err, text);
+        Redirect::to(to).into_response()
+    }
+}
+
+impl FromRequestParts<TownState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &TownState) -> Result<Self, Self::Rejection> {
+        let change = parts.method != Method::GET && parts.method != Method::HEAD;
+        let id = cookie_named(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()), COOKIE);
+        let lookup = id.as_deref().map(|i| s.0.sessions.get(i)).unwrap_or(Lookup::Unknown);
+        let (id, sess) = match (id, lookup) {
+            (Some(id), Lookup::Active(sess)) => (id, *sess),
+            (_, lookup) => {
+                let expired = matches!(lookup, Lookup::Expired);
+                return Err(if change {
+                    plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到镇中心首页用工号和密码登录。"))
+                } else {
+                    let why = expired.then_some(tr!("已经15分钟没有操作，为了安全已自动退出，请重新登录。"));
+                    login_page(s, why, StatusCode::OK, "").await
+                });
+            }
+        };
+        let who = sess.who.clone();
+        match s.with(move |o| o.check(&who)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(TownError::Disabled)) => {
+                s.0.sessions.end(&id);
+                return Err(plain(StatusCode::FORBIDDEN, tr!("账号已停用"), tr!("这个账号已停用，不能再使用。")));
+            }
+            Ok(Err(e)) => return Err(super::chrome::unavailable(&e.to_string())),
+            Err(e) => return Err(e.into_response()),
+        }
+        parts.extensions.insert(Csrf(sess.csrf.clone()));
+        Ok(Staff { id, sess })
+    }
+}
+
+pub fn router(state: TownState) -> Router {
+    Router::new()
+        .route("/", get(overview))
+        .route("/live", get(overview_live))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/station/{code}", get(station))
+        .route("/publish/{what}", get(publications))
+        .route("/publish/{what}/check", post(check).layer(DefaultBodyLimit::max(super::matters::UPLOAD_LIMIT)))
+        .route("/publish/{what}/confirm", post(publish).layer(DefaultBodyLimit::max(super::matters::UPLOAD_LIMIT)))
+        .route("/publish/{what}/rollback", get(rollback_review).post(rollback))
+        .route("/publish/{what}/file", get(source_file))
+        .route("/reports", get(reports))
+        .route("/reports/file", get(report_file))
+        .route("/audit", get(audit))
+        .route("/assets/{file}", get(super::assets::serve))
+        .fallback(|| async {
+            plain(StatusCode::NOT_FOUND, tr!("没有这个页面"), tr!("请检查地址，或回到镇中心首页。"))
+        })
+        .layer(DefaultBodyLimit::max(super::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), admit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(net::LIMITS.body_timeout))
+        .layer(middleware::from_fn(super::guard))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            plain(StatusCode::INTERNAL_SERVER_ERROR, tr!("出错了"), tr!("镇中心程序出了问题，请稍后再试。"))
+        }))
+        .layer(middleware::from_fn(super::in_language))
+        .with_state(state)
+}
+
+/// The Host must be one the town listens as; a change needs a session before its body is
+/// read (a file may be large); a live page must find room for its address.
+async fn admit(State(s): State<TownState>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    if !s.0.hosts.allows(host) {
+        return plain(StatusCode::MISDIRECTED_REQUEST, tr!("地址不对"), tr!("请用镇中心的地址打开这个页面。"));
+    }
+    let path = req.uri().path();
+    if req.method() == Method::POST && path != "/login" {
+        let id = cookie_named(req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()), COOKIE);
+        if id.and_then(|i| s.0.sessions.peek(&i)).is_none() {
+            return plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到镇中心首页用工号和密码登录。"));
+        }
+    }
+    if req.method() == Method::GET && path == "/live" {
+        let Some(permit) = net::peer(&req).and_then(|p| s.0.streams.take(p.ip())) else {
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                tr!("实时更新太多"),
+                tr!("同时打开的实时页面太多了，本页不会自己更新，请过一会儿刷新。"),
+            );
+        };
+        let res = next.run(req).await;
+        return res.map(|body| axum::body::Body::new(net::Held { body, permit }));
+    }
+    next.run(req).await
+}
+
+/// The town's parts, in the order of its bar.
+const PARTS: [(&str, &str); 6] = [
+    ("/", tr_later!("各站总览")),
+    ("/publish/matters", tr_later!("事项清单")),
+    ("/publish/holidays", tr_later!("节假日")),
+    ("/publish/notices", tr_later!("通知")),
+    ("/reports", tr_later!("报表")),
+    ("/audit", tr_later!("审计日志")),
+];
+
+async fn town_name(s: &TownState) -> String {
+    s.with(|o| o.town().name.clone()).await.unwrap_or_default()
+}
+
+/// A page of the town's site: its bar (the parts, who, 签退), the flash, the title.
+async fn page(s: &TownState, staff: &Staff, current: &str, title: &str, inner: Markup, status: StatusCode) -> Response {
+    let town = town_name(s).await;
+    let live = current == "/";
+    let body = html! {
+        main.desk.admin.town {
+            header.bar {
+                span.station { (tr!("{}镇中心", town)) }
+                nav.sections aria-label=(tr!("镇中心")) {
+                    @for (href, label) in PARTS {
+                        @if href == current {
+                            a.here href=(href) aria-current="page" { (crate::lang::tr(label)) }
+                        } @else {
+                            a href=(href) { (crate::lang::tr(label)) }
+                        }
+                    }
+                }
+                span.who { (staff.sess.who.no()) " " (staff.sess.who.name()) }
+                form.inline method="post" action="/logout" { (csrf(&staff.sess)) button type="submit" { (tr!("签退")) } }
+            }
+            (flash(&staff.sess))
+            h1 { (title) }
+            (inner)
+        }
+    };
+    let full = format!("{title} · {town}");
+    Shell {
+        title: &full,
+        class: "deskpage",
+        script: live.then_some("desk.js"),
+        noscript_refresh: live.then_some(10),
+        refresh_to: None,
+    }
+    .response(status, body)
+}
+
+async fn login_page(s: &TownState, message: Option<&str>, status: StatusCode, staff: &str) -> Response {
+    let town = town_name(s).await;
+    let staff = crate::domain::text::capped(staff, 16);
+    Shell::new(tr!("登录"), "deskpage").response(
+        status,
+        html! {
+            main.desk.login {
+                h1 { (tr!("{}镇中心", town)) }
+                h2 { (tr!("村级服务站总览 · 工作人员登录")) }
+                @if let Some(m) = message { p.error role="alert" { (m) } }
+                form method="post" action="/login" autocomplete="off" {
+                    label { (tr!("工号 ")) input name="staff" required maxlength="16" value=(staff) autofocus[staff.is_empty()]; }
+                    label { (tr!("密码 ")) input name="pin" type="password" inputmode="numeric" required maxlength="20" autofocus[!staff.is_empty()]; }
+                    button.primary type="submit" { (tr!("登录")) }
+                }
+                p.hint { (tr!("连续输错5次密码，账号会锁定5分钟。15分钟不操作会自动退出。")) }
+            }
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct SignIn {
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    pin: String,
+}
+
+async fn login(
+    State(s): State<TownState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Posted(f): Posted<SignIn>,
+) -> Result<Response, PageError> {
+    let typed = f.staff.trim().to_string();
+    if typed.is_empty() || f.pin.trim().is_empty() {
+        return Ok(login_page(&s, Some(tr!("请填写工号和密码。")), StatusCode::BAD_REQUEST, &typed).await);
+    }
+    let origin = peer.ip().to_string();
+    let (no, pin) = (f.staff, f.pin);
+    match s.call(move |o| o.sign_in(&no, pin.trim(), Some(&origin))).await? {
+        Ok(who) => {
+            let Some(id) = s.0.sessions.start(who) else {
+                return Err(PageError::Fault("no randomness for a session id".into()));
+            };
+            let mut r = Redirect::to("/").into_response();
+            // Secure where the page came over HTTPS; plain HTTP is for the town's own
+            // box (loopback) only.
+            let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/");
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(r)
+        }
+        Err(words) => Ok(login_page(&s, Some(&words), StatusCode::UNAUTHORIZED, &typed).await),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Nothing {}
+
+async fn logout(State(s): State<TownState>, staff: Staff, Checked(_): Checked<Nothing>) -> Result<Response, PageError> {
+    let who = staff.sess.who.clone();
+    s.call(move |o| o.sign_out(&who)).await?.ok();
+    s.0.sessions.end(&staff.id);
+    let mut r = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+/// "3分钟前", "2小时前", "5天前" — or 从未.
+fn ago(secs: Option<i64>) -> String {
+    match secs {
+        None => tr!("从未连上").to_string(),
+        Some(s) if s < 60 => tr!("刚刚").to_string(),
+        Some(s) if s < 3600 => tr!("{}分钟前", s / 60),
+        Some(s) if s < 86_400 => tr!("{}小时前", s / 3600),
+        Some(s) => tr!("{}天前", s / 86_400),
+    }
+}
+
+fn disk(mb: Option<i64>) -> String {
+    match mb {
+        Some(m) if m >= 1024 => format!("{:.1} GB", m as f64 / 1024.0),
+        Some(m) => format!("{m} MB"),
+        None => "—".into(),
+    }
+}
+
+/// The overview's table: what the live stream sends again when it changes.
+fn overview_table(rows: &[StationRow]) -> Markup {
+    let online = rows.iter().filter(|r| r.health.online()).count();
+    let taken: i64 = rows.iter().map(|r| r.taken_today).sum();
+    let waiting: i64 = rows.iter().map(|r| r.waiting).sum();
+    html! {
+        p.summary {
+            (filled(
+                tr!("{} 个站点在线，{} 个离线；今天全镇取号 {}，正在等候 {}。"),
+                &[html! { b { (online) } }, html! { b { (rows.len() - online) } }, html! { b { (taken) } }, html! { b { (waiting) } }],
+            ))
+        }
+        table.cases.overview {
+            thead { tr {
+                th { (tr!("站点")) } th { (tr!("连接")) } th { (tr!("需要关注")) } th { (tr!("今日取号")) }
+                th { (tr!("等候")) } th { (tr!("办结")) } th { (tr!("平均等候")) } th { (tr!("差评待跟进")) }
+                th { (tr!("打印机")) } th { (tr!("磁盘")) } th { (tr!("事项清单")) } th { (tr!("软件版本")) }
+            } }
+            tbody {
+                @for r in rows {
+                    @let attention = r.health.attention();
+                    tr class=(if !r.health.online() { "row-offline" } else if attention.is_empty() { "" } else { "row-attention" }) {
+                        td { a href={ "/station/" (r.code) } { (r.name) } " " small { (r.code) } }
+                        td { @if r.health.online() { (tr!("在线")) } @else { b { (tr!("离线")) } " " (ago(r.health.silent_for)) } }
+                        td { @for (i, a) in attention.iter().enumerate() { @if i > 0 { "、" } b { (crate::lang::tr(a)) } } }
+                        td { (r.taken_today) }
+                        td { (r.waiting) }
+                        td { (r.served) }
+                        td { @if let Some(w) = r.avg_wait { (tr!("{}分钟", mins(Some(w)))) } @else { "—" } }
+                        td { (r.health.open_bad) @if r.health.overdue_followups > 0 { " " b { (tr!("（逾期 {}）", r.health.overdue_followups)) } } }
+                        td { @if r.health.unprinted > 0 { b { (tr!("{} 张没打出来", r.health.unprinted)) } } @else if r.printer.is_some() { (tr!("正常")) } @else { "—" } }
+                        td { (disk(r.health.free_disk_mb)) }
+                        td { @if let Some(v) = r.catalogue_version { (tr!("第{}版", v)) } @else { "—" } }
+                        td { (r.software.as_deref().unwrap_or("—")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn overview(State(s): State<TownState>, staff: Staff) -> Result<Response, PageError> {
+    let rows = s.call(|o| o.overview()).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let inner = html! {
+        p.hint { (tr!("站点每分钟报一次平安；两分半钟没有消息算离线。离线的站点照常办事，连通后自动补报。")) }
+        p.error id="offline" hidden { (tr!("与镇中心服务的连接断了，正在重连……")) }
+        div id="panel" data-src="/live" { (overview_table(&rows)) }
+    };
+    Ok(page(&s, &staff, "/", tr!("各站总览"), inner, StatusCode::OK).await)
+}
+
+/// The overview's table as it changes: sent on connect and whenever it differs (it is
+/// looked at again every second), until the town stops, the page goes or the session ends.
+async fn overview_live(State(s): State<TownState>, staff: Staff) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(4);
+    let lang = crate::lang::current();
+    let mut stop = s.0.stop.clone();
+    tokio::spawn(crate::lang::scope(lang, async move {
+        let mut last = String::new();
+        loop {
+            if s.0.sessions.peek(&staff.id).is_none() {
+                let _ = tx.send(Ok(Event::default().event("signed-out").data(""))).await;
+                return;
+            }
+            if let Ok(Ok(rows)) = s.with(|o| o.overview()).await {
+                let html = overview_table(&rows).into_string();
+                if html != last {
+                    if tx
+                        .send(Ok(Event::default().event("panel").data(html.clone()).retry(Duration::from_secs(2))))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    last = html;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|v| *v) => return,
+                _ = tx.closed() => return,
+            }
+        }
+    }));
+    Sse::new(tokio_stream::wrappers::ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+}
+
+async fn station(State(s): State<TownState>, staff: Staff, Path(code): Path<String>) -> Result<Response, PageError> {
+    let found = s.call(move |o| o.station(&code)).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let Some(p) = found else {
+        return Ok(plain(StatusCode::NOT_FOUND, tr!("没有这个站点"), tr!("镇中心没有这个站点代码。请回到总览。")));
+    };
+    let r = &p.row;
+    let inner = html! {
+        section {
+            table.cases {
+                tbody {
+                    tr { th { (tr!("连接")) } td { @if r.health.online() { (tr!("在线")) } @else { b { (tr!("离线")) } } " · " (tr!("上次消息 {}", ago(r.health.silent_for))) } }
+                    tr { th { (tr!("需要关注")) } td { @for a in r.health.attention() { b { (crate::lang::tr(a)) } " " } } }
+                    tr { th { (tr!("今日")) } td { (tr!("取号 {}，等候 {}，办结 {}", r.taken_today, r.waiting, r.served)) } }
+                    tr { th { (tr!("打印机")) } td { (r.printer.as_deref().unwrap_or("—")) @if r.health.unprinted > 0 { " " b { (tr!("{} 张没打出来", r.health.unprinted)) } } } }
+                    tr { th { (tr!("磁盘剩余")) } td { (disk(r.health.free_disk_mb)) } }
+                    tr { th { (tr!("最近备份")) } td { (r.last_backup.as_deref().unwrap_or("—")) } }
+                    tr { th { (tr!("最近清理")) } td { (r.last_purge.as_deref().unwrap_or("—")) } }
+                    tr { th { (tr!("时钟偏差")) } td { @if let Some(o) = r.clock_offset { (tr!("{} 秒", o)) } @else { "—" } } }
+                    tr { th { (tr!("事项清单")) } td { @if let Some(v) = r.catalogue_version { (tr!("第{}版", v)) } @else { "—" } } }
+                    tr { th { (tr!("已收到的记录")) } td { (p.events) @if p.gaps > 0 { " · " (tr!("曾有 {} 处缺号（已补齐的也计在内）", p.gaps)) } } }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("今天的排队")) }
+            @if p.queue.is_empty() { p { (tr!("今天还没有人取号。")) } } @else {
+                table.cases {
+                    thead { tr { th { (tr!("号码")) } th { (tr!("类别")) } th { (tr!("状态")) } th { (tr!("窗口")) } } }
+                    tbody { @for (n, c, st, w) in &p.queue { tr { td { (n) } td { (c) } td { (crate::lang::tr(st.label())) } td { @if let Some(w) = w { (w) } } } } }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("最近叫号")) }
+            table.cases {
+                thead { tr { th { (tr!("时间")) } th { (tr!("号码")) } th { (tr!("窗口")) } th { (tr!("工号")) } } }
+                tbody { @for (at, n, w, st) in &p.calls { tr { td { (at) } td { (n) } td { @if let Some(w) = w { (w) } } td { (st.as_deref().unwrap_or("")) } } } }
+            }
+        }
+        section {
+            h2 { (tr!("近30天的评价")) }
+            table.cases {
+                thead { tr { th { (tr!("时间")) } th { (tr!("评价")) } th { (tr!("原因")) } th { (tr!("整改")) } } }
+                tbody {
+                    @for g in &p.ratings {
+                        tr class=(if g.overdue { "row-attention" } else { "" }) {
+                            td { (g.at) }
+                            td { (crate::lang::tr(crate::domain::rating::Level::new(g.level as u8).map(|l| l.label()).unwrap_or("—"))) }
+                            td { (g.reason.as_deref().unwrap_or("")) }
+                            td {
+                                @if g.level <= 2 {
+                                    @if g.followed_up { (tr!("已整改")) } @else if g.overdue { b { (tr!("逾期未整改")) } } @else { (tr!("整改中")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("报平安记录")) }
+            table.cases {
+                thead { tr { th { (tr!("收到时间")) } th { (tr!("软件版本")) } th { (tr!("事项清单")) } th { (tr!("待上报")) } th { (tr!("磁盘")) } th { (tr!("没打出来")) } } }
+                tbody {
+                    @for (at, b) in &p.heartbeats {
+                        tr {
+                            td { (at) }
+                            td { (b["version"].as_str().unwrap_or("")) }
+                            td { (b["catalogue_version"].as_i64().map(|v| v.to_string()).unwrap_or_default()) }
+                            td { (b["outbox_pending"].as_i64().unwrap_or(0)) }
+                            td { (disk(b["free_disk_mb"].as_i64())) }
+                            td { (b["unprinted"].as_i64().unwrap_or(0)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = format!("{} {}", r.name, r.code);
+    Ok(page(&s, &staff, "", &title, inner, StatusCode::OK).await)
+}
+
+fn what_of(key: &str) -> Result<Published, PageError> {
+    match key {
+        "matters" => Ok(Published::Matters),
+        "holidays" => Ok(Published::Holidays),
+        "notices" => Ok(Published::Notices),
+        _ => Err(PageError::Page(plain(
+            StatusCode::NOT_FOUND,
+            tr!("没有这个页面"),
+            tr!("请检查地址，或回到镇中心首页。"),
+        ))),
+    }
+}
+
+fn words(what: Published) -> &'static str {
+    match what {
+        Published::Matters => tr_later!("事项清单"),
+        Published::Holidays => tr_later!("节假日安排"),
+        Published::Notices => tr_later!("通知"),
+    }
+}
+
+async fn publications(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, PageError> {
+    let what = what_of(&key)?;
+    let (versions, rollout, current) = s
+        .call(move |o| Ok((o.versions(what)?, o.rollout(what)?, o.source(what, None)?)))
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let here = format!("/publish/{key}");
+    let latest = versions.first().map(|v| v.version).unwrap_or(0);
+    let notices = match (what, &current) {
+        (Published::Notices, Some((_, src))) => crate::town::office::notices_of(src).unwrap_or_default(),
+        _ => Default::default(),
+    };
+    let inner = html! {
+        p {
+            @if latest == 0 { (tr!("镇中心还没有发布过，各站用自己装的版本。")) }
+            @else { (tr!("最新是第{}版。站点连通时自动采用，离线的站点连通后采用。", latest)) " " a href={ (here) "/file" } { (tr!("下载最新版")) } }
+        }
+        section {
+            @if what == Published::Notices {
+                h2 { (tr!("发布通知")) }
+                form method="post" action={ (here) "/confirm" } {
+                    (csrf(&staff.sess))
+                    label { (tr!("自助终端首页的通知（一行，可以空着）")) input name="home" maxlength="200" value=(notices.0); }
+                    label { (tr!("叫号屏底部的通知（一行，可以空着）")) input name="display" maxlength="200" value=(notices.1); }
+                    button.primary type="submit" { (tr!("发布给所有站点")) }
+                }
+            } @else {
+                h2 { (tr!("发布新版本")) }
+                form method="post" action={ (here) "/check" } {
+                    (csrf(&staff.sess))
+                    label { (tr!("选择文件 ")) input type="file" id="source-file" data-into="source" accept=".toml,text/plain"; }
+                    label { (tr!("或粘贴内容")) textarea name="source" id="source" rows="10" required {} }
+                    button.primary type="submit" { (tr!("检查并查看改动")) }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("各站采用情况")) }
+            @if rollout.is_empty() { p { (tr!("还没有站点报告。")) } } @else {
+                table.cases {
+                    thead { tr { th { (tr!("站点")) } th { (tr!("版本")) } th { (tr!("结果")) } } }
+                    tbody {
+                        @for r in &rollout {
+                            tr class=(if r.outcome == "refused" { "row-attention" } else { "" }) {
+                                td { a href={ "/station/" (r.station) } { (r.station) } }
+                                td { (tr!("第{}版", r.version)) }
+                                td { @if r.outcome == "applied" { (tr!("已采用")) } @else { b { (tr!("拒收：")) } (r.detail.as_deref().unwrap_or("")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("历次版本")) }
+            table.cases {
+                thead { tr { th { (tr!("版本")) } th { (tr!("发布时间")) } th { (tr!("发布人")) } th { (tr!("说明")) } th { (tr!("操作")) } } }
+                tbody {
+                    @for v in &versions {
+                        tr {
+                            td { (tr!("第{}版", v.version)) }
+                            td { (v.published_at) }
+                            td { (v.staff) }
+                            td { (v.note) }
+                            td {
+                                @if v.version == latest { b { (tr!("最新")) } }
+                                @else { a.button href={ (here) "/rollback?version=" (v.version) } { (tr!("回滚到这一版…")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        script src="/assets/admin.js" defer {}
+    };
+    let title = crate::lang::tr(words(what)).to_string();
+    Ok(page(&s, &staff, &here, &title, inner, StatusCode::OK).await)
+}
+
+#[derive(serde::Deserialize)]
+struct Upload {
+    #[serde(default)]
+    source: String,
+}
+
+fn review_markup(r: &Review) -> Markup {
+    html! {
+        p { (tr!("检查通过：{}。", r.summary)) }
+        @if let Some(d) = &r.diff { (super::matters::diff(d)) }
+        @if r.same { p { (tr!("和最新的第{}版完全一样。", r.latest)) } }
+    }
+}
+
+async fn check(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Checked(f): Checked<Upload>,
+) -> Result<Response, PageError> {
+    let what = what_of(&key)?;
+    let here = format!("/publish/{key}");
+    let src = f.source.clone();
+    let reviewed = s.call(move |o| o.review(what, tr!("上传的文件"), &src)).await?;
+    let inner = match reviewed {
+        Err(words) => {
+            let inner = html! {
+                p.error { (tr!("文件有错误，没有发布。请按行号改好后重新上传：")) }
+                pre.errors { (words) }
+                p { a href=(here) { (tr!("返回")) } }
+            };
+            return Ok(page(&s, &staff, &here, tr!("文件有错误"), inner, StatusCode::UNPROCESSABLE_ENTITY).await);
+        }
+        Ok(r) => html! {
+            (review_markup(&r))
+            @if r.same { p { a href=(here) { (tr!("不用发布，返回")) } } } @else {
+                form method="post" action={ (here) "/confirm" } {
+                    (csrf(&staff.sess))
+                    textarea name="source" hidden aria-hidden="true" { (f.source) }
+                    label { (tr!("发布说明（改了什么、为什么）")) input name="note" maxlength="200" required; }
+                    button.primary type="submit" { (tr!("发布为第{}版，所有站点采用", r.latest + 1)) }
+                }
+                p { a href=(here) { (tr!("不发布，返回")) } }
+            }
+        },
+    };
+    Ok(page(&s, &staff, &here, tr!("核对改动"), inner, StatusCode::OK).await)
+}
+
+#[derive(serde::Deserialize)]
+struct Publish {
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    home: Option<String>,
+    #[serde(default)]
+    display: Option<String>,
+}
+
+async fn publish(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Checked(f): Checked<Publish>,
+) -> Result<Response, PageError> {
+    let what = what_of(&key)?;
+    let here = format!("/publish/{key}");
+    let who = staff.sess.who.clone();
+    let outcome = s
+        .call(move |o| {
+            let (src, note) = match what {
+                Published::Notices => (
+                    Office::notices_source(f.home.as_deref().unwrap_or(""), f.display.as_deref().unwrap_or(""))?,
+                    tr!("通知").to_string(),
+                ),
+                _ => (f.source, f.note),
+            };
+            o.publish(&who, what, tr!("上传的文件"), &src, &note)
+        })
+        .await?
+        .map(|p| tr!("已发布第{}版（{}），站点连通时自动采用", p.version, p.summary));
+    Ok(staff.back(&s, &here, outcome))
+}
+
+#[derive(serde::Deserialize)]
+struct Version {
+    #[serde(default, deserialize_with = "lenient::number")]
+    version: Option<i64>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn rollback_review(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<Version>,
+) -> Result<Response, PageError> {
+    let what = what_of(&key)?;
+    let here = format!("/publish/{key}");
+    let Some(version) = q.version else {
+        return Err(PageError::Refused(StatusCode::BAD_REQUEST, tr!("请选择版本。").into()));
+    };
+    let reviewed = s
+        .call(move |o| match o.source(what, Some(version))? {
+            Some((_, src)) => o.review(what, &format!("v{version}"), &src).map(Some),
+            None => Ok(None),
+        })
+        .await?;
+    let inner = match reviewed {
+        Ok(Some(r)) => html! {
+            p { (tr!("第{}版：", version)) }
+            (review_markup(&r))
+            form method="post" action={ (here) "/rollback" } {
+                (csrf(&staff.sess))
+                input type="hidden" name="version" value=(version);
+                label { (tr!("回滚说明（为什么回滚）")) input name="note" maxlength="200" required; }
+                button.primary type="submit" { (tr!("确认回滚：用第{}版的内容发布为第{}版", version, r.latest + 1)) }
+            }
+            p { a href=(here) { (tr!("不回滚，返回")) } }
+        },
+        Ok(None) => return Ok(plain(StatusCode::NOT_FOUND, tr!("没有这一版"), tr!("请回到版本列表重新选择。"))),
+        Err(words) => html! { p.error { (words) } p { a href=(here) { (tr!("返回")) } } },
+    };
+    Ok(page(&s, &staff, &here, tr!("核对回滚"), inner, StatusCode::OK).await)
+}
+
+async fn rollback(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Checked(f): Checked<Version>,
+) -> Result<Response, PageError> {
+    let what = what_of(&key)?;
+    let here = format!("/publish/{key}");
+    let Some(version) = f.version else {
+        return Err(PageError::Refused(StatusCode::BAD_REQUEST, tr!("请选择版本。").into()));
+    };
+    if f.note.trim().is_empty() {
+        return Ok(staff.back(
+            &s,
+            &format!("{here}/rollback?version={version}"),
+            Err(tr!("回滚要写说明（为什么回滚），没有回滚。").into()),
+        ));
+    }
+    let who = staff.sess.who.clone();
+    let outcome = s
+        .call(move |o| o.rollback(&who, what, version, &f.note))
+        .await?
+        .map(|p| tr!("已回滚：第{}版用第{}版的内容", p.version, version));
+    Ok(staff.back(&s, &here, outcome))
+}
+
+async fn source_file(State(s): State<TownState>, _: Staff, Path(key): Path<String>) -> Result<Response, PageError> {
+    let what = what_of(&key)?;
+    let found =
+        s.call(move |o| o.source(what, None)).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let Some((v, src)) = found else {
+        return Ok(plain(StatusCode::NOT_FOUND, tr!("还没有发布"), tr!("镇中心还没有发布过这一项。")));
+    };
+    let ext = if what == Published::Notices { "json" } else { "toml" };
+    let mut r = typed(StatusCode::OK, "text/plain; charset=utf-8", src);
+    if let Ok(h) = HeaderValue::from_str(&format!("attachment; filename=\"{key}-v{v}.{ext}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, h);
+    }
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+struct Month {
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// The month asked for (YYYY-MM), the last whole month by default: (first day, last day).
+fn month_range(q: &Month, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), PageError> {
+    let first = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| PageError::Refused(StatusCode::BAD_REQUEST, tr!("月份要写成 2026-11 这样。").into()))?,
+        None => {
+            let this = today.with_day(1).unwrap_or(today);
+            (this - chrono::Duration::days(1)).with_day(1).unwrap_or(this)
+        }
+    };
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    };
+    let last = next.map(|n| n - chrono::Duration::days(1)).unwrap_or(first);
+    Ok((first, last))
+}
+
+async fn reports(State(s): State<TownState>, staff: Staff, Query(q): Query<Month>) -> Result<Response, PageError> {
+    let today = s.with(|o| o.clock().today()).await?;
+    let (from, to) = month_range(&q, today)?;
+    let r = s.call(move |o| o.report(from, to)).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let month = from.format("%Y-%m").to_string();
+    let rows = crate::receipt::report::town_rows(&r);
+    let most = r.stations.iter().map(|(_, _, x)| x.all.issued).max().unwrap_or(0).max(1);
+    let inner = html! {
+        form method="get" action="/reports" {
+            label { (tr!("月份 ")) input type="month" name="month" value=(month); }
+            button type="submit" { (tr!("查看")) }
+            " " a.button href={ "/reports/file?format=csv&month=" (month) } { (tr!("下载 CSV（Excel）")) }
+            " " a.button href={ "/reports/file?format=pdf&month=" (month) } { (tr!("下载 PDF（打印）")) }
+        }
+        p {
+            (tr!("{} 至 {}：全镇取号 {}，办结 {}，等候中位数 {} 分钟，好差评 {} 次，满意率 {}。",
+                from, to, r.all.all.issued, r.all.all.served, mins(r.all.all.wait_median), r.all.ratings.total(), pct(r.all.ratings.satisfaction())))
+        }
+        section {
+            h2 { (tr!("各站点取号")) }
+            div.bars {
+                @for (code, name, x) in &r.stations {
+                    div.bar-row {
+                        span.bar-label { (name) " " small { (code) } }
+                        // A meter, not a styled width: the pages allow no inline styles.
+                        meter.bar-meter min="0" max=(most) value=(x.all.issued) {}
+                        span.bar-value { (x.all.issued) }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("各站点比较")) }
+            table.cases {
+                thead { tr { @for h in crate::receipt::report::TOWN_HEAD { th { (crate::lang::tr(h)) } } } }
+                tbody { @for row in &rows { tr { @for c in row { td { (c) } } } } }
+            }
+        }
+    };
+    Ok(page(&s, &staff, "/reports", tr!("全镇报表"), inner, StatusCode::OK).await)
+}
+
+async fn report_file(State(s): State<TownState>, _: Staff, Query(q): Query<Month>) -> Result<Response, PageError> {
+    let today = s.with(|o| o.clock().today()).await?;
+    let (from, to) = month_range(&q, today)?;
+    let pdf = q.format.as_deref() == Some("pdf");
+    let bytes = s
+        .call(move |o| if pdf { o.report_pdf(from, to) } else { o.report_csv(from, to) })
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let (ty, ext) = if pdf { ("application/pdf", "pdf") } else { ("text/csv; charset=utf-8", "csv") };
+    let mut r = typed(StatusCode::OK, ty, bytes);
+    if let Ok(h) =
+        HeaderValue::from_str(&format!("attachment; filename=\"town-report-{}.{ext}\"", from.format("%Y-%m")))
+    {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, h);
+    }
+    Ok(r)
+}
+
+fn action_words(action: &str) -> &'static str {
+    match action {
+        "sign-in" => tr_later!("登录"),
+        "sign-out" => tr_later!("签退"),
+        "sign-in-locked" => tr_later!("密码输错太多，锁定"),
+        "staff-add" => tr_later!("新增或重设工作人员"),
+        "matters-publish" => tr_later!("发布事项清单"),
+        "holidays-publish" => tr_later!("发布节假日"),
+        "notices-publish" => tr_later!("发布通知"),
+        _ => "",
+    }
+}
+
+async fn audit(State(s): State<TownState>, staff: Staff) -> Result<Response, PageError> {
+    let rows = s.call(|o| o.audit_log(500)).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let inner = html! {
+        table.cases {
+            thead { tr { th { (tr!("时间")) } th { (tr!("工号")) } th { (tr!("操作")) } th { (tr!("对象")) } th { (tr!("说明")) } th { (tr!("电脑")) } } }
+            tbody {
+                @for [at, who, action, subject, detail, origin] in &rows {
+                    @let a = action.as_deref().unwrap_or("");
+                    tr {
+                        td { (at.as_deref().unwrap_or("")) }
+                        td { (who.as_deref().unwrap_or(tr!("（本机命令行）"))) }
+                        td { @let w = action_words(a); @if w.is_empty() { (a) } @else { (crate::lang::tr(w)) } }
+                        td { (subject.as_deref().unwrap_or("")) }
+                        td { (detail.as_deref().unwrap_or("")) }
+                        td { (origin.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(&s, &staff, "/audit", tr!("审计日志"), inner, StatusCode::OK).await)
+}
+
+/// Serves the town's site on `listeners` until `stop`.
+pub async fn serve(listeners: Vec<tokio::net::TcpListener>, office: Office, stop: watch::Receiver<bool>) {
+    let bound: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+    let state = TownState::new(office, guard::Hosts::new(&bound, ""), stop.clone());
+    let app = router(state);
+    let limits = net::LIMITS;
+    let conns = net::Counter::new(limits.connections, limits.connections_per_address);
+    let mut tasks = Vec::new();
+    for l in listeners {
+        tasks.push(tokio::spawn(net::serve(l, app.clone(), conns.clone(), limits, stop.clone())));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
