@@ -662,3 +662,76 @@ fn a_revealed_case_shows_its_numbers_once_and_a_reload_masks_them() {
     let b = page(&case_path);
     assert!(!b.contains("保存材料"), "a closed case offers no 保存材料: {b}");
 }
+
+/// This box's address on its LAN, if it has one (the route a packet would take out).
+fn lan_address() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("10.255.255.254:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// Staff PINs and desk cookies cross the LAN only over HTTPS: from another PC the desk's
+/// plain address sends to its HTTPS one and a sign-in posted in clear is refused; the phone
+/// pages stay on plain HTTP; over HTTPS (a client that checks the station's certificate
+/// against the CA the station serves at /ca.pem) the sign-in sets a Secure cookie; the box
+/// itself may use plain HTTP.
+#[test]
+fn the_desk_crosses_the_lan_only_over_https() {
+    let t = setup();
+    let tk = ticket(&t, "C02");
+    let (_srv, said) = Serve::start_with(&t, Some(NOW), &["--listen", "0.0.0.0:0", "--https-listen", "0.0.0.0:0"], 2);
+    let port = |u: &str| u.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("port");
+    assert!(said[0].starts_with("http://") && said[1].starts_with("https://"), "{said:?}");
+    let (plain, secure) = (port(&said[0]), port(&said[1]));
+    let (s, page) = get(&format!("http://127.0.0.1:{plain}/desk"));
+    assert!(s == 200 && page.contains("工作人员登录"), "the box itself: plain HTTP");
+    let (s, ca) = get(&format!("http://127.0.0.1:{plain}/ca.pem"));
+    assert!(s == 200 && ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
+    if let Some(ip) = lan_address() {
+        let lan = format!("http://{ip}:{plain}");
+        let r = http().get(&format!("{lan}/desk/cases?x=1")).call().expect("get");
+        assert_eq!(r.status().as_u16(), 308);
+        let to = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+        assert_eq!(to, format!("https://{ip}:{secure}/desk/cases?x=1"));
+        let r = http().post(&format!("{lan}/desk/login")).send_form([("staff", "001"), ("pin", PIN)]).expect("post");
+        assert_eq!(r.status().as_u16(), 403, "a PIN posted in clear from another PC is refused");
+        let (s, page) = get(&format!("{lan}/t/{}", tk["token"].as_str().expect("token")));
+        assert!(s == 200 && page.contains("C001"), "the phone pages stay on plain HTTP");
+        // The certificate names the LAN address too.
+        let (s, _, body) = crate::util::https_request(
+            &ip.to_string(),
+            secure,
+            &ca,
+            "GET /desk HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        )
+        .expect("https on the LAN address");
+        assert!(s == 200 && body.contains("工作人员登录"), "{s}");
+    } else {
+        eprintln!("no LAN address on this machine: the redirect was not tried");
+    }
+    let (s, _, body) = crate::util::https_request(
+        "127.0.0.1",
+        secure,
+        &ca,
+        "GET /desk HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+    )
+    .expect("https");
+    assert!(s == 200 && body.contains("工作人员登录"), "{s} {body}");
+    let form = format!("staff=001&pin={PIN}");
+    let req = format!(
+        "POST /desk/login HTTP/1.1\r\nHost: {{host}}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    );
+    let (s, head, _) = crate::util::https_request("127.0.0.1", secure, &ca, &req).expect("https sign-in");
+    assert_eq!(s, 303, "{head}");
+    let cookie = head.lines().find(|l| l.to_ascii_lowercase().starts_with("set-cookie:")).unwrap_or("");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure"), "{cookie}");
+    // A certificate the client does not trust is refused: another station's CA.
+    let other = TempStation::new();
+    let (_o, said) =
+        Serve::start_with(&other, Some(NOW), &["--listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0"], 2);
+    let err =
+        crate::util::https_request("127.0.0.1", port(&said[1]), &ca, "GET /desk HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    assert!(err.is_err(), "another station's certificate is not this CA's: {err:?}");
+}

@@ -9,6 +9,7 @@ use kiosk::paths::Paths;
 use kiosk::service::Station;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use tokio_rustls::rustls as kiosk_tls;
 
 pub struct TempStation {
     pub dir: Dir,
@@ -176,6 +177,33 @@ impl Serve {
         let base =
             line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("serve said {line:?}")).to_string();
         Serve { child, base }
+    }
+
+    /// Starts `kiosk serve ARGS…` of `t` and reads its first `lines` "listening on" lines
+    /// (the plain address first, then the HTTPS ones); `base` is the first.
+    pub fn start_with(t: &TempStation, now: Option<&str>, args: &[&str], lines: usize) -> (Serve, Vec<String>) {
+        use std::io::BufRead;
+        let mut c = Command::new(kiosk_bin());
+        c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
+        c.arg("serve").args(args);
+        match now {
+            Some(n) => c.env("KIOSK_NOW", n),
+            None => c.env_remove("KIOSK_NOW"),
+        };
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+        let mut child = c.spawn().expect("start kiosk serve");
+        let out = child.stdout.take().expect("stdout");
+        let mut reader = std::io::BufReader::new(out);
+        let mut said = Vec::new();
+        for _ in 0..lines {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read the listening line");
+            said.push(
+                line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("serve said {line:?}")).to_string(),
+            );
+        }
+        let base = said.first().cloned().unwrap_or_default();
+        (Serve { child, base }, said)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -648,4 +676,42 @@ pub fn descendants(pid: u32) -> Vec<u32> {
         }
     }
     out
+}
+
+/// One HTTPS request to `host:port`, trusting only the CA certificate `ca` (PEM), with a real
+/// TLS client that checks the server's certificate for `host`: (status, headers, body), or
+/// the TLS error.
+pub fn https_request(host: &str, port: u16, ca: &str, request: &str) -> Result<(u16, String, String), String> {
+    use kiosk_tls::pki_types::pem::PemObject;
+    use kiosk_tls::pki_types::{CertificateDer, ServerName};
+    use std::io::{Read, Write};
+    let mut roots = kiosk_tls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+        roots.add(c.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    }
+    #[allow(deprecated)]
+    let provider = std::sync::Arc::new(kiosk_tls::crypto::ring::default_provider());
+    let config = kiosk_tls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
+    let conn = kiosk_tls::ClientConnection::new(std::sync::Arc::new(config), name).map_err(|e| e.to_string())?;
+    let sock = std::net::TcpStream::connect((host, port)).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10))).map_err(|e| e.to_string())?;
+    let mut tls = kiosk_tls::StreamOwned::new(conn, sock);
+    tls.write_all(request.replace("{host}", &format!("{host}:{port}")).as_bytes()).map_err(|e| e.to_string())?;
+    tls.flush().map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    // The server may close without a TLS close_notify: what arrived is the answer.
+    if let Err(e) = tls.read_to_end(&mut raw) {
+        if raw.is_empty() {
+            return Err(e.to_string());
+        }
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, head.to_string(), body.to_string()))
 }

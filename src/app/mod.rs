@@ -69,7 +69,17 @@ fn desk_is_in_the_browser(cfg: LoadedConfig) -> i32 {
 
 /// `kiosk serve`: the station service, with the calling voice when station.toml asks.
 fn serve(st: Station, paths: &Paths, a: cli::ServeArgs) -> i32 {
-    let listen = if a.listen.is_empty() { st.cfg.station.server.listen.clone() } else { a.listen };
+    let from_flags = !a.listen.is_empty();
+    let listen = if from_flags { a.listen } else { st.cfg.station.server.listen.clone() };
+    // The desk over HTTPS: as told, else (listening where told on the command line) 8443
+    // beside each address that is not the box's own, else as station.toml says.
+    let https_listen = if !a.https_listen.is_empty() {
+        a.https_listen
+    } else if from_flags {
+        crate::config::default_https_listen(&listen)
+    } else {
+        st.cfg.station.server.https_listen.clone()
+    };
     let voice = voice_config(&st.cfg, paths);
     let announcer = voice.enabled.then(|| {
         // Render the clips once, off the calling path (a first start takes a second).
@@ -103,7 +113,7 @@ fn serve(st: Station, paths: &Paths, a: cli::ServeArgs) -> i32 {
         },
         None => None,
     };
-    crate::server::run(st, listen, announcer)
+    crate::server::run(st, listen, https_listen, announcer)
 }
 
 /// Writes a joined station's NATS configuration (from town-join.toml) and starts it.

@@ -120,6 +120,10 @@ pub enum TownCmd {
         name: String,
         #[arg(long)]
         out: PathBuf,
+        /// An address or name the window PCs open the station's desk at (repeatable), for
+        /// the desk's HTTPS certificate, e.g. --host 192.168.1.10
+        #[arg(long = "host", value_name = "HOST")]
+        hosts: Vec<String>,
     },
     /// At a station: record the join file the town made (town-join.toml in the config
     /// folder); the station service links to the town from its next start
@@ -314,6 +318,9 @@ pub struct ServeArgs {
     /// ADDR:PORT to listen on (repeatable); overrides [server] listen in station.toml
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Vec<String>,
+    /// ADDR:PORT for the desk over HTTPS (repeatable); overrides [server] https-listen
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub https_listen: Vec<String>,
 }
 
 #[derive(Args, Debug)]

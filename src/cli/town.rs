@@ -33,7 +33,7 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
                 Err(e) => fail(&e, 2),
             }
         }
-        TownCmd::AddStation { code, name, out } => match town::add_station(&dir, &code, &name, &out) {
+        TownCmd::AddStation { code, name, out, hosts } => match town::add_station(&dir, &code, &name, &hosts, &out) {
             Ok(j) => {
                 crate::outln!("已加入站点 {}（{}）；加入文件：{}", j.code, j.name, out.display());
                 crate::outln!("文件里有站点的密码：请用U盘带到站点，运行 kiosk town join 文件，然后删掉U盘上的这份");
@@ -109,21 +109,17 @@ fn serve(paths: &Paths, dir: &std::path::Path, listen: Option<&str>, advertise: 
     let listen = listen.unwrap_or(SITE_LISTEN).to_string();
     runtime.block_on(async move {
         let signal = crate::server::signals();
-        let site = match tokio::net::TcpListener::bind(listen.as_str()).await {
-            Ok(l) => l,
-            Err(e) => return fail(&format!("--listen {listen}: cannot listen there ({e})"), 1),
+        let site = match crate::server::town::Site::bind(&listen, &dir.join(crate::config::TOWN_PKI_DIR)).await {
+            Ok(s) => s,
+            Err(e) => return fail(&e, 1),
         };
-        let shown = site.local_addr().map(|a| a.to_string()).unwrap_or(listen);
+        let shown = site.url();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let ingest = tokio::spawn(hub::ingest(t.clone(), db.clone(), stop_rx.clone()));
         let config = tokio::spawn(hub::publish_config(t.clone(), db, stop_rx.clone()));
-        let web = tokio::spawn(crate::server::town::serve(vec![site], office, stop_rx));
-        crate::outln!("listening on http://{shown}");
-        crate::outln!(
-            "镇中心服务已启动：站点连接 {}，{} 个站点；镇中心网页 http://{shown}",
-            t.leaf_listen,
-            t.stations.len()
-        );
+        let web = tokio::spawn(crate::server::town::serve(site, office, stop_rx));
+        crate::outln!("listening on {shown}");
+        crate::outln!("镇中心服务已启动：站点连接 {}，{} 个站点；镇中心网页 {shown}", t.leaf_listen, t.stations.len());
         tracing::info!("town serving: leaf link on {}, site on {shown}", t.leaf_listen);
         signal.await;
         let _ = stop_tx.send(true);

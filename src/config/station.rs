@@ -213,13 +213,14 @@ impl Default for RawCalling {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 struct RawServer {
     listen: Option<Spanned<Vec<String>>>,
+    https_listen: Option<Spanned<Vec<String>>>,
     ticket_page_days: u32,
     case_page_days: u32,
 }
 
 impl Default for RawServer {
     fn default() -> Self {
-        RawServer { listen: None, ticket_page_days: 7, case_page_days: 90 }
+        RawServer { listen: None, https_listen: None, ticket_page_days: 7, case_page_days: 90 }
     }
 }
 
@@ -291,6 +292,9 @@ pub struct CallingConfig {
 pub struct ServerConfig {
     /// HOST:PORT addresses to listen on.
     pub listen: Vec<String>,
+    /// HOST:PORT addresses of the desk over HTTPS (by default port 8443 on each address
+    /// of `listen` that is not the box's own).
+    pub https_listen: Vec<String>,
     /// A ticket's page answers this many days after issue (then "没有找到").
     pub ticket_page_days: u32,
     /// A case's page answers this many days after it was closed.
@@ -401,13 +405,13 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     let (url, tz) = check_station(&raw.station, &mut issues);
     check_windows(&raw.window, &mut issues);
     check_calling_and_voice(&raw.calling, &raw.voice, &mut issues);
-    let listen = check_server(&raw.server, &url, &mut issues);
+    let (listen, https_listen) = check_server(&raw.server, &url, &mut issues);
     check_hours(&raw.hours, &mut issues);
     check_idle(&raw.idle, &mut issues);
     check_keeping(&raw.privacy, &raw.backup, &mut issues);
     check_printer(&raw.printer, &mut issues);
     let prefixes = check_prefixes(&raw.tickets, &mut issues);
-    issues.finish(build(&raw, url, tz, listen, prefixes))
+    issues.finish(build(&raw, url, tz, (listen, https_listen), prefixes))
 }
 
 /// The station's name, the QR code's address and the time zone.
@@ -467,19 +471,44 @@ fn check_calling_and_voice(calling: &RawCalling, voice: &RawVoice, issues: &mut 
     }
 }
 
-/// The listen addresses (or the default ones, from the QR code's address).
-fn check_server(server: &RawServer, url: &str, issues: &mut Issues<'_>) -> Vec<String> {
-    match &server.listen {
-        Some(list) => {
-            for a in list.get_ref() {
-                if let Err(why) = check_listen(a) {
-                    issues.at(list.span(), "server.listen", format!("{a:?}: {why}"));
-                }
+/// The listen addresses (or the default ones, from the QR code's address), and the
+/// desk's HTTPS addresses (or the default ones, from those).
+fn check_server(server: &RawServer, url: &str, issues: &mut Issues<'_>) -> (Vec<String>, Vec<String>) {
+    let mut checked = |list: &Spanned<Vec<String>>, field: &str| -> Vec<String> {
+        for a in list.get_ref() {
+            if let Err(why) = check_listen(a) {
+                issues.at(list.span(), field, format!("{a:?}: {why}"));
             }
-            list.get_ref().iter().map(|a| a.trim().to_string()).collect()
         }
+        list.get_ref().iter().map(|a| a.trim().to_string()).collect()
+    };
+    let listen = match &server.listen {
+        Some(list) => checked(list, "server.listen"),
         None => default_listen(url),
+    };
+    let https = match &server.https_listen {
+        Some(list) => checked(list, "server.https-listen"),
+        None => default_https_listen(&listen),
+    };
+    (listen, https)
+}
+
+/// The desk's HTTPS addresses when none are written: port 8443 on each listen address that
+/// is not the box's own (the box itself may use plain HTTP). Port 0 (a test) stays 0.
+pub fn default_https_listen(listen: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in listen {
+        let Some((host, port)) = a.rsplit_once(':') else { continue };
+        let bare = host.trim_matches(|c| c == '[' || c == ']');
+        if bare == "localhost" || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()) {
+            continue;
+        }
+        let https = format!("{host}:{}", if port == "0" { "0" } else { "8443" });
+        if !out.contains(&https) {
+            out.push(https);
+        }
     }
+    out
 }
 
 /// Office hours as "08:30-12:00" ranges.
@@ -549,7 +578,7 @@ fn build(
     raw: &RawStation,
     public_base_url: String,
     tz: chrono_tz::Tz,
-    listen: Vec<String>,
+    (listen, https_listen): (Vec<String>, Vec<String>),
     prefixes: BTreeMap<String, String>,
 ) -> StationConfig {
     let s = &raw.station;
@@ -609,6 +638,7 @@ fn build(
         },
         server: ServerConfig {
             listen,
+            https_listen,
             ticket_page_days: raw.server.ticket_page_days.max(1),
             case_page_days: raw.server.case_page_days.max(1),
         },

@@ -70,6 +70,18 @@ pub struct JoinFile {
     /// The station's own NATS server, on the box.
     pub nats_listen: String,
     pub nats_monitor: String,
+    /// The certificate (and its key, PEM) the town's CA issued for the station's desk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_key: Option<String>,
+}
+
+impl JoinFile {
+    /// The desk's certificate and key from the town, if the file carries them.
+    pub fn web(&self) -> Option<(String, String)> {
+        self.web_cert.clone().zip(self.web_key.clone())
+    }
 }
 
 #[derive(Deserialize)]
@@ -109,6 +121,10 @@ struct RawJoin {
     nats_listen: Option<Spanned<String>>,
     #[serde(default)]
     nats_monitor: Option<Spanned<String>>,
+    #[serde(default)]
+    web_cert: Option<Spanned<String>>,
+    #[serde(default)]
+    web_key: Option<Spanned<String>>,
 }
 
 /// HOST:PORT with a port that is a number.
@@ -209,6 +225,21 @@ pub fn parse_join(file: &str, src: &str) -> Result<JoinFile, ConfigErrors> {
     if raw.password.get_ref().len() < 16 {
         issues.at(raw.password.span(), "password", "太短了；请用镇中心给的文件，不要手改");
     }
+    let pem = |v: &Option<Spanned<String>>, field: &str, head: &str, issues: &mut Issues| {
+        v.as_ref().map(|v| {
+            let text = v.get_ref().trim().to_string();
+            if !text.starts_with(head) {
+                issues.at(v.span(), field, "不是镇中心发的证书；请用镇中心给的文件，不要手改");
+            }
+            text
+        })
+    };
+    let web_cert = pem(&raw.web_cert, "web-cert", "-----BEGIN CERTIFICATE-----", &mut issues);
+    let web_key = pem(&raw.web_key, "web-key", "-----BEGIN PRIVATE KEY-----", &mut issues);
+    if web_cert.is_some() != web_key.is_some() {
+        let span = raw.web_cert.as_ref().or(raw.web_key.as_ref()).map(|v| v.span()).unwrap_or(0..0);
+        issues.at(span, "web-cert", "工作台的证书和私钥要一起有；请用镇中心给的文件");
+    }
     let join = JoinFile {
         town: named(&mut issues, &raw.town, "town"),
         code: code(&mut issues, &raw.code, "code"),
@@ -218,6 +249,8 @@ pub fn parse_join(file: &str, src: &str) -> Result<JoinFile, ConfigErrors> {
         ca,
         nats_listen: local(&mut issues, raw.nats_listen.as_ref(), "nats-listen", STATION_NATS),
         nats_monitor: local(&mut issues, raw.nats_monitor.as_ref(), "nats-monitor", STATION_NATS_MONITOR),
+        web_cert,
+        web_key,
     };
     issues.finish(join)
 }
@@ -267,6 +300,8 @@ mod tests {
             ca: CA.trim().into(),
             nats_listen: STATION_NATS.into(),
             nats_monitor: STATION_NATS_MONITOR.into(),
+            web_cert: None,
+            web_key: None,
         };
         let text = to_toml(&j).unwrap_or_default();
         assert_eq!(parse_join("s01.join", &text), Ok(j));

@@ -345,6 +345,7 @@ pub struct SignIn {
 pub async fn login(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    https: Option<axum::Extension<super::tls::Https>>,
     Posted(f): Posted<SignIn>,
 ) -> Result<Response, PageError> {
     let (no, pin) = (f.staff, f.pin);
@@ -376,7 +377,9 @@ pub async fn login(
             let Some(id) = s.sessions().start(who) else {
                 return Err(PageError::Fault("no randomness for a session id".into()));
             };
-            Ok(with_cookie(see_desk(), &format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/")))
+            // Secure over HTTPS: the browser never sends it back in clear.
+            let secure = super::tls::secure_suffix(https.is_some());
+            Ok(with_cookie(see_desk(), &format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}")))
         }
         Err(words) => {
             s.throttle().failed(peer.ip());
@@ -399,6 +402,7 @@ pub struct Nothing {}
 pub async fn logout(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    https: Option<axum::Extension<super::tls::Https>>,
     desk: Desk,
     Checked(_): Checked<Nothing>,
 ) -> Response {
@@ -410,7 +414,8 @@ pub async fn logout(
         Err(e) => tracing::warn!("audit of a sign-out not written: {}", e.0),
         Ok(Ok(())) => {}
     }
-    with_cookie(see_desk(), &format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"))
+    let secure = super::tls::secure_suffix(https.is_some());
+    with_cookie(see_desk(), &format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}"))
 }
 
 /// The window chosen (0: choose again).

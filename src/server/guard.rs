@@ -59,7 +59,7 @@ impl Hosts {
 }
 
 /// The host of `host[:port]` or `[v6]:port`, lower case.
-fn host_part(authority: &str) -> String {
+pub(super) fn host_part(authority: &str) -> String {
     let a = authority.trim();
     let host = if let Some(rest) = a.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")

@@ -32,6 +32,7 @@ mod session;
 mod state;
 mod stream;
 mod sync;
+mod tls;
 pub mod town;
 
 use crate::service::Station;
@@ -40,7 +41,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use state::AppState;
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/cases/{tracking}/extend", post(cases::extend))
         .route("/desk/cases/{tracking}/reassign", post(cases::reassign))
         .route("/assets/{file}", get(assets::serve))
+        .route("/ca.pem", get(ca_certificate))
         .fallback(|| async {
             chrome::plain(StatusCode::NOT_FOUND, tr!("没有这个页面"), tr!("请检查地址，或回到服务站首页。"))
         })
@@ -158,6 +160,14 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
         );
     }
     let path = req.uri().path();
+    if (path == "/desk" || path.starts_with("/desk/")) && !net::is_https(&req) {
+        // Staff PINs and session cookies cross the LAN only over HTTPS; the box itself
+        // (loopback) may use plain HTTP.
+        let local = net::peer(&req).is_some_and(|p| p.ip().to_canonical().is_loopback());
+        if !local {
+            return to_https(&s, &req);
+        }
+    }
     if req.method() == axum::http::Method::POST && path.starts_with("/desk/") && path != "/desk/login" {
         // Nobody's body is read (an upload may be large) before the session is known.
         match access::session_of(&s, req.headers()).1 {
@@ -188,6 +198,41 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
         return res.map(|body| Body::new(net::Held { body, permit }));
     }
     next.run(req).await
+}
+
+/// A desk page asked for over plain HTTP from another PC: a page is sent to its HTTPS
+/// address; a change is refused (its body would have crossed the LAN in clear already).
+fn to_https(s: &AppState, req: &Request) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = guard::host_part(host);
+    let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
+    let page = req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD;
+    match s.https() {
+        Some((port, _)) if page && !host.is_empty() => {
+            let to =
+                format!("https://{host}:{port}{}", req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/desk"));
+            axum::response::Redirect::permanent(&to).into_response()
+        }
+        _ => chrome::plain(
+            StatusCode::FORBIDDEN,
+            tr!("请用 https 打开工作台"),
+            tr!("工作人员的工号和密码不能在局域网上明文传送：请用 https:// 开头的地址打开工作台（见站长的说明）。"),
+        ),
+    }
+}
+
+/// The certificate a window PC trusts once, so that the desk's HTTPS address opens without
+/// a warning (public: a certificate holds no secret).
+async fn ca_certificate(axum::extract::State(s): axum::extract::State<AppState>) -> Response {
+    match s.https() {
+        Some((_, ca)) => {
+            let mut r = typed(StatusCode::OK, "application/x-x509-ca-cert", ca.clone());
+            r.headers_mut()
+                .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"kiosk-ca.crt\""));
+            r
+        }
+        None => chrome::plain(StatusCode::NOT_FOUND, tr!("没有这个页面"), tr!("请检查地址，或回到服务站首页。")),
+    }
 }
 
 /// Every page in the language the browser asks for (`Accept-Language`: Chinese unless it
@@ -267,7 +312,7 @@ fn same_origin(req: &Request) -> bool {
 
 /// Starts the service on `listen` (HOST:PORT each) and runs until SIGTERM or Ctrl-C.
 /// Returns the exit code.
-pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) -> i32 {
+pub fn run(station: Station, listen: Vec<String>, https_listen: Vec<String>, announcer: Option<Announcer>) -> i32 {
     crate::system::memory::keep_small();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -307,6 +352,29 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
     }
     let cfg = station.cfg.clone();
     let clock = station.clock;
+    // The desk's certificate: the town's for a joined station, else the station's own
+    // (made at its first start).
+    let web_cert = if https_listen.is_empty() {
+        None
+    } else {
+        let made = match cfg.join.as_ref().and_then(|j| j.web()) {
+            Some((cert, key)) => {
+                Ok(tls::WebCert { cert, key, ca: cfg.join.as_ref().map(|j| j.ca.clone()).unwrap_or_default() })
+            }
+            None => tls::own_cert(
+                &station.paths.data_dir.join("tls"),
+                &cfg.station.name,
+                &tls::hosts(&[listen.clone(), https_listen.clone()].concat(), &cfg.station.public_base_url),
+            ),
+        };
+        match made.and_then(|c| tls::acceptor(&c).map(|a| (c, a))) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                eprintln!("error: HTTPS for the desk: {e}");
+                return 1;
+            }
+        }
+    };
     let (tx, rx) = watch::channel(first);
     let (poke_tx, poke_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -348,12 +416,36 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
             );
             return 1;
         }
-        let bound: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let mut secure = Vec::new();
+        if let Some((_, acceptor)) = &web_cert {
+            for addr in &https_listen {
+                match tokio::net::TcpListener::bind(addr.as_str()).await {
+                    Ok(l) => {
+                        let shown = l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.clone());
+                        {
+                            use std::io::Write;
+                            let mut out = std::io::stdout().lock();
+                            let _ = writeln!(out, "listening on https://{shown}").and_then(|_| out.flush());
+                        }
+                        tracing::info!("listening on https://{shown} (the desk)");
+                        secure.push((l, acceptor.clone()));
+                    }
+                    Err(e) => {
+                        eprintln!("warning: cannot listen on {addr} for HTTPS: {e}");
+                        tracing::warn!("cannot listen on {addr} for HTTPS: {e}");
+                    }
+                }
+            }
+        }
+        let https_port = secure.first().and_then(|(l, _)| l.local_addr().ok()).map(|a| a.port());
+        let https = https_port.zip(web_cert.as_ref().map(|(c, _)| c.ca.clone()));
+        let bound: Vec<SocketAddr> =
+            listeners.iter().chain(secure.iter().map(|(l, _)| l)).filter_map(|l| l.local_addr().ok()).collect();
         let hosts = guard::Hosts::new(&bound, &cfg.station.public_base_url);
         let limits = net::LIMITS;
         let streams = net::Counter::new(limits.streams, limits.streams_per_address);
         let link = cfg.join.clone();
-        let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx, hosts, streams);
+        let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx, hosts, streams, https);
         if let Some(join) = link {
             // A joined station sends its outbox to its own NATS server (see `sync`).
             tokio::spawn(sync::relay(state.clone(), join, stop_tx.subscribe()));
@@ -391,7 +483,11 @@ pub fn run(station: Station, listen: Vec<String>, announcer: Option<Announcer>) 
         });
         let mut tasks = Vec::new();
         for l in listeners {
-            tasks.push(tokio::spawn(net::serve(l, app.clone(), conns.clone(), limits, stop_tx.subscribe())));
+            tasks.push(tokio::spawn(net::serve(l, app.clone(), conns.clone(), limits, stop_tx.subscribe(), None)));
+        }
+        for (l, acceptor) in secure {
+            let stop = stop_tx.subscribe();
+            tasks.push(tokio::spawn(net::serve(l, app.clone(), conns.clone(), limits, stop, Some(acceptor))));
         }
         signal.await;
         tracing::info!("stopping");

@@ -158,8 +158,16 @@ const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/
 Content-Length: 40\r\nConnection: close\r\nRetry-After: 10\r\n\r\n\xe6\x9c\x8d\xe5\x8a\xa1\xe7\xab\x99\xe5\xbd\x93\xe5\x89\x8d\
 \xe5\xbf\x99\xef\xbc\x8c\xe8\xaf\xb7\xe7\xa8\x8d\xe5\x90\x8e\xe5\x86\x8d\xe8\xaf\x95\xe3\x80\x82\r\n";
 
-/// Serves `app` on `listener` until `stop` turns true, within `limits`.
-pub async fn serve(listener: TcpListener, app: Router, conns: Counter, limits: Limits, stop: watch::Receiver<bool>) {
+/// Serves `app` on `listener` until `stop` turns true, within `limits`; over TLS when
+/// `tls` is given (each request then carries [`super::tls::Https`]).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    conns: Counter,
+    limits: Limits,
+    stop: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let mut stopping = stop.clone();
     loop {
         let accepted = tokio::select! {
@@ -182,27 +190,63 @@ pub async fn serve(listener: TcpListener, app: Router, conns: Counter, limits: L
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let mut stop = stop.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                app.clone().oneshot(req.map(Body::new))
-            });
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(64 * 1024);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            let stopped = tokio::select! {
-                _ = conn.as_mut() => false,
-                r = stop.wait_for(|s| *s) => r.is_ok(),
-            };
-            if stopped {
-                conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(Duration::from_secs(3), conn).await;
+        let stop = stop.clone();
+        match &tls {
+            None => {
+                tokio::spawn(connection(stream, peer, false, app, limits, stop, permit));
             }
-            drop(permit);
-        });
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A handshake gets the time a request's headers get, no more.
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => connection(tls, peer, true, app, limits, stop, permit).await,
+                        Ok(Err(e)) => tracing::info!("a TLS handshake from {} failed: {e}", peer.ip()),
+                        Err(_) => tracing::info!("a TLS handshake from {} took too long", peer.ip()),
+                    }
+                });
+            }
+        }
     }
+}
+
+/// Serves one connection until it ends or the service stops.
+async fn connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    https: bool,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+    permit: Permit,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        if https {
+            req.extensions_mut().insert(super::tls::Https);
+        }
+        app.clone().oneshot(req.map(Body::new))
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).max_buf_size(64 * 1024);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let stopped = tokio::select! {
+        _ = conn.as_mut() => false,
+        r = stop.wait_for(|s| *s) => r.is_ok(),
+    };
+    if stopped {
+        conn.as_mut().graceful_shutdown();
+        let _ = tokio::time::timeout(Duration::from_secs(3), conn).await;
+    }
+    drop(permit);
+}
+
+/// Whether a request came over HTTPS.
+pub fn is_https(req: &axum::extract::Request) -> bool {
+    req.extensions().get::<super::tls::Https>().is_some()
 }
 
 /// The peer of a request, as the door recorded it.

@@ -35,6 +35,8 @@ struct Inner {
     streams: super::net::Counter,
     /// Failed sign-ins per address.
     throttle: super::guard::SignInThrottle,
+    /// Where the desk is served over HTTPS (its port) and the CA a PC trusts for it.
+    https: Option<(u16, String)>,
 }
 
 /// A service call failed for a reason that is the station's, not the request's.
@@ -52,6 +54,7 @@ impl AppState {
         stopping: watch::Receiver<bool>,
         hosts: super::guard::Hosts,
         streams: super::net::Counter,
+        https: Option<(u16, String)>,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -65,8 +68,14 @@ impl AppState {
                 hosts,
                 streams,
                 throttle: Default::default(),
+                https,
             }),
         }
+    }
+
+    /// The HTTPS port of the desk and the CA certificate (PEM) behind it, if served.
+    pub fn https(&self) -> Option<&(u16, String)> {
+        self.inner.https.as_ref()
     }
 
     pub fn hosts(&self) -> &super::guard::Hosts {

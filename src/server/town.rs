@@ -282,6 +282,7 @@ struct SignIn {
 async fn login(
     State(s): State<TownState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    https: Option<axum::Extension<super::tls::Https>>,
     Posted(f): Posted<SignIn>,
 ) -> Result<Response, PageError> {
     let typed = f.staff.trim().to_string();
@@ -296,9 +297,9 @@ async fn login(
                 return Err(PageError::Fault("no randomness for a session id".into()));
             };
             let mut r = Redirect::to("/").into_response();
-            // Secure where the page came over HTTPS; plain HTTP is for the town's own
-            // box (loopback) only.
-            let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/");
+            // Secure over HTTPS; plain HTTP is for the town's own box (loopback) only.
+            let secure = super::tls::secure_suffix(https.is_some());
+            let cookie = format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}");
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -907,18 +908,46 @@ async fn audit(State(s): State<TownState>, staff: Staff) -> Result<Response, Pag
     Ok(page(&s, &staff, "/audit", tr!("审计日志"), inner, StatusCode::OK).await)
 }
 
-/// Serves the town's site on `listeners` until `stop`.
-pub async fn serve(listeners: Vec<tokio::net::TcpListener>, office: Office, stop: watch::Receiver<bool>) {
-    let bound: Vec<SocketAddr> = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
+/// Where the town's site listens: plain HTTP on the box's own address, HTTPS (with the
+/// certificate the town's CA made for its server) on any other.
+pub struct Site {
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl Site {
+    /// Binds `addr`; `pki` is the town's certificate folder.
+    pub async fn bind(addr: &str, pki: &std::path::Path) -> Result<Site, String> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("--listen {addr}: cannot listen there ({e})"))?;
+        let local = listener.local_addr().map_err(|e| format!("--listen {addr}: {e}"))?;
+        let tls = if local.ip().is_loopback() {
+            None
+        } else {
+            let read = |f: &str| {
+                std::fs::read_to_string(pki.join(f)).map_err(|e| format!("{}：读不到（{e}）", pki.join(f).display()))
+            };
+            let cert = super::tls::WebCert { cert: read("hub.pem")?, key: read("hub.key")?, ca: read("ca.pem")? };
+            Some(super::tls::acceptor(&cert)?)
+        };
+        Ok(Site { listener, tls })
+    }
+
+    /// The site's address, as a URL.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let addr = self.listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        format!("{scheme}://{addr}")
+    }
+}
+
+/// Serves the town's site until `stop`.
+pub async fn serve(site: Site, office: Office, stop: watch::Receiver<bool>) {
+    let bound: Vec<SocketAddr> = site.listener.local_addr().into_iter().collect();
     let state = TownState::new(office, guard::Hosts::new(&bound, ""), stop.clone());
     let app = router(state);
     let limits = net::LIMITS;
     let conns = net::Counter::new(limits.connections, limits.connections_per_address);
-    let mut tasks = Vec::new();
-    for l in listeners {
-        tasks.push(tokio::spawn(net::serve(l, app.clone(), conns.clone(), limits, stop.clone())));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
+    net::serve(site.listener, app, conns, limits, stop, site.tls).await;
 }

@@ -130,8 +130,10 @@ pub fn init(dir: &Path, req: &InitRequest) -> Result<TownConfig, String> {
     Ok(town)
 }
 
-/// Adds a station to town.toml and writes its join file to `out`.
-pub fn add_station(dir: &Path, code: &str, name: &str, out: &Path) -> Result<JoinFile, String> {
+/// Adds a station to town.toml and writes its join file to `out`, with the certificate of
+/// the station's desk issued by the town's CA for `hosts` (the addresses the window PCs
+/// open the desk at; the box itself is always in it).
+pub fn add_station(dir: &Path, code: &str, name: &str, hosts: &[String], out: &Path) -> Result<JoinFile, String> {
     let mut town = read_town(dir)?;
     let code = crate::domain::town::station_code(code).map_err(|w| format!("站点代码“{code}”：{w}"))?;
     if name.trim().is_empty() {
@@ -144,6 +146,20 @@ pub fn add_station(dir: &Path, code: &str, name: &str, out: &Path) -> Result<Joi
         .map_err(|e| format!("{}：读不到镇中心的证书（{e}）", dir.join(TOWN_PKI_DIR).join("ca.pem").display()))?;
     let password = secret(32)?;
     let hash = bcrypt::hash(&password, 10).map_err(|e| format!("不能保存密码：{e}"))?;
+    let ca_key = std::fs::read_to_string(dir.join(TOWN_PKI_DIR).join("ca.key"))
+        .map_err(|e| format!("{}：读不到镇中心的私钥（{e}）", dir.join(TOWN_PKI_DIR).join("ca.key").display()))?;
+    let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into()];
+    for h in hosts {
+        let h = h.trim();
+        if h.is_empty() || h.contains([' ', '/', ':']) && h.parse::<std::net::IpAddr>().is_err() {
+            return Err(format!("--host “{h}”：要写站点电脑的地址或名字，例如 192.168.1.10"));
+        }
+        if !names.iter().any(|n| n == h) {
+            names.push(h.to_string());
+        }
+    }
+    let web = pki::issue_server(&town.name, &ca_key, &format!("{} 工作台", name.trim()), &names)
+        .map_err(|e| format!("不能生成证书：{e}"))?;
     let join = JoinFile {
         town: town.name.clone(),
         code: code.clone(),
@@ -153,6 +169,8 @@ pub fn add_station(dir: &Path, code: &str, name: &str, out: &Path) -> Result<Joi
         ca: ca.trim().to_string(),
         nats_listen: config::STATION_NATS.to_string(),
         nats_monitor: config::STATION_NATS_MONITOR.to_string(),
+        web_cert: Some(web.cert.trim().to_string()),
+        web_key: Some(web.key.trim().to_string()),
     };
     write_private(out, &config::to_toml(&join)?)?;
     town.stations.push(TownStation { code, name: join.name.clone(), password_hash: hash });
