@@ -761,6 +761,35 @@ fn the_town_site_shows_every_station_live_and_publishes_for_all() {
     let o = a.kiosk(NOW, &["matters", "list"]);
     assert!(stdout(&o).contains("J03"), "{}", stdout(&o));
 
+    // The 差评 reasons for every village: the page starts from the shipped list; a new
+    // list reaches the station's rating forms.
+    let (_, body) = page("/publish/reasons", &cookie);
+    assert!(body.contains("等候时间太长"), "the shipped list to start from: {body}");
+    let reasons = "[[reason]]\nkey = \"queue\"\nlabel = \"排队太久\"\n\n[[reason]]\nkey = \"ramp\"\nlabel = \"门口没有坡道\"\n\n[[reason]]\nkey = \"other\"\nlabel = \"其他\"\n";
+    let (s, _, _, body) = form(
+        "/publish/reasons/check",
+        Some(&cookie),
+        &[("csrf", &csrf), ("source", "[[reason]]\nkey = \"a\"\nlabel = \"排队太久\"\n")],
+    );
+    assert!(s == 422 && body.contains("2 到 10 个原因"), "{s} {body}");
+    let (s, _, _, body) = form("/publish/reasons/check", Some(&cookie), &[("csrf", &csrf), ("source", reasons)]);
+    assert!(s == 200 && body.contains("门口没有坡道"), "{s} {body}");
+    let (s, _, _, _) = form(
+        "/publish/reasons/confirm",
+        Some(&cookie),
+        &[("csrf", &csrf), ("source", reasons), ("note", "按群众意见调整")],
+    );
+    assert_eq!(s, 303);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while a.station_at(NOW).rating_reasons().expect("reasons").list().len() != 3 {
+        assert!(Instant::now() < deadline, "s01 takes up the town's reasons");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let applied = a.station_at(NOW).rating_reasons().expect("reasons");
+    assert_eq!(applied.find("ramp"), Some("门口没有坡道"));
+    let o = town.kiosk(&["town", "reasons", "rollout", "--json"]);
+    assert!(stdout(&o).contains("\"outcome\":\"applied\""), "{}", stdout(&o));
+
     // Notices and the township report.
     let (s, _, _, _) = form(
         "/publish/notices/confirm",

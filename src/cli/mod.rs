@@ -159,6 +159,9 @@ pub enum TownCmd {
     /// On the town's box: a notice on every station's kiosk home screen and calling display
     #[command(subcommand)]
     Notices(TownNoticesCmd),
+    /// On the town's box: the reasons a villager picks from for a 差评, for every station
+    #[command(subcommand)]
+    Reasons(TownReasonsCmd),
     /// On the town's box: every joined station, with --json an array of {"station", "name",
     /// "online", "last_seen", "tickets_today", "catalogue_version"}
     Status {
@@ -212,6 +215,28 @@ pub enum TownHolidaysCmd {
         json: bool,
     },
     /// Which station imported which version of the town's calendar, and which refused it
+    Rollout {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownReasonsCmd {
+    /// Publish a reasons.toml ([[reason]] key, label; the last one key = "other") to every
+    /// station (the PIN of --staff on the first line of standard input)
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The shipped list as a reasons.toml, to start from
+    Template,
+    /// Which station applied which version of the reasons, and which refused it
     Rollout {
         #[arg(long)]
         json: bool,

@@ -1,7 +1,7 @@
 //! `kiosk town init|add-station|join|serve|status`: setting up the township link from
 //! files, and the town's side of it.
 
-use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownStaffCmd};
+use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownReasonsCmd, TownStaffCmd};
 use crate::paths::Paths;
 use crate::town::office::{Office, TownError};
 use crate::town::{self, hub, store};
@@ -67,6 +67,14 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
             notices(paths, &dir, &home, &display, &staff, json)
         }
         TownCmd::Notices(TownNoticesCmd::Rollout { json }) => rollout(paths, &dir, Published::Notices, json),
+        TownCmd::Reasons(TownReasonsCmd::Import { file, note, staff, json }) => {
+            publish(paths, &dir, Published::Reasons, &file, &note, &staff, json)
+        }
+        TownCmd::Reasons(TownReasonsCmd::Template) => {
+            crate::outln!("{}", crate::config::reasons_toml(&crate::domain::rating::Reasons::shipped()).trim_end());
+            0
+        }
+        TownCmd::Reasons(TownReasonsCmd::Rollout { json }) => rollout(paths, &dir, Published::Reasons, json),
         TownCmd::Status { json } => status(paths, &dir, json),
     }
 }
@@ -264,6 +272,7 @@ fn publish_source(
                     Published::Matters => "matters",
                     Published::Holidays => "years",
                     Published::Notices => "notices",
+                    Published::Reasons => "reasons",
                 };
                 crate::outln!(
                     "{}",
@@ -284,6 +293,7 @@ fn words(what: Published) -> &'static str {
         Published::Matters => "事项清单",
         Published::Holidays => "节假日安排",
         Published::Notices => "通知",
+        Published::Reasons => "差评原因",
     }
 }
 

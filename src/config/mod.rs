@@ -15,6 +15,7 @@ pub const SHIPPED_RULES: &str = include_str!("../../kiosk-config/rules.toml");
 mod holidays;
 mod issues;
 mod matters;
+mod reasons;
 mod rules;
 mod station;
 mod town;
@@ -22,6 +23,7 @@ mod town;
 pub use holidays::parse_holidays;
 pub use issues::{ConfigErrors, ConfigIssue};
 pub use matters::parse_matters;
+pub use reasons::{parse_reasons, reasons_toml};
 pub use rules::{parse_rules, Rule};
 pub use station::*;
 pub use town::{

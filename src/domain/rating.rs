@@ -46,13 +46,96 @@ pub const REASONS: [(&str, &str); 6] = [
     ("other", "其他"),
 ];
 
-/// The reason label for a key, a label, or a 1-based position; None for anything else.
+/// The reason label for a key, a label, or a 1-based position of the shipped list; None
+/// for anything else.
 pub fn reason(input: &str) -> Option<&'static str> {
     let s = input.trim();
     if let Ok(n) = s.parse::<usize>() {
         return REASONS.get(n.checked_sub(1)?).map(|r| r.1);
     }
     REASONS.iter().find(|(k, l)| *k == s || *l == s).map(|r| r.1)
+}
+
+/// The list of 差评 reasons in force: the town's (it publishes one for every village) or
+/// the shipped [`REASONS`]. Always ends with 其他 (key `other`): a villager's own words
+/// count as it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reasons(Vec<(String, String)>);
+
+/// Why a list of reasons cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonsProblem {
+    #[error("要有 2 到 10 个原因")]
+    Count,
+    #[error("第{0}个原因的代码要 1 到 16 个小写字母、数字或 -")]
+    Key(usize),
+    #[error("第{0}个原因的文字要 2 到 24 个字，一行")]
+    Label(usize),
+    #[error("原因“{0}”重复了")]
+    Repeated(String),
+    #[error("最后一个原因要是“其他”（代码 other）：村民自己写的话算作它")]
+    NoOther,
+}
+
+impl Default for Reasons {
+    fn default() -> Self {
+        Reasons::shipped()
+    }
+}
+
+impl Reasons {
+    pub fn shipped() -> Reasons {
+        Reasons(REASONS.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect())
+    }
+
+    /// A list as published, checked.
+    pub fn new(list: Vec<(String, String)>) -> Result<Reasons, ReasonsProblem> {
+        if !(2..=10).contains(&list.len()) {
+            return Err(ReasonsProblem::Count);
+        }
+        let (mut keys, mut labels) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+        for (i, (k, l)) in list.iter().enumerate() {
+            if k.is_empty()
+                || k.len() > 16
+                || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(ReasonsProblem::Key(i + 1));
+            }
+            let n = l.trim().chars().count();
+            if !(2..=24).contains(&n) || l.chars().any(|c| c.is_control() || super::text::is_hidden(c)) {
+                return Err(ReasonsProblem::Label(i + 1));
+            }
+            if !keys.insert(k.as_str()) {
+                return Err(ReasonsProblem::Repeated(k.clone()));
+            }
+            if !labels.insert(l.trim()) {
+                return Err(ReasonsProblem::Repeated(l.trim().to_string()));
+            }
+        }
+        if list.last().map(|(k, _)| k.as_str()) != Some("other") {
+            return Err(ReasonsProblem::NoOther);
+        }
+        Ok(Reasons(list.into_iter().map(|(k, l)| (k, l.trim().to_string())).collect()))
+    }
+
+    /// (key, label), in order.
+    pub fn list(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    /// The label for a key, a label or a 1-based position; None for anything else.
+    pub fn find(&self, input: &str) -> Option<&str> {
+        let s = input.trim();
+        if let Ok(n) = s.parse::<usize>() {
+            return self.0.get(n.checked_sub(1)?).map(|r| r.1.as_str());
+        }
+        self.0.iter().find(|(k, l)| k == s || l == s).map(|r| r.1.as_str())
+    }
+
+    /// The label of 其他 (the last reason).
+    pub fn other(&self) -> &str {
+        self.0.last().map(|r| r.1.as_str()).unwrap_or("其他")
+    }
 }
 
 /// Why a rating cannot be stored.
@@ -77,6 +160,16 @@ pub struct Rating {
 /// Checks a rating as given by a form or the command line: a bad rating needs a reason
 /// (from the list, or free words, which count as 其他); words are trimmed and bounded.
 pub fn check(level: u8, reason_in: Option<&str>, comment: Option<&str>) -> Result<Rating, RatingProblem> {
+    check_with(level, reason_in, comment, &Reasons::shipped())
+}
+
+/// [`check`] against the list of reasons in force.
+pub fn check_with(
+    level: u8,
+    reason_in: Option<&str>,
+    comment: Option<&str>,
+    reasons: &Reasons,
+) -> Result<Rating, RatingProblem> {
     let level = Level::new(level).ok_or(RatingProblem::Level)?;
     let clean = |s: Option<&str>| {
         s.map(|x| x.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string())
@@ -85,7 +178,7 @@ pub fn check(level: u8, reason_in: Option<&str>, comment: Option<&str>) -> Resul
     let reason_in = clean(reason_in);
     let mut comment = clean(comment);
     let reason = match reason_in.as_deref() {
-        Some(r) => match reason(r) {
+        Some(r) => match reasons.find(r) {
             Some(label) => Some(label.to_string()),
             None => {
                 // Their own words: reason 其他, the words kept as the comment.
@@ -93,7 +186,7 @@ pub fn check(level: u8, reason_in: Option<&str>, comment: Option<&str>) -> Resul
                     Some(c) => format!("{r}；{c}"),
                     None => r.to_string(),
                 });
-                Some("其他".to_string())
+                Some(reasons.other().to_string())
             }
         },
         None => None,
@@ -104,13 +197,30 @@ pub fn check(level: u8, reason_in: Option<&str>, comment: Option<&str>) -> Resul
     if level.is_bad() && reason.is_none() && comment.is_none() {
         return Err(RatingProblem::ReasonNeeded(level.label()));
     }
-    let reason = if level.is_bad() { reason.or_else(|| Some("其他".into())) } else { reason };
+    let reason = if level.is_bad() { reason.or_else(|| Some(reasons.other().to_string())) } else { reason };
     Ok(Rating { level, reason, comment })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_published_list_of_reasons() {
+        let l = |v: &[(&str, &str)]| v.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect::<Vec<_>>();
+        let r = Reasons::new(l(&[("queue", "排队太久"), ("other", "其他原因")])).unwrap();
+        assert_eq!(r.find("queue"), Some("排队太久"));
+        assert_eq!(r.find("2"), Some("其他原因"));
+        let bad = check_with(2, Some("门口没有坡道"), None, &r).unwrap();
+        assert_eq!(bad.reason.as_deref(), Some("其他原因"), "own words count as the list's 其他");
+        assert_eq!(bad.comment.as_deref(), Some("门口没有坡道"));
+        assert_eq!(Reasons::new(l(&[("other", "其他")])), Err(ReasonsProblem::Count));
+        assert_eq!(Reasons::new(l(&[("a", "排队太久"), ("b", "态度不好")])), Err(ReasonsProblem::NoOther));
+        assert_eq!(Reasons::new(l(&[("A", "排队太久"), ("other", "其他")])), Err(ReasonsProblem::Key(1)));
+        assert_eq!(Reasons::new(l(&[("a", "久"), ("other", "其他")])), Err(ReasonsProblem::Label(1)));
+        assert!(matches!(Reasons::new(l(&[("a", "其他"), ("other", "其他")])), Err(ReasonsProblem::Repeated(_))));
+        assert_eq!(Reasons::shipped().list().len(), REASONS.len());
+    }
 
     #[test]
     fn levels_and_labels() {

@@ -11,7 +11,7 @@ use super::access::{PageError, Posted};
 use super::chrome::{bad_request, plain, unavailable, Shell};
 use super::state::AppState;
 use super::stream::{follow_snapshot, Next};
-use crate::domain::rating::{Level, REASONS};
+use crate::domain::rating::{Level, Reasons};
 use crate::service::{is_device_token, RateError};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -190,7 +190,8 @@ pub async fn pad(
     };
     if let (Some(level), Some(o)) = (step.ask.and_then(Level::new), step.offer) {
         if o == offer.offer && level.is_bad() {
-            return pad_page(&s, window, reasons(window, o, level), o, false);
+            let list = s.live().snap.reasons.clone();
+            return pad_page(&s, window, reasons(window, o, level, &list), o, false);
         }
     }
     let inner = html! {
@@ -213,12 +214,12 @@ pub async fn pad(
 }
 
 /// 不满意 / 非常不满意: why? (big reason buttons).
-fn reasons(window: u32, offer: i64, level: Level) -> Markup {
+fn reasons(window: u32, offer: i64, level: Level, list: &Reasons) -> Markup {
     html! {
         section.offer data-seconds="60" data-hold="1" {
             h1 { (tr!("您选了“")) (crate::lang::tr(level.label())) (tr!("”，请告诉我们哪里没做好")) }
             div.reasons {
-                @for (k, label) in REASONS {
+                @for (k, label) in list.list() {
                     form method="post" action={ "/pad/" (window) "/rate" } {
                         input type="hidden" name="offer" value=(offer);
                         input type="hidden" name="level" value=(level.value());

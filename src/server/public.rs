@@ -9,7 +9,7 @@ use super::access::{PageError, Posted};
 use super::chrome::{bad_request, not_found, plain, Shell};
 use super::state::AppState;
 use super::stream::{follow_snapshot, Next};
-use crate::domain::rating::{Level, REASONS};
+use crate::domain::rating::{Level, Reasons};
 use crate::domain::ticket::short_token;
 use crate::lang::sentence;
 use crate::service::{is_token, view_in, CasePage, RateError, TicketView};
@@ -97,7 +97,7 @@ fn rating_form(action: &str, what: &str) -> Markup {
 }
 
 /// The reasons asked for 不满意 / 非常不满意 (the level already chosen).
-fn reason_form(action: &str, level: Level, error: Option<&str>) -> Markup {
+fn reason_form(action: &str, level: Level, error: Option<&str>, reasons: &Reasons) -> Markup {
     html! {
         section.rating #rating {
             h2 { (tr!("您选了“")) (crate::lang::tr(level.label())) "”" }
@@ -107,7 +107,7 @@ fn reason_form(action: &str, level: Level, error: Option<&str>) -> Markup {
                 input type="hidden" name="level" value=(level.value());
                 fieldset {
                     legend { (tr!("哪里没做好")) }
-                    @for (k, label) in REASONS {
+                    @for (k, label) in reasons.list() {
                         label.reason { input type="radio" name="reason" value=(k); " " (label) }
                     }
                 }
@@ -202,7 +202,7 @@ pub async fn ticket(State(s): State<AppState>, Path(token): Path<String>, Query(
     };
     match found {
         Ok(v) => {
-            let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some());
+            let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some(), &s.live().snap.reasons);
             ticket_page(&s, &token, &v, extra)
         }
         Err(r) => r,
@@ -286,11 +286,11 @@ pub struct RatingStep {
 
 impl RatingStep {
     /// The rating part of the page for this step, or None for the page's own.
-    fn html(&self, action: &str, can_rate: bool, rated: bool) -> Option<Markup> {
+    fn html(&self, action: &str, can_rate: bool, rated: bool, reasons: &Reasons) -> Option<Markup> {
         match (self.rate.and_then(Level::new), &self.thanks) {
             (Some(level), _) if can_rate && level.is_bad() => {
                 let problem = self.problem.as_ref().map(|_| tr!("说明太长了（最多 200 字），请改短一些。"));
-                Some(reason_form(action, level, problem))
+                Some(reason_form(action, level, problem, reasons))
             }
             // A ticket holds no contact: the follow-up is promised, not a call back.
             (_, Some(t)) if rated => Some(thanks(if t == "bad" {
@@ -408,7 +408,7 @@ async fn find_case(s: &AppState, token: &str) -> Result<CasePage, Response> {
 pub async fn case(State(s): State<AppState>, Path(token): Path<String>, Query(step): Query<RatingStep>) -> Response {
     match find_case(&s, &token).await {
         Ok(p) => {
-            let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated);
+            let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated, &s.live().snap.reasons);
             case_page(&s, &token, &p, extra)
         }
         Err(r) => r,

@@ -186,7 +186,7 @@ async fn drain(s: &AppState, js: &jetstream::Context, code: &str, epoch: Option<
 /// (checked as a local import would be; refused whole otherwise, and the town told).
 async fn take_up(s: &AppState, town_cfg: &stream::Stream) -> Result<bool, String> {
     let mut any = false;
-    for key in ["matters", "holidays", "notices"] {
+    for key in ["matters", "holidays", "notices", "reasons"] {
         let m = match town_cfg.get_last_raw_message_by_subject(&format!("$KV.town_cfg.{key}")).await {
             Ok(m) => m,
             // Nothing published yet (or not mirrored yet).
@@ -205,6 +205,7 @@ async fn take_up(s: &AppState, town_cfg: &stream::Stream) -> Result<bool, String
             .with_station(move |st| match key {
                 "matters" => st.apply_town_matters(version, &src, &note),
                 "holidays" => st.apply_town_holidays(version, &src),
+                "reasons" => st.apply_town_reasons(version, &src),
                 _ => st.apply_town_notices(version, &src),
             })
             .await

@@ -201,11 +201,12 @@ async fn admit(State(s): State<TownState>, req: Request, next: Next) -> Response
 }
 
 /// The town's parts, in the order of its bar.
-const PARTS: [(&str, &str); 6] = [
+const PARTS: [(&str, &str); 7] = [
     ("/", tr_later!("各站总览")),
     ("/publish/matters", tr_later!("事项清单")),
     ("/publish/holidays", tr_later!("节假日")),
     ("/publish/notices", tr_later!("通知")),
+    ("/publish/reasons", tr_later!("差评原因")),
     ("/reports", tr_later!("报表")),
     ("/audit", tr_later!("审计日志")),
 ];
@@ -516,6 +517,7 @@ fn what_of(key: &str) -> Result<Published, PageError> {
         "matters" => Ok(Published::Matters),
         "holidays" => Ok(Published::Holidays),
         "notices" => Ok(Published::Notices),
+        "reasons" => Ok(Published::Reasons),
         _ => Err(PageError::Page(plain(
             StatusCode::NOT_FOUND,
             tr!("没有这个页面"),
@@ -529,6 +531,7 @@ fn words(what: Published) -> &'static str {
         Published::Matters => tr_later!("事项清单"),
         Published::Holidays => tr_later!("节假日安排"),
         Published::Notices => tr_later!("通知"),
+        Published::Reasons => tr_later!("差评原因"),
     }
 }
 
@@ -567,7 +570,12 @@ async fn publications(
                 form method="post" action={ (here) "/check" } {
                     (csrf(&staff.sess))
                     label { (tr!("选择文件 ")) input type="file" id="source-file" data-into="source" accept=".toml,text/plain"; }
-                    label { (tr!("或粘贴内容")) textarea name="source" id="source" rows="10" required {} }
+                    // The reasons start from the list in force (the shipped one at first).
+                    label { (tr!("或粘贴内容")) textarea name="source" id="source" rows="10" required {
+                        @if what == Published::Reasons {
+                            (current.as_ref().map(|c| c.1.clone()).unwrap_or_else(|| crate::config::reasons_toml(&crate::domain::rating::Reasons::shipped())))
+                        }
+                    } }
                     button.primary type="submit" { (tr!("检查并查看改动")) }
                 }
             }
@@ -881,6 +889,7 @@ fn action_words(action: &str) -> &'static str {
         "matters-publish" => tr_later!("发布事项清单"),
         "holidays-publish" => tr_later!("发布节假日"),
         "notices-publish" => tr_later!("发布通知"),
+        "reasons-publish" => tr_later!("发布差评原因"),
         _ => "",
     }
 }
@@ -925,11 +934,7 @@ impl Site {
         let tls = if local.ip().is_loopback() {
             None
         } else {
-            let read = |f: &str| {
-                std::fs::read_to_string(pki.join(f)).map_err(|e| format!("{}：读不到（{e}）", pki.join(f).display()))
-            };
-            let cert = super::tls::WebCert { cert: read("hub.pem")?, key: read("hub.key")?, ca: read("ca.pem")? };
-            Some(super::tls::acceptor(&cert)?)
+            Some(super::tls::acceptor(&crate::system::certs::read(pki, "hub.pem", "hub.key", "ca.pem")?)?)
         };
         Ok(Site { listener, tls })
     }

@@ -106,7 +106,7 @@ impl Station {
         comment: Option<&str>,
         channel: &str,
     ) -> Result<Rated, RateError> {
-        let r = rating::check(level, reason, comment)?;
+        let r = rating::check_with(level, reason, comment, &self.rating_reasons()?)?;
         let (kind, key, ticket_id, case_id, staff, window) = match target {
             RatingTarget::Ticket(t) => {
                 if t.status != TicketStatus::Served {

@@ -120,6 +120,8 @@ pub struct Snapshot {
     pub catalog: Arc<Catalog>,
     /// The windows and the categories each calls.
     pub windows: Vec<WindowRule>,
+    /// The 差评 reasons in force (the town's, or the shipped ones).
+    pub reasons: Arc<crate::domain::rating::Reasons>,
 }
 
 impl Snapshot {
@@ -140,6 +142,7 @@ impl Snapshot {
             || self.open != other.open
             || self.day != other.day
             || self.windows != other.windows
+            || self.reasons != other.reasons
             || self.pads.iter().map(|(w, p)| (*w, p.offer)).collect::<HashMap<_, _>>()
                 != other.pads.iter().map(|(w, p)| (*w, p.offer)).collect::<HashMap<_, _>>()
     }
@@ -396,6 +399,7 @@ impl Station {
             catalogs,
             catalog: Arc::new(self.cfg.catalog.clone()),
             windows: self.window_rules(),
+            reasons: Arc::new(self.rating_reasons()?),
         })
     }
 

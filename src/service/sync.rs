@@ -106,6 +106,34 @@ impl Station {
         Ok(true)
     }
 
+    /// The 差评 reasons in force: the town's, once this station applied a list of it, else
+    /// the shipped ones.
+    pub fn rating_reasons(&self) -> Result<crate::domain::rating::Reasons, StoreError> {
+        let list = store::rating_reasons(self.conn())?;
+        Ok(crate::domain::rating::Reasons::new(list).unwrap_or_default())
+    }
+
+    /// The reasons the town published as its version `town_version` (a reasons.toml):
+    /// applied, or refused whole with the reason; either way the town is told.
+    pub fn apply_town_reasons(&mut self, town_version: i64, src: &str) -> Result<bool, StoreError> {
+        if let Some((v, _)) = store::town_applied(self.conn(), "reasons")? {
+            if v >= town_version {
+                return Ok(false);
+            }
+        }
+        let now = self.clock.now();
+        match crate::config::parse_reasons("镇中心的差评原因", src) {
+            Ok(r) => {
+                store::set_rating_reasons(self.conn_mut(), r.list(), town_version, now)?;
+                Ok(true)
+            }
+            Err(e) => {
+                store::set_town_applied(self.conn(), "reasons", town_version, false, Some(&e.to_string()), now)?;
+                Ok(false)
+            }
+        }
+    }
+
     /// What the town hears from the station every minute besides its events.
     pub fn heartbeat(&self) -> Result<serde_json::Value, StoreError> {
         let free_mb = rustix::fs::statvfs(&self.paths.data_dir)

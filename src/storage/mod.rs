@@ -60,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/014_outbox.sql"),
     include_str!("migrations/015_town_applied.sql"),
     include_str!("migrations/016_town_notices.sql"),
+    include_str!("migrations/017_rating_reasons.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -115,6 +115,35 @@ pub fn set_town_notices(
     Ok(())
 }
 
+/// The 差评 reasons the town published and this station applied: (key, label) in order;
+/// empty when it never did (the shipped list is in force).
+pub fn rating_reasons(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut st = conn.prepare_cached("SELECT key, label FROM rating_reasons ORDER BY position")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces the reasons with the town's version `version`, and records it as applied, in
+/// one transaction.
+pub fn set_rating_reasons(
+    conn: &mut Connection,
+    list: &[(String, String)],
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM rating_reasons", [])?;
+    for (i, (k, l)) in list.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO rating_reasons (position, key, label, version) VALUES (?1, ?2, ?3, ?4)",
+            params![i as i64 + 1, k, l, version],
+        )?;
+    }
+    set_town_applied(&tx, "reasons", version, true, None, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// The highest sequence sent (acknowledged by the station's own server).
 pub fn last_sent(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox WHERE sent_at IS NOT NULL", [], |r| r.get(0))?)

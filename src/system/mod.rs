@@ -5,6 +5,7 @@
 //! none of them reaches into `app` for them. Also the log file writer and standard output
 //! that ends quietly when its reader goes away.
 
+pub mod certs;
 pub mod child;
 pub mod files;
 pub mod log;

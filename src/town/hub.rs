@@ -111,7 +111,7 @@ async fn publish_once(
     .await
     .map_err(|e| format!("bucket: {e}"))?;
     loop {
-        for what in [store::Published::Matters, store::Published::Holidays, store::Published::Notices] {
+        for what in store::Published::ALL {
             let latest = {
                 let conn = store::open(db).map_err(|e| e.to_string())?;
                 store::latest(&conn, what).map_err(|e| e.to_string())?

@@ -306,6 +306,8 @@ impl Office {
                 (years.join("、"), years.len())
             }),
             Published::Notices => return notices_of(src).map(|_| ("首页和叫号屏的通知".to_string(), 2)),
+            Published::Reasons => crate::config::parse_reasons(name, src)
+                .map(|r| (r.list().iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("、"), r.list().len())),
         }
         .map_err(|e| TownError::Refused(e.to_string()))
     }
@@ -374,7 +376,7 @@ impl Office {
     ) -> Result<Publication, TownError> {
         let src: Option<String> = self
             .conn
-            .query_row(&format!("SELECT source FROM {} WHERE version = ?1", table(what)), [version], |r| r.get(0))
+            .query_row(&format!("SELECT source FROM {} WHERE version = ?1", what.table()), [version], |r| r.get(0))
             .optional()?;
         let Some(src) = src else {
             return Err(TownError::Refused(format!("没有第{version}版")));
@@ -387,7 +389,7 @@ impl Office {
     pub fn versions(&self, what: Published) -> Result<Vec<VersionRow>, TownError> {
         let mut st = self.conn.prepare(&format!(
             "SELECT version, note, staff, published_at FROM {} ORDER BY version DESC LIMIT 100",
-            table(what)
+            what.table()
         ))?;
         let rows = st.query_map([], |r| {
             Ok(VersionRow { version: r.get(0)?, note: r.get(1)?, staff: r.get(2)?, published_at: r.get(3)? })
@@ -398,9 +400,9 @@ impl Office {
     /// The source of a version (the newest when None).
     pub fn source(&self, what: Published, version: Option<i64>) -> Result<Option<(i64, String)>, TownError> {
         let sql = match version {
-            Some(_) => format!("SELECT version, source FROM {} WHERE version = ?1", table(what)),
+            Some(_) => format!("SELECT version, source FROM {} WHERE version = ?1", what.table()),
             None => {
-                format!("SELECT version, source FROM {} WHERE ?1 IS NULL ORDER BY version DESC LIMIT 1", table(what))
+                format!("SELECT version, source FROM {} WHERE ?1 IS NULL ORDER BY version DESC LIMIT 1", what.table())
             }
         };
         Ok(self.conn.query_row(&sql, [version], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
@@ -675,14 +677,6 @@ impl Office {
 
 fn row_events(conn: &Connection, code: &str) -> Result<i64, TownError> {
     Ok(conn.query_row("SELECT count(*) FROM events WHERE station = ?1", [code], |r| r.get(0))?)
-}
-
-fn table(what: Published) -> &'static str {
-    match what {
-        Published::Matters => "matters_versions",
-        Published::Holidays => "holidays_versions",
-        Published::Notices => "notices_versions",
-    }
 }
 
 /// The notices in a published source: (home, display).

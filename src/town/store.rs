@@ -45,6 +45,13 @@ CREATE TABLE IF NOT EXISTS holidays_versions (
     staff        TEXT NOT NULL,
     published_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reasons_versions (
+    version      INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    staff        TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS notices_versions (
     version      INTEGER PRIMARY KEY,
     source       TEXT NOT NULL,
@@ -178,23 +185,23 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
         let Some(status) = crate::domain::town::status_after(step) else { return Ok(()) };
         let (Some(day), Some(number)) = (text("day"), text("number")) else { return Ok(()) };
         let at = text("at");
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO tickets (station, day, number, category, matter, taken_at, status, last_seq)
              VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8)
              ON CONFLICT(station, day, number) DO NOTHING",
-            params![
-                station,
-                day,
-                number,
-                text("category"),
-                text("matter"),
-                (step == "taken").then_some(&at),
-                status.key(),
-                seq
-            ],
-        )?;
+        )?
+        .execute(params![
+            station,
+            day,
+            number,
+            text("category"),
+            text("matter"),
+            (step == "taken").then_some(&at),
+            status.key(),
+            seq
+        ])?;
         let called = matches!(step, "called" | "recalled" | "callback");
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE tickets SET
                 taken_at = CASE WHEN ?4 = 'taken' THEN ?5 ELSE taken_at END,
                 first_called = CASE WHEN ?6 AND (first_called IS NULL OR ?5 < first_called) THEN ?5 ELSE first_called END,
@@ -205,8 +212,8 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
                 status = CASE WHEN ?8 >= last_seq THEN ?7 ELSE status END,
                 last_seq = max(last_seq, ?8)
              WHERE station = ?1 AND day = ?2 AND number = ?3",
-            params![station, day, number, step, at, called, status.key(), seq, b["window"].as_i64(), text("staff")],
-        )?;
+        )?
+        .execute(params![station, day, number, step, at, called, status.key(), seq, b["window"].as_i64(), text("staff")])?;
     } else if kind == "rating" {
         let (Some(id), Some(level)) = (b["id"].as_i64(), b["level"].as_i64()) else { return Ok(()) };
         conn.execute(
@@ -247,25 +254,59 @@ pub fn apply_event(
     now: &str,
 ) -> Result<bool, TownStoreError> {
     let tx = conn.transaction()?;
+    let added = apply_in(&tx, station, &Event { seq, kind, at, body }, now)?;
+    tx.commit()?;
+    Ok(added)
+}
+
+/// One event of a station as it arrives.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    pub seq: i64,
+    pub kind: &'a str,
+    pub at: &'a str,
+    pub body: &'a str,
+}
+
+/// Applies many events of `station` in one transaction (a backlog, a benchmark's year);
+/// how many were new.
+pub fn apply_batch(
+    conn: &mut Connection,
+    station: &str,
+    events: &[Event<'_>],
+    now: &str,
+) -> Result<usize, TownStoreError> {
+    let tx = conn.transaction()?;
+    let mut added = 0;
+    for e in events {
+        added += apply_in(&tx, station, e, now)? as usize;
+    }
+    tx.commit()?;
+    Ok(added)
+}
+
+fn apply_in(tx: &Connection, station: &str, e: &Event<'_>, now: &str) -> Result<bool, TownStoreError> {
     let last: Option<i64> = tx
-        .query_row("SELECT max(seq) FROM events WHERE station = ?1", params![station], |r| r.get(0))
+        .prepare_cached("SELECT max(seq) FROM events WHERE station = ?1")?
+        .query_row(params![station], |r| r.get(0))
         .optional()?
         .flatten();
-    let added = tx.execute(
-        "INSERT OR IGNORE INTO events (station, seq, kind, at, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![station, seq, kind, at, body, now],
-    )? == 1;
+    let added = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO events (station, seq, kind, at, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![station, e.seq, e.kind, e.at, e.body, now])?
+        == 1;
     if added {
-        derive(&tx, station, seq, kind, body)?;
+        derive(tx, station, e.seq, e.kind, e.body)?;
         let expected = last.unwrap_or(0) + 1;
-        if seq > expected {
+        if e.seq > expected {
             tx.execute(
                 "INSERT INTO gaps (station, after_seq, got_seq, noticed_at) VALUES (?1, ?2, ?3, ?4)",
-                params![station, expected - 1, seq, now],
+                params![station, expected - 1, e.seq, now],
             )?;
         }
     }
-    tx.commit()?;
     Ok(added)
 }
 
@@ -383,22 +424,29 @@ pub enum Published {
     Matters,
     Holidays,
     Notices,
+    /// The 差评 reasons (a reasons.toml).
+    Reasons,
 }
 
 impl Published {
+    pub const ALL: [Published; 4] = [Published::Matters, Published::Holidays, Published::Notices, Published::Reasons];
+
     /// Its key in the town's bucket and in a station's record of what it applied.
     pub fn key(self) -> &'static str {
         match self {
             Published::Matters => "matters",
             Published::Holidays => "holidays",
             Published::Notices => "notices",
+            Published::Reasons => "reasons",
         }
     }
-    fn table(self) -> &'static str {
+    /// Its table of versions in the town's store.
+    pub fn table(self) -> &'static str {
         match self {
             Published::Matters => "matters_versions",
             Published::Holidays => "holidays_versions",
             Published::Notices => "notices_versions",
+            Published::Reasons => "reasons_versions",
         }
     }
 }

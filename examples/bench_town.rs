@@ -1,0 +1,202 @@
+//! Helpers for `scripts/bench-town.sh` (not part of the product):
+//!
+//! - `seed-year TOWN_CONFIG_DIR TOWN_DATA_DIR PER_DAY`: fills the town's store with a year
+//!   of every joined station's events, as the link would have brought them: PER_DAY tickets
+//!   a day (Monday to Saturday), each taken, called, started and finished, a rating for one
+//!   in ten (one in five of those a 差评, half of them followed up); today's tickets only
+//!   taken (waiting). Prints what the pages must show: `{"events", "today", "month",
+//!   "month_tickets"}`.
+//! - `time BASE_URL STAFF PIN TODAY MONTH MONTH_TICKETS RUNS`: signs in to the town's site
+//!   and times the overview (`/`) and the month's township report (`/reports?month=`), RUNS
+//!   times each, after checking that each shows the township's totals (TODAY tickets today,
+//!   MONTH_TICKETS in the month): p50, p99 and max of the wall time on loopback and of the
+//!   server's own time (`Server-Timing`), against the 200 ms the issue allows.
+
+use chrono::{Datelike, Duration as Days, NaiveDate, TimeZone};
+use std::path::Path;
+use std::time::Instant;
+
+fn die(msg: String) -> ! {
+    eprintln!("bench_town: {msg}");
+    std::process::exit(1);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("seed-year") if args.len() == 4 => {
+            seed_year(Path::new(&args[1]), Path::new(&args[2]), args[3].parse().unwrap_or(40))
+        }
+        Some("time") if args.len() == 8 => time(&args[1..]),
+        _ => die("usage: seed-year CFG DATA PER_DAY | time URL STAFF PIN TODAY MONTH MONTH_TICKETS RUNS".into()),
+    }
+}
+
+fn seed_year(cfg: &Path, data: &Path, per_day: u32) {
+    let town = kiosk::town::read_town(cfg).unwrap_or_else(|e| die(e));
+    let tz = chrono_tz::Asia::Shanghai;
+    let clock = kiosk::domain::clock::Clock::from_env(tz).unwrap_or_else(|e| die(e.to_string()));
+    let today = clock.today();
+    std::fs::create_dir_all(data).unwrap_or_else(|e| die(e.to_string()));
+    let mut conn = kiosk::town::store::open(&data.join("town.db")).unwrap_or_else(|e| die(e.to_string()));
+    // Seeding only: the figures are read afterwards, durability is not what is measured.
+    let _ = conn.pragma_update(None, "synchronous", "OFF");
+    let now = clock.now().to_rfc3339();
+    let (mut total, mut today_n, mut month_n) = (0usize, 0usize, 0usize);
+    let at = |d: NaiveDate, minutes: i64| -> String {
+        let local = d.and_hms_opt(8, 30, 0).unwrap_or_default() + Days::minutes(minutes);
+        tz.from_local_datetime(&local).earliest().map(|t| t.to_utc().to_rfc3339()).unwrap_or_default()
+    };
+    for (i, s) in town.stations.iter().enumerate() {
+        let mut events: Vec<(String, String, String)> = Vec::new();
+        let mut rating_id = 0;
+        for back in (0..365).rev() {
+            let day = today - Days::days(back);
+            if day.weekday() == chrono::Weekday::Sun {
+                continue;
+            }
+            let is_today = back == 0;
+            let n_today = if is_today { per_day / 2 } else { per_day };
+            for n in 1..=n_today {
+                let number = format!("C{n:03}");
+                let minute = (n as i64 * 480) / per_day as i64;
+                let wait = 3 + ((n as i64 + i as i64) % 12);
+                let base =
+                    serde_json::json!({"day": day.to_string(), "number": number, "category": "C", "matter": "C02"});
+                let with = |extra: serde_json::Value| {
+                    let mut b = base.clone();
+                    if let (Some(o), Some(e)) = (b.as_object_mut(), extra.as_object()) {
+                        o.extend(e.clone());
+                    }
+                    b.to_string()
+                };
+                let taken = at(day, minute);
+                events.push((
+                    "ticket.taken".into(),
+                    taken.clone(),
+                    with(serde_json::json!({"priority": false, "at": taken})),
+                ));
+                if is_today {
+                    today_n += 1;
+                    continue;
+                }
+                if day.year() == today.year() && day.month() == today.month() {
+                    month_n += 1;
+                }
+                let window = 1 + (n % 2);
+                for (kind, after) in [("called", wait), ("started", wait + 1), ("finished", wait + 7)] {
+                    let t = at(day, minute + after);
+                    events.push((
+                        format!("ticket.{kind}"),
+                        t.clone(),
+                        with(serde_json::json!({"window": window, "staff": "001", "at": t})),
+                    ));
+                }
+                if n % 10 == 0 {
+                    rating_id += 1;
+                    let bad = rating_id % 5 == 0;
+                    let t = at(day, minute + wait + 8);
+                    events.push((
+                        "rating".into(),
+                        t.clone(),
+                        serde_json::json!({"id": rating_id, "level": if bad { 2 } else { 5 },
+                            "reason": if bad { Some("等候时间太长") } else { None }, "channel": "phone",
+                            "staff": "001", "window": window, "at": t})
+                        .to_string(),
+                    ));
+                    if bad && rating_id % 2 == 0 {
+                        let done = at(day + Days::days(3), 60);
+                        events.push((
+                            "followup".into(),
+                            done.clone(),
+                            serde_json::json!({"rating": rating_id, "assignee": "001", "done_by": "001", "done_at": done})
+                                .to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+        let batch: Vec<kiosk::town::store::Event<'_>> = events
+            .iter()
+            .enumerate()
+            .map(|(k, (kind, at, body))| kiosk::town::store::Event { seq: k as i64 + 1, kind, at, body })
+            .collect();
+        total +=
+            kiosk::town::store::apply_batch(&mut conn, &s.code, &batch, &now).unwrap_or_else(|e| die(e.to_string()));
+        // Each station heard from just now, with its heartbeat.
+        let beat = serde_json::json!({"at": now, "version": "0.1.0", "catalogue_version": 1, "outbox_pending": 0,
+            "free_disk_mb": 20000, "printer": "receipt", "unprinted": 0});
+        kiosk::town::store::apply_heartbeat(&conn, &s.code, &now, &beat.to_string(), &now)
+            .unwrap_or_else(|e| die(e.to_string()));
+    }
+    println!(
+        "{}",
+        serde_json::json!({"events": total, "today": today_n, "month": today.format("%Y-%m").to_string(),
+            "month_tickets": month_n, "stations": town.stations.len()})
+    );
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1)) - 1;
+    v.get(i).copied().unwrap_or(f64::NAN)
+}
+
+fn time(a: &[String]) {
+    let (base, staff, pin, today, month, month_tickets) = (&a[0], &a[1], &a[2], &a[3], &a[4], &a[5]);
+    let runs: usize = a[6].parse().unwrap_or(30);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    let r = agent
+        .post(&format!("{base}/login"))
+        .send_form([("staff", staff.as_str()), ("pin", pin.as_str())])
+        .unwrap_or_else(|e| die(e.to_string()));
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| die(format!("sign-in answered {}", r.status())))
+        .to_string();
+    let pages = [
+        ("overview", "/".to_string(), format!("今天全镇取号 <b>{today}</b>")),
+        ("report", format!("/reports?month={month}"), format!("<td>全镇</td><td>合计</td><td>{month_tickets}</td>")),
+    ];
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>13} {:>13}  budget",
+        "page", "p50 ms", "p99 ms", "max ms", "server p50", "server p99"
+    );
+    for (name, path, must) in pages {
+        let (mut wall, mut server) = (Vec::new(), Vec::new());
+        for k in 0..runs + 1 {
+            let t0 = Instant::now();
+            let mut r = agent
+                .get(&format!("{base}{path}"))
+                .header("Cookie", &cookie)
+                .call()
+                .unwrap_or_else(|e| die(e.to_string()));
+            let body = r.body_mut().read_to_string().unwrap_or_default();
+            let ms = t0.elapsed().as_secs_f64() * 1000.0;
+            if r.status() != 200 || !body.contains(&must) {
+                die(format!("{name}: answered {} without {must:?}", r.status()));
+            }
+            let dur = r
+                .headers()
+                .get("server-timing")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split("dur=").nth(1))
+                .and_then(|d| d.parse::<f64>().ok())
+                .unwrap_or(f64::NAN);
+            if k > 0 {
+                // The first one warms the caches.
+                wall.push(ms);
+                server.push(dur);
+            }
+        }
+        let (p50, p99, max) = (percentile(&mut wall, 0.5), percentile(&mut wall, 0.99), percentile(&mut wall, 1.0));
+        let (s50, s99) = (percentile(&mut server, 0.5), percentile(&mut server, 0.99));
+        println!(
+            "{name:<10} {p50:>9.1} {p99:>9.1} {max:>9.1} {s50:>13.1} {s99:>13.1}  200 ms {}",
+            if p99 <= 200.0 { "ok" } else { "OVER" }
+        );
+    }
+}
