@@ -76,12 +76,12 @@ fn seed_year(cfg: &Path, data: &Path, per_day: u32) {
                     taken.clone(),
                     with(serde_json::json!({"priority": false, "at": taken})),
                 ));
+                if day.year() == today.year() && day.month() == today.month() {
+                    month_n += 1;
+                }
                 if is_today {
                     today_n += 1;
                     continue;
-                }
-                if day.year() == today.year() && day.month() == today.month() {
-                    month_n += 1;
                 }
                 let window = 1 + (n % 2);
                 for (kind, after) in [("called", wait), ("started", wait + 1), ("finished", wait + 7)] {

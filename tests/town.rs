@@ -827,4 +827,30 @@ fn the_town_site_shows_every_station_live_and_publishes_for_all() {
     assert!(s == 401 && body.contains("锁定"), "{s} {body}");
     let o = town.with_pin(&["town", "notices", "set", "--home", "x", "--display", "", "--staff", "T01"], "246813");
     assert_eq!(o.status.code(), Some(2), "the command line is locked out too: {}", stderr(&o));
+
+    // Off the box the town's site is HTTPS only, with the town server's certificate.
+    let mut town = town;
+    town.stop();
+    let port = free_port();
+    town.site = format!("0.0.0.0:{port}");
+    town.start();
+    let ca = std::fs::read_to_string(town.cfg().join("town-pki").join("ca.pem")).expect("the town's CA");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let answer = loop {
+        match crate::util::https_request(
+            "127.0.0.1",
+            port,
+            &ca,
+            "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        ) {
+            Ok(a) => break a,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "the town's site over HTTPS: {e}");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    };
+    assert!(answer.0 == 200 && answer.2.contains("工作人员登录"), "{answer:?}");
+    let plain = client.get(&format!("http://127.0.0.1:{port}/")).call();
+    assert!(plain.is_err() || plain.is_ok_and(|r| r.status() != 200), "no plain HTTP off the box");
 }

@@ -19,21 +19,8 @@ const TOWN_CFG_STREAM: &str = "KV_town_cfg";
 const HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// Runs until `stop`; reconnects to the station's server by itself.
-pub async fn relay(s: AppState, join: JoinFile, mut stop: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            r = relay_once(&s, &join) => {
-                if let Err(e) = r {
-                    tracing::warn!("sync: {e}; trying again");
-                }
-            }
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
+pub async fn relay(s: AppState, join: JoinFile, stop: watch::Receiver<bool>) {
+    crate::town::nats::keep_running("sync", Duration::from_secs(2), stop, || relay_once(&s, &join)).await
 }
 
 async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
@@ -120,11 +107,16 @@ impl Confirmation {
             };
         let Some(confirmed) = confirmed else { return Ok(()) };
         let sent = s.with_station(|st| st.outbox_last_sent()).await.map_err(|e| e.0)?.map_err(|e| e.to_string())?;
+        if sent <= confirmed {
+            self.stalled = None;
+            return Ok(());
+        }
+        // Behind: only while the link is up is a count that stands still a loss.
         let monitor = join.nats_monitor.clone();
         let linked = tokio::task::spawn_blocking(move || crate::town::nats::leaf_count(&monitor).unwrap_or(0) > 0)
             .await
             .unwrap_or(false);
-        if sent <= confirmed || !linked {
+        if !linked {
             self.stalled = None;
             return Ok(());
         }

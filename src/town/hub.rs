@@ -69,19 +69,14 @@ fn town_stream(town: &TownConfig) -> stream::Config {
 
 /// Keeps the town's bucket `town_cfg` holding the newest list of matters the
 /// town published (each station mirrors it), until `stop`.
-pub async fn publish_config(town: TownConfig, db: PathBuf, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut put = std::collections::HashMap::new();
-    loop {
-        let r = publish_once(&town, &db, &mut put);
-        tokio::select! {
-            r = r => if let Err(e) = r { tracing::warn!("town config: {e}; trying again") },
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
+pub async fn publish_config(town: TownConfig, db: PathBuf, stop: tokio::sync::watch::Receiver<bool>) {
+    // What was put, kept across reconnections (a value is put again only when it changed).
+    let put = std::sync::Arc::new(tokio::sync::Mutex::new(std::collections::HashMap::new()));
+    nats::keep_running("town config", Duration::from_secs(2), stop, || {
+        let (town, db, put) = (&town, &db, put.clone());
+        async move { publish_once(town, db, &mut *put.lock().await).await }
+    })
+    .await
 }
 
 async fn publish_once(
@@ -158,22 +153,8 @@ async fn publish_once(
 
 /// Connects as the town, makes the stream and applies every event into town.db, until
 /// `stop`. Reconnects by itself.
-pub async fn ingest(town: TownConfig, db: PathBuf, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        let run = ingest_once(&town, &db);
-        tokio::select! {
-            r = run => {
-                if let Err(e) = r {
-                    tracing::warn!("town ingest: {e}; trying again");
-                }
-            }
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-    }
+pub async fn ingest(town: TownConfig, db: PathBuf, stop: tokio::sync::watch::Receiver<bool>) {
+    nats::keep_running("town ingest", Duration::from_secs(1), stop, || ingest_once(&town, &db)).await
 }
 
 async fn ingest_once(town: &TownConfig, db: &Path) -> Result<(), String> {

@@ -236,3 +236,26 @@ pub fn leaf_count(monitor: &str) -> Option<u64> {
     let v: serde_json::Value = serde_json::from_str(json).ok()?;
     v["leafnodes"].as_u64()
 }
+
+/// Runs `once` again and again, `pause` apart, until `stop`: a link, a connection or a
+/// server that fails is tried again by itself; each failure is logged as `what`'s.
+pub async fn keep_running<F, Fut>(
+    what: &str,
+    pause: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut once: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    loop {
+        tokio::select! {
+            r = once() => if let Err(e) = r { tracing::warn!("{what}: {e}; trying again") },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}

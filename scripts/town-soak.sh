@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The township at full size on this machine: the town centre and every station (36 by
+# default), each station with its own service and NATS server, linked to the town through
+# a TCP proxy (socat) that this script cuts and restores at random while villagers take
+# tickets at random stations. Then every link is restored and the script waits until the
+# town holds every event of every station, and checks it holds each exactly once.
+#
+#   scripts/town-soak.sh [MINUTES] [STATIONS]      (default 5 minutes, 36 stations)
+#
+# Prints: the time until every station was linked, tickets taken, cuts made, the catch-up
+# time after the last cut healed, the check, the town's and an average station's memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+# shellcheck disable=SC2086
+ensure_pkgs $KIOSK_RUN_PKGS sqlite3 socat
+
+minutes=${1:-5}
+n=${2:-36}
+cargo build --release --locked --bin kiosk 2>/dev/null || cargo build --release --locked --bin kiosk
+bin=$PWD/target/release/kiosk
+work=$(mktemp -d)
+export KIOSK_NOW=2026-11-30T09:30:00+08:00
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in "$work"/proxy-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  sleep 1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# Ports from a counter in a file: `$(port)` runs in a subshell.
+echo 21000 > "$work/ports"
+port() { local p; p=$(( $(cat "$work/ports") + 1 )); echo "$p" > "$work/ports"; echo "$p"; }
+ms() { date +%s%3N; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+leaf=$(port)
+town=(--config-dir "$work/town/cfg" --data-dir "$work/town/data")
+"$bin" "${town[@]}" town init --name 试验镇 --leaf-listen "127.0.0.1:$leaf" \
+  --nats-listen "127.0.0.1:$(port)" --nats-monitor "127.0.0.1:$(port)" >/dev/null
+codes=()
+for i in $(seq -w 1 "$n"); do
+  c="s$i"
+  codes+=("$c")
+  "$bin" "${town[@]}" town add-station "$c" --name "第${i}村综合服务站" --out "$work/$c.join" >/dev/null
+  st=(--config-dir "$work/$c/cfg" --data-dir "$work/$c/data")
+  "$bin" "${st[@]}" town join "$work/$c.join" --nats-listen "127.0.0.1:$(port)" --nats-monitor "127.0.0.1:$(port)" >/dev/null
+  # Each station dials the town through its own proxy, which the script cuts.
+  proxy=$(port)
+  echo "$proxy" > "$work/proxy-$c.port"
+  sed -i "s/^hub = .*/hub = \"127.0.0.1:$proxy\"/" "$work/$c/cfg/town-join.toml"
+  sed -i 's/^enabled = true/enabled = false/' "$work/$c/cfg/station.toml"
+done
+
+link_up() { # start the proxy of station $1
+  socat "TCP-LISTEN:$(cat "$work/proxy-$1.port"),bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$leaf" &
+  echo $! > "$work/proxy-$1.pid"
+}
+link_down() { # cut it: the proxy and every connection through it
+  [ -f "$work/proxy-$1.pid" ] || return 0
+  pkill -P "$(cat "$work/proxy-$1.pid")" 2>/dev/null || true
+  kill "$(cat "$work/proxy-$1.pid")" 2>/dev/null || true
+  rm -f "$work/proxy-$1.pid"
+}
+
+t0=$(ms)
+# Leaves are told a dead address, so that they come back only through their proxy.
+"$bin" "${town[@]}" town serve --listen "127.0.0.1:$(port)" --advertise "127.0.0.1:$(port)" >/dev/null 2>&1 &
+town_pid=$!; pids+=("$town_pid")
+for c in "${codes[@]}"; do
+  link_up "$c"
+  "$bin" --config-dir "$work/$c/cfg" --data-dir "$work/$c/data" serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 &
+  pids+=($!)
+  echo $! > "$work/serve-$c.pid"
+done
+online() { "$bin" "${town[@]}" town status --json | grep -o '"online":true' | wc -l; }
+until [ "$(online)" -ge "$n" ]; do
+  [ $(( $(ms) - t0 )) -gt 300000 ] && { echo "only $(online) of $n stations linked after 5 minutes" >&2; exit 1; }
+  sleep 1
+done
+echo "linked: all $n stations online at the town $(( ($(ms) - t0) / 1000 )) s after start"
+
+# Traffic and cuts for the soak's minutes.
+matters=(C02 C01 A01 B01)
+end=$(( $(ms) + minutes * 60000 ))
+taken=0; cuts=0; down=()
+declare -A back_at=()
+while [ "$(ms)" -lt "$end" ]; do
+  c=${codes[$((RANDOM % n))]}
+  "$bin" --config-dir "$work/$c/cfg" --data-dir "$work/$c/data" ticket take --matter "${matters[$((RANDOM % 4))]}" >/dev/null 2>&1 \
+    && taken=$((taken + 1))
+  # Now and then a cut of 10 to 60 seconds at a station that is linked.
+  if [ $((RANDOM % 15)) = 0 ]; then
+    v=${codes[$((RANDOM % n))]}
+    if [ -z "${back_at[$v]:-}" ]; then
+      link_down "$v"; cuts=$((cuts + 1))
+      back_at[$v]=$(( $(ms) + 10000 + (RANDOM % 50) * 1000 ))
+    fi
+  fi
+  for v in "${!back_at[@]}"; do
+    if [ "$(ms)" -gt "${back_at[$v]}" ]; then link_up "$v"; unset "back_at[$v]"; fi
+  done
+  sleep 0.2
+done
+for v in "${!back_at[@]}"; do link_up "$v"; done
+healed=$(ms)
+echo "soaked: $minutes min, $taken tickets taken at random stations, $cuts cuts of 10-60 s"
+
+# Every event of every station at the town, once.
+townq() { sqlite3 "file:$work/town/data/town.db?mode=ro" "$1" 2>/dev/null || echo -1; }
+behind() {
+  local left=0
+  for c in "${codes[@]}"; do
+    local want have
+    want=$(sqlite3 "file:$work/$c/data/kiosk.db?mode=ro" "SELECT coalesce(max(seq), 0) FROM outbox" 2>/dev/null || echo 0)
+    have=$(townq "SELECT count(*) FROM events WHERE station = '$c'")
+    [ "$have" -lt "$want" ] && left=$((left + 1))
+  done
+  echo "$left"
+}
+while [ "$(behind)" -gt 0 ]; do
+  [ $(( $(ms) - healed )) -gt 600000 ] && { echo "$(behind) stations still behind 10 minutes after healing" >&2; exit 1; }
+  sleep 1
+done
+echo "caught up: every station's events at the town $(( ($(ms) - healed) / 1000 )) s after the last link came back"
+total=0
+for c in "${codes[@]}"; do
+  want=$(sqlite3 "file:$work/$c/data/kiosk.db?mode=ro" "SELECT coalesce(max(seq), 0) FROM outbox")
+  have=$(townq "SELECT count(*) || ' ' || coalesce(max(seq), 0) FROM events WHERE station = '$c'")
+  [ "$have" = "$want $want" ] || { echo "$c: the town holds $have (count, max) of $want" >&2; exit 1; }
+  t_station=$(sqlite3 "file:$work/$c/data/kiosk.db?mode=ro" "SELECT count(*) FROM tickets")
+  t_town=$(townq "SELECT count(*) FROM tickets WHERE station = '$c' AND taken_at IS NOT NULL")
+  [ "$t_station" = "$t_town" ] || { echo "$c: $t_station tickets at the station, $t_town at the town" >&2; exit 1; }
+  total=$((total + want))
+done
+echo "checked: $total events of $n stations, each once and in order (count = max sequence), tickets equal at each"
+
+town_nats=$(cat "$work/town/data/nats/nats-server.pid")
+first=${codes[0]}
+station_rss=$(( $(rss "$(cat "$work/serve-$first.pid")") + $(rss "$(cat "$work/$first/data/nats/nats-server.pid")") ))
+echo "memory: the town $(( ($(rss "$town_pid") + $(rss "$town_nats")) / 1024 )) MB (service + nats-server)," \
+  "station $first $(( station_rss / 1024 )) MB (service + nats-server)"
+t1=$(ms); "$bin" "${town[@]}" town status --json >/dev/null
+echo "kiosk town status with $n stations: $(( $(ms) - t1 )) ms (the command's own start included)"
