@@ -54,7 +54,8 @@ for i in $(seq -w 1 "$n"); do
 done
 
 link_up() { # start the proxy of station $1
-  socat "TCP-LISTEN:$(cat "$work/proxy-$1.port"),bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$leaf" &
+  local p; p=$(cat "$work/proxy-$1.port")
+  socat "TCP-LISTEN:$p,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$leaf" 2>/dev/null &
   echo $! > "$work/proxy-$1.pid"
 }
 link_down() { # cut it: the proxy and every connection through it
@@ -66,11 +67,14 @@ link_down() { # cut it: the proxy and every connection through it
 
 t0=$(ms)
 # Leaves are told a dead address, so that they come back only through their proxy.
-"$bin" "${town[@]}" town serve --listen "127.0.0.1:$(port)" --advertise "127.0.0.1:$(port)" >/dev/null 2>&1 &
+# (Ports are taken before a command goes to the background: the counter is not shared.)
+site=$(port); dead=$(port)
+"$bin" "${town[@]}" town serve --listen "127.0.0.1:$site" --advertise "127.0.0.1:$dead" >/dev/null 2>&1 &
 town_pid=$!; pids+=("$town_pid")
 for c in "${codes[@]}"; do
   link_up "$c"
-  "$bin" --config-dir "$work/$c/cfg" --data-dir "$work/$c/data" serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 &
+  p=$(port)
+  "$bin" --config-dir "$work/$c/cfg" --data-dir "$work/$c/data" serve --listen "127.0.0.1:$p" >/dev/null 2>&1 &
   pids+=($!)
   echo $! > "$work/serve-$c.pid"
 done

@@ -193,6 +193,14 @@ impl Office {
         &self.conn
     }
 
+    /// An RFC 3339 time as the town reads it: local, to the minute (as given if it is not
+    /// a time).
+    pub fn local(&self, t: &str) -> String {
+        parse(t)
+            .map(|t| t.with_timezone(&self.clock.tz()).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| t.to_string())
+    }
+
     fn audit(
         &self,
         who: Option<&TownSigned>,
@@ -394,7 +402,11 @@ impl Office {
         let rows = st.query_map([], |r| {
             Ok(VersionRow { version: r.get(0)?, note: r.get(1)?, staff: r.get(2)?, published_at: r.get(3)? })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<VersionRow> = rows.collect::<Result<_, _>>()?;
+        for r in &mut rows {
+            r.published_at = self.local(&r.published_at);
+        }
+        Ok(rows)
     }
 
     /// The source of a version (the newest when None).
@@ -494,8 +506,8 @@ impl Office {
             software: text("version"),
             catalogue_version: seen.catalogue_version,
             printer: text("printer"),
-            last_backup: text("last_backup"),
-            last_purge: text("last_purge"),
+            last_backup: text("last_backup").map(|t| self.local(&t)),
+            last_purge: text("last_purge").map(|t| self.local(&t)),
             clock_offset,
             taken_today: seen.tickets_today,
             waiting,
@@ -671,7 +683,11 @@ impl Office {
             .conn
             .prepare("SELECT at, staff, action, subject, detail, origin FROM audit ORDER BY rowid DESC LIMIT ?1")?;
         let rows = st.query_map([limit], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<[Option<String>; 6]> = rows.collect::<Result<_, _>>()?;
+        for r in &mut rows {
+            r[0] = r[0].as_deref().map(|t| self.local(t));
+        }
+        Ok(rows)
     }
 }
 
