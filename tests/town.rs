@@ -40,16 +40,14 @@ impl Town {
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
+    /// `kiosk ARGS…` on the town's folders, at `NOW`.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(crate::util::kiosk_bin());
+        c.arg("--config-dir").arg(self.cfg()).arg("--data-dir").arg(self.data()).args(args).env("KIOSK_NOW", NOW);
+        c
+    }
     fn kiosk(&self, args: &[&str]) -> std::process::Output {
-        Command::new(crate::util::kiosk_bin())
-            .arg("--config-dir")
-            .arg(self.cfg())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .env("KIOSK_NOW", NOW)
-            .output()
-            .expect("run kiosk")
+        self.command(args).output().expect("run kiosk")
     }
     fn init(names: &[(&str, &str)]) -> (Town, Vec<PathBuf>) {
         let dir = tempfile::tempdir().expect("temp");
@@ -84,13 +82,8 @@ impl Town {
         // Leaves are told a dead address, so that they come back only the way they were
         // configured (TECH-NOTES: the hub advertises its own leaf URL).
         let dead = format!("127.0.0.1:{}", free_port());
-        let child = Command::new(crate::util::kiosk_bin())
-            .arg("--config-dir")
-            .arg(self.cfg())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(["town", "serve", "--listen", &self.site, "--advertise", &dead])
-            .env("KIOSK_NOW", NOW)
+        let child = self
+            .command(&["town", "serve", "--listen", &self.site, "--advertise", &dead])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -105,13 +98,7 @@ impl Town {
     }
     /// Runs a town command with `pin` on the first line of its standard input.
     fn with_pin(&self, args: &[&str], pin: &str) -> std::process::Output {
-        Command::new(crate::util::kiosk_bin())
-            .arg("--config-dir")
-            .arg(self.cfg())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .env("KIOSK_NOW", NOW)
+        self.command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -161,22 +161,7 @@ pub struct Serve {
 impl Serve {
     /// Starts the station service of `t`; `now` freezes its clock (`KIOSK_NOW`).
     pub fn start(t: &TempStation, now: Option<&str>) -> Serve {
-        use std::io::BufRead;
-        let mut c = Command::new(kiosk_bin());
-        c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
-        c.args(["serve", "--listen", "127.0.0.1:0"]);
-        match now {
-            Some(n) => c.env("KIOSK_NOW", n),
-            None => c.env_remove("KIOSK_NOW"),
-        };
-        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
-        let mut child = c.spawn().expect("start kiosk serve");
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).expect("read the listening line");
-        let base =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("serve said {line:?}")).to_string();
-        Serve { child, base }
+        Serve::start_with(t, now, &["--listen", "127.0.0.1:0"], 1).0
     }
 
     /// Starts `kiosk serve ARGS…` of `t` and reads its first `lines` "listening on" lines

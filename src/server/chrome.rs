@@ -183,6 +183,22 @@ pub fn desk_page(s: &AppState, title: &str, body: Markup, status: StatusCode, li
     .response(status, body)
 }
 
+/// A bar of links to the parts of a site (`parts`: address and label, marked `tr_later!`),
+/// the current one marked for the eye and for screen readers.
+pub fn parts_nav(class: &str, label: &str, parts: &[(&str, &'static str)], current: &str) -> Markup {
+    html! {
+        nav class=(class) aria-label=(label) {
+            @for (href, name) in parts {
+                @if *href == current {
+                    a.here href=(href) aria-current="page" { (crate::lang::tr(name)) }
+                } @else {
+                    a href=(href) { (crate::lang::tr(name)) }
+                }
+            }
+        }
+    }
+}
+
 /// The parts of 站务管理, in the order of its bar.
 pub const ADMIN_PARTS: [(&str, &str); 9] = [
     ("/desk/admin/matters", tr_later!("事项清单")),
@@ -209,15 +225,7 @@ pub fn admin_page(
     let body = html! {
         main.desk.admin {
             (desk_bar(s, sess, "/desk/admin"))
-            nav.admin-parts aria-label=(tr!("站务管理")) {
-                @for (href, label) in ADMIN_PARTS {
-                    @if href == current {
-                        a href=(href) aria-current="page" { (crate::lang::tr(label)) }
-                    } @else {
-                        a href=(href) { (crate::lang::tr(label)) }
-                    }
-                }
-            }
+            (parts_nav("admin-parts", tr!("站务管理"), &ADMIN_PARTS, current))
             (flash(sess))
             h1 { (title) }
             (inner)

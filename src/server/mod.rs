@@ -388,27 +388,7 @@ pub fn run(station: Station, listen: Vec<String>, https_listen: Vec<String>, ann
     let code = runtime.block_on(async move {
         // Listen for SIGTERM before saying we listen: a supervisor may stop us at once.
         let signal = signals();
-        let mut listeners = Vec::new();
-        for addr in &listen {
-            match tokio::net::TcpListener::bind(addr.as_str()).await {
-                Ok(l) => {
-                    let shown = l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.clone());
-                    // Not fatal if nobody reads it (a test that read the first line and
-                    // left): the service goes on.
-                    {
-                        use std::io::Write;
-                        let mut out = std::io::stdout().lock();
-                        let _ = writeln!(out, "listening on http://{shown}").and_then(|_| out.flush());
-                    }
-                    tracing::info!("listening on {shown}");
-                    listeners.push(l);
-                }
-                Err(e) => {
-                    eprintln!("warning: cannot listen on {addr}: {e}");
-                    tracing::warn!("cannot listen on {addr}: {e}");
-                }
-            }
-        }
+        let listeners = bind_all(&listen, "http").await;
         if listeners.is_empty() {
             eprintln!(
                 "error: could not listen on any address ({}); check [server] listen in station.toml",
@@ -416,27 +396,12 @@ pub fn run(station: Station, listen: Vec<String>, https_listen: Vec<String>, ann
             );
             return 1;
         }
-        let mut secure = Vec::new();
-        if let Some((_, acceptor)) = &web_cert {
-            for addr in &https_listen {
-                match tokio::net::TcpListener::bind(addr.as_str()).await {
-                    Ok(l) => {
-                        let shown = l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.clone());
-                        {
-                            use std::io::Write;
-                            let mut out = std::io::stdout().lock();
-                            let _ = writeln!(out, "listening on https://{shown}").and_then(|_| out.flush());
-                        }
-                        tracing::info!("listening on https://{shown} (the desk)");
-                        secure.push((l, acceptor.clone()));
-                    }
-                    Err(e) => {
-                        eprintln!("warning: cannot listen on {addr} for HTTPS: {e}");
-                        tracing::warn!("cannot listen on {addr} for HTTPS: {e}");
-                    }
-                }
+        let secure: Vec<_> = match &web_cert {
+            Some((_, acceptor)) => {
+                bind_all(&https_listen, "https").await.into_iter().map(|l| (l, acceptor.clone())).collect()
             }
-        }
+            None => Vec::new(),
+        };
         let https_port = secure.first().and_then(|(l, _)| l.local_addr().ok()).map(|a| a.port());
         let https = https_port.zip(web_cert.as_ref().map(|(c, _)| c.ca.clone()));
         let bound: Vec<SocketAddr> =
@@ -504,6 +469,33 @@ pub fn run(station: Station, listen: Vec<String>, https_listen: Vec<String>, ann
     runtime.shutdown_timeout(Duration::from_secs(1));
     let _ = watcher.join();
     code
+}
+
+/// Binds each of `addrs`, saying on standard output where it listens ("listening on
+/// SCHEME://ADDR", which tests and scripts read); an address that cannot be had is a
+/// warning (the others serve).
+async fn bind_all(addrs: &[String], scheme: &str) -> Vec<tokio::net::TcpListener> {
+    let mut out = Vec::new();
+    for addr in addrs {
+        match tokio::net::TcpListener::bind(addr.as_str()).await {
+            Ok(l) => {
+                let shown = l.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.clone());
+                // Not fatal if nobody reads it (a test that read the first line and left).
+                {
+                    use std::io::Write;
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = writeln!(stdout, "listening on {scheme}://{shown}").and_then(|_| stdout.flush());
+                }
+                tracing::info!("listening on {scheme}://{shown}");
+                out.push(l);
+            }
+            Err(e) => {
+                eprintln!("warning: cannot listen on {addr} ({scheme}): {e}");
+                tracing::warn!("cannot listen on {addr} ({scheme}): {e}");
+            }
+        }
+    }
+    out
 }
 
 /// Resolves on SIGTERM or Ctrl-C; the handlers are installed when this is called.

@@ -223,15 +223,7 @@ async fn page(s: &TownState, staff: &Staff, current: &str, title: &str, inner: M
         main.desk.admin.town {
             header.bar {
                 span.station { (tr!("{}镇中心", town)) }
-                nav.sections aria-label=(tr!("镇中心")) {
-                    @for (href, label) in PARTS {
-                        @if href == current {
-                            a.here href=(href) aria-current="page" { (crate::lang::tr(label)) }
-                        } @else {
-                            a href=(href) { (crate::lang::tr(label)) }
-                        }
-                    }
-                }
+                (super::chrome::parts_nav("sections", tr!("镇中心"), &PARTS, current))
                 span.who { (staff.sess.who.no()) " " (staff.sess.who.name()) }
                 form.inline method="post" action="/logout" { (csrf(&staff.sess)) button type="submit" { (tr!("签退")) } }
             }
