@@ -559,10 +559,12 @@ fn six_stations_through_random_kills_lose_nothing_and_repeat_nothing() {
     let mut dice = Dice(seed);
     let mut taken = [0i64; 6];
     for round in 0..6 {
-        // Something dies: a station's service (its NATS server with it) or the town (its
-        // server with it). A station's NATS server killed on its own is left out: once in
-        // about eight runs it did not come back under its supervisor (known gap, to find).
-        let victim = if dice.roll(2) == 0 { 0 } else { 2 };
+        // Something dies: a station's service (its NATS server with it), a station's NATS
+        // server on its own (its supervisor starts it again), or the town (its server with
+        // it). (A station's server killed alone once seemed not to come back: its port had
+        // been taken meanwhile by another test's `:0` socket; the test's ports are now below
+        // the ephemeral range.)
+        let victim = dice.roll(3);
         let who = dice.roll(6);
         match victim {
             0 => serves[who] = None,
