@@ -318,3 +318,50 @@ fn guessing_across_codes_pauses_every_lookup_at_the_station() {
     let st = t.station_at("2026-11-28T10:00:30+08:00");
     assert!(st.lookup_case(&code, "5678").expect("open again").is_some());
 }
+
+/// The 代办交接单: the cases marked 已报送 on the day (not the ones still at the station),
+/// each with a QR code a scanner reads as its tracking code, masked like every paper.
+#[test]
+#[ignore = "full suite (./test.sh): needs pdftotext, pdftoppm and zbarimg"]
+fn the_handover_list_carries_the_days_submitted_cases_with_a_code_each() {
+    let t = TempStation::new();
+    let mut st = t.station_at("2026-11-30T09:30:00+08:00");
+    add_staff(&st);
+    let a = signed(&st, "001");
+    let mut sent = Vec::new();
+    for (i, matter) in ["C01", "C02", "A01"].iter().enumerate() {
+        let sub = st.submit_case(&request(matter, &["户口簿"])).expect("submit");
+        st.advance_case(&a, &sub.case.tracking, CaseState::Accepted, "", None).expect("accept");
+        if i < 2 {
+            st.advance_case(&a, &sub.case.tracking, CaseState::Submitted, "报乡镇便民服务中心", None).expect("submit");
+            sent.push(sub.case.tracking.clone());
+        }
+    }
+    let out = t.data_dir().join("handover.pdf");
+    let o =
+        t.kiosk("2026-11-30T09:30:00+08:00", &["request", "handover", "--out", out.to_str().expect("utf8"), "--json"]);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let said: serde_json::Value = serde_json::from_str(crate::util::stdout(&o).trim()).expect("json");
+    assert_eq!(said["cases"], 2);
+    let text = crate::util::pdf_text(&out);
+    assert!(text.contains("代办交接单") && text.contains("交件人") && text.contains("接收人"), "{text}");
+    for tr in &sent {
+        assert!(text.contains(tr.as_str()), "{tr} on the list:\n{text}");
+    }
+    assert!(!text.contains(ID) && !text.contains(PHONE), "masked on paper:\n{text}");
+    assert!(text.contains("130***********0138"), "{text}");
+    let mut codes = crate::util::decode_qr(&out, t.data_dir().as_path());
+    codes.sort();
+    assert_eq!(codes, sent, "one code per case, its tracking code (no station code: not joined)");
+    // Another day has none.
+    let o = t.kiosk(
+        "2026-11-30T09:30:00+08:00",
+        &["request", "handover", "--date", "2026-11-01", "--out", out.to_str().expect("utf8"), "--json"],
+    );
+    assert!(crate::util::stdout(&o).contains("\"cases\":0"), "{}", crate::util::stdout(&o));
+    let o = t.kiosk(
+        "2026-11-30T09:30:00+08:00",
+        &["request", "handover", "--date", "yesterday", "--out", out.to_str().expect("utf8")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -735,3 +735,32 @@ fn the_desk_crosses_the_lan_only_over_https() {
         crate::util::https_request("127.0.0.1", port(&said[1]), &ca, "GET /desk HTTP/1.1\r\nHost: {host}\r\n\r\n");
     assert!(err.is_err(), "another station's certificate is not this CA's: {err:?}");
 }
+
+/// The desk prints the day's 代办交接单 for a signed-in staff member only.
+#[test]
+fn the_desk_prints_the_handover_list() {
+    let t = setup();
+    {
+        let mut st = t.station_at(NOW);
+        let sub = st.submit_case(&request("C01", &[])).expect("submit");
+        let a = crate::cases::signed(&st, "001");
+        st.advance_case(&a, &sub.case.tracking, kiosk::domain::case::CaseState::Accepted, "", None).expect("accept");
+        st.advance_case(&a, &sub.case.tracking, kiosk::domain::case::CaseState::Submitted, "报镇便民服务中心", None)
+            .expect("submitted");
+    }
+    let srv = Serve::start(&t, Some(NOW));
+    let (s, page) = get(&srv.url("/desk/cases/handover"));
+    assert!(s == 200 && page.contains("工作人员登录"), "signed out: the sign-in page");
+    let cookie = sign_in_as(&srv, "001", PIN).expect("signed in");
+    let (_, page) = {
+        let mut r = http().get(&srv.url("/desk/cases")).header("Cookie", &cookie).call().expect("get");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+    assert!(page.contains("/desk/cases/handover"), "the queue links to it");
+    let mut r = http().get(&srv.url("/desk/cases/handover")).header("Cookie", &cookie).call().expect("get");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    assert!(r.body_mut().read_to_vec().expect("pdf").starts_with(b"%PDF"));
+    let r = http().get(&srv.url("/desk/cases/handover?date=yesterday")).header("Cookie", &cookie).call().expect("get");
+    assert_eq!(r.status().as_u16(), 400);
+}

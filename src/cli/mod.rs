@@ -492,6 +492,17 @@ pub enum RequestCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The 代办交接单 of a day (default today): the cases marked 已报送 that day, as an A4
+    /// PDF with one QR code per case, for the trip to the town
+    Handover {
+        /// YYYY-MM-DD
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -168,6 +168,34 @@ pub fn run(st: &mut Station, cmd: RequestCmd) -> i32 {
             |c| format!("{} → {}", c.tracking, c.assignee.clone().unwrap_or_default()),
             |st, who| st.reassign_case(who, &tracking, &to_staff, &note, None),
         ),
+        RequestCmd::Handover { date, out, json } => {
+            let day = match date.as_deref().map(|d| d.trim().parse::<chrono::NaiveDate>()) {
+                None => st.clock.today(),
+                Some(Ok(d)) => d,
+                Some(Err(_)) => {
+                    eprintln!("error: --date: write the day as 2026-11-30");
+                    return 2;
+                }
+            };
+            match st.handover_pdf(day) {
+                Ok((pdf, n)) => {
+                    if let Err(e) = crate::system::files::write_atomically(&out, &pdf) {
+                        eprintln!("error: {}: cannot write ({e})", out.display());
+                        return 1;
+                    }
+                    if json {
+                        crate::outln!(
+                            "{}",
+                            serde_json::json!({"date": day.to_string(), "cases": n, "file": out.display().to_string()})
+                        );
+                    } else {
+                        crate::outln!("{day} 报送的代办 {n} 件：交接单 {}", out.display());
+                    }
+                    0
+                }
+                Err(e) => super::explained(&e),
+            }
+        }
         RequestCmd::List { json } => match st.open_cases() {
             Ok(list) => {
                 for c in &list {

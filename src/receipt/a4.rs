@@ -221,6 +221,55 @@ impl<'f> Doc<'f> {
         self.y = base + label_h + 10.0;
     }
 
+    /// A block of text lines with a QR code of `qr` (`qr_mm` wide) at its right, kept on
+    /// one page, then a thin rule: one entry of a list a scanner reads one by one.
+    pub fn qr_block(&mut self, lines: &[(String, f32, Rgb)], qr: &str, qr_mm: f32) -> Result<(), ReceiptError> {
+        let code = qrcode::QrCode::with_error_correction_level(qr.as_bytes(), qrcode::EcLevel::M)
+            .map_err(|e| ReceiptError::Qr(e.to_string()))?;
+        let n = code.width();
+        let colors = code.to_colors();
+        let side = pt(qr_mm);
+        let module = side / n as f32;
+        // Every line wrapped beside the code, none cut.
+        let text_w = self.width() - side - pt(6.0);
+        let wrapped: Vec<(String, f32, Rgb)> = lines
+            .iter()
+            .flat_map(|(text, size, color)| {
+                super::layout::wrap_within(self.font, text, *size, text_w).into_iter().map(move |l| (l, *size, *color))
+            })
+            .collect();
+        let text_h: f32 = wrapped.iter().map(|(_, size, _)| size * 1.45).sum();
+        let h = text_h.max(side + 8.0 * module);
+        self.need(h + 8.0);
+        let top = self.y;
+        for (text, size, color) in &wrapped {
+            self.text_at(self.margin, *size, text, *color);
+            self.y += size * 1.45;
+        }
+        // The code with its quiet zone (four modules) inside the block.
+        let x0 = self.margin + self.width() - side;
+        let y0 = top + 4.0 * module;
+        for row in 0..n {
+            let mut col = 0;
+            while col < n {
+                if colors[row * n + col] == qrcode::Color::Dark {
+                    let start = col;
+                    while col < n && colors[row * n + col] == qrcode::Color::Dark {
+                        col += 1;
+                    }
+                    let (x, y) = (x0 + start as f32 * module, y0 + row as f32 * module);
+                    self.push(Item::Rect { x, y, w: (col - start) as f32 * module, h: module, color: (0.0, 0.0, 0.0) });
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        self.y = top + h + 4.0;
+        self.push(Item::Rect { x: self.margin, y: self.y, w: self.width(), h: 0.5, color: GREY });
+        self.y += 4.0;
+        Ok(())
+    }
+
     /// The finished PDF: each page with the footer and its number.
     pub fn render(mut self) -> Result<Vec<u8>, ReceiptError> {
         let count = self.pages.len();

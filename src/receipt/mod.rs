@@ -6,6 +6,7 @@
 
 pub mod a4;
 pub mod case;
+pub mod handover;
 pub mod layout;
 pub mod report;
 pub mod ticket;

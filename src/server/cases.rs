@@ -116,7 +116,11 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
             (desk_bar(&s, sess, "/desk/cases"))
             (flash(sess))
             h1 { (tr!("全程代办")) }
-            p.counts { (count_text.join(" · ")) }
+            p.counts {
+                (count_text.join(" · "))
+                // The list carried to the town today, one QR code per case.
+                " · " a href="/desk/cases/handover" { (tr!("打印今天的代办交接单")) }
+            }
             @if uncovered > 0 {
                 p.notice { (uncovered) (tr!(" 件代办的A、B岗今日都不在岗，请安排人员顶岗或转办。")) }
             }
@@ -504,4 +508,35 @@ pub async fn reassign(
             .map(|c| tr!("已转给 {}", c.assignee.unwrap_or_default()))
     })
     .await
+}
+
+/// The day of a 代办交接单 (today when not given).
+#[derive(Debug, serde::Deserialize)]
+pub struct HandoverDay {
+    #[serde(default)]
+    date: Option<String>,
+}
+
+/// The 代办交接单 of a day as a PDF: the cases marked 已报送 that day, masked, one QR code
+/// per case (what the town's inbox reads from a scanner).
+pub async fn handover(State(s): State<AppState>, _: Desk, Query(q): Query<HandoverDay>) -> Result<Response, PageError> {
+    let day = match q.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => Some(
+            d.parse::<chrono::NaiveDate>()
+                .map_err(|_| PageError::Refused(StatusCode::BAD_REQUEST, tr!("日期要写成 2026-11-30 这样。").into()))?,
+        ),
+        None => None,
+    };
+    let (day, pdf) = s
+        .call(move |st| {
+            let day = day.unwrap_or_else(|| st.clock.today());
+            st.handover_pdf(day).map(|(pdf, _)| (day, pdf))
+        })
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::SERVICE_UNAVAILABLE, w))?;
+    let mut r = super::typed(StatusCode::OK, "application/pdf", pdf);
+    if let Ok(h) = axum::http::HeaderValue::from_str(&format!("inline; filename=\"handover-{day}.pdf\"")) {
+        r.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, h);
+    }
+    Ok(r)
 }

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/followups", get(followups::page))
         .route("/desk/followups/act", post(followups::act))
         .route("/desk/cases", get(cases::queue))
+        .route("/desk/cases/handover", get(cases::handover))
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))
         .route("/desk/cases/{tracking}/act", post(cases::act))

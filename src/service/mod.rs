@@ -15,6 +15,7 @@ mod cases;
 mod duty;
 mod failure;
 mod followups;
+mod handover;
 mod holidays;
 mod matters;
 mod pads;
