@@ -64,6 +64,13 @@ fn desk_is_in_the_browser(cfg: LoadedConfig) -> i32 {
     let base = cfg.station.public_base_url.trim_end_matches('/');
     crate::outln!("工作人员请用浏览器打开 {base}/desk （服务站服务需已启动：kiosk serve）");
     crate::outln!("The staff desk is in the browser: open {base}/desk (with `kiosk serve` running)");
+    // Off the box the desk is HTTPS only: its address there.
+    let port = cfg.station.server.https_listen.first().and_then(|a| a.rsplit_once(':')).map(|(_, p)| p.to_string());
+    let host = base.split_once("://").map(|(_, r)| r).unwrap_or(base);
+    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+    if let Some(port) = port.filter(|p| p != "0") {
+        crate::outln!("窗口电脑请用 https://{host}:{port}/desk （第一次先信任本站证书：{base}/ca.pem）");
+    }
     0
 }
 

@@ -110,6 +110,16 @@ pub fn local_addresses() -> Vec<std::net::IpAddr> {
             }
         }
     }
+    // The address packets to the LAN leave from (the kernel's choice of route), in case
+    // the routing table cannot be read.
+    let out_ip = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("10.255.255.254:9").and_then(|_| s.local_addr()))
+        .map(|a| a.ip());
+    if let Ok(ip) = out_ip {
+        if !ip.is_loopback() && !ip.is_unspecified() && !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
     if let Ok(v6) = std::fs::read_to_string("/proc/net/if_inet6") {
         for line in v6.lines() {
             let Some(hex) = line.split_whitespace().next().filter(|h| h.len() == 32) else { continue };
