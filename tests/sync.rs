@@ -98,3 +98,37 @@ fn every_change_the_town_needs_is_in_the_outbox_in_order_and_nothing_personal() 
     assert_eq!(st.outbox_unsent(100).expect("unsent").first().map(|e| e.seq), Some(3));
     assert_eq!(status(&t)["outbox_pending"], serde_json::json!(6));
 }
+
+/// The heartbeat carries what the town's overview watches: software and list version,
+/// events waiting, free disk, the printer and receipts not printed, the last backup and
+/// the last purge (the town reads the clock offset from its `at`).
+#[test]
+fn the_heartbeat_says_what_the_town_watches() {
+    let t = TempStation::new();
+    let before = t.station_at(NOW).heartbeat().expect("heartbeat");
+    assert!(before["last_backup"].is_null() && before["last_purge"].is_null(), "{before}");
+    let o = t.kiosk(NOW, &["backup"]);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let o = t.kiosk(NOW, &["purge"]);
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let b = t.station_at(NOW).heartbeat().expect("heartbeat");
+    for key in [
+        "at",
+        "version",
+        "catalogue_version",
+        "outbox_pending",
+        "free_disk_mb",
+        "printer_state",
+        "unprinted",
+        "last_backup",
+        "last_purge",
+    ] {
+        assert!(!b[key].is_null(), "{key} missing: {b}");
+    }
+    assert_eq!(b["version"], env!("CARGO_PKG_VERSION"));
+    assert!(b["free_disk_mb"].as_i64().is_some_and(|m| m > 0), "{b}");
+    // The purge is on the audit trail too, where the heartbeat reads it.
+    let n: i64 =
+        db(&t).query_row("SELECT count(*) FROM audit_events WHERE action = 'purge'", [], |r| r.get(0)).expect("q");
+    assert_eq!(n, 1);
+}

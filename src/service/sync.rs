@@ -140,6 +140,14 @@ impl Station {
             .map(|s| s.f_bavail.saturating_mul(s.f_frsize) / (1024 * 1024))
             .ok();
         let last_backup = self.newest_backup().map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339());
+        let unprinted = self.unprinted_jobs()?.len();
+        let printer = self.cfg.station.printer.name.clone();
+        // The printer as the town weighs it: none set up, receipts not printed, or fine.
+        let printer_state = match (&printer, unprinted) {
+            (_, n) if n > 0 => "failing",
+            (None, _) => "none",
+            _ => "ok",
+        };
         Ok(serde_json::json!({
             "at": self.clock.now().to_rfc3339(),
             "version": env!("CARGO_PKG_VERSION"),
@@ -149,8 +157,9 @@ impl Station {
             "last_backup": last_backup,
             "last_purge": store::last_purge(self.conn())?,
             // The printer as the desk sees it: its name, and receipts that did not print.
-            "printer": self.cfg.station.printer.name,
-            "unprinted": self.unprinted_jobs()?.len(),
+            "printer": printer,
+            "printer_state": printer_state,
+            "unprinted": unprinted,
         }))
     }
 }
