@@ -419,7 +419,7 @@ pub fn run(station: Station, listen: Vec<String>, https_listen: Vec<String>, ann
         let app = router(state.clone());
         // One count of connections for every address the service listens on.
         let conns = net::Counter::new(limits.connections, limits.connections_per_address);
-        crate::system::sdnotify::notify(tr!("READY=1\nSTATUS=服务站服务已启动"));
+        crate::system::sdnotify::notify(crate::system::sdnotify::SERVE_READY);
         if let Some(every) = crate::system::sdnotify::watchdog_interval() {
             // Alive while the runtime turns; a wedged service stops pinging and is restarted.
             tokio::spawn(async move {

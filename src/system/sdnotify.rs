@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 
+/// What the station service tells systemd once it listens (systemctl status shows the
+/// STATUS line to the technician; it is not a page, so not translated).
+pub const SERVE_READY: &str = "READY=1\nSTATUS=服务站服务已启动";
+
 /// Sends `state` ("READY=1", "WATCHDOG=1", ...) to systemd; false when not under systemd
 /// or the message could not be sent.
 pub fn notify(state: &str) -> bool {
