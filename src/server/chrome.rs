@@ -172,7 +172,13 @@ pub fn flash<W>(sess: &Session<W>) -> Markup {
 
 /// A desk page: the document with the desk's class (and its live script when `live`).
 pub fn desk_page(s: &AppState, title: &str, body: Markup, status: StatusCode, live: bool) -> Response {
-    let full = format!("{title} · {}", s.cfg().station.name);
+    staff_page(&s.cfg().station.name, title, body, status, live)
+}
+
+/// A staff page of `site` (a station's desk, the town's site): "title · site", the desk's
+/// class, and its live script when `live` (a reload every 10 s without scripts).
+pub fn staff_page(site: &str, title: &str, body: Markup, status: StatusCode, live: bool) -> Response {
+    let full = format!("{title} · {site}");
     Shell {
         title: &full,
         class: "deskpage",

@@ -45,6 +45,8 @@ const COOKIE: &str = "kiosk_town";
 pub struct TownState(Arc<Inner>);
 
 struct Inner {
+    /// The town's name (town.toml; it does not change while the site runs).
+    name: String,
     office: Mutex<Office>,
     sessions: Sessions<TownSigned>,
     hosts: guard::Hosts,
@@ -56,6 +58,7 @@ impl TownState {
     pub fn new(office: Office, hosts: guard::Hosts, stop: watch::Receiver<bool>) -> TownState {
         let limits = net::LIMITS;
         TownState(Arc::new(Inner {
+            name: office.town().name.clone(),
             office: Mutex::new(office),
             sessions: Sessions::default(),
             hosts,
@@ -211,13 +214,9 @@ const PARTS: [(&str, &str); 7] = [
     ("/audit", tr_later!("审计日志")),
 ];
 
-async fn town_name(s: &TownState) -> String {
-    s.with(|o| o.town().name.clone()).await.unwrap_or_default()
-}
-
 /// A page of the town's site: its bar (the parts, who, 签退), the flash, the title.
 async fn page(s: &TownState, staff: &Staff, current: &str, title: &str, inner: Markup, status: StatusCode) -> Response {
-    let town = town_name(s).await;
+    let town = s.0.name.clone();
     let live = current == "/";
     let body = html! {
         main.desk.admin.town {
@@ -232,19 +231,11 @@ async fn page(s: &TownState, staff: &Staff, current: &str, title: &str, inner: M
             (inner)
         }
     };
-    let full = format!("{title} · {town}");
-    Shell {
-        title: &full,
-        class: "deskpage",
-        script: live.then_some("desk.js"),
-        noscript_refresh: live.then_some(10),
-        refresh_to: None,
-    }
-    .response(status, body)
+    super::chrome::staff_page(&town, title, body, status, live)
 }
 
 async fn login_page(s: &TownState, message: Option<&str>, status: StatusCode, staff: &str) -> Response {
-    let town = town_name(s).await;
+    let town = s.0.name.clone();
     let staff = crate::domain::text::capped(staff, 16);
     Shell::new(tr!("登录"), "deskpage").response(
         status,
