@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/deps.sh
+# A fresh checkout (CI) gains nothing from incremental compilation, and its cache more
+# than doubled the build's size on disk: a CI run once failed with the disk full.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # shellcheck disable=SC2086
 ensure_pkgs $KIOSK_TEST_PKGS
 ensure_axe
