@@ -843,3 +843,184 @@ fn the_town_site_shows_every_station_live_and_publishes_for_all() {
     let plain = client.get(&format!("http://127.0.0.1:{port}/")).call();
     assert!(plain.is_err() || plain.is_ok_and(|r| r.status() != 200), "no plain HTTP off the box");
 }
+
+/// The station's (masked) view of a case, as `kiosk request status --json` prints it.
+fn case_status(t: &TempStation, tracking: &str) -> serde_json::Value {
+    let o = t.kiosk(NOW, &["request", "status", tracking, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(stdout(&o).trim()).expect("json")
+}
+
+fn advance_at_station(t: &TempStation, tracking: &str, to: &str, note: &str) {
+    let mut args = vec!["request", "advance", tracking, "--to", to, "--staff", "001"];
+    if !note.is_empty() {
+        args.extend(["--note", note]);
+    }
+    let o = t.kiosk_stdin(NOW, &args, &format!("{}\n", crate::cases::PIN));
+    assert!(o.status.success(), "{to}: {}", stderr(&o));
+}
+
+impl Town {
+    fn cases(&self) -> serde_json::Value {
+        let o = self.kiosk(&["town", "cases", "--json", "--all"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).expect("json")
+    }
+    fn case(&self, key: &str) -> serde_json::Value {
+        let o = self.kiosk(&["town", "case", "show", key, "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).expect("json")
+    }
+    /// Waits until the town's case `key` satisfies `check`.
+    fn until_case(&self, key: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let all = self.cases();
+            let found = all.as_array().and_then(|a| {
+                a.iter()
+                    .find(|c| {
+                        format!("{}:{}", c["station"].as_str().unwrap_or(""), c["tracking"].as_str().unwrap_or(""))
+                            == key
+                    })
+                    .cloned()
+            });
+            if let Some(c) = found.filter(|c| check(c)) {
+                return c;
+            }
+            assert!(Instant::now() < deadline, "{what}: not within 60 s; the town has {all}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+    fn advance(&self, key: &str, to: &str, note: &str) -> std::process::Output {
+        self.with_pin(&["town", "case", "advance", key, "--to", to, "--note", note, "--staff", "T01"], "246813")
+    }
+}
+
+/// Waits until the station's case satisfies `check`.
+fn until_status(
+    t: &TempStation,
+    tracking: &str,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = case_status(t, tracking);
+        if check(&v) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within 60 s; the station says {v}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+#[ignore = "full suite (./test.sh): needs nats-server"]
+fn a_case_handed_to_the_town_comes_back_step_by_step_through_cuts_and_kills() {
+    let (mut town, files) = Town::init(&[("s01", "南刘庄村综合服务站"), ("s02", "北刘庄村综合服务站")]);
+    let a = TempStation::new();
+    let mut st = a.station_at(NOW);
+    crate::cases::add_staff(&st);
+    let mut submit = |matter: &str| st.submit_case(&crate::cases::request(matter, &[])).expect("submit").case.tracking;
+    let (t1, t2, t3) = (submit("C01"), submit("C01"), submit("A01"));
+    drop(st);
+    join(&a, &files[0]);
+    let o = town.with_pin(&["town", "staff", "add", "T01", "--name", "王镇"], "246813");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut serve = Serve::start(&a, Some(NOW));
+    for t in [&t1, &t2] {
+        advance_at_station(&a, t, "accepted", "");
+        advance_at_station(&a, t, "submitted", "随交接单送镇便民服务中心");
+    }
+    let k1 = format!("s01:{t1}");
+    let k2 = format!("s01:{t2}");
+    // The case reaches the town with what the town needs, the person masked in the list.
+    let c = town.until_case(&k1, "the first case at the town", |c| c["state"] == "submitted");
+    assert_eq!(c["matter"], "C01", "{c}");
+    assert!(c["due"].as_str().is_some_and(|d| d.len() == 10), "a due date YYYY-MM-DD: {c}");
+    assert!(c["id_number"].as_str().is_some_and(|i| i.contains("****") && i.len() == 18), "masked: {c}");
+    assert!(!town.cases().to_string().contains(crate::cases::ID), "the list never shows the ID");
+    let list = stdout(&town.kiosk(&["town", "cases", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(list.trim()).expect("json");
+    for key in ["station", "tracking", "matter", "state", "due"] {
+        assert!(v[0].get(key).is_some(), "{key} in {v}");
+    }
+
+    // 已接收 at the town: the station and the villager's page see it.
+    let o = town.advance(&k1, "received", "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = until_status(&a, &t1, "已接收 at the station", |v| v["state"] == "received");
+    assert!(s.to_string().contains("镇便民服务中心已接收"), "{s}");
+    // An illegal move at the town: exit 2 with the reason.
+    let o = town.advance(&k1, "received", "");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("不能从"), "{}", stderr(&o));
+    let o = town.advance(&k1, "forwarded", "");
+    assert_eq!(o.status.code(), Some(2), "a forward names the department: {}", stderr(&o));
+
+    // A cut: the town goes away; both sides go on recording.
+    town.stop();
+    let o = town.advance(&k1, "forwarded", "县人社局");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = town.advance(&k2, "completed", "已审批，请带身份证领取");
+    assert!(o.status.success(), "{}", stderr(&o));
+    advance_at_station(&a, &t2, "withdrawn", "村民说不办了");
+    advance_at_station(&a, &t3, "accepted", "");
+    advance_at_station(&a, &t3, "submitted", "送镇中心");
+    // And the station's service is killed outright in the middle of it.
+    let _ = Command::new("kill").arg("-9").arg(serve.pid().to_string()).status();
+    std::thread::sleep(Duration::from_millis(500));
+    serve = Serve::start(&a, Some(NOW));
+    town.start();
+    let s = until_status(&a, &t1, "已转 after the cut", |v| v["state"] == "forwarded");
+    assert!(s.to_string().contains("已转县人社局办理"), "{s}");
+    town.until_case(&format!("s01:{t3}"), "the case handed during the cut", |c| c["state"] == "submitted");
+    // Withdrawn at the station, completed at the town: a conflict at both ends, nothing
+    // overwritten.
+    let c = town.until_case(&k2, "the conflict at the town", |c| c["conflict"].is_string());
+    assert_eq!(c["state"], "completed", "{c}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let o = a.kiosk(NOW, &["request", "list", "--json"]);
+        let all = stdout(&o);
+        let st = a.station_at(NOW);
+        let case = st.find_case(&t2).expect("find").expect("case");
+        if case.conflict.is_some() {
+            assert_eq!(case.state, kiosk::domain::case::CaseState::Withdrawn);
+            assert!(case.conflict.as_deref().is_some_and(|c| c.contains("已办结")), "{:?}", case.conflict);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the conflict at the station: {all}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // The town kills its service too (-9): the steps still arrive, each once.
+    let o = town.advance(&k1, "completed", "已批准，请到本站领取待遇核定通知");
+    assert!(o.status.success(), "{}", stderr(&o));
+    if let Some(mut c) = town.child.take() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    town.start();
+    let s = until_status(&a, &t1, "办结 at the station", |v| v["state"] == "completed");
+    assert!(s.to_string().contains("已办结，请到本站领取"), "{s}");
+    let steps = town.case(&k1);
+    let town_moves: Vec<_> = steps["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["origin"] == "town")
+        .map(|s| s["to"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(town_moves, ["received", "forwarded", "completed"], "{steps}");
+    let st = a.station_at(NOW);
+    let case = st.find_case(&t1).expect("find").expect("case");
+    let from_town = st
+        .case_events(&case)
+        .expect("events")
+        .iter()
+        .filter(|e| e.staff_no.as_deref() == Some("镇:T01"))
+        .map(|e| e.to_state.map(|s| s.key()).unwrap_or(""))
+        .collect::<Vec<_>>();
+    assert_eq!(from_town, ["received", "forwarded", "completed"], "each town step once, in order");
+    drop(serve);
+}

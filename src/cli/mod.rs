@@ -168,6 +168,58 @@ pub enum TownCmd {
         #[arg(long)]
         json: bool,
     },
+    /// On the town's box: the 代办 cases the stations handed over, most pressing first; with
+    /// --json an array of {"station", "tracking", "matter", "state", "due"}
+    Cases {
+        #[arg(long)]
+        json: bool,
+        /// Only this station's (its code)
+        #[arg(long)]
+        station: Option<String>,
+        /// Only cases in this state (received, forwarded...)
+        #[arg(long)]
+        state: Option<String>,
+        /// Closed ones too
+        #[arg(long)]
+        all: bool,
+    },
+    /// On the town's box: one 代办 case (STATION:TRACKING) and the town's steps on it
+    #[command(subcommand)]
+    Case(TownCaseCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TownCaseCmd {
+    /// Record a step of the town on a case: received (已接收), returned (退回补正, --note what
+    /// is missing), forwarded (已转县级部门, --note which), completed (办结, --note the result),
+    /// rejected (不予受理, --note why); the PIN of --staff on the first line of standard
+    /// input. An illegal move exits 2 with the reason.
+    Advance {
+        /// STATION:TRACKING, as on the 交接单 (s01:D-261207-001)
+        key: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        staff: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a case's conflict (a step of the station that no longer fit), saying how
+    Settle {
+        key: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        staff: String,
+    },
+    /// A case with its steps (the personal data masked)
+    Show {
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

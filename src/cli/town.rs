@@ -1,7 +1,9 @@
 //! `kiosk town init|add-station|join|serve|status`: setting up the township link from
 //! files, and the town's side of it.
 
-use super::{fail, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownReasonsCmd, TownStaffCmd};
+use super::{
+    fail, TownCaseCmd, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownReasonsCmd, TownStaffCmd,
+};
 use crate::paths::Paths;
 use crate::town::office::{Office, TownError};
 use crate::town::{self, hub, store};
@@ -76,6 +78,12 @@ pub fn run(paths: &Paths, cmd: TownCmd) -> i32 {
         }
         TownCmd::Reasons(TownReasonsCmd::Rollout { json }) => rollout(paths, &dir, Published::Reasons, json),
         TownCmd::Status { json } => status(paths, &dir, json),
+        TownCmd::Cases { json, station, state, all } => cases(paths, &dir, json, station, state, all),
+        TownCmd::Case(TownCaseCmd::Advance { key, to, note, staff, json }) => {
+            advance(paths, &dir, &key, &to, &note, &staff, json)
+        }
+        TownCmd::Case(TownCaseCmd::Settle { key, note, staff }) => settle(paths, &dir, &key, &note, &staff),
+        TownCmd::Case(TownCaseCmd::Show { key, json }) => show(paths, &dir, &key, json),
     }
 }
 
@@ -323,4 +331,181 @@ fn rollout(paths: &Paths, dir: &std::path::Path, what: Published, json: bool) ->
         }
     }
     0
+}
+
+fn case_json(c: &crate::town::cases::TownCase) -> serde_json::Value {
+    serde_json::json!({
+        "station": c.station,
+        "station_name": c.station_name,
+        "tracking": c.tracking,
+        "matter": c.matter,
+        "matter_name": c.matter_name,
+        "state": c.state.key(),
+        "state_label": c.state.label(),
+        "due": c.due.map(|d| d.to_string()),
+        "urgency": match c.urgency {
+            crate::domain::case::Urgency::Overdue => "overdue",
+            crate::domain::case::Urgency::DueSoon => "due_soon",
+            crate::domain::case::Urgency::Paused => "paused",
+            crate::domain::case::Urgency::Normal => "normal",
+        },
+        "conflict": c.conflict,
+        "name": c.name_masked(),
+        "id_number": c.id_masked(),
+        "phone": c.phone_masked(),
+        "missing": c.missing(),
+        "handed_at": c.handed_at,
+    })
+}
+
+fn cases(
+    paths: &Paths,
+    dir: &std::path::Path,
+    json: bool,
+    station: Option<String>,
+    state: Option<String>,
+    all: bool,
+) -> i32 {
+    let office = match office(paths, dir) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    if let Some(s) = &state {
+        if crate::domain::case::CaseState::from_key(s).is_none() {
+            return fail(&format!("--state “{s}”：没有这个状态（received、forwarded、submitted、completed……）"), 2);
+        }
+    }
+    let filter = crate::town::cases::CaseFilter { station, matter: None, state, all: all.then(|| "1".into()) };
+    match office.cases(&filter) {
+        Ok(list) => {
+            if json {
+                let v: Vec<_> = list.iter().map(case_json).collect();
+                crate::outln!("{}", serde_json::Value::Array(v));
+            } else if list.is_empty() {
+                crate::outln!("没有代办件");
+            } else {
+                for c in &list {
+                    crate::outln!(
+                        "{}  {}  {}  {}  {}{}",
+                        c.key(),
+                        c.matter_name,
+                        c.state.label(),
+                        c.due.map(|d| format!("{d} 到期")).unwrap_or_else(|| "暂停计时".into()),
+                        c.station_name,
+                        c.conflict.as_ref().map(|x| format!("  冲突：{x}")).unwrap_or_default()
+                    );
+                }
+            }
+            0
+        }
+        Err(e) => super::explained(&e),
+    }
+}
+
+fn signed(office: &Office, staff: &str) -> Result<crate::town::office::TownSigned, i32> {
+    let pin = first_line_of_stdin(&format!("staff {staff}"))?;
+    match office.sign_in(staff, &pin, Some(crate::service::LOCAL_ORIGIN)) {
+        Ok(w) => Ok(w),
+        Err(e @ (TownError::Wrong | TownError::Locked(_) | TownError::Disabled)) => Err(fail(&e.to_string(), 2)),
+        Err(e) => Err(super::explained(&e)),
+    }
+}
+
+fn advance(paths: &Paths, dir: &std::path::Path, key: &str, to: &str, note: &str, staff: &str, json: bool) -> i32 {
+    use crate::domain::case::CaseState;
+    let mut office = match office(paths, dir) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let to_state = match CaseState::from_key(to).filter(|s| CaseState::TOWN_MOVES.contains(s)) {
+        Some(s) => s,
+        None => return fail(&format!("--to “{to}”：要写 received、returned、forwarded、completed 或 rejected"), 2),
+    };
+    let (station, tracking) = match office.case_key(key) {
+        Ok(k) => k,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let who = match signed(&office, staff) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    match office.advance_case(&who, &station, &tracking, to_state, note) {
+        Ok(c) => {
+            if json {
+                crate::outln!("{}", case_json(&c));
+            } else {
+                crate::outln!("{}：{}（会送到服务站）", c.key(), c.state.label());
+            }
+            0
+        }
+        Err(TownError::Move(e)) => fail(&e.to_string(), 2),
+        Err(TownError::Refused(w)) => fail(&w, 2),
+        Err(e) => super::explained(&e),
+    }
+}
+
+fn settle(paths: &Paths, dir: &std::path::Path, key: &str, note: &str, staff: &str) -> i32 {
+    let mut office = match office(paths, dir) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let (station, tracking) = match office.case_key(key) {
+        Ok(k) => k,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let who = match signed(&office, staff) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    match office.settle_case(&who, &station, &tracking, note) {
+        Ok(c) => {
+            crate::outln!("{}：冲突已处理（会告诉服务站）", c.key());
+            0
+        }
+        Err(TownError::Refused(w)) => fail(&w, 2),
+        Err(e) => super::explained(&e),
+    }
+}
+
+fn show(paths: &Paths, dir: &std::path::Path, key: &str, json: bool) -> i32 {
+    let office = match office(paths, dir) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let (station, tracking) = match office.case_key(key) {
+        Ok(k) => k,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    match office.case(&station, &tracking) {
+        Ok(Some((c, steps))) => {
+            if json {
+                let mut v = case_json(&c);
+                v["steps"] = steps
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "at": s.at, "origin": s.origin, "kind": s.kind,
+                            "from": s.from.map(|x| x.key()), "to": s.to.map(|x| x.key()),
+                            "staff": s.staff, "note": s.note, "sent": s.sent,
+                        })
+                    })
+                    .collect();
+                crate::outln!("{v}");
+            } else {
+                crate::outln!("{}  {}  {}  {}", c.key(), c.matter_name, c.state.label(), c.name_masked());
+                for s in &steps {
+                    crate::outln!(
+                        "  {}  {}  {}{}",
+                        office.local(&s.at),
+                        if s.origin == "town" { "镇中心" } else { "服务站" },
+                        s.to.map(|t| t.label()).unwrap_or(&s.kind),
+                        s.note.as_ref().map(|n| format!("：{n}")).unwrap_or_default()
+                    );
+                }
+            }
+            0
+        }
+        Ok(None) => fail(&format!("镇中心没有 {station}:{tracking} 这件代办"), 1),
+        Err(e) => super::explained(&e),
+    }
 }

@@ -15,6 +15,10 @@ pub enum CaseState {
     Accepted,
     /// 已报送: sent to the township or county department.
     Submitted,
+    /// 镇中心已接收: the town's 便民服务中心 has the papers (recorded there, or by hand).
+    Received,
+    /// 已转县级部门: the town passed the case on to a county department (the note names it).
+    Forwarded,
     /// 已办结: the department decided.
     Completed,
     /// 已通知: the villager was told.
@@ -30,10 +34,12 @@ pub enum CaseState {
 }
 
 impl CaseState {
-    pub const ALL: [CaseState; 9] = [
+    pub const ALL: [CaseState; 11] = [
         CaseState::Pending,
         CaseState::Accepted,
         CaseState::Submitted,
+        CaseState::Received,
+        CaseState::Forwarded,
         CaseState::Completed,
         CaseState::Notified,
         CaseState::Closed,
@@ -48,6 +54,8 @@ impl CaseState {
             CaseState::Pending => "pending",
             CaseState::Accepted => "accepted",
             CaseState::Submitted => "submitted",
+            CaseState::Received => "received",
+            CaseState::Forwarded => "forwarded",
             CaseState::Completed => "completed",
             CaseState::Notified => "notified",
             CaseState::Closed => "closed",
@@ -67,6 +75,8 @@ impl CaseState {
             CaseState::Pending => tr_later!("待受理"),
             CaseState::Accepted => tr_later!("已受理"),
             CaseState::Submitted => tr_later!("已报送"),
+            CaseState::Received => tr_later!("镇中心已接收"),
+            CaseState::Forwarded => tr_later!("已转县级部门"),
             CaseState::Completed => tr_later!("已办结"),
             CaseState::Notified => tr_later!("已通知"),
             CaseState::Closed => tr_later!("已领取/归档"),
@@ -81,6 +91,8 @@ impl CaseState {
         match self {
             CaseState::Accepted => tr_later!("受理"),
             CaseState::Submitted => tr_later!("报送"),
+            CaseState::Received => tr_later!("已接收"),
+            CaseState::Forwarded => tr_later!("转县级部门"),
             CaseState::Completed => tr_later!("办结"),
             CaseState::Notified => tr_later!("已通知村民"),
             CaseState::Closed => tr_later!("领取/归档"),
@@ -97,7 +109,9 @@ impl CaseState {
             CaseState::Pending => tr_later!("服务站已收到您的申请，工作人员会尽快核对材料。"),
             CaseState::Accepted => tr_later!("材料已核对受理，工作人员正在为您办理。"),
             CaseState::Submitted => tr_later!("已报送乡镇或县里的主管部门审核。"),
-            CaseState::Completed => tr_later!("主管部门已办结，服务站会通知您结果。"),
+            CaseState::Received => tr_later!("镇便民服务中心已接收，正在办理。"),
+            CaseState::Forwarded => tr_later!("已转县级部门办理，办好后由服务站通知您。"),
+            CaseState::Completed => tr_later!("已办结，请到本站领取办理结果；服务站也会通知您。"),
             CaseState::Notified => tr_later!("已通知您办理结果，请到服务站领取。"),
             CaseState::Closed => tr_later!("已领取，事项办完了。"),
             CaseState::Returned => tr_later!("还缺材料，请按通知补齐后交到服务站。补齐前办理时间暂停计算。"),
@@ -113,7 +127,24 @@ impl CaseState {
 
     /// Whether the promised-days clock runs in this state.
     pub fn clock_runs(self) -> bool {
-        matches!(self, CaseState::Pending | CaseState::Accepted | CaseState::Submitted)
+        matches!(
+            self,
+            CaseState::Pending
+                | CaseState::Accepted
+                | CaseState::Submitted
+                | CaseState::Received
+                | CaseState::Forwarded
+        )
+    }
+
+    /// The moves the town's 便民服务中心 records on a case handed to it (at the station they
+    /// come down over the link; a station without it records them by hand).
+    pub const TOWN_MOVES: [CaseState; 5] =
+        [CaseState::Received, CaseState::Returned, CaseState::Forwarded, CaseState::Completed, CaseState::Rejected];
+
+    /// Whether the case is with the town or county (handed over, not yet back).
+    pub fn with_town(self) -> bool {
+        matches!(self, CaseState::Submitted | CaseState::Received | CaseState::Forwarded)
     }
 
     /// States reachable from here.
@@ -122,10 +153,13 @@ impl CaseState {
         match self {
             Pending => &[Accepted, Returned, Rejected, Withdrawn],
             Accepted => &[Submitted, Returned, Rejected, Withdrawn],
-            Submitted => &[Completed, Returned, Withdrawn],
+            Submitted => &[Received, Forwarded, Completed, Returned, Rejected, Withdrawn],
+            Received => &[Forwarded, Completed, Returned, Rejected, Withdrawn],
+            Forwarded => &[Completed, Returned, Rejected, Withdrawn],
             Completed => &[Notified],
             Notified => &[Closed],
-            Returned => &[Accepted, Rejected, Withdrawn],
+            // The materials arrived: at the station (受理 again), or at the town (已接收).
+            Returned => &[Accepted, Received, Rejected, Withdrawn],
             Closed | Rejected | Withdrawn => &[],
         }
     }
@@ -135,7 +169,8 @@ impl CaseState {
     pub fn needs_note(self) -> Option<&'static str> {
         match self {
             CaseState::Submitted => Some("报送到哪个部门、怎么报送"),
-            CaseState::Completed => Some("办理结果"),
+            CaseState::Forwarded => Some("转到哪个县级部门"),
+            CaseState::Completed => Some("办理结果，村民要领取或带来什么"),
             CaseState::Notified => Some("怎么通知的村民（电话、上门、村干部转告）"),
             CaseState::Returned => Some("还缺什么材料"),
             CaseState::Rejected => Some("不予受理的原因"),
@@ -217,6 +252,9 @@ pub struct Case {
     /// The personal data was masked for good after the retention period (its notes are
     /// kept, and flagged to staff).
     pub purged: bool,
+    /// A step of the other end that no longer fits (the town completed what the station
+    /// withdrew), in words, until a person settles it.
+    pub conflict: Option<String>,
 }
 
 /// One entry of a case's append-only history.
@@ -297,7 +335,7 @@ mod tests {
             }
         }
         let legal: usize = CaseState::ALL.iter().map(|s| s.next_states().len()).sum();
-        assert_eq!(legal, 16);
+        assert_eq!(legal, 25);
         assert_eq!(refused, 81 - legal);
         assert_eq!(
             check_transition(Pending, Completed, "").unwrap_err().to_string(),

@@ -8,7 +8,7 @@
 
 use super::state::AppState;
 use crate::config::JoinFile;
-use crate::town::nats::{station_stream, station_subject};
+use crate::town::nats::{station_stream, station_subject, steps_stream};
 use async_nats::jetstream::{self, context::PublishErrorKind, stream};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -31,16 +31,17 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
         .map_err(|e| format!("the station's NATS server: {e}"))?;
     let js = jetstream::new(client);
     let keep_days = s.cfg().station.retention_days.max(1) as u64;
-    js.get_or_create_stream(stream::Config {
-        name: station_stream(&join.code),
-        subjects: vec![format!("evt.{}.>", join.code)],
-        duplicate_window: Duration::from_secs(24 * 3600),
-        // Nothing outlives the station's own retention period in the stream.
-        max_age: Duration::from_secs(keep_days * 24 * 3600),
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| format!("the station's stream: {e}"))?;
+    let events = js
+        .get_or_create_stream(stream::Config {
+            name: station_stream(&join.code),
+            subjects: vec![format!("evt.{}.>", join.code)],
+            duplicate_window: Duration::from_secs(24 * 3600),
+            // Nothing outlives the station's own retention period in the stream.
+            max_age: Duration::from_secs(keep_days * 24 * 3600),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("the station's stream: {e}"))?;
     // What the town publishes for stations, mirrored into the station's own server: read
     // here whether or not the link is up (the last version it has).
     let town_cfg = js
@@ -63,12 +64,32 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
         })
         .await
         .map_err(|e| format!("the mirror of the town's configuration: {e}"))?;
+    // The town's steps on this station's 代办 cases (its own stream at the town, mirrored).
+    let steps = js
+        .get_or_create_stream(stream::Config {
+            name: steps_stream(&join.code),
+            mirror: Some(stream::Source {
+                name: steps_stream(&join.code),
+                external: Some(stream::External {
+                    api_prefix: "$JS.town.API".into(),
+                    delivery_prefix: Some(format!("dlvs.{}", join.code)),
+                }),
+                ..Default::default()
+            }),
+            allow_direct: true,
+            mirror_direct: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("the mirror of the town's steps: {e}"))?;
     tracing::info!("sync: publishing into {}", station_stream(&join.code));
     let mut live = s.subscribe();
     let mut beat = tokio::time::interval(HEARTBEAT);
     let mut watch = Confirmation::default();
     loop {
         drain(s, &js, &join.code, watch.epoch).await?;
+        take_steps(s, &steps).await?;
+        erase(s, &events, &join.code).await?;
         watch.check(s, &town_cfg, join).await?;
         if take_up(s, &town_cfg).await? {
             // The town sees the new version in force at once, not at the next minute.
@@ -172,6 +193,59 @@ async fn drain(s: &AppState, js: &jetstream::Context, code: &str, epoch: Option<
             .map_err(|e| e.0)?
             .map_err(|e| format!("the outbox: {e}"))?;
     }
+}
+
+/// Takes in the town's steps on this station's cases, in the order of the town's stream,
+/// each once (its sequence is recorded with the change it made).
+async fn take_steps(s: &AppState, steps: &stream::Stream) -> Result<(), String> {
+    let mut next = s.with_station(|st| st.last_town_step()).await.map_err(|e| e.0)?.map_err(|e| e.to_string())? + 1;
+    loop {
+        let m = match steps.direct_get(next as u64).await {
+            Ok(m) => m,
+            Err(e) if e.kind() == jetstream::stream::DirectGetErrorKind::NotFound => {
+                // A gap (a step erased at the town) or the end: look at what follows.
+                match steps.get_info().await {
+                    Ok(info) if (info.state.last_sequence as i64) >= next => {
+                        next += 1;
+                        continue;
+                    }
+                    _ => return Ok(()),
+                }
+            }
+            Err(e) => return Err(format!("the town's steps: {e}")),
+        };
+        let step: crate::service::TownStepIn = match serde_json::from_slice(&m.payload) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!("sync: the town's step {next} does not read ({e}); skipped");
+                crate::service::TownStepIn {
+                    tracking: String::new(),
+                    to: None,
+                    settled: false,
+                    note: String::new(),
+                    staff: String::new(),
+                }
+            }
+        };
+        let seq = next;
+        s.with_station(move |st| st.take_town_step(seq, &step))
+            .await
+            .map_err(|e| e.0)?
+            .map_err(|e| format!("the town's step {seq}: {e}"))?;
+        next += 1;
+    }
+}
+
+/// Erases from the station's stream the events of cases retention masked.
+async fn erase(s: &AppState, events: &stream::Stream, code: &str) -> Result<(), String> {
+    let pending = s.with_station(|st| st.stream_erase_pending()).await.map_err(|e| e.0)?.map_err(|e| e.to_string())?;
+    for subject in pending {
+        crate::town::hub::erase_subject(events, &station_subject(code, &subject)).await?;
+        let done = subject.clone();
+        s.with_station(move |st| st.stream_erase_done(&done)).await.map_err(|e| e.0)?.map_err(|e| e.to_string())?;
+        tracing::info!("sync: the station's stream forgot {subject}");
+    }
+    Ok(())
 }
 
 /// Applies the newest list of matters the town published, if this station has not yet

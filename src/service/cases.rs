@@ -95,6 +95,8 @@ pub struct PublicEvent {
     pub date: String,
     pub label: String,
     pub note: Option<String>,
+    /// A step the town's 便民服务中心 recorded (it came down the link).
+    pub by_town: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -423,20 +425,34 @@ impl Station {
         let mut timeline = Vec::new();
         for e in &events {
             match (e.kind.as_str(), e.to_state) {
-                ("created", _) => {
-                    timeline.push(PublicEvent { date: date(e.at), label: tr_later!("提交申请").into(), note: None })
-                }
+                ("created", _) => timeline.push(PublicEvent {
+                    date: date(e.at),
+                    label: tr_later!("提交申请").into(),
+                    note: None,
+                    by_town: false,
+                }),
                 ("transition", Some(to)) => {
-                    // Only reasons owed to the villager are shown; staff notes stay inside.
-                    let note = matches!(to, CaseState::Returned | CaseState::Rejected | CaseState::Withdrawn)
-                        .then(|| e.note.clone())
-                        .flatten();
-                    timeline.push(PublicEvent { date: date(e.at), label: to.label().into(), note });
+                    let by_town = e.staff_no.as_deref().is_some_and(|s| s.starts_with("镇:"));
+                    let note = e.note.clone().filter(|n| !n.trim().is_empty());
+                    // In the villager's words: where the papers are, and what to do.
+                    let (label, note) = match to {
+                        CaseState::Received => (tr_later!("镇便民服务中心已接收").to_string(), None),
+                        CaseState::Forwarded => match note {
+                            Some(dept) => (tr_later!("已转{}办理", dept), None),
+                            None => (tr_later!("已转县级部门办理").to_string(), None),
+                        },
+                        CaseState::Completed => (tr_later!("已办结，请到本站领取").to_string(), note),
+                        // Only reasons owed to the villager are shown; staff notes stay inside.
+                        CaseState::Returned | CaseState::Rejected | CaseState::Withdrawn => (to.label().into(), note),
+                        _ => (to.label().into(), None),
+                    };
+                    timeline.push(PublicEvent { date: date(e.at), label, note, by_town });
                 }
                 ("extend", _) => timeline.push(PublicEvent {
                     date: date(e.at),
                     label: tr_later!("延期办理").into(),
                     note: e.note.clone(),
+                    by_town: false,
                 }),
                 _ => {}
             }
@@ -482,13 +498,24 @@ impl Station {
         let note = checked_note(note)?;
         let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
         check_transition(case.state, to, note)?;
+        let clock = self.clock_after(&case, to);
+        let first = to == CaseState::Accepted;
+        let now = self.clock.now();
+        let expected = seen.unwrap_or(case.version);
+        cases::transition(self.conn_mut(), case.id, expected, to, who.by(), note, &clock, first, now)?;
+        tracing::info!("case {} {} → {} by {}", case.tracking, case.state.key(), to.key(), who.no());
+        cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// The case's clock after a move to `to` today.
+    fn clock_after(&self, case: &Case, to: CaseState) -> ClockUpdate {
         let today = self.clock.today();
         let cal = &self.cfg.calendar;
         let remaining = |start: NaiveDate, used: u32| {
             let left = (case.promised_days + case.extension_days).saturating_sub(used);
             cal.add_working_days(start, left)
         };
-        let clock = match (case.state, to) {
+        match (case.state, to) {
             // Acceptance starts the clock: promised days count from the day after it.
             (CaseState::Pending, CaseState::Accepted) => {
                 let due = remaining(today, 0);
@@ -499,8 +526,9 @@ impl Station {
                     due_beyond_calendar: due.beyond_calendar,
                 }
             }
-            // Materials arrived after 退回补正: the clock resumes with the days left.
-            (CaseState::Returned, CaseState::Accepted) => {
+            // Materials arrived after 退回补正 (at the station, or at the town: 已接收): the
+            // clock resumes with the days left.
+            (CaseState::Returned, CaseState::Accepted | CaseState::Received) => {
                 let due = remaining(today, case.days_used);
                 ClockUpdate {
                     clock_start: today,
@@ -522,13 +550,91 @@ impl Station {
                 due_on: case.due_on,
                 due_beyond_calendar: case.due_beyond_calendar,
             },
+        }
+    }
+
+    /// Takes in the town's step number `seq` (its sequence in the town's stream for this
+    /// station) — once. A move that fits is recorded as the case's event from the town; a
+    /// case already there is left; a move that no longer fits (the station withdrew what
+    /// the town completed) marks the case with the conflict for a person to settle; the
+    /// town hears of each through the outbox. False if the step was taken in before.
+    pub fn take_town_step(&mut self, seq: i64, step: &TownStepIn) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let staff = format!("镇:{}", step.staff);
+        let by = crate::storage::By { staff: &staff, origin: Some("town") };
+        let case = cases::by_tracking(self.conn(), &step.tracking)?;
+        let note = step.note.trim();
+        let change = match &case {
+            None => cases::TownStep::Unknown,
+            Some(c) if step.settled => cases::TownStep::Settled {
+                case_id: c.id,
+                by,
+                note: if note.is_empty() { "镇中心已核对" } else { note },
+            },
+            Some(c) => match step.to {
+                None => cases::TownStep::Unknown,
+                Some(to) if c.state == to => cases::TownStep::Already,
+                Some(to) if c.state.next_states().contains(&to) => cases::TownStep::Move {
+                    case_id: c.id,
+                    to,
+                    by,
+                    note: (!note.is_empty()).then_some(note),
+                    clock: self.clock_after(c, to),
+                },
+                Some(to) => cases::TownStep::Conflict {
+                    case_id: c.id,
+                    detail: format!(
+                        "镇中心登记了“{}”{}，但本站这件已是“{}”：请与镇中心核对，再写明怎么处理",
+                        to.label(),
+                        if note.is_empty() { String::new() } else { format!("（{note}）") },
+                        c.state.label()
+                    ),
+                    by,
+                },
+            },
         };
-        let first = to == CaseState::Accepted;
+        let taken = cases::take_town_step(self.conn_mut(), seq, &step.tracking, &change, now)?;
+        if taken {
+            tracing::info!("town step {seq} for case {} taken in", step.tracking);
+        }
+        Ok(taken)
+    }
+
+    /// The last of the town's steps taken in (0: none yet).
+    pub fn last_town_step(&self) -> Result<i64, StoreError> {
+        cases::last_town_step(self.conn())
+    }
+
+    /// A person settles a case's conflict with a note saying how; the town hears of it.
+    pub fn settle_case(
+        &mut self,
+        who: &Signed,
+        key: &str,
+        note: &str,
+        seen: Option<i64>,
+    ) -> Result<Case, AdvanceError> {
+        self.actor(who)?;
+        let note = checked_note(note)?;
+        if note.trim().is_empty() {
+            return Err(AdvanceError::Refused(TransitionError::NoteRequired {
+                to: CaseState::Submitted,
+                what: "怎么处理的（与镇中心核对的结果）",
+            }));
+        }
+        let case = self.find_case(key)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))?;
         let now = self.clock.now();
         let expected = seen.unwrap_or(case.version);
-        cases::transition(self.conn_mut(), case.id, expected, to, who.by(), note, &clock, first, now)?;
-        tracing::info!("case {} {} → {} by {}", case.tracking, case.state.key(), to.key(), who.no());
+        cases::settle(self.conn_mut(), case.id, expected, who.by(), note.trim(), now)?;
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// Subjects of the station's stream still to be erased (masked cases' events).
+    pub fn stream_erase_pending(&self) -> Result<Vec<String>, StoreError> {
+        cases::erase_pending(self.conn())
+    }
+
+    pub fn stream_erase_done(&self, subject: &str) -> Result<(), StoreError> {
+        cases::erase_done(self.conn(), subject)
     }
 
     /// Grants an extension with a reason (shown to the villager).
@@ -655,6 +761,31 @@ impl Station {
             _ => Urgency::Normal,
         }
     }
+}
+
+/// A step of the town's as it comes down the link.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TownStepIn {
+    pub tracking: String,
+    /// The state the town moved the case to (None for a settled conflict).
+    #[serde(default, deserialize_with = "state_key")]
+    pub to: Option<CaseState>,
+    #[serde(default)]
+    pub settled: bool,
+    #[serde(default, deserialize_with = "text")]
+    pub note: String,
+    #[serde(default, deserialize_with = "text")]
+    pub staff: String,
+}
+
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let t: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(t.unwrap_or_default())
+}
+
+fn state_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<CaseState>, D::Error> {
+    let k: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(k.and_then(|k| CaseState::from_key(&k)))
 }
 
 /// The URL a case receipt's QR code encodes.

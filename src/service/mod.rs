@@ -37,7 +37,7 @@ pub use backup::{restore, BackedUp, BackupError, RestoreError, Restored};
 pub use calling::{CallError, Called, TransferTo, Unstarted};
 pub use cases::{
     case_status_url, AdvanceError, CasePage, CaseRequest, LookupError, PublicEvent, PublicView, SubmitError, Submitted,
-    LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,
+    TownStepIn, LOOKUP_CODE_MISSES, LOOKUP_STATION_MISSES, MAX_EXTENSION_DAYS,
 };
 pub use failure::{Explain, Failure};
 pub use followups::{Followup, FollowupError};

@@ -99,6 +99,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         materials: materials_from_json(&mats)?,
         version: r.get::<_, Option<i64>>("version")?.unwrap_or(0),
         purged: r.get::<_, Option<String>>("purged_at")?.is_some(),
+        conflict: r.get("conflict")?,
     })
 }
 
@@ -326,6 +327,108 @@ pub fn transition(
         (!note.trim().is_empty()).then_some(note.trim()),
     )?;
     tx.commit()?;
+    Ok(())
+}
+
+/// What a step of the town's does to a station's case.
+pub enum TownStep<'a> {
+    /// The move fits: the case moves, as the town recorded it.
+    Move { case_id: i64, to: CaseState, by: By<'a>, note: Option<&'a str>, clock: ClockUpdate },
+    /// The case is already where the step leads (recorded here by hand meanwhile).
+    Already,
+    /// It no longer fits: the case keeps its state and carries the conflict, in words.
+    Conflict { case_id: i64, detail: String, by: By<'a> },
+    /// No such case here (never, or no longer).
+    Unknown,
+    /// A person settled a conflict (at the town or here): the flag goes.
+    Settled { case_id: i64, by: By<'a>, note: &'a str },
+}
+
+/// Takes in the town's step `seq` for `tracking` — once: a step already taken in is
+/// skipped (false). The case's change and the record of the step are one transaction.
+pub fn take_town_step(
+    conn: &mut Connection,
+    seq: i64,
+    tracking: &str,
+    step: &TownStep<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let seen: Option<i64> =
+        tx.query_row("SELECT seq FROM town_steps WHERE seq = ?1", params![seq], |r| r.get(0)).optional()?;
+    if seen.is_some() {
+        return Ok(false);
+    }
+    let (outcome, detail) = match step {
+        TownStep::Move { case_id, to, by, note, clock } => {
+            let from: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
+            tx.execute(
+                "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6
+                 WHERE id = ?1",
+                params![
+                    case_id,
+                    to.key(),
+                    clock.clock_start.to_string(),
+                    clock.days_used,
+                    clock.due_on.map(|d| d.to_string()),
+                    clock.due_beyond_calendar
+                ],
+            )?;
+            insert_event(&tx, *case_id, now, "transition", CaseState::from_key(&from), Some(*to), Some(*by), *note)?;
+            ("applied", None)
+        }
+        TownStep::Already => ("already", None),
+        TownStep::Unknown => ("unknown", None),
+        TownStep::Conflict { case_id, detail, by } => {
+            tx.execute("UPDATE cases SET conflict = ?2 WHERE id = ?1", params![case_id, detail])?;
+            insert_event(&tx, *case_id, now, "conflict", None, None, Some(*by), Some(detail))?;
+            ("conflict", Some(detail.as_str()))
+        }
+        TownStep::Settled { case_id, by, note } => {
+            tx.execute("UPDATE cases SET conflict = NULL WHERE id = ?1", params![case_id])?;
+            insert_event(&tx, *case_id, now, "settled", None, None, Some(*by), Some(note))?;
+            ("applied", None)
+        }
+    };
+    tx.execute(
+        "INSERT INTO town_steps (seq, tracking, outcome, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![seq, tracking, outcome, detail, now.to_rfc3339()],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
+
+/// The last of the town's steps taken in (0: none yet).
+pub fn last_town_step(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT COALESCE(max(seq), 0) FROM town_steps", [], |r| r.get(0))?)
+}
+
+/// A conflict settled by a person at the station (the flag goes, the town hears of it).
+pub fn settle(
+    conn: &mut Connection,
+    case_id: i64,
+    expected: i64,
+    by: By<'_>,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ChangeError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    check_expected(&tx, case_id, expected)?;
+    tx.execute("UPDATE cases SET conflict = NULL WHERE id = ?1", params![case_id])?;
+    insert_event(&tx, case_id, now, "settled", None, None, Some(by), Some(note))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Subjects of the station's stream still to be erased (a masked case's events).
+pub fn erase_pending(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut st = conn.prepare("SELECT subject FROM stream_erase ORDER BY since, subject")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn erase_done(conn: &Connection, subject: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM stream_erase WHERE subject = ?1", params![subject])?;
     Ok(())
 }
 

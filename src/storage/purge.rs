@@ -77,6 +77,43 @@ pub fn mask(
 ) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     for d in masked {
+        // What goes up to the town for a handed case (kept in the outbox after it was sent):
+        // the same values masked there too.
+        let (id, phone, phone2, name): (String, String, Option<String>, Option<String>) =
+            tx.query_row("SELECT id_number, phone, phone2, name FROM cases WHERE id = ?1", params![d.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+        let mut st = tx.prepare("SELECT seq, body FROM outbox WHERE kind IN (?1, ?2)")?;
+        let rows: Vec<(i64, String)> = st
+            .query_map(params![format!("case.handed.{}", d.tracking), format!("case.step.{}", d.tracking)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        drop(st);
+        let swap = |text: &str| {
+            let mut t = text.to_string();
+            for (full, m) in [
+                (Some(id.as_str()), Some(d.id_number.as_str())),
+                (Some(phone.as_str()), Some(d.phone.as_str())),
+                (phone2.as_deref(), d.phone2.as_deref()),
+                (name.as_deref(), d.name.as_deref()),
+            ] {
+                if let (Some(full), Some(m)) = (full, m) {
+                    if !full.is_empty() {
+                        t = t.replace(full, m);
+                    }
+                }
+            }
+            mask_note(&t)
+        };
+        for (seq, body) in rows {
+            let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&body) else { continue };
+            mask_strings(&mut v, &swap);
+            let b = v.to_string();
+            if b != body {
+                tx.execute("UPDATE outbox SET body = ?2 WHERE seq = ?1", params![seq, b])?;
+            }
+        }
         tx.execute(
             "UPDATE cases SET id_number = ?2, phone = ?3, phone2 = ?4, name = ?5, purged_at = ?6 WHERE id = ?1",
             params![d.id, d.id_number, d.phone, d.phone2, d.name, now.to_rfc3339()],
@@ -99,4 +136,14 @@ pub fn mask(
     // and in the log until a checkpoint: write them through and empty the log.
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
+}
+
+/// Every string in a JSON value, through `f` (the personal data in an event's body).
+pub fn mask_strings(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+    match v {
+        serde_json::Value::String(s) => *s = f(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| mask_strings(x, f)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| mask_strings(x, f)),
+        _ => {}
+    }
 }

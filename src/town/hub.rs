@@ -105,7 +105,21 @@ async fn publish_once(
     })
     .await
     .map_err(|e| format!("bucket: {e}"))?;
+    // Each station's own stream of the town's steps on its 代办 cases.
+    for st in &town.stations {
+        js.get_or_create_stream(stream::Config {
+            name: nats::steps_stream(&st.code),
+            subjects: vec![format!("step.{}.>", st.code)],
+            duplicate_window: DUPLICATE_WINDOW,
+            max_age: KEEP,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("steps of {}: {e}", st.code))?;
+    }
     loop {
+        send_steps(db, &js).await?;
+        erase(db, &js).await?;
         for what in store::Published::ALL {
             let latest = {
                 let conn = store::open(db).map_err(|e| e.to_string())?;
@@ -149,6 +163,68 @@ async fn publish_once(
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+}
+
+/// Sends the town's steps on cases down, in order, each marked sent once the hub holds it
+/// (message id `step-<id>`: a repeat after a crash is dropped).
+async fn send_steps(db: &Path, js: &jetstream::Context) -> Result<(), String> {
+    loop {
+        let batch = {
+            let conn = store::open(db).map_err(|e| e.to_string())?;
+            super::cases::unsent_steps(&conn, 64).map_err(|e| e.to_string())?
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for (id, station, tracking, body) in batch {
+            let publish = jetstream::message::PublishMessage::build()
+                .message_id(format!("step-{id}"))
+                .payload(body.into_bytes().into());
+            js.send_publish(format!("step.{station}.{tracking}"), publish)
+                .await
+                .map_err(|e| format!("step {id}: {e}"))?
+                .await
+                .map_err(|e| format!("step {id}: {e}"))?;
+            let conn = store::open(db).map_err(|e| e.to_string())?;
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            super::cases::mark_sent(&conn, id, &now).map_err(|e| e.to_string())?;
+            tracing::info!("town step {id} on {station}:{tracking} sent down");
+        }
+    }
+}
+
+/// Erases from the town's stream the messages of masked cases (overwritten on disk, not
+/// only marked deleted).
+async fn erase(db: &Path, js: &jetstream::Context) -> Result<(), String> {
+    let pending = {
+        let conn = store::open(db).map_err(|e| e.to_string())?;
+        super::cases::erase_pending(&conn).map_err(|e| e.to_string())?
+    };
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let Ok(s) = js.get_stream(TOWN_STREAM).await else { return Ok(()) };
+    for subject in pending {
+        erase_subject(&s, &subject).await?;
+        let conn = store::open(db).map_err(|e| e.to_string())?;
+        super::cases::erase_done(&conn, &subject).map_err(|e| e.to_string())?;
+        tracing::info!("town stream: the messages of {subject} erased");
+    }
+    Ok(())
+}
+
+/// Erases every message of `subject` in `s` (the last one, again, until none is left).
+pub async fn erase_subject(s: &stream::Stream, subject: &str) -> Result<(), String> {
+    for _ in 0..10_000 {
+        match s.get_last_raw_message_by_subject(subject).await {
+            Ok(m) => {
+                s.delete_message(m.sequence).await.map_err(|e| format!("erase {subject}: {e}"))?;
+            }
+            Err(e) if e.kind() == stream::LastRawMessageErrorKind::NoMessageFound => return Ok(()),
+            Err(e) => return Err(format!("erase {subject}: {e}")),
+        }
+    }
+    Ok(())
 }
 
 /// Connects as the town, makes the stream and applies every event into town.db, until

@@ -14,6 +14,7 @@
 //! `kiosk town init` (once, at the town), `kiosk town add-station` (one join file per
 //! station), `kiosk town join FILE` (at the station).
 
+pub mod cases;
 pub mod hub;
 pub mod nats;
 pub mod office;

@@ -27,6 +27,12 @@ pub fn station_subject(code: &str, kind: &str) -> String {
     format!("evt.{code}.{kind}")
 }
 
+/// The town's steps on a station's 代办 cases go into this stream at the town (`STEPS_S01`,
+/// subjects `step.s01.<tracking>`), which the station mirrors: each station reads only its own.
+pub fn steps_stream(code: &str) -> String {
+    format!("STEPS_{}", code.to_ascii_uppercase())
+}
+
 /// The town's stream that sources every station's.
 pub const TOWN_STREAM: &str = "TOWN_EVENTS";
 
@@ -47,7 +53,7 @@ pub fn hub_conf(town: &TownConfig, pki: &Path, store: &Path, advertise: Option<&
         let c = &s.code;
         let up = s.code.to_ascii_uppercase();
         users.push(format!(
-            "      {{ user: {user}, password: {pw}, allowed_connection_types: [\"LEAFNODE\"],\n        permissions: {{\n          publish: [\"dlv.{c}.>\", \"$JSC.R.>\", \"$JS.town.API.CONSUMER.CREATE.KV_town_cfg\", \"$JS.FC.KV_town_cfg.>\"]\n          subscribe: [\"$JS.{c}.API.CONSUMER.CREATE.EV_{up}\", \"$JSC.R.>\", \"dlvm.{c}.>\", \"$JS.FC.EV_{up}.>\"]\n        }} }}",
+            "      {{ user: {user}, password: {pw}, allowed_connection_types: [\"LEAFNODE\"],\n        permissions: {{\n          publish: [\"dlv.{c}.>\", \"$JSC.R.>\", \"$JS.town.API.CONSUMER.CREATE.KV_town_cfg\", \"$JS.FC.KV_town_cfg.>\", \"$JS.town.API.CONSUMER.CREATE.STEPS_{up}\", \"$JS.FC.STEPS_{up}.>\"]\n          subscribe: [\"$JS.{c}.API.CONSUMER.CREATE.EV_{up}\", \"$JSC.R.>\", \"dlvm.{c}.>\", \"dlvs.{c}.>\", \"$JS.FC.EV_{up}.>\"]\n        }} }}",
             user = q(c),
             pw = q(&s.password_hash),
         ));

@@ -47,6 +47,9 @@ pub enum TownError {
     /// A file or a form the town cannot publish, in words.
     #[error("{0}")]
     Refused(String),
+    /// A case's step that does not fit its state (the command line exits 2).
+    #[error("{0}")]
+    Move(crate::domain::case::TransitionError),
     #[error("{0}")]
     Store(#[from] TownStoreError),
 }
@@ -168,7 +171,7 @@ pub struct Office {
 /// Sign-in tries before the lock.
 const MAX_TRIES: i64 = crate::service::MAX_ATTEMPTS as i64;
 
-fn rfc(t: DateTime<Utc>) -> String {
+pub(super) fn rfc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -220,6 +223,17 @@ impl Office {
             ],
         )?;
         Ok(())
+    }
+
+    /// Records a step of a signed-in member in the audit trail.
+    pub(super) fn audit_as(
+        &self,
+        who: &TownSigned,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<(), TownError> {
+        self.audit(Some(who), action, Some(subject), (!detail.is_empty()).then_some(detail))
     }
 
     /// Adds a member of the town's staff, or gives an existing one a new PIN (the town's
@@ -438,7 +452,7 @@ impl Office {
     }
 
     /// The calendar the town publishes (the shipped one until it publishes its own).
-    fn calendar(&self) -> Result<crate::domain::workdays::Calendar, TownError> {
+    pub(super) fn calendar(&self) -> Result<crate::domain::workdays::Calendar, TownError> {
         let src = store::latest(&self.conn, Published::Holidays)?.map(|l| l.2);
         let src = src.as_deref().unwrap_or(crate::config::SHIPPED_HOLIDAYS);
         Ok(crate::config::parse_holidays("holidays", src)

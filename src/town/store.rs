@@ -109,6 +109,54 @@ CREATE TABLE IF NOT EXISTS audit (
     detail  TEXT,
     origin  TEXT
 );
+-- 全程代办 cases handed to the town (issue 16): the case as the station sent it on 已报送,
+-- masked when the station's retention masks it; every step of both ends in order, the
+-- town's own ones sent down to the station (sent_at: when the hub acknowledged).
+CREATE TABLE IF NOT EXISTS cases (
+    station              TEXT NOT NULL,
+    tracking             TEXT NOT NULL,
+    matter               TEXT NOT NULL,
+    matter_name          TEXT NOT NULL,
+    matter_version       INTEGER,
+    category             TEXT,
+    name                 TEXT,
+    id_number            TEXT NOT NULL,
+    phone                TEXT NOT NULL,
+    phone2               TEXT,
+    materials            TEXT NOT NULL,
+    due                  TEXT,
+    promised_days        INTEGER,
+    first_responder      TEXT,
+    first_responder_name TEXT,
+    station_note         TEXT,
+    state                TEXT NOT NULL,
+    handed_at            TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
+    conflict             TEXT,
+    masked_at            TEXT,
+    PRIMARY KEY (station, tracking)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cases_by_due ON cases(due);
+CREATE TABLE IF NOT EXISTS case_steps (
+    id         INTEGER PRIMARY KEY,
+    station    TEXT NOT NULL,
+    tracking   TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    origin     TEXT NOT NULL CHECK (origin IN ('town', 'station')),
+    kind       TEXT NOT NULL,
+    from_state TEXT,
+    to_state   TEXT,
+    staff      TEXT,
+    note       TEXT,
+    sent_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS case_steps_by_case ON case_steps(station, tracking, id);
+CREATE INDEX IF NOT EXISTS case_steps_unsent ON case_steps(id) WHERE origin = 'town' AND sent_at IS NULL;
+-- Subjects of the town's stream to erase (a masked case's events), until done.
+CREATE TABLE IF NOT EXISTS stream_erase (
+    subject TEXT PRIMARY KEY,
+    since   TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS gaps (
     station    TEXT NOT NULL,
     after_seq  INTEGER NOT NULL,
@@ -127,6 +175,8 @@ pub fn open(path: &Path) -> Result<Connection, TownStoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Freed space is zeroed: a masked case's personal data does not linger in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     if id == 0 {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -137,12 +187,17 @@ pub fn open(path: &Path) -> Result<Connection, TownStoreError> {
 }
 
 /// The schema's version in `user_version`: 1 added the staff's lock-out columns, 2 the
-/// tables kept from the events (filled from the events already held).
-const VERSION: i32 = 2;
+/// tables kept from the events (filled from the events already held), 3 the 代办 cases
+/// (new tables only: no station sent a case before).
+const VERSION: i32 = 3;
 
 fn upgrade(conn: &Connection) -> Result<(), TownStoreError> {
     let v: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if v >= VERSION {
+        return Ok(());
+    }
+    if v == 2 {
+        conn.pragma_update(None, "user_version", VERSION)?;
         return Ok(());
     }
     let has = |col: &str| -> Result<bool, rusqlite::Error> {
@@ -231,12 +286,254 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
                 text("at")
             ],
         )?;
+    } else if let Some(rest) = kind.strip_prefix("case.") {
+        if let Some((what, tracking)) = rest.split_once('.') {
+            derive_case(conn, station, what, tracking, &b)?;
+        }
     } else if kind == "followup" {
         let Some(rating) = b["rating"].as_i64() else { return Ok(()) };
         conn.execute(
             "UPDATE ratings SET assignee = coalesce(?3, assignee), followed_up_at = coalesce(?4, followed_up_at)
              WHERE station = ?1 AND id = ?2",
             params![station, rating, text("assignee"), text("done_at")],
+        )?;
+    }
+    Ok(())
+}
+
+/// A case's event from the station: 已报送 (the case itself), a later step, or its masking.
+fn derive_case(
+    conn: &Connection,
+    station: &str,
+    what: &str,
+    tracking: &str,
+    b: &serde_json::Value,
+) -> Result<(), TownStoreError> {
+    use crate::domain::case::CaseState;
+    let text = |k: &str| b[k].as_str().map(str::to_string);
+    let at = text("at").unwrap_or_default();
+    let current: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT state, masked_at FROM cases WHERE station = ?1 AND tracking = ?2",
+            params![station, tracking],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let step = |kind: &str, from: Option<&str>, to: Option<&str>, note: Option<String>| {
+        conn.execute(
+            "INSERT INTO case_steps (station, tracking, at, origin, kind, from_state, to_state, staff, note)
+             VALUES (?1, ?2, ?3, 'station', ?4, ?5, ?6, ?7, ?8)",
+            params![station, tracking, at, kind, from, to, text("staff"), note],
+        )
+    };
+    match what {
+        "handed" => {
+            let masked = current.as_ref().is_some_and(|c| c.1.is_some());
+            let materials = b["materials"].to_string();
+            match &current {
+                None => {
+                    conn.execute(
+                        "INSERT INTO cases (station, tracking, matter, matter_name, matter_version, category, name,
+                            id_number, phone, phone2, materials, due, promised_days, first_responder,
+                            first_responder_name, station_note, state, handed_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'submitted', ?17, ?17)",
+                        params![
+                            station,
+                            tracking,
+                            text("matter").unwrap_or_default(),
+                            text("matter_name").unwrap_or_default(),
+                            b["matter_version"].as_i64(),
+                            text("category"),
+                            text("name"),
+                            text("id_number").unwrap_or_default(),
+                            text("phone").unwrap_or_default(),
+                            text("phone2"),
+                            materials,
+                            text("due"),
+                            b["promised_days"].as_i64().map(|d| d + b["extension_days"].as_i64().unwrap_or(0)),
+                            text("first_responder"),
+                            text("first_responder_name"),
+                            text("note"),
+                            at
+                        ],
+                    )?;
+                }
+                Some((state, _)) => {
+                    // 报送 again after 补正: the newest papers; a masked copy stays masked.
+                    let fits = state == "submitted"
+                        || CaseState::from_key(state).is_some_and(|s| s.next_states().contains(&CaseState::Submitted));
+                    conn.execute(
+                        "UPDATE cases SET materials = ?3, due = ?4, station_note = ?5, updated_at = ?6,
+                             state = CASE WHEN ?7 THEN 'submitted' ELSE state END,
+                             conflict = CASE WHEN ?7 THEN conflict ELSE ?8 END
+                         WHERE station = ?1 AND tracking = ?2",
+                        params![
+                            station,
+                            tracking,
+                            materials,
+                            text("due"),
+                            text("note"),
+                            at,
+                            fits,
+                            format!("服务站再次报送，但镇中心这件是“{}”：请与服务站核对", state_label(state))
+                        ],
+                    )?;
+                    if !masked {
+                        conn.execute(
+                            "UPDATE cases SET name = ?3, id_number = ?4, phone = ?5, phone2 = ?6
+                             WHERE station = ?1 AND tracking = ?2",
+                            params![
+                                station,
+                                tracking,
+                                text("name"),
+                                text("id_number").unwrap_or_default(),
+                                text("phone").unwrap_or_default(),
+                                text("phone2")
+                            ],
+                        )?;
+                    }
+                }
+            }
+            step("handed", text("from").as_deref(), Some("submitted"), text("note"))?;
+        }
+        "step" => {
+            let Some((state, _)) = current else { return Ok(()) };
+            let kind = text("kind").unwrap_or_default();
+            // The station's due date and materials, whoever made the step.
+            conn.execute(
+                "UPDATE cases SET due = ?3, materials = ?4, updated_at = ?5 WHERE station = ?1 AND tracking = ?2",
+                params![station, tracking, text("due"), b["materials"].to_string(), at],
+            )?;
+            if text("origin").as_deref() == Some("town") {
+                // The town's own step, taken in at the station: known here already.
+                return Ok(());
+            }
+            match kind.as_str() {
+                "transition" => {
+                    let to = text("to").unwrap_or_default();
+                    let fits = CaseState::from_key(&state)
+                        .zip(CaseState::from_key(&to))
+                        .is_some_and(|(s, t)| s.next_states().contains(&t));
+                    if to == state {
+                        step("move", text("from").as_deref(), Some(&to), text("note"))?;
+                    } else if fits {
+                        conn.execute(
+                            "UPDATE cases SET state = ?3 WHERE station = ?1 AND tracking = ?2",
+                            params![station, tracking, to],
+                        )?;
+                        step("move", Some(&state), Some(&to), text("note"))?;
+                    } else {
+                        let detail = format!(
+                            "服务站登记了“{}”{}，但镇中心这件已是“{}”：请与服务站核对，再写明怎么处理",
+                            state_label(&to),
+                            text("note").map(|n| format!("（{n}）")).unwrap_or_default(),
+                            state_label(&state)
+                        );
+                        conn.execute(
+                            "UPDATE cases SET conflict = ?3 WHERE station = ?1 AND tracking = ?2",
+                            params![station, tracking, detail],
+                        )?;
+                        step("conflict", Some(&state), Some(&to), Some(detail))?;
+                    }
+                }
+                "conflict" => {
+                    conn.execute(
+                        "UPDATE cases SET conflict = coalesce(conflict, ?3) WHERE station = ?1 AND tracking = ?2",
+                        params![station, tracking, text("note")],
+                    )?;
+                    step("conflict", None, None, text("note"))?;
+                }
+                "settled" => {
+                    conn.execute(
+                        "UPDATE cases SET conflict = NULL WHERE station = ?1 AND tracking = ?2",
+                        params![station, tracking],
+                    )?;
+                    step("settled", None, None, text("note"))?;
+                }
+                other => step(other, None, None, text("note")).map(|_| ())?,
+            }
+        }
+        "masked" => {
+            let Some(_) = current else { return Ok(()) };
+            mask_case(conn, station, tracking, b, &at)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn state_label(key: &str) -> &'static str {
+    crate::domain::case::CaseState::from_key(key).map(|s| s.label()).unwrap_or("未知")
+}
+
+/// The station masked a handed case (its retention): the town's copy, the events that
+/// carried it, and (by the hub, later) the messages in the town's stream.
+fn mask_case(
+    conn: &Connection,
+    station: &str,
+    tracking: &str,
+    b: &serde_json::Value,
+    at: &str,
+) -> Result<(), TownStoreError> {
+    let text = |k: &str| b[k].as_str().map(str::to_string);
+    let (id, phone, phone2, name): (String, String, Option<String>, Option<String>) = conn.query_row(
+        "SELECT id_number, phone, phone2, name FROM cases WHERE station = ?1 AND tracking = ?2",
+        params![station, tracking],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let masked_id = text("id_number").unwrap_or_else(|| crate::domain::identity::mask_id(&id));
+    let masked_phone = text("phone").unwrap_or_else(|| crate::domain::identity::mask_phone(&phone));
+    let masked_phone2 = text("phone2");
+    let masked_name = text("name");
+    conn.execute(
+        "UPDATE cases SET id_number = ?3, phone = ?4, phone2 = ?5, name = ?6, masked_at = ?7
+         WHERE station = ?1 AND tracking = ?2",
+        params![station, tracking, masked_id, masked_phone, masked_phone2, masked_name, at],
+    )?;
+    let swap = |t: &str| {
+        let mut t = t.to_string();
+        for (full, m) in [
+            (Some(id.as_str()), Some(masked_id.as_str())),
+            (Some(phone.as_str()), Some(masked_phone.as_str())),
+            (phone2.as_deref(), masked_phone2.as_deref()),
+            (name.as_deref(), masked_name.as_deref()),
+        ] {
+            if let (Some(full), Some(m)) = (full, m) {
+                if !full.is_empty() {
+                    t = t.replace(full, m);
+                }
+            }
+        }
+        crate::domain::identity::mask_patterns(&t)
+    };
+    let rows: Vec<(i64, String)> = conn
+        .prepare("SELECT seq, body FROM events WHERE station = ?1 AND kind IN (?2, ?3)")?
+        .query_map(params![station, format!("case.handed.{tracking}"), format!("case.step.{tracking}")], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (seq, body) in rows {
+        let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&body) else { continue };
+        crate::storage::purge::mask_strings(&mut v, &swap);
+        conn.execute(
+            "UPDATE events SET body = ?3 WHERE station = ?1 AND seq = ?2",
+            params![station, seq, v.to_string()],
+        )?;
+    }
+    let notes: Vec<(i64, String)> = conn
+        .prepare("SELECT id, note FROM case_steps WHERE station = ?1 AND tracking = ?2 AND note IS NOT NULL")?
+        .query_map(params![station, tracking], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, note) in notes {
+        let m = swap(&note);
+        if m != note {
+            conn.execute("UPDATE case_steps SET note = ?2 WHERE id = ?1", params![id, m])?;
+        }
+    }
+    for kind in ["handed", "step"] {
+        conn.execute(
+            "INSERT OR IGNORE INTO stream_erase (subject, since) VALUES (?1, ?2)",
+            params![format!("evt.{station}.case.{kind}.{tracking}"), at],
         )?;
     }
     Ok(())
@@ -256,6 +553,10 @@ pub fn apply_event(
     let tx = conn.transaction()?;
     let added = apply_in(&tx, station, &Event { seq, kind, at, body }, now)?;
     tx.commit()?;
+    if added && kind.starts_with("case.masked.") {
+        // The old pages are zeroed in the file; the log is emptied of them too.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
     Ok(added)
 }
 
