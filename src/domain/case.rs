@@ -335,8 +335,8 @@ mod tests {
             }
         }
         let legal: usize = CaseState::ALL.iter().map(|s| s.next_states().len()).sum();
-        assert_eq!(legal, 25);
-        assert_eq!(refused, 81 - legal);
+        assert_eq!(legal, 29);
+        assert_eq!(refused, 121 - legal);
         assert_eq!(
             check_transition(Pending, Completed, "").unwrap_err().to_string(),
             "不能从“待受理”直接变为“已办结”（可以变为：已受理、退回补正、不予受理、已撤回）"
