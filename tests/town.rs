@@ -946,6 +946,36 @@ fn a_case_handed_to_the_town_comes_back_step_by_step_through_cuts_and_kills() {
         assert!(v[0].get(key).is_some(), "{key} in {v}");
     }
 
+    // The town's inbox on its site: the case, masked; a USB scanner types the 交接单's QR
+    // code into the scan box: 已接收.
+    let client = crate::util::http();
+    let url = |p: &str| format!("http://{}{p}", town.site);
+    let mut r = client.post(&url("/login")).send_form([("staff", "T01"), ("pin", "246813")]).expect("login");
+    let set = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let cookie = set.split(';').next().expect("cookie").to_string();
+    let _ = r.body_mut().read_to_string();
+    let get = |p: &str| {
+        let mut r = client.get(&url(p)).header("Cookie", &cookie).call().expect("get");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (st_code, inbox) = get("/cases");
+    assert_eq!(st_code, 200, "{inbox}");
+    assert!(
+        inbox.contains(&t2) && inbox.contains("南刘庄村综合服务站") && !inbox.contains(crate::cases::ID),
+        "{inbox}"
+    );
+    let token =
+        inbox.split("name=\"csrf\" value=\"").nth(1).and_then(|t| t.split('"').next()).expect("csrf").to_string();
+    let r = client
+        .post(&url("/cases/scan"))
+        .header("Cookie", &cookie)
+        .send_form([("csrf", token.as_str()), ("code", &format!("S01:{}", t2.replace('-', "")))])
+        .expect("scan");
+    assert_eq!(r.status().as_u16(), 303);
+    town.until_case(&k2, "scanned in", |c| c["state"] == "received");
+    let (_, page) = get(&format!("/cases/s01/{t2}"));
+    assert!(page.contains("镇中心已接收") && !page.contains(crate::cases::ID), "{page}");
+
     // 已接收 at the town: the station and the villager's page see it.
     let o = town.advance(&k1, "received", "");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -1022,5 +1052,33 @@ fn a_case_handed_to_the_town_comes_back_step_by_step_through_cuts_and_kills() {
         .map(|e| e.to_state.map(|s| s.key()).unwrap_or(""))
         .collect::<Vec<_>>();
     assert_eq!(from_town, ["received", "forwarded", "completed"], "each town step once, in order");
+
+    // Retention: the station masks its cases (all past the period a year on); the town's copy
+    // is masked and the events that carried the person are erased from both streams. No
+    // file of either data folder (stores, logs, NATS) holds the full ID number any more.
+    let has_id = |dir: &Path| {
+        let o = Command::new("grep").arg("-rlaF").arg(crate::cases::ID).arg(dir).output().expect("grep");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let before = has_id(&town.data());
+    assert!(
+        before.contains("town.db") && before.contains("nats"),
+        "the person went up, to the store and the stream: {before}"
+    );
+    let later = "2027-12-01T09:30:00+08:00";
+    let o = a.kiosk(later, &["purge", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for k in [&k1, &k2, &format!("s01:{t3}")] {
+        town.until_case(k, "masked at the town", |c| c["id_number"].as_str().is_some_and(|i| i.contains('*')));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (here, there) = (has_id(&a.data_dir()), has_id(&town.data()));
+        if here.is_empty() && there.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the full ID number is still in: {here} {there}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
     drop(serve);
 }

@@ -27,7 +27,7 @@ const FILTER_STATES: [CaseState; 6] = [
     CaseState::Returned,
 ];
 
-fn urgency_class(u: Urgency) -> &'static str {
+pub(super) fn urgency_class(u: Urgency) -> &'static str {
     match u {
         Urgency::Overdue => "overdue",
         Urgency::DueSoon => "due-soon",
@@ -194,6 +194,8 @@ fn event_label(e: &CaseEvent) -> String {
         ("materials", _) => tr!("材料更新").into(),
         ("assigned", _) => tr!("分派").into(),
         ("due-recomputed", _) => tr!("重算承诺日期").into(),
+        ("conflict", _) => tr!("冲突").into(),
+        ("settled", _) => tr!("冲突已处理").into(),
         (k, _) => k.into(),
     }
 }
@@ -243,6 +245,18 @@ fn case_page(s: &AppState, desk: &Desk, l: &Loaded, full: bool) -> Response {
                 p.notice { (tr!("这件代办很久没有办理：{}天后身份证号、电话和姓名将按规定清除（只留遮挡后的样子）。还要办的，请办理一步（如受理、报送或延期）。", d)) }
             }
             @if c.uncovered { p.notice { (tr!("A、B岗今日都不在岗：请安排人员顶岗或转办。")) } }
+            @if let Some(x) = &c.conflict {
+                section.attention role="alert" {
+                    h2 { (tr!("冲突：要有人核对处理")) }
+                    p { (x) }
+                    form method="post" action={ "/desk/cases/" (c.tracking) "/settle" } {
+                        (fields)
+                        label for="settle-note" { (tr!("与镇中心核对后，写明怎么处理：")) }
+                        input #settle-note type="text" name="note" required maxlength="500";
+                        button type="submit" { (tr!("已核对处理")) }
+                    }
+                }
+            }
             p {
                 (tr!("首问责任人：")) (who_name(&l.staff, &c.first_responder))
                 (tr!(" · 承办人：")) (who_name(&l.staff, &c.assignee.clone().or_else(|| c.first_responder.clone())))
@@ -435,6 +449,19 @@ pub async fn act(
     };
     change(s, desk, raw, move |st, who, t| {
         st.advance_case(who, t, to, &f.note, f.version).map(|c| tr!("已办理：{}", crate::lang::tr(c.state.label())))
+    })
+    .await
+}
+
+/// A conflict with the town settled, with how.
+pub async fn settle(
+    State(s): State<AppState>,
+    desk: Desk,
+    Path(raw): Path<String>,
+    Checked(f): Checked<Step>,
+) -> Result<Response, PageError> {
+    change(s, desk, raw, move |st, who, t| {
+        st.settle_case(who, t, &f.note, f.version).map(|_| tr!("冲突已处理，会告诉镇中心").to_string())
     })
     .await
 }

@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/cases/{tracking}", get(cases::one))
         .route("/desk/cases/{tracking}/reveal", post(cases::reveal))
         .route("/desk/cases/{tracking}/act", post(cases::act))
+        .route("/desk/cases/{tracking}/settle", post(cases::settle))
         .route("/desk/cases/{tracking}/materials", post(cases::materials))
         .route("/desk/cases/{tracking}/extend", post(cases::extend))
         .route("/desk/cases/{tracking}/reassign", post(cases::reassign))

@@ -157,6 +157,12 @@ pub fn router(state: TownState) -> Router {
         .route("/publish/{what}/confirm", post(publish).layer(DefaultBodyLimit::max(super::matters::UPLOAD_LIMIT)))
         .route("/publish/{what}/rollback", get(rollback_review).post(rollback))
         .route("/publish/{what}/file", get(source_file))
+        .route("/cases", get(cases))
+        .route("/cases/scan", post(scan))
+        .route("/cases/{station}/{tracking}", get(case))
+        .route("/cases/{station}/{tracking}/reveal", post(reveal))
+        .route("/cases/{station}/{tracking}/advance", post(advance))
+        .route("/cases/{station}/{tracking}/settle", post(settle))
         .route("/reports", get(reports))
         .route("/reports/file", get(report_file))
         .route("/audit", get(audit))
@@ -204,8 +210,9 @@ async fn admit(State(s): State<TownState>, req: Request, next: Next) -> Response
 }
 
 /// The town's parts, in the order of its bar.
-const PARTS: [(&str, &str); 7] = [
+const PARTS: [(&str, &str); 8] = [
     ("/", tr_later!("各站总览")),
+    ("/cases", tr_later!("代办件")),
     ("/publish/matters", tr_later!("事项清单")),
     ("/publish/holidays", tr_later!("节假日")),
     ("/publish/notices", tr_later!("通知")),
@@ -938,4 +945,300 @@ pub async fn serve(site: Site, office: Office, stop: watch::Receiver<bool>) {
     let limits = net::LIMITS;
     let conns = net::Counter::new(limits.connections, limits.connections_per_address);
     net::serve(site.listener, app, conns, limits, stop, site.tls).await;
+}
+
+// ---- 全程代办 at the town (issue 16) ----
+
+use crate::domain::case::{CaseState, Urgency};
+use crate::town::cases::{CaseFilter, TownCase, TownStep};
+
+fn case_href(c: &TownCase) -> String {
+    format!("/cases/{}/{}", c.station, c.tracking)
+}
+
+fn due_cell(c: &TownCase) -> String {
+    match (c.state, c.due) {
+        (CaseState::Returned, _) => tr!("暂停（待补正）").into(),
+        (_, Some(d)) => d.to_string(),
+        (_, None) => "—".into(),
+    }
+}
+
+/// The inbox: every station's cases by due date, the scan box first.
+async fn cases(State(s): State<TownState>, staff: Staff, Query(f): Query<CaseFilter>) -> Result<Response, PageError> {
+    let wanted = f.clone();
+    let (list, week, stations) = s
+        .call(move |o| {
+            let stations: Vec<(String, String)> =
+                o.town().stations.iter().map(|x| (x.code.clone(), x.name.clone())).collect();
+            Ok((o.cases(&wanted)?, o.due_this_week()?, stations))
+        })
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let overdue: Vec<&TownCase> = week.iter().filter(|c| c.urgency == Urgency::Overdue).collect();
+    let mut matters: Vec<(String, String)> = list.iter().map(|c| (c.matter.clone(), c.matter_name.clone())).collect();
+    matters.sort();
+    matters.dedup();
+    let pick = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (station_f, matter_f, state_f) = (pick(&f.station), pick(&f.matter), pick(&f.state));
+    let inner = html! {
+        section {
+            form.inline method="post" action="/cases/scan" {
+                (csrf(&staff.sess))
+                label for="scan" { (tr!("扫描交接单上的二维码（或输入 站点:编号），登记“已接收”：")) }
+                input #scan type="text" name="code" autofocus autocomplete="off" placeholder="s01:D-261207-001";
+                button type="submit" { (tr!("登记已接收")) }
+            }
+        }
+        @if !overdue.is_empty() {
+            section.attention role="alert" {
+                h2 { (tr!("{} 件已超期，请镇中心负责人督办", overdue.len())) }
+                ul { @for c in &overdue { li { a href=(case_href(c)) { (c.key()) } " " (c.station_name) " " (c.matter_name) " " (tr!("{} 到期", due_cell(c))) } } }
+            }
+        }
+        p { (tr!("本周到期（含已超期）：{} 件", week.len())) }
+        form.filters method="get" action="/cases" {
+            select name="station" aria-label=(tr!("站点")) {
+                option value="" { (tr!("全部站点")) }
+                @for (code, name) in &stations { option value=(code) selected[station_f == *code] { (code) " " (name) } }
+            }
+            select name="matter" aria-label=(tr!("事项")) {
+                option value="" { (tr!("全部事项")) }
+                @for (k, l) in &matters { option value=(k) selected[matter_f == *k] { (k) " " (l) } }
+            }
+            select name="state" aria-label=(tr!("状态")) {
+                option value="" { (tr!("未办完的")) }
+                @for st in CaseState::ALL { option value=(st.key()) selected[state_f == st.key()] { (crate::lang::tr(st.label())) } }
+            }
+            label { input type="checkbox" name="all" value="1" checked[f.all.is_some()]; (tr!(" 含已结束的")) }
+            button type="submit" { (tr!("筛选")) }
+        }
+        table.cases {
+            caption.visually-hidden { (tr!("代办件")) }
+            thead { tr { th { (tr!("编号")) } th { (tr!("站点")) } th { (tr!("事项")) } th { (tr!("状态")) } th { (tr!("承诺办结")) } th { (tr!("申请人")) } } }
+            tbody {
+                @if list.is_empty() { tr { td colspan="6" { (tr!("没有符合条件的代办")) } } }
+                @for c in &list {
+                    tr class={ "u-" (super::cases::urgency_class(c.urgency)) } {
+                        td { a href=(case_href(c)) { (c.tracking) } }
+                        td { (c.station_name) }
+                        td { (c.matter_name) }
+                        td { (crate::lang::tr(c.state.label())) @if c.conflict.is_some() { " " b { (tr!("有冲突")) } } }
+                        td { (due_cell(c)) }
+                        td { (c.name_masked()) " " (c.phone_masked()) }
+                    }
+                }
+            }
+        }
+        p.legend {
+            span.u-overdue { (tr!("红色：已超期")) } " "
+            span.u-due-soon { (tr!("黄色：一个工作日内到期")) } " "
+            span.u-paused { (tr!("灰色：退回补正，暂停计时")) }
+        }
+    };
+    Ok(page(&s, &staff, "/cases", tr!("代办件"), inner, StatusCode::OK).await)
+}
+
+fn step_label(st: &TownStep) -> String {
+    match (st.kind.as_str(), st.to) {
+        ("handed", _) => tr!("服务站报送").into(),
+        ("conflict", _) => tr!("冲突").into(),
+        ("settled", _) => tr!("冲突已处理").into(),
+        ("extend", _) => tr!("延期").into(),
+        ("materials", _) => tr!("材料更新").into(),
+        (_, Some(to)) => crate::lang::tr(to.label()).into(),
+        (k, None) => k.into(),
+    }
+}
+
+async fn case_page(
+    s: &TownState,
+    staff: &Staff,
+    station: String,
+    tracking: String,
+    full: Option<TownCase>,
+) -> Result<Response, PageError> {
+    let found = s
+        .call(move |o| {
+            Ok(o.case(&station, &tracking)?.map(|(c, steps)| {
+                let at: Vec<String> = steps.iter().map(|x| o.local(&x.at)).collect();
+                (c, steps, at)
+            }))
+        })
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let Some((c, steps, at)) = found else {
+        return Ok(plain(
+            StatusCode::NOT_FOUND,
+            tr!("没有这件代办"),
+            tr!("镇中心没有这件代办：还没报送上来，或编号不对。请回到代办件列表。"),
+        ));
+    };
+    let shown = full.as_ref().unwrap_or(&c);
+    let moves: Vec<CaseState> =
+        c.state.next_states().iter().copied().filter(|m| CaseState::TOWN_MOVES.contains(m)).collect();
+    let base = case_href(&c);
+    let inner = html! {
+        @if let Some(x) = &c.conflict {
+            section.attention role="alert" {
+                h2 { (tr!("冲突：要有人核对处理")) }
+                p { (x) }
+                form method="post" action={ (base) "/settle" } {
+                    (csrf(&staff.sess))
+                    label for="settle-note" { (tr!("与服务站核对后，写明怎么处理：")) }
+                    input #settle-note type="text" name="note" required maxlength="500";
+                    button type="submit" { (tr!("已核对处理")) }
+                }
+            }
+        }
+        section {
+            table.cases {
+                caption.visually-hidden { (tr!("代办件详情")) }
+                tbody {
+                    tr { th { (tr!("站点")) } td { (c.station_name) " " (c.station) } }
+                    tr { th { (tr!("事项")) } td { (c.matter) " " (c.matter_name) @if let Some(v) = c.matter_version { " " (tr!("（事项清单第{}版）", v)) } } }
+                    tr { th { (tr!("状态")) } td class={ "u-" (super::cases::urgency_class(c.urgency)) } { (crate::lang::tr(c.state.label())) } }
+                    tr { th { (tr!("承诺办结")) } td { (due_cell(&c)) @if let Some(d) = c.promised_days { " " (tr!("（{}个工作日，以服务站为准）", d)) } } }
+                    tr { th { (tr!("申请人")) } td {
+                        @if full.is_some() { (shown.name.as_deref().unwrap_or("")) } @else { (c.name_masked()) }
+                    } }
+                    tr { th { (tr!("身份证号")) } td { @if full.is_some() { (shown.id_number) } @else { (c.id_masked()) } } }
+                    tr { th { (tr!("电话")) } td {
+                        @if full.is_some() { (shown.phone) @if let Some(p2) = &shown.phone2 { " / " (p2) } } @else { (c.phone_masked()) }
+                    } }
+                    tr { th { (tr!("首问责任人")) } td { (c.first_responder.as_deref().unwrap_or("")) " " (c.first_responder_name.as_deref().unwrap_or("")) } }
+                    tr { th { (tr!("服务站说明")) } td { (c.station_note.as_deref().unwrap_or("")) } }
+                }
+            }
+            @if c.masked {
+                p { (tr!("保存期满，个人信息已按规定遮盖。")) }
+            } @else if full.is_none() {
+                form.inline method="post" action={ (base) "/reveal" } {
+                    (csrf(&staff.sess))
+                    button type="submit" { (tr!("查看完整身份证号和电话（会记录）")) }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("材料")) }
+            ul { @for m in &c.materials { li { (m.name) " " @if m.received { (tr!("已收")) } @else { b { (tr!("缺")) } } } } }
+        }
+        @if !moves.is_empty() && c.conflict.is_none() {
+            section {
+                h2 { (tr!("登记办理进度")) }
+                @for m in &moves {
+                    form.move method="post" action={ (base) "/advance" } {
+                        (csrf(&staff.sess))
+                        input type="hidden" name="to" value=(m.key());
+                        @if let Some(what) = m.needs_note() {
+                            label { (crate::lang::tr(what)) " " input type="text" name="note" required maxlength="500"; }
+                        }
+                        button type="submit" { (crate::lang::tr(m.action_label())) }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (tr!("办理经过")) }
+            table.cases {
+                thead { tr { th { (tr!("时间")) } th { (tr!("哪一方")) } th { (tr!("步骤")) } th { (tr!("工号")) } th { (tr!("说明")) } } }
+                tbody {
+                    @for (st, when) in steps.iter().zip(&at) {
+                        tr {
+                            td { (when) }
+                            td { @if st.origin == "town" { (tr!("镇中心")) @if !st.sent { " " (tr!("（待送到服务站）")) } } @else { (tr!("服务站")) } }
+                            td { (step_label(st)) }
+                            td { (st.staff.as_deref().unwrap_or("")) }
+                            td { (st.note.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/cases" { (tr!("回到代办件列表")) } }
+    };
+    let title = format!("{} {}", c.tracking, c.matter_name);
+    Ok(page(s, staff, "/cases", &title, inner, StatusCode::OK).await)
+}
+
+async fn case(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path((station, tracking)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    case_page(&s, &staff, station, tracking, None).await
+}
+
+async fn reveal(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path((station, tracking)): Path<(String, String)>,
+    Checked(_): Checked<Nothing>,
+) -> Result<Response, PageError> {
+    let who = staff.sess.who.clone();
+    let (st, tr_) = (station.clone(), tracking.clone());
+    match s.call(move |o| o.reveal_case(&who, &st, &tr_)).await? {
+        Ok(full) => case_page(&s, &staff, station, tracking, Some(full)).await,
+        Err(w) => Ok(staff.back(&s, "/cases", Err(w))),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Step {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn advance(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path((station, tracking)): Path<(String, String)>,
+    Checked(f): Checked<Step>,
+) -> Result<Response, PageError> {
+    let here = format!("/cases/{station}/{tracking}");
+    let Some(to) = CaseState::from_key(&f.to) else {
+        return Err(PageError::Refused(StatusCode::BAD_REQUEST, tr!("没有这一步。").into()));
+    };
+    let who = staff.sess.who.clone();
+    let outcome = s
+        .call(move |o| o.advance_case(&who, &station, &tracking, to, &f.note))
+        .await?
+        .map(|c| tr!("已登记“{}”，会送到{}", crate::lang::tr(c.state.label()), c.station_name));
+    Ok(staff.back(&s, &here, outcome))
+}
+
+async fn settle(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path((station, tracking)): Path<(String, String)>,
+    Checked(f): Checked<Step>,
+) -> Result<Response, PageError> {
+    let here = format!("/cases/{station}/{tracking}");
+    let who = staff.sess.who.clone();
+    let outcome = s
+        .call(move |o| o.settle_case(&who, &station, &tracking, &f.note))
+        .await?
+        .map(|_| tr!("冲突已处理，会告诉服务站").to_string());
+    Ok(staff.back(&s, &here, outcome))
+}
+
+#[derive(serde::Deserialize)]
+struct Scan {
+    #[serde(default)]
+    code: String,
+}
+
+/// A 交接单's QR code read by a USB scanner (it types the code and Enter): 已接收.
+async fn scan(State(s): State<TownState>, staff: Staff, Checked(f): Checked<Scan>) -> Result<Response, PageError> {
+    let who = staff.sess.who.clone();
+    let outcome = s
+        .call(move |o| {
+            let (station, tracking) = o.case_key(&f.code)?;
+            o.advance_case(&who, &station, &tracking, CaseState::Received, "")
+        })
+        .await?
+        .map(|c| tr!("{} {} 已接收", c.key(), c.matter_name));
+    Ok(staff.back(&s, "/cases", outcome))
 }
