@@ -4,13 +4,16 @@
 //!   of every joined station's events, as the link would have brought them: PER_DAY tickets
 //!   a day (Monday to Saturday), each taken, called, started and finished, a rating for one
 //!   in ten (one in five of those a 差评, half of them followed up); today's tickets only
-//!   taken (waiting). Prints what the pages must show: `{"events", "today", "month",
-//!   "month_tickets"}`.
+//!   taken (waiting); and two 代办 cases a working day handed to the town, each with its
+//!   steps (handed, received, completed; the last 15 days' still with the town). Prints
+//!   what the pages must show: `{"events", "today", "month", "month_tickets", "cases",
+//!   "open_case"}`.
 //! - `time BASE_URL STAFF PIN TODAY MONTH MONTH_TICKETS RUNS`: signs in to the town's site
 //!   and times the overview (`/`) and the month's township report (`/reports?month=`), RUNS
 //!   times each, after checking that each shows the township's totals (TODAY tickets today,
-//!   MONTH_TICKETS in the month): p50, p99 and max of the wall time on loopback and of the
-//!   server's own time (`Server-Timing`), against the 200 ms the issue allows.
+//!   MONTH_TICKETS in the month), and with OPEN_CASE the town's 代办 inbox (`/cases`, which
+//!   must list that case): p50, p99 and max of the wall time on loopback and of the
+//!   server's own time (`Server-Timing`), against the 200 ms the issues allow.
 
 use chrono::{Datelike, Duration as Days, NaiveDate, TimeZone};
 use std::path::Path;
@@ -27,8 +30,11 @@ fn main() {
         Some("seed-year") if args.len() == 4 => {
             seed_year(Path::new(&args[1]), Path::new(&args[2]), args[3].parse().unwrap_or(40))
         }
-        Some("time") if args.len() == 8 => time(&args[1..]),
-        _ => die("usage: seed-year CFG DATA PER_DAY | time URL STAFF PIN TODAY MONTH MONTH_TICKETS RUNS".into()),
+        Some("time") if args.len() == 8 || args.len() == 9 => time(&args[1..]),
+        _ => {
+            die("usage: seed-year CFG DATA PER_DAY | time URL STAFF PIN TODAY MONTH MONTH_TICKETS RUNS [OPEN_CASE]"
+                .into())
+        }
     }
 }
 
@@ -42,7 +48,8 @@ fn seed_year(cfg: &Path, data: &Path, per_day: u32) {
     // Seeding only: the figures are read afterwards, durability is not what is measured.
     let _ = conn.pragma_update(None, "synchronous", "OFF");
     let now = clock.now().to_rfc3339();
-    let (mut total, mut today_n, mut month_n) = (0usize, 0usize, 0usize);
+    let (mut total, mut today_n, mut month_n, mut cases_n) = (0usize, 0usize, 0usize, 0usize);
+    let mut open_case = String::new();
     let at = |d: NaiveDate, minutes: i64| -> String {
         let local = d.and_hms_opt(8, 30, 0).unwrap_or_default() + Days::minutes(minutes);
         tz.from_local_datetime(&local).earliest().map(|t| t.to_utc().to_rfc3339()).unwrap_or_default()
@@ -56,6 +63,37 @@ fn seed_year(cfg: &Path, data: &Path, per_day: u32) {
                 continue;
             }
             let is_today = back == 0;
+            // Two 代办 cases handed to the town each working day.
+            for k in 1..=2u32 {
+                let tracking = kiosk::domain::case::tracking_code(day.year(), day.month(), day.day(), k);
+                let t = at(day, 60 * k as i64);
+                let due = (day + Days::days(21)).to_string();
+                cases_n += 1;
+                events.push((
+                    format!("case.handed.{tracking}"),
+                    t.clone(),
+                    serde_json::json!({"tracking": tracking, "matter": "C01", "matter_name": "高龄津贴申请",
+                        "matter_version": 1, "category": "C", "name": "张三", "id_number": "110105194912310011",
+                        "phone": "13812345678", "materials": [{"name": "户口簿", "requirement": "原件", "received": true}],
+                        "due": due, "promised_days": 15, "first_responder": "001", "note": "随交接单送镇中心",
+                        "staff": "001", "from": "accepted", "at": t})
+                    .to_string(),
+                ));
+                if back > 15 {
+                    for (to, after) in [("received", 1), ("completed", 10)] {
+                        let t = at(day + Days::days(after), 30);
+                        events.push((
+                            format!("case.step.{tracking}"),
+                            t.clone(),
+                            serde_json::json!({"tracking": tracking, "kind": "transition", "to": to, "staff": "001",
+                                "origin": null, "note": "办结", "due": due, "materials": [], "at": t})
+                            .to_string(),
+                        ));
+                    }
+                } else if i == 0 {
+                    open_case = tracking;
+                }
+            }
             let n_today = if is_today { per_day / 2 } else { per_day };
             for n in 1..=n_today {
                 let number = format!("C{n:03}");
@@ -132,7 +170,7 @@ fn seed_year(cfg: &Path, data: &Path, per_day: u32) {
     println!(
         "{}",
         serde_json::json!({"events": total, "today": today_n, "month": today.format("%Y-%m").to_string(),
-            "month_tickets": month_n, "stations": town.stations.len()})
+            "month_tickets": month_n, "stations": town.stations.len(), "cases": cases_n, "open_case": open_case})
     );
 }
 
@@ -157,10 +195,13 @@ fn time(a: &[String]) {
         .and_then(|c| c.split(';').next())
         .unwrap_or_else(|| die(format!("sign-in answered {}", r.status())))
         .to_string();
-    let pages = [
+    let mut pages = vec![
         ("overview", "/".to_string(), format!("今天全镇取号 <b>{today}</b>")),
         ("report", format!("/reports?month={month}"), format!("<td>全镇</td><td>合计</td><td>{month_tickets}</td>")),
     ];
+    if let Some(case) = a.get(7) {
+        pages.push(("inbox", "/cases".to_string(), format!("/cases/s01/{case}\">{case}</a>")));
+    }
     println!(
         "{:<10} {:>9} {:>9} {:>9} {:>13} {:>13}  budget",
         "page", "p50 ms", "p99 ms", "max ms", "server p50", "server p99"

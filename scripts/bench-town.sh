@@ -118,4 +118,5 @@ field() { echo "$seeded" | sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"; }
 site=127.0.0.1:$(port)
 "$bin" "${year[@]}" town serve --listen "$site" >/dev/null 2>&1 & year_pid=$!; pids+=("$year_pid")
 until curl -s -o /dev/null "http://$site/" 2>/dev/null || [ "$(ms)" -gt $(( t0 + 600000 )) ]; do sleep 0.2; done
-"$helper" time "http://$site" 900 246813 "$(field today)" "$(field month)" "$(field month_tickets)" 30
+"$helper" time "http://$site" 900 246813 "$(field today)" "$(field month)" "$(field month_tickets)" 30 \
+  "$(field open_case)"
