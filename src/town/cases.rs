@@ -113,7 +113,11 @@ impl CaseFilter {
         some(&self.station).is_none_or(|s| c.station == s)
             && some(&self.matter).is_none_or(|m| c.matter == m)
             && some(&self.state).is_none_or(|s| c.state.key() == s)
-            && (some(&self.all).is_some() || some(&self.state).is_some() || c.state.is_open())
+            && (some(&self.all).is_some()
+                || some(&self.state).is_some()
+                || c.state.with_town()
+                || c.state == CaseState::Returned
+                || c.conflict.is_some())
     }
 }
 
@@ -185,7 +189,19 @@ impl Office {
     pub fn cases(&self, f: &CaseFilter) -> Result<Vec<TownCase>, TownError> {
         let cal = self.calendar()?;
         let today = self.clock().today();
-        let mut st = self.conn().prepare_cached(&format!("{SELECT} ORDER BY due IS NULL, due, handed_at"))?;
+        // The town's open cases (with it or the county, or back for 补正, or in conflict)
+        // are read by the index; every case only when asked for.
+        let every = f.all.as_deref().is_some_and(|a| !a.trim().is_empty())
+            || f.state.as_deref().is_some_and(|a| !a.trim().is_empty());
+        let sql = if every {
+            format!("{SELECT} ORDER BY due IS NULL, due, handed_at")
+        } else {
+            format!(
+                "{SELECT} WHERE state IN ('submitted', 'received', 'forwarded', 'returned')
+                 UNION ALL {SELECT} WHERE conflict IS NOT NULL AND state NOT IN ('submitted', 'received', 'forwarded', 'returned')"
+            )
+        };
+        let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map([], |r| self.read_case(r, &cal, today))?;
         let mut out = Vec::new();
         for c in rows {

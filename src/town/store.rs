@@ -137,6 +137,7 @@ CREATE TABLE IF NOT EXISTS cases (
     PRIMARY KEY (station, tracking)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cases_by_due ON cases(due);
+CREATE INDEX IF NOT EXISTS cases_by_state ON cases(state);
 CREATE TABLE IF NOT EXISTS case_steps (
     id         INTEGER PRIMARY KEY,
     station    TEXT NOT NULL,
