@@ -532,9 +532,13 @@ fn check_idle(idle: &RawIdle, issues: &mut Issues<'_>) {
     }
 }
 
+/// The shortest retention a station may set: the township's streams keep no longer than
+/// this, so nothing there outlives any station's own retention.
+pub const MIN_RETENTION_DAYS: u32 = 30;
+
 /// How long personal data and backups are kept, and where backups go.
 fn check_keeping(privacy: &RawPrivacy, backup: &RawBackup, issues: &mut Issues<'_>) {
-    if *privacy.retention_days.get_ref() < 30 {
+    if *privacy.retention_days.get_ref() < MIN_RETENTION_DAYS {
         issues.at(
             privacy.retention_days.span(),
             "privacy.retention-days",

@@ -273,6 +273,34 @@ pub fn town_rows(r: &crate::town::office::TownReport) -> Vec<Vec<String>> {
     rows
 }
 
+/// The 全程代办 cases each station handed to the town.
+pub const TOWN_CASE_HEAD: [&str; 6] = [
+    tr_later!("站点"),
+    tr_later!("名称"),
+    tr_later!("报送镇中心"),
+    tr_later!("镇中心办结"),
+    tr_later!("按时办结率"),
+    tr_later!("逾期未办结"),
+];
+
+/// One line per station, then the township's: the cases handed up in the period, those the
+/// town completed in it, how many of those by the promised date, and those overdue at its end.
+pub fn town_case_rows(r: &crate::town::office::TownReport) -> Vec<Vec<String>> {
+    let cells = |code: &str, name: &str, x: &Report| {
+        vec![
+            code.to_string(),
+            name.to_string(),
+            x.cases.opened.to_string(),
+            x.cases.completed.to_string(),
+            pct(x.cases.on_time_rate()),
+            x.cases.overdue.len().to_string(),
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = r.stations.iter().map(|(c, n, x)| cells(c, n, x)).collect();
+    rows.push(cells("全镇", "合计", &r.all));
+    rows
+}
+
 /// The township report as CSV (UTF-8 with BOM, for Excel).
 pub fn town_csv(r: &crate::town::office::TownReport) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
@@ -282,6 +310,12 @@ pub fn town_csv(r: &crate::town::office::TownReport) -> Vec<u8> {
     out.push_str("\r\n");
     line(&mut out, &TOWN_HEAD.map(String::from));
     for row in town_rows(r) {
+        line(&mut out, &row);
+    }
+    out.push_str("\r\n");
+    line(&mut out, &["全程代办".into()]);
+    line(&mut out, &TOWN_CASE_HEAD.map(String::from));
+    for row in town_case_rows(r) {
         line(&mut out, &row);
     }
     out.push_str("\r\n");
@@ -333,7 +367,30 @@ pub fn town_pdf(font: &ReceiptFont, r: &crate::town::office::TownReport) -> Resu
         GREEN,
     );
     d.table(&TOWN_HEAD, &[0.07, 0.21, 0.06, 0.06, 0.07, 0.1, 0.1, 0.1, 0.07, 0.06, 0.1], &town_rows(r), 7.5);
-    d.heading("二、全镇每小时取号");
+    d.heading("二、全程代办（报送镇中心的）");
+    d.para(
+        &format!(
+            "本期报送镇中心 {} 件，镇中心办结 {} 件，按时办结率 {}；期末逾期未办结 {} 件。",
+            a.cases.opened,
+            a.cases.completed,
+            pct(a.cases.on_time_rate()),
+            a.cases.overdue.len()
+        ),
+        10.5,
+        BLACK,
+    );
+    d.table(&TOWN_CASE_HEAD, &[0.1, 0.3, 0.15, 0.15, 0.15, 0.15], &town_case_rows(r), 7.5);
+    if !a.cases.overdue.is_empty() {
+        let late: Vec<Vec<String>> = a
+            .cases
+            .overdue
+            .iter()
+            .take(40)
+            .map(|(t, m, due, days)| vec![t.clone(), m.clone(), due.to_string(), format!("{days} 天")])
+            .collect();
+        d.table(&["受理编号", "事项", "承诺日期", "已逾期"], &[0.3, 0.3, 0.2, 0.2], &late, 7.5);
+    }
+    d.heading("三、全镇每小时取号");
     let hours = chart_hours(a);
     d.bars(
         "每小时取号人次",
@@ -341,6 +398,6 @@ pub fn town_pdf(font: &ReceiptFont, r: &crate::town::office::TownReport) -> Resu
         &hours.map(|h| a.per_hour[h] as f64).collect::<Vec<_>>(),
         BLUE,
     );
-    d.para("说明：数字来自各站点上报镇中心的取号、叫号和评价记录；离线站点连通后自动补齐。等候时间从取号到第一次叫号；满意率 = （非常满意＋满意＋基本满意）÷ 全部评价。", 8.0, GREY);
+    d.para("说明：数字来自各站点上报镇中心的取号、叫号、评价和代办记录；离线站点连通后自动补齐。等候时间从取号到第一次叫号；满意率 = （非常满意＋满意＋基本满意）÷ 全部评价；代办按报送镇中心的日期计入，按时 = 在服务站承诺的日期前办结。", 8.0, GREY);
     d.render()
 }

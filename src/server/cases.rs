@@ -27,6 +27,17 @@ const FILTER_STATES: [CaseState; 6] = [
     CaseState::Returned,
 ];
 
+/// The town's own steps of a handed case (issue 16): offered as filters, and counted, only
+/// where a case is in them — a station that never joined a town never sees them.
+const TOWN_FILTER_STATES: [CaseState; 2] = [CaseState::Received, CaseState::Forwarded];
+
+/// The states to filter by at this station: the station's own, then the town's that occur.
+fn filter_states(counts: &[(CaseState, u32)]) -> Vec<CaseState> {
+    let mut states = FILTER_STATES.to_vec();
+    states.extend(TOWN_FILTER_STATES.into_iter().filter(|st| counts.iter().any(|(k, n)| k == st && *n > 0)));
+    states
+}
+
 pub(super) fn urgency_class(u: Urgency) -> &'static str {
     match u {
         Urgency::Overdue => "overdue",
@@ -97,7 +108,8 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
         .collect();
     // 首问责任: one's own cases first, each group by due date (the store's order).
     rows.sort_by_key(|(c, _)| !mine(c, &me));
-    let count_text: Vec<String> = FILTER_STATES
+    let states = filter_states(&counts);
+    let count_text: Vec<String> = states
         .iter()
         .map(|st| {
             format!(
@@ -139,7 +151,7 @@ pub async fn queue(State(s): State<AppState>, desk: Desk, Query(q): Query<QueueF
             form.filters method="get" action="/desk/cases" {
                 select name="state" aria-label=(tr!("状态")) {
                     option value="" { (tr!("全部状态")) }
-                    @for st in FILTER_STATES {
+                    @for st in states.iter().copied() {
                         option value=(st.key()) selected[state_f == Some(st)] { (crate::lang::tr(st.label())) }
                     }
                 }

@@ -31,17 +31,18 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
         .map_err(|e| format!("the station's NATS server: {e}"))?;
     let js = jetstream::new(client);
     let keep_days = s.cfg().station.retention_days.max(1) as u64;
-    let events = js
-        .get_or_create_stream(stream::Config {
-            name: station_stream(&join.code),
-            subjects: vec![format!("evt.{}.>", join.code)],
-            duplicate_window: Duration::from_secs(24 * 3600),
-            // Nothing outlives the station's own retention period in the stream.
-            max_age: Duration::from_secs(keep_days * 24 * 3600),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| format!("the station's stream: {e}"))?;
+    // Updated at each start: a retention changed in the config applies to the stream too.
+    js.create_or_update_stream(stream::Config {
+        name: station_stream(&join.code),
+        subjects: vec![format!("evt.{}.>", join.code)],
+        duplicate_window: Duration::from_secs(24 * 3600),
+        // Nothing outlives the station's own retention period in the stream.
+        max_age: Duration::from_secs(keep_days * 24 * 3600),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("the station's stream: {e}"))?;
+    let events = js.get_stream(station_stream(&join.code)).await.map_err(|e| format!("the station's stream: {e}"))?;
     // What the town publishes for stations, mirrored into the station's own server: read
     // here whether or not the link is up (the last version it has).
     let town_cfg = js
@@ -78,6 +79,7 @@ async fn relay_once(s: &AppState, join: &JoinFile) -> Result<(), String> {
             }),
             allow_direct: true,
             mirror_direct: true,
+            max_age: Duration::from_secs(keep_days * 24 * 3600),
             ..Default::default()
         })
         .await

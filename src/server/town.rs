@@ -158,6 +158,8 @@ pub fn router(state: TownState) -> Router {
         .route("/publish/{what}/rollback", get(rollback_review).post(rollback))
         .route("/publish/{what}/file", get(source_file))
         .route("/cases", get(cases))
+        // The inbox's name in the issue and in the town staff's bookmarks from the guide.
+        .route("/town/cases", get(cases))
         .route("/cases/scan", post(scan))
         .route("/cases/{station}/{tracking}", get(case))
         .route("/cases/{station}/{tracking}/reveal", post(reveal))
@@ -816,6 +818,7 @@ async fn reports(State(s): State<TownState>, staff: Staff, Query(q): Query<Month
     let r = s.call(move |o| o.report(from, to)).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let month = from.format("%Y-%m").to_string();
     let rows = crate::receipt::report::town_rows(&r);
+    let case_rows = crate::receipt::report::town_case_rows(&r);
     let most = r.stations.iter().map(|(_, _, x)| x.all.issued).max().unwrap_or(0).max(1);
     let inner = html! {
         form method="get" action="/reports" {
@@ -846,6 +849,29 @@ async fn reports(State(s): State<TownState>, staff: Staff, Query(q): Query<Month
             table.cases {
                 thead { tr { @for h in crate::receipt::report::TOWN_HEAD { th { (crate::lang::tr(h)) } } } }
                 tbody { @for row in &rows { tr { @for c in row { td { (c) } } } } }
+            }
+        }
+        section {
+            h2 { (tr!("全程代办（报送镇中心的）")) }
+            p {
+                (tr!("本期报送镇中心 {} 件，镇中心办结 {} 件，按时办结率 {}；期末逾期未办结 {} 件。",
+                    r.all.cases.opened, r.all.cases.completed, pct(r.all.cases.on_time_rate()), r.all.cases.overdue.len()))
+            }
+            table.cases {
+                thead { tr { @for h in crate::receipt::report::TOWN_CASE_HEAD { th { (crate::lang::tr(h)) } } } }
+                tbody { @for row in &case_rows { tr { @for c in row { td { (c) } } } } }
+            }
+            @if !r.all.cases.overdue.is_empty() {
+                h3 { (tr!("逾期未办结")) }
+                ul {
+                    @for (t, m, due, days) in &r.all.cases.overdue {
+                        @let (station, tracking) = t.split_once(':').unwrap_or(("", t.as_str()));
+                        li {
+                            a href={ "/cases/" (station) "/" (tracking) } { (t) } " " (m) " "
+                            (tr!("承诺 {}，已逾期 {} 天", due, days))
+                        }
+                    }
+                }
             }
         }
     };

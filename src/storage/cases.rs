@@ -502,13 +502,6 @@ pub fn set_materials(
 /// Number of cases in each state (for the console's header).
 pub fn counts(conn: &Connection) -> Result<Vec<(CaseState, u32)>, StoreError> {
     let mut st = conn.prepare("SELECT state, count(*) FROM cases GROUP BY state")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
-    let mut out = Vec::new();
-    for r in rows {
-        let (k, n) = r?;
-        if let Some(s) = CaseState::from_key(&k) {
-            out.push((s, n));
-        }
-    }
-    Ok(out)
+    let rows = st.query_map([], |r| Ok((keyed(r, "state", CaseState::from_key)?, r.get::<_, u32>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -26,10 +26,12 @@ impl TownPaths {
 }
 
 /// How long a station keeps its place in the town's stream: a day's duplicates are
-/// recognised (a republish after a crash), and nothing outlives a year there (the town's
-/// store is the record).
+/// recognised (a republish after a crash). The town's store is the record; the streams
+/// keep no longer than the shortest retention a station may set, so nothing in them
+/// outlives any station's own (a town service down for longer than that loses the
+/// stations' events of those days from its stream; the stations still hold them).
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(24 * 3600);
-const KEEP: Duration = Duration::from_secs(366 * 24 * 3600);
+const KEEP: Duration = Duration::from_secs(crate::config::MIN_RETENTION_DAYS as u64 * 24 * 3600);
 
 /// Writes the hub's configuration and starts it. `advertise` is for tests (a dead port,
 /// so that leaves do not reconnect around a test's proxy).
@@ -107,7 +109,7 @@ async fn publish_once(
     .map_err(|e| format!("bucket: {e}"))?;
     // Each station's own stream of the town's steps on its 代办 cases.
     for st in &town.stations {
-        js.get_or_create_stream(stream::Config {
+        js.create_or_update_stream(stream::Config {
             name: nats::steps_stream(&st.code),
             subjects: vec![format!("step.{}.>", st.code)],
             duplicate_window: DUPLICATE_WINDOW,
@@ -294,4 +296,31 @@ async fn ingest_once(town: &TownConfig, db: &Path) -> Result<(), String> {
         }
     }
     Err("the stream of events ended".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_town_keeps_no_event_longer_than_any_station_keeps_personal_data() {
+        let shortest = Duration::from_secs(crate::config::MIN_RETENTION_DAYS as u64 * 24 * 3600);
+        let station = |code: &str| crate::config::TownStation {
+            code: code.into(),
+            name: code.into(),
+            password_hash: String::new(),
+        };
+        let town = TownConfig {
+            name: "测试镇".into(),
+            leaf_listen: "127.0.0.1:7422".into(),
+            leaf_address: "127.0.0.1:7422".into(),
+            nats_listen: crate::config::TOWN_NATS.into(),
+            nats_monitor: crate::config::TOWN_NATS_MONITOR.into(),
+            town_password: String::new(),
+            stations: vec![station("s01"), station("s02")],
+        };
+        assert!(town_stream(&town).max_age <= shortest);
+        assert!(KEEP <= shortest);
+        assert_eq!(town_stream(&town).sources.map(|s| s.len()), Some(2));
+    }
 }

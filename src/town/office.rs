@@ -6,8 +6,9 @@
 use super::store::{self, Published, TownStoreError};
 use crate::config::TownConfig;
 use crate::domain::calling::TicketStatus;
+use crate::domain::case::CaseState;
 use crate::domain::clock::Clock;
-use crate::domain::report::{self, Labels, RatingFact, Report, TicketFact};
+use crate::domain::report::{self, CaseFact, Labels, RatingFact, Report, TicketFact};
 use crate::domain::town::Health;
 use crate::service::{Explain, Failure};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -618,7 +619,7 @@ impl Office {
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<u32>>(2)?,
                 r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
+                crate::storage::decode::keyed(r, "status", TicketStatus::from_key)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<String>>(7)?,
@@ -633,7 +634,7 @@ impl Office {
                 category,
                 window,
                 staff,
-                status: TicketStatus::from_key(&status).unwrap_or(TicketStatus::Waiting),
+                status,
                 issued,
                 first_called: called.as_deref().and_then(local),
                 started: started.as_deref().and_then(local),
@@ -658,20 +659,62 @@ impl Office {
             let Some(on) = local(&at).map(|t| t.date()) else { continue };
             ratings.entry(station).or_default().push(RatingFact { level, staff, window, on });
         }
+        // 全程代办 handed to the town: counted from the day it was handed up; done on the day
+        // the town recorded 办结; on time by the station's promised date.
+        let mut cases: std::collections::HashMap<String, Vec<CaseFact>> = Default::default();
+        let mut st = self.conn.prepare_cached(
+            "SELECT c.station, c.tracking, c.matter, c.category, c.handed_at, c.due, c.state,
+                    s.at, s.staff
+             FROM cases c
+             LEFT JOIN case_steps s ON s.id = (SELECT max(id) FROM case_steps x
+                 WHERE x.station = c.station AND x.tracking = c.tracking AND x.to_state = 'completed')
+             WHERE c.handed_at < ?1",
+        )?;
+        let rows = st.query_map(params![end], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                crate::storage::decode::keyed(r, "state", CaseState::from_key)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ))
+        })?;
+        for row in rows {
+            let (station, tracking, matter, category, handed, due, state, done_at, done_by) = row?;
+            let Some(created) = local(&handed).map(|t| t.date()) else { continue };
+            cases.entry(station.clone()).or_default().push(CaseFact {
+                // The township's name of the case: a tracking code is the station's own.
+                tracking: format!("{station}:{tracking}"),
+                matter,
+                category: category.unwrap_or_default(),
+                created,
+                completed: done_at.as_deref().and_then(local).map(|t| t.date()),
+                completed_by: done_by,
+                due: due.and_then(|d| d.parse().ok()),
+                open: state.is_open(),
+                clock_runs: state.clock_runs(),
+            });
+        }
         let today = self.clock.today();
         let mut stations = Vec::new();
-        let (mut all_t, mut all_r) = (Vec::new(), Vec::new());
+        let (mut all_t, mut all_c, mut all_r) = (Vec::new(), Vec::new(), Vec::new());
         for s in &self.town.stations {
             let t = tickets.remove(&s.code).unwrap_or_default();
+            let c = cases.remove(&s.code).unwrap_or_default();
             let r = ratings.remove(&s.code).unwrap_or_default();
-            stations.push((s.code.clone(), s.name.clone(), report::compute(from, to, today, &t, &[], &r)));
+            stations.push((s.code.clone(), s.name.clone(), report::compute(from, to, today, &t, &c, &r)));
             all_t.extend(t);
+            all_c.extend(c);
             all_r.extend(r);
         }
         Ok(TownReport {
             from,
             to,
-            all: report::compute(from, to, today, &all_t, &[], &all_r),
+            all: report::compute(from, to, today, &all_t, &all_c, &all_r),
             stations,
             town: self.town.name.clone(),
             generated: self.clock.now_local().format("%Y-%m-%d %H:%M").to_string(),

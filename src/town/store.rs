@@ -270,6 +270,15 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
              WHERE station = ?1 AND day = ?2 AND number = ?3",
         )?
         .execute(params![station, day, number, step, at, called, status.key(), seq, b["window"].as_i64(), text("staff")])?;
+        if step == "transferred" {
+            // 转类别: the ticket now waits in its new category (转窗口 keeps it).
+            if let Some(category) = text("to_category") {
+                conn.prepare_cached(
+                    "UPDATE tickets SET category = ?4 WHERE station = ?1 AND day = ?2 AND number = ?3 AND last_seq <= ?5",
+                )?
+                .execute(params![station, day, number, category, seq])?;
+            }
+        }
     } else if kind == "rating" {
         let (Some(id), Some(level)) = (b["id"].as_i64(), b["level"].as_i64()) else { return Ok(()) };
         conn.execute(
