@@ -132,17 +132,33 @@ pub fn desk_bar(s: &AppState, sess: &Session, current: &str) -> Markup {
     }
 }
 
-/// The outcome of the last button, while it is fresh.
 /// A translated sentence with values in it that are markup (a bold number, a link): the
 /// template's text is escaped, `{}` takes the next of `parts` and `{N}` the N-th, so a
 /// sentence stays whole in every language (`tr!` would make the values plain text).
 pub fn filled(template: &str, parts: &[Markup]) -> Markup {
-    let text = |s: &str| html! { (s) }.into_string();
-    let mut out = String::with_capacity(template.len() + 64);
+    html! {
+        @for piece in pieces(template, parts) {
+            @match piece {
+                Piece::Text(t) => (t),
+                Piece::Part(m) => (m),
+            }
+        }
+    }
+}
+
+/// A run of a template's text (escaped when written) or one of its values (markup).
+enum Piece<'t, 'm> {
+    Text(&'t str),
+    Part(&'m Markup),
+}
+
+/// `template` cut at its `{}`/`{N}` holes. A hole with no value for it (`{7}` of two
+/// parts, `{x}`) and an unclosed `{` stay as the text they are.
+fn pieces<'t, 'm>(template: &'t str, parts: &'m [Markup]) -> Vec<Piece<'t, 'm>> {
+    let mut out = Vec::new();
     let mut next = 0;
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(&text(&rest[..open]));
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else { break };
         let inside = &after[..close];
@@ -152,16 +168,21 @@ pub fn filled(template: &str, parts: &[Markup]) -> Markup {
         } else {
             inside.parse::<usize>().ok()
         };
+        let hole_end = open + close + 2;
         match index.and_then(|i| parts.get(i)) {
-            Some(m) => out.push_str(&m.0),
-            None => out.push_str(&text(&rest[open..open + close + 2])),
+            Some(m) => {
+                out.push(Piece::Text(&rest[..open]));
+                out.push(Piece::Part(m));
+            }
+            None => out.push(Piece::Text(&rest[..hole_end])),
         }
-        rest = &after[close + 1..];
+        rest = &rest[hole_end..];
     }
-    out.push_str(&text(rest));
-    maud::PreEscaped(out)
+    out.push(Piece::Text(rest));
+    out
 }
 
+/// The outcome of the last button, while it is fresh.
 pub fn flash<W>(sess: &Session<W>) -> Markup {
     html! {
         @if let Some((err, text)) = sess.message() {
@@ -253,5 +274,20 @@ mod tests {
         assert!(s.contains("&lt;b&gt;&quot;'&amp;"), "{s}");
         assert!(s.contains("&lt;/script&gt;&lt;img src=x onerror=1&gt;"), "{s}");
         assert!(!s.contains("<img"));
+    }
+
+    #[test]
+    fn filled_escapes_its_text_and_keeps_its_values_as_markup() {
+        let parts = [html! { b { "3" } }, html! { b { "<i>" } }];
+        let s = filled("<前面> {} 人，{1} · {0} · {} · {7} {x}", &parts).into_string();
+        assert_eq!(s, "&lt;前面&gt; <b>3</b> 人，<b>&lt;i&gt;</b> · <b>3</b> · <b>&lt;i&gt;</b> · {7} {x}");
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_text_said_once() {
+        let parts = [html! { b { "3" } }];
+        assert_eq!(filled("前面还有 {} 人 {未完", &parts).into_string(), "前面还有 <b>3</b> 人 {未完");
+        assert_eq!(filled("前面 {", &[]).into_string(), "前面 {");
+        assert_eq!(filled("{", &parts).into_string(), "{");
     }
 }
