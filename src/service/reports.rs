@@ -2,8 +2,6 @@
 //! the station's local time, with the names of categories and staff.
 
 use super::Station;
-use crate::domain::calling::TicketStatus;
-use crate::domain::case::CaseState;
 use crate::domain::report::{self, CaseFact, Labels, RatingFact, Report, TicketFact};
 use crate::storage::{reports as store, StoreError};
 use chrono::{NaiveDate, TimeZone};
@@ -37,7 +35,7 @@ impl Station {
                 category: t.category,
                 window: t.window,
                 staff: t.staff,
-                status: TicketStatus::from_key(&t.status).unwrap_or(TicketStatus::Cancelled),
+                status: t.status,
                 issued: local(t.issued),
                 first_called: t.first_called.map(local),
                 started: t.started.map(local),
@@ -46,19 +44,16 @@ impl Station {
             .collect();
         let cases: Vec<CaseFact> = store::cases_until(self.conn(), to)?
             .into_iter()
-            .map(|c| {
-                let state = CaseState::from_key(&c.state).unwrap_or(CaseState::Pending);
-                CaseFact {
-                    tracking: c.tracking,
-                    matter: c.matter,
-                    category: c.category,
-                    created: local(c.created).date(),
-                    completed: c.completed.map(|d| local(d).date()),
-                    completed_by: c.completed_by,
-                    due: c.due,
-                    open: state.is_open(),
-                    clock_runs: state.clock_runs(),
-                }
+            .map(|c| CaseFact {
+                tracking: c.tracking,
+                matter: c.matter,
+                category: c.category,
+                created: local(c.created).date(),
+                completed: c.completed.map(|d| local(d).date()),
+                completed_by: c.completed_by,
+                due: c.due,
+                open: c.state.is_open(),
+                clock_runs: c.state.clock_runs(),
             })
             .collect();
         let start = tz.from_local_datetime(&from.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest();

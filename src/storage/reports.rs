@@ -2,8 +2,10 @@
 //! with the day it was completed and by whom, ratings of a time range. UTC instants; the
 //! service turns them into the station's local times.
 
-use super::decode::{opt_day, opt_time, time};
+use super::decode::{keyed, opt_day, opt_time, time};
 use super::StoreError;
+use crate::domain::calling::TicketStatus;
+use crate::domain::case::CaseState;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection};
 
@@ -11,7 +13,7 @@ pub struct TicketRow {
     pub category: String,
     pub window: Option<u32>,
     pub staff: Option<String>,
-    pub status: String,
+    pub status: TicketStatus,
     pub issued: DateTime<Utc>,
     pub first_called: Option<DateTime<Utc>>,
     pub started: Option<DateTime<Utc>>,
@@ -30,7 +32,7 @@ pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Res
             category: r.get(0)?,
             window: r.get(1)?,
             staff: r.get(2)?,
-            status: r.get(3)?,
+            status: keyed(r, "status", TicketStatus::from_key)?,
             issued: time(r, 4)?,
             first_called: opt_time(r, 5)?,
             started: opt_time(r, 6)?,
@@ -45,7 +47,7 @@ pub struct CaseRow {
     pub matter: String,
     pub category: String,
     pub created: DateTime<Utc>,
-    pub state: String,
+    pub state: CaseState,
     pub due: Option<NaiveDate>,
     pub completed: Option<DateTime<Utc>>,
     pub completed_by: Option<String>,
@@ -68,7 +70,7 @@ pub fn cases_until(conn: &Connection, to: NaiveDate) -> Result<Vec<CaseRow>, Sto
             matter: r.get(1)?,
             category: r.get(2)?,
             created: time(r, 3)?,
-            state: r.get(4)?,
+            state: keyed(r, "state", CaseState::from_key)?,
             due: opt_day(r, 5)?,
             completed: opt_time(r, 6)?,
             completed_by: r.get(7)?,

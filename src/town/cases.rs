@@ -142,8 +142,7 @@ impl Office {
 
     fn read_case(&self, r: &rusqlite::Row<'_>, cal: &Calendar, today: NaiveDate) -> rusqlite::Result<TownCase> {
         let station: String = r.get(0)?;
-        let state: String = r.get(15)?;
-        let state = CaseState::from_key(&state).unwrap_or(CaseState::Submitted);
+        let state = crate::storage::decode::keyed(r, "state", CaseState::from_key)?;
         let due: Option<String> = r.get(10)?;
         let due = due.and_then(|d| d.parse::<NaiveDate>().ok());
         let materials: String = r.get(9)?;

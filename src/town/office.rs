@@ -548,14 +548,11 @@ impl Office {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
+                    crate::storage::decode::keyed(r, "status", TicketStatus::from_key)?,
                     r.get::<_, Option<i64>>(3)?,
                 ))
             })?
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .map(|(n, c, s, w)| (n, c, TicketStatus::from_key(&s).unwrap_or(TicketStatus::Waiting), w))
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         let mut st = self.conn.prepare(
             "SELECT at, json_extract(body, '$.number'), json_extract(body, '$.window'), json_extract(body, '$.staff')
              FROM events WHERE station = ?1 AND kind IN ('ticket.called', 'ticket.recalled', 'ticket.callback')
