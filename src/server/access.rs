@@ -2,7 +2,8 @@
 //! whose account is still active (checked against the store at every request), [`Head`]
 //! the station head; [`Checked<T>`] is a posted form whose CSRF token matches the
 //! session's, parsed into `T` (serde); [`Posted<T>`] a form that needs no session (the
-//! sign-in, a villager's rating). A handler that names them has no check of its own left.
+//! sign-in, a villager's rating); [`PairedPad`] the rating pad paired to the window in the
+//! address. A handler that names them has no check of its own left.
 //!
 //! And the one error of a handler, [`PageError`]: a refusal (a plain 4xx page, or the
 //! flash on the page the desk goes back to) or a fault (logged, the plain 503 page).
@@ -12,7 +13,7 @@ use super::session::{cookie_id, Lookup, Session};
 use super::state::{AppState, Unavailable};
 use crate::service::{Explain, Failure};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -212,6 +213,39 @@ impl FromRequestParts<AppState> for Watching {
             Some((id, sess)) => Ok(Watching { id, sess }),
             None => Err(plain(StatusCode::UNAUTHORIZED, tr!("请先登录"), tr!("请回到 /desk 登录。"))),
         }
+    }
+}
+
+/// The rating pad of the window in the address (`/pad/{window}`): the window is one of the
+/// station's (else 404), and the device's cookie is the token of that window's pad as the
+/// station head paired it (else the page saying how to pair it, 403). Before pairing, no
+/// tap counts: any phone on the Wi-Fi could otherwise rate a window.
+#[derive(Debug, Clone)]
+pub struct PairedPad {
+    pub window: u32,
+    /// The device's pairing token (the rating records which pad gave it).
+    pub device: String,
+}
+
+impl FromRequestParts<AppState> for PairedPad {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let Path(w) = Path::<String>::from_request_parts(parts, s).await.map_err(IntoResponse::into_response)?;
+        let Some(window) = super::display::window_ok(s, &w) else { return Err(super::display::no_window()) };
+        let Some(device) = super::display::device_of(&parts.headers) else {
+            return Err(super::display::unpaired(s, window));
+        };
+        let d = device.clone();
+        let paired_to = s
+            .call(move |st| st.pad_window(&d))
+            .await
+            .and_then(|r| r.map_err(|w| PageError::Refused(StatusCode::FORBIDDEN, w)))
+            .map_err(IntoResponse::into_response)?;
+        if paired_to != Some(window) {
+            return Err(super::display::unpaired(s, window));
+        }
+        Ok(PairedPad { window, device })
     }
 }
 

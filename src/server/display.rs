@@ -7,13 +7,13 @@
 //! reconnect (the server restarted, the TV's Wi-Fi dropped) loses no call; `EventSource`
 //! reconnects by itself.
 
-use super::access::{PageError, Posted};
-use super::chrome::{bad_request, plain, unavailable, Shell};
+use super::access::{PageError, PairedPad, Posted};
+use super::chrome::{bad_request, plain, Shell};
 use super::state::AppState;
 use super::stream::{follow_snapshot, Next};
 use crate::domain::rating::{Level, Reasons};
 use crate::service::{is_device_token, RateError};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -74,7 +74,8 @@ pub async fn live(State(s): State<AppState>) -> Response {
     })
 }
 
-fn window_ok(s: &AppState, w: &str) -> Option<u32> {
+/// The window numbered `w` (typed in full width or not), if the station has it.
+pub(super) fn window_ok(s: &AppState, w: &str) -> Option<u32> {
     let n: u32 = crate::domain::text::half_width(w).trim().parse().ok()?;
     s.cfg().station.window(n).map(|w| w.number)
 }
@@ -102,7 +103,7 @@ fn pad_page(s: &AppState, window: u32, inner: Markup, offer: i64, thanks: bool) 
 }
 
 /// The pad device's pairing token, from its cookie.
-fn device_of(headers: &HeaderMap) -> Option<String> {
+pub(super) fn device_of(headers: &HeaderMap) -> Option<String> {
     headers.get(header::COOKIE).and_then(|v| v.to_str().ok())?.split(';').find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == PAD_COOKIE && is_device_token(v)).then(|| v.to_string())
@@ -112,20 +113,8 @@ fn device_of(headers: &HeaderMap) -> Option<String> {
 /// The cookie a paired pad keeps (ten years: a pad is paired once).
 pub const PAD_COOKIE: &str = "kiosk_pad";
 
-/// Whether this device is the paired pad of `window`; Err is the page to give instead.
-async fn paired(s: &AppState, headers: &HeaderMap, window: u32) -> Result<String, Response> {
-    let Some(device) = device_of(headers) else { return Err(unpaired(s, window)) };
-    let d = device.clone();
-    match s.with_station(move |st| st.pad_window(&d)).await {
-        Ok(Ok(Some(w))) if w == window => Ok(device),
-        Ok(Ok(_)) => Err(unpaired(s, window)),
-        Ok(Err(e)) => Err(unavailable(&e.to_string())),
-        Err(e) => Err(unavailable(&e.0)),
-    }
-}
-
 /// What an unpaired device shows at /pad/{window}: how the station head pairs it.
-fn unpaired(s: &AppState, window: u32) -> Response {
+pub(super) fn unpaired(s: &AppState, window: u32) -> Response {
     let st = &s.cfg().station;
     let title = tr!("{}号窗口评价", window);
     Shell::new(&title, "padpage").response(
@@ -162,14 +151,9 @@ pub struct PadStep {
 /// The pad: five big buttons while an offer stands (30 s after 办结), a welcome otherwise.
 pub async fn pad(
     State(s): State<AppState>,
-    Path(w): Path<String>,
-    headers: HeaderMap,
+    PairedPad { window, .. }: PairedPad,
     Query(step): Query<PadStep>,
 ) -> Response {
-    let Some(window) = window_ok(&s, &w) else { return no_window() };
-    if let Err(r) = paired(&s, &headers, window).await {
-        return r;
-    }
     if let Some(t) = &step.thanks {
         let text = match t.as_str() {
             "bad" => tr!("谢谢您的评价，我们会改进。"),
@@ -233,16 +217,12 @@ fn reasons(window: u32, offer: i64, level: Level, list: &Reasons) -> Markup {
     }
 }
 
-fn no_window() -> Response {
+pub(super) fn no_window() -> Response {
     plain(StatusCode::NOT_FOUND, tr!("没有这个窗口"), tr!("服务站没有这个窗口。请检查评价器的地址（例如 /pad/1）。"))
 }
 
 /// The pad's stream: the current offer id (0 = none); the page reloads when it changes.
-pub async fn pad_live(State(s): State<AppState>, Path(w): Path<String>, headers: HeaderMap) -> Response {
-    let Some(window) = window_ok(&s, &w) else { return no_window() };
-    if let Err(r) = paired(&s, &headers, window).await {
-        return r;
-    }
+pub async fn pad_live(State(s): State<AppState>, PairedPad { window, .. }: PairedPad) -> Response {
     follow_snapshot(s, move |cur| {
         let offer = cur.snap.pads.get(&window).map(|p| p.offer).unwrap_or(0).to_string();
         Next::Send { key: offer.clone(), event: Event::default().event("offer").data(offer) }
@@ -264,15 +244,9 @@ pub struct Tap {
 /// ask why. Every tap answers with a redirect to the page to show next.
 pub async fn pad_rate(
     State(s): State<AppState>,
-    Path(w): Path<String>,
-    headers: HeaderMap,
+    PairedPad { window, device }: PairedPad,
     Posted(tap): Posted<Tap>,
 ) -> Result<Response, PageError> {
-    let Some(window) = window_ok(&s, &w) else { return Ok(no_window()) };
-    let device = match paired(&s, &headers, window).await {
-        Ok(d) => d,
-        Err(r) => return Ok(r),
-    };
     let (Some(offer), Some(level)) = (tap.offer, tap.level.and_then(Level::new)) else {
         return Ok(bad_request(tr!("评价内容有误，请重新点一下。")));
     };
