@@ -152,11 +152,11 @@ pub async fn desk_from_headers(
         }
     };
     let no = sess.who.no().to_string();
-    let member = match s.with_station(move |st| st.staff_member(&no)).await {
-        Ok(Ok(m)) => m,
-        Ok(Err(e)) => return Err(unavailable(&e.to_string())),
-        Err(e) => return Err(unavailable(&e.0)),
-    };
+    let member = s
+        .call(move |st| st.staff_member(&no))
+        .await
+        .and_then(|r| r.map_err(|w| PageError::Refused(StatusCode::FORBIDDEN, w)))
+        .map_err(IntoResponse::into_response)?;
     match member {
         Some(m) if m.active => {
             if need_head && m.role != crate::domain::staff::Role::Admin {

@@ -21,8 +21,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
-pub use super::chrome::unavailable;
-
 pub async fn index(State(s): State<AppState>) -> Response {
     let st = &s.cfg().station;
     Shell::new(&st.name, "phone").response(
@@ -157,10 +155,10 @@ fn ticket_page(s: &AppState, token: &str, v: &TicketView, extra: Option<Markup>)
     )
 }
 
-/// Looks up the ticket page; `Err` is the response to give instead.
-async fn find_ticket(s: &AppState, token: &str) -> Result<TicketView, Response> {
+/// The ticket page of `token`; no such ticket is the plain 404 page.
+async fn find_ticket(s: &AppState, token: &str) -> Result<TicketView, PageError> {
     if !is_token(token) {
-        return Err(not_found());
+        return Err(PageError::Page(not_found()));
     }
     let live = s.live();
     if let Some(t) = live.snap.ticket(token) {
@@ -168,60 +166,52 @@ async fn find_ticket(s: &AppState, token: &str) -> Result<TicketView, Response> 
         return Ok(view_in(s.cfg(), &live.snap, t, live.snap.rated.contains(&t.id)));
     }
     let token = token.to_string();
-    match s.with_station(move |st| st.ticket_page(&live.snap, &token)).await {
-        Ok(Ok(Some(v))) => Ok(v),
-        Ok(Ok(None)) => Err(not_found()),
-        Ok(Err(e)) => Err(unavailable(&e.to_string())),
-        Err(e) => Err(unavailable(&e.0)),
-    }
+    s.call(move |st| st.ticket_page(&live.snap, &token))
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?
+        .ok_or_else(|| PageError::Page(not_found()))
 }
 
 /// [`find_ticket`] with the rating as the store has it now.
-async fn find_ticket_fresh(s: &AppState, token: &str) -> Result<TicketView, Response> {
+async fn find_ticket_fresh(s: &AppState, token: &str) -> Result<TicketView, PageError> {
     if !is_token(token) {
-        return Err(not_found());
+        return Err(PageError::Page(not_found()));
     }
     let live = s.live();
     let token = token.to_string();
-    match s.with_station(move |st| st.ticket_page_fresh(&live.snap, &token)).await {
-        Ok(Ok(Some(v))) => Ok(v),
-        Ok(Ok(None)) => Err(not_found()),
-        Ok(Err(e)) => Err(unavailable(&e.to_string())),
-        Err(e) => Err(unavailable(&e.0)),
-    }
+    s.call(move |st| st.ticket_page_fresh(&live.snap, &token))
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?
+        .ok_or_else(|| PageError::Page(not_found()))
 }
 
-pub async fn ticket(State(s): State<AppState>, Path(token): Path<String>, Query(step): Query<RatingStep>) -> Response {
+pub async fn ticket(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(step): Query<RatingStep>,
+) -> Result<Response, PageError> {
     // Around a rating (the reason form's ?rate, the redirect's ?thanks), the rating is read
     // from the store: the live snapshot may be a moment behind, and a reloaded reason form
     // must not be offered again once the rating is stored.
-    let found = if step.thanks.is_some() || step.rate.is_some() {
-        find_ticket_fresh(&s, &token).await
+    let v = if step.thanks.is_some() || step.rate.is_some() {
+        find_ticket_fresh(&s, &token).await?
     } else {
-        find_ticket(&s, &token).await
+        find_ticket(&s, &token).await?
     };
-    match found {
-        Ok(v) => {
-            let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some(), &s.live().snap.reasons);
-            ticket_page(&s, &token, &v, extra)
-        }
-        Err(r) => r,
-    }
+    let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some(), &s.live().snap.reasons);
+    Ok(ticket_page(&s, &token, &v, extra))
 }
 
 /// The live stream of a ticket page: its changing part as HTML, sent on connect and
 /// whenever it changes; a "final" event (the page reloads) when the ticket is finished or
 /// no longer today's.
-pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -> Response {
-    let first = match find_ticket(&s, &token).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+    let first = find_ticket(&s, &token).await?;
     // A stream holds only what it sends: the station's configuration is read through the
     // shared state, never copied into each phone's stream (it was, 150 KB a phone).
     let state = s.clone();
     let mut first = Some(first);
-    follow_snapshot(s, move |cur| {
+    Ok(follow_snapshot(s, move |cur| {
         let view = match first.take() {
             Some(v) => v,
             None => match cur.snap.ticket(&token) {
@@ -235,7 +225,7 @@ pub async fn ticket_live(State(s): State<AppState>, Path(token): Path<String>) -
             return Next::End(Some(Event::default().event("final").data(html)));
         }
         Next::Send { key: html.clone(), event: Event::default().event("update").data(html) }
-    })
+    }))
 }
 
 /// Reads a small urlencoded form; any malformed body is a plain 400. A value typed with a
@@ -336,9 +326,7 @@ pub async fn rate_ticket(
     Path(token): Path<String>,
     Posted(f): Posted<RatingForm>,
 ) -> Result<Response, PageError> {
-    if let Err(r) = find_ticket(&s, &token).await {
-        return Ok(r);
-    }
+    find_ticket(&s, &token).await?;
     let back = format!("/t/{token}");
     rate(&s, token, f, back).await
 }
@@ -392,27 +380,26 @@ fn case_page(s: &AppState, token: &str, p: &CasePage, extra: Option<Markup>) -> 
     )
 }
 
-async fn find_case(s: &AppState, token: &str) -> Result<CasePage, Response> {
+/// The case page of `token`; no such case is the plain 404 page.
+async fn find_case(s: &AppState, token: &str) -> Result<CasePage, PageError> {
     if !is_token(token) {
-        return Err(not_found());
+        return Err(PageError::Page(not_found()));
     }
     let t = token.to_string();
-    match s.with_station(move |st| st.case_page(&t)).await {
-        Ok(Ok(Some(p))) => Ok(p),
-        Ok(Ok(None)) => Err(not_found()),
-        Ok(Err(e)) => Err(unavailable(&e.to_string())),
-        Err(e) => Err(unavailable(&e.0)),
-    }
+    s.call(move |st| st.case_page(&t))
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?
+        .ok_or_else(|| PageError::Page(not_found()))
 }
 
-pub async fn case(State(s): State<AppState>, Path(token): Path<String>, Query(step): Query<RatingStep>) -> Response {
-    match find_case(&s, &token).await {
-        Ok(p) => {
-            let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated, &s.live().snap.reasons);
-            case_page(&s, &token, &p, extra)
-        }
-        Err(r) => r,
-    }
+pub async fn case(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    Query(step): Query<RatingStep>,
+) -> Result<Response, PageError> {
+    let p = find_case(&s, &token).await?;
+    let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated, &s.live().snap.reasons);
+    Ok(case_page(&s, &token, &p, extra))
 }
 
 pub async fn rate_case(
@@ -420,9 +407,7 @@ pub async fn rate_case(
     Path(token): Path<String>,
     Posted(f): Posted<RatingForm>,
 ) -> Result<Response, PageError> {
-    if let Err(r) = find_case(&s, &token).await {
-        return Ok(r);
-    }
+    find_case(&s, &token).await?;
     let back = format!("/c/{token}");
     rate(&s, token, f, back).await
 }

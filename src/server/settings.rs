@@ -62,6 +62,10 @@ pub async fn page(State(s): State<AppState>, Head(desk): Head) -> Result<Respons
 }
 
 /// The settings as posted: the version of the settings the page showed, and the fields.
+/// The fields stay a map on purpose: their set is the service's table of settings
+/// (`service::settings::FIELDS`, station.toml keys such as `station.name`), which the page
+/// is drawn from; a field the form does not carry keeps its saved value. A struct here
+/// would be a second copy of that table to keep in step.
 #[derive(Debug, serde::Deserialize)]
 pub struct Settings {
     #[serde(default, deserialize_with = "lenient::number")]
