@@ -163,6 +163,7 @@ pub fn router(state: TownState) -> Router {
         .route("/cases/scan", post(scan))
         .route("/cases/{station}/{tracking}", get(case))
         .route("/cases/{station}/{tracking}/reveal", post(reveal))
+        .route("/cases/{station}/{tracking}/doc/{kind}", post(case_doc))
         .route("/cases/{station}/{tracking}/advance", post(advance))
         .route("/cases/{station}/{tracking}/settle", post(settle))
         .route("/reports", get(reports))
@@ -906,6 +907,14 @@ fn action_words(action: &str) -> &'static str {
         "holidays-publish" => tr_later!("发布节假日"),
         "notices-publish" => tr_later!("发布通知"),
         "reasons-publish" => tr_later!("发布差评原因"),
+        "case-reveal" => tr_later!("查看代办件的完整信息"),
+        "case-doc" => tr_later!("查看代办件的单据"),
+        "case-received" => tr_later!("代办件已接收"),
+        "case-returned" => tr_later!("代办件退回补正"),
+        "case-forwarded" => tr_later!("代办件转县级部门"),
+        "case-completed" => tr_later!("代办件办结"),
+        "case-rejected" => tr_later!("代办件不予受理"),
+        "case-settled" => tr_later!("处理代办冲突"),
         _ => "",
     }
 }
@@ -1086,14 +1095,15 @@ async fn case_page(
 ) -> Result<Response, PageError> {
     let found = s
         .call(move |o| {
+            let docs = o.case_docs(&station, &tracking)?;
             Ok(o.case(&station, &tracking)?.map(|(c, steps)| {
                 let at: Vec<String> = steps.iter().map(|x| o.local(&x.at)).collect();
-                (c, steps, at)
+                (c, steps, at, docs)
             }))
         })
         .await?
         .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
-    let Some((c, steps, at)) = found else {
+    let Some((c, steps, at, docs)) = found else {
         return Ok(plain(
             StatusCode::NOT_FOUND,
             tr!("没有这件代办"),
@@ -1148,6 +1158,23 @@ async fn case_page(
         section {
             h2 { (tr!("材料")) }
             ul { @for m in &c.materials { li { (m.name) " " @if m.received { (tr!("已收")) } @else { b { (tr!("缺")) } } } } }
+            @if !docs.is_empty() {
+                h3 { (tr!("服务站打印的单据")) }
+                ul.docs {
+                    @for d in &docs {
+                        li {
+                            @if d.size.is_some() {
+                                form.inline method="post" action={ (base) "/doc/" (d.kind) } target="_blank" {
+                                    (csrf(&staff.sess))
+                                    button type="submit" { (tr!("查看{}（PDF，会记录）", d.title)) }
+                                }
+                            } @else {
+                                (d.title) " " (tr!("（文件太大，没有随件上传：请看纸质件）"))
+                            }
+                        }
+                    }
+                }
+            }
         }
         @if !moves.is_empty() && c.conflict.is_none() {
             section {
@@ -1193,6 +1220,27 @@ async fn case(
     Path((station, tracking)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     case_page(&s, &staff, station, tracking, None).await
+}
+
+/// A paper the station sent with the case, as a PDF for the browser to show; the look is
+/// in the town's audit trail (a POST: it is recorded).
+async fn case_doc(
+    State(s): State<TownState>,
+    staff: Staff,
+    Path((station, tracking, kind)): Path<(String, String, String)>,
+    Checked(_): Checked<Nothing>,
+) -> Result<Response, PageError> {
+    let who = staff.sess.who.clone();
+    let here = format!("/cases/{station}/{tracking}");
+    match s.call(move |o| o.case_doc(&who, &station, &tracking, &kind)).await? {
+        Ok(doc) => {
+            let mut r = typed(StatusCode::OK, "application/pdf", doc.pdf);
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(r)
+        }
+        Err(w) => Ok(staff.back(&s, &here, Err(w))),
+    }
 }
 
 async fn reveal(

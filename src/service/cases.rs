@@ -502,9 +502,35 @@ impl Station {
         let first = to == CaseState::Accepted;
         let now = self.clock.now();
         let expected = seen.unwrap_or(case.version);
-        cases::transition(self.conn_mut(), case.id, expected, to, who.by(), note, &clock, first, now)?;
+        let docs = if to == CaseState::Submitted { self.handed_docs(&case)? } else { Vec::new() };
+        cases::transition(self.conn_mut(), case.id, expected, to, who.by(), note, &clock, first, &docs, now)?;
         tracing::info!("case {} {} → {} by {}", case.tracking, case.state.key(), to.key(), who.no());
         cases::by_id(self.conn(), case.id)?.ok_or_else(|| AdvanceError::NotFound(key.to_string()))
+    }
+
+    /// The papers printed for a case, to go up with it when it is handed to the town (a
+    /// joined station only; an unjoined one keeps them here). A paper whose file is gone
+    /// (cleared by retention, moved by hand) is left out and logged.
+    fn handed_docs(&self, case: &Case) -> Result<Vec<cases::CaseDoc>, StoreError> {
+        if self.cfg.join.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut docs = Vec::new();
+        for (kind, path) in cases::printed_docs(self.conn(), case.id)? {
+            let title = match kind.as_str() {
+                "authorization" => "委托书",
+                _ => "代办受理回执",
+            };
+            match std::fs::read(&path) {
+                Ok(b) => docs.push(cases::CaseDoc {
+                    kind,
+                    title: title.into(),
+                    pdf: (b.len() <= cases::DOC_LIMIT).then_some(b),
+                }),
+                Err(e) => tracing::warn!("case {}: {title} not sent to the town: {path}: {e}", case.tracking),
+            }
+        }
+        Ok(docs)
     }
 
     /// The case's clock after a move to `to` today.

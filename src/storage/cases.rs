@@ -281,6 +281,30 @@ impl From<rusqlite::Error> for ChangeError {
     }
 }
 
+/// A paper the station printed for a case (the 代办受理回执, the 委托书), carried up to the
+/// town with the case when it is handed over (issue 16).
+#[derive(Debug, Clone)]
+pub struct CaseDoc {
+    /// The print job's kind: `case-receipt`, `authorization`.
+    pub kind: String,
+    pub title: String,
+    /// The PDF, or None when it is too large to go over the link (the paper goes).
+    pub pdf: Option<Vec<u8>>,
+}
+
+/// The largest PDF carried inside an event (the link's messages are at most 1 MB).
+pub const DOC_LIMIT: usize = 256 * 1024;
+
+/// The papers printed for a case, newest of each kind: (kind, file).
+pub fn printed_docs(conn: &Connection, case_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT kind, pdf_path FROM print_jobs WHERE id IN (SELECT max(id) FROM print_jobs WHERE case_id = ?1 GROUP BY kind)
+         ORDER BY id",
+    )?;
+    let rows = st.query_map(params![case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Moves a case from `from` to `to`, with its event, in one transaction. 受理
 /// (`set_first_responder`) records who is answerable: the 首问责任人, and the 承办人 too
 /// when no A post had been given the case.
@@ -294,6 +318,7 @@ pub fn transition(
     note: &str,
     clock: &ClockUpdate,
     set_first_responder: bool,
+    docs: &[CaseDoc],
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -326,6 +351,19 @@ pub fn transition(
         Some(by),
         (!note.trim().is_empty()).then_some(note.trim()),
     )?;
+    // The papers go up after the case itself (the trigger wrote it with the event), in
+    // the same transaction: the town has the case before its papers.
+    for d in docs {
+        use base64::Engine as _;
+        let pdf = d.pdf.as_deref().map(|b| base64::engine::general_purpose::STANDARD.encode(b));
+        tx.execute(
+            "INSERT INTO outbox (at, kind, body)
+             SELECT ?2, 'case.doc.' || tracking, json_object('tracking', tracking, 'kind', ?3, 'title', ?4,
+                 'pdf', ?5, 'too_big', ?6, 'at', ?2)
+             FROM cases WHERE id = ?1",
+            params![case_id, now.to_rfc3339(), d.kind, d.title, pdf, d.pdf.is_none()],
+        )?;
+    }
     tx.commit()?;
     Ok(())
 }

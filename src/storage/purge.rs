@@ -114,6 +114,12 @@ pub fn mask(
                 tx.execute("UPDATE outbox SET body = ?2 WHERE seq = ?1", params![seq, b])?;
             }
         }
+        // The papers that went up with it: the PDF itself goes from the outbox.
+        tx.execute(
+            "UPDATE outbox SET body = json_set(json_remove(body, '$.pdf'), '$.erased', json('true'))
+             WHERE kind = ?1 AND json_extract(body, '$.pdf') IS NOT NULL",
+            params![format!("case.doc.{}", d.tracking)],
+        )?;
         tx.execute(
             "UPDATE cases SET id_number = ?2, phone = ?3, phone2 = ?4, name = ?5, purged_at = ?6 WHERE id = ?1",
             params![d.id, d.id_number, d.phone, d.phone2, d.name, now.to_rfc3339()],

@@ -11,6 +11,22 @@ use crate::domain::workdays::Calendar;
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, OptionalExtension};
 
+/// A paper of a case, as the case page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDocLine {
+    pub kind: String,
+    pub title: String,
+    /// The PDF's size; None when only the paper came (too large for the link).
+    pub size: Option<i64>,
+}
+
+/// A paper's PDF, opened by a town staff member.
+#[derive(Debug, Clone)]
+pub struct CaseDocFile {
+    pub title: String,
+    pub pdf: Vec<u8>,
+}
+
 /// A case as the town holds it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TownCase {
@@ -273,6 +289,47 @@ impl Office {
         let (case, _) = self.must_case(station, tracking)?;
         self.audit_as(who, "case-reveal", &case.key(), "查看完整身份证号和电话")?;
         Ok(case)
+    }
+
+    /// The papers the station sent with a case: (kind, title, size in bytes, or None when
+    /// the PDF was too large for the link and only the paper came).
+    pub fn case_docs(&self, station: &str, tracking: &str) -> Result<Vec<CaseDocLine>, TownError> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT kind, title, length(pdf) FROM case_docs WHERE station = ?1 AND tracking = ?2 ORDER BY at, kind",
+        )?;
+        let rows = st.query_map(params![station, tracking], |r| {
+            Ok(CaseDocLine { kind: r.get(0)?, title: r.get(1)?, size: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One paper's PDF, for the town staff member who opened it; the look is recorded in
+    /// the town's audit trail (the papers carry the applicant's name).
+    pub fn case_doc(
+        &self,
+        who: &TownSigned,
+        station: &str,
+        tracking: &str,
+        kind: &str,
+    ) -> Result<CaseDocFile, TownError> {
+        self.check(who)?;
+        let (case, _) = self.must_case(station, tracking)?;
+        let doc: Option<(String, Option<Vec<u8>>)> = self
+            .conn()
+            .query_row(
+                "SELECT title, pdf FROM case_docs WHERE station = ?1 AND tracking = ?2 AND kind = ?3",
+                params![station, tracking, kind],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((title, Some(pdf))) = doc else {
+            return Err(TownError::Refused(format!(
+                "{}没有这份材料的电子件（没有随件上传，或已按保存期限清除）：请看服务站送来的纸质件",
+                case.key()
+            )));
+        };
+        self.audit_as(who, "case-doc", &case.key(), &format!("查看{title}"))?;
+        Ok(CaseDocFile { title, pdf })
     }
 
     /// Records a town step on a case — 已接收, 退回补正, 已转县级部门, 办结, 不予受理 — if it

@@ -564,7 +564,8 @@ impl Office {
             .into_iter()
             .map(|(at, n, w, s)| (local(&at), n, w, s))
             .collect();
-        let since = rfc(Utc::now() - chrono::Duration::days(30));
+        // The town's clock (`KIOSK_NOW` in tests), as the day and the ratings' due dates are.
+        let since = rfc(self.clock.now() - chrono::Duration::days(30));
         let mut st = self.conn.prepare(
             "SELECT at, level, reason, followed_up_at FROM ratings WHERE station = ?1 AND at >= ?2 ORDER BY at DESC LIMIT 200",
         )?;
@@ -764,5 +765,92 @@ pub fn labels(r: &TownReport, name: &str) -> Labels {
         categories: Default::default(),
         staff: Default::default(),
         generated: r.generated.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn town() -> TownConfig {
+        let station = |code: &str, name: &str| crate::config::TownStation {
+            code: code.into(),
+            name: name.into(),
+            password_hash: String::new(),
+        };
+        TownConfig {
+            name: "测试镇".into(),
+            leaf_listen: "127.0.0.1:7422".into(),
+            leaf_address: "127.0.0.1:7422".into(),
+            nats_listen: crate::config::TOWN_NATS.into(),
+            nats_monitor: crate::config::TOWN_NATS_MONITOR.into(),
+            town_password: String::new(),
+            stations: vec![station("s01", "南村"), station("s02", "北村")],
+        }
+    }
+
+    fn handed(tracking: &str, due: &str, at: &str) -> String {
+        serde_json::json!({
+            "tracking": tracking, "matter": "C01", "matter_name": "养老", "category": "C",
+            "name": "张三", "id_number": "110101194003074512", "phone": "13800138000",
+            "materials": [], "due": due, "promised_days": 5, "at": at,
+        })
+        .to_string()
+    }
+
+    /// A step as the station sends it: with the case's due date, which the station keeps.
+    fn step(tracking: &str, to: &str, due: &str, at: &str) -> String {
+        serde_json::json!({"tracking": tracking, "kind": "transition", "to": to, "origin": "station",
+            "staff": "001", "due": due, "materials": [], "at": at})
+        .to_string()
+    }
+
+    #[test]
+    fn the_township_report_counts_the_cases_each_station_handed_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-20T10:00:00+08:00").expect("now").to_utc();
+        let mut o = Office::open(town(), &dir.path().join("town.db"), Clock::fixed(now, tz)).expect("office");
+        let at = "2026-12-07T02:00:00Z";
+        let events: [(&str, i64, &str, String); 6] = [
+            // s01: one completed on time at the town, one overdue and open.
+            ("s01", 1, "case.handed.D-261207-001", handed("D-261207-001", "2026-12-14", at)),
+            ("s01", 2, "case.handed.D-261207-002", handed("D-261207-002", "2026-12-10", at)),
+            // s02: one completed late.
+            ("s02", 1, "case.handed.D-261207-001", handed("D-261207-001", "2026-12-08", at)),
+            (
+                "s01",
+                3,
+                "case.step.D-261207-001",
+                step("D-261207-001", "received", "2026-12-14", "2026-12-08T02:00:00Z"),
+            ),
+            (
+                "s01",
+                4,
+                "case.step.D-261207-001",
+                step("D-261207-001", "completed", "2026-12-14", "2026-12-11T02:00:00Z"),
+            ),
+            (
+                "s02",
+                2,
+                "case.step.D-261207-001",
+                step("D-261207-001", "completed", "2026-12-08", "2026-12-15T02:00:00Z"),
+            ),
+        ];
+        for (station, seq, kind, body) in &events {
+            store::apply_event(&mut o.conn, station, *seq, kind, at, body, at).expect("apply");
+        }
+        let d = |s: &str| s.parse::<NaiveDate>().expect("day");
+        let r = o.report(d("2026-12-01"), d("2026-12-31")).expect("report");
+        let (s01, s02) = (&r.stations[0].2.cases, &r.stations[1].2.cases);
+        assert_eq!((s01.opened, s01.completed, s01.on_time), (2, 1, 1));
+        assert_eq!(s01.overdue.iter().map(|o| o.0.as_str()).collect::<Vec<_>>(), ["s01:D-261207-002"]);
+        assert_eq!((s02.opened, s02.completed, s02.on_time), (1, 1, 0));
+        assert_eq!((r.all.cases.opened, r.all.cases.completed, r.all.cases.on_time), (3, 2, 1));
+        let csv = String::from_utf8(crate::receipt::report::town_csv(&r)).expect("utf-8");
+        assert!(csv.contains("全程代办") && csv.contains("s01,南村,2,1,100.0%,1"), "{csv}");
+        // A month before: nothing handed up yet.
+        let r = o.report(d("2026-11-01"), d("2026-11-30")).expect("report");
+        assert_eq!(r.all.cases.opened, 0);
     }
 }

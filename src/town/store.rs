@@ -153,6 +153,17 @@ CREATE TABLE IF NOT EXISTS case_steps (
 );
 CREATE INDEX IF NOT EXISTS case_steps_by_case ON case_steps(station, tracking, id);
 CREATE INDEX IF NOT EXISTS case_steps_unsent ON case_steps(id) WHERE origin = 'town' AND sent_at IS NULL;
+-- The papers a station printed for a handed case (its PDF, unless too large for the link);
+-- gone when the station's retention masks the case.
+CREATE TABLE IF NOT EXISTS case_docs (
+    station  TEXT NOT NULL,
+    tracking TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    title    TEXT NOT NULL,
+    pdf      BLOB,
+    at       TEXT NOT NULL,
+    PRIMARY KEY (station, tracking, kind)
+) WITHOUT ROWID;
 -- Subjects of the town's stream to erase (a masked case's events), until done.
 CREATE TABLE IF NOT EXISTS stream_erase (
     subject TEXT PRIMARY KEY,
@@ -189,15 +200,15 @@ pub fn open(path: &Path) -> Result<Connection, TownStoreError> {
 
 /// The schema's version in `user_version`: 1 added the staff's lock-out columns, 2 the
 /// tables kept from the events (filled from the events already held), 3 the 代办 cases
-/// (new tables only: no station sent a case before).
-const VERSION: i32 = 3;
+/// (new tables only: no station sent a case before), 4 the papers of the cases (a new table).
+const VERSION: i32 = 4;
 
 fn upgrade(conn: &Connection) -> Result<(), TownStoreError> {
     let v: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if v >= VERSION {
         return Ok(());
     }
-    if v == 2 {
+    if v == 2 || v == 3 {
         conn.pragma_update(None, "user_version", VERSION)?;
         return Ok(());
     }
@@ -467,6 +478,26 @@ fn derive_case(
             let Some(_) = current else { return Ok(()) };
             mask_case(conn, station, tracking, b, &at)?;
         }
+        "doc" => {
+            // A paper of a case the town holds, not yet masked (a paper erased at the station
+            // before it went up arrives without its PDF, and is not kept).
+            let Some((_, None)) = current else { return Ok(()) };
+            let (Some(kind), Some(title)) = (text("kind"), text("title")) else { return Ok(()) };
+            use base64::Engine as _;
+            let pdf = match text("pdf") {
+                Some(p) => match base64::engine::general_purpose::STANDARD.decode(p) {
+                    Ok(b) => Some(b),
+                    Err(_) => return Ok(()),
+                },
+                None if b["too_big"].as_bool() == Some(true) => None,
+                None => return Ok(()),
+            };
+            conn.execute(
+                "INSERT INTO case_docs (station, tracking, kind, title, pdf, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(station, tracking, kind) DO UPDATE SET title = excluded.title, pdf = excluded.pdf, at = excluded.at",
+                params![station, tracking, kind, title, pdf, at],
+            )?;
+        }
         _ => {}
     }
     Ok(())
@@ -540,7 +571,8 @@ fn mask_case(
             conn.execute("UPDATE case_steps SET note = ?2 WHERE id = ?1", params![id, m])?;
         }
     }
-    for kind in ["handed", "step"] {
+    conn.execute("DELETE FROM case_docs WHERE station = ?1 AND tracking = ?2", params![station, tracking])?;
+    for kind in ["handed", "step", "doc"] {
         conn.execute(
             "INSERT OR IGNORE INTO stream_erase (subject, since) VALUES (?1, ?2)",
             params![format!("evt.{station}.case.{kind}.{tracking}"), at],
@@ -606,7 +638,7 @@ fn apply_in(tx: &Connection, station: &str, e: &Event<'_>, now: &str) -> Result<
         .prepare_cached(
             "INSERT OR IGNORE INTO events (station, seq, kind, at, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![station, e.seq, e.kind, e.at, e.body, now])?
+        .execute(params![station, e.seq, e.kind, e.at, kept_body(e.kind, e.body).as_ref(), now])?
         == 1;
     if added {
         derive(tx, station, e.seq, e.kind, e.body)?;
@@ -619,6 +651,23 @@ fn apply_in(tx: &Connection, station: &str, e: &Event<'_>, now: &str) -> Result<
         }
     }
     Ok(added)
+}
+
+/// The body the events table keeps: a case's paper without its PDF (kept once, in
+/// case_docs, where retention finds it).
+fn kept_body<'a>(kind: &str, body: &'a str) -> std::borrow::Cow<'a, str> {
+    if !kind.starts_with("case.doc.") {
+        return body.into();
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("pdf");
+            }
+            v.to_string().into()
+        }
+        Err(_) => body.into(),
+    }
 }
 
 /// How long the town keeps each station's heartbeat history.
