@@ -353,14 +353,22 @@ pub async fn login(
     if no.trim().is_empty() || pin.trim().is_empty() {
         return Ok(login_form(&s, Some(tr!("请填写工号和密码。")), StatusCode::BAD_REQUEST, &typed));
     }
-    // An address that failed too often waits, before any account's count moves.
-    if let Err(minutes) = s.throttle().check(peer.ip()) {
-        let why = tr!("这台电脑登录失败的次数太多了，请{}分钟后再试。忘了密码请找站长重设。", minutes);
-        return Ok(login_form(&s, Some(&why), StatusCode::TOO_MANY_REQUESTS, &typed));
-    }
+    // An address that failed too often waits, and counts towards an account's lock only
+    // a few times: one device cannot lock the station head out (see guard.rs).
+    let admitted = match s.throttle().admit(peer.ip()) {
+        Ok(a) => a,
+        Err(minutes) => {
+            let why = tr!("这台电脑登录失败的次数太多了，请{}分钟后再试。忘了密码请找站长重设。", minutes);
+            return Ok(login_form(&s, Some(&why), StatusCode::TOO_MANY_REQUESTS, &typed));
+        }
+    };
     let origin = peer.ip().to_string();
     let attempt = move |st: &mut Station| {
-        let r = st.sign_in(no.trim(), pin.trim()).map(|w| w.from_pc(&origin));
+        let r = match admitted {
+            super::guard::Admitted::Counted => st.sign_in(no.trim(), pin.trim()),
+            super::guard::Admitted::Uncounted => st.sign_in_uncounted(no.trim(), pin.trim()),
+        };
+        let r = r.map(|w| w.from_pc(&origin));
         // Who signed in (or tried to) from which PC goes into the audit trail.
         let noted = match &r {
             Ok(who) => st.note_sign_in(who),
@@ -373,7 +381,7 @@ pub async fn login(
     };
     match s.call(attempt).await? {
         Ok(who) => {
-            s.throttle().succeeded(peer.ip());
+            s.throttle().succeeded(peer.ip(), admitted);
             let Some(id) = s.sessions().start(who) else {
                 return Err(PageError::Fault("no randomness for a session id".into()));
             };
@@ -381,10 +389,7 @@ pub async fn login(
             let secure = super::tls::secure_suffix(https.is_some());
             Ok(with_cookie(see_desk(), &format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}")))
         }
-        Err(words) => {
-            s.throttle().failed(peer.ip());
-            Ok(login_form(&s, Some(&words), StatusCode::UNAUTHORIZED, &typed))
-        }
+        Err(words) => Ok(login_form(&s, Some(&words), StatusCode::UNAUTHORIZED, &typed)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the service refuses before a handler runs, because of who asks rather than what:
 //! a request whose Host is not a name or address the station listens as (a web page on a
 //! villager's phone reaching the desk by DNS rebinding), and sign-in attempts from an
-//! address that has failed too often (throttled before any account's count moves).
+//! address that has failed too often (throttled before it could lock an account alone).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -69,14 +69,39 @@ pub(super) fn host_part(authority: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// Failed sign-ins per address: five within 15 minutes are let through; after that, one
-/// attempt every two minutes, until 15 minutes pass without a failure. Counted in memory
-/// (a restart forgets it; the accounts' own locks are in the store).
+/// Sign-ins per address. Every attempt is counted when it is let in (so attempts sent in
+/// parallel cannot pass the count) and forgotten when it succeeds. Three within 15 minutes
+/// are let through; after that, one attempt every two minutes, until 15 minutes pass
+/// without a failure.
+///
+/// An address's wrong PINs count towards the accounts' own lock (five, in the store) only
+/// for its first three attempts: after that its attempts are still checked, slowly, but
+/// count for nothing, so one device on the LAN cannot lock the station head out (a lock
+/// still comes from guesses spread over several devices). Counted in memory: a restart
+/// forgets it; the accounts' own counts and locks are in the store.
 pub struct SignInThrottle {
-    map: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    map: Mutex<HashMap<IpAddr, Address>>,
 }
 
-const FREE_FAILURES: usize = 5;
+#[derive(Default)]
+struct Address {
+    /// Attempts not (yet) known to have succeeded, within the window.
+    recent: VecDeque<Instant>,
+    /// Attempts that counted towards an account's lock, since the service started.
+    charged: usize,
+}
+
+/// Whether an attempt let through counts towards the account's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admitted {
+    Counted,
+    Uncounted,
+}
+
+const FREE_FAILURES: usize = 3;
+/// Below the accounts' five ([`crate::service::auth::MAX_ATTEMPTS`]), leaving the owner a
+/// slip of their own before the lock.
+const CHARGES: usize = 3;
 const WINDOW: Duration = Duration::from_secs(15 * 60);
 const DRIP: Duration = Duration::from_secs(120);
 
@@ -87,39 +112,50 @@ impl Default for SignInThrottle {
 }
 
 impl SignInThrottle {
-    /// Ok, or how many minutes until this address may try again.
-    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(fails) = map.get_mut(&ip.to_canonical()) else { return Ok(()) };
-        while fails.front().is_some_and(|t| t.elapsed() > WINDOW) {
-            fails.pop_front();
-        }
-        if fails.len() < FREE_FAILURES {
-            return Ok(());
-        }
-        let last = fails.back().map(|t| t.elapsed()).unwrap_or(DRIP);
-        if last >= DRIP {
-            Ok(())
-        } else {
-            Err((DRIP - last).as_secs().div_ceil(60).max(1))
-        }
-    }
-
-    pub fn failed(&self, ip: IpAddr) {
+    /// Lets an attempt from `ip` in (and counts it as failed until [`Self::succeeded`]),
+    /// or says how many minutes until this address may try again.
+    pub fn admit(&self, ip: IpAddr) -> Result<Admitted, u64> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 4096 {
             // Many addresses at once: forget those quiet for a window.
-            map.retain(|_, f| f.back().is_some_and(|t| t.elapsed() < WINDOW));
+            map.retain(|_, a| a.recent.back().is_some_and(|t| t.elapsed() < WINDOW));
         }
-        let fails = map.entry(ip.to_canonical()).or_default();
-        fails.push_back(Instant::now());
-        while fails.len() > 20 {
-            fails.pop_front();
+        let a = map.entry(ip.to_canonical()).or_default();
+        while a.recent.front().is_some_and(|t| t.elapsed() > WINDOW) {
+            a.recent.pop_front();
+        }
+        if a.recent.len() >= FREE_FAILURES {
+            let last = a.recent.back().map(|t| t.elapsed()).unwrap_or(DRIP);
+            if last < DRIP {
+                return Err((DRIP - last).as_secs().div_ceil(60).max(1));
+            }
+        }
+        a.recent.push_back(Instant::now());
+        while a.recent.len() > 20 {
+            a.recent.pop_front();
+        }
+        if a.charged < CHARGES {
+            a.charged += 1;
+            Ok(Admitted::Counted)
+        } else {
+            Ok(Admitted::Uncounted)
         }
     }
 
-    pub fn succeeded(&self, ip: IpAddr) {
-        self.map.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip.to_canonical());
+    /// The attempt let in as `admitted` succeeded: the address's failures are forgotten,
+    /// and the attempt did not use up one of its counted ones.
+    pub fn succeeded(&self, ip: IpAddr, admitted: Admitted) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let ip = ip.to_canonical();
+        if let Some(a) = map.get_mut(&ip) {
+            a.recent.clear();
+            if admitted == Admitted::Counted {
+                a.charged = a.charged.saturating_sub(1);
+            }
+            if a.charged == 0 {
+                map.remove(&ip);
+            }
+        }
     }
 }
 
@@ -145,16 +181,19 @@ mod tests {
     }
 
     #[test]
-    fn five_failures_then_a_drip() {
+    fn three_failures_then_a_drip_that_counts_for_nothing() {
         let t = SignInThrottle::default();
         let ip: IpAddr = "10.0.0.9".parse().unwrap();
-        for _ in 0..5 {
-            assert!(t.check(ip).is_ok());
-            t.failed(ip);
+        for _ in 0..3 {
+            assert_eq!(t.admit(ip), Ok(Admitted::Counted));
         }
-        assert_eq!(t.check(ip), Err(2));
-        assert!(t.check("10.0.0.8".parse().unwrap()).is_ok(), "another address is not held back");
-        t.succeeded(ip);
-        assert!(t.check(ip).is_ok());
+        assert_eq!(t.admit(ip), Err(2), "attempts are counted as they are let in");
+        assert_eq!(t.admit("10.0.0.8".parse().unwrap()), Ok(Admitted::Counted), "another address is not held back");
+        // A good sign-in forgets the failures, but not what the address has counted.
+        t.succeeded(ip, Admitted::Counted);
+        assert_eq!(t.admit(ip), Ok(Admitted::Counted), "the good attempt's count is given back");
+        assert_eq!(t.admit(ip), Ok(Admitted::Uncounted));
+        assert_eq!(t.admit(ip), Ok(Admitted::Uncounted));
+        assert_eq!(t.admit(ip), Err(2));
     }
 }

@@ -137,6 +137,13 @@ impl Signed {
     }
 }
 
+/// Whether a sign-in attempt counts towards the account's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counts {
+    Yes,
+    No,
+}
+
 /// Why a signed-in staff member may not act (any more).
 #[derive(Debug, thiserror::Error)]
 pub enum ActorError {
@@ -154,6 +161,18 @@ impl Station {
     /// account, and each lock after the first lasts twice as long (up to a day) until a
     /// good sign-in.
     pub fn sign_in(&self, no: &str, pin: &str) -> Result<Signed, LoginError> {
+        self.sign_in_counting(no, pin, Counts::Yes)
+    }
+
+    /// As [`Station::sign_in`], but a wrong PIN does not count towards the account's
+    /// lock: for a place that has already counted as many wrong PINs as it may (the
+    /// station service's per-address throttle), so one device cannot lock an account on
+    /// its own. A lock in force still refuses, and a good PIN still clears the count.
+    pub fn sign_in_uncounted(&self, no: &str, pin: &str) -> Result<Signed, LoginError> {
+        self.sign_in_counting(no, pin, Counts::No)
+    }
+
+    fn sign_in_counting(&self, no: &str, pin: &str, counts: Counts) -> Result<Signed, LoginError> {
         let now = self.clock.now();
         let no = crate::domain::text::half_width(no);
         let member = staff::get(self.conn(), no.trim())?;
@@ -167,7 +186,11 @@ impl Station {
             return Err(if verify_pin(&hash, pin) { LoginError::Disabled } else { LoginError::Wrong });
         }
         let minutes = |until: chrono::DateTime<chrono::Utc>| (((until - now).num_seconds() + 59) / 60).max(1);
-        let attempt = staff::begin_attempt(self.conn(), &s.no, now)?;
+        let attempt = match counts {
+            Counts::Yes => staff::begin_attempt(self.conn(), &s.no, now)?,
+            // Looked at, not counted: n stays below the limit, so neither lock below is taken.
+            Counts::No => staff::Attempt { n: 0, locked_until: s.locked_until, lockouts: 0 },
+        };
         if let Some(until) = attempt.locked_until.filter(|u| *u > now) {
             return Err(LoginError::Locked(minutes(until)));
         }
