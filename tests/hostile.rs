@@ -119,6 +119,64 @@ fn live_streams_are_shared_out_and_pages_still_answer() {
 }
 
 #[test]
+fn when_every_open_place_is_taken_the_phone_and_the_desk_still_answer() {
+    let (t, token) = setup();
+    // Small totals (docs/operations.md): 40 streams, 35 of them open to anyone; 64
+    // connections, 56 open to anyone. The rest are kept for addresses that hold little.
+    let env = [("KIOSK_SERVE_STREAMS", "40"), ("KIOSK_SERVE_CONNECTIONS", "64")];
+    let srv = Serve::start_env(&t, Some(NOW), &["--listen", "127.0.0.1:0"], 1, &env).0;
+    let cookie = crate::server::sign_in_as(&srv, "001", PIN).expect("signed in before the flood");
+    let csrf = crate::server::csrf_of(&crate::server::desk_get(&srv, &cookie).1);
+    let form = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    let chosen = request_from(
+        Ipv4Addr::LOCALHOST,
+        &srv.base,
+        "POST",
+        "/desk/window",
+        &form,
+        format!("csrf={csrf}&window=1").as_bytes(),
+    );
+    assert_eq!(chosen.0, 303, "window 1 chosen");
+    let to = addr(&srv);
+    let open = |from: Ipv4Addr, path: &str, cookie: &str| -> Result<std::net::TcpStream, String> {
+        let mut s = connect_from(from, to).map_err(|e| e.to_string())?;
+        let head =
+            format!("GET {path} HTTP/1.1\r\nHost: {to}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n");
+        s.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+        let mut b = [0u8; 512];
+        let n = s.read(&mut b).map_err(|e| e.to_string())?;
+        let said = String::from_utf8_lossy(&b[..n]).into_owned();
+        if said.starts_with("HTTP/1.1 200") {
+            Ok(s)
+        } else {
+            Err(said)
+        }
+    };
+    // Ten devices open all the display streams they can; then one holds idle connections.
+    let mut streams = Vec::new();
+    for last in 10..20 {
+        streams.extend((0..40).filter_map(|_| open(Ipv4Addr::new(127, 0, 0, last), "/display/live", "").ok()));
+    }
+    assert_eq!(streams.len(), 35, "the display's streams get the open places, no more");
+    let refused = open(Ipv4Addr::new(127, 0, 0, 20), "/display/live", "").map(|_| ()).expect_err("no room");
+    assert!(refused.contains(" 503 "), "{refused}");
+    let idle: Vec<_> = (0..64).filter_map(|_| connect_from(HOSTILE, to).ok()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // The villager's phone follows its ticket, and the desk its window, from the places
+    // kept back; the pages answer.
+    let phone = open(VILLAGER, &format!("/t/{token}/live"), "");
+    assert!(phone.is_ok(), "the phone's stream: {phone:?}");
+    let desk = open(Ipv4Addr::LOCALHOST, "/desk/live?window=1", &cookie);
+    assert!(desk.is_ok(), "the desk's stream: {desk:?}");
+    villager_is_served(&srv, &token, "with every open place taken");
+    let (status, _, page) =
+        request_from(Ipv4Addr::LOCALHOST, &srv.base, "GET", "/desk", &[("Cookie", cookie.as_str())], b"");
+    assert!(status == 200 && page.contains("本窗口现在没有在办的号"), "the signed-in desk: {status}");
+    drop((idle, streams));
+}
+
+#[test]
 fn a_flood_of_failed_sign_ins_is_one_counted_row_and_then_waits() {
     let (t, token) = setup();
     let srv = Serve::start(&t, Some(NOW));

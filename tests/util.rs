@@ -167,10 +167,22 @@ impl Serve {
     /// Starts `kiosk serve ARGS…` of `t` and reads its first `lines` "listening on" lines
     /// (the plain address first, then the HTTPS ones); `base` is the first.
     pub fn start_with(t: &TempStation, now: Option<&str>, args: &[&str], lines: usize) -> (Serve, Vec<String>) {
+        Serve::start_env(t, now, args, lines, &[])
+    }
+
+    /// As [`Serve::start_with`], with these environment variables set.
+    pub fn start_env(
+        t: &TempStation,
+        now: Option<&str>,
+        args: &[&str],
+        lines: usize,
+        env: &[(&str, &str)],
+    ) -> (Serve, Vec<String>) {
         use std::io::BufRead;
         let mut c = Command::new(kiosk_bin());
         c.arg("--config-dir").arg(t.config_dir()).arg("--data-dir").arg(t.data_dir());
         c.arg("serve").args(args);
+        c.envs(env.iter().copied());
         match now {
             Some(n) => c.env("KIOSK_NOW", n),
             None => c.env_remove("KIOSK_NOW"),

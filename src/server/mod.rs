@@ -188,7 +188,9 @@ async fn admit(axum::extract::State(s): axum::extract::State<AppState>, req: Req
         }
     }
     if req.method() == axum::http::Method::GET && path.ends_with("/live") {
-        let permit = net::peer(&req).and_then(|p| s.streams().take(p.ip()));
+        // A ticket's stream and the desk's may use the places kept back (see net.rs).
+        let kept = path.starts_with("/t/") || path == "/desk/live";
+        let permit = net::peer(&req).and_then(|p| s.streams().take_as(p.ip(), kept));
         let Some(permit) = permit else {
             return chrome::plain(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -409,7 +411,7 @@ pub fn run(station: Station, listen: Vec<String>, https_listen: Vec<String>, ann
         let bound: Vec<SocketAddr> =
             listeners.iter().chain(secure.iter().map(|(l, _)| l)).filter_map(|l| l.local_addr().ok()).collect();
         let hosts = guard::Hosts::new(&bound, &cfg.station.public_base_url);
-        let limits = net::LIMITS;
+        let limits = net::Limits::from_env();
         let streams = net::Counter::new(limits.streams, limits.streams_per_address);
         let link = cfg.join.clone();
         let state = AppState::new(handles, cfg, clock, rx, poke_tx, stop_rx, hosts, streams, https);

@@ -7,6 +7,12 @@
 //!
 //! Refused connections get a short plain 503 and are closed at once; nothing here reads
 //! a byte from them.
+//!
+//! Both counts keep the last eighth of their places for addresses that hold little (a
+//! villager's phone, a window PC): when many devices together fill the rest, those that
+//! already hold [`LIGHT`] or more are refused, and the phone page, its live stream and
+//! the desk still find room. Of the live streams, only a ticket's and the desk's may use
+//! the places kept back: the display's, which anyone may open, may not.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -52,7 +58,35 @@ pub const LIMITS: Limits = Limits {
     body_timeout: Duration::from_secs(10),
 };
 
-/// Counts what each address holds (connections, or live streams) against two caps.
+impl Limits {
+    /// [`LIMITS`], with the totals lowered by `KIOSK_SERVE_CONNECTIONS` and
+    /// `KIOSK_SERVE_STREAMS` when they are set (a small box; docs/operations.md). They
+    /// cannot be raised: kiosk-serve.service's file limit is sized for the defaults.
+    pub fn from_env() -> Limits {
+        let lowered = |key: &str, default: usize| -> usize {
+            let Ok(v) = std::env::var(key) else { return default };
+            match v.trim().parse::<usize>() {
+                Ok(n) if (8..=default).contains(&n) => n,
+                _ => {
+                    tracing::warn!("{key}={v:?} ignored: a whole number from 8 to {default}");
+                    default
+                }
+            }
+        };
+        let mut l = LIMITS;
+        l.connections = lowered("KIOSK_SERVE_CONNECTIONS", l.connections);
+        l.streams = lowered("KIOSK_SERVE_STREAMS", l.streams).min(l.connections);
+        l.connections_per_address = l.connections_per_address.min(l.connections);
+        l.streams_per_address = l.streams_per_address.min(l.streams);
+        l
+    }
+}
+
+/// What an address holding fewer than this may still take from the places kept back.
+pub const LIGHT: usize = 4;
+
+/// Counts what each address holds (connections, or live streams) against two caps, and
+/// keeps the last eighth of the total for addresses holding fewer than [`LIGHT`].
 #[derive(Clone)]
 pub struct Counter {
     inner: Arc<CounterInner>,
@@ -85,10 +119,21 @@ impl Counter {
 
     /// A permit for `ip`, or None when it (or everyone) holds the most allowed.
     pub fn take(&self, ip: IpAddr) -> Option<Permit> {
+        self.take_as(ip, true)
+    }
+
+    /// As [`Counter::take`]; `may_use_kept` says whether this one may have a place kept
+    /// back (a live stream only for a ticket or a desk, not the display's anyone opens).
+    pub fn take_as(&self, ip: IpAddr, may_use_kept: bool) -> Option<Permit> {
         let ip = ip.to_canonical();
         let mut held = self.inner.held.lock().unwrap_or_else(|p| p.into_inner());
         let mine = held.1.get(&ip).copied().unwrap_or(0);
-        if held.0 >= self.inner.total_cap || mine >= self.inner.per_cap {
+        let kept_back = self.inner.total_cap / 8;
+        let open_to_all = self.inner.total_cap - kept_back;
+        if held.0 >= self.inner.total_cap
+            || mine >= self.inner.per_cap
+            || (held.0 >= open_to_all && !(may_use_kept && mine < LIGHT))
+        {
             let n = self.inner.refused.fetch_add(1, Ordering::Relaxed);
             // Said once, then every thousandth time: a flood must not fill the log either.
             if n.is_multiple_of(1000) {
@@ -272,5 +317,22 @@ mod tests {
         assert!(c.take(b).is_some(), "a permit given back is free again");
         let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
         assert_eq!(mapped.to_canonical(), a);
+    }
+
+    #[test]
+    fn the_last_eighth_is_kept_for_addresses_that_hold_little() {
+        let c = Counter::new(40, 32);
+        let (a, b, phone): (IpAddr, IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap(), "10.0.0.3".parse().unwrap());
+        let held_a: Vec<_> = std::iter::from_fn(|| c.take(a)).collect();
+        assert_eq!(held_a.len(), 32, "one address: its own cap");
+        let held_b: Vec<_> = std::iter::from_fn(|| c.take(b)).collect();
+        assert_eq!(held_b.len(), LIGHT, "the open places (35) are gone; b then holds four");
+        let held_phone: Vec<_> = std::iter::from_fn(|| c.take(phone)).collect();
+        assert_eq!(held_phone.len(), LIGHT, "a phone still finds room");
+        assert_eq!(c.held(), 40);
+        drop(held_phone);
+        assert!(c.take_as("10.0.0.4".parse().unwrap(), false).is_none(), "not for what anyone may open");
+        assert!(c.take_as("10.0.0.4".parse().unwrap(), true).is_some());
     }
 }
