@@ -3,10 +3,13 @@
 //! figures measured from outside under Xvfb.
 
 use kiosk::config;
-use kiosk::domain::clock::Clock;
+use kiosk::domain::clock::{parse_rfc3339, Clock, NOW_ENV};
 use kiosk::paths::Paths;
 use kiosk::service::{Station, Target};
 use std::time::{Duration, Instant};
+
+/// The station time a run measures at, unless `KIOSK_NOW` says another.
+const PINNED: &str = "2026-11-30T10:00:00+08:00";
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -26,7 +29,17 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let clock = Clock::system(cfg.station.tz);
+    // The clock is pinned (KIOSK_NOW if set, else a Monday morning within opening hours,
+    // as scripts/bench-serve.sh pins it): a run near midnight station time does not split
+    // the day, and every run measures the same day's numbering.
+    let at = std::env::var(NOW_ENV).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| PINNED.to_string());
+    let clock = match parse_rfc3339(&at) {
+        Ok(at) => Clock::fixed(at, cfg.station.tz),
+        Err(e) => {
+            eprintln!("clock: {e}");
+            std::process::exit(1);
+        }
+    };
     let paths = Paths { config_dir: None, data_dir: dir.clone() };
     let mut station = match Station::open(cfg, paths, clock) {
         Ok(s) => s,
