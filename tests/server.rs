@@ -318,6 +318,49 @@ fn stops_cleanly_on_sigterm_and_listens_only_where_told() {
     assert!(e.to_string().contains("s.toml:2: server.listen"), "{e}");
 }
 
+/// The wall display's large window cards and unbroken hints are the stylesheet's work; no
+/// browser here (the layout itself is in browser.rs's screenshots, web-display*.png), so
+/// this holds the rules the TV is sent in place.
+#[test]
+fn the_display_is_sent_large_window_cards_and_balanced_hints() {
+    let t = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let (s, css) = get(&srv.url("/assets/site.css"));
+    assert_eq!(s, 200);
+    let rule = |selector: &str| -> String {
+        let i = css.find(&format!("\n{selector} {{")).unwrap_or_else(|| panic!("no rule for {selector}"));
+        css[i..].split('}').next().unwrap_or("").to_string()
+    };
+    // The cards share the board's height, and each number grows with its card.
+    let windows = rule(".windows");
+    assert!(windows.contains("grid-auto-rows: 1fr") && windows.contains("align-content: stretch"), "{windows}");
+    assert!(rule(".win").contains("container-type: size"));
+    assert!(rule(".win .wnum").contains("cqh"), "the number is sized from its card");
+    // Each hint is its own span, balanced when it must break: no lone character.
+    assert!(rule("main.display footer .hints span").contains("text-wrap: balance"));
+    let (s, js) = get(&srv.url("/assets/display.js"));
+    assert!(s == 200 && js.contains("hints.appendChild(el('span'"), "a span for each hint");
+}
+
+#[test]
+fn without_a_printer_the_desk_lists_receipts_as_only_saved() {
+    let t = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let (_, cookie, _) = sign_in(&srv, PIN);
+    let cookie = cookie.expect("cookie").split(';').next().expect("id").to_string();
+    let (_, page) = desk_get(&srv, &cookie);
+    let csrf = csrf_of(&page);
+    assert_eq!(post(&srv, "/desk/window", Some(&cookie), &[("csrf", &csrf), ("window", "1")]).0, 303);
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(page.contains("没有设置打印机") && page.contains("今天还没有回执"), "{page}");
+    // A receipt saved, never printed: listed as such, and nothing says all were printed.
+    ticket(&t, "C02");
+    let (_, page) = desk_get(&srv, &cookie);
+    assert!(!page.contains("都已打印"), "{page}");
+    assert!(page.contains("没有设置打印机") && page.contains("排队凭条 C001"), "{page}");
+    assert!(page.contains("只保存，没有打印") && !page.contains("重新打印"), "{page}");
+}
+
 #[test]
 #[ignore = "full suite (./test.sh): needs a CUPS scheduler (cupsd)"]
 fn desk_answers_calls_for_help_and_reprints_failed_receipts() {
