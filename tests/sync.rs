@@ -132,3 +132,93 @@ fn the_heartbeat_says_what_the_town_watches() {
         db(&t).query_row("SELECT count(*) FROM audit_events WHERE action = 'purge'", [], |r| r.get(0)).expect("q");
     assert_eq!(n, 1);
 }
+
+/// The rest of what a station's desk does goes up too (issue 15, §2): 重呼, 过号, both
+/// kinds of 转 (saying where the ticket went), a 差评's follow-up assigned and done, and a
+/// receipt that did not print — each in the outbox, in order, with nothing personal.
+#[test]
+fn recalls_no_shows_transfers_follow_ups_and_print_failures_are_in_the_outbox() {
+    use kiosk::service::TransferTo;
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let (who, head) = (signed(&st, "001"), signed(&st, "003"));
+    for code in ["A01", "C01", "C02", "B01"] {
+        st.take_ticket(&Target::Matter(code.into()), false).expect("ticket");
+    }
+    let first = st.call_next(&who, 1).expect("call").ticket.number;
+    st.call_action(&who, 1, &first, CallAction::Recall).expect("recall");
+    st.call_action(&who, 1, &first, CallAction::NoShow).expect("no-show");
+    let second = st.call_next(&who, 1).expect("call").ticket;
+    st.transfer(&who, 1, &second.number, TransferTo::Window(2)).expect("to window 2");
+    let third = st.call_next(&who, 1).expect("call").ticket;
+    let other = if third.category == "A" { "C" } else { "A" };
+    st.transfer(&who, 1, &third.number, TransferTo::Category(other.into())).expect("to another category");
+    // Window 2 serves the ticket sent to it; the villager gives a 差评 with a phone number
+    // in their own words; the head assigns it, 001 puts it right.
+    let served = st.call_next(&who, 2).expect("call").ticket;
+    assert_eq!(served.number, second.number, "the ticket sent to window 2 is called there");
+    st.call_action(&who, 2, &served.number, CallAction::Start).expect("start");
+    st.call_action(&who, 2, &served.number, CallAction::Finish).expect("finish");
+    st.rate(&served.token, 2, Some("wait"), Some("等了一上午，打13812345678也没人接"), "phone").expect("rate");
+    let f = st.followups(&head).expect("followups").into_iter().next().expect("the 差评 to follow up");
+    st.assign_followup(&head, f.id, f.version, "001").expect("assign");
+    st.record_followup(&who, f.id, f.version + 1, "已向张大爷道歉，增开一个窗口").expect("done");
+
+    let events = outbox(&t);
+    let seqs: Vec<i64> = events.iter().map(|e| e.0).collect();
+    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "gapless");
+    let of = |kind: &str| events.iter().filter(|e| e.1 == kind).map(|e| e.2.clone()).collect::<Vec<_>>();
+    let recalled = of("ticket.recalled");
+    assert_eq!(recalled.len(), 1, "{events:#?}");
+    assert_eq!((&recalled[0]["number"], &recalled[0]["window"]), (&serde_json::json!(first), &serde_json::json!(1)));
+    assert_eq!(recalled[0]["staff"], "001");
+    let no_show = of("ticket.no_show");
+    assert_eq!(no_show.len(), 1, "{events:#?}");
+    assert_eq!(no_show[0]["number"], serde_json::json!(first));
+    let moved = of("ticket.transferred");
+    assert_eq!(moved.len(), 2, "{events:#?}");
+    assert_eq!(moved[0]["number"], serde_json::json!(second.number));
+    assert_eq!((&moved[0]["to_window"], &moved[0]["window"]), (&serde_json::json!(2), &serde_json::json!(1)));
+    assert_eq!(moved[1]["number"], serde_json::json!(third.number));
+    assert_eq!(moved[1]["to_category"], other, "{:?}", moved[1]);
+    assert!(moved[1]["to_window"].is_null(), "a move to a category names no window: {:?}", moved[1]);
+    let rating = of("rating");
+    assert_eq!((rating.len(), &rating[0]["level"]), (1, &serde_json::json!(2)));
+    let steps = of("followup");
+    let assigned = steps.iter().find(|b| b["assignee"] == "001" && b["done_at"].is_null());
+    assert!(assigned.is_some_and(|b| b["assigned_by"] == "003" && b["rating"] == rating[0]["id"]), "{steps:#?}");
+    let done = steps.last().expect("the follow-up's last step");
+    assert!(done["done_at"].is_string() && done["done_by"] == "001", "{steps:#?}");
+    // In the order things happened: the follow-up after the rating, the rating after the
+    // ticket it rates was finished.
+    let at = |kind: &str| events.iter().position(|e| e.1 == kind).expect("kind");
+    assert!(at("ticket.recalled") < at("ticket.no_show") && at("ticket.no_show") < at("ticket.transferred"));
+    assert!(at("ticket.finished") < at("rating") && at("rating") < at("followup"));
+
+    // A receipt that does not print (a queue on a CUPS that is not there): its failure
+    // goes up with the printer's words, for a ticket and for a 代办 receipt alike.
+    let p = TempStation::with_station_toml(
+        &kiosk::config::SHIPPED_STATION
+            .replacen("name = \"\"\n# 打印命令", "name = \"nosuch\"\n# 打印命令", 1)
+            .replace("server = \"\"", "server = \"/nonexistent/cups.sock\""),
+    );
+    let mut ps = p.station_at(NOW);
+    let issued = ps.take_ticket(&Target::Matter("C02".into()), false).expect("the ticket is still issued");
+    assert!(issued.printer_problem.is_some(), "the missing printer is seen");
+    let case = ps.submit_case(&request("C01", &[])).expect("case").case;
+    let pe = outbox(&p);
+    let failed: Vec<_> = pe.iter().filter(|e| e.1 == "print.failed").collect();
+    assert!(!failed.is_empty(), "{pe:#?}");
+    assert!(failed.iter().all(|e| e.2["printer"] == "nosuch" && e.2["error"].as_str().is_some_and(|w| !w.is_empty())));
+    assert!(pe.iter().position(|e| e.1 == "ticket.taken") < pe.iter().position(|e| e.1 == "print.failed"));
+
+    // Nothing personal in either outbox: no ID, phone or name, not the villager's words,
+    // not the text of what was put right.
+    let all = events.iter().chain(&pe).map(|e| e.2.to_string()).collect::<String>();
+    for secret in
+        [case.id_number.as_str(), case.phone.as_str(), "13812345678", "一上午", "张大爷", "增开", "张三丰", "张三"]
+    {
+        assert!(!all.contains(secret), "{secret:?} went into the outbox: {all}");
+    }
+}
