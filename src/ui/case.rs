@@ -4,12 +4,13 @@
 //! where the rules of each keypad and question are, unit-tested) and in the adapters; both
 //! are wiped by `reset` (done, 首页 after submission, idle).
 
+use super::failure::refusal_or_toast;
 use super::{
-    navigate, show_done_page, toast, AppWindow, CaseFormAdapter, CaseFormMaterial, LookupAdapter, LookupEvent, Page,
+    navigate, show_done_page, AppWindow, CaseFormAdapter, CaseFormMaterial, LookupAdapter, LookupEvent, Page,
     PrintTarget, Shared,
 };
 use crate::domain::{identity, ime};
-use crate::service::{CaseRequest, LookupError, PrintError, PrintOutcome, SubmitError};
+use crate::service::{CaseRequest, PrintError, PrintOutcome};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::sync::mpsc;
 
@@ -168,13 +169,13 @@ fn submit(app: &AppWindow, state: &Shared) {
     let result = state.borrow_mut().station.submit_case(&req);
     let sub = match result {
         Ok(s) => s,
-        Err(SubmitError::Id(e)) => return set_error(app, &tr!("身份证号：{}。请点“修改”。", e)),
-        Err(SubmitError::Phone(e)) | Err(SubmitError::Phone2(e)) => {
-            return set_error(app, &tr!("电话：{}。请点“修改”。", e))
-        }
         Err(e) => {
-            tracing::error!("request not submitted: {e}");
-            return toast(app, tr!("暂时提交不了，请到窗口找工作人员，我们当面为您办理。"));
+            let sorry = tr!("暂时提交不了，请到窗口找工作人员，我们当面为您办理。");
+            if let Some(why) = refusal_or_toast(app, "request not submitted", &e, sorry) {
+                // The confirm screen: what was typed is changed with 修改.
+                set_error(app, &tr!("{}。请点“修改”。", why));
+            }
+            return;
         }
     };
     let p = app.global::<CaseFormAdapter>();
@@ -322,13 +323,11 @@ pub fn wire(app: &AppWindow, state: &Shared) {
         // The limits on misses live in the store (per code and per station).
         let found = match s.borrow().station.lookup_case(&tracking, &last4) {
             Ok(found) => found,
-            Err(e @ (LookupError::TooMany | LookupError::Paused(_))) => {
-                la.set_error(format!("{e}。").into());
-                return;
-            }
-            Err(LookupError::Store(e)) => {
-                tracing::error!("progress lookup: {e}");
-                la.set_error(tr!("现在查不了，请到窗口请工作人员帮您查。").into());
+            Err(e) => {
+                let sorry = tr!("现在查不了，请到窗口请工作人员帮您查。");
+                if let Some(why) = refusal_or_toast(&app, "progress lookup", &e, sorry) {
+                    la.set_error(tr!("{}。", why).into());
+                }
                 return;
             }
         };
@@ -338,7 +337,16 @@ pub fn wire(app: &AppWindow, state: &Shared) {
     l.on_scanned(move |text| {
         let Some(app) = w.upgrade() else { return };
         // Only a receipt's own URL (or bare token) opens a case: it is the proof of holding it.
-        let found = s.borrow().station.find_case_by_token(text.as_str()).ok().flatten();
+        let found = match s.borrow().station.find_case_by_token(text.as_str()) {
+            Ok(found) => found,
+            Err(e) => {
+                let sorry = tr!("暂时查不到，请到窗口询问。");
+                if let Some(why) = refusal_or_toast(&app, "case by its receipt's code", &e, sorry) {
+                    app.global::<LookupAdapter>().set_error(why.into());
+                }
+                return;
+            }
+        };
         if found.is_none() {
             app.global::<LookupAdapter>().set_error(tr!("这个二维码不是本站的代办回执，请输入编号查询").into());
             return;
@@ -370,8 +378,10 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
     let view = match state.borrow().station.public_view(&case) {
         Ok(v) => v,
         Err(e) => {
-            tracing::error!("public view: {e}");
-            la.set_error(tr!("暂时查不到，请到窗口询问。").into());
+            let sorry = tr!("暂时查不到，请到窗口询问。");
+            if let Some(why) = refusal_or_toast(app, "public view", &e, sorry) {
+                la.set_error(why.into());
+            }
             return;
         }
     };

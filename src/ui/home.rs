@@ -24,6 +24,13 @@ pub fn show(app: &AppWindow, state: &Shared) {
     h.set_notice(notice.into());
     h.set_closed_notice(crate::lang::sentence(&s.station.closed_notice().unwrap_or_default()).into());
     // The town's notice (a joined station's): data, shown as the town wrote it.
-    h.set_town_notice(s.station.town_notice("home").ok().flatten().unwrap_or_default().into());
+    let town_notice = match s.station.town_notice("home") {
+        Ok(n) => n.unwrap_or_default(),
+        Err(e) => {
+            super::failure::logged("the town's notice not read", &e);
+            String::new()
+        }
+    };
+    h.set_town_notice(town_notice.into());
     h.set_on_duty(s.station.on_duty_masked().into());
 }

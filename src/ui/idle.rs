@@ -39,7 +39,7 @@ pub fn tick(app: &AppWindow, state: &Shared) {
         match switched {
             Ok(true) => tracing::info!("kiosk: switched to the newly published list of matters"),
             Ok(false) => {}
-            Err(e) => tracing::warn!("kiosk: cannot look for a new list of matters: {e}"),
+            Err(e) => super::failure::logged("kiosk: cannot look for a new list of matters", &e),
         }
     }
     let idle = app.global::<IdleAdapter>();

@@ -4,6 +4,7 @@
 
 mod browse;
 mod case;
+mod failure;
 mod home;
 mod idle;
 pub mod screenshot;
@@ -234,8 +235,10 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
         match result {
             Ok(_) => toast(&app, tr!("已通知工作人员，请稍候，马上来帮您。")),
             Err(e) => {
-                tracing::error!("call for help not recorded: {e}");
-                toast(&app, tr!("呼叫没有发出去，请直接到窗口找工作人员。"));
+                let sorry = tr!("呼叫没有发出去，请直接到窗口找工作人员。");
+                if let Some(why) = failure::refusal_or_toast(&app, "call for help not recorded", &e, sorry) {
+                    toast(&app, &why);
+                }
             }
         }
     });

@@ -72,8 +72,11 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
     let issued: Issued = match result {
         Ok(i) => i,
         Err(e) => {
-            tracing::error!("ticket not issued: {e}");
-            toast(app, tr!("暂时无法取号，请到窗口找工作人员，我们马上为您办理。"));
+            let sorry = tr!("暂时无法取号，请到窗口找工作人员，我们马上为您办理。");
+            if let Some(why) = super::failure::refusal_or_toast(app, "ticket not issued", &e, sorry) {
+                // The screen has no field to put it at: the refusal is the toast.
+                toast(app, &tr!("{}。请到窗口找工作人员。", why));
+            }
             return;
         }
     };
