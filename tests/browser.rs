@@ -516,7 +516,7 @@ fn station_head_changes_the_settings_checked_like_config_check() {
 }
 
 /// axe-core, installed by test.sh (scripts/deps.sh) into target/test-tools.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::env::var_os("KIOSK_AXE").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/node_modules/axe-core/axe.min.js")
     });
@@ -526,7 +526,7 @@ fn axe_source() -> String {
 
 /// Runs axe-core (WCAG 2.2 A and AA, and its best practices) on the page open in `b`;
 /// every violation, as "rule: nodes".
-fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+pub(crate) fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
     b.execute(&format!("{axe}\n;return true;"), vec![]);
     let found = b.execute(
         "return axe.run(document, {runOnly: {type: 'tag', values: \

@@ -1210,6 +1210,20 @@ fn a_case_handed_to_the_town_comes_back_step_by_step_through_cuts_and_kills() {
     town.until_case(&k2, "scanned in", |c| c["state"] == "received");
     let (_, page) = get(&format!("/cases/s01/{t2}"));
     assert!(page.contains("镇中心已接收") && !page.contains(crate::cases::ID), "{page}");
+    // The papers the station printed came up with the case: the 代办受理回执 opens as a PDF,
+    // and the look is in the town's audit trail.
+    assert!(page.contains("服务站打印的单据") && page.contains("查看代办受理回执"), "{page}");
+    let mut r = client
+        .post(&url(&format!("/cases/s01/{t2}/doc/case-receipt")))
+        .header("Cookie", &cookie)
+        .send_form([("csrf", token.as_str())])
+        .expect("doc");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    let pdf = r.body_mut().read_to_vec().unwrap_or_default();
+    assert!(pdf.starts_with(b"%PDF") && pdf.len() > 1000, "a PDF: {} bytes", pdf.len());
+    let (_, audit) = get("/audit");
+    assert!(audit.contains("查看代办件的单据") || audit.contains("case-doc"), "{audit}");
 
     // 已接收 at the town: the station and the villager's page see it.
     let o = town.advance(&k1, "received", "");
@@ -1315,5 +1329,91 @@ fn a_case_handed_to_the_town_comes_back_step_by_step_through_cuts_and_kills() {
         assert!(Instant::now() < deadline, "the full ID number is still in: {here} {there}");
         std::thread::sleep(Duration::from_millis(500));
     }
+    // The papers went with the masking too.
+    let db =
+        rusqlite::Connection::open_with_flags(town.data().join("town.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("town.db");
+    let left: i64 = db.query_row("SELECT count(*) FROM case_docs", [], |r| r.get(0)).expect("case_docs");
+    assert_eq!(left, 0, "no paper of a masked case is kept at the town");
+    let pdfs: i64 = db
+        .query_row("SELECT count(*) FROM events WHERE kind LIKE 'case.doc.%' AND body LIKE '%\"pdf\"%'", [], |r| {
+            r.get(0)
+        })
+        .expect("events");
+    assert_eq!(pdfs, 0, "the events table never keeps a paper's PDF");
+    drop(serve);
+}
+
+/// The town's site on the same check as the station's pages: axe-core (WCAG 2.2 AA and best
+/// practice) on every page, the 代办 inbox and a case included, at normal and large text;
+/// with `KIOSK_SCREENSHOTS=DIR` the pictures are written there.
+#[test]
+#[ignore = "full suite (./test.sh): needs chromium, chromedriver and nats-server"]
+fn every_town_page_passes_the_accessibility_check_at_normal_and_large_text() {
+    use crate::webdriver::Browser;
+    let axe = crate::browser::axe_source();
+    let (town, files) = Town::init(&[("s01", "南刘庄村综合服务站")]);
+    let a = TempStation::new();
+    let mut st = a.station_at(NOW);
+    crate::cases::add_staff(&st);
+    let t1 = st.submit_case(&crate::cases::request("C01", &[])).expect("submit").case.tracking;
+    drop(st);
+    join(&a, &files[0]);
+    let o = town.with_pin(&["town", "staff", "add", "T01", "--name", "王镇"], "246813");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let serve = Serve::start(&a, Some(NOW));
+    advance_at_station(&a, &t1, "accepted", "");
+    advance_at_station(&a, &t1, "submitted", "随交接单送镇便民服务中心");
+    town.until_case(&format!("s01:{t1}"), "the case at the town", |c| c["state"] == "submitted");
+    let o = town.advance(&format!("s01:{t1}"), "received", "");
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let b = Browser::start(1366, 900);
+    let url = |p: &str| format!("http://{}{p}", town.site);
+    b.goto(&url("/"));
+    b.wait_for("form[action='/login']", Duration::from_secs(10));
+    let mut report = Vec::new();
+    let mut check = |what: &str, b: &Browser| {
+        let found = crate::browser::axe_violations(b, &axe);
+        if !found.is_empty() {
+            report.push(format!("{what}:\n  {}", found.join("\n  ")));
+        }
+    };
+    check("/ (sign-in)", &b);
+    b.find("input[name=staff]").send_keys("T01");
+    b.find("input[name=pin]").send_keys("246813");
+    b.find("form[action='/login'] button[type=submit]").click();
+    b.wait_for("header.bar", Duration::from_secs(10));
+    let shots = std::env::var_os("KIOSK_SCREENSHOTS").map(PathBuf::from);
+    let case = format!("/cases/s01/{t1}");
+    let pages = [
+        ("/", "town-overview"),
+        ("/station/s01", "town-station"),
+        ("/publish/matters", "town-matters"),
+        ("/publish/holidays", "town-holidays"),
+        ("/publish/notices", "town-notices"),
+        ("/publish/reasons", "town-reasons"),
+        ("/reports", "town-reports"),
+        ("/audit", "town-audit"),
+        ("/cases", "town-cases"),
+        (case.as_str(), "town-case"),
+    ];
+    for large in [false, true] {
+        for (path, name) in pages {
+            b.goto(&url(path));
+            b.wait_for("h1", Duration::from_secs(10));
+            if large {
+                // Large text as a person sets it at a PC: the browser's zoom at 200% (WCAG's
+                // resize-text; the pages' sizes are in px, which zoom scales and reflows).
+                b.execute("document.documentElement.style.zoom = '2'; return 1;", vec![]);
+            }
+            check(&format!("{path}{}", if large { " (large text)" } else { "" }), &b);
+            if let Some(dir) = &shots {
+                let _ = std::fs::create_dir_all(dir);
+                b.screenshot(&dir.join(format!("{name}{}.png", if large { "-large" } else { "" })));
+            }
+        }
+    }
+    assert!(report.is_empty(), "axe-core found problems on the town's site:\n{}", report.join("\n"));
     drop(serve);
 }

@@ -224,6 +224,16 @@ const PARTS: [(&str, &str); 8] = [
     ("/audit", tr_later!("审计日志")),
 ];
 
+/// The town centre as its pages name it: its configured name when that already names the
+/// centre (新集镇行政综合服务中心), else the town's name with 镇中心 (新集 → 新集镇中心).
+fn centre_name(town: &str) -> String {
+    if town.ends_with("中心") {
+        town.to_string()
+    } else {
+        tr!("{}镇中心", town.trim_end_matches('镇')).to_string()
+    }
+}
+
 /// A page of the town's site: its bar (the parts, who, 签退), the flash, the title.
 async fn page(s: &TownState, staff: &Staff, current: &str, title: &str, inner: Markup, status: StatusCode) -> Response {
     let town = s.0.name.clone();
@@ -231,7 +241,7 @@ async fn page(s: &TownState, staff: &Staff, current: &str, title: &str, inner: M
     let body = html! {
         main.desk.admin.town {
             header.bar {
-                span.station { (tr!("{}镇中心", town)) }
+                span.station { (centre_name(&town)) }
                 (super::chrome::parts_nav("sections", tr!("镇中心"), &PARTS, current))
                 span.who { (staff.sess.who.no()) " " (staff.sess.who.name()) }
                 form.inline method="post" action="/logout" { (csrf(&staff.sess)) button type="submit" { (tr!("签退")) } }
@@ -251,7 +261,7 @@ async fn login_page(s: &TownState, message: Option<&str>, status: StatusCode, st
         status,
         html! {
             main.desk.login {
-                h1 { (tr!("{}镇中心", town)) }
+                h1 { (centre_name(&town)) }
                 h2 { (tr!("村级服务站总览 · 工作人员登录")) }
                 @if let Some(m) = message { p.error role="alert" { (m) } }
                 form method="post" action="/login" autocomplete="off" {
