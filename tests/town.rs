@@ -1356,7 +1356,8 @@ fn every_town_page_passes_the_accessibility_check_at_normal_and_large_text() {
     let a = TempStation::new();
     let mut st = a.station_at(NOW);
     crate::cases::add_staff(&st);
-    let t1 = st.submit_case(&crate::cases::request("C01", &[])).expect("submit").case.tracking;
+    let submitted = st.submit_case(&crate::cases::request("C01", &[])).expect("submit");
+    let (t1, status_url) = (submitted.case.tracking, submitted.status_url);
     drop(st);
     join(&a, &files[0]);
     let o = town.with_pin(&["town", "staff", "add", "T01", "--name", "王镇"], "246813");
@@ -1364,9 +1365,17 @@ fn every_town_page_passes_the_accessibility_check_at_normal_and_large_text() {
     let serve = Serve::start(&a, Some(NOW));
     advance_at_station(&a, &t1, "accepted", "");
     advance_at_station(&a, &t1, "submitted", "随交接单送镇便民服务中心");
-    town.until_case(&format!("s01:{t1}"), "the case at the town", |c| c["state"] == "submitted");
-    let o = town.advance(&format!("s01:{t1}"), "received", "");
+    // The day's 代办交接单 the station prints for the trip (a picture with KIOSK_SCREENSHOTS).
+    let sheet = a.data_dir().join("handover.pdf");
+    let o = a.kiosk(NOW, &["request", "handover", "--out", sheet.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
+    crate::util::pdf_picture(&sheet, "handover");
+    town.until_case(&format!("s01:{t1}"), "the case at the town", |c| c["state"] == "submitted");
+    for (to, note) in [("received", ""), ("forwarded", "县民政局")] {
+        let o = town.advance(&format!("s01:{t1}"), to, note);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    until_status(&a, &t1, "the town's steps at the station", |v| v["state"] == "forwarded");
 
     let b = Browser::start(1366, 900);
     let url = |p: &str| format!("http://{}{p}", town.site);
@@ -1412,6 +1421,19 @@ fn every_town_page_passes_the_accessibility_check_at_normal_and_large_text() {
                 let _ = std::fs::create_dir_all(dir);
                 b.screenshot(&dir.join(format!("{name}{}.png", if large { "-large" } else { "" })));
             }
+        }
+    }
+    // The villager's page of the case, with the town's steps in plain words.
+    let token = status_url.rsplit('/').next().expect("token").to_string();
+    for large in [false, true] {
+        b.goto(&serve.url(&format!("/c/{token}")));
+        b.wait_for_text("main", "已转县民政局办理", Duration::from_secs(10));
+        if large {
+            b.execute("document.documentElement.style.zoom = '2'; return 1;", vec![]);
+        }
+        check(&format!("/c/ (the villager's case page{})", if large { ", large text" } else { "" }), &b);
+        if let Some(dir) = &shots {
+            b.screenshot(&dir.join(format!("case-town-steps{}.png", if large { "-large" } else { "" })));
         }
     }
     assert!(report.is_empty(), "axe-core found problems on the town's site:\n{}", report.join("\n"));

@@ -361,6 +361,7 @@ fn read_sse(
 /// for docs/.
 pub fn pdf_picture(pdf: &Path, name: &str) {
     let Some(dir) = std::env::var_os("KIOSK_SCREENSHOTS") else { return };
+    let _ = std::fs::create_dir_all(&dir);
     let prefix = PathBuf::from(dir).join(name);
     let o = tool(
         "pdftoppm",
