@@ -26,6 +26,8 @@ pub use matters::parse_matters;
 pub use reasons::{parse_reasons, reasons_toml};
 pub use rules::{parse_rules, Rule};
 pub use station::*;
+#[cfg(test)]
+pub(crate) use town::town_for_tests;
 pub use town::{
     parse_join, parse_town, to_toml, JoinFile, TownConfig, TownStation, JOIN_FILE, STATION_NATS, STATION_NATS_MONITOR,
     TOWN_FILE, TOWN_NATS, TOWN_NATS_MONITOR, TOWN_PKI_DIR,

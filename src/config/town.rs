@@ -260,6 +260,27 @@ pub fn to_toml<T: Serialize>(value: &T) -> Result<String, String> {
     toml::to_string_pretty(value).map_err(|e| e.to_string())
 }
 
+/// A town of `stations` (code, name) on the default local addresses, for unit tests.
+#[cfg(test)]
+pub(crate) fn town_for_tests(stations: &[(&str, &str)]) -> TownConfig {
+    TownConfig {
+        name: "测试镇".into(),
+        leaf_listen: "127.0.0.1:7422".into(),
+        leaf_address: "127.0.0.1:7422".into(),
+        nats_listen: TOWN_NATS.into(),
+        nats_monitor: TOWN_NATS_MONITOR.into(),
+        town_password: String::new(),
+        stations: stations
+            .iter()
+            .map(|(code, name)| TownStation {
+                code: code.to_string(),
+                name: name.to_string(),
+                password_hash: String::new(),
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

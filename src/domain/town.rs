@@ -23,6 +23,12 @@ pub fn status_after(kind: &str) -> Option<TicketStatus> {
     })
 }
 
+/// The town's own name in a configured centre name, when it does not already name the
+/// centre: "新集镇" and "新集" give "新集"; "新集镇行政综合服务中心" gives None (shown as is).
+pub fn town_of(configured: &str) -> Option<&str> {
+    (!configured.ends_with("中心")).then(|| configured.trim_end_matches('镇'))
+}
+
 /// What the town's overview weighs when it orders the stations.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Health {
@@ -125,6 +131,9 @@ mod tests {
         assert_eq!(status_after("auto_finished"), Some(TicketStatus::Served));
         assert_eq!(status_after("transferred"), Some(TicketStatus::Waiting));
         assert_eq!(status_after("window-pause"), None);
+        assert_eq!(town_of("新集镇"), Some("新集"));
+        assert_eq!(town_of("新集"), Some("新集"));
+        assert_eq!(town_of("新集镇行政综合服务中心"), None);
         let off_long = Health { silent_for: Some(7200), ..Default::default() };
         let off_short = Health { silent_for: Some(600), ..Default::default() };
         let never = Health::default();

@@ -227,10 +227,9 @@ const PARTS: [(&str, &str); 8] = [
 /// The town centre as its pages name it: its configured name when that already names the
 /// centre (新集镇行政综合服务中心), else the town's name with 镇中心 (新集 → 新集镇中心).
 fn centre_name(town: &str) -> String {
-    if town.ends_with("中心") {
-        town.to_string()
-    } else {
-        tr!("{}镇中心", town.trim_end_matches('镇')).to_string()
+    match crate::domain::town::town_of(town) {
+        None => town.to_string(),
+        Some(name) => tr!("{}镇中心", name).to_string(),
     }
 }
 

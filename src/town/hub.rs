@@ -305,20 +305,7 @@ mod tests {
     #[test]
     fn the_town_keeps_no_event_longer_than_any_station_keeps_personal_data() {
         let shortest = Duration::from_secs(crate::config::MIN_RETENTION_DAYS as u64 * 24 * 3600);
-        let station = |code: &str| crate::config::TownStation {
-            code: code.into(),
-            name: code.into(),
-            password_hash: String::new(),
-        };
-        let town = TownConfig {
-            name: "测试镇".into(),
-            leaf_listen: "127.0.0.1:7422".into(),
-            leaf_address: "127.0.0.1:7422".into(),
-            nats_listen: crate::config::TOWN_NATS.into(),
-            nats_monitor: crate::config::TOWN_NATS_MONITOR.into(),
-            town_password: String::new(),
-            stations: vec![station("s01"), station("s02")],
-        };
+        let town = crate::config::town_for_tests(&[("s01", "南村"), ("s02", "北村")]);
         assert!(town_stream(&town).max_age <= shortest);
         assert!(KEEP <= shortest);
         assert_eq!(town_stream(&town).sources.map(|s| s.len()), Some(2));

@@ -773,20 +773,7 @@ mod tests {
     use super::*;
 
     fn town() -> TownConfig {
-        let station = |code: &str, name: &str| crate::config::TownStation {
-            code: code.into(),
-            name: name.into(),
-            password_hash: String::new(),
-        };
-        TownConfig {
-            name: "测试镇".into(),
-            leaf_listen: "127.0.0.1:7422".into(),
-            leaf_address: "127.0.0.1:7422".into(),
-            nats_listen: crate::config::TOWN_NATS.into(),
-            nats_monitor: crate::config::TOWN_NATS_MONITOR.into(),
-            town_password: String::new(),
-            stations: vec![station("s01", "南村"), station("s02", "北村")],
-        }
+        crate::config::town_for_tests(&[("s01", "南村"), ("s02", "北村")])
     }
 
     fn handed(tracking: &str, due: &str, at: &str) -> String {
