@@ -387,8 +387,20 @@ fn overview_table(rows: &[StationRow]) -> Markup {
 }
 
 async fn overview(State(s): State<TownState>, staff: Staff) -> Result<Response, PageError> {
-    let rows = s.call(|o| o.overview()).await?.map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
+    let (rows, overdue) = s
+        .call(|o| {
+            let overdue = o.due_this_week()?.iter().filter(|c| c.urgency == Urgency::Overdue).count();
+            Ok((o.overview()?, overdue))
+        })
+        .await?
+        .map_err(|w| PageError::Refused(StatusCode::BAD_REQUEST, w))?;
     let inner = html! {
+        @if overdue > 0 {
+            // An overdue 代办 is raised to the town head on the first page too.
+            p.notice role="alert" {
+                a href="/cases" { (tr!("{} 件已超期，请镇中心负责人督办", overdue)) }
+            }
+        }
         p.hint { (tr!("站点每分钟报一次平安；两分半钟没有消息算离线。离线的站点照常办事，连通后自动补报。")) }
         p.error id="offline" hidden { (tr!("与镇中心服务的连接断了，正在重连……")) }
         div id="panel" data-src="/live" { (overview_table(&rows)) }

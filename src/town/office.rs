@@ -839,5 +839,14 @@ mod tests {
         // A month before: nothing handed up yet.
         let r = o.report(d("2026-11-01"), d("2026-11-30")).expect("report");
         assert_eq!(r.all.cases.opened, 0);
+        // The open one past its date is raised as overdue (the inbox's and the overview's
+        // banner for the town head); the completed ones are not.
+        let week = o.due_this_week().expect("week");
+        let late: Vec<String> = week
+            .iter()
+            .filter(|c| c.urgency == crate::domain::case::Urgency::Overdue)
+            .map(|c| format!("{}:{}", c.station, c.tracking))
+            .collect();
+        assert_eq!(late, ["s01:D-261207-002"]);
     }
 }
