@@ -579,3 +579,16 @@ pub async fn handover(State(s): State<AppState>, _: Desk, Query(q): Query<Handov
     }
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_towns_states_are_offered_only_where_cases_are_in_them() {
+        assert_eq!(filter_states(&[(CaseState::Accepted, 3)]), FILTER_STATES.to_vec());
+        let joined = filter_states(&[(CaseState::Forwarded, 1), (CaseState::Received, 0)]);
+        assert_eq!(joined.last(), Some(&CaseState::Forwarded));
+        assert!(!joined.contains(&CaseState::Received));
+    }
+}
