@@ -2,18 +2,21 @@
 # The township at full size on this machine: the town centre and every station (36 by
 # default), each station with its own service and NATS server, linked to the town through
 # a TCP proxy (socat) that this script cuts and restores at random while villagers take
-# tickets at random stations. Then every link is restored and the script waits until the
-# town holds every event of every station, and checks it holds each exactly once.
+# tickets at random stations and staff call, serve and finish them, and villagers rate
+# them (a 差评 now and then). Then every link is restored and the script waits until the
+# town holds every event of every station, and checks it holds each exactly once and that
+# the town's totals (tickets, served, ratings, 差评) equal each station's own counts.
 #
 #   scripts/town-soak.sh [MINUTES] [STATIONS]      (default 5 minutes, 36 stations)
 #
-# Prints: the time until every station was linked, tickets taken, cuts made, the catch-up
-# time after the last cut healed, the check, the town's and an average station's memory.
+# Prints: the time until every station was linked, tickets taken, served and rated, cuts
+# made, the catch-up time after the last cut healed, the checks, the town's and an average
+# station's memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 # shellcheck disable=SC2086
-ensure_pkgs $KIOSK_RUN_PKGS sqlite3 socat
+ensure_pkgs $KIOSK_RUN_PKGS sqlite3 socat jq
 
 minutes=${1:-5}
 n=${2:-36}
@@ -40,6 +43,7 @@ town=(--config-dir "$work/town/cfg" --data-dir "$work/town/data")
 "$bin" "${town[@]}" town init --name 试验镇 --leaf-listen "127.0.0.1:$leaf" \
   --nats-listen "127.0.0.1:$(port)" --nats-monitor "127.0.0.1:$(port)" >/dev/null
 codes=()
+pin=246813
 for i in $(seq -w 1 "$n"); do
   c="s$i"
   codes+=("$c")
@@ -51,6 +55,9 @@ for i in $(seq -w 1 "$n"); do
   echo "$proxy" > "$work/proxy-$c.port"
   sed -i "s/^hub = .*/hub = \"127.0.0.1:$proxy\"/" "$work/$c/cfg/town-join.toml"
   sed -i 's/^enabled = true/enabled = false/' "$work/$c/cfg/station.toml"
+  # A member of staff who calls at window 1 (the PIN goes on standard input).
+  "$bin" "${st[@]}" staff add --no 001 --name 测试员 >/dev/null
+  echo "$pin" | "$bin" "${st[@]}" staff set-pin 001 >/dev/null
 done
 
 link_up() { # start the proxy of station $1
@@ -87,13 +94,37 @@ echo "linked: all $n stations online at the town $(( ($(ms) - t0) / 1000 )) s af
 
 # Traffic and cuts for the soak's minutes.
 matters=(C02 C01 A01 B01)
+reasons=(wait slow attitude unclear)
 end=$(( $(ms) + minutes * 60000 ))
-taken=0; cuts=0; down=()
+taken=0; served=0; rated=0; bad=0; cuts=0
 declare -A back_at=()
+# `kiosk call ACTION …` at station $1 as staff 001 (PIN on stdin); its JSON.
+call() { local c=$1; shift; echo "$pin" | "$bin" --config-dir "$work/$c/cfg" --data-dir "$work/$c/data" call "$@" --staff 001 --json 2>/dev/null; }
 while [ "$(ms)" -lt "$end" ]; do
   c=${codes[$((RANDOM % n))]}
-  "$bin" --config-dir "$work/$c/cfg" --data-dir "$work/$c/data" ticket take --matter "${matters[$((RANDOM % 4))]}" >/dev/null 2>&1 \
-    && taken=$((taken + 1))
+  st=(--config-dir "$work/$c/cfg" --data-dir "$work/$c/data")
+  if [ $((RANDOM % 5)) -lt 3 ]; then
+    "$bin" "${st[@]}" ticket take --matter "${matters[$((RANDOM % 4))]}" >/dev/null 2>&1 \
+      && taken=$((taken + 1))
+  else
+    # Window 1 calls the next ticket, serves it, finishes it; most villagers then rate it.
+    out=$(call "$c" next --window 1) || out=""
+    num=$(jq -r '.number // empty' <<<"$out" 2>/dev/null || true)
+    tok=$(jq -r '.token // empty' <<<"$out" 2>/dev/null || true)
+    if [ -n "$num" ] && call "$c" start --number "$num" --window 1 >/dev/null \
+      && call "$c" finish --number "$num" --window 1 >/dev/null; then
+      served=$((served + 1))
+      if [ $((RANDOM % 4)) -lt 3 ]; then
+        level=$(( RANDOM % 5 + 1 ))
+        why=()
+        if [ "$level" -le 2 ]; then why=(--reason "${reasons[$((RANDOM % 4))]}"); fi
+        if "$bin" "${st[@]}" rate --token "$tok" --level "$level" "${why[@]}" --json >/dev/null 2>&1; then
+          rated=$((rated + 1))
+          if [ "$level" -le 2 ]; then bad=$((bad + 1)); fi
+        fi
+      fi
+    fi
+  fi
   # Now and then a cut of 10 to 60 seconds at a station that is linked.
   if [ $((RANDOM % 15)) = 0 ]; then
     v=${codes[$((RANDOM % n))]}
@@ -109,7 +140,8 @@ while [ "$(ms)" -lt "$end" ]; do
 done
 for v in "${!back_at[@]}"; do link_up "$v"; done
 healed=$(ms)
-echo "soaked: $minutes min, $taken tickets taken at random stations, $cuts cuts of 10-60 s"
+echo "soaked: $minutes min, $taken tickets taken at random stations, $served called, served and finished," \
+  "$rated rated ($bad 差评), $cuts cuts of 10-60 s"
 
 # Every event of every station at the town, once.
 townq() { sqlite3 "file:$work/town/data/town.db?mode=ro" "$1" 2>/dev/null || echo -1; }
@@ -128,17 +160,31 @@ while [ "$(behind)" -gt 0 ]; do
   sleep 1
 done
 echo "caught up: every station's events at the town $(( ($(ms) - healed) / 1000 )) s after the last link came back"
-total=0
+total=0; sums_station=(0 0 0 0); sums_town=(0 0 0 0)
 for c in "${codes[@]}"; do
-  want=$(sqlite3 "file:$work/$c/data/kiosk.db?mode=ro" "SELECT coalesce(max(seq), 0) FROM outbox")
+  stq() { sqlite3 "file:$work/$c/data/kiosk.db?mode=ro" "$1"; }
+  want=$(stq "SELECT coalesce(max(seq), 0) FROM outbox")
   have=$(townq "SELECT count(*) || ' ' || coalesce(max(seq), 0) FROM events WHERE station = '$c'")
   [ "$have" = "$want $want" ] || { echo "$c: the town holds $have (count, max) of $want" >&2; exit 1; }
-  t_station=$(sqlite3 "file:$work/$c/data/kiosk.db?mode=ro" "SELECT count(*) FROM tickets")
-  t_town=$(townq "SELECT count(*) FROM tickets WHERE station = '$c' AND taken_at IS NOT NULL")
-  [ "$t_station" = "$t_town" ] || { echo "$c: $t_station tickets at the station, $t_town at the town" >&2; exit 1; }
+  # The town's totals against the station's own counts: tickets, served, ratings, 差评.
+  here=$(stq "SELECT (SELECT count(*) FROM tickets) || ' ' || (SELECT count(*) FROM tickets WHERE status = 'served')
+                || ' ' || (SELECT count(*) FROM ratings) || ' ' || (SELECT count(*) FROM ratings WHERE level <= 2)")
+  there=$(townq "SELECT (SELECT count(*) FROM tickets WHERE station = '$c' AND taken_at IS NOT NULL)
+                 || ' ' || (SELECT count(*) FROM tickets WHERE station = '$c' AND status = 'served')
+                 || ' ' || (SELECT count(*) FROM ratings WHERE station = '$c')
+                 || ' ' || (SELECT count(*) FROM ratings WHERE station = '$c' AND level <= 2)")
+  [ "$here" = "$there" ] || {
+    echo "$c: tickets, served, ratings, 差评: $here at the station, $there at the town" >&2; exit 1; }
+  read -r -a h <<<"$here"; read -r -a t <<<"$there"
+  for k in 0 1 2 3; do
+    sums_station[k]=$(( sums_station[k] + h[k] )); sums_town[k]=$(( sums_town[k] + t[k] ))
+  done
   total=$((total + want))
 done
-echo "checked: $total events of $n stations, each once and in order (count = max sequence), tickets equal at each"
+echo "checked: $total events of $n stations, each once and in order (count = max sequence)"
+echo "totals: the town ${sums_town[0]} tickets, ${sums_town[1]} served, ${sums_town[2]} ratings, ${sums_town[3]} 差评;" \
+  "the stations ${sums_station[0]}, ${sums_station[1]}, ${sums_station[2]}, ${sums_station[3]} (equal at each station)"
+[ "${sums_town[*]}" = "${sums_station[*]}" ] || { echo "the town's totals differ from the stations'" >&2; exit 1; }
 
 town_nats=$(cat "$work/town/data/nats/nats-server.pid")
 first=${codes[0]}
