@@ -377,7 +377,7 @@ fn overview_table(rows: &[StationRow]) -> Markup {
                         td { (r.health.open_bad) @if r.health.overdue_followups > 0 { " " b { (tr!("（逾期 {}）", r.health.overdue_followups)) } } }
                         td { @if r.health.unprinted > 0 { b { (tr!("{} 张没打出来", r.health.unprinted)) } } @else if r.printer.is_some() { (tr!("正常")) } @else { "—" } }
                         td { (disk(r.health.free_disk_mb)) }
-                        td { @if let Some(v) = r.catalogue_version { (tr!("第{}版", v)) } @else { "—" } }
+                        td { @if let Some(v) = r.catalogue_version { (tr!("第{}版", v)) } @else { (tr!("还没有采用镇中心的")) } }
                         td { (r.software.as_deref().unwrap_or("—")) }
                     }
                 }
@@ -462,7 +462,7 @@ async fn station(State(s): State<TownState>, staff: Staff, Path(code): Path<Stri
                     tr { th { (tr!("最近备份")) } td { (r.last_backup.as_deref().unwrap_or("—")) } }
                     tr { th { (tr!("最近清理")) } td { (r.last_purge.as_deref().unwrap_or("—")) } }
                     tr { th { (tr!("时钟偏差")) } td { @if let Some(o) = r.clock_offset { (tr!("{} 秒", o)) } @else { "—" } } }
-                    tr { th { (tr!("事项清单")) } td { @if let Some(v) = r.catalogue_version { (tr!("第{}版", v)) } @else { "—" } } }
+                    tr { th { (tr!("事项清单")) } td { @if let Some(v) = r.catalogue_version { (tr!("第{}版", v)) } @else { (tr!("还没有采用镇中心的")) } } }
                     tr { th { (tr!("已收到的记录")) } td { (p.events) @if p.gaps > 0 { " · " (tr!("曾有 {} 处缺号（已补齐的也计在内）", p.gaps)) } } }
                 }
             }

@@ -11,7 +11,8 @@ pub struct SyncStatus {
     pub connected: bool,
     /// Events recorded here and not yet acknowledged upstream.
     pub outbox_pending: i64,
-    /// The list of matters in force here.
+    /// The list of matters in force here: by the town's numbers at a joined station (0
+    /// before it applied any), by the station's own otherwise.
     pub catalogue_version: i64,
 }
 
@@ -26,8 +27,17 @@ impl Station {
                 .as_ref()
                 .is_some_and(|j| crate::town::nats::leaf_count(&j.nats_monitor).unwrap_or(0) > 0),
             outbox_pending: store::pending(self.conn())?,
-            catalogue_version: self.published_version()?,
+            catalogue_version: match self.cfg.join {
+                Some(_) => self.town_catalogue_version()?.unwrap_or(0),
+                None => self.published_version()?,
+            },
         })
+    }
+
+    /// The town's version of the list of matters in force here (None: none applied yet,
+    /// the station is on its own list).
+    pub fn town_catalogue_version(&self) -> Result<Option<i64>, StoreError> {
+        store::town_in_force(self.conn(), "matters")
     }
 
     /// The oldest events waiting to go up, in order.
@@ -151,7 +161,9 @@ impl Station {
         Ok(serde_json::json!({
             "at": self.clock.now().to_rfc3339(),
             "version": env!("CARGO_PKG_VERSION"),
-            "catalogue_version": self.published_version()?,
+            // By the town's numbers (null: still on the station's own list), as the town's
+            // publishing and rollout pages count.
+            "catalogue_version": self.town_catalogue_version()?,
             "outbox_pending": store::pending(self.conn())?,
             "free_disk_mb": free_mb,
             "last_backup": last_backup,

@@ -62,7 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/016_town_notices.sql"),
     include_str!("migrations/017_rating_reasons.sql"),
     include_str!("migrations/018_town_cases.sql"),
-    include_str!("migrations/019_transfer_to.sql"),
+    include_str!("migrations/019_township_details.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -77,12 +77,23 @@ pub fn set_town_applied(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO town_applied (kind, version, outcome, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO town_applied (kind, version, outcome, detail, at, in_force)
+         VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 THEN ?2 END)
          ON CONFLICT(kind) DO UPDATE SET version = excluded.version, outcome = excluded.outcome,
-             detail = excluded.detail, at = excluded.at",
-        params![kind, version, if applied { "applied" } else { "refused" }, detail, now.to_rfc3339()],
+             detail = excluded.detail, at = excluded.at,
+             in_force = CASE WHEN ?6 THEN excluded.version ELSE in_force END",
+        params![kind, version, if applied { "applied" } else { "refused" }, detail, now.to_rfc3339(), applied],
     )?;
     Ok(())
+}
+
+/// The town's version of `kind` in force here (the last applied; None before any).
+pub fn town_in_force(conn: &Connection, kind: &str) -> Result<Option<i64>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT in_force FROM town_applied WHERE kind = ?1", params![kind], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// The town's notice for `place` (home, display), if one is up.

@@ -1,4 +1,4 @@
--- Schema 19: a transferred ticket's event says where it went (the window it may now be
+-- Schema 19 (township details). A transferred ticket's event says where it went (the window it may now be
 -- called to, or its new category), so the town's queue follows the move. Nothing personal.
 DROP TRIGGER outbox_ticket_event;
 CREATE TRIGGER outbox_ticket_event AFTER INSERT ON ticket_events
@@ -27,3 +27,9 @@ BEGIN
     INSERT OR IGNORE INTO stream_erase (subject, since) VALUES ('case.step.' || NEW.tracking, NEW.purged_at);
     INSERT OR IGNORE INTO stream_erase (subject, since) VALUES ('case.doc.' || NEW.tracking, NEW.purged_at);
 END;
+
+-- The town's version of each published thing in force here: the last one applied, kept when a
+-- later one is refused (`version` then names the refused one). A joined station reports its
+-- list of matters by the town's numbers, the ones the town's publishing pages show.
+ALTER TABLE town_applied ADD COLUMN in_force INTEGER;
+UPDATE town_applied SET in_force = version WHERE outcome = 'applied';
