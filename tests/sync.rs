@@ -112,16 +112,9 @@ fn the_heartbeat_says_what_the_town_watches() {
     let o = t.kiosk(NOW, &["purge"]);
     assert!(o.status.success(), "{}", crate::util::stderr(&o));
     let b = t.station_at(NOW).heartbeat().expect("heartbeat");
-    for key in [
-        "at",
-        "version",
-        "outbox_pending",
-        "free_disk_mb",
-        "printer_state",
-        "unprinted",
-        "last_backup",
-        "last_purge",
-    ] {
+    for key in
+        ["at", "version", "outbox_pending", "free_disk_mb", "printer_state", "unprinted", "last_backup", "last_purge"]
+    {
         assert!(!b[key].is_null(), "{key} missing: {b}");
     }
     assert_eq!(b["version"], env!("CARGO_PKG_VERSION"));
