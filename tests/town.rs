@@ -712,6 +712,14 @@ fn six_stations_through_random_kills_lose_nothing_and_repeat_nothing() {
     let names: Vec<(String, String)> = (1..=6).map(|i| (format!("s0{i}"), format!("{i}村综合服务站"))).collect();
     let refs: Vec<(&str, &str)> = names.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
     let (mut town, files) = Town::init(&refs);
+    // Each station dials the town through its own fault proxy.
+    let town_toml = std::fs::read_to_string(town.cfg().join("town.toml")).expect("town.toml");
+    let hub = kiosk::config::parse_town("town.toml", &town_toml).expect("town").leaf_address;
+    let proxies: Vec<proxy::Proxy> = files.iter().map(|_| proxy::Proxy::start(hub.clone())).collect();
+    for (f, p) in files.iter().zip(&proxies) {
+        let joined = std::fs::read_to_string(f).expect("join file").replace(&hub, &p.addr);
+        std::fs::write(f, joined).expect("rewrite");
+    }
     let stations: Vec<TempStation> = (0..6).map(|_| TempStation::new()).collect();
     for (t, f) in stations.iter().zip(&files) {
         join(t, f);
@@ -719,10 +727,21 @@ fn six_stations_through_random_kills_lose_nothing_and_repeat_nothing() {
     let mut serves: Vec<Option<Serve>> = stations.iter().map(|t| Some(Serve::start(t, Some(NOW)))).collect();
     let seed =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
-    eprintln!("random kills, seed {seed}");
+    eprintln!("random kills and link faults, seed {seed}");
     let mut dice = Dice(seed);
     let mut taken = [0i64; 6];
+    let mut faulty: Option<usize> = None;
     for round in 0..6 {
+        // A station's link fails (cut with a reset, goes silent, or slows down) until the next
+        // round heals it.
+        if let Some(j) = faulty.take() {
+            proxies[j].set(proxy::Mode::Pass);
+        }
+        let j = dice.roll(6);
+        let mode = [proxy::Mode::Reset, proxy::Mode::Silent, proxy::Mode::Slow][dice.roll(3)];
+        eprintln!("round {round}: the link of s0{} {mode:?}", j + 1);
+        proxies[j].set(mode);
+        faulty = Some(j);
         // Something dies: a station's service (its NATS server with it), a station's NATS
         // server on its own (its supervisor starts it again), or the town (its server with
         // it). (A station's server killed alone once seemed not to come back: its port had
@@ -758,7 +777,11 @@ fn six_stations_through_random_kills_lose_nothing_and_repeat_nothing() {
             town.start();
         }
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
+    if let Some(j) = faulty.take() {
+        proxies[j].set(proxy::Mode::Pass);
+    }
+    // A link that went silent is noticed by the NATS pings before it is dialled again.
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let s = town.status();
         let done = s.as_array().is_some_and(|a| {
