@@ -41,7 +41,9 @@ for d in s01 solo; do sed -i 's/^enabled = true/enabled = false/' "$work/$d/cfg/
 "$bin" "${s01[@]}" staff add --no 001 --name 张三 >/dev/null
 echo 246813 | "$bin" "${s01[@]}" staff set-pin 001 >/dev/null
 
-start_town() { "$bin" "${town[@]}" town serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 & town_pid=$!; pids+=("$town_pid"); }
+echo 246813 | "$bin" "${town[@]}" town staff add 900 --name 试验员 >/dev/null
+town_site=127.0.0.1:$(port)
+start_town() { "$bin" "${town[@]}" town serve --listen "$town_site" >/dev/null 2>&1 & town_pid=$!; pids+=("$town_pid"); }
 start_town
 "$bin" "${s01[@]}" serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 & s01_pid=$!; pids+=("$s01_pid")
 "$bin" "${solo[@]}" serve --listen "127.0.0.1:$(port)" >/dev/null 2>&1 & solo_pid=$!; pids+=("$solo_pid")
@@ -69,6 +71,9 @@ done
 sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
 p50=$(echo "$sorted" | sed -n '50p'); p99=$(echo "$sorted" | sed -n '99p')
 echo "linked: a ticket taken at the station is in the town's store after p50 ${p50} ms, p99 ${p99} ms (100 tickets, the command line's own start included)"
+# And on the town's overview as an open page shows it (its live stream).
+until curl -s -o /dev/null "http://$town_site/" 2>/dev/null; do sleep 0.2; done
+"$helper" overview-lag "http://$town_site" 900 246813 "$bin" "$work/s01/cfg" "$work/s01/data" 50
 
 # Cut off for a working day: the town's service stops; the station works on.
 kill "$town_pid"; wait "$town_pid" 2>/dev/null || true

@@ -427,8 +427,8 @@ fn station_head_assigns_a_bad_rating_and_staff_record_what_was_put_right() {
     {
         let mut st = t.station_at(NOW);
         add_staff(&st);
-        crate::people::served_and_rated(&mut st, "C02", 2, Some("wait"));
-        crate::people::served_and_rated(&mut st, "A01", 1, Some("attitude"));
+        crate::staff::served_and_rated(&mut st, "C02", 2, Some("wait"));
+        crate::staff::served_and_rated(&mut st, "A01", 1, Some("attitude"));
     }
     let srv = Serve::start(&t, Some(NOW));
     let b = Browser::start(1366, 900);
@@ -546,7 +546,7 @@ fn every_page_passes_the_accessibility_check() {
     {
         let mut st = t.station_at(NOW);
         add_staff(&st);
-        crate::people::served_and_rated(&mut st, "C02", 2, Some("wait"));
+        crate::staff::served_and_rated(&mut st, "C02", 2, Some("wait"));
     }
     let case = t.station_at(NOW).submit_case(&crate::cases::request("F03", &[])).expect("case");
     let case_token = case.status_url.rsplit('/').next().expect("token").to_string();
