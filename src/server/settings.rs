@@ -38,12 +38,12 @@ fn render(
             @for v in fields {
                 label.setting {
                     span {
-                        (v.field.label)
+                        (crate::lang::tr(v.field.label))
                         @if v.from_desk { span.badge { (tr!("在这里改过")) } }
                         @if v.pending { span.badge { (tr!("重启后生效")) } }
                     }
                     input name=(v.field.key) value=(typed.and_then(|t| t.get(v.field.key)).unwrap_or(&v.value));
-                    small { (v.field.hint) }
+                    small { (crate::lang::tr(v.field.hint)) }
                 }
             }
             button.primary type="submit" { (tr!("检查并保存")) }

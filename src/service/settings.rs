@@ -30,43 +30,61 @@ pub struct Field {
 }
 
 pub const FIELDS: [Field; 10] = [
-    Field { key: "station.name", label: "服务站名称", hint: "首页大标题、回执抬头", kind: Kind::Text },
-    Field { key: "station.phone", label: "服务电话", hint: "首页和回执上显示", kind: Kind::Text },
+    Field {
+        key: "station.name",
+        label: tr_later!("服务站名称"),
+        hint: tr_later!("首页大标题、回执抬头"),
+        kind: Kind::Text,
+    },
+    Field {
+        key: "station.phone", label: tr_later!("服务电话"), hint: tr_later!("首页和回执上显示"), kind: Kind::Text
+    },
     Field {
         key: "station.public-base-url",
-        label: "二维码地址",
-        hint: "手机扫回执二维码打开的地址，例如 http://192.168.1.10:8080",
+        label: tr_later!("二维码地址"),
+        hint: tr_later!("手机扫回执二维码打开的地址，例如 http://192.168.1.10:8080"),
         kind: Kind::Text,
     },
     Field {
         key: "hours.weekdays",
-        label: "周一至周五办公时间",
-        hint: "例如 08:30-12:00, 14:00-17:30",
+        label: tr_later!("周一至周五办公时间"),
+        hint: tr_later!("例如 08:30-12:00, 14:00-17:30"),
         kind: Kind::List,
     },
-    Field { key: "hours.weekends", label: "周六、周日值班时间", hint: "不值班就留空", kind: Kind::List },
     Field {
-        key: "idle.timeout-secs", label: "无人操作多少秒后提醒", hint: "不少于 30 秒", kind: Kind::Number
+        key: "hours.weekends",
+        label: tr_later!("周六、周日值班时间"),
+        hint: tr_later!("不值班就留空"),
+        kind: Kind::List,
     },
     Field {
-        key: "idle.countdown-secs", label: "提醒后倒计时秒数", hint: "不少于 20 秒", kind: Kind::Number
+        key: "idle.timeout-secs",
+        label: tr_later!("无人操作多少秒后提醒"),
+        hint: tr_later!("不少于 30 秒"),
+        kind: Kind::Number,
+    },
+    Field {
+        key: "idle.countdown-secs",
+        label: tr_later!("提醒后倒计时秒数"),
+        hint: tr_later!("不少于 20 秒"),
+        kind: Kind::Number,
     },
     Field {
         key: "printer.name",
-        label: "打印机（CUPS 队列名）",
-        hint: "lpstat -p 可查看；留空 = 不打印，只保存回执 PDF",
+        label: tr_later!("打印机（CUPS 队列名）"),
+        hint: tr_later!("lpstat -p 可查看；留空 = 不打印，只保存回执 PDF"),
         kind: Kind::Text,
     },
     Field {
         key: "printer.timeout-secs",
-        label: "打印超时（秒）",
-        hint: "超过就算打印失败，号照样有效",
+        label: tr_later!("打印超时（秒）"),
+        hint: tr_later!("超过就算打印失败，号照样有效"),
         kind: Kind::Number,
     },
     Field {
         key: "server.listen",
-        label: "服务监听地址",
-        hint: "地址:端口，多个用逗号隔开；留空 = 按二维码地址",
+        label: tr_later!("服务监听地址"),
+        hint: tr_later!("地址:端口，多个用逗号隔开；留空 = 按二维码地址"),
         kind: Kind::List,
     },
 ];
