@@ -1466,3 +1466,31 @@ fn every_town_page_passes_the_accessibility_check_at_normal_and_large_text() {
     assert!(report.is_empty(), "axe-core found problems on the town's site:\n{}", report.join("\n"));
     drop(serve);
 }
+
+/// A joined station's desk crosses the LAN under the certificate the town's CA issued it
+/// (in its join file), and the station hands out the town's CA for the window PCs to trust
+/// once; the phone pages stay on plain HTTP.
+#[test]
+#[ignore = "full suite (./test.sh): needs nats-server"]
+fn a_joined_station_serves_its_desk_with_the_certificate_the_town_issued() {
+    let (town, files) = Town::init(&[("s01", "南刘庄村综合服务站")]);
+    let a = TempStation::new();
+    join(&a, &files[0]);
+    let join_file = std::fs::read_to_string(&files[0]).expect("join file");
+    let town_ca = kiosk::config::parse_join("s01.join", &join_file).expect("join file").ca;
+    let (_srv, said) = Serve::start_with(&a, Some(NOW), &["--listen", "127.0.0.1:0", "--https-listen", "0.0.0.0:0"], 2);
+    let port = |u: &str| u.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("port");
+    let (plain, secure) = (port(&said[0]), port(&said[1]));
+    let (s, ca) = crate::util::get(&format!("http://127.0.0.1:{plain}/ca.pem"));
+    assert_eq!(s, 200);
+    assert_eq!(ca.trim(), town_ca.trim(), "the window PCs are given the town's CA");
+    let (s, _, body) = crate::util::https_request(
+        "127.0.0.1",
+        secure,
+        &town_ca,
+        "GET /desk HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+    )
+    .expect("https with the town's CA");
+    assert!(s == 200 && body.contains("工作人员登录"), "{s}");
+    drop(town);
+}
