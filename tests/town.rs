@@ -417,6 +417,18 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     let page = r.body_mut().read_to_string().unwrap_or_default();
     assert!(page.contains("由镇中心统一发布"), "{page}");
     assert!(!page.contains("/desk/admin/matters/check") && !page.contains("/desk/admin/matters/rollback"), "{page}");
+    // The holidays too; and the command line refuses a local import with the same words.
+    let mut r = crate::util::http().get(&sa.url("/desk/admin/holidays")).header("Cookie", &cookie).call().expect("get");
+    let page = r.body_mut().read_to_string().unwrap_or_default();
+    assert!(page.contains("由镇中心统一发布") && page.contains("本站不能自己导入"), "{page}");
+    let cal = a.data_dir().join("holidays-local.toml");
+    std::fs::write(&cal, crate::holidays::Y2027).expect("write");
+    let o = a.kiosk_stdin(
+        NOW,
+        &["holidays", "import", cal.to_str().expect("utf8"), "--staff", "003"],
+        &format!("{}\n", crate::cases::PIN),
+    );
+    assert!(!o.status.success() && stderr(&o).contains("由镇中心统一发布"), "{}", stderr(&o));
     drop(sa);
     drop(sb);
 }
