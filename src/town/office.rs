@@ -849,4 +849,34 @@ mod tests {
             .collect();
         assert_eq!(late, ["s01:D-261207-002"]);
     }
+
+    #[test]
+    fn a_repeat_is_ignored_and_a_jump_in_a_stations_sequence_is_a_gap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00+08:00").expect("now").to_utc();
+        let mut o = Office::open(town(), &dir.path().join("town.db"), Clock::fixed(now, chrono_tz::Asia::Shanghai))
+            .expect("office");
+        let at = "2026-11-30T02:00:00Z";
+        let taken = |n: &str| {
+            serde_json::json!({"day": "2026-11-30", "number": n, "category": "C", "matter": "C02", "at": at})
+                .to_string()
+        };
+        let mut apply =
+            |seq: i64, n: &str| store::apply_event(&mut o.conn, "s01", seq, "ticket.taken", at, &taken(n), at);
+        assert!(apply(1, "C001").expect("1"));
+        assert!(!apply(1, "C001").expect("1 again"), "a repeat changes nothing");
+        assert!(apply(3, "C003").expect("3"));
+        assert!(apply(2, "C002").expect("2, late"), "a late event fills its place");
+        let gaps: Vec<(i64, i64)> = o
+            .conn
+            .prepare("SELECT after_seq, got_seq FROM gaps WHERE station = 's01'")
+            .expect("gaps")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("gaps")
+            .collect::<Result<_, _>>()
+            .expect("gaps");
+        assert_eq!(gaps, [(1, 3)], "the jump from 1 to 3 was noticed");
+        let tickets: i64 = o.conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0)).expect("tickets");
+        assert_eq!(tickets, 3);
+    }
 }
