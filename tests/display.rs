@@ -357,7 +357,12 @@ fn slint_s_winit_backend_still_draws_when_chosen() {
         // No window manager: winit's window stays at its own size, at the top left.
         wait_for_change(&conn, 800, 600, &blank, "the kiosk through winit");
         drop(k);
-        std::thread::sleep(Duration::from_millis(300));
+        // The window is gone when the screen is blank again (not after a guessed pause).
+        let start = Instant::now();
+        while capture(&conn, 800, 600) != blank {
+            assert!(start.elapsed() < Duration::from_secs(20), "the kiosk's window stayed after it ended");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
