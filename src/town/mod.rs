@@ -202,9 +202,17 @@ pub fn join(
     config::parse_join(&target.display().to_string(), &text).map_err(|e| e.to_string())?;
     mkdir(dir)?;
     let mut written = Vec::new();
-    for (name, shipped) in [("station.toml", config::SHIPPED_STATION), ("matters.toml", config::SHIPPED_MATTERS)] {
+    // A folder made here gets the shipped holiday calendar too: without one only weekends
+    // are known and every promised date is flagged as beyond the calendar (a station that
+    // ran on the shipped copies had it).
+    let fresh = !dir.join("station.toml").exists();
+    for (name, shipped) in [
+        ("station.toml", config::SHIPPED_STATION),
+        ("matters.toml", config::SHIPPED_MATTERS),
+        ("holidays.toml", config::SHIPPED_HOLIDAYS),
+    ] {
         let p = dir.join(name);
-        if !p.exists() {
+        if !p.exists() && (fresh || name != "holidays.toml") {
             write_atomically(&p, shipped.as_bytes()).map_err(|e| format!("{}：写不进去（{e}）", p.display()))?;
             written.push(p);
         }
