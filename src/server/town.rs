@@ -50,6 +50,8 @@ struct Inner {
     office: Mutex<Office>,
     sessions: Sessions<TownSigned>,
     hosts: guard::Hosts,
+    /// Sign-ins per address, as at the station's desk: one device cannot lock a member out.
+    throttle: guard::SignInThrottle,
     streams: net::Counter,
     stop: watch::Receiver<bool>,
 }
@@ -62,6 +64,7 @@ impl TownState {
             office: Mutex::new(office),
             sessions: Sessions::default(),
             hosts,
+            throttle: guard::SignInThrottle::default(),
             streams: net::Counter::new(limits.streams, limits.streams_per_address),
             stop,
         }))
@@ -149,7 +152,8 @@ pub fn router(state: TownState) -> Router {
     Router::new()
         .route("/", get(overview))
         .route("/live", get(overview_live))
-        .route("/login", post(login))
+        // A bookmarked or reloaded /login: the sign-in form is on the first page.
+        .route("/login", get(|| async { Redirect::to("/") }).post(login))
         .route("/logout", post(logout))
         .route("/station/{code}", get(station))
         .route("/publish/{what}", get(publications))
@@ -292,10 +296,24 @@ async fn login(
     if typed.is_empty() || f.pin.trim().is_empty() {
         return Ok(login_page(&s, Some(tr!("请填写工号和密码。")), StatusCode::BAD_REQUEST, &typed).await);
     }
+    // An address that failed too often waits, and counts towards an account's lock only a
+    // few times, as at the station's desk (guard.rs).
+    let admitted = match s.0.throttle.admit(peer.ip()) {
+        Ok(a) => a,
+        Err(minutes) => {
+            let why = tr!("这台电脑登录失败的次数太多了，请{}分钟后再试。忘了密码请找站长重设。", minutes);
+            return Ok(login_page(&s, Some(&why), StatusCode::TOO_MANY_REQUESTS, &typed).await);
+        }
+    };
     let origin = peer.ip().to_string();
     let (no, pin) = (f.staff, f.pin);
-    match s.call(move |o| o.sign_in(&no, pin.trim(), Some(&origin))).await? {
+    let attempt = move |o: &mut Office| match admitted {
+        guard::Admitted::Counted => o.sign_in(&no, pin.trim(), Some(&origin)),
+        guard::Admitted::Uncounted => o.sign_in_uncounted(&no, pin.trim(), Some(&origin)),
+    };
+    match s.call(attempt).await? {
         Ok(who) => {
+            s.0.throttle.succeeded(peer.ip(), admitted);
             let Some(id) = s.0.sessions.start(who) else {
                 return Err(PageError::Fault("no randomness for a session id".into()));
             };

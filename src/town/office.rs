@@ -254,6 +254,23 @@ impl Office {
     /// twice as long each time, up to a day), as at the stations. The try is counted
     /// before the PIN is checked, so guesses in parallel cannot exceed five.
     pub fn sign_in(&self, no: &str, pin: &str, origin: Option<&str>) -> Result<TownSigned, TownError> {
+        self.sign_in_counting(no, pin, origin, true)
+    }
+
+    /// A sign-in whose wrong PIN does not count towards the account's lock: the site's
+    /// for an address that has already used its counted tries (see server/guard.rs), so
+    /// one device cannot lock a member out. A lock already in place still holds.
+    pub fn sign_in_uncounted(&self, no: &str, pin: &str, origin: Option<&str>) -> Result<TownSigned, TownError> {
+        self.sign_in_counting(no, pin, origin, false)
+    }
+
+    fn sign_in_counting(
+        &self,
+        no: &str,
+        pin: &str,
+        origin: Option<&str>,
+        counted: bool,
+    ) -> Result<TownSigned, TownError> {
         let now = self.clock.now();
         let no = crate::domain::text::half_width(no).trim().to_string();
         let row: Option<(String, String, i64, i64, Option<String>, bool)> = self
@@ -272,10 +289,12 @@ impl Office {
         if let Some(until) = locked_until.as_deref().and_then(parse).filter(|u| *u > now) {
             return Err(TownError::Locked(minutes(until)));
         }
-        let tries: i64 =
-            self.conn.query_row("UPDATE staff SET failed = failed + 1 WHERE no = ?1 RETURNING failed", [&no], |r| {
-                r.get(0)
-            })?;
+        let tries: i64 = if counted {
+            self.conn
+                .query_row("UPDATE staff SET failed = failed + 1 WHERE no = ?1 RETURNING failed", [&no], |r| r.get(0))?
+        } else {
+            0
+        };
         let lock = || -> Result<TownError, TownError> {
             let until = now + chrono::Duration::minutes(crate::service::lock_minutes(lockouts as u32));
             self.conn.execute(
@@ -298,7 +317,7 @@ impl Office {
             self.audit(Some(&who), "sign-in", None, None)?;
             return Ok(who);
         }
-        if tries >= MAX_TRIES {
+        if counted && tries >= MAX_TRIES {
             return Err(lock()?);
         }
         Err(TownError::Wrong)
