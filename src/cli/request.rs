@@ -16,7 +16,7 @@ fn case_json(st: &Station, c: &Case) -> serde_json::Value {
         "due_beyond_calendar": c.due_beyond_calendar,
         "first_responder": c.first_responder,
         "assignee": c.assignee,
-        "urgency": format!("{:?}", st.urgency(c)).to_lowercase(),
+        "urgency": st.urgency(c).key(),
     })
 }
 

@@ -182,7 +182,8 @@ fn status(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
                 if r.health.online() { "在线" } else { "离线" },
                 r.taken_today,
                 r.catalogue_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
-                r.health.attention().iter().map(|a| format!(" · {a}")).collect::<String>()
+                // Offline is said once, before; the rest of what needs attention after.
+                r.health.attention().iter().filter(|a| **a != "离线").map(|a| format!(" · {a}")).collect::<String>()
             );
         }
     }
@@ -343,12 +344,7 @@ fn case_json(c: &crate::town::cases::TownCase) -> serde_json::Value {
         "state": c.state.key(),
         "state_label": c.state.label(),
         "due": c.due.map(|d| d.to_string()),
-        "urgency": match c.urgency {
-            crate::domain::case::Urgency::Overdue => "overdue",
-            crate::domain::case::Urgency::DueSoon => "due_soon",
-            crate::domain::case::Urgency::Paused => "paused",
-            crate::domain::case::Urgency::Normal => "normal",
-        },
+        "urgency": c.urgency.key(),
         "conflict": c.conflict,
         "name": c.name_masked(),
         "id_number": c.id_masked(),

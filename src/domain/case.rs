@@ -196,8 +196,27 @@ pub enum TransitionError {
 
 /// Checks a move; `note` is the staff member's note (may be empty).
 pub fn check_transition(from: CaseState, to: CaseState, note: &str) -> Result<(), TransitionError> {
-    if !from.next_states().contains(&to) {
-        let allowed: Vec<&str> = from.next_states().iter().map(|s| s.label()).collect();
+    check_move(from, to, note, from.next_states())
+}
+
+/// The same for a step the town records: the moves it may suggest are only the town's own
+/// (已通知, 已领取 and the others are the station's to record).
+pub fn check_town_transition(from: CaseState, to: CaseState, note: &str) -> Result<(), TransitionError> {
+    let town: Vec<CaseState> =
+        from.next_states().iter().copied().filter(|s| CaseState::TOWN_MOVES.contains(s)).collect();
+    check_move(from, to, note, &town).map_err(|e| match e {
+        TransitionError::Illegal { from, to, allowed } if town.is_empty() => TransitionError::Illegal {
+            from,
+            to,
+            allowed: if from.is_open() { "无，之后的步骤由服务站登记".to_string() } else { allowed },
+        },
+        e => e,
+    })
+}
+
+fn check_move(from: CaseState, to: CaseState, note: &str, moves: &[CaseState]) -> Result<(), TransitionError> {
+    if !moves.contains(&to) {
+        let allowed: Vec<&str> = moves.iter().map(|s| s.label()).collect();
         return Err(TransitionError::Illegal {
             from,
             to,
@@ -307,10 +326,35 @@ pub enum Urgency {
     Paused,
 }
 
+impl Urgency {
+    /// Its name in the command line's JSON, at the station and at the town alike.
+    pub fn key(self) -> &'static str {
+        match self {
+            Urgency::Overdue => "overdue",
+            Urgency::DueSoon => "due_soon",
+            Urgency::Normal => "normal",
+            Urgency::Paused => "paused",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use CaseState::*;
+
+    #[test]
+    fn the_town_is_offered_only_its_own_moves() {
+        assert_eq!(check_town_transition(Submitted, Received, ""), Ok(()));
+        let Err(TransitionError::Illegal { allowed, .. }) = check_town_transition(Completed, Received, "") else {
+            panic!("an illegal move");
+        };
+        assert_eq!(allowed, "无，之后的步骤由服务站登记");
+        let Err(TransitionError::Illegal { allowed, .. }) = check_town_transition(Received, Accepted, "") else {
+            panic!("受理 is the station's");
+        };
+        assert!(!allowed.contains("已受理") && allowed.contains("已办结"), "{allowed}");
+    }
 
     #[test]
     fn every_legal_transition_is_accepted_with_a_note() {

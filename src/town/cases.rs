@@ -5,7 +5,7 @@
 //! calendar it publishes.
 
 use super::office::{Office, TownError, TownSigned};
-use crate::domain::case::{check_transition, CaseMaterial, CaseState, Urgency};
+use crate::domain::case::{check_town_transition, CaseMaterial, CaseState, Urgency};
 use crate::domain::identity::{mask_id, mask_name, mask_phone};
 use crate::domain::workdays::Calendar;
 use chrono::{Datelike, NaiveDate};
@@ -278,7 +278,9 @@ impl Office {
 
     fn must_case(&self, station: &str, tracking: &str) -> Result<(TownCase, Vec<TownStep>), TownError> {
         self.case(station, tracking)?.ok_or_else(|| {
-            TownError::Refused(format!("镇中心没有 {station}:{tracking} 这件代办（还没报送上来，或编号不对）"))
+            TownError::Refused(format!(
+                "镇中心没有 {station}:{tracking} 这件代办：编号不对，或还没报送上来（服务站刚报送的，连通时要等几秒到半分钟；离线的站点连通后才到）"
+            ))
         })
     }
 
@@ -354,7 +356,7 @@ impl Office {
         if let Some(c) = &case.conflict {
             return Err(TownError::Refused(format!("这件有冲突，要先核对处理：{c}")));
         }
-        check_transition(case.state, to, note).map_err(TownError::Move)?;
+        check_town_transition(case.state, to, note).map_err(TownError::Move)?;
         let now = super::office::rfc(self.clock().now());
         let tx = self.conn().unchecked_transaction()?;
         tx.execute(
