@@ -1171,7 +1171,7 @@ async fn case_page(
                 caption.visually-hidden { (tr!("代办件详情")) }
                 tbody {
                     tr { th { (tr!("站点")) } td { (c.station_name) " " (c.station) } }
-                    tr { th { (tr!("事项")) } td { (c.matter) " " (c.matter_name) @if let Some(v) = c.matter_version { " " (tr!("（事项清单第{}版）", v)) } } }
+                    tr { th { (tr!("事项")) } td { (c.matter) " " (c.matter_name) @if let Some(v) = c.matter_version { " " (tr!("（服务站自己的事项清单第{}版）", v)) } } }
                     tr { th { (tr!("状态")) } td class={ "u-" (super::cases::urgency_class(c.urgency)) } { (crate::lang::tr(c.state.label())) } }
                     tr { th { (tr!("承诺办结")) } td { (due_cell(&c)) @if let Some(d) = c.promised_days { " " (tr!("（{}个工作日，以服务站为准）", d)) } } }
                     tr { th { (tr!("申请人")) } td {
