@@ -229,8 +229,13 @@ fn stations_join_the_town_and_every_event_arrives_once_in_order_through_a_cut() 
     assert_eq!(linked["connected"], true, "{linked}");
     assert_eq!(linked["outbox_pending"], 0, "{linked}");
 
-    // The town goes away for a while: the station keeps issuing tickets.
+    let o = town.kiosk(&["town", "status"]);
+    assert!(!stderr(&o).contains("没有在运行"), "the town's service runs: {}", stderr(&o));
+    // The town goes away for a while: the station keeps issuing tickets. Its status says the
+    // town's own service is not running, so the stations do not take the blame.
     town.stop();
+    let o = town.kiosk(&["town", "status"]);
+    assert!(o.status.success() && stderr(&o).contains("镇中心服务（kiosk town serve）没有在运行"), "{}", stderr(&o));
     for code in ["C02", "C02", "A01", "D01"] {
         take(&a, code);
     }

@@ -111,6 +111,11 @@ fn serve(paths: &Paths, dir: &std::path::Path, listen: Option<&str>, advertise: 
         Err(code) => return code,
     };
     crate::app::init_logging(paths, "town");
+    // Held while serving: `town status` can tell whether the town's service runs.
+    let _running = match crate::paths::RunLock::running(paths) {
+        Ok(l) => l,
+        Err(e) => return fail(&format!("{}: {e}", paths.lock_file().display()), 1),
+    };
     let tp = hub::TownPaths { config_dir: dir.to_path_buf(), data_dir: paths.data_dir.clone() };
     // From this thread, which lives as long as the town service: the server dies with it.
     let _server = match hub::start_server(&t, &tp, advertise) {
@@ -155,6 +160,13 @@ fn status(paths: &Paths, dir: &std::path::Path, json: bool) -> i32 {
         Ok(r) => r,
         Err(e) => return super::explained(&e),
     };
+    // Read from the store: without the town's service nothing new arrives, and every
+    // station comes to look offline. Say so, rather than let the stations take the blame.
+    if let Ok(Some(_alone)) = crate::paths::RunLock::alone(paths) {
+        eprintln!(
+            "注意：镇中心服务（kiosk town serve）没有在运行，各站点的消息收不到；下面是它停下前记下的情况，“离线”不一定是站点的问题。"
+        );
+    }
     // In the order of town.toml (the overview puts the most urgent first).
     let order: Vec<&str> = office.town().stations.iter().map(|s| s.code.as_str()).collect();
     rows.sort_by_key(|r| order.iter().position(|c| *c == r.code));
