@@ -695,3 +695,29 @@ fn an_english_browser_gets_the_pages_in_english() {
         shot(&desk, &format!("en-web-{name}"));
     }
 }
+
+/// 快到您了: a phone following its ticket turns to it, chimes and vibrates once (the page's
+/// script marks that it told) when `[calling] nearly-up` (2) people or fewer are ahead —
+/// live, as a call elsewhere moves the queue.
+#[test]
+#[ignore = "full suite (./test.sh): needs chromium and chromedriver"]
+fn the_phone_says_nearly_up_when_two_or_fewer_are_ahead() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    for _ in 0..3 {
+        take(&t, "C02", false);
+    }
+    let mine = take(&t, "C02", false);
+    let srv = Serve::start(&t, Some(NOW));
+    let phone = Browser::start(390, 844);
+    phone.goto(&srv.url(&format!("/t/{mine}")));
+    phone.wait_for_text("#live", "前面还有", Duration::from_secs(10));
+    assert!(phone.try_find("[data-nearly-up]").is_none(), "three ahead: not yet");
+    let o = t.kiosk_stdin(NOW, &["call", "next", "--window", "1", "--staff", "001", "--json"], &format!("{PIN}\n"));
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    phone.wait_for_text("#live", "快到您了", Duration::from_secs(10));
+    let told = phone.execute("return document.body.getAttribute('data-told');", vec![]);
+    assert_eq!(told, serde_json::json!("nearly-up"), "the page chimed and vibrated once");
+    assert!(phone.find("#live").text().contains("前面还有 2 人"), "{}", phone.find("#live").text());
+    shot(&phone, "web-ticket-nearly-up");
+}

@@ -231,6 +231,9 @@ copies = 1
         assert!(e.to_string().starts_with("s.toml:2: station.time-zone"), "{e}");
         let e = parse_station("s.toml", "[printer]\nnmae = \"x\"\n").unwrap_err();
         assert!(e.to_string().contains("s.toml:2:"), "{e}");
+        assert_eq!(s.calling.nearly_up, 2, "快到您了 with two or fewer ahead, by default");
+        let e = parse_station("s.toml", "[calling]\nnearly-up = 50\n").unwrap_err();
+        assert_eq!(e.0[0].to_string(), "s.toml:2: calling.nearly-up: 最多 20 人：前面人太多时提醒，村民会白等");
     }
 
     #[test]

@@ -201,11 +201,18 @@ struct RawCalling {
     max_callbacks: u32,
     measured_days: u32,
     min_samples: u32,
+    nearly_up: Spanned<u32>,
 }
 
 impl Default for RawCalling {
     fn default() -> Self {
-        RawCalling { max_recalls: Spanned::new(0..0, 3), max_callbacks: 1, measured_days: 14, min_samples: 10 }
+        RawCalling {
+            max_recalls: Spanned::new(0..0, 3),
+            max_callbacks: 1,
+            measured_days: 14,
+            min_samples: 10,
+            nearly_up: Spanned::new(0..0, 2),
+        }
     }
 }
 
@@ -285,6 +292,9 @@ pub struct CallingConfig {
     pub measured_days: u32,
     /// …once a category has at least this many services; until then the configured minutes.
     pub min_samples: u32,
+    /// The phone's ticket page says 快到您了 (and chimes) when this many people or fewer
+    /// are ahead.
+    pub nearly_up: u32,
 }
 
 /// The station service (`[server]`).
@@ -466,6 +476,9 @@ fn check_calling_and_voice(calling: &RawCalling, voice: &RawVoice, issues: &mut 
     if *calling.max_recalls.get_ref() > 10 {
         issues.at(calling.max_recalls.span(), "calling.max-recalls", "重呼次数最多 10 次");
     }
+    if *calling.nearly_up.get_ref() > 20 {
+        issues.at(calling.nearly_up.span(), "calling.nearly-up", "最多 20 人：前面人太多时提醒，村民会白等");
+    }
     if !(1..=5).contains(voice.repeat.get_ref()) {
         issues.at(voice.repeat.span(), "voice.repeat", "每次叫号念 1 到 5 遍");
     }
@@ -639,6 +652,7 @@ fn build(
             },
             measured_days: raw.calling.measured_days.max(1),
             min_samples: raw.calling.min_samples.max(1),
+            nearly_up: *raw.calling.nearly_up.get_ref(),
         },
         server: ServerConfig {
             listen,

@@ -40,6 +40,9 @@ pub async fn index(State(s): State<AppState>) -> Response {
 /// live stream sends).
 pub fn live_part(v: &TicketView) -> Markup {
     html! {
+        // 快到您了: said first, in the page's own words, and marked for the page's script
+        // (a chime and a vibration once, where the phone allows).
+        @if v.nearly_up { p.nearly-up role="alert" data-nearly-up="1" { (tr!("快到您了")) } }
         h1.number { (v.number) }
         div.what { (v.what) }
         @if v.priority { div.badge { (tr!("优先办理")) } }

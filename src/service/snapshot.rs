@@ -88,6 +88,8 @@ pub struct TicketView {
     pub window: Option<u32>,
     pub ahead: Option<u32>,
     pub wait_min: Option<u32>,
+    /// Waiting with `[calling] nearly-up` people or fewer ahead: the phone says 快到您了.
+    pub nearly_up: bool,
     pub issued: String,
     /// When the ticket was taken, the station's local time (a page words it in its language).
     #[serde(skip)]
@@ -201,6 +203,7 @@ pub fn ticket_view(
         window: t.window,
         ahead,
         wait_min,
+        nearly_up: false,
         issued: format!("{} {}", date_cn(issued_local.date()), issued_local.format("%H:%M")),
         issued_at: issued_local,
         materials,
@@ -220,7 +223,7 @@ pub fn ticket_view(
 /// live page computes for every watching phone on every change.
 pub fn view_in(cfg: &LoadedConfig, snap: &Snapshot, t: &Ticket, rated: bool) -> TicketView {
     let local = t.issued_at.with_timezone(&cfg.station.tz).naive_local();
-    ticket_view(
+    let mut v = ticket_view(
         t,
         snap.day,
         &snap.waiting,
@@ -230,7 +233,9 @@ pub fn view_in(cfg: &LoadedConfig, snap: &Snapshot, t: &Ticket, rated: bool) -> 
         rated,
         snap.closed_notice.as_deref(),
         local,
-    )
+    );
+    v.nearly_up = v.ahead.is_some_and(|a| a <= cfg.station.calling.nearly_up);
+    v
 }
 
 fn display_state(
