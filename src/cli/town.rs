@@ -5,7 +5,7 @@ use super::{
     fail, TownCaseCmd, TownCmd, TownHolidaysCmd, TownMattersCmd, TownNoticesCmd, TownReasonsCmd, TownStaffCmd,
 };
 use crate::paths::Paths;
-use crate::town::office::{Office, TownError};
+use crate::town::office::{Office, TownError, TownSigned};
 use crate::town::{self, hub, store};
 use store::Published;
 
@@ -410,7 +410,7 @@ fn cases(
     }
 }
 
-fn signed(office: &Office, staff: &str) -> Result<crate::town::office::TownSigned, i32> {
+fn signed(office: &Office, staff: &str) -> Result<TownSigned, i32> {
     let pin = first_line_of_stdin(&format!("staff {staff}"))?;
     match office.sign_in(staff, &pin, Some(crate::service::LOCAL_ORIGIN)) {
         Ok(w) => Ok(w),
@@ -419,22 +419,32 @@ fn signed(office: &Office, staff: &str) -> Result<crate::town::office::TownSigne
     }
 }
 
+/// The town's office, the case `key` names, and the member signed in by `--staff` and the
+/// PIN on standard input: what every writing `town case` command starts from. `check`
+/// reads the command's own arguments once the office is open, before the key (exit 2).
+fn case_command<T>(
+    paths: &Paths,
+    dir: &std::path::Path,
+    key: &str,
+    staff: &str,
+    check: impl FnOnce() -> Result<T, i32>,
+) -> Result<(Office, TownSigned, String, String, T), i32> {
+    let office = office(paths, dir)?;
+    let checked = check()?;
+    let (station, tracking) = office.case_key(key).map_err(|e| fail(&e.to_string(), 2))?;
+    let who = signed(&office, staff)?;
+    Ok((office, who, station, tracking, checked))
+}
+
 fn advance(paths: &Paths, dir: &std::path::Path, key: &str, to: &str, note: &str, staff: &str, json: bool) -> i32 {
     use crate::domain::case::CaseState;
-    let mut office = match office(paths, dir) {
-        Ok(o) => o,
-        Err(code) => return code,
+    let check = || {
+        CaseState::from_key(to)
+            .filter(|s| CaseState::TOWN_MOVES.contains(s))
+            .ok_or_else(|| fail(&format!("--to “{to}”：要写 received、returned、forwarded、completed 或 rejected"), 2))
     };
-    let to_state = match CaseState::from_key(to).filter(|s| CaseState::TOWN_MOVES.contains(s)) {
-        Some(s) => s,
-        None => return fail(&format!("--to “{to}”：要写 received、returned、forwarded、completed 或 rejected"), 2),
-    };
-    let (station, tracking) = match office.case_key(key) {
-        Ok(k) => k,
-        Err(e) => return fail(&e.to_string(), 2),
-    };
-    let who = match signed(&office, staff) {
-        Ok(w) => w,
+    let (mut office, who, station, tracking, to_state) = match case_command(paths, dir, key, staff, check) {
+        Ok(x) => x,
         Err(code) => return code,
     };
     match office.advance_case(&who, &station, &tracking, to_state, note) {
@@ -453,16 +463,8 @@ fn advance(paths: &Paths, dir: &std::path::Path, key: &str, to: &str, note: &str
 }
 
 fn settle(paths: &Paths, dir: &std::path::Path, key: &str, note: &str, staff: &str) -> i32 {
-    let mut office = match office(paths, dir) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let (station, tracking) = match office.case_key(key) {
-        Ok(k) => k,
-        Err(e) => return fail(&e.to_string(), 2),
-    };
-    let who = match signed(&office, staff) {
-        Ok(w) => w,
+    let (mut office, who, station, tracking, ()) = match case_command(paths, dir, key, staff, || Ok(())) {
+        Ok(x) => x,
         Err(code) => return code,
     };
     match office.settle_case(&who, &station, &tracking, note) {

@@ -323,8 +323,39 @@ pub fn transition(
 ) -> Result<(), ChangeError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     check_expected(&tx, case_id, expected)?;
+    let note = (!note.trim().is_empty()).then_some(note.trim());
+    move_case(&tx, case_id, to, by, note, clock, set_first_responder, now)?;
+    // The papers go up after the case itself (the trigger wrote it with the event), in
+    // the same transaction: the town has the case before its papers.
+    for d in docs {
+        use base64::Engine as _;
+        let pdf = d.pdf.as_deref().map(|b| base64::engine::general_purpose::STANDARD.encode(b));
+        tx.execute(
+            "INSERT INTO outbox (at, kind, body)
+             SELECT ?2, 'case.doc.' || tracking, json_object('tracking', tracking, 'kind', ?3, 'title', ?4,
+                 'pdf', ?5, 'too_big', ?6, 'at', ?2)
+             FROM cases WHERE id = ?1",
+            params![case_id, now.to_rfc3339(), d.kind, d.title, pdf, d.pdf.is_none()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A case's move inside the caller's transaction: its state and clock, who answers for it
+/// (on 受理, `set_first_responder`), and the event the outbox and the timeline read.
+#[allow(clippy::too_many_arguments)]
+fn move_case(
+    tx: &Connection,
+    case_id: i64,
+    to: CaseState,
+    by: By<'_>,
+    note: Option<&str>,
+    clock: &ClockUpdate,
+    set_first_responder: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let from: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
-    let from = CaseState::from_key(&from);
     tx.execute(
         "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6,
                 first_responder = CASE WHEN ?7 AND first_responder IS NULL THEN ?8 ELSE first_responder END,
@@ -341,30 +372,7 @@ pub fn transition(
             by.staff
         ],
     )?;
-    insert_event(
-        &tx,
-        case_id,
-        now,
-        "transition",
-        from,
-        Some(to),
-        Some(by),
-        (!note.trim().is_empty()).then_some(note.trim()),
-    )?;
-    // The papers go up after the case itself (the trigger wrote it with the event), in
-    // the same transaction: the town has the case before its papers.
-    for d in docs {
-        use base64::Engine as _;
-        let pdf = d.pdf.as_deref().map(|b| base64::engine::general_purpose::STANDARD.encode(b));
-        tx.execute(
-            "INSERT INTO outbox (at, kind, body)
-             SELECT ?2, 'case.doc.' || tracking, json_object('tracking', tracking, 'kind', ?3, 'title', ?4,
-                 'pdf', ?5, 'too_big', ?6, 'at', ?2)
-             FROM cases WHERE id = ?1",
-            params![case_id, now.to_rfc3339(), d.kind, d.title, pdf, d.pdf.is_none()],
-        )?;
-    }
-    tx.commit()?;
+    insert_event(tx, case_id, now, "transition", CaseState::from_key(&from), Some(to), Some(by), note)?;
     Ok(())
 }
 
@@ -399,20 +407,7 @@ pub fn take_town_step(
     }
     let (outcome, detail) = match step {
         TownStep::Move { case_id, to, by, note, clock } => {
-            let from: String = tx.query_row("SELECT state FROM cases WHERE id = ?1", params![case_id], |r| r.get(0))?;
-            tx.execute(
-                "UPDATE cases SET state = ?2, clock_start = ?3, days_used = ?4, due_on = ?5, due_beyond_calendar = ?6
-                 WHERE id = ?1",
-                params![
-                    case_id,
-                    to.key(),
-                    clock.clock_start.to_string(),
-                    clock.days_used,
-                    clock.due_on.map(|d| d.to_string()),
-                    clock.due_beyond_calendar
-                ],
-            )?;
-            insert_event(&tx, *case_id, now, "transition", CaseState::from_key(&from), Some(*to), Some(*by), *note)?;
+            move_case(&tx, *case_id, *to, *by, *note, clock, false, now)?;
             ("applied", None)
         }
         TownStep::Already => ("already", None),
