@@ -477,7 +477,7 @@ impl Cups {
         std::fs::write(
             d.join("cupsd.conf"),
             format!(
-                "Listen {}\nLogLevel warn\nWebInterface No\nBrowsing No\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n\
+                "Listen {}\nLogLevel warn\nWebInterface No\nBrowsing No\nDirtyCleanInterval 0\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n\
                  <Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n",
                 sock.display()
             ),
