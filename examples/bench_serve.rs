@@ -218,7 +218,8 @@ fn seed(config_dir: &str, data_dir: &str) {
             token: tok.clone(),
             catalog_version: 1,
         };
-        let (t, _) = tickets::issue(&mut conn, &new, &times, &windows, &[]).unwrap_or_else(|e| die(e.to_string()));
+        let (t, _) = tickets::issue(&mut conn, &new, &times, &windows, Default::default(), &[])
+            .unwrap_or_else(|e| die(e.to_string()));
         if days_back > 0 {
             // Served long ago: a call, a start and a finish, as the desk would leave them.
             let at = new.issued_at;

@@ -4,8 +4,8 @@
 
 use crate::cases::{add_staff, signed};
 use crate::util::{stderr, stdout, TempStation};
-use kiosk::domain::calling::{CallAction, TicketStatus};
-use kiosk::service::{CallError, Signed, Station, Target, TransferTo};
+use kiosk::domain::calling::{CallAction, PauseReason, TicketStatus};
+use kiosk::service::{CallError, Signed, Station, Target, TransferTo, Unstarted};
 use std::collections::HashSet;
 
 const NOW: &str = "2026-11-30T09:00:00+08:00";
@@ -152,11 +152,97 @@ fn paused_windows_do_not_call() {
     add_staff(&st);
     let a = signed(&st, "001");
     take(&mut st, "C01", false);
-    st.set_window_paused(&a, 1, true).expect("pause");
+    st.set_window_paused(&a, 1, Some(PauseReason::Lunch)).expect("pause");
     assert!(matches!(st.call_next(&a, 1), Err(CallError::Paused(1))));
-    assert_eq!(st.snapshot().expect("snap").display.windows[0].state, "paused");
-    st.set_window_paused(&a, 1, false).expect("resume");
+    let shown = &st.snapshot().expect("snap").display.windows[0];
+    assert_eq!((shown.state, shown.pause_reason.as_deref()), ("paused", Some("午休")), "暂停服务（午休）");
+    assert!(matches!(st.call_chosen(&a, 1, "C001", "老人行动不便", &Unstarted::Ask), Err(CallError::Paused(1))));
+    st.set_window_paused(&a, 1, None).expect("resume");
     assert_eq!(next(&mut st, &a, 1), "C001");
+    assert_eq!(st.snapshot().expect("snap").display.windows[0].pause_reason, None);
+}
+
+#[test]
+fn a_chosen_ticket_out_of_turn_with_its_reason_on_record_and_in_the_report() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    for _ in 0..3 {
+        take(&mut st, "C01", false);
+    }
+    assert!(matches!(st.call_chosen(&a, 1, "C003", "  ", &Unstarted::Ask), Err(CallError::NoReason)));
+    let c = st.call_chosen(&a, 1, "c003", "老人行动不便", &Unstarted::Ask).expect("pick");
+    assert_eq!((c.ticket.number.as_str(), c.ticket.status), ("C003", TicketStatus::Called));
+    // The window's ticket was called and never started: asked, as 叫下一位 asks.
+    assert!(matches!(st.call_chosen(&a, 1, "C002", "材料已预审", &Unstarted::Ask), Err(CallError::Unstarted(_))));
+    assert!(matches!(
+        st.call_chosen(&a, 1, "C003", "材料已预审", &Unstarted::NoShow(None)),
+        Err(CallError::NotWaiting(..))
+    ));
+    // 叫下一位 goes on in order.
+    assert_eq!(next(&mut st, &a, 1), "C001");
+    let db = rusqlite::Connection::open(t.data_dir().join("kiosk.db")).expect("db");
+    let (action, subject, detail): (String, String, String) = db
+        .query_row("SELECT action, subject, detail FROM audit_events WHERE action = 'call-out-of-turn'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("audit row");
+    assert_eq!(
+        (action.as_str(), subject.as_str(), detail.as_str()),
+        ("call-out-of-turn", "C003 → 1号窗口", "老人行动不便")
+    );
+    let note: String = db
+        .query_row("SELECT note FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.number = 'C003' AND kind = 'called'", [], |r| r.get(0))
+        .expect("event");
+    assert!(note.contains("老人行动不便"), "{note}");
+    let day = st.clock.today();
+    let (r, _) = st.report(day, day).expect("report");
+    assert_eq!(r.by_staff["001"].time.out_of_turn, 1);
+}
+
+#[test]
+fn one_priority_ticket_after_every_n_from_station_toml() {
+    let toml = kiosk::config::SHIPPED_STATION
+        .replace("priority = \"strict\"", "priority = \"every\"")
+        .replace("priority-every = 3", "priority-every = 2");
+    let t = TempStation::with_station_toml(&toml);
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    for prio in [false, false, false, true, true, false] {
+        take(&mut st, "C01", prio);
+    }
+    // The first priority ticket goes at once, then two normal ones before the next.
+    let order: Vec<String> = (0..6).map(|_| next(&mut st, &a, 1)).collect();
+    assert_eq!(order, ["C004", "C001", "C002", "C005", "C003", "C006"]);
+}
+
+#[test]
+fn tickets_still_waiting_at_closing_time_are_closed_as_expired() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    take(&mut st, "C01", false);
+    let left = st.take_ticket(&Target::Matter("C01".into()), false).expect("t").ticket;
+    next(&mut st, &a, 1);
+    assert!(st.expire_waiting().expect("sweep").is_empty(), "open: nothing closes");
+    // 17:31, after the last session (14:00-17:30).
+    let mut st = t.station_at("2026-11-30T17:31:00+08:00");
+    assert_eq!(st.expire_waiting().expect("sweep"), ["C002"]);
+    let t2 = st.ticket_today("C002").expect("q").expect("C002");
+    assert_eq!(t2.status, TicketStatus::Cancelled);
+    assert!(t2.expired_at.is_some());
+    let snap = st.snapshot().expect("snap");
+    let v = st.ticket_view(&snap, &t2).expect("view");
+    assert!(v.state_text.contains("到下班时间还没有叫到"), "{}", v.state_text);
+    assert!(v.expired);
+    assert_eq!(left.number, "C002");
+    let day = st.clock.today();
+    let (r, _) = st.report(day, day).expect("report");
+    assert_eq!(r.all.expired, 1);
+    assert!(st.expire_waiting().expect("again").is_empty(), "once");
 }
 
 #[test]
@@ -192,7 +278,7 @@ fn ratings_once_with_reasons_for_bad_ones() {
     add_staff(&st);
     let a = signed(&st, "001");
     let tk = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
-    assert!(st.rate(&tk.token, 5, None, None, "phone").is_err(), "not finished yet");
+    assert!(st.rate(&tk.token, 5, None, None, kiosk::domain::rating::Channel::Qr).is_err(), "not finished yet");
     next(&mut st, &a, 1);
     assert!(st.pad_offer(1).expect("pad").is_none(), "the pad waits for 办结");
     st.call_action(&a, 1, &tk.number, CallAction::Finish).expect("finish");
@@ -216,7 +302,10 @@ fn ratings_once_with_reasons_for_bad_ones() {
     assert_eq!((r.level_label, r.reason.as_deref(), r.flagged), ("不满意", Some("等候时间太长"), true));
     assert_eq!((r.staff.as_deref(), r.window), (Some("001"), Some(1)));
     assert!(st.pad_offer(1).expect("pad").is_none(), "rated: the pad goes quiet");
-    assert!(matches!(st.rate(&tk.token, 5, None, None, "phone"), Err(kiosk::service::RateError::AlreadyRated)));
+    assert!(matches!(
+        st.rate(&tk.token, 5, None, None, kiosk::domain::rating::Channel::Qr),
+        Err(kiosk::service::RateError::AlreadyRated)
+    ));
     assert_eq!(st.desk_view(1).expect("desk").bad_ratings.len(), 1, "flagged for follow-up");
     // Thirty seconds later the pad no longer offers anything.
     let tk2 = st.take_ticket(&Target::Matter("C01".into()), false).expect("t").ticket;
@@ -375,4 +464,111 @@ fn estimates_follow_measured_service_times_once_there_are_enough() {
     }
     let third = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
     assert_eq!((third.ahead, third.estimated_wait_min), (2, 20));
+}
+
+/// Issue 18: what a rating carries, the phone's path (`kiosk rate`, channel qr) with words
+/// that are not a code kept under 其他, a paper form typed in at the desk, and the monthly
+/// export in CSV (Excel, BOM) and JSON Lines, each row with the station's area code.
+#[test]
+fn ratings_carry_what_the_rules_ask_and_export_by_month() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    let first = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
+    let second = st.take_ticket(&Target::Matter("C01".into()), false).expect("t").ticket;
+    for n in ["C001", "C002"] {
+        st.call_next(&a, 1).expect("call");
+        st.call_action(&a, 1, n, CallAction::Finish).expect("finish");
+    }
+    drop(st);
+    let o = t.kiosk(
+        NOW,
+        &["rate", "--token", &first.token, "--level", "2", "--reason", "门口没有坡道，电话13912345678", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!((r["channel"].as_str(), r["reasons"][0].as_str()), (Some("qr"), Some("other")));
+    let st = t.station_at(NOW);
+    let paper = st.rate_on_paper(&a, &second.number, 1, &["wait", "attitude"], Some("等了一上午")).expect("paper");
+    assert_eq!((paper.channel, paper.reasons.clone()), ("paper", vec!["wait".to_string(), "attitude".to_string()]));
+    assert!(matches!(st.rate_on_paper(&a, &second.number, 5, &[], None), Err(kiosk::service::RateError::AlreadyRated)));
+    assert!(matches!(st.rate_on_paper(&a, "Z999", 5, &[], None), Err(kiosk::service::RateError::NotFound)));
+    drop(st);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let jsonl = dir.path().join("ratings.jsonl");
+    let o = t.kiosk(
+        NOW,
+        &[
+            "ratings",
+            "export",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "jsonl",
+            "--out",
+            jsonl.to_str().expect("utf8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&jsonl).expect("jsonl");
+    let rows: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("one object a line")).collect();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        for key in ["level", "channel", "matter", "staff", "window", "rated_at", "reasons", "area_code"] {
+            assert!(r.get(key).is_some(), "missing {key}: {r}");
+        }
+        assert_eq!(r["area_code"].as_str(), Some("130110100201"));
+        assert!(r["reasons"].is_array());
+    }
+    assert_eq!(
+        (rows[0]["level"].as_u64(), rows[0]["channel"].as_str(), rows[0]["matter"].as_str(), rows[0]["staff"].as_str()),
+        (Some(2), Some("qr"), Some("C02"), Some("001"))
+    );
+    assert_eq!(rows[0]["window"].as_u64(), Some(1));
+    let comment = rows[0]["comment"].as_str().expect("comment");
+    assert!(comment.contains("门口没有坡道") && !comment.contains("13912345678"), "masked: {comment}");
+    assert!(rows[0]["served_at"].as_str().is_some_and(|s| s.starts_with("2026-11-30T09:00")), "{}", rows[0]);
+    assert_eq!((rows[1]["channel"].as_str(), rows[1]["entered_by"].as_str()), (Some("paper"), Some("001")));
+    assert_eq!(rows[1]["reasons"], serde_json::json!(["wait", "attitude"]));
+    // The phone's number never reached the store.
+    let db = rusqlite::Connection::open(t.data_dir().join("kiosk.db")).expect("db");
+    let n: i64 =
+        db.query_row("SELECT count(*) FROM ratings WHERE comment LIKE '%13912345678%'", [], |r| r.get(0)).expect("q");
+    assert_eq!(n, 0);
+
+    let csv = dir.path().join("ratings.csv");
+    let o = t.kiosk(
+        NOW,
+        &[
+            "ratings",
+            "export",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().expect("utf8"),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&csv).expect("csv");
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a byte-order mark, so Excel reads UTF-8");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf8");
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("评价编号,统计用区划代码,服务站,评价渠道,满意度(1-5)"), "{}", lines[0]);
+    assert!(lines[1].contains(",130110100201,新集镇南刘庄村综合服务站,二维码,2,不满意,C02,"), "{}", lines[1]);
+    assert!(lines[2].contains(",书面,1,非常不满意,") && lines[2].contains("wait;attitude"), "{}", lines[2]);
+    let o = t.kiosk(
+        NOW,
+        &["ratings", "export", "--from", "2026-12-01", "--to", "2026-11-01", "--format", "csv", "--out", "x.csv"],
+    );
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -77,7 +77,7 @@ fn worker_issue_100() {
             token: format!("{}-{i}", std::process::id()),
             catalog_version: 1,
         };
-        let (t, _) = tickets::issue(&mut conn, &new, &times, &[], &[]).expect("issue");
+        let (t, _) = tickets::issue(&mut conn, &new, &times, &[], Default::default(), &[]).expect("issue");
         numbers.push(t.number);
     }
     std::fs::write(out, numbers.join("\n")).expect("write numbers");

@@ -44,8 +44,8 @@ fn seed(t: &TempStation) {
         st.call_action(w, 1, "C003", CallAction::NoShow).expect("no-show");
     });
     let st = t.station_at(&at("10:00"));
-    st.rate(&numbers[0].token, 5, None, None, "phone").expect("rate");
-    st.rate(&numbers[1].token, 2, Some("wait"), None, "phone").expect("rate");
+    st.rate(&numbers[0].token, 5, None, None, kiosk::domain::rating::Channel::Qr).expect("rate");
+    st.rate(&numbers[1].token, 2, Some("wait"), None, kiosk::domain::rating::Channel::Qr).expect("rate");
     let mut st = t.station_at(&at("10:00"));
     let tracking = st.submit_case(&request("F03", &[])).expect("case").case.tracking;
     let w = signed(&st, "001");
@@ -83,9 +83,9 @@ fn csv_and_pdf_carry_the_numbers() {
     assert!(text.contains("\r\n"), "CRLF lines");
     // issued 4, called 3, served 2, no-show 1 (33.3 %); waits 10/20/30 → median 20, P90 30;
     // services 12 and 8 → median (nearest rank) 8, mean 10.
-    assert!(text.contains("全站,全部,4,3,2,1,33.3%,20.0,30.0,8.0,10.0"), "{text}");
-    assert!(text.contains("类别,C 民政,4,3,2,1,33.3%,20.0,30.0,8.0,10.0"), "{text}");
-    assert!(text.contains("窗口,1号窗口,3,3,2,1,33.3%,20.0,30.0,8.0,10.0"), "{text}");
+    assert!(text.contains("全站,全部,4,3,2,1,33.3%,0,20.0,30.0,8.0,10.0"), "{text}");
+    assert!(text.contains("类别,C 民政,4,3,2,1,33.3%,0,20.0,30.0,8.0,10.0"), "{text}");
+    assert!(text.contains("窗口,1号窗口,3,3,2,1,33.3%,0,20.0,30.0,8.0,10.0"), "{text}");
     assert!(text.contains("工作人员,001 张三丰,3,3,2,1,"), "{text}");
     assert!(text.contains("合计,1,1,1,100.0%"), "one case, completed on time: {text}");
     assert!(text.contains("次数,1,0,0,1,0,2,50.0%"), "ratings 5 and 2: {text}");

@@ -123,7 +123,7 @@ pub fn served_and_rated(st: &mut kiosk::service::Station, code: &str, level: u8,
     let a = signed(st, "001");
     st.call_next(&a, 1).expect("call");
     st.call_action(&a, 1, &t.number, CallAction::Finish).expect("finish");
-    st.rate(&t.token, level, reason, None, "phone").expect("rate");
+    st.rate(&t.token, level, reason, None, kiosk::domain::rating::Channel::Qr).expect("rate");
 }
 
 #[test]

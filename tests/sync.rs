@@ -45,7 +45,8 @@ fn every_change_the_town_needs_is_in_the_outbox_in_order_and_nothing_personal() 
     assert_eq!(called, second.ticket.number, "priority first");
     st.call_action(&who, 1, &called, CallAction::Start).expect("start");
     st.call_action(&who, 1, &called, CallAction::Finish).expect("finish");
-    st.rate(&second.ticket.token, 1, Some("attitude"), Some("打13812345678没人接"), "phone").expect("rate");
+    st.rate(&second.ticket.token, 1, Some("attitude"), Some("打13812345678没人接"), kiosk::domain::rating::Channel::Qr)
+        .expect("rate");
     let help = st.call_for_help("matter").expect("help");
     assert!(st.answer_help(&who, help).expect("answer"));
     let case = st.submit_case(&request("C01", &[])).expect("case").case;
@@ -154,7 +155,14 @@ fn recalls_no_shows_transfers_follow_ups_and_print_failures_are_in_the_outbox() 
     assert_eq!(served.number, second.number, "the ticket sent to window 2 is called there");
     st.call_action(&who, 2, &served.number, CallAction::Start).expect("start");
     st.call_action(&who, 2, &served.number, CallAction::Finish).expect("finish");
-    st.rate(&served.token, 2, Some("wait"), Some("等了一上午，打13812345678也没人接"), "phone").expect("rate");
+    st.rate(
+        &served.token,
+        2,
+        Some("wait"),
+        Some("等了一上午，打13812345678也没人接"),
+        kiosk::domain::rating::Channel::Qr,
+    )
+    .expect("rate");
     let f = st.followups(&head).expect("followups").into_iter().next().expect("the 差评 to follow up");
     st.assign_followup(&head, f.id, f.version, "001").expect("assign");
     st.record_followup(&who, f.id, f.version + 1, "已向张大爷道歉，增开一个窗口").expect("done");

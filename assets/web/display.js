@@ -48,6 +48,7 @@
       var d = el('div', 'win win-' + x.state);
       d.appendChild(el('div', 'wname', x.name));
       d.appendChild(el('div', 'wnum', x.serving || (x.state === 'paused' ? words.paused : '—')));
+      if (x.state === 'paused' && x.pause_reason) d.appendChild(el('div', 'wwhy', x.pause_reason));
       w.appendChild(d);
     });
     var calls = $('calls');

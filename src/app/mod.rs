@@ -50,6 +50,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Call(c) => on_station(&paths, |st| cli::call::run(st, c)),
         Command::Rate(a) => on_station(&paths, |st| cli::call::rate(st, a)),
         Command::Report(a) => on_station(&paths, |st| cli::report(st, a)),
+        Command::Ratings(c) => on_station(&paths, |st| cli::ratings(st, c)),
         Command::Wallchart(a) => on_station(&paths, |st| cli::wallchart(st, a)),
         Command::Holidays(h) => on_station(&paths, |st| cli::holidays::run(st, h)),
         Command::Purge(a) => on_station(&paths, |st| cli::purge(st, a)),

@@ -2,8 +2,8 @@
 //! the command line, through the same service calls as the desk and the phone.
 
 use super::{fail, sign_in_from_stdin, CallArgs, CallCmd, RateArgs};
-use crate::domain::calling::CallAction;
-use crate::service::{CallError, Called, Station, TransferTo};
+use crate::domain::calling::{CallAction, PauseReason};
+use crate::service::{CallError, Called, Station, TransferTo, Unstarted};
 
 fn called_json(c: &Called) -> serde_json::Value {
     let t = &c.ticket;
@@ -45,7 +45,7 @@ fn report(result: Result<Called, CallError>, json: bool) -> i32 {
 pub fn run(st: &mut Station, cmd: CallCmd) -> i32 {
     let staff = match &cmd {
         CallCmd::Next { staff, .. } | CallCmd::Transfer { staff, .. } => staff,
-        CallCmd::Pause { staff, .. } | CallCmd::Resume { staff, .. } => staff,
+        CallCmd::Pause { staff, .. } | CallCmd::Resume { staff, .. } | CallCmd::Pick { staff, .. } => staff,
         CallCmd::Recall(a) | CallCmd::NoShow(a) | CallCmd::Callback(a) | CallCmd::Start(a) | CallCmd::Finish(a) => {
             &a.staff
         }
@@ -82,23 +82,35 @@ pub fn run(st: &mut Station, cmd: CallCmd) -> i32 {
             };
             report(st.transfer(&who, acting, number, to), *json)
         }
-        CallCmd::Pause { window, .. } | CallCmd::Resume { window, .. } => {
-            let pause = matches!(cmd, CallCmd::Pause { .. });
-            match st.set_window_paused(&who, *window, pause) {
+        CallCmd::Pick { number, window, reason, json, .. } => {
+            report(st.call_chosen(&who, *window, number, reason, &Unstarted::NoShow(None)), *json)
+        }
+        CallCmd::Pause { window, reason, .. } => {
+            let Some(r) = PauseReason::from_key(reason) else {
+                return fail(&format!("--reason {reason}: use lunch, errand, meeting or other"), 2);
+            };
+            match st.set_window_paused(&who, *window, Some(r)) {
                 Ok(()) => {
-                    crate::outln!("{window}号窗口{}", if pause { "已暂停" } else { "已恢复" });
+                    crate::outln!("{window}号窗口已暂停（{}）", r.label());
                     0
                 }
                 Err(e) => super::explained(&e),
             }
         }
+        CallCmd::Resume { window, .. } => match st.set_window_paused(&who, *window, None) {
+            Ok(()) => {
+                crate::outln!("{window}号窗口已恢复");
+                0
+            }
+            Err(e) => super::explained(&e),
+        },
     }
 }
 
 pub fn rate(st: &mut Station, a: RateArgs) -> i32 {
     // A token or the status URL the receipt's QR code holds.
     let token = a.token.trim().rsplit('/').next().unwrap_or("").to_string();
-    match st.rate(&token, a.level, a.reason.as_deref(), a.comment.as_deref(), "cli") {
+    match st.rate(&token, a.level, a.reason.as_deref(), a.comment.as_deref(), crate::domain::rating::Channel::Qr) {
         Ok(r) => {
             if a.json {
                 crate::outln!("{}", serde_json::to_value(&r).unwrap_or_default());

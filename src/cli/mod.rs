@@ -59,8 +59,11 @@ pub enum Command {
     /// Call tickets at a window (acts as staff: the PIN on standard input)
     #[command(subcommand)]
     Call(CallCmd),
-    /// Rate a finished ticket or case (好差评), as the villager's phone does
+    /// Rate a finished ticket or case (好差评), as the villager's phone does (channel qr)
     Rate(RateArgs),
+    /// 好差评 records: the monthly export (CSV for Excel, JSON Lines)
+    #[command(subcommand)]
+    Ratings(RatingsCmd),
     /// The station service on the LAN: QR pages, the desk, the calling display, the rating pad
     Serve(ServeArgs),
     /// Write the calling announcement for a ticket and window as a WAV file
@@ -390,6 +393,27 @@ pub struct ReportArgs {
     pub out: PathBuf,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum RatingsCmd {
+    /// Every rating given from --from to --to (local days) with its follow-up, each row with
+    /// the station's area code: CSV (UTF-8 with BOM) or JSON Lines
+    Export(RatingsExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RatingsExportArgs {
+    /// First day, YYYY-MM-DD
+    #[arg(long)]
+    pub from: String,
+    /// Last day, YYYY-MM-DD
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, value_parser = ["csv", "jsonl"])]
+    pub format: String,
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// ADDR:PORT to listen on (repeatable); overrides [server] listen in station.toml
@@ -478,12 +502,29 @@ pub enum CallCmd {
         #[arg(long)]
         json: bool,
     },
-    /// 暂停 a window
+    /// 选叫: call a waiting ticket out of turn, with the reason (in the audit log and the report)
+    Pick {
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        window: u32,
+        #[arg(long)]
+        staff: String,
+        /// Why, e.g. 老人行动不便 or 材料已预审
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 暂停 a window (the calling display shows 暂停服务 and the reason)
     Pause {
         #[arg(long)]
         window: u32,
         #[arg(long)]
         staff: String,
+        /// lunch (午休), errand (外出代办), meeting (会议) or other (其他)
+        #[arg(long, default_value = "other")]
+        reason: String,
     },
     /// 恢复 a paused window
     Resume {
@@ -822,6 +863,29 @@ pub fn report(st: &mut Station, a: ReportArgs) -> i32 {
         (Err(c), _) | (_, Err(c)) => return c,
     };
     let bytes = if a.format == "pdf" { st.report_pdf(from, to) } else { st.report_csv(from, to) };
+    match bytes {
+        Ok(b) => match crate::system::write_atomically(&a.out, &b) {
+            Ok(()) => {
+                crate::outln!("{}", a.out.display());
+                0
+            }
+            Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
+        },
+        Err(e @ crate::service::ReportError::Store(_)) => fail(&e.to_string(), 1),
+        Err(e) => fail(&e.to_string(), 2),
+    }
+}
+
+pub fn ratings(st: &mut Station, cmd: RatingsCmd) -> i32 {
+    let RatingsCmd::Export(a) = cmd;
+    let day = |s: &str, flag: &str| {
+        s.trim().parse::<chrono::NaiveDate>().map_err(|_| fail(&format!("--{flag} {s:?}: use YYYY-MM-DD"), 2))
+    };
+    let (from, to) = match (day(&a.from, "from"), day(&a.to, "to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let bytes = if a.format == "csv" { st.ratings_csv(from, to) } else { st.ratings_jsonl(from, to) };
     match bytes {
         Ok(b) => match crate::system::write_atomically(&a.out, &b) {
             Ok(()) => {

@@ -3,7 +3,7 @@
 
 use super::issues::{syntax_issue, Issues};
 use super::issues::{ConfigErrors, ConfigIssue};
-use crate::domain::calling::{Limits, WindowRule};
+use crate::domain::calling::{Limits, PriorityRule, WindowRule};
 use crate::domain::idle::IdlePolicy;
 use crate::domain::matter::Catalog;
 use crate::domain::ticket::ServiceTimes;
@@ -29,6 +29,19 @@ struct RawStation {
     voice: RawVoice,
     privacy: RawPrivacy,
     backup: RawBackup,
+    rating: RawRating,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawRating {
+    followup_days: Spanned<u32>,
+}
+
+impl Default for RawRating {
+    fn default() -> Self {
+        RawRating { followup_days: Spanned::new(0..0, 15) }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +88,7 @@ impl Default for RawStation {
             voice: RawVoice::default(),
             privacy: RawPrivacy::default(),
             backup: RawBackup::default(),
+            rating: RawRating::default(),
         }
     }
 }
@@ -83,6 +97,7 @@ impl Default for RawStation {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 struct RawStationInfo {
     name: Spanned<String>,
+    area_code: Spanned<String>,
     village: String,
     township: String,
     phone: String,
@@ -94,6 +109,7 @@ impl Default for RawStationInfo {
     fn default() -> Self {
         RawStationInfo {
             name: Spanned::new(0..0, "村综合服务站".into()),
+            area_code: Spanned::new(0..0, String::new()),
             village: String::new(),
             township: String::new(),
             phone: String::new(),
@@ -202,6 +218,9 @@ struct RawCalling {
     measured_days: u32,
     min_samples: u32,
     nearly_up: Spanned<u32>,
+    priority: Spanned<String>,
+    priority_every: Spanned<u32>,
+    priority_after_minutes: Spanned<u32>,
 }
 
 impl Default for RawCalling {
@@ -212,6 +231,9 @@ impl Default for RawCalling {
             measured_days: 14,
             min_samples: 10,
             nearly_up: Spanned::new(0..0, 2),
+            priority: Spanned::new(0..0, "strict".into()),
+            priority_every: Spanned::new(0..0, 3),
+            priority_after_minutes: Spanned::new(0..0, 20),
         }
     }
 }
@@ -295,6 +317,11 @@ pub struct CallingConfig {
     /// The phone's ticket page says 快到您了 (and chimes) when this many people or fewer
     /// are ahead.
     pub nearly_up: u32,
+    /// How priority tickets take turns with the others.
+    pub priority: PriorityRule,
+    /// The numbers station.toml gives the rules (kept when another rule is chosen).
+    pub priority_every: u32,
+    pub priority_after_minutes: u32,
 }
 
 /// The station service (`[server]`).
@@ -337,6 +364,10 @@ pub struct PrinterConfig {
 #[derive(Debug, Clone)]
 pub struct StationConfig {
     pub name: String,
+    /// The 12-digit 统计用区划代码 of the village (in every exported rating); empty if not set.
+    pub area_code: String,
+    /// Working days to put a 差评 right (`[rating] followup-days`, default 15).
+    pub followup_days: u32,
     pub village: String,
     pub township: String,
     pub phone: String,
@@ -420,6 +451,13 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     check_idle(&raw.idle, &mut issues);
     check_keeping(&raw.privacy, &raw.backup, &mut issues);
     check_printer(&raw.printer, &mut issues);
+    if !(1..=60).contains(raw.rating.followup_days.get_ref()) {
+        issues.at(
+            raw.rating.followup_days.span(),
+            "rating.followup-days",
+            "差评整改期限写 1 到 60 个工作日（国家要求 100% 跟进，各地多为 5 到 15 个工作日）",
+        );
+    }
     let prefixes = check_prefixes(&raw.tickets, &mut issues);
     issues.finish(build(&raw, url, tz, (listen, https_listen), prefixes))
 }
@@ -428,6 +466,15 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
 fn check_station(s: &RawStationInfo, issues: &mut Issues<'_>) -> (String, chrono_tz::Tz) {
     if s.name.get_ref().trim().is_empty() {
         issues.at(s.name.span(), "station.name", "站名是空的：每个屏幕和回执上都要印站名");
+    }
+    let code = s.area_code.get_ref().trim();
+    let twelve_digits = code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit());
+    if !code.is_empty() && !twelve_digits {
+        issues.at(
+            s.area_code.span(),
+            "station.area-code",
+            format!("“{code}”要是 12 位数字：本村的统计用区划代码（国家统计局发布，例如 130110100201）"),
+        );
     }
     let url = s.public_base_url.get_ref().trim().trim_end_matches('/').to_string();
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
@@ -471,6 +518,16 @@ fn check_windows(windows: &[RawWindow], issues: &mut Issues<'_>) {
     }
 }
 
+/// The priority rule `[calling]` names (None for a word it does not know).
+fn priority_rule(c: &RawCalling) -> Option<PriorityRule> {
+    match c.priority.get_ref().trim() {
+        "strict" => Some(PriorityRule::Strict),
+        "every" => Some(PriorityRule::Every((*c.priority_every.get_ref()).clamp(1, 20))),
+        "after" => Some(PriorityRule::After((*c.priority_after_minutes.get_ref()).clamp(5, 240))),
+        _ => None,
+    }
+}
+
 /// Recalls and the voice's repetitions within what a waiting room can bear.
 fn check_calling_and_voice(calling: &RawCalling, voice: &RawVoice, issues: &mut Issues<'_>) {
     if *calling.max_recalls.get_ref() > 10 {
@@ -478,6 +535,23 @@ fn check_calling_and_voice(calling: &RawCalling, voice: &RawVoice, issues: &mut 
     }
     if *calling.nearly_up.get_ref() > 20 {
         issues.at(calling.nearly_up.span(), "calling.nearly-up", "最多 20 人：前面人太多时提醒，村民会白等");
+    }
+    if priority_rule(calling).is_none() {
+        issues.at(
+            calling.priority.span(),
+            "calling.priority",
+            format!("“{}”不认识：写 strict（优先号总是先叫）、every 或 after", calling.priority.get_ref()),
+        );
+    }
+    if !(1..=20).contains(calling.priority_every.get_ref()) {
+        issues.at(calling.priority_every.span(), "calling.priority-every", "每叫 1 到 20 个普通号插一个优先号");
+    }
+    if !(5..=240).contains(calling.priority_after_minutes.get_ref()) {
+        issues.at(
+            calling.priority_after_minutes.span(),
+            "calling.priority-after-minutes",
+            "普通号等 5 到 240 分钟后先叫",
+        );
     }
     if !(1..=5).contains(voice.repeat.get_ref()) {
         issues.at(voice.repeat.span(), "voice.repeat", "每次叫号念 1 到 5 遍");
@@ -608,6 +682,8 @@ fn build(
     let printer_name = raw.printer.name.trim();
     StationConfig {
         name: s.name.get_ref().trim().to_string(),
+        area_code: s.area_code.get_ref().trim().to_string(),
+        followup_days: *raw.rating.followup_days.get_ref(),
         village: s.village.trim().to_string(),
         township: s.township.trim().to_string(),
         phone: s.phone.trim().to_string(),
@@ -653,6 +729,9 @@ fn build(
             measured_days: raw.calling.measured_days.max(1),
             min_samples: raw.calling.min_samples.max(1),
             nearly_up: *raw.calling.nearly_up.get_ref(),
+            priority: priority_rule(&raw.calling).unwrap_or_default(),
+            priority_every: *raw.calling.priority_every.get_ref(),
+            priority_after_minutes: *raw.calling.priority_after_minutes.get_ref(),
         },
         server: ServerConfig {
             listen,

@@ -4,11 +4,47 @@
 use super::workdays::{Calendar, DueDate};
 use chrono::NaiveDate;
 
-/// Working days to put a 差评 right, counted from the day after the rating.
+/// Working days to put a 差评 right, counted from the day after the rating, unless the
+/// station sets its own (`[rating] followup-days`).
 pub const WORKING_DAYS: u32 = 15;
 
 /// The longest 整改 result kept (characters).
 pub const RESULT_MAX: usize = 500;
+
+/// What staff found a 差评 to be, once checked (the follow-up's category).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// 误评: the villager pressed the wrong button or rated the wrong service.
+    Mistaken,
+    /// 诉求合理: the complaint is fair; put it right.
+    Reasonable,
+    /// 无法定依据: what was asked has no basis in law or policy; explain it.
+    NoBasis,
+}
+
+impl Category {
+    pub const ALL: [Category; 3] = [Category::Mistaken, Category::Reasonable, Category::NoBasis];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Mistaken => "mistaken",
+            Category::Reasonable => "reasonable",
+            Category::NoBasis => "no_basis",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Mistaken => tr_later!("误评"),
+            Category::Reasonable => tr_later!("诉求合理"),
+            Category::NoBasis => tr_later!("无法定依据"),
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.key() == k.trim() || c.label() == k.trim())
+    }
+}
 
 /// Where a follow-up stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +68,8 @@ impl Stage {
 }
 
 /// The day a 差评 given on `rated_on` must be put right by.
-pub fn due(cal: &Calendar, rated_on: NaiveDate) -> DueDate {
-    cal.add_working_days(rated_on, WORKING_DAYS)
+pub fn due(cal: &Calendar, rated_on: NaiveDate, days: u32) -> DueDate {
+    cal.add_working_days(rated_on, days)
 }
 
 /// Overdue: not put right and the due day has passed.
@@ -75,11 +111,11 @@ mod tests {
         let mut cal = Calendar::new();
         cal.add_year(2026, [d("2026-12-25")], []);
         // Monday 30 November + 15 working days: 1–4, 7–11, 14–18, 21 December.
-        assert_eq!(due(&cal, d("2026-11-30")).date, d("2026-12-21"));
-        assert!(!due(&cal, d("2026-11-30")).beyond_calendar);
+        assert_eq!(due(&cal, d("2026-11-30"), WORKING_DAYS).date, d("2026-12-21"));
+        assert!(!due(&cal, d("2026-11-30"), WORKING_DAYS).beyond_calendar);
         // From 10 December the count skips the (made-up) holiday on the 25th and reaches
         // 2027, which this calendar does not know: 1 January counts as a plain Friday, flagged.
-        let late = due(&cal, d("2026-12-10"));
+        let late = due(&cal, d("2026-12-10"), WORKING_DAYS);
         assert_eq!(late.date, d("2027-01-01"));
         assert!(late.beyond_calendar);
     }

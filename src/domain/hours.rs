@@ -82,6 +82,17 @@ impl OpeningHours {
         OpenState::Closed { why, next: self.next_opening(now, cal) }
     }
 
+    /// Whether the day of `now` had sessions and the last one has ended: tickets still
+    /// waiting then are closed as 过期. (A ticket taken on a closed day waits until the day
+    /// is over.)
+    pub fn day_is_over(&self, now: NaiveDateTime, cal: &Calendar) -> bool {
+        let minute = now.hour_minute();
+        match self.sessions(now.date(), cal) {
+            Ok(s) => !s.is_empty() && s.iter().all(|(_, end)| *end <= minute),
+            Err(_) => false,
+        }
+    }
+
     /// The next moment a session starts after `now` (looking at most 60 days ahead).
     pub fn next_opening(&self, now: NaiveDateTime, cal: &Calendar) -> Option<NaiveDateTime> {
         let minute = now.hour_minute();

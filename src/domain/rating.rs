@@ -132,6 +132,20 @@ impl Reasons {
         self.0.iter().find(|(k, l)| k == s || l == s).map(|r| r.1.as_str())
     }
 
+    /// The (key, label) for a key, a label or a 1-based position; None for anything else.
+    pub fn find_entry(&self, input: &str) -> Option<(&str, &str)> {
+        let s = input.trim();
+        if let Ok(n) = s.parse::<usize>() {
+            return self.0.get(n.checked_sub(1)?).map(|r| (r.0.as_str(), r.1.as_str()));
+        }
+        self.0.iter().find(|(k, l)| k == s || l == s).map(|r| (r.0.as_str(), r.1.as_str()))
+    }
+
+    /// The label for a code of the list (the code itself when the list no longer has it).
+    pub fn label_of<'a>(&'a self, key: &'a str) -> &'a str {
+        self.0.iter().find(|(k, _)| k == key).map(|r| r.1.as_str()).unwrap_or(key)
+    }
+
     /// The label of 其他 (the last reason).
     pub fn other(&self) -> &str {
         self.0.last().map(|r| r.1.as_str()).unwrap_or("其他")
@@ -149,11 +163,52 @@ pub enum RatingProblem {
     TooLong,
 }
 
-/// A checked rating: the level, the reason (for 差评) and optional words.
+/// Where a rating was given (GB/T 39734's channels): the window's 评价器, the QR code on
+/// the receipt (the phone, and `kiosk rate`), the kiosk's screen, or a paper form typed in
+/// at the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Pad,
+    Qr,
+    Kiosk,
+    Paper,
+}
+
+impl Channel {
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::Pad => "pad",
+            Channel::Qr => "qr",
+            Channel::Kiosk => "kiosk",
+            Channel::Paper => "paper",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Pad => tr_later!("评价器"),
+            Channel::Qr => tr_later!("二维码"),
+            Channel::Kiosk => tr_later!("自助终端"),
+            Channel::Paper => tr_later!("书面"),
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Channel> {
+        [Channel::Pad, Channel::Qr, Channel::Kiosk, Channel::Paper].into_iter().find(|c| c.key() == k)
+    }
+}
+
+/// The longest comment kept (characters).
+pub const COMMENT_MAX: usize = 200;
+
+/// A checked rating: the level, the reasons (for 差评: the label of the first, and the
+/// codes of all) and optional words, with any ID or phone number in them masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rating {
     pub level: Level,
     pub reason: Option<String>,
+    /// The codes of the reasons chosen, from the list in force.
+    pub reasons: Vec<String>,
     pub comment: Option<String>,
 }
 
@@ -170,35 +225,61 @@ pub fn check_with(
     comment: Option<&str>,
     reasons: &Reasons,
 ) -> Result<Rating, RatingProblem> {
+    let picked: Vec<&str> = reason_in.into_iter().collect();
+    check_many(level, &picked, comment, reasons)
+}
+
+/// A rating with any number of reasons picked (the paper form may tick several): each a
+/// code, a label or a position of the list; anything else is the villager's own words,
+/// kept as the comment under 其他.
+pub fn check_many(
+    level: u8,
+    picked: &[&str],
+    comment: Option<&str>,
+    reasons: &Reasons,
+) -> Result<Rating, RatingProblem> {
     let level = Level::new(level).ok_or(RatingProblem::Level)?;
-    let clean = |s: Option<&str>| {
-        s.map(|x| x.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string())
-            .filter(|x| !x.is_empty())
+    let clean = |s: &str| {
+        Some(s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()).filter(|x| !x.is_empty())
     };
-    let reason_in = clean(reason_in);
-    let mut comment = clean(comment);
-    let reason = match reason_in.as_deref() {
-        Some(r) => match reasons.find(r) {
-            Some(label) => Some(label.to_string()),
-            None => {
-                // Their own words: reason 其他, the words kept as the comment.
-                comment = Some(match comment {
-                    Some(c) => format!("{r}；{c}"),
-                    None => r.to_string(),
-                });
-                Some(reasons.other().to_string())
+    let mut comment = comment.and_then(clean);
+    let mut codes: Vec<String> = Vec::new();
+    let mut own: Vec<String> = Vec::new();
+    for p in picked.iter().filter_map(|p| clean(p)) {
+        match reasons.find_entry(&p) {
+            Some((k, _)) => {
+                if !codes.iter().any(|c| c == k) {
+                    codes.push(k.to_string());
+                }
             }
-        },
-        None => None,
-    };
-    if comment.as_ref().is_some_and(|c| c.chars().count() > 200) {
+            None => own.push(p),
+        }
+    }
+    if !own.is_empty() {
+        // Their own words: reason 其他, the words kept as the comment.
+        let words = own.join("；");
+        comment = Some(match comment {
+            Some(c) => format!("{words}；{c}"),
+            None => words,
+        });
+        let other = reasons.list().last().map(|r| r.0.clone()).unwrap_or_else(|| "other".into());
+        if !codes.contains(&other) {
+            codes.push(other);
+        }
+    }
+    // ID and phone numbers typed into the words never reach the store.
+    let comment = comment.map(|c| super::identity::mask_patterns(&c));
+    if comment.as_ref().is_some_and(|c| c.chars().count() > COMMENT_MAX) {
         return Err(RatingProblem::TooLong);
     }
-    if level.is_bad() && reason.is_none() && comment.is_none() {
+    if level.is_bad() && codes.is_empty() && comment.is_none() {
         return Err(RatingProblem::ReasonNeeded(level.label()));
     }
-    let reason = if level.is_bad() { reason.or_else(|| Some(reasons.other().to_string())) } else { reason };
-    Ok(Rating { level, reason, comment })
+    if level.is_bad() && codes.is_empty() {
+        codes.push(reasons.list().last().map(|r| r.0.clone()).unwrap_or_else(|| "other".into()));
+    }
+    let reason = codes.first().map(|k| reasons.label_of(k).to_string());
+    Ok(Rating { level, reason, reasons: codes, comment })
 }
 
 #[cfg(test)]
@@ -244,5 +325,21 @@ mod tests {
         assert_eq!(check(9, None, None), Err(RatingProblem::Level));
         assert_eq!(check(3, None, Some(&"长".repeat(201))), Err(RatingProblem::TooLong));
         assert_eq!(check(1, Some("  "), Some(" \u{7} ")), Err(RatingProblem::ReasonNeeded("非常不满意")));
+        assert_eq!(own.reasons, ["other"]);
+        assert_eq!(check(1, Some("wait"), None).map(|r| r.reasons), Ok(vec!["wait".to_string()]));
+    }
+
+    #[test]
+    fn several_reasons_and_numbers_in_the_words_masked() {
+        let r = check_many(1, &["wait", "3", "门口太窄"], Some("打13912345678找我"), &Reasons::shipped()).unwrap();
+        assert_eq!(r.reasons, ["wait", "attitude", "other"]);
+        assert_eq!(r.reason.as_deref(), Some("等候时间太长"));
+        let c = r.comment.unwrap();
+        assert!(c.starts_with("门口太窄；打") && !c.contains("13912345678"), "{c}");
+        assert!(check_many(4, &[], Some("130110194503070138 很好"), &Reasons::shipped())
+            .unwrap()
+            .comment
+            .is_some_and(|c| !c.contains("194503070")));
+        assert_eq!(Channel::from_key("paper").map(|c| c.label()), Some("书面"));
     }
 }

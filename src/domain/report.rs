@@ -7,7 +7,7 @@
 //! when staff went straight to 办结); no-show rate = 过号 / (办结 + 过号); satisfaction =
 //! (非常满意 + 满意 + 基本满意) / all ratings; on time = completed on or before the due date.
 
-use super::calling::TicketStatus;
+use super::calling::{PauseReason, TicketStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::BTreeMap;
 
@@ -22,9 +22,40 @@ pub struct TicketFact {
     pub first_called: Option<NaiveDateTime>,
     pub started: Option<NaiveDateTime>,
     pub finished: Option<NaiveDateTime>,
+    /// Closed as 过期: still waiting when the day's hours ended.
+    pub expired: bool,
 }
 
-/// One 代办 case.
+/// A staff member's timed step (local time), from the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffStep {
+    pub staff: String,
+    pub at: NaiveDateTime,
+    pub what: Step,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    SignIn,
+    SignOut,
+    Pause(u32, PauseReason),
+    Resume(u32),
+    OutOfTurn,
+}
+
+/// A staff member's time over the range, in minutes: signed in (from each sign-in to the
+/// sign-out, or to their last step that day), paused by reason (from the pause to the
+/// window's resume, or to the end of their day), serving (the service times of the
+/// tickets they served) and idle (signed in, neither serving nor paused).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StaffTime {
+    pub signed_in: f64,
+    pub paused: BTreeMap<PauseReason, f64>,
+    pub serving: f64,
+    pub idle: f64,
+    /// Tickets called out of turn (选叫).
+    pub out_of_turn: u32,
+}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFact {
     pub tracking: String,
@@ -54,7 +85,11 @@ pub struct TicketFigures {
     pub called: u32,
     pub served: u32,
     pub no_show: u32,
+    /// Closed as 过期 at closing time.
+    pub expired: u32,
     pub wait_median: Option<f64>,
+    /// The mean wait of the tickets served.
+    pub wait_served_mean: Option<f64>,
     pub wait_p90: Option<f64>,
     pub service_median: Option<f64>,
     pub service_mean: Option<f64>,
@@ -112,6 +147,7 @@ pub struct StaffFigures {
     pub tickets: TicketFigures,
     pub cases_completed: u32,
     pub ratings: RatingFigures,
+    pub time: StaffTime,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -147,6 +183,7 @@ fn figures<'a>(tickets: impl Iterator<Item = &'a TicketFact>) -> TicketFigures {
     let mut f = TicketFigures::default();
     let mut waits = Vec::new();
     let mut services = Vec::new();
+    let mut served_waits = Vec::new();
     for t in tickets {
         f.issued += 1;
         match t.status {
@@ -154,9 +191,15 @@ fn figures<'a>(tickets: impl Iterator<Item = &'a TicketFact>) -> TicketFigures {
             TicketStatus::NoShow => f.no_show += 1,
             _ => {}
         }
+        if t.expired {
+            f.expired += 1;
+        }
         if let Some(c) = t.first_called {
             f.called += 1;
             waits.push(minutes(t.issued, c));
+            if t.status == TicketStatus::Served {
+                served_waits.push(minutes(t.issued, c));
+            }
         }
         if let (TicketStatus::Served, Some(end)) = (t.status, t.finished) {
             if let Some(start) = t.started.or(t.first_called) {
@@ -170,6 +213,8 @@ fn figures<'a>(tickets: impl Iterator<Item = &'a TicketFact>) -> TicketFigures {
     f.wait_p90 = percentile(&waits, 0.9);
     f.service_median = percentile(&services, 0.5);
     f.service_mean = (!services.is_empty()).then(|| services.iter().sum::<f64>() / services.len() as f64);
+    f.wait_served_mean =
+        (!served_waits.is_empty()).then(|| served_waits.iter().sum::<f64>() / served_waits.len() as f64);
     f
 }
 
@@ -181,6 +226,7 @@ pub fn compute(
     tickets: &[TicketFact],
     cases: &[CaseFact],
     ratings: &[RatingFact],
+    steps: &[StaffStep],
 ) -> Report {
     let in_range = |d: NaiveDate| d >= from && d <= to;
     let tickets: Vec<&TicketFact> = tickets.iter().filter(|t| in_range(t.issued.date())).collect();
@@ -232,7 +278,63 @@ pub fn compute(
             r.by_staff.entry(s.clone()).or_default().ratings.add(g.level);
         }
     }
+    let steps: Vec<&StaffStep> = steps.iter().filter(|s| in_range(s.at.date())).collect();
+    let mut people: Vec<String> = steps.iter().map(|s| s.staff.clone()).collect();
+    people.sort();
+    people.dedup();
+    for who in people {
+        let mine: Vec<&StaffStep> = steps.iter().copied().filter(|s| s.staff == who).collect();
+        let served: Vec<&TicketFact> =
+            tickets.iter().copied().filter(|t| t.staff.as_deref() == Some(who.as_str())).collect();
+        r.by_staff.entry(who).or_default().time = staff_time(&mine, &served);
+    }
     r
+}
+
+/// One staff member's time from their steps (in order) and the tickets they served.
+pub fn staff_time(steps: &[&StaffStep], tickets: &[&TicketFact]) -> StaffTime {
+    let mut t = StaffTime::default();
+    let mut days: BTreeMap<NaiveDate, Vec<&StaffStep>> = BTreeMap::new();
+    for s in steps {
+        days.entry(s.at.date()).or_default().push(s);
+    }
+    for (day, list) in days {
+        // The end of their day: the last thing they did (a ticket finished counts).
+        let last_ticket = tickets.iter().filter_map(|x| x.finished).filter(|f| f.date() == day).max();
+        let end = list.iter().map(|s| s.at).chain(last_ticket).max().unwrap_or_default();
+        let mut signed_since: Option<NaiveDateTime> = None;
+        let mut paused_since: BTreeMap<u32, (NaiveDateTime, PauseReason)> = BTreeMap::new();
+        for s in &list {
+            match s.what {
+                Step::SignIn => {
+                    signed_since.get_or_insert(s.at);
+                }
+                Step::SignOut => {
+                    if let Some(a) = signed_since.take() {
+                        t.signed_in += minutes(a, s.at);
+                    }
+                }
+                Step::Pause(w, why) => {
+                    paused_since.entry(w).or_insert((s.at, why));
+                }
+                Step::Resume(w) => {
+                    if let Some((a, why)) = paused_since.remove(&w) {
+                        *t.paused.entry(why).or_default() += minutes(a, s.at);
+                    }
+                }
+                Step::OutOfTurn => t.out_of_turn += 1,
+            }
+        }
+        if let Some(a) = signed_since {
+            t.signed_in += minutes(a, end);
+        }
+        for (_, (a, why)) in paused_since {
+            *t.paused.entry(why).or_default() += minutes(a, end);
+        }
+    }
+    t.serving = tickets.iter().filter_map(|x| Some(minutes(x.started.or(x.first_called)?, x.finished?))).sum();
+    t.idle = (t.signed_in - t.serving - t.paused.values().sum::<f64>()).max(0.0);
+    t
 }
 
 #[cfg(test)]
@@ -253,6 +355,7 @@ mod tests {
             first_called: called.map(at),
             started: None,
             finished: finished.map(at),
+            expired: false,
         }
     }
 
@@ -281,7 +384,24 @@ mod tests {
             RatingFact { level: 5, staff: Some("001".into()), window: Some(1), on: d("2026-11-02") },
             RatingFact { level: 2, staff: Some("001".into()), window: Some(1), on: d("2026-11-02") },
         ];
-        let r = compute(d("2026-11-01"), d("2026-11-30"), d("2026-12-05"), &tickets, &cases, &ratings);
+        let steps = vec![
+            StaffStep { staff: "001".into(), at: at("2026-11-02 08:30"), what: Step::SignIn },
+            StaffStep { staff: "001".into(), at: at("2026-11-02 08:35"), what: Step::OutOfTurn },
+            StaffStep { staff: "001".into(), at: at("2026-11-02 12:00"), what: Step::Pause(1, PauseReason::Lunch) },
+            StaffStep { staff: "001".into(), at: at("2026-11-02 14:00"), what: Step::Resume(1) },
+            StaffStep { staff: "001".into(), at: at("2026-11-02 16:00"), what: Step::Pause(1, PauseReason::Meeting) },
+            StaffStep { staff: "001".into(), at: at("2026-11-02 17:30"), what: Step::SignOut },
+        ];
+        let r = compute(d("2026-11-01"), d("2026-11-30"), d("2026-12-05"), &tickets, &cases, &ratings, &steps);
+        let time = &r.by_staff["001"].time;
+        assert_eq!(time.signed_in, 540.0, "08:30 to 17:30");
+        assert_eq!(time.paused[&PauseReason::Lunch], 120.0);
+        assert_eq!(time.paused[&PauseReason::Meeting], 90.0, "a pause never resumed ends with the day");
+        assert_eq!(time.out_of_turn, 1);
+        // Served 10 + 6 minutes (and the no-show's 0 since it never finished).
+        assert_eq!(time.serving, 16.0);
+        assert_eq!(time.idle, 540.0 - 16.0 - 210.0);
+        assert_eq!(r.by_staff["001"].tickets.wait_served_mean, Some(20.0), "waits 10 and 30");
         assert_eq!((r.all.issued, r.all.called, r.all.served, r.all.no_show), (4, 3, 2, 1));
         assert_eq!(r.all.no_show_rate(), Some(1.0 / 3.0));
         // Waits 10, 30, 2 → median 10, p90 30; services 10 and 6.

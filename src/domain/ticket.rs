@@ -57,6 +57,8 @@ pub struct Ticket {
     pub finished_at: Option<DateTime<Utc>>,
     /// The published list of matters it was issued under (0: before versions existed).
     pub catalog_version: i64,
+    /// Closed as 过期: still waiting when the day's hours ended (status cancelled).
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 impl Ticket {
@@ -67,6 +69,7 @@ impl Ticket {
             priority: self.priority,
             category: self.category.clone(),
             only_window: self.only_window,
+            issued_at: self.issued_at.timestamp(),
         }
     }
 

@@ -18,7 +18,7 @@ pub fn status_after(kind: &str) -> Option<TicketStatus> {
         "started" => TicketStatus::Serving,
         "finished" | "auto_finished" => TicketStatus::Served,
         "no_show" => TicketStatus::NoShow,
-        "cancelled" => TicketStatus::Cancelled,
+        "cancelled" | "expired" => TicketStatus::Cancelled,
         _ => return None,
     })
 }

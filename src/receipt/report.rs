@@ -8,6 +8,11 @@ use crate::domain::report::{mins, pct, Labels, Report, TicketFigures};
 
 const LEVELS: [&str; 5] = ["非常不满意", "不满意", "基本满意", "满意", "非常满意"];
 
+/// A CSV cell, quoted where it must be.
+pub fn csv_cell(s: &str) -> String {
+    cell(s)
+}
+
 fn cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -30,6 +35,7 @@ fn ticket_cells(kind: &str, name: &str, f: &TicketFigures) -> Vec<String> {
         f.served.to_string(),
         f.no_show.to_string(),
         pct(f.no_show_rate()),
+        f.expired.to_string(),
         mins(f.wait_median),
         mins(f.wait_p90),
         mins(f.service_median),
@@ -37,7 +43,7 @@ fn ticket_cells(kind: &str, name: &str, f: &TicketFigures) -> Vec<String> {
     ]
 }
 
-pub const TICKET_HEAD: [&str; 11] = [
+pub const TICKET_HEAD: [&str; 12] = [
     "分项",
     "名称",
     "取号",
@@ -45,6 +51,7 @@ pub const TICKET_HEAD: [&str; 11] = [
     "办结",
     "过号",
     "过号率",
+    "过期",
     "等候中位数(分钟)",
     "等候P90(分钟)",
     "办理中位数(分钟)",
@@ -66,6 +73,47 @@ pub fn ticket_rows(r: &Report, l: &Labels) -> Vec<Vec<String>> {
     rows
 }
 
+/// The columns of each staff member's time.
+pub const STAFF_TIME_HEAD: [&str; 11] = [
+    "工作人员",
+    "办结取号",
+    "平均办理(分钟)",
+    "办结号平均等候(分钟)",
+    "选叫次数",
+    "在岗(分钟)",
+    "午休(分钟)",
+    "外出代办(分钟)",
+    "会议(分钟)",
+    "其他暂停(分钟)",
+    "空闲(分钟)",
+];
+
+/// Each staff member's time: served, average service and wait, out-of-turn calls, time
+/// signed in, paused by reason and idle.
+pub fn staff_time_rows(r: &Report, l: &Labels) -> Vec<Vec<String>> {
+    use crate::domain::calling::PauseReason;
+    let whole = |m: f64| format!("{m:.0}");
+    r.by_staff
+        .iter()
+        .map(|(s, f)| {
+            let t = &f.time;
+            let mut row = vec![
+                l.staff(s),
+                f.tickets.served.to_string(),
+                mins(f.tickets.service_mean),
+                mins(f.tickets.wait_served_mean),
+                t.out_of_turn.to_string(),
+                whole(t.signed_in),
+            ];
+            for reason in PauseReason::ALL {
+                row.push(whole(t.paused.get(&reason).copied().unwrap_or(0.0)));
+            }
+            row.push(whole(t.idle));
+            row
+        })
+        .collect()
+}
+
 /// The report as CSV bytes (UTF-8 with BOM, for Excel).
 pub fn csv(r: &Report, l: &Labels) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
@@ -84,6 +132,11 @@ pub fn csv(r: &Report, l: &Labels) -> Vec<u8> {
             &mut out,
             &[l.staff(s), f.cases_completed.to_string(), f.ratings.total().to_string(), pct(f.ratings.satisfaction())],
         );
+    }
+    out.push_str("\r\n");
+    line(&mut out, &STAFF_TIME_HEAD.map(String::from));
+    for row in staff_time_rows(r, l) {
+        line(&mut out, &row);
     }
     out.push_str("\r\n");
     line(&mut out, &["全程代办".into(), "新增".into(), "办结".into(), "按时办结".into(), "按时率".into()]);
@@ -169,7 +222,7 @@ pub fn pdf(font: &ReceiptFont, r: &Report, l: &Labels) -> Result<Vec<u8>, Receip
         GREEN,
     );
     let rows = ticket_rows(r, l);
-    d.table(&TICKET_HEAD, &[0.09, 0.17, 0.06, 0.06, 0.06, 0.06, 0.08, 0.11, 0.1, 0.11, 0.1], &rows, 7.5);
+    d.table(&TICKET_HEAD, &[0.08, 0.16, 0.06, 0.06, 0.06, 0.06, 0.07, 0.06, 0.1, 0.1, 0.1, 0.09], &rows, 7.5);
     if r.per_day.len() > 1 {
         d.bars(
             "每天取号人次",
@@ -230,6 +283,12 @@ pub fn pdf(font: &ReceiptFont, r: &Report, l: &Labels) -> Result<Vec<u8>, Receip
             &[0.25, 0.15, 0.18, 0.14, 0.13, 0.15],
             &rows,
             9.0,
+        );
+        d.table(
+            &STAFF_TIME_HEAD,
+            &[0.14, 0.07, 0.09, 0.1, 0.07, 0.08, 0.08, 0.1, 0.08, 0.09, 0.1],
+            &staff_time_rows(r, l),
+            7.0,
         );
     }
     d.para("说明：等候时间从取号到第一次叫号；办理时间从开始办理（或叫号）到办结；满意率 = （非常满意＋满意＋基本满意）÷ 全部评价。", 8.0, GREY);

@@ -9,7 +9,7 @@ use super::chrome::{csrf, desk_page, logout_form, plain, sections};
 use super::session::{Session, COOKIE};
 use super::state::AppState;
 use super::stream::{follow, Next};
-use crate::domain::calling::{allowed, CallAction, TicketStatus};
+use crate::domain::calling::{allowed, CallAction, PauseReason, TicketStatus, OUT_OF_TURN_REASONS};
 use crate::service::{CallError, Called, DeskView, Station, TransferTo, Unstarted};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -159,7 +159,7 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
             p class=(if err { "error" } else { "ok" }) role="status" { (text) }
         }
         @for n in v.closed_notice.iter().chain(&v.holidays_notice) { p.notice { (crate::lang::sentence(n)) } }
-        @if v.paused { p.notice { (tr!("本窗口已暂停叫号。")) } }
+        @if let Some(r) = v.paused { p.notice { (tr!("本窗口已暂停叫号（{}）。", crate::lang::tr(r.label()))) } }
         section.current {
             @match &v.current {
                 Some(t) => {
@@ -209,14 +209,16 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
                 None => div.now.empty { (tr!("本窗口现在没有在办的号")) },
             }
             div.next {
-                @if v.paused {
+                @if v.paused.is_some() {
                     button.primary.huge disabled { (tr!("已暂停")) }
                 } @else {
                     (button(&fields, "next", tr!("叫下一位"), &[], "primary huge"))
                 }
                 span.waiting-mine { (tr!("本窗口可叫 ")) b #waiting-mine { (v.mine) } (tr!(" 人")) }
+                small.rule { (tr!("叫号顺序：")) (v.priority_rule) }
             }
         }
+        (queue(v, &fields))
         section {
             h2 { (tr!("各类等候")) }
             ul.counts {
@@ -237,18 +239,58 @@ fn panel(v: &DeskView, sess: &Session) -> Markup {
     }
 }
 
+/// The waiting tickets this window may call, in the order 叫下一位 would call them, each
+/// with 选叫 (out of turn, with a reason from the list or typed).
+fn queue(v: &DeskView, fields: &Markup) -> Markup {
+    const SHOWN: usize = 30;
+    html! {
+        section.queue {
+            h2 { (tr!("本窗口等候队列（按叫号顺序）")) }
+            datalist #pick-reasons {
+                @for r in OUT_OF_TURN_REASONS { option value=(crate::lang::tr(r)) {} }
+            }
+            ul.list {
+                @if v.queue.is_empty() { li.empty { (tr!("没有人等候本窗口")) } }
+                @for t in v.queue.iter().take(SHOWN) {
+                    li {
+                        b { (t.number) } " " (t.matter_name)
+                        @if t.priority { " " span.badge { (tr!("优先")) } }
+                        @if v.paused.is_none() {
+                            form.inline.pick method="post" action="/desk/act" {
+                                (fields)
+                                input type="hidden" name="action" value="pick";
+                                input type="hidden" name="number" value=(t.number);
+                                input name="reason" list="pick-reasons" required maxlength="40"
+                                    placeholder=(tr!("选叫原因")) aria-label=(tr!("为什么先叫 {}", t.number));
+                                button type="submit" { (tr!("选叫")) }
+                            }
+                        }
+                    }
+                }
+                @if v.queue.len() > SHOWN { li.empty { (tr!("还有 {} 人", v.queue.len() - SHOWN)) } }
+            }
+        }
+    }
+}
+
 /// 叫下一位 (or 回呼) over a ticket the window called and never started: what became of
 /// it? Asked above the live panel, so a change in the queue does not take it away; the
 /// answer carries the number asked about, and is refused if the window has moved on.
 fn unstarted_question(fields: &Markup, ask: &Ask) -> Markup {
-    let (action, verb) = match &ask.callback {
-        Some(n) => ("callback", tr!("回呼 {}", n)),
+    let (action, verb) = match &ask.then {
+        Some(Then::Callback(n)) => ("callback", tr!("回呼 {}", n)),
+        Some(Then::Pick(n, _)) => ("pick", tr!("选叫 {}", n)),
         None => ("next", tr!("叫下一位").to_string()),
     };
     let with = |prev: &'static str| -> Vec<(&str, &str)> {
         let mut f: Vec<(&str, &str)> = vec![("prev", prev), ("prev_number", &ask.number)];
-        if let Some(n) = &ask.callback {
-            f.push(("number", n));
+        match &ask.then {
+            Some(Then::Callback(n)) => f.push(("number", n)),
+            Some(Then::Pick(n, reason)) => {
+                f.push(("number", n));
+                f.push(("reason", reason));
+            }
+            None => {}
         }
         f
     };
@@ -265,17 +307,27 @@ fn unstarted_question(fields: &Markup, ask: &Ask) -> Markup {
     }
 }
 
-/// What the desk asks about after 叫下一位 (`?ask=C003`, and `&callback=C001` for 回呼).
+/// What the desk asks about after 叫下一位 (`?ask=C003`; `&callback=C001` for 回呼,
+/// `&pick=C005&reason=…` for 选叫).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct AskQuery {
     ask: Option<String>,
     callback: Option<String>,
+    pick: Option<String>,
+    reason: Option<String>,
+}
+
+/// The call waiting on the answer.
+#[derive(Debug, Clone)]
+enum Then {
+    Callback(String),
+    Pick(String, String),
 }
 
 #[derive(Debug)]
 struct Ask {
     number: String,
-    callback: Option<String>,
+    then: Option<Then>,
 }
 
 /// A ticket number as the desk passes it around (letters and digits, short).
@@ -295,10 +347,17 @@ fn calling_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -
                     span.station { (s.cfg().station.name) }
                     (sections(sess, "/desk"))
                     span.who { (sess.who.no()) " " (sess.who.name()) " · " b { (v.window_name) } }
-                    @if v.paused {
+                    @if v.paused.is_some() {
                         (button(&fields, "resume", tr!("恢复叫号"), &[], ""))
                     } @else {
-                        (button(&fields, "pause", tr!("暂停叫号"), &[], ""))
+                        form.inline.pause method="post" action="/desk/act" {
+                            (fields)
+                            input type="hidden" name="action" value="pause";
+                            select name="reason" aria-label=(tr!("暂停的原因")) {
+                                @for r in PauseReason::ALL { option value=(r.key()) { (crate::lang::tr(r.label())) } }
+                            }
+                            button type="submit" { (tr!("暂停叫号")) }
+                        }
                     }
                     form.inline method="post" action="/desk/window" {
                         (csrf(sess)) input type="hidden" name="window" value="0";
@@ -319,11 +378,14 @@ fn calling_page(s: &AppState, sess: &Session, v: &DeskView, ask: Option<&Ask>) -
 
 pub async fn page(State(s): State<AppState>, desk: Desk, Query(q): Query<AskQuery>) -> Result<Response, PageError> {
     let sess = desk.sess;
-    let ask = q
-        .ask
-        .as_deref()
-        .and_then(ticket_number)
-        .map(|number| Ask { number, callback: q.callback.as_deref().and_then(ticket_number) });
+    let ask = q.ask.as_deref().and_then(ticket_number).map(|number| {
+        let then = match (q.callback.as_deref().and_then(ticket_number), q.pick.as_deref().and_then(ticket_number)) {
+            (Some(c), _) => Some(Then::Callback(c)),
+            (None, Some(p)) => Some(Then::Pick(p, q.reason.clone().unwrap_or_default())),
+            (None, None) => None,
+        };
+        Ask { number, then }
+    });
     let Some(w) = sess.window else { return Ok(window_page(&s, &sess)) };
     let v = s.with_station(move |st| st.desk_view(w)).await?.map_err(|e| PageError::Fault(e.to_string()))?;
     Ok(calling_page(&s, &sess, &v, ask.as_ref()))
@@ -484,8 +546,17 @@ pub enum Button {
         #[serde(default)]
         to_category: Option<String>,
     },
-    Pause,
+    Pause {
+        #[serde(default)]
+        reason: Option<String>,
+    },
     Resume,
+    /// 选叫: a waiting ticket out of turn, with the reason.
+    Pick {
+        number: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
     Help {
         #[serde(default, deserialize_with = "lenient::number")]
         id: Option<i64>,
@@ -565,8 +636,12 @@ pub async fn act(State(s): State<AppState>, desk: Desk, Checked(press): Checked<
         _ => Unstarted::Ask,
     };
     let who = desk.sess.who.clone();
-    let asked_callback = match &press.button {
-        Button::Callback { number } => ticket_number(number),
+    // What to do once staff have said what became of a ticket called and never started.
+    let then = match &press.button {
+        Button::Callback { number } => ticket_number(number).map(Then::Callback),
+        Button::Pick { number, reason } => {
+            ticket_number(number).map(|n| Then::Pick(n, reason.clone().unwrap_or_default()))
+        }
         _ => None,
     };
     let outcome = s
@@ -590,10 +665,18 @@ pub async fn act(State(s): State<AppState>, desk: Desk, Checked(press): Checked<
                     tr!("已转类别"),
                 ),
                 Button::TransferCategory { .. } => Ok(Done::Refused(tr!("请选择要转到的类别").into())),
-                Button::Pause => done(st.set_window_paused(&who, window, true).map(|_| tr!("已暂停叫号").to_string())),
-                Button::Resume => {
-                    done(st.set_window_paused(&who, window, false).map(|_| tr!("已恢复叫号").to_string()))
-                }
+                Button::Pause { reason } => match reason.as_deref().and_then(PauseReason::from_key) {
+                    Some(r) => done(
+                        st.set_window_paused(&who, window, Some(r))
+                            .map(|_| tr!("已暂停叫号（{}）", crate::lang::tr(r.label()))),
+                    ),
+                    None => Ok(Done::Refused(tr!("请选择暂停的原因").into())),
+                },
+                Button::Resume => done(st.set_window_paused(&who, window, None).map(|_| tr!("已恢复叫号").to_string())),
+                Button::Pick { number, reason } => called(
+                    st.call_chosen(&who, window, &number, reason.as_deref().unwrap_or(""), &unstarted),
+                    tr!("请到本窗口（选叫）"),
+                ),
                 Button::Help { id: Some(hid) } => match st.answer_help(&who, hid) {
                     Ok(true) => Ok(Done::Ok(tr!("已处理呼叫").into())),
                     Ok(false) => Ok(Done::Refused(tr!("这个呼叫已经有人处理了").into())),
@@ -611,8 +694,16 @@ pub async fn act(State(s): State<AppState>, desk: Desk, Checked(press): Checked<
         Done::Ok(text) => desk.flash(&s, false, text),
         Done::Refused(text) => desk.flash(&s, true, text),
         Done::Ask(n) => {
-            let callback = asked_callback.map(|c| format!("&callback={c}")).unwrap_or_default();
-            return Ok(Redirect::to(&format!("/desk?ask={n}{callback}")).into_response());
+            let then = match then {
+                Some(Then::Callback(c)) => format!("&callback={c}"),
+                Some(Then::Pick(p, reason)) => {
+                    let q = serde_urlencoded::to_string([("pick", p.as_str()), ("reason", reason.as_str())])
+                        .unwrap_or_default();
+                    format!("&{q}")
+                }
+                None => String::new(),
+            };
+            return Ok(Redirect::to(&format!("/desk?ask={n}{then}")).into_response());
         }
     }
     Ok(see_desk())

@@ -262,7 +262,9 @@ pub async fn pad_rate(
         Ok(r) => see(format!("thanks={}", if r.flagged { "bad" } else { "1" })),
         Err(RateError::AlreadyRated) => see("thanks=again".into()),
         Err(RateError::NotFound | RateError::NotYet(_)) => see("late=1".into()),
-        Err(e @ RateError::NotPaired) => plain(StatusCode::FORBIDDEN, tr!("不能评价"), &e.to_string()),
+        Err(e @ (RateError::NotPaired | RateError::Actor(_))) => {
+            plain(StatusCode::FORBIDDEN, tr!("不能评价"), &e.to_string())
+        }
         Err(RateError::Problem(p)) => bad_request(&p.to_string()),
         Err(e @ RateError::Store(_)) => return Err(PageError::Fault(e.to_string())),
     })

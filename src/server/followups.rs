@@ -110,9 +110,12 @@ pub async fn page(State(s): State<AppState>, desk: Desk) -> Result<Response, Pag
     let open = list.iter().filter(|f| f.stage != Stage::Done).count();
     let late = list.iter().filter(|f| f.overdue).count();
     let intro = if sess.who.is_admin() {
-        tr!("每一条不满意、非常不满意的评价都要跟进：分派给办理的人（谁办理谁负责），15个工作日内整改并记录结果。")
+        tr!(
+            "每一条不满意、非常不满意的评价都要跟进：分派给办理的人（谁办理谁负责），{}个工作日内整改并记录结果。",
+            s.cfg().station.followup_days
+        )
     } else {
-        tr!("分派给您的差评：请在15个工作日内整改，并在这里写明结果。")
+        tr!("分派给您的差评：请在{}个工作日内整改，并在这里写明结果。", s.cfg().station.followup_days)
     };
     let body = html! {
         main.desk {

@@ -98,11 +98,11 @@ fn rating_form(action: &str, what: &str) -> Markup {
 }
 
 /// The reasons asked for 不满意 / 非常不满意 (the level already chosen).
-fn reason_form(action: &str, level: Level, error: Option<&str>, reasons: &Reasons) -> Markup {
+fn reason_form(action: &str, level: Level, error: Option<&str>, reasons: &Reasons, days: u32) -> Markup {
     html! {
         section.rating #rating {
             h2 { (tr!("您选了“")) (crate::lang::tr(level.label())) "”" }
-            p { (tr!("请告诉我们哪里没做好，服务站会在15个工作日内跟进整改。")) }
+            p { (tr!("请告诉我们哪里没做好，服务站会在{}个工作日内跟进整改。", days)) }
             @if let Some(e) = error { p.error { (e) } }
             form method="post" action=(action) {
                 input type="hidden" name="level" value=(level.value());
@@ -201,7 +201,8 @@ pub async fn ticket(
     } else {
         find_ticket(&s, &token).await?
     };
-    let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some(), &s.live().snap.reasons);
+    let days = s.cfg().station.followup_days;
+    let extra = step.html(&format!("/t/{token}/rate"), v.can_rate, v.rated.is_some(), &s.live().snap.reasons, days);
     Ok(ticket_page(&s, &token, &v, extra))
 }
 
@@ -279,17 +280,17 @@ pub struct RatingStep {
 
 impl RatingStep {
     /// The rating part of the page for this step, or None for the page's own.
-    fn html(&self, action: &str, can_rate: bool, rated: bool, reasons: &Reasons) -> Option<Markup> {
+    fn html(&self, action: &str, can_rate: bool, rated: bool, reasons: &Reasons, days: u32) -> Option<Markup> {
         match (self.rate.and_then(Level::new), &self.thanks) {
             (Some(level), _) if can_rate && level.is_bad() => {
                 let problem = self.problem.as_ref().map(|_| tr!("说明太长了（最多 200 字），请改短一些。"));
-                Some(reason_form(action, level, problem, reasons))
+                Some(reason_form(action, level, problem, reasons, days))
             }
             // A ticket holds no contact: the follow-up is promised, not a call back.
-            (_, Some(t)) if rated => Some(thanks(if t == "bad" {
-                tr!("谢谢您的评价。服务站会在15个工作日内跟进整改。")
+            (_, Some(t)) if rated => Some(thanks(&if t == "bad" {
+                tr!("谢谢您的评价。服务站会在{}个工作日内跟进整改。", days)
             } else {
-                tr!("谢谢您的评价！")
+                tr!("谢谢您的评价！").to_string()
             })),
             _ => None,
         }
@@ -309,7 +310,9 @@ async fn rate(s: &AppState, token: String, f: RatingForm, back: String) -> Resul
     }
     let (reason, comment) = (f.reason, f.comment);
     let result = s
-        .with_station(move |st| st.rate(&token, level.value(), reason.as_deref(), comment.as_deref(), "phone"))
+        .with_station(move |st| {
+            st.rate(&token, level.value(), reason.as_deref(), comment.as_deref(), crate::domain::rating::Channel::Qr)
+        })
         .await?;
     Ok(match result {
         Ok(r) => see(format!("?thanks={}", if r.flagged { "bad" } else { "1" })),
@@ -317,7 +320,7 @@ async fn rate(s: &AppState, token: String, f: RatingForm, back: String) -> Resul
         Err(RateError::Problem(_)) => see(format!("?rate={}&problem=1", level.value())),
         // Two taps, or a second phone: the page says it is rated.
         Err(RateError::AlreadyRated) => see(String::new()),
-        Err(e @ (RateError::NotYet(_) | RateError::NotPaired)) => {
+        Err(e @ (RateError::NotYet(_) | RateError::NotPaired | RateError::Actor(_))) => {
             plain(StatusCode::CONFLICT, tr!("不能评价"), &e.to_string())
         }
         Err(e @ RateError::Store(_)) => return Err(PageError::Fault(e.to_string())),
@@ -401,7 +404,8 @@ pub async fn case(
     Query(step): Query<RatingStep>,
 ) -> Result<Response, PageError> {
     let p = find_case(&s, &token).await?;
-    let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated, &s.live().snap.reasons);
+    let days = s.cfg().station.followup_days;
+    let extra = step.html(&format!("/c/{token}/rate"), p.can_rate, p.rated, &s.live().snap.reasons, days);
     Ok(case_page(&s, &token, &p, extra))
 }
 

@@ -8,7 +8,7 @@ use super::chrome::filled;
 use super::state::AppState;
 use super::typed;
 use crate::domain::report::{mins, pct, Labels, Report};
-use crate::receipt::report::{chart_hours, ticket_rows, TICKET_HEAD};
+use crate::receipt::report::{chart_hours, staff_time_rows, ticket_rows, STAFF_TIME_HEAD, TICKET_HEAD};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -140,6 +140,7 @@ fn report_html(r: &Report, l: &Labels) -> Markup {
         ))
         (table(tr!("取号与办理"), &TICKET_HEAD, &ticket_rows(r, l)))
         (table(tr!("工作人员"), &[tr!("工作人员"), tr!("代办办结"), tr!("评价数"), tr!("满意率")], &staff))
+        (table(tr!("工作人员用时（分钟）"), &STAFF_TIME_HEAD, &staff_time_rows(r, l)))
         @if !overdue.is_empty() { (table(tr!("超期代办"), &[tr!("编号"), tr!("事项"), tr!("承诺日期"), tr!("超期")], &overdue)) }
     }
 }

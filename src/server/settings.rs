@@ -5,6 +5,7 @@ use super::access::{lenient, Checked, Head, PageError};
 use super::chrome::{admin_page, csrf};
 use super::session::Session;
 use super::state::AppState;
+use crate::service::SettingKind as Kind;
 use crate::service::{FieldView, SettingsError};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -42,7 +43,17 @@ fn render(
                         @if v.from_desk { span.badge { (tr!("在这里改过")) } }
                         @if v.pending { span.badge { (tr!("重启后生效")) } }
                     }
-                    input name=(v.field.key) value=(typed.and_then(|t| t.get(v.field.key)).unwrap_or(&v.value));
+                    @let now = typed.and_then(|t| t.get(v.field.key)).unwrap_or(&v.value);
+                    @match v.field.kind {
+                        Kind::Choice(choices) => {
+                            select name=(v.field.key) {
+                                @for (value, label) in choices {
+                                    option value=(value) selected[*value == now.as_str()] { (crate::lang::tr(label)) }
+                                }
+                            }
+                        }
+                        _ => { input name=(v.field.key) value=(now); }
+                    }
                     small { (crate::lang::tr(v.field.hint)) }
                 }
             }

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 const POLL: Duration = Duration::from_millis(100);
+/// How often tickets left waiting after hours are looked for.
+const SWEEP: Duration = Duration::from_secs(60);
 const TICK: Duration = Duration::from_secs(1);
 
 /// Builds the first snapshot (so the server never serves without one).
@@ -38,7 +40,16 @@ fn run(mut station: Station, tx: watch::Sender<Live>, poke: Receiver<()>, announ
     let mut last_call = station.last_ticket_event().unwrap_or(0);
     let mut last_build = Instant::now();
     let mut failing = false;
+    let mut last_sweep: Option<Instant> = None;
     loop {
+        // Tickets still waiting when the day's hours are over are closed as 过期 (and any
+        // left from earlier days): looked at once a minute.
+        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP) {
+            last_sweep = Some(Instant::now());
+            if let Err(e) = station.expire_waiting() {
+                tracing::warn!("waiting tickets not closed at closing time: {e}");
+            }
+        }
         match poke.recv_timeout(POLL) {
             Ok(()) => while poke.try_recv().is_ok() {},
             Err(RecvTimeoutError::Timeout) => {}

@@ -6,7 +6,7 @@
 
 use super::auth::{ActorError, Signed};
 use super::Station;
-use crate::domain::calling::{CallAction, Refusal, WindowRule};
+use crate::domain::calling::{CallAction, Order, PauseReason, Refusal, TicketStatus, WindowRule};
 use crate::domain::ticket::{ServiceTimes, Ticket};
 pub use crate::storage::calling::Unstarted;
 use crate::storage::calling::{self as store, CallStoreError, Transfer};
@@ -25,6 +25,10 @@ pub enum CallError {
     Paused(u32),
     #[error("今天没有 {0} 号")]
     NotFound(String),
+    #[error("{0} {1}，只有等候中的号才能选叫")]
+    NotWaiting(String, TicketStatus),
+    #[error("请说明为什么不按顺序叫这个号（选一个原因，或写几个字）")]
+    NoReason,
     #[error("没有{0}号窗口（station.toml 里的窗口：{1}）")]
     NoWindow(u32, String),
     #[error("没有“{0}”这个类别")]
@@ -47,6 +51,7 @@ impl From<CallStoreError> for CallError {
             CallStoreError::Refused(r) => CallError::Refused(r),
             CallStoreError::Paused(w) => CallError::Paused(w),
             CallStoreError::NotFound(n) => CallError::NotFound(n),
+            CallStoreError::NotWaiting(n, s) => CallError::NotWaiting(n, s),
             CallStoreError::Unstarted(n) => CallError::Unstarted(n),
             CallStoreError::Stale(n) => CallError::Stale(n),
             CallStoreError::Store(s) => CallError::Store(s),
@@ -107,7 +112,8 @@ impl Station {
         self.actor(who)?;
         let rule = self.window_rule(window)?;
         let (day, now) = (self.clock.today(), self.clock.now());
-        match store::call_next(self.conn_mut(), day, &rule, who.by(), unstarted, now)? {
+        let priority = self.cfg.station.calling.priority;
+        match store::call_next(self.conn_mut(), day, &rule, priority, who.by(), unstarted, now)? {
             Some(out) => {
                 tracing::info!("{} called to window {window} by {}", out.ticket.number, who.no());
                 Ok(Called { ticket: out.ticket, window, finished: out.finished, no_shows: out.no_shows })
@@ -172,14 +178,80 @@ impl Station {
     }
 
     /// 暂停 / 恢复 a window.
-    pub fn set_window_paused(&mut self, who: &Signed, window: u32, paused: bool) -> Result<(), CallError> {
+    pub fn set_window_paused(
+        &mut self,
+        who: &Signed,
+        window: u32,
+        paused: Option<PauseReason>,
+    ) -> Result<(), CallError> {
         self.actor(who)?;
         self.window_rule(window)?;
         let now = self.clock.now();
         store::set_window(self.conn(), window, paused, Some(who.no()), now)?;
-        let action = if paused { "window-pause" } else { "window-resume" };
-        audit::by(self.conn(), now, who.by(), action, Some(&format!("{window}号窗口")), None)?;
+        let action = if paused.is_some() { "window-pause" } else { "window-resume" };
+        // The reason's key, so that the report can add up the time paused by reason.
+        let detail = paused.map(|r| r.key());
+        audit::by(self.conn(), now, who.by(), action, Some(&format!("{window}号窗口")), detail)?;
         Ok(())
+    }
+
+    /// 选叫: calls the waiting ticket `number` to `window` out of turn, for a reason staff
+    /// give (a short list or their own words): recorded on the ticket and in the audit log,
+    /// and counted per staff member in the report.
+    pub fn call_chosen(
+        &mut self,
+        who: &Signed,
+        window: u32,
+        number: &str,
+        reason: &str,
+        unstarted: &Unstarted,
+    ) -> Result<Called, CallError> {
+        self.actor(who)?;
+        self.window_rule(window)?;
+        let reason: String =
+            reason.chars().filter(|c| !c.is_control()).collect::<String>().trim().chars().take(40).collect();
+        if reason.is_empty() {
+            return Err(CallError::NoReason);
+        }
+        let (day, now) = (self.clock.today(), self.clock.now());
+        let number = number.trim().to_uppercase();
+        let out = store::call_chosen(self.conn_mut(), day, &number, window, who.by(), unstarted, &reason, now)?;
+        audit::by(
+            self.conn(),
+            now,
+            who.by(),
+            "call-out-of-turn",
+            Some(&format!("{} → {window}号窗口", out.ticket.number)),
+            Some(&reason),
+        )?;
+        tracing::info!("{} called out of turn to window {window} by {}", out.ticket.number, who.no());
+        Ok(Called { ticket: out.ticket, window, finished: out.finished, no_shows: out.no_shows })
+    }
+
+    /// The calling order today (the station's priority rule and today's calls so far).
+    pub fn calling_order(&self) -> Result<Order, StoreError> {
+        crate::storage::tickets::order_on(
+            self.conn(),
+            self.clock.today(),
+            self.cfg.station.calling.priority,
+            self.clock.now(),
+        )
+    }
+
+    /// Closes as 过期 the tickets still waiting from earlier days, and today's once the
+    /// day's last session is over (the station service does this every minute). Returns
+    /// the numbers closed.
+    pub fn expire_waiting(&mut self) -> Result<Vec<String>, StoreError> {
+        let st = &self.cfg.station;
+        let hours = crate::domain::hours::OpeningHours::from_text(&st.weekday_hours, &st.weekend_hours);
+        let now_local = self.clock.now_local().naive_local();
+        let today_over = hours.day_is_over(now_local, &self.cfg.calendar);
+        let (today, now) = (self.clock.today(), self.clock.now());
+        let closed = store::expire_waiting(self.conn_mut(), today, today_over, now)?;
+        if !closed.is_empty() {
+            tracing::info!("{} waiting tickets closed as expired: {}", closed.len(), closed.join(" "));
+        }
+        Ok(closed)
     }
 
     /// Records that `who` now works `window` (the desk's choice of window).
@@ -187,7 +259,7 @@ impl Station {
         self.actor(who)?;
         self.window_rule(window)?;
         let now = self.clock.now();
-        let paused = store::windows(self.conn())?.get(&window).map(|w| w.0).unwrap_or(false);
+        let paused = store::windows(self.conn())?.get(&window).and_then(|w| w.paused);
         store::set_window(self.conn(), window, paused, Some(who.no()), now)?;
         audit::record(
             self.conn(),

@@ -180,6 +180,7 @@ impl Explain for RateError {
     fn explain(&self) -> Failure {
         match self {
             RateError::Store(e) => e.explain(),
+            RateError::Actor(e) => e.explain(),
             e => refused(e),
         }
     }

@@ -64,7 +64,11 @@ impl Station {
             (None, Some(_)) => Stage::Assigned,
             (None, None) => Stage::New,
         };
-        let due = followup::due(&self.cfg.calendar, r.rated_at.with_timezone(&tz).date_naive());
+        let due = followup::due(
+            &self.cfg.calendar,
+            r.rated_at.with_timezone(&tz).date_naive(),
+            self.cfg.station.followup_days,
+        );
         let reason = [r.reason, r.comment].into_iter().flatten().filter(|s| !s.trim().is_empty()).collect::<Vec<_>>();
         Followup {
             id: r.rating_id,

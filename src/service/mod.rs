@@ -47,7 +47,7 @@ pub use pads::{is_device_token, Pad, PadError};
 pub use purge::{Purged, FILE_DAYS};
 pub use ratings::{PadOffer, RateError, Rated, RatingTarget, PAD_SECONDS};
 pub use reports::{ReportError, WallPart};
-pub use settings::{FieldView, SettingsError, FIELDS as SETTINGS};
+pub use settings::{FieldView, Kind as SettingKind, SettingsError, FIELDS as SETTINGS};
 pub use snapshot::{
     view_in, BadRatingItem, DeskView, DisplayCall, DisplayState, DisplayWindow, HelpItem, MaterialLine, Snapshot,
     TicketView, UnprintedItem, WaitingCount,

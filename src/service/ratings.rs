@@ -5,7 +5,7 @@
 use super::Station;
 use crate::domain::calling::TicketStatus;
 use crate::domain::case::{Case, CaseState};
-use crate::domain::rating::{self, RatingProblem};
+use crate::domain::rating::{self, Channel, RatingProblem};
 use crate::domain::ticket::Ticket;
 use crate::storage::calling as calls;
 use crate::storage::ratings::{self, NewRating, RatingRow};
@@ -33,6 +33,9 @@ pub struct Rated {
     pub level: u8,
     pub level_label: &'static str,
     pub reason: Option<String>,
+    /// The codes of the reasons (the list in force).
+    pub reasons: Vec<String>,
+    pub channel: &'static str,
     /// A 差评: listed for the station's follow-up.
     pub flagged: bool,
     pub staff: Option<String>,
@@ -52,6 +55,8 @@ pub enum RateError {
     NotPaired,
     #[error("{0}")]
     Problem(#[from] RatingProblem),
+    #[error("{0}")]
+    Actor(#[from] super::auth::ActorError),
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -92,21 +97,63 @@ impl Station {
         level: u8,
         reason: Option<&str>,
         comment: Option<&str>,
-        channel: &str,
+        channel: Channel,
     ) -> Result<Rated, RateError> {
         let target = self.rating_target(token.trim())?.ok_or(RateError::NotFound)?;
-        self.store_rating(&target, level, reason, comment, channel)
+        let picked: Vec<&str> = reason.into_iter().collect();
+        self.store_rating(&target, level, &picked, comment, channel, None)
+    }
+
+    /// A paper form (书面评价表) typed in at the desk by `who`: the ticket ("A003" today,
+    /// or "2026-11-30 A003") or the case's tracking code, the level and the reasons ticked.
+    pub fn rate_on_paper(
+        &self,
+        who: &super::auth::Signed,
+        target: &str,
+        level: u8,
+        picked: &[&str],
+        comment: Option<&str>,
+    ) -> Result<Rated, RateError> {
+        self.actor(who)?;
+        let target = self.paper_target(target)?.ok_or(RateError::NotFound)?;
+        let rated = self.store_rating(&target, level, picked, comment, Channel::Paper, Some(who.no()))?;
+        crate::storage::audit::by(
+            self.conn(),
+            self.clock.now(),
+            who.by(),
+            "rating-paper",
+            Some(&rated.key),
+            Some(rated.level_label),
+        )?;
+        Ok(rated)
+    }
+
+    /// What a paper form names: today's ticket number, a dated one, or a tracking code.
+    fn paper_target(&self, text: &str) -> Result<Option<RatingTarget>, StoreError> {
+        let text = text.trim().to_uppercase();
+        let (day, number) = match text.split_once(' ') {
+            Some((d, n)) => match d.parse::<chrono::NaiveDate>() {
+                Ok(d) => (d, n.trim().to_string()),
+                Err(_) => return Ok(None),
+            },
+            None => (self.clock.today(), text.clone()),
+        };
+        if let Some(t) = tickets::by_number(self.conn(), day, &number)? {
+            return Ok(Some(RatingTarget::Ticket(t)));
+        }
+        Ok(cases::by_tracking(self.conn(), &text)?.map(RatingTarget::Case))
     }
 
     fn store_rating(
         &self,
         target: &RatingTarget,
         level: u8,
-        reason: Option<&str>,
+        picked: &[&str],
         comment: Option<&str>,
-        channel: &str,
+        channel: Channel,
+        entered_by: Option<&str>,
     ) -> Result<Rated, RateError> {
-        let r = rating::check_with(level, reason, comment, &self.rating_reasons()?)?;
+        let r = rating::check_many(level, picked, comment, &self.rating_reasons()?)?;
         let (kind, key, ticket_id, case_id, staff, window) = match target {
             RatingTarget::Ticket(t) => {
                 if t.status != TicketStatus::Served {
@@ -128,10 +175,12 @@ impl Station {
             level: r.level.value(),
             reason: r.reason.as_deref(),
             comment: r.comment.as_deref(),
-            channel,
+            channel: channel.key(),
             staff_no: staff.as_deref(),
             window,
             at: self.clock.now(),
+            reasons: &r.reasons,
+            entered_by,
         };
         if !ratings::insert(self.conn(), &new)? {
             return Err(RateError::AlreadyRated);
@@ -145,6 +194,8 @@ impl Station {
             level: r.level.value(),
             level_label: r.level.label(),
             reason: r.reason,
+            reasons: r.reasons,
+            channel: channel.key(),
             flagged: r.level.is_bad(),
             staff,
             window,
@@ -184,11 +235,229 @@ impl Station {
         if latest != offer || self.clock.now() - at > limit {
             return Err(RateError::NotFound);
         }
-        self.store_rating(&RatingTarget::Ticket(t), level, reason, comment, "pad")
+        let picked: Vec<&str> = reason.into_iter().collect();
+        self.store_rating(&RatingTarget::Ticket(t), level, &picked, comment, Channel::Pad, None)
     }
 
     /// 差评 given today, for the desk's follow-up list.
     pub fn bad_ratings_today(&self) -> Result<Vec<RatingRow>, StoreError> {
         ratings::bad_since(self.conn(), self.day_start())
+    }
+}
+
+/// One rating as exported each month (CSV for Excel, JSON Lines for an upward adapter):
+/// everything GB/T 39734 and the upward interfaces seen ask a rating to carry, with the
+/// station's 12-digit area code, and its follow-up when there is one. Times are local
+/// (the station's time zone, with its offset).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RatingExport {
+    pub id: i64,
+    pub area_code: String,
+    pub station: String,
+    pub level: u8,
+    pub level_label: &'static str,
+    pub channel: String,
+    pub matter: Option<String>,
+    pub matter_version: Option<i64>,
+    pub ticket: Option<String>,
+    pub case: Option<String>,
+    pub staff: Option<String>,
+    pub window: Option<u32>,
+    pub served_at: Option<String>,
+    pub rated_at: String,
+    pub reasons: Vec<String>,
+    pub reason_labels: Vec<String>,
+    pub reasons_version: Option<i64>,
+    pub comment: Option<String>,
+    pub entered_by: Option<String>,
+    pub followup: Option<FollowupExport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FollowupExport {
+    pub assignee: Option<String>,
+    pub category: Option<String>,
+    pub plan: Option<String>,
+    pub fixed_at: Option<String>,
+    pub callback_at: Option<String>,
+    pub callback_result: Option<String>,
+    pub appeal: Option<String>,
+    pub result: Option<String>,
+    pub done_at: Option<String>,
+}
+
+/// The CSV's columns, in order.
+pub const EXPORT_HEAD: [&str; 28] = [
+    "评价编号",
+    "统计用区划代码",
+    "服务站",
+    "评价渠道",
+    "满意度(1-5)",
+    "满意度",
+    "事项编码",
+    "事项版本",
+    "号票",
+    "代办编号",
+    "被评价人",
+    "窗口",
+    "办结时间",
+    "评价时间",
+    "差评原因代码",
+    "差评原因",
+    "原因清单版本",
+    "说明",
+    "书面录入人",
+    "跟进人",
+    "跟进分类",
+    "整改方案",
+    "整改完成时间",
+    "回访时间",
+    "回访结果",
+    "申诉",
+    "整改结果",
+    "跟进办结时间",
+];
+
+impl RatingExport {
+    fn cells(&self) -> Vec<String> {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        // Words people typed: never a formula when Excel opens the file.
+        let words = |v: &Option<String>| {
+            let t = o(v);
+            if t.starts_with(['=', '+', '-', '@']) {
+                format!("'{t}")
+            } else {
+                t
+            }
+        };
+        let f = self.followup.clone().unwrap_or(FollowupExport {
+            assignee: None,
+            category: None,
+            plan: None,
+            fixed_at: None,
+            callback_at: None,
+            callback_result: None,
+            appeal: None,
+            result: None,
+            done_at: None,
+        });
+        vec![
+            self.id.to_string(),
+            self.area_code.clone(),
+            self.station.clone(),
+            Channel::from_key(&self.channel).map(|c| c.label().to_string()).unwrap_or_else(|| self.channel.clone()),
+            self.level.to_string(),
+            self.level_label.to_string(),
+            o(&self.matter),
+            self.matter_version.map(|v| v.to_string()).unwrap_or_default(),
+            o(&self.ticket),
+            o(&self.case),
+            o(&self.staff),
+            self.window.map(|w| w.to_string()).unwrap_or_default(),
+            o(&self.served_at),
+            self.rated_at.clone(),
+            self.reasons.join(";"),
+            self.reason_labels.join("；"),
+            self.reasons_version.map(|v| v.to_string()).unwrap_or_default(),
+            words(&self.comment),
+            o(&self.entered_by),
+            o(&f.assignee),
+            f.category
+                .as_deref()
+                .and_then(crate::domain::followup::Category::from_key)
+                .map(|c| c.label().to_string())
+                .unwrap_or_default(),
+            words(&f.plan),
+            o(&f.fixed_at),
+            o(&f.callback_at),
+            words(&f.callback_result),
+            words(&f.appeal),
+            words(&f.result),
+            o(&f.done_at),
+        ]
+    }
+}
+
+impl Station {
+    /// The ratings given from `from` to `to` (whole local days), oldest first.
+    pub fn ratings_export(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<RatingExport>, super::ReportError> {
+        use chrono::TimeZone;
+        if from > to {
+            return Err(super::ReportError::Backwards(from, to));
+        }
+        let tz = self.clock.tz();
+        let at = |d: chrono::NaiveDate| {
+            tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).earliest().map(|t| t.to_utc())
+        };
+        let (Some(start), Some(end)) = (at(from), at(to + Duration::days(1))) else {
+            return Ok(Vec::new());
+        };
+        let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).to_rfc3339();
+        let reasons = self.rating_reasons()?;
+        let st = &self.cfg.station;
+        Ok(ratings::export_between(self.conn(), start, end)?
+            .into_iter()
+            .map(|r| RatingExport {
+                id: r.id,
+                area_code: st.area_code.clone(),
+                station: st.name.clone(),
+                level: r.level,
+                level_label: rating::Level::new(r.level).map(|l| l.label()).unwrap_or(""),
+                channel: r.channel,
+                matter: r.matter,
+                matter_version: r.matter_version,
+                ticket: r.ticket,
+                case: r.case,
+                staff: r.staff,
+                window: r.window,
+                served_at: r.served_at.map(local),
+                rated_at: local(r.rated_at),
+                reason_labels: r.reasons.iter().map(|k| reasons.label_of(k).to_string()).collect(),
+                reasons: r.reasons,
+                reasons_version: r.reasons_version,
+                comment: r.comment,
+                entered_by: r.entered_by,
+                followup: r.followup.map(|f| FollowupExport {
+                    assignee: f.assignee,
+                    category: f.category,
+                    plan: f.plan,
+                    fixed_at: f.fixed_at,
+                    callback_at: f.callback_at,
+                    callback_result: f.callback_result,
+                    appeal: f.appeal,
+                    result: f.result,
+                    done_at: f.done_at.map(local),
+                }),
+            })
+            .collect())
+    }
+
+    /// The export as CSV bytes (UTF-8 with BOM: Excel shows the Chinese).
+    pub fn ratings_csv(&self, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<Vec<u8>, super::ReportError> {
+        let rows = self.ratings_export(from, to)?;
+        let mut out = String::from("\u{feff}");
+        let line = |cells: &[String]| {
+            let quoted: Vec<String> = cells.iter().map(|c| crate::receipt::report::csv_cell(c)).collect();
+            format!("{}\r\n", quoted.join(","))
+        };
+        out.push_str(&line(&EXPORT_HEAD.map(String::from)));
+        for r in &rows {
+            out.push_str(&line(&r.cells()));
+        }
+        Ok(out.into_bytes())
+    }
+
+    /// The export as JSON Lines: one rating per line.
+    pub fn ratings_jsonl(&self, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<Vec<u8>, super::ReportError> {
+        let mut out = String::new();
+        for r in self.ratings_export(from, to)? {
+            out.push_str(&serde_json::to_string(&r).unwrap_or_default());
+            out.push('\n');
+        }
+        Ok(out.into_bytes())
     }
 }

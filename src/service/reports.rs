@@ -2,7 +2,8 @@
 //! the station's local time, with the names of categories and staff.
 
 use super::Station;
-use crate::domain::report::{self, CaseFact, Labels, RatingFact, Report, TicketFact};
+use crate::domain::calling::PauseReason;
+use crate::domain::report::{self, CaseFact, Labels, RatingFact, Report, StaffStep, Step, TicketFact};
 use crate::storage::{reports as store, StoreError};
 use chrono::{NaiveDate, TimeZone};
 
@@ -40,6 +41,7 @@ impl Station {
                 first_called: t.first_called.map(local),
                 started: t.started.map(local),
                 finished: t.finished.map(local),
+                expired: t.expired,
             })
             .collect();
         let cases: Vec<CaseFact> = store::cases_until(self.conn(), to)?
@@ -67,7 +69,28 @@ impl Station {
                 .collect(),
             _ => Vec::new(),
         };
-        let r = report::compute(from, to, self.clock.today(), &tickets, &cases, &ratings);
+        let steps: Vec<StaffStep> = match (start, end) {
+            (Some(s), Some(e)) => store::staff_steps_between(self.conn(), s.to_utc(), e.to_utc())?
+                .into_iter()
+                .filter_map(|x| {
+                    let window = || x.subject.as_deref().and_then(|s| s.trim_end_matches("号窗口").parse::<u32>().ok());
+                    let what = match x.action.as_str() {
+                        "sign-in" => Step::SignIn,
+                        "sign-out" => Step::SignOut,
+                        "window-pause" => Step::Pause(
+                            window()?,
+                            x.detail.as_deref().and_then(PauseReason::from_key).unwrap_or(PauseReason::Other),
+                        ),
+                        "window-resume" => Step::Resume(window()?),
+                        "call-out-of-turn" => Step::OutOfTurn,
+                        _ => return None,
+                    };
+                    Some(StaffStep { staff: x.staff, at: local(x.at), what })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let r = report::compute(from, to, self.clock.today(), &tickets, &cases, &ratings, &steps);
         let labels = Labels {
             station: self.cfg.station.name.clone(),
             township: self.cfg.station.township.clone(),

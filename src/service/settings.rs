@@ -18,7 +18,16 @@ pub enum Kind {
     /// Several values separated by commas, 、 or spaces.
     List,
     Number,
+    /// One of a few words (value, label), shown as a list to pick from.
+    Choice(&'static [(&'static str, &'static str)]),
 }
+
+/// The priority rules as the settings page offers them.
+pub const PRIORITY_CHOICES: [(&str, &str); 3] = [
+    ("strict", tr_later!("优先号总是先叫")),
+    ("every", tr_later!("每叫几个普通号插叫 1 个优先号")),
+    ("after", tr_later!("普通号等满若干分钟就先叫它")),
+];
 
 /// One setting: its station.toml key, its name and hint in the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +38,7 @@ pub struct Field {
     pub kind: Kind,
 }
 
-pub const FIELDS: [Field; 10] = [
+pub const FIELDS: [Field; 14] = [
     Field {
         key: "station.name",
         label: tr_later!("服务站名称"),
@@ -82,6 +91,30 @@ pub const FIELDS: [Field; 10] = [
         kind: Kind::Number,
     },
     Field {
+        key: "calling.priority",
+        label: tr_later!("优先号（绿色通道）怎么叫"),
+        hint: tr_later!("同一类里总是先来先叫；后两种不会让普通号一直等"),
+        kind: Kind::Choice(&PRIORITY_CHOICES),
+    },
+    Field {
+        key: "calling.priority-every",
+        label: tr_later!("每叫几个普通号插叫 1 个优先号"),
+        hint: tr_later!("1 到 20；只在上面选了“每叫几个普通号”时用"),
+        kind: Kind::Number,
+    },
+    Field {
+        key: "calling.priority-after-minutes",
+        label: tr_later!("普通号等满几分钟先叫"),
+        hint: tr_later!("5 到 240；只在上面选了“普通号等满若干分钟”时用"),
+        kind: Kind::Number,
+    },
+    Field {
+        key: "calling.nearly-up",
+        label: tr_later!("前面还剩几人时提醒“快到您了”"),
+        hint: tr_later!("手机号票页面响一声、振动；0 到 20"),
+        kind: Kind::Number,
+    },
+    Field {
         key: "server.listen",
         label: tr_later!("服务监听地址"),
         hint: tr_later!("地址:端口，多个用逗号隔开；留空 = 按二维码地址"),
@@ -126,6 +159,10 @@ fn shown(st: &StationConfig, key: &str) -> String {
         "printer.name" => st.printer.name.clone().unwrap_or_default(),
         "printer.timeout-secs" => st.printer.timeout_secs.to_string(),
         "server.listen" => st.server.listen.join(", "),
+        "calling.priority" => st.calling.priority.key().to_string(),
+        "calling.priority-every" => st.calling.priority_every.to_string(),
+        "calling.priority-after-minutes" => st.calling.priority_after_minutes.to_string(),
+        "calling.nearly-up" => st.calling.nearly_up.to_string(),
         _ => String::new(),
     }
 }
@@ -134,7 +171,7 @@ fn shown(st: &StationConfig, key: &str) -> String {
 fn to_toml(f: &Field, text: &str) -> Result<String, String> {
     let text = text.trim();
     match f.kind {
-        Kind::Text => Ok(toml_edit::Value::from(text).to_string().trim().to_string()),
+        Kind::Text | Kind::Choice(_) => Ok(toml_edit::Value::from(text).to_string().trim().to_string()),
         Kind::Number => match text.parse::<i64>() {
             Ok(n) if n >= 0 => Ok(n.to_string()),
             _ => Err(format!("{}：“{text}”不是数字，请填写整数", f.label)),

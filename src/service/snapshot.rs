@@ -9,7 +9,7 @@
 use super::ratings::PadOffer;
 use super::Station;
 use crate::config::{LoadedConfig, StationConfig};
-use crate::domain::calling::{self, Candidate, Limits, TicketStatus, WindowRule};
+use crate::domain::calling::{self, Candidate, Limits, Order, PauseReason, TicketStatus, WindowRule};
 use crate::domain::clock::date_cn;
 use crate::domain::hours::{self, OpenState, OpeningHours};
 use crate::domain::matter::Catalog;
@@ -33,6 +33,8 @@ pub struct DisplayWindow {
     pub serving: Option<String>,
     /// "called", "serving", "paused" or "idle".
     pub state: &'static str,
+    /// Why it is paused (午休, 外出代办, 会议, 其他), shown under 暂停服务.
+    pub pause_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -124,6 +126,8 @@ pub struct Snapshot {
     pub windows: Vec<WindowRule>,
     /// The 差评 reasons in force (the town's, or the shipped ones).
     pub reasons: Arc<crate::domain::rating::Reasons>,
+    /// The calling order when the snapshot was taken.
+    pub order: Order,
 }
 
 impl Snapshot {
@@ -159,14 +163,18 @@ pub fn ticket_view(
     waiting: &[Candidate],
     windows: &[WindowRule],
     times: &ServiceTimes,
+    order: Order,
     catalog: &Catalog,
     rated: bool,
     closed_notice: Option<&str>,
     issued_local: NaiveDateTime,
 ) -> TicketView {
     let stale = t.day < today;
-    let expired = stale && matches!(t.status, TicketStatus::Waiting | TicketStatus::Called);
+    let expired = (stale && matches!(t.status, TicketStatus::Waiting | TicketStatus::Called)) || t.expired_at.is_some();
     let state_text = match (t.status, t.window) {
+        _ if t.expired_at.is_some() => {
+            tr_later!("本号已过期：到下班时间还没有叫到，按规定作废。请在下次办公时间重新取号").to_string()
+        }
         _ if expired => tr_later!("本号已过期（号码只在取号当天有效），请重新取号").to_string(),
         (TicketStatus::Waiting, _) => tr_later!("等候中").to_string(),
         (TicketStatus::Called, Some(w)) => tr_later!("请到 {} 号窗口", w),
@@ -177,7 +185,7 @@ pub fn ticket_view(
         (TicketStatus::Cancelled, _) => tr_later!("已取消").to_string(),
     };
     let (ahead, wait_min) = if t.status == TicketStatus::Waiting && !stale {
-        let (a, m) = calling::outlook(&t.candidate(), waiting, windows, times);
+        let (a, m) = calling::outlook(&t.candidate(), waiting, windows, times, order);
         (Some(a), Some(m))
     } else {
         (None, None)
@@ -229,6 +237,7 @@ pub fn view_in(cfg: &LoadedConfig, snap: &Snapshot, t: &Ticket, rated: bool) -> 
         &snap.waiting,
         &snap.windows,
         &snap.times,
+        snap.order,
         snap.catalog_of(t),
         rated,
         snap.closed_notice.as_deref(),
@@ -242,7 +251,7 @@ fn display_state(
     st: &StationConfig,
     catalog: &Catalog,
     day_tickets: &[Ticket],
-    windows_state: &HashMap<u32, (bool, Option<String>)>,
+    windows_state: &HashMap<u32, calls::WindowRow>,
     recent: &[calls::CallEvent],
     notice: Option<String>,
 ) -> DisplayState {
@@ -251,14 +260,20 @@ fn display_state(
         .iter()
         .map(|w| {
             let current = day_tickets.iter().rev().find(|t| t.status.at_window() && t.window == Some(w.number));
-            let paused = windows_state.get(&w.number).is_some_and(|s| s.0);
+            let paused = windows_state.get(&w.number).and_then(|s| s.paused);
             let state = match current.map(|t| t.status) {
                 Some(TicketStatus::Called) => "called",
                 Some(TicketStatus::Serving) => "serving",
-                _ if paused => "paused",
+                _ if paused.is_some() => "paused",
                 _ => "idle",
             };
-            DisplayWindow { number: w.number, name: w.name.clone(), serving: current.map(|t| t.number.clone()), state }
+            DisplayWindow {
+                number: w.number,
+                name: w.name.clone(),
+                serving: current.map(|t| t.number.clone()),
+                state,
+                pause_reason: paused.filter(|_| state == "paused").map(|r| crate::lang::tr(r.label()).to_string()),
+            }
         })
         .collect();
     let call = |c: &calls::CallEvent| DisplayCall {
@@ -301,8 +316,14 @@ fn waiting_counts(catalog: &Catalog, day_tickets: &[Ticket]) -> Vec<WaitingCount
 pub struct DeskView {
     pub window: u32,
     pub window_name: String,
-    pub paused: bool,
+    /// Paused, and why.
+    pub paused: Option<PauseReason>,
     pub current: Option<Ticket>,
+    /// The waiting tickets this window may call, in the order it would call them (选叫
+    /// picks one out of turn).
+    pub queue: Vec<Ticket>,
+    /// The station's priority rule in words.
+    pub priority_rule: String,
     /// Waiting per category, and whether this window calls it.
     pub waiting: Vec<(WaitingCount, bool)>,
     /// Waiting tickets this window may call.
@@ -405,6 +426,7 @@ impl Station {
             catalog: Arc::new(self.cfg.catalog.clone()),
             windows: self.window_rules(),
             reasons: Arc::new(self.rating_reasons()?),
+            order: self.calling_order()?,
         })
     }
 
@@ -460,7 +482,19 @@ impl Station {
         let tickets = calls::day_tickets(self.conn(), day)?;
         let rule = self.window_rules().into_iter().find(|w| w.number == window);
         let current = tickets.iter().rev().find(|t| t.status.at_window() && t.window == Some(window)).cloned();
-        let paused = calls::windows(self.conn())?.get(&window).is_some_and(|w| w.0);
+        let paused = calls::windows(self.conn())?.get(&window).and_then(|w| w.paused);
+        let queue = match &rule {
+            Some(r) => {
+                let candidates: Vec<Candidate> =
+                    tickets.iter().filter(|t| t.status == TicketStatus::Waiting).map(Ticket::candidate).collect();
+                let mine: Vec<&Candidate> = candidates.iter().filter(|c| c.callable_by(r)).collect();
+                calling::sequence(&mine, self.calling_order()?)
+                    .into_iter()
+                    .filter_map(|c| tickets.iter().find(|t| t.id == c.order).cloned())
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let waiting = waiting_counts(&self.cfg.catalog, &tickets)
             .into_iter()
             .map(|w| {
@@ -513,6 +547,8 @@ impl Station {
             window_name: st.window(window).map(|w| w.name.clone()).unwrap_or_default(),
             paused,
             current,
+            queue,
+            priority_rule: st.calling.priority.describe(),
             waiting,
             mine,
             no_shows,

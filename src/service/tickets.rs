@@ -173,7 +173,8 @@ impl Station {
             error: printer_problem.as_deref(),
             path: &path_of,
         };
-        let (t, job_ids) = tickets::issue(&mut self.conn, &new, &times, &windows, &[plan])?;
+        let (t, job_ids) =
+            tickets::issue(&mut self.conn, &new, &times, &windows, self.cfg.station.calling.priority, &[plan])?;
         let job_id = job_ids.first().copied();
         tracing::info!("ticket {} issued for {}", t.number, what);
         let status_url = ticket::status_url(&self.cfg.station.public_base_url, &t.token);

@@ -4,9 +4,9 @@
 //! call and never gets the same ticket; two staff pressing the same button get one
 //! change and one refusal.
 
-use super::tickets::{candidates, row_to_ticket};
+use super::tickets::{candidates, order_on, row_to_ticket};
 use super::{By, StoreError};
-use crate::domain::calling::{self, CallAction, Limits, Refusal, WindowRule};
+use crate::domain::calling::{self, CallAction, Limits, PauseReason, PriorityRule, Refusal, WindowRule};
 use crate::domain::ticket::Ticket;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -20,6 +20,8 @@ pub enum CallStoreError {
     Paused(u32),
     #[error("今天没有 {0} 号")]
     NotFound(String),
+    #[error("{0} {1}，只有等候中的号才能选叫")]
+    NotWaiting(String, calling::TicketStatus),
     /// The window has a ticket it called but never started, and nobody said what became
     /// of it (the desk asks).
     #[error("{0} 还没有开始办理：按过号，还是已经办完？")]
@@ -150,12 +152,14 @@ fn move_on(
     Ok((done, skipped))
 }
 
-/// 叫下一位 at `window`: the first waiting ticket in call order that the window may call.
-/// None (and nothing changed) when nobody is waiting for this window.
+/// 叫下一位 at `window`: the first waiting ticket in call order (under the station's
+/// priority `rule`) that the window may call. None (and nothing changed) when nobody is
+/// waiting for this window.
 pub fn call_next(
     conn: &mut Connection,
     day: NaiveDate,
     window: &WindowRule,
+    rule: PriorityRule,
     by: By<'_>,
     unstarted: &Unstarted,
     now: DateTime<Utc>,
@@ -165,25 +169,74 @@ pub fn call_next(
         return Err(CallStoreError::Paused(window.number));
     }
     let waiting = candidates(&tx, day)?;
-    let Some(next) = calling::pick_next(&waiting, window) else {
+    let order = order_on(&tx, day, rule, now)?;
+    let Some(next) = calling::pick_next(&waiting, window, order) else {
         return Ok(None);
     };
     let id = next.order;
-    let (finished, no_shows) = move_on(&tx, day, window.number, by, now, unstarted)?;
+    let out = call_it(tx, day, id, window.number, by, unstarted, None, now)?;
+    Ok(Some(out))
+}
+
+/// Calls today's waiting ticket `number` to `window` out of turn (staff chose it from the
+/// waiting list), with the reason in its event.
+#[allow(clippy::too_many_arguments)]
+pub fn call_chosen(
+    conn: &mut Connection,
+    day: NaiveDate,
+    number: &str,
+    window: u32,
+    by: By<'_>,
+    unstarted: &Unstarted,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<CallOutcome, CallStoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if paused(&tx, window)? {
+        return Err(CallStoreError::Paused(window));
+    }
+    let t = tx
+        .query_row(
+            "SELECT * FROM tickets WHERE day = ?1 AND number = ?2",
+            params![day.to_string(), number],
+            row_to_ticket,
+        )
+        .optional()?
+        .ok_or_else(|| CallStoreError::NotFound(number.to_string()))?;
+    if t.status != calling::TicketStatus::Waiting {
+        return Err(CallStoreError::NotWaiting(t.number, t.status));
+    }
+    let note = format!("不按顺序叫号：{reason}");
+    call_it(tx, day, t.id, window, by, unstarted, Some(&note), now)
+}
+
+/// Calls ticket `id` to `window` and commits: the window's previous ticket moves on first.
+#[allow(clippy::too_many_arguments)]
+fn call_it(
+    tx: Transaction<'_>,
+    day: NaiveDate,
+    id: i64,
+    window: u32,
+    by: By<'_>,
+    unstarted: &Unstarted,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<CallOutcome, CallStoreError> {
+    let (finished, no_shows) = move_on(&tx, day, window, by, now, unstarted)?;
     let n = tx.execute(
         "UPDATE tickets SET status = 'called', window_no = ?2, staff_no = ?3, called_at = ?4, recalls = 0,
                 only_window = NULL
          WHERE id = ?1 AND status = 'waiting'",
-        params![id, window.number, by.staff, now.to_rfc3339()],
+        params![id, window, by.staff, now.to_rfc3339()],
     )?;
     if n != 1 {
         // Cannot happen under the write lock; refuse rather than call a ticket twice.
         return Err(CallStoreError::Store(StoreError::Sql(rusqlite::Error::StatementChangedRows(n))));
     }
-    event(&tx, id, now, "called", by, window.number, None)?;
+    event(&tx, id, now, "called", by, window, note)?;
     let ticket = by_id(&tx, id)?;
     tx.commit()?;
-    Ok(Some(CallOutcome { ticket, finished, no_shows }))
+    Ok(CallOutcome { ticket, finished, no_shows })
 }
 
 /// One button at `window` on today's ticket `number`.
@@ -281,24 +334,71 @@ pub fn act(
 pub fn set_window(
     conn: &Connection,
     window: u32,
-    paused: bool,
+    paused: Option<PauseReason>,
     staff: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO window_state (number, paused, staff_no, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(number) DO UPDATE SET paused = excluded.paused,
+        "INSERT INTO window_state (number, paused, pause_reason, staff_no, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(number) DO UPDATE SET paused = excluded.paused, pause_reason = excluded.pause_reason,
              staff_no = COALESCE(excluded.staff_no, window_state.staff_no), updated_at = excluded.updated_at",
-        params![window, paused, staff, now.to_rfc3339()],
+        params![window, paused.is_some(), paused.map(|r| r.key()), staff, now.to_rfc3339()],
     )?;
     Ok(())
 }
 
-/// Each window's (paused, staff) as stored; windows never touched are open.
-pub fn windows(conn: &Connection) -> Result<HashMap<u32, (bool, Option<String>)>, StoreError> {
-    let mut st = conn.prepare_cached("SELECT number, paused, staff_no FROM window_state")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, u32>(0)?, (r.get::<_, bool>(1)?, r.get(2)?))))?;
+/// A window's live state as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WindowRow {
+    /// Paused, and why (a pause from before reasons were kept counts as 其他).
+    pub paused: Option<PauseReason>,
+    pub staff: Option<String>,
+}
+
+/// Each window's state as stored; windows never touched are open.
+pub fn windows(conn: &Connection) -> Result<HashMap<u32, WindowRow>, StoreError> {
+    let mut st = conn.prepare_cached("SELECT number, paused, pause_reason, staff_no FROM window_state")?;
+    let rows = st.query_map([], |r| {
+        let paused = r.get::<_, bool>(1)?.then(|| {
+            r.get::<_, Option<String>>(2)
+                .ok()
+                .flatten()
+                .and_then(|k| PauseReason::from_key(&k))
+                .unwrap_or(PauseReason::Other)
+        });
+        Ok((r.get::<_, u32>(0)?, WindowRow { paused, staff: r.get(3)? }))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Closes as 过期 every ticket still waiting whose day is before `today`, or is `today`
+/// when the day's hours are over (`today_too`). Returns the numbers closed.
+pub fn expire_waiting(
+    conn: &mut Connection,
+    today: NaiveDate,
+    today_too: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let ids: Vec<(i64, String)> = {
+        let mut st = tx.prepare(
+            "SELECT id, number FROM tickets WHERE status = 'waiting' AND (day < ?1 OR (?2 AND day = ?1))
+             ORDER BY id",
+        )?;
+        let rows = st.query_map(params![today.to_string(), today_too], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let at = now.to_rfc3339();
+    for (id, _) in &ids {
+        tx.execute("UPDATE tickets SET status = 'cancelled', expired_at = ?2 WHERE id = ?1", params![id, at])?;
+        // Nobody pressed anything: no staff, no window.
+        tx.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, note) VALUES (?1, ?2, 'expired', ?3)",
+            params![id, at, "下班时还没有叫到，按规定作废（过期）"],
+        )?;
+    }
+    tx.commit()?;
+    Ok(ids.into_iter().map(|(_, n)| n).collect())
 }
 
 /// Every ticket of `day` (the live pages' snapshot: a day has hundreds, not thousands).

@@ -63,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/017_rating_reasons.sql"),
     include_str!("migrations/018_town_cases.sql"),
     include_str!("migrations/019_township_details.sql"),
+    include_str!("migrations/020_desk_and_ratings.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -18,13 +18,15 @@ pub struct TicketRow {
     pub first_called: Option<DateTime<Utc>>,
     pub started: Option<DateTime<Utc>>,
     pub finished: Option<DateTime<Utc>>,
+    /// Closed as 过期 at closing time.
+    pub expired: bool,
 }
 
 pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
     let mut st = conn.prepare_cached(
         "SELECT t.category, t.window_no, t.staff_no, t.status, t.issued_at,
                 (SELECT min(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'called'),
-                t.started_at, t.finished_at
+                t.started_at, t.finished_at, t.expired_at IS NOT NULL
          FROM tickets t WHERE t.day >= ?1 AND t.day <= ?2",
     )?;
     let rows = st.query_map(params![from.to_string(), to.to_string()], |r| {
@@ -37,6 +39,7 @@ pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Res
             first_called: opt_time(r, 5)?,
             started: opt_time(r, 6)?,
             finished: opt_time(r, 7)?,
+            expired: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -95,6 +98,33 @@ pub fn ratings_between(
         conn.prepare_cached("SELECT level, staff_no, window_no, at FROM ratings WHERE at >= ?1 AND at < ?2")?;
     let rows = st.query_map(params![from.to_rfc3339(), to.to_rfc3339()], |r| {
         Ok(RatingRow { level: r.get(0)?, staff: r.get(1)?, window: r.get(2)?, at: time(r, 3)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A staff member's step the report times: signing in and out, pausing a window and
+/// resuming it, calling out of turn (from the audit trail).
+pub struct StaffStepRow {
+    pub at: DateTime<Utc>,
+    pub staff: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub fn staff_steps_between(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<StaffStepRow>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT at, staff_no, action, subject, detail FROM audit_events
+         WHERE at >= ?1 AND at < ?2 AND staff_no IS NOT NULL
+           AND action IN ('sign-in', 'sign-out', 'window-pause', 'window-resume', 'call-out-of-turn')
+         ORDER BY id",
+    )?;
+    let rows = st.query_map(params![from.to_rfc3339(), to.to_rfc3339()], |r| {
+        Ok(StaffStepRow { at: time(r, 0)?, staff: r.get(1)?, action: r.get(2)?, subject: r.get(3)?, detail: r.get(4)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -6,7 +6,7 @@
 
 use super::decode::{day, keyed, opt_time, time};
 use super::StoreError;
-use crate::domain::calling::{self, Candidate, TicketStatus, WindowRule};
+use crate::domain::calling::{self, Candidate, Order, PriorityRule, TicketStatus, WindowRule};
 use crate::domain::print::{JobStatus, PrintJob};
 use crate::domain::ticket::{self, ServiceTimes, Ticket};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,12 +28,48 @@ pub struct NewTicket {
 /// Today's waiting tickets as the calling order sees them.
 pub(super) fn candidates(conn: &Connection, day: NaiveDate) -> Result<Vec<Candidate>, StoreError> {
     let mut st = conn.prepare_cached(
-        "SELECT id, priority, category, only_window FROM tickets WHERE day = ?1 AND status = 'waiting' ORDER BY id",
+        "SELECT id, priority, category, only_window, issued_at FROM tickets WHERE day = ?1 AND status = 'waiting'
+         ORDER BY id",
     )?;
     let rows = st.query_map(params![day.to_string()], |r| {
-        Ok(Candidate { order: r.get(0)?, priority: r.get(1)?, category: r.get(2)?, only_window: r.get(3)? })
+        Ok(Candidate {
+            order: r.get(0)?,
+            priority: r.get(1)?,
+            category: r.get(2)?,
+            only_window: r.get(3)?,
+            issued_at: time(r, "issued_at")?.timestamp(),
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The calling order of `day` under `rule` at `now`: for "one priority after every N",
+/// the normal tickets called since today's last priority ticket.
+pub fn order_on(
+    conn: &Connection,
+    day: NaiveDate,
+    rule: PriorityRule,
+    now: DateTime<Utc>,
+) -> Result<Order, StoreError> {
+    let mut since = None;
+    if matches!(rule, PriorityRule::Every(_)) {
+        let mut st = conn.prepare_cached(
+            "SELECT t.priority FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+             WHERE t.day = ?1 AND e.kind = 'called'
+               AND e.ticket_id >= (SELECT coalesce(min(id), 0) FROM tickets WHERE day = ?1)
+             ORDER BY e.id DESC",
+        )?;
+        let mut rows = st.query(params![day.to_string()])?;
+        let mut normals = 0u32;
+        while let Some(r) = rows.next()? {
+            if r.get::<_, bool>(0)? {
+                since = Some(normals);
+                break;
+            }
+            normals += 1;
+        }
+    }
+    Ok(Order { rule, normals_since_priority: since, now: now.timestamp() })
 }
 
 /// Allocates the next number for the ticket's prefix and day and stores the ticket, with
@@ -84,6 +120,7 @@ pub fn issue(
     t: &NewTicket,
     times: &ServiceTimes,
     windows: &[WindowRule],
+    rule: PriorityRule,
     jobs: &[JobPlan<'_>],
 ) -> Result<(Ticket, Vec<i64>), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -106,8 +143,15 @@ pub fn issue(
     let waiting = candidates(&tx, t.day)?;
     // This ticket's order key is larger than every existing row id.
     let my_order = waiting.iter().map(|w| w.order).max().unwrap_or(0) + 1;
-    let me = Candidate { order: my_order, priority: t.priority, category: t.category.clone(), only_window: None };
-    let (ahead, wait) = calling::outlook(&me, &waiting, windows, times);
+    let me = Candidate {
+        order: my_order,
+        priority: t.priority,
+        category: t.category.clone(),
+        only_window: None,
+        issued_at: t.issued_at.timestamp(),
+    };
+    let order = order_on(&tx, t.day, rule, t.issued_at)?;
+    let (ahead, wait) = calling::outlook(&me, &waiting, windows, times, order);
     tx.execute(
         "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
                               ahead_at_issue, wait_min_at_issue, catalog_version)
@@ -158,6 +202,7 @@ pub(super) fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         started_at: opt_time(r, "started_at")?,
         finished_at: opt_time(r, "finished_at")?,
         catalog_version: r.get::<_, Option<i64>>("catalog_version")?.unwrap_or(0),
+        expired_at: opt_time(r, "expired_at")?,
     })
 }
 

@@ -523,7 +523,15 @@ impl Office {
         let overdue = open
             .iter()
             .filter_map(|a| parse(a))
-            .filter(|a| crate::domain::followup::due(calendar, a.with_timezone(&tz).date_naive()).date < today)
+            .filter(|a| {
+                crate::domain::followup::due(
+                    calendar,
+                    a.with_timezone(&tz).date_naive(),
+                    crate::domain::followup::WORKING_DAYS,
+                )
+                .date
+                    < today
+            })
             .count() as i64;
         let health = Health {
             silent_for: last_seen.map(|l| (now - l).num_seconds().max(0)),
@@ -596,7 +604,13 @@ impl Office {
                 let overdue = level <= 2
                     && done.is_none()
                     && parse(&at).is_some_and(|a| {
-                        crate::domain::followup::due(&calendar, a.with_timezone(&tz).date_naive()).date < today
+                        crate::domain::followup::due(
+                            &calendar,
+                            a.with_timezone(&tz).date_naive(),
+                            crate::domain::followup::WORKING_DAYS,
+                        )
+                        .date
+                            < today
                     });
                 let when = parse(&at).map(|t| t.with_timezone(&tz).format("%m-%d %H:%M").to_string()).unwrap_or(at);
                 RatingLine { at: when, level, reason, followed_up: done.is_some(), overdue }
@@ -656,6 +670,8 @@ impl Office {
                 first_called: called.as_deref().and_then(local),
                 started: started.as_deref().and_then(local),
                 finished: finished.as_deref().and_then(local),
+                // The town counts a 过期 ticket as cancelled (its own report has no such column).
+                expired: false,
             });
         }
         let start =
@@ -723,7 +739,7 @@ impl Office {
             let t = tickets.remove(&s.code).unwrap_or_default();
             let c = cases.remove(&s.code).unwrap_or_default();
             let r = ratings.remove(&s.code).unwrap_or_default();
-            stations.push((s.code.clone(), s.name.clone(), report::compute(from, to, today, &t, &c, &r)));
+            stations.push((s.code.clone(), s.name.clone(), report::compute(from, to, today, &t, &c, &r, &[])));
             all_t.extend(t);
             all_c.extend(c);
             all_r.extend(r);
@@ -731,7 +747,7 @@ impl Office {
         Ok(TownReport {
             from,
             to,
-            all: report::compute(from, to, today, &all_t, &all_c, &all_r),
+            all: report::compute(from, to, today, &all_t, &all_c, &all_r, &[]),
             stations,
             town: self.town.name.clone(),
             generated: self.clock.now_local().format("%Y-%m-%d %H:%M").to_string(),
