@@ -721,3 +721,88 @@ fn the_phone_says_nearly_up_when_two_or_fewer_are_ahead() {
     assert!(phone.find("#live").text().contains("前面还有 2 人"), "{}", phone.find("#live").text());
     shot(&phone, "web-ticket-nearly-up");
 }
+
+/// Issue 18 at the desk: the window's queue in calling order with 选叫 (a reason, on the
+/// record), a pause with its reason on the display, the priority rule on the settings page,
+/// and a paper rating form typed in on the follow-up page.
+#[test]
+#[ignore = "full suite (./test.sh): needs chromium and chromedriver"]
+fn the_desk_calls_out_of_turn_pauses_with_a_reason_and_takes_a_paper_form() {
+    let t = TempStation::new();
+    add_staff(&t.station_at(NOW));
+    for _ in 0..3 {
+        take(&t, "C02", false);
+    }
+    let srv = Serve::start(&t, Some(NOW));
+    let desk = Browser::start(1366, 1000);
+    let tv = Browser::start(1920, 1080);
+    tv.goto(&srv.url("/display"));
+    tv.wait_for("#windows .win", Duration::from_secs(10));
+    sign_in_at_desk(&desk, &srv, "001");
+    desk.find("button.window-choice").click();
+    desk.wait_for_text("section.queue", "C003", Duration::from_secs(10));
+    assert!(desk.find("small.rule").text().contains("优先号总是先叫"));
+    // 选叫 C003 with a reason typed from the list.
+    desk.execute(
+        "const f = Array.from(document.querySelectorAll('form.pick')).find(f => f.querySelector('input[name=number]').value === 'C003');\
+         f.querySelector('input[name=reason]').value = '老人行动不便'; f.querySelector('button').click();",
+        vec![],
+    );
+    desk.wait_for_text("#current-number", "C003", Duration::from_secs(5));
+    assert!(desk.find("main").text().contains("C003 请到本窗口（选叫）"), "{}", desk.find("main").text());
+    shot(&desk, "web-desk-queue");
+    let db = crate::util::db(&t);
+    let reason: String = db
+        .query_row("SELECT detail FROM audit_events WHERE action = 'call-out-of-turn'", [], |r| r.get(0))
+        .expect("audit");
+    assert_eq!(reason, "老人行动不便");
+    click_labelled(&desk, "办结");
+    desk.wait_for_text("#panel", "C003 已办结", Duration::from_secs(5));
+    // 暂停 with 午休: the display says 暂停服务 and why.
+    desk.execute(
+        "const f = document.querySelector('form.pause'); f.querySelector('select').value = 'lunch'; f.querySelector('button').click();",
+        vec![],
+    );
+    desk.wait_for_text("#panel", "本窗口已暂停叫号（午休）", Duration::from_secs(5));
+    tv.wait_for_text("#windows", "午休", Duration::from_secs(5));
+    assert!(tv.find("#windows").text().contains("暂停服务"));
+    shot(&tv, "web-display-paused");
+    // A paper form for C003: 不满意, two reasons ticked.
+    desk.goto(&srv.url("/desk/followups"));
+    desk.wait_for("section.paper", Duration::from_secs(5));
+    desk.find("section.paper input[name=target]").send_keys("C003");
+    desk.execute(
+        "document.querySelector(\"section.paper input[name=level][value='2']\").checked = true;\
+         document.querySelector(\"section.paper input[name='reason-wait']\").checked = true;\
+         document.querySelector(\"section.paper input[name='reason-unclear']\").checked = true;",
+        vec![],
+    );
+    desk.find("section.paper textarea").send_keys("等了很久");
+    shot(&desk, "web-followups-paper");
+    desk.find("section.paper button").click();
+    desk.wait_for_text("main", "已录入书面评价：C003 不满意", Duration::from_secs(5));
+    let (channel, entered, reasons): (String, String, String) = db
+        .query_row("SELECT channel, entered_by, reasons FROM ratings", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rating");
+    assert_eq!((channel.as_str(), entered.as_str(), reasons.as_str()), ("paper", "001", "[\"wait\",\"unclear\"]"));
+    // The 差评 it made is listed for the head's follow-up, with the form for its details:
+    // category, plan, the day put right, the call-back, an appeal.
+    sign_in_at_desk(&desk, &srv, "003");
+    desk.goto(&srv.url("/desk/followups"));
+    desk.wait_for("li.followup form.result select[name=category]", Duration::from_secs(5));
+    desk.execute(
+        "const f = document.querySelector('li.followup form.result');         f.querySelector('select[name=category]').value = 'reasonable';         f.querySelector('textarea[name=plan]').value = '高峰时开第二个窗口';         f.querySelector('input[name=fixed_on]').value = '2026-11-30';         f.querySelector('input[name=callback_on]').value = '2026-11-30';         f.querySelector('input[name=callback_result]').value = '村民表示满意';         f.querySelector('textarea[name=result]').value = '已当面道歉并说明';",
+        vec![],
+    );
+    shot(&desk, "web-followups-details");
+    desk.execute("document.querySelector('li.followup form.result button').click();", vec![]);
+    desk.wait_for_text("main", "已记录整改结果", Duration::from_secs(5));
+    assert!(desk.find("dl.details").text().contains("村民表示满意"), "{}", desk.find("main").text());
+    // The station head sets the priority rule on the settings page.
+    desk.goto(&srv.url("/desk/admin/settings"));
+    desk.execute("document.querySelector(\"select[name='calling.priority']\").value = 'after';", vec![]);
+    desk.find("form.settings button").click();
+    desk.wait_for_text("main", "已保存：", Duration::from_secs(5));
+    shot(&desk, "web-admin-settings-priority");
+    assert_eq!(t.station_at(NOW).cfg.station.calling.priority, kiosk::domain::calling::PriorityRule::After(20));
+}

@@ -201,14 +201,26 @@ fn wall_charts_list_matters_rules_and_the_rota_and_nothing_about_villagers() {
         st.submit_case(&request("C01", &[])).expect("a villager's case");
     }
     let mut texts = Vec::new();
-    for part in ["matters", "rules", "rota"] {
+    for part in ["matters", "rules", "rota", "rating-form"] {
         let out = t.dir.path().join(format!("{part}.pdf"));
         let o = t.kiosk(now, &["wallchart", "--out", out.to_str().expect("utf8"), "--part", part]);
         assert!(o.status.success(), "{}", stderr(&o));
         crate::util::pdf_picture(&out, &format!("wallchart-{part}"));
         texts.push(pdf_text(&out).chars().filter(|c| !c.is_whitespace()).collect::<String>());
     }
-    let (matters, rules, rota) = (&texts[0], &texts[1], &texts[2]);
+    let (matters, rules, rota, form) = (&texts[0], &texts[1], &texts[2], &texts[3]);
+    // The blank 书面评价表: the station, the five levels, the reasons in force, the deadline.
+    for needle in [
+        "新集镇南刘庄村综合服务站",
+        "政务服务“好差评”书面评价表",
+        "非常满意",
+        "非常不满意",
+        "等候时间太长",
+        "要带的材料没有一次说清楚",
+        "15个工作日内跟进整改",
+    ] {
+        assert!(form.contains(needle), "{needle} not on the rating form:\n{form}");
+    }
     for needle in ["便民服务事项清单", "城乡居民基本养老保险参保登记", "最低生活保障申请", "免费", "代办"]
     {
         assert!(matters.contains(needle), "{needle} not on the matters sheet");

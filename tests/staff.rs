@@ -338,3 +338,52 @@ fn only_the_command_line_holds_the_local_administration_right() {
     // The roster commands, and `kiosk screenshot`'s sample station in a temp folder.
     assert_eq!(found, ["cli/staff.rs", "ui/screenshot.rs"], "{found:?}");
 }
+
+/// Issue 18: a follow-up records its category, plan, the day it was put right, the
+/// call-back and its result, and an appeal for a rating staff think wrong; the deadline is
+/// `[rating] followup-days` working days; all of it is in the export.
+#[test]
+fn a_follow_up_records_what_the_rules_ask_on_the_station_deadline() {
+    use kiosk::domain::followup::{Category, Details};
+    use kiosk::service::FollowupError;
+    let toml = kiosk::config::SHIPPED_STATION.replace("followup-days = 15", "followup-days = 5");
+    let t = TempStation::with_station_toml(&toml);
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    served_and_rated(&mut st, "C02", 2, Some("wait"));
+    served_and_rated(&mut st, "C01", 1, Some("按错了"));
+    let admin = signed(&st, "003");
+    let list = st.followups(&admin).expect("list");
+    assert!(list.iter().all(|f| f.due.to_string() == "2026-12-07"), "5 working days after Monday 30 November");
+    let (a, b) = (list[0].id, list[1].id);
+    let d = |category, appeal: Option<&str>, callback: Option<(&str, &str)>| Details {
+        category,
+        plan: Some("高峰时开第二个窗口".into()),
+        fixed_on: Some("2026-11-30".parse().expect("day")),
+        callback_on: callback.map(|c| c.0.parse().expect("day")),
+        callback_result: callback.map(|c| c.1.to_string()),
+        appeal: appeal.map(str::to_string),
+        result: "已向村民说明并道歉".into(),
+    };
+    let e = st.record_followup_details(&admin, a, 0, d(Some(Category::Reasonable), Some("不实"), None)).unwrap_err();
+    assert!(matches!(e, FollowupError::Details(_)), "an appeal is for 误评 only: {e}");
+    let e = st
+        .record_followup_details(&admin, a, 0, d(Some(Category::Reasonable), None, Some(("2026-12-30", "满意"))))
+        .unwrap_err();
+    assert!(e.to_string().contains("不能晚于今天"), "{e}");
+    st.record_followup_details(&admin, a, 0, d(Some(Category::Reasonable), None, Some(("2026-11-30", "村民表示满意"))))
+        .expect("recorded");
+    st.record_followup_details(&admin, b, 0, d(Some(Category::Mistaken), Some("村民说按错了键"), None))
+        .expect("appeal");
+    let list = st.followups(&admin).expect("list");
+    let fa = list.iter().find(|f| f.id == a).expect("a");
+    assert_eq!((fa.category, fa.callback_result.as_deref()), (Some(Category::Reasonable), Some("村民表示满意")));
+    let db = crate::util::db(&t);
+    let appeals: i64 = db
+        .query_row("SELECT count(*) FROM audit_events WHERE action = 'followup-appeal'", [], |r| r.get(0))
+        .expect("q");
+    assert_eq!(appeals, 1);
+    let rows = st.ratings_export("2026-11-30".parse().expect("d"), "2026-11-30".parse().expect("d")).expect("export");
+    let fb = rows.iter().find(|r| r.id == b).and_then(|r| r.followup.clone()).expect("followup exported");
+    assert_eq!((fb.category.as_deref(), fb.appeal.as_deref()), (Some("mistaken"), Some("村民说按错了键")));
+}

@@ -374,8 +374,8 @@ pub enum HolidaysCmd {
 pub struct WallchartArgs {
     #[arg(long, value_name = "FILE.pdf")]
     pub out: PathBuf,
-    /// One sheet only (default: all three)
-    #[arg(long, value_parser = ["matters", "rules", "rota"])]
+    /// One sheet only (default: the wall's three); rating-form is the blank 书面评价表
+    #[arg(long, value_parser = ["matters", "rules", "rota", "rating-form"])]
     pub part: Option<String>,
 }
 

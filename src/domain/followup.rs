@@ -67,6 +67,66 @@ impl Stage {
     }
 }
 
+/// What the follow-up records once checked: its category, the plan, when it was put
+/// right, the call-back (回访) and its result, an appeal when staff think the rating
+/// wrong, and the result in words.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Details {
+    pub category: Option<Category>,
+    pub plan: Option<String>,
+    pub fixed_on: Option<NaiveDate>,
+    pub callback_on: Option<NaiveDate>,
+    pub callback_result: Option<String>,
+    pub appeal: Option<String>,
+    pub result: String,
+}
+
+/// Why the details cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DetailsProblem {
+    #[error("{0}")]
+    Result(#[from] ResultProblem),
+    #[error("申诉只用于误评：请把分类选为“误评”，或不填申诉理由")]
+    AppealNeedsMistaken,
+    #[error("回访结果要写回访日期；回访日期也要写结果")]
+    CallbackHalf,
+    #[error("日期不能晚于今天")]
+    Future,
+    #[error("文字太长了（每项最多 {RESULT_MAX} 字）")]
+    TooLong,
+}
+
+/// The details as typed, checked: words trimmed and bounded, an appeal only for 误评, a
+/// call-back with both its day and its result, no day in the future.
+pub fn check_details(d: Details, today: NaiveDate) -> Result<Details, DetailsProblem> {
+    let result = check_result(&d.result)?;
+    let words = |w: Option<String>| -> Result<Option<String>, DetailsProblem> {
+        match w.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+            Some(t) if t.chars().count() > RESULT_MAX => Err(DetailsProblem::TooLong),
+            other => Ok(other),
+        }
+    };
+    let (plan, callback_result, appeal) = (words(d.plan)?, words(d.callback_result)?, words(d.appeal)?);
+    if appeal.is_some() && d.category != Some(Category::Mistaken) {
+        return Err(DetailsProblem::AppealNeedsMistaken);
+    }
+    if d.callback_on.is_some() != callback_result.is_some() {
+        return Err(DetailsProblem::CallbackHalf);
+    }
+    if [d.fixed_on, d.callback_on].into_iter().flatten().any(|day| day > today) {
+        return Err(DetailsProblem::Future);
+    }
+    Ok(Details {
+        category: d.category,
+        plan,
+        fixed_on: d.fixed_on,
+        callback_on: d.callback_on,
+        callback_result,
+        appeal,
+        result,
+    })
+}
+
 /// The day a 差评 given on `rated_on` must be put right by.
 pub fn due(cal: &Calendar, rated_on: NaiveDate, days: u32) -> DueDate {
     cal.add_working_days(rated_on, days)

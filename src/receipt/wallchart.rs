@@ -28,6 +28,11 @@ pub struct WallData<'a> {
     pub week: Vec<(String, Vec<String>)>,
     /// AB posts: (scope in words, A, B).
     pub posts: Vec<(String, String, String)>,
+    /// The 差评 reasons in force (labels, in order) and the list's version (0: shipped).
+    pub reasons: Vec<String>,
+    pub reasons_version: i64,
+    /// Working days to put a 差评 right.
+    pub followup_days: u32,
 }
 
 /// Which sheet.
@@ -36,9 +41,12 @@ pub enum Part {
     Matters,
     Rules,
     Rota,
+    /// 书面评价表: the blank paper rating form (not printed with the others by default).
+    RatingForm,
 }
 
 impl Part {
+    /// The wall's three sheets (the rating form is asked for by name).
     pub const ALL: [Part; 3] = [Part::Matters, Part::Rules, Part::Rota];
 
     pub fn from_key(k: &str) -> Option<Part> {
@@ -46,6 +54,7 @@ impl Part {
             "matters" => Some(Part::Matters),
             "rules" => Some(Part::Rules),
             "rota" => Some(Part::Rota),
+            "rating-form" => Some(Part::RatingForm),
             _ => None,
         }
     }
@@ -121,6 +130,52 @@ fn rota(d: &mut Doc, w: &WallData) {
     d.para(&format!("办公时间：{}　服务电话：{}　（{}打印）", w.hours, w.phone, w.printed), 10.0, BLACK);
 }
 
+/// 书面评价表 (冀政办字〔2020〕72号: village points without a rating device provide a paper
+/// form): the station, five levels and the 差评 reasons in force to tick, room for words.
+/// Nothing is pre-ticked.
+fn rating_form(d: &mut Doc, w: &WallData) {
+    d.center(w.station, 18.0, BLACK);
+    d.center("政务服务“好差评”书面评价表", 18.0, BLUE);
+    d.para(
+        "请在括号里打“√”。评价自愿，工作人员不得干预或代填；您的评价只用于改进服务，不会公开您的个人信息。",
+        10.5,
+        BLACK,
+    );
+    let blank = |label: &str| vec![label.to_string(), String::new()];
+    d.table(
+        &["项目", "请填写"],
+        &[0.3, 0.7],
+        &[blank("号票号码或代办编号"), blank("办理的事情"), blank("办理日期"), blank("窗口或工作人员")],
+        12.5,
+    );
+    d.heading("一、您对这次服务满意吗？（只选一项）");
+    let levels: Vec<Vec<String>> = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+        .iter()
+        .map(|l| vec!["（　　）".to_string(), l.to_string()])
+        .collect();
+    d.table(&["打“√”", "满意度"], &[0.14, 0.86], &levels, 12.5);
+    d.heading("二、选了“不满意”或“非常不满意”，请勾选原因（可多选）");
+    let reasons: Vec<Vec<String>> = w.reasons.iter().map(|r| vec!["（　　）".to_string(), r.clone()]).collect();
+    d.table(&["打“√”", "原因"], &[0.14, 0.86], &reasons, 12.5);
+    d.heading("三、您的意见和建议（可不填）");
+    let lines: Vec<Vec<String>> = (0..3).map(|_| vec![" ".to_string()]).collect();
+    d.table(&[""], &[1.0], &lines, 16.0);
+    d.para(
+        &format!(
+            "填好后交给窗口工作人员录入，或投入意见箱。不满意、非常不满意的评价，服务站在{}个工作日内跟进整改。服务电话：{}",
+            w.followup_days, w.phone
+        ),
+        10.0,
+        BLACK,
+    );
+    let list = if w.reasons_version == 0 {
+        "差评原因为随软件提供的清单".to_string()
+    } else {
+        format!("差评原因清单为镇中心发布的第{}版", w.reasons_version)
+    };
+    d.para(&format!("（{list}，{}打印）", w.printed), 8.0, GREY);
+}
+
 /// The sheets asked for (all three when `parts` is empty), each starting on a new page.
 pub fn pdf(font: &ReceiptFont, w: &WallData, parts: &[Part]) -> Result<Vec<u8>, ReceiptError> {
     let parts = if parts.is_empty() { &Part::ALL[..] } else { parts };
@@ -133,6 +188,7 @@ pub fn pdf(font: &ReceiptFont, w: &WallData, parts: &[Part]) -> Result<Vec<u8>, 
             Part::Matters => matters(&mut d, w),
             Part::Rules => rules(&mut d, w),
             Part::Rota => rota(&mut d, w),
+            Part::RatingForm => rating_form(&mut d, w),
         }
     }
     d.render()

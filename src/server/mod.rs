@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/desk/followups", get(followups::page))
         .route("/desk/followups/act", post(followups::act))
+        .route("/desk/followups/paper", post(followups::paper))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/handover", get(cases::handover))
         .route("/desk/cases/{tracking}", get(cases::one))

@@ -29,6 +29,12 @@ pub struct Followup {
     pub result: Option<String>,
     pub done_by: Option<String>,
     pub done_at: Option<DateTime<Utc>>,
+    pub category: Option<followup::Category>,
+    pub plan: Option<String>,
+    pub fixed_at: Option<String>,
+    pub callback_at: Option<String>,
+    pub callback_result: Option<String>,
+    pub appeal: Option<String>,
     pub stage: Stage,
     pub due: NaiveDate,
     pub due_beyond_calendar: bool,
@@ -50,6 +56,8 @@ pub enum FollowupError {
     NotYours,
     #[error("{0}")]
     Result(#[from] ResultProblem),
+    #[error("{0}")]
+    Details(#[from] followup::DetailsProblem),
     #[error("{0}")]
     Actor(#[from] ActorError),
     #[error("{0}")]
@@ -85,6 +93,12 @@ impl Station {
             result: r.result,
             done_by: r.done_by,
             done_at: r.done_at,
+            category: r.category.as_deref().and_then(followup::Category::from_key),
+            plan: r.plan,
+            fixed_at: r.fixed_at,
+            callback_at: r.callback_at,
+            callback_result: r.callback_result,
+            appeal: r.appeal,
             stage,
             due: due.date,
             due_beyond_calendar: due.beyond_calendar,
@@ -150,6 +164,20 @@ impl Station {
 
     /// The 整改 result, by the person it was assigned to or the station head; once.
     pub fn record_followup(&mut self, who: &Signed, id: i64, version: i64, result: &str) -> Result<(), FollowupError> {
+        let d = followup::Details { result: result.to_string(), ..Default::default() };
+        self.record_followup_details(who, id, version, d)
+    }
+
+    /// The 整改 result with what the rules ask beside it: the category (误评 / 诉求合理 /
+    /// 无法定依据), the plan, the day it was put right, the call-back and its result, and
+    /// an appeal for a rating staff think wrong (an audit event of its own).
+    pub fn record_followup_details(
+        &mut self,
+        who: &Signed,
+        id: i64,
+        version: i64,
+        details: followup::Details,
+    ) -> Result<(), FollowupError> {
         let me = self.actor(who)?;
         let current = store::get(self.conn(), id)?.ok_or(FollowupError::NotFound)?;
         if current.result.is_some() {
@@ -158,9 +186,13 @@ impl Station {
         if me.role != crate::domain::staff::Role::Admin && current.assignee.as_deref() != Some(me.no.as_str()) {
             return Err(FollowupError::NotYours);
         }
-        let text = followup::check_result(result)?;
+        let d = match followup::check_details(details, self.clock.today()) {
+            Ok(d) => d,
+            Err(followup::DetailsProblem::Result(p)) => return Err(FollowupError::Result(p)),
+            Err(e) => return Err(e.into()),
+        };
         let now = self.clock.now();
-        match store::finish(self.conn_mut(), id, version, &text, who.by(), now)? {
+        match store::finish(self.conn_mut(), id, version, &d, who.by(), now)? {
             Written::Done => Ok(()),
             Written::Stale => Err(FollowupError::Stale),
         }

@@ -194,6 +194,9 @@ impl Station {
             rules: self.cfg.rules.iter().map(|r| (r.title.clone(), r.text.clone())).collect(),
             week,
             posts,
+            reasons: self.rating_reasons()?.list().iter().map(|(_, l)| l.clone()).collect(),
+            reasons_version: self.rating_reasons_version()?,
+            followup_days: st.followup_days,
         };
         let font = self.font().map_err(ReportError::Font)?;
         crate::receipt::wallchart::pdf(&font, &data, parts).map_err(|e| ReportError::Font(e.to_string()))

@@ -299,12 +299,21 @@ impl Station {
             let old = before.iter().find(|v| v.field.key == f.key).map(|v| v.value.clone()).unwrap_or_default();
             let normal = |t: &str| to_toml(f, t).unwrap_or_else(|_| t.to_string());
             if normal(text) != normal(&old) {
-                changes.push(format!(
-                    "{}：{} → {}",
-                    f.label,
-                    if old.is_empty() { "（空）" } else { &old },
-                    if text.is_empty() { "（空）" } else { text }
-                ));
+                // A choice in its words, not its key.
+                let said = |v: &str| {
+                    match f.kind {
+                        Kind::Choice(list) => list.iter().find(|(k, _)| *k == v).map(|(_, l)| l.to_string()),
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| {
+                        if v.is_empty() {
+                            "（空）".to_string()
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                };
+                changes.push(format!("{}：{} → {}", f.label, said(&old), said(text)));
             }
             // Equal to station.toml's: not kept (the file's later edits still count).
             if normal(text) == normal(&shown(&base, f.key)) {

@@ -123,6 +123,11 @@ impl Station {
         Ok(crate::domain::rating::Reasons::new(list).unwrap_or_default())
     }
 
+    /// The version of the 差评 reasons in force: the town's, or 0 for the shipped list.
+    pub fn rating_reasons_version(&self) -> Result<i64, StoreError> {
+        store::rating_reasons_version(self.conn())
+    }
+
     /// The reasons the town published as its version `town_version` (a reasons.toml):
     /// applied, or refused whole with the reason; either way the town is told.
     pub fn apply_town_reasons(&mut self, town_version: i64, src: &str) -> Result<bool, StoreError> {

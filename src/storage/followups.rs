@@ -4,6 +4,7 @@
 
 use super::decode::{opt_time, time};
 use super::{audit, By, StoreError};
+use crate::domain::followup::Details;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -29,6 +30,12 @@ pub struct FollowupRow {
     pub done_by: Option<String>,
     pub done_at: Option<DateTime<Utc>>,
     pub version: i64,
+    pub category: Option<String>,
+    pub plan: Option<String>,
+    pub fixed_at: Option<String>,
+    pub callback_at: Option<String>,
+    pub callback_result: Option<String>,
+    pub appeal: Option<String>,
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRow> {
@@ -50,6 +57,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FollowupRow> {
         done_by: r.get("done_by")?,
         done_at: opt_time(r, "done_at")?,
         version: r.get("version")?,
+        category: r.get("category")?,
+        plan: r.get("plan")?,
+        fixed_at: r.get("fixed_at")?,
+        callback_at: r.get("callback_at")?,
+        callback_result: r.get("callback_result")?,
+        appeal: r.get("appeal")?,
     })
 }
 
@@ -58,7 +71,8 @@ const SELECT: &str = "SELECT r.id, r.level, r.reason, r.comment, r.at, r.channel
         coalesce(t.number || ' ' || t.day, c.tracking, '') AS subject,
         coalesce(t.matter_name, c.matter_name, '') AS matter,
         f.assignee, f.assigned_by, f.assigned_at, f.result, f.done_by, f.done_at,
-        coalesce(f.version, 0) AS version
+        coalesce(f.version, 0) AS version,
+        f.category, f.plan, f.fixed_at, f.callback_at, f.callback_result, f.appeal
     FROM ratings r
     LEFT JOIN tickets t ON t.id = r.ticket_id
     LEFT JOIN cases c ON c.id = r.case_id
@@ -133,15 +147,48 @@ pub fn assign(
     change(conn, rating_id, version, set, ("followup-assign", assignee), by, now)
 }
 
-/// Records the 整改 result of `rating_id`, if still at `version` and not yet finished.
+/// Records the 整改 result of `rating_id` with its details, if still at `version` and not
+/// yet finished, with its audit event.
 pub fn finish(
     conn: &mut Connection,
     rating_id: i64,
     version: i64,
-    result: &str,
+    d: &Details,
     by: By<'_>,
     now: DateTime<Utc>,
 ) -> Result<Written, StoreError> {
-    let set = "result = ?2, done_by = ?3, done_at = ?4, assignee = coalesce(assignee, ?3)";
-    change(conn, rating_id, version, set, ("followup-result", result), by, now)
+    let tx = conn.transaction()?;
+    tx.execute("INSERT INTO followups (rating_id) VALUES (?1) ON CONFLICT DO NOTHING", params![rating_id])?;
+    let n = tx.execute(
+        "UPDATE followups SET result = ?2, done_by = ?3, done_at = ?4, assignee = coalesce(assignee, ?3),
+             category = ?6, plan = ?7, fixed_at = ?8, callback_at = ?9, callback_result = ?10, appeal = ?11,
+             version = version + 1
+         WHERE rating_id = ?1 AND version = ?5 AND result IS NULL",
+        params![
+            rating_id,
+            d.result,
+            by.staff,
+            now.to_rfc3339(),
+            version,
+            d.category.map(|c| c.key()),
+            d.plan,
+            d.fixed_on.map(|x| x.to_string()),
+            d.callback_on.map(|x| x.to_string()),
+            d.callback_result,
+            d.appeal
+        ],
+    )?;
+    if n == 0 {
+        return Ok(Written::Stale);
+    }
+    let detail = match d.category {
+        Some(c) => format!("{}：{}", c.label(), d.result),
+        None => d.result.clone(),
+    };
+    audit::by(&tx, now, by, "followup-result", Some(&format!("差评{rating_id}")), Some(&detail))?;
+    if let Some(a) = &d.appeal {
+        audit::by(&tx, now, by, "followup-appeal", Some(&format!("差评{rating_id}")), Some(a))?;
+    }
+    tx.commit()?;
+    Ok(Written::Done)
 }

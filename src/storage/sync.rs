@@ -134,6 +134,11 @@ pub fn rating_reasons(conn: &Connection) -> Result<Vec<(String, String)>, StoreE
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The town's version of the reasons in force; 0 for the shipped list.
+pub fn rating_reasons_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT coalesce(max(version), 0) FROM rating_reasons", [], |r| r.get(0))?)
+}
+
 /// Replaces the reasons with the town's version `version`, and records it as applied, in
 /// one transaction.
 pub fn set_rating_reasons(
