@@ -258,6 +258,7 @@ fn seed(config_dir: &str, data_dir: &str) {
                 .collect(),
             created_local: created,
             catalog_version: 1,
+            notice: None,
         };
         cases::create(&mut conn, &new, &[], clock.now()).unwrap_or_else(|e| die(e.to_string()));
     }

@@ -299,6 +299,8 @@ fn every_control_is_labelled_and_big_enough() {
         tap(&k, "申请代办");
         visit(&k, "case materials");
         tap(&k, "下一步");
+        visit(&k, "case notice");
+        tap(&k, "我知道了，下一步");
         visit(&k, "case phone");
         type_keys(&k, "13812345678");
         tap(&k, "下一步");
@@ -351,7 +353,16 @@ fn case_request_from_matter_to_receipt() {
     }
     let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
     assert_eq!(p.get_missing().iter().map(|s| s.to_string()).collect::<Vec<_>>(), vec![names[1].clone()]);
+    // Before anything personal: what is collected, why, for how long (issue 18); 下一步
+    // on it is the acknowledgement, recorded on the case.
     tap(&k, "下一步");
+    assert_eq!(page(&k), Page::CaseNotice);
+    let notice: String = p.get_notice().iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n");
+    for needle in ["姓名、身份证号和联系电话", "只用于代您办理这件事", "保存 180 天", "要求删除"]
+    {
+        assert!(notice.contains(needle), "{needle}: {notice}");
+    }
+    tap(&k, "我知道了，下一步");
     assert_eq!(page(&k), Page::CasePhone);
     type_keys(&k, "1381234567");
     tap(&k, "下一步");
@@ -393,6 +404,14 @@ fn case_request_from_matter_to_receipt() {
     assert_eq!(case.phone, "13812345678");
     assert_eq!(case.name.as_deref(), Some("王"));
     assert_eq!(case.materials.iter().filter(|m| !m.received).count(), 1);
+    let db = crate::util::db(&t);
+    let (version, at): (i64, String) = db
+        .query_row("SELECT notice_version, notice_at FROM cases WHERE tracking = 'D-261127-001'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("the acknowledgement is on the case");
+    assert_eq!(version, i64::from(kiosk::domain::privacy::NOTICE_VERSION));
+    assert!(at.starts_with("2026-11-27T02:00"), "{at}");
     let receipt = t.data_dir().join("spool/2026-11-27/D-261127-001-case-receipt.pdf");
     let text = crate::util::pdf_text(&receipt);
     let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -416,8 +435,13 @@ fn nothing_typed_for_a_request_survives_idle() {
     tap(&k, "高龄津贴申请");
     tap(&k, "申请代办");
     tap(&k, "下一步");
+    assert_eq!(page(&k), Page::CaseNotice);
+    tap(&k, "我知道了，下一步");
+    assert_eq!(page(&k), Page::CasePhone);
     type_keys(&k, "13812345678");
+    assert_eq!(page(&k), Page::CasePhone, "typed");
     tap(&k, "下一步");
+    assert_eq!(page(&k), Page::CaseId, "{}", case_form_error(&k));
     type_keys(&k, "1301101945");
     for _ in 0..120 {
         mock_elapsed_time(Duration::from_secs(1));
@@ -433,6 +457,9 @@ fn nothing_typed_for_a_request_survives_idle() {
     tap(&k, "高龄津贴申请");
     tap(&k, "申请代办");
     tap(&k, "下一步");
+    // A new villager is told again before anything personal.
+    assert_eq!(page(&k), Page::CaseNotice);
+    tap(&k, "我知道了，下一步");
     type_keys(&k, "13812345678");
     tap(&k, "首页");
     assert_eq!(p.get_phone(), "");

@@ -14,6 +14,7 @@ pub mod idle;
 pub mod ime;
 pub mod matter;
 pub mod print;
+pub mod privacy;
 pub mod rating;
 pub mod report;
 pub mod search;

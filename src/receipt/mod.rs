@@ -8,6 +8,7 @@ pub mod a4;
 pub mod case;
 pub mod handover;
 pub mod layout;
+pub mod privacy;
 pub mod report;
 pub mod ticket;
 pub mod wallchart;

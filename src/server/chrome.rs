@@ -96,8 +96,12 @@ pub fn csrf<W>(sess: &Session<W>) -> Markup {
 
 /// The desk's sections, the current one marked.
 pub fn sections(sess: &Session, current: &str) -> Markup {
-    let mut items =
-        vec![("/desk", tr!("叫号")), ("/desk/cases", tr!("全程代办")), ("/desk/followups", tr!("差评跟进"))];
+    let mut items = vec![
+        ("/desk", tr!("叫号")),
+        ("/desk/cases", tr!("全程代办")),
+        ("/desk/followups", tr!("差评跟进")),
+        ("/desk/privacy", tr!("个人信息")),
+    ];
     if sess.who.is_admin() {
         items.push(("/desk/admin", tr!("站务管理")));
     }

@@ -21,6 +21,7 @@ mod holidays;
 mod matters;
 mod net;
 mod pads;
+mod privacy;
 mod public;
 mod settings;
 mod staff;
@@ -110,6 +111,11 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/followups", get(followups::page))
         .route("/desk/followups/act", post(followups::act))
         .route("/desk/followups/paper", post(followups::paper))
+        .route("/desk/privacy", get(privacy::page))
+        .route("/desk/privacy/find", post(privacy::find))
+        .route("/desk/privacy/print", post(privacy::print))
+        .route("/desk/privacy/erase", post(privacy::erase))
+        .route("/desk/privacy/done", post(privacy::done))
         .route("/desk/cases", get(cases::queue))
         .route("/desk/cases/handover", get(cases::handover))
         .route("/desk/cases/{tracking}", get(cases::one))

@@ -215,6 +215,7 @@ pub async fn wall(State(s): State<AppState>, Head(desk): Head) -> Response {
             li { a href="/desk/admin/wallchart/file?part=rules" { (tr!("工作制度（PDF）")) } }
             li { a href="/desk/admin/wallchart/file?part=rota" { (tr!("本周值班和AB岗安排（PDF）")) } }
             li { a href="/desk/admin/wallchart/file" { (tr!("全部三张（PDF）")) } }
+            li { a href="/desk/admin/wallchart/file?part=rating-form" { (tr!("空白书面评价表（PDF，给没有评价器时用）")) } }
         }
     };
     admin_page(&s, &desk.sess, "/desk/admin/wallchart", tr!("公示栏"), inner, StatusCode::OK)
@@ -233,7 +234,7 @@ pub async fn wall_file(State(s): State<AppState>, _: Head, Query(q): Query<Sheet
             None => {
                 return Err(PageError::Refused(
                     StatusCode::BAD_REQUEST,
-                    tr!("没有这一张：请选 matters、rules 或 rota。").into(),
+                    tr!("没有这一张：请选 matters、rules、rota 或 rating-form。").into(),
                 ))
             }
         },

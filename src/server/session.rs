@@ -32,6 +32,9 @@ pub struct Session<W = Signed> {
     pub flash: Option<(bool, String, Instant)>,
     /// A case whose full ID and phone the next page of it may show, once (after 显示完整…).
     reveal: Option<(String, Instant)>,
+    /// The ID number a villager's 个人信息 request at the window is about, for a few
+    /// minutes (kept on the server, never in a URL or a page's address).
+    subject: Option<(String, Instant)>,
 }
 
 /// How long a button's outcome stays on the desk.
@@ -86,7 +89,10 @@ impl<W: Who> Sessions<W> {
         let csrf = random_id()?;
         let mut map = self.map();
         map.retain(|_, s| s.last.elapsed() < IDLE && s.who.no() != who.no());
-        map.insert(id.clone(), Session { who, window: None, csrf, last: Instant::now(), flash: None, reveal: None });
+        map.insert(
+            id.clone(),
+            Session { who, window: None, csrf, last: Instant::now(), flash: None, reveal: None, subject: None },
+        );
         Some(id)
     }
 
@@ -132,6 +138,22 @@ impl<W: Who> Sessions<W> {
             .get_mut(id)
             .and_then(|s| s.reveal.take())
             .is_some_and(|(t, at)| t == tracking && at.elapsed() < Duration::from_secs(60))
+    }
+
+    /// The ID number a 个人信息 request is about (None ends it).
+    pub fn set_subject(&self, id: &str, subject: Option<String>) {
+        if let Some(s) = self.map().get_mut(id) {
+            s.subject = subject.map(|x| (x, Instant::now()));
+        }
+    }
+
+    /// The ID number of the request in hand, for ten minutes at most.
+    pub fn subject(&self, id: &str) -> Option<String> {
+        self.map()
+            .get_mut(id)
+            .and_then(|s| s.subject.clone())
+            .filter(|(_, at)| at.elapsed() < Duration::from_secs(600))
+            .map(|(x, _)| x)
     }
 
     pub fn end(&self, id: &str) {

@@ -15,7 +15,7 @@ use crate::receipt;
 use crate::storage::cases::{self, ChangeError, ClockUpdate, NewCase};
 use crate::storage::{lookups, staff, tickets, StoreError};
 use crate::system::write_atomically;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Default)]
@@ -164,6 +164,16 @@ fn material_index(names: &[String], wanted: &str) -> Option<usize> {
 impl Station {
     /// Checks and stores a request, then writes its receipt (and authorisation).
     pub fn submit_case(&mut self, req: &CaseRequest) -> Result<Submitted, SubmitError> {
+        self.submit_case_noticed(req, None)
+    }
+
+    /// [`Station::submit_case`] from the kiosk, where the villager acknowledged the privacy
+    /// notice (its version and when) before typing anything personal: kept on the case.
+    pub fn submit_case_noticed(
+        &mut self,
+        req: &CaseRequest,
+        notice: Option<(u32, DateTime<Utc>)>,
+    ) -> Result<Submitted, SubmitError> {
         let today = self.clock.today();
         let matter = self
             .cfg
@@ -226,6 +236,7 @@ impl Station {
             materials,
             created_local: today,
             catalog_version: self.catalog_version,
+            notice,
         };
         let now = self.clock.now();
         // Paper: the receipt always; the authorisation when the matter needs a signature.

@@ -176,6 +176,17 @@ impl Explain for FollowupError {
     }
 }
 
+impl Explain for super::PrivacyError {
+    fn explain(&self) -> Failure {
+        match self {
+            super::PrivacyError::Store(e) => e.explain(),
+            super::PrivacyError::Actor(e) => e.explain(),
+            super::PrivacyError::Font(_) => fault(self),
+            e => refused(e),
+        }
+    }
+}
+
 impl Explain for RateError {
     fn explain(&self) -> Failure {
         match self {

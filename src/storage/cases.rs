@@ -29,6 +29,9 @@ pub struct NewCase {
     pub materials: Vec<CaseMaterial>,
     pub created_local: NaiveDate,
     pub catalog_version: i64,
+    /// The privacy notice the villager acknowledged before giving their data: its version
+    /// and when (None: taken at the window or the command line, where staff tell them).
+    pub notice: Option<(u32, DateTime<Utc>)>,
 }
 
 fn materials_to_json(m: &[CaseMaterial]) -> String {
@@ -156,8 +159,8 @@ pub fn create(
     tx.execute(
         "INSERT INTO cases (tracking, token, matter_code, matter_name, category, id_number, phone, phone2, name, state,
                             created_at, promised_days, clock_start, due_on, due_beyond_calendar, assignee, uncovered, materials_json,
-                            catalog_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                            catalog_version, notice_version, notice_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         params![
             tracking,
             c.token,
@@ -178,6 +181,8 @@ pub fn create(
             c.uncovered,
             materials_to_json(&c.materials),
             c.catalog_version,
+            c.notice.map(|n| n.0),
+            c.notice.map(|n| n.1.to_rfc3339()),
         ],
     )?;
     let id = tx.last_insert_rowid();

@@ -153,3 +153,38 @@ pub fn mask_strings(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
         _ => {}
     }
 }
+
+/// A person's cases still holding their data (not yet masked): the case, its state key,
+/// matter, when it was made and the privacy notice it was taken under.
+pub struct Held {
+    pub due: Due,
+    pub state: String,
+    pub matter: String,
+    pub created_at: DateTime<Utc>,
+    pub notice_version: Option<u32>,
+}
+
+/// The cases of the person with ID number `id_number` that still hold personal data.
+pub fn held_for(conn: &Connection, id_number: &str) -> Result<Vec<Held>, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT id, tracking, id_number, phone, phone2, name, state, matter_name, created_at, notice_version
+         FROM cases WHERE id_number = ?1 AND purged_at IS NULL ORDER BY id",
+    )?;
+    let rows = st.query_map(params![id_number], |r| {
+        Ok(Held {
+            due: Due {
+                id: r.get(0)?,
+                tracking: r.get(1)?,
+                id_number: r.get(2)?,
+                phone: r.get(3)?,
+                phone2: r.get(4)?,
+                name: r.get(5)?,
+            },
+            state: r.get(6)?,
+            matter: r.get(7)?,
+            created_at: super::decode::time(r, 8)?,
+            notice_version: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -84,6 +84,12 @@ fn sync(app: &AppWindow, state: &Shared) {
         .map(|(x, _)| SharedString::from(x.name.as_str()))
         .collect();
     p.set_missing(ModelRc::new(VecModel::from(missing)));
+    let days = s.station.cfg.station.retention_days;
+    let notice: Vec<SharedString> = crate::domain::privacy::NOTICE
+        .iter()
+        .map(|&(h, w)| format!("{}：{}", crate::lang::tr(h), crate::lang::fill(crate::lang::tr(w), &[&days])).into())
+        .collect();
+    p.set_notice(ModelRc::new(VecModel::from(notice)));
     p.set_second_phone(d.second);
     p.set_phone(d.phone.clone().into());
     p.set_phone2(d.phone2.clone().into());
@@ -126,8 +132,12 @@ fn current(state: &Shared) -> Page {
 /// 下一步: the session checks the answer; a refusal is shown at the field.
 fn next(app: &AppWindow, state: &Shared) {
     let page = current(state);
-    let today = state.borrow().station.clock.today();
+    let (today, now) = (state.borrow().station.clock.today(), state.borrow().station.clock.now());
     let outcome = state.borrow_mut().session.case.next(page, today);
+    if page == Page::CaseNotice && outcome.is_ok() {
+        // 下一步 under the privacy notice is the acknowledgement (the first one counts).
+        state.borrow_mut().session.case.noticed_at.get_or_insert(now);
+    }
     sync(app, state);
     match outcome {
         Ok(to) if to != page => {
@@ -166,7 +176,8 @@ fn submit(app: &AppWindow, state: &Shared) {
             missing: m.materials.iter().zip(&d.brought).filter(|(_, b)| !**b).map(|(x, _)| x.name.clone()).collect(),
         }
     };
-    let result = state.borrow_mut().station.submit_case(&req);
+    let notice = state.borrow().session.case.noticed_at.map(|t| (crate::domain::privacy::NOTICE_VERSION, t));
+    let result = state.borrow_mut().station.submit_case_noticed(&req, notice);
     let sub = match result {
         Ok(s) => s,
         Err(e) => {

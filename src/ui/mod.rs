@@ -85,6 +85,7 @@ fn page_name(p: Page) -> &'static str {
         Page::Priority => "priority",
         Page::Ticket => "ticket",
         Page::CaseMaterials => "case-materials",
+        Page::CaseNotice => "case-notice",
         Page::CasePhone => "case-phone",
         Page::CaseId => "case-id",
         Page::CaseName => "case-name",
@@ -108,9 +109,12 @@ fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
         Page::Matter => browse::show_matter(app, state, arg),
         Page::Search => search::show(app, state),
         Page::Priority => ticket::show_priority(app, state, arg),
-        Page::CaseMaterials | Page::CasePhone | Page::CaseId | Page::CaseName | Page::CaseConfirm => {
-            case::show(app, state)
-        }
+        Page::CaseMaterials
+        | Page::CaseNotice
+        | Page::CasePhone
+        | Page::CaseId
+        | Page::CaseName
+        | Page::CaseConfirm => case::show(app, state),
         Page::Lookup => {}
         Page::Ticket | Page::CaseDone | Page::LookupResult => {}
     }

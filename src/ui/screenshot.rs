@@ -63,7 +63,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         ("ticket", Some("spool")) => Shot::Ticket(PrintState::SpoolOnly),
         ("idle", None) => Shot::Idle,
         ("request" | "proxy", Some(step))
-            if ["materials", "phone", "id", "name", "confirm", "done"].contains(&step) =>
+            if ["materials", "notice", "phone", "id", "name", "confirm", "done"].contains(&step) =>
         {
             Shot::CaseForm(step.into())
         }
@@ -75,7 +75,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
             return Err(format!(
                 "unknown page {spec:?}; use home[:notice], categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
-                 request:<materials|phone|id|name|confirm|done>, lookup, lookup-result, \
+                 request:<materials|notice|phone|id|name|confirm|done>, lookup, lookup-result, \
                  startup-error[:store]"
             ))
         }
@@ -269,6 +269,10 @@ fn drive_case_form(app: &AppWindow, state: &super::Shared, step: &str) {
         p.invoke_toggle_material(i);
     }
     if step == "materials" {
+        return;
+    }
+    p.invoke_next();
+    if step == "notice" {
         return;
     }
     p.invoke_next();

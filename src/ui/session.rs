@@ -99,6 +99,8 @@ pub struct CaseDraft {
     pub letters: String,
     /// A 修改 from the confirmation page: 下一步 goes straight back there.
     pub back_to_confirm: bool,
+    /// When the villager pressed 下一步 under the privacy notice (before anything personal).
+    pub noticed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl CaseDraft {
@@ -156,7 +158,9 @@ impl CaseDraft {
     /// page the field in error is chosen; on the ID page a 15-digit number becomes 18.
     pub fn next(&mut self, page: Page, today: NaiveDate) -> Result<Page, String> {
         let normal = match page {
-            Page::CaseMaterials => Page::CasePhone,
+            // The privacy notice comes once, before the first personal question.
+            Page::CaseMaterials if self.noticed_at.is_none() => Page::CaseNotice,
+            Page::CaseMaterials | Page::CaseNotice => Page::CasePhone,
             Page::CasePhone => {
                 if let Err(e) = identity::parse_phone(&self.phone) {
                     self.second = false;
@@ -311,7 +315,8 @@ mod tests {
     #[test]
     fn next_checks_each_answer_where_it_is_typed() {
         let mut d = CaseDraft { phone: "1381234".into(), ..Default::default() };
-        assert_eq!(d.next(Page::CaseMaterials, today()), Ok(Page::CasePhone));
+        assert_eq!(d.next(Page::CaseMaterials, today()), Ok(Page::CaseNotice));
+        assert_eq!(d.next(Page::CaseNotice, today()), Ok(Page::CasePhone));
         let e = d.next(Page::CasePhone, today()).unwrap_err();
         assert!(e.starts_with("联系电话："), "{e}");
         d.phone = "13812345678".into();
