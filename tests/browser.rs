@@ -447,7 +447,7 @@ fn station_head_assigns_a_bad_rating_and_staff_record_what_was_put_right() {
     sign_in_at_desk(&b, &srv, "001");
     b.goto(&srv.url("/desk/followups"));
     assert_eq!(b.find_all("li.followup").len(), 1, "staff see only their own");
-    b.find("form.result textarea").send_keys("已向村民道歉，高峰时段增开一个窗口");
+    b.find("form.result textarea[name=result]").send_keys("已向村民道歉，高峰时段增开一个窗口");
     b.find("form.result button").click();
     b.wait_for_text("main", "已记录整改结果", Duration::from_secs(5));
     assert!(b.find("li.followup.closed").text().contains("增开一个窗口"));

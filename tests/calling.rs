@@ -535,6 +535,22 @@ fn ratings_carry_what_the_rules_ask_and_export_by_month() {
     assert!(rows[0]["served_at"].as_str().is_some_and(|s| s.starts_with("2026-11-30T09:00")), "{}", rows[0]);
     assert_eq!((rows[1]["channel"].as_str(), rows[1]["entered_by"].as_str()), (Some("paper"), Some("001")));
     assert_eq!(rows[1]["reasons"], serde_json::json!(["wait", "attitude"]));
+    // What goes up to the town: the codes, the list's version, the matter, the channel,
+    // whether it came on paper; never the words.
+    let ups: Vec<String> = {
+        let db = rusqlite::Connection::open(t.data_dir().join("kiosk.db")).expect("db");
+        let mut q = db.prepare("SELECT body FROM outbox WHERE kind = 'rating' ORDER BY seq").expect("q");
+        let rows = q.query_map([], |r| r.get::<_, String>(0)).expect("rows");
+        rows.map(|r| r.expect("row")).collect()
+    };
+    assert_eq!(ups.len(), 2);
+    let up: serde_json::Value = serde_json::from_str(&ups[1]).expect("json");
+    assert_eq!(up["reasons"], serde_json::json!(["wait", "attitude"]));
+    assert_eq!(
+        (up["paper"].as_bool(), up["matter"].as_str(), up["reasons_version"].as_i64()),
+        (Some(true), Some("C01"), Some(0))
+    );
+    assert!(ups.iter().all(|b| !b.contains("门口") && !b.contains("等了一上午")), "no words go up: {ups:?}");
     // The phone's number never reached the store.
     let db = rusqlite::Connection::open(t.data_dir().join("kiosk.db")).expect("db");
     let n: i64 =
@@ -571,4 +587,55 @@ fn ratings_carry_what_the_rules_ask_and_export_by_month() {
         &["ratings", "export", "--from", "2026-12-01", "--to", "2026-11-01", "--format", "csv", "--out", "x.csv"],
     );
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `[calling] at-closing = "keep"`: tickets still waiting at closing go to the next
+/// working day, are called first in its first hour, and are 过期 after it; the next day's
+/// numbers go on after them; the phone says so plainly.
+#[test]
+fn kept_tickets_are_called_first_the_next_working_day_then_expire() {
+    let toml = kiosk::config::SHIPPED_STATION.replace("at-closing = \"expire\"", "at-closing = \"keep\"");
+    let t = TempStation::with_station_toml(&toml);
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let a = signed(&st, "001");
+    for _ in 0..3 {
+        take(&mut st, "C01", false);
+    }
+    next(&mut st, &a, 1);
+    drop(st);
+    // Monday 17:31: C002 and C003 are kept for Tuesday.
+    let mut st = t.station_at("2026-11-30T17:31:00+08:00");
+    assert!(st.expire_waiting().expect("sweep").is_empty(), "kept, not closed");
+    let db = rusqlite::Connection::open(t.data_dir().join("kiosk.db")).expect("db");
+    let (token, day): (String, String) = db
+        .query_row("SELECT token, day FROM tickets WHERE number = 'C002'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("C002");
+    assert_eq!(day, "2026-12-01");
+    let Some(kiosk::service::RatingTarget::Ticket(kept)) = st.rating_target(&token).expect("q") else {
+        panic!("C002 kept")
+    };
+    assert!(kept.kept_until.is_some());
+    // What goes up to the town moves the same ticket to its new day.
+    let body: String = db
+        .query_row("SELECT body FROM outbox WHERE kind = 'ticket.kept' ORDER BY seq LIMIT 1", [], |r| r.get(0))
+        .expect("kept event in the outbox");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!((v["day"].as_str(), v["from_day"].as_str()), (Some("2026-12-01"), Some("2026-11-30")));
+    let snap = st.snapshot().expect("snap");
+    let v = st.ticket_view(&snap, &kept).expect("view");
+    assert!(v.state_text.contains("留到") && v.state_text.contains("12月"), "{}", v.state_text);
+    assert_eq!(v.ahead, None);
+    drop(st);
+    // Tuesday 08:40: a new ticket goes on after the kept numbers; the kept ones go first.
+    let mut st = t.station_at("2026-12-01T08:40:00+08:00");
+    let a = signed(&st, "001");
+    assert_eq!(take(&mut st, "C01", false), "C004");
+    assert_eq!(next(&mut st, &a, 1), "C002");
+    drop(st);
+    // 09:31, the first hour over: C003, never called, is 过期; C004 waits on.
+    let mut st = t.station_at("2026-12-01T09:31:00+08:00");
+    assert_eq!(st.expire_waiting().expect("sweep"), ["C003"]);
+    let c4 = st.ticket_today("C004").expect("q").expect("C004");
+    assert_eq!(c4.status, TicketStatus::Waiting);
 }

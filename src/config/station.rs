@@ -3,7 +3,7 @@
 
 use super::issues::{syntax_issue, Issues};
 use super::issues::{ConfigErrors, ConfigIssue};
-use crate::domain::calling::{Limits, PriorityRule, WindowRule};
+use crate::domain::calling::{AtClosing, Limits, PriorityRule, WindowRule};
 use crate::domain::idle::IdlePolicy;
 use crate::domain::matter::Catalog;
 use crate::domain::ticket::ServiceTimes;
@@ -221,6 +221,7 @@ struct RawCalling {
     priority: Spanned<String>,
     priority_every: Spanned<u32>,
     priority_after_minutes: Spanned<u32>,
+    at_closing: Spanned<String>,
 }
 
 impl Default for RawCalling {
@@ -234,6 +235,7 @@ impl Default for RawCalling {
             priority: Spanned::new(0..0, "strict".into()),
             priority_every: Spanned::new(0..0, 3),
             priority_after_minutes: Spanned::new(0..0, 20),
+            at_closing: Spanned::new(0..0, "expire".into()),
         }
     }
 }
@@ -322,6 +324,8 @@ pub struct CallingConfig {
     /// The numbers station.toml gives the rules (kept when another rule is chosen).
     pub priority_every: u32,
     pub priority_after_minutes: u32,
+    /// What happens to tickets still waiting when the day's hours end.
+    pub at_closing: AtClosing,
 }
 
 /// The station service (`[server]`).
@@ -553,6 +557,16 @@ fn check_calling_and_voice(calling: &RawCalling, voice: &RawVoice, issues: &mut 
             "普通号等 5 到 240 分钟后先叫",
         );
     }
+    if AtClosing::from_key(calling.at_closing.get_ref()).is_none() {
+        issues.at(
+            calling.at_closing.span(),
+            "calling.at-closing",
+            format!(
+                "“{}”不认识：写 expire（下班时作废）或 keep（留到下一个工作日上班第一个小时先叫）",
+                calling.at_closing.get_ref()
+            ),
+        );
+    }
     if !(1..=5).contains(voice.repeat.get_ref()) {
         issues.at(voice.repeat.span(), "voice.repeat", "每次叫号念 1 到 5 遍");
     }
@@ -732,6 +746,7 @@ fn build(
             priority: priority_rule(&raw.calling).unwrap_or_default(),
             priority_every: *raw.calling.priority_every.get_ref(),
             priority_after_minutes: *raw.calling.priority_after_minutes.get_ref(),
+            at_closing: AtClosing::from_key(raw.calling.at_closing.get_ref()).unwrap_or_default(),
         },
         server: ServerConfig {
             listen,

@@ -190,6 +190,30 @@ impl PauseReason {
     }
 }
 
+/// What becomes of tickets still waiting when the day's last session ends
+/// (station.toml `[calling] at-closing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AtClosing {
+    /// Closed as 过期.
+    #[default]
+    Expire,
+    /// Kept for the next working day, called first in its first hour (then 过期).
+    Keep,
+}
+
+impl AtClosing {
+    pub fn from_key(k: &str) -> Option<AtClosing> {
+        match k.trim() {
+            "expire" => Some(AtClosing::Expire),
+            "keep" => Some(AtClosing::Keep),
+            _ => None,
+        }
+    }
+}
+
+/// How long a kept ticket waits into the next working day before it is 过期 too.
+pub const KEPT_MINUTES: i64 = 60;
+
 /// Reasons offered for calling a ticket out of turn (staff may type their own).
 pub const OUT_OF_TURN_REASONS: [&str; 4] =
     [tr_later!("老人行动不便"), tr_later!("材料已预审"), tr_later!("预约到号"), tr_later!("身体不适")];

@@ -59,6 +59,9 @@ pub struct Ticket {
     pub catalog_version: i64,
     /// Closed as 过期: still waiting when the day's hours ended (status cancelled).
     pub expired_at: Option<DateTime<Utc>>,
+    /// Kept from an earlier day: called first until this moment (the next working day's
+    /// first hour), then 过期.
+    pub kept_until: Option<DateTime<Utc>>,
 }
 
 impl Ticket {

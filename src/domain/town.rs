@@ -13,7 +13,7 @@ pub const ONLINE_SECONDS: i64 = 150;
 /// event that does not change it.
 pub fn status_after(kind: &str) -> Option<TicketStatus> {
     Some(match kind {
-        "taken" | "transferred" => TicketStatus::Waiting,
+        "taken" | "transferred" | "kept" => TicketStatus::Waiting,
         "called" | "recalled" | "callback" => TicketStatus::Called,
         "started" => TicketStatus::Serving,
         "finished" | "auto_finished" => TicketStatus::Served,

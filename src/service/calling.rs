@@ -6,12 +6,15 @@
 
 use super::auth::{ActorError, Signed};
 use super::Station;
-use crate::domain::calling::{CallAction, Order, PauseReason, Refusal, TicketStatus, WindowRule};
+use crate::domain::calling::{
+    AtClosing, CallAction, Order, PauseReason, Refusal, TicketStatus, WindowRule, KEPT_MINUTES,
+};
 use crate::domain::ticket::{ServiceTimes, Ticket};
 pub use crate::storage::calling::Unstarted;
 use crate::storage::calling::{self as store, CallStoreError, Transfer};
 use crate::storage::{audit, StoreError};
 use chrono::Duration;
+use chrono::TimeZone;
 
 pub use crate::storage::calling::Transfer as TransferTo;
 
@@ -238,15 +241,29 @@ impl Station {
         )
     }
 
-    /// Closes as 过期 the tickets still waiting from earlier days, and today's once the
-    /// day's last session is over (the station service does this every minute). Returns
-    /// the numbers closed.
+    /// At the end of the day: tickets still waiting from earlier days, and kept tickets
+    /// whose hour is over, are closed as 过期; once the day's last session is over, today's
+    /// waiting tickets are closed too, or kept for the next working day's first hour where
+    /// the station says so (`[calling] at-closing`). The station service does this every
+    /// minute. Returns the numbers closed as 过期.
     pub fn expire_waiting(&mut self) -> Result<Vec<String>, StoreError> {
         let st = &self.cfg.station;
         let hours = crate::domain::hours::OpeningHours::from_text(&st.weekday_hours, &st.weekend_hours);
         let now_local = self.clock.now_local().naive_local();
         let today_over = hours.day_is_over(now_local, &self.cfg.calendar);
         let (today, now) = (self.clock.today(), self.clock.now());
+        let keep = st.calling.at_closing == AtClosing::Keep;
+        let next = hours.next_opening(now_local, &self.cfg.calendar);
+        if let (true, true, Some(opens)) = (keep, today_over, next) {
+            let until_local = opens + Duration::minutes(KEPT_MINUTES);
+            let until = self.clock.tz().from_local_datetime(&until_local).earliest().map(|t| t.to_utc());
+            if let Some(until) = until {
+                let (kept, _) = store::keep_waiting(self.conn_mut(), today, opens.date(), until, now)?;
+                if !kept.is_empty() {
+                    tracing::info!("{} waiting tickets kept for {}: {}", kept.len(), opens.date(), kept.join(" "));
+                }
+            }
+        }
         let closed = store::expire_waiting(self.conn_mut(), today, today_over, now)?;
         if !closed.is_empty() {
             tracing::info!("{} waiting tickets closed as expired: {}", closed.len(), closed.join(" "));

@@ -22,6 +22,10 @@ pub enum Kind {
     Choice(&'static [(&'static str, &'static str)]),
 }
 
+/// What becomes of tickets left at closing, as the settings page offers it.
+pub const CLOSING_CHOICES: [(&str, &str); 2] =
+    [("expire", tr_later!("作废（过期）")), ("keep", tr_later!("留到下一个工作日，上班第一个小时先叫"))];
+
 /// The priority rules as the settings page offers them.
 pub const PRIORITY_CHOICES: [(&str, &str); 3] = [
     ("strict", tr_later!("优先号总是先叫")),
@@ -38,7 +42,7 @@ pub struct Field {
     pub kind: Kind,
 }
 
-pub const FIELDS: [Field; 14] = [
+pub const FIELDS: [Field; 17] = [
     Field {
         key: "station.name",
         label: tr_later!("服务站名称"),
@@ -115,6 +119,24 @@ pub const FIELDS: [Field; 14] = [
         kind: Kind::Number,
     },
     Field {
+        key: "calling.at-closing",
+        label: tr_later!("下班时还没叫到的号"),
+        hint: tr_later!("手机号票页面会写明；月报计数"),
+        kind: Kind::Choice(&CLOSING_CHOICES),
+    },
+    Field {
+        key: "rating.followup-days",
+        label: tr_later!("差评整改期限（工作日）"),
+        hint: tr_later!("1 到 60；国家要求 100% 跟进，各地多为 5 到 15 个工作日"),
+        kind: Kind::Number,
+    },
+    Field {
+        key: "station.area-code",
+        label: tr_later!("统计用区划代码（12 位）"),
+        hint: tr_later!("国家统计局发布的本村代码；导出的每条好差评都带它"),
+        kind: Kind::Text,
+    },
+    Field {
         key: "server.listen",
         label: tr_later!("服务监听地址"),
         hint: tr_later!("地址:端口，多个用逗号隔开；留空 = 按二维码地址"),
@@ -163,6 +185,12 @@ fn shown(st: &StationConfig, key: &str) -> String {
         "calling.priority-every" => st.calling.priority_every.to_string(),
         "calling.priority-after-minutes" => st.calling.priority_after_minutes.to_string(),
         "calling.nearly-up" => st.calling.nearly_up.to_string(),
+        "calling.at-closing" => match st.calling.at_closing {
+            crate::domain::calling::AtClosing::Expire => "expire".into(),
+            crate::domain::calling::AtClosing::Keep => "keep".into(),
+        },
+        "rating.followup-days" => st.followup_days.to_string(),
+        "station.area-code" => st.area_code.clone(),
         _ => String::new(),
     }
 }

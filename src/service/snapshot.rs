@@ -171,7 +171,11 @@ pub fn ticket_view(
 ) -> TicketView {
     let stale = t.day < today;
     let expired = (stale && matches!(t.status, TicketStatus::Waiting | TicketStatus::Called)) || t.expired_at.is_some();
+    let kept_ahead = t.kept_until.is_some() && t.day > today && t.status == TicketStatus::Waiting;
     let state_text = match (t.status, t.window) {
+        _ if kept_ahead => {
+            tr_later!("下班前没有叫到：本号留到 {} 上班后第一个小时先叫，请那时来服务站", date_cn(t.day))
+        }
         _ if t.expired_at.is_some() => {
             tr_later!("本号已过期：到下班时间还没有叫到，按规定作废。请在下次办公时间重新取号").to_string()
         }
@@ -184,7 +188,7 @@ pub fn ticket_view(
         (TicketStatus::NoShow, _) => tr_later!("已过号，请到窗口说明").to_string(),
         (TicketStatus::Cancelled, _) => tr_later!("已取消").to_string(),
     };
-    let (ahead, wait_min) = if t.status == TicketStatus::Waiting && !stale {
+    let (ahead, wait_min) = if t.status == TicketStatus::Waiting && !stale && !kept_ahead {
         let (a, m) = calling::outlook(&t.candidate(), waiting, windows, times, order);
         (Some(a), Some(m))
     } else {

@@ -372,7 +372,8 @@ pub fn windows(conn: &Connection) -> Result<HashMap<u32, WindowRow>, StoreError>
 }
 
 /// Closes as 过期 every ticket still waiting whose day is before `today`, or is `today`
-/// when the day's hours are over (`today_too`). Returns the numbers closed.
+/// when the day's hours are over (`today_too`), and every kept ticket whose hour is over.
+/// Returns the numbers closed.
 pub fn expire_waiting(
     conn: &mut Connection,
     today: NaiveDate,
@@ -382,10 +383,12 @@ pub fn expire_waiting(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let ids: Vec<(i64, String)> = {
         let mut st = tx.prepare(
-            "SELECT id, number FROM tickets WHERE status = 'waiting' AND (day < ?1 OR (?2 AND day = ?1))
+            "SELECT id, number FROM tickets WHERE status = 'waiting'
+               AND (day < ?1 OR (?2 AND day = ?1) OR (kept_until IS NOT NULL AND kept_until < ?3))
              ORDER BY id",
         )?;
-        let rows = st.query_map(params![today.to_string(), today_too], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows =
+            st.query_map(params![today.to_string(), today_too, now.to_rfc3339()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
     let at = now.to_rfc3339();
@@ -399,6 +402,61 @@ pub fn expire_waiting(
     }
     tx.commit()?;
     Ok(ids.into_iter().map(|(_, n)| n).collect())
+}
+
+/// Keeps today's tickets still waiting (and not kept already) for `next_day`, to be called
+/// first until `until`; a number the next day already has is closed as 过期 instead. The
+/// next day's numbers go on after the kept ones. Returns (kept, closed) numbers.
+pub fn keep_waiting(
+    conn: &mut Connection,
+    today: NaiveDate,
+    next_day: NaiveDate,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let waiting: Vec<(i64, String, String, u32)> = {
+        let mut st = tx.prepare(
+            "SELECT id, number, prefix, seq FROM tickets
+             WHERE status = 'waiting' AND day = ?1 AND kept_until IS NULL ORDER BY id",
+        )?;
+        let rows = st.query_map(params![today.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let (mut kept, mut closed) = (Vec::new(), Vec::new());
+    let at = now.to_rfc3339();
+    for (id, number, prefix, seq) in waiting {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM tickets WHERE day = ?1 AND number = ?2)",
+            params![next_day.to_string(), number],
+            |r| r.get(0),
+        )?;
+        if taken {
+            tx.execute("UPDATE tickets SET status = 'cancelled', expired_at = ?2 WHERE id = ?1", params![id, at])?;
+            tx.execute(
+                "INSERT INTO ticket_events (ticket_id, at, kind, note) VALUES (?1, ?2, 'expired', ?3)",
+                params![id, at, "下班时还没有叫到；下一个工作日已有同号，按规定作废（过期）"],
+            )?;
+            closed.push(number);
+            continue;
+        }
+        tx.execute(
+            "UPDATE tickets SET day = ?2, kept_until = ?3, kept_from = ?4 WHERE id = ?1",
+            params![id, next_day.to_string(), until.to_rfc3339(), today.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO ticket_counters (day, prefix, last_seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT(day, prefix) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+            params![next_day.to_string(), prefix, seq],
+        )?;
+        tx.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, note) VALUES (?1, ?2, 'kept', ?3)",
+            params![id, at, format!("下班时还没有叫到，留到 {next_day} 上班第一个小时先叫")],
+        )?;
+        kept.push(number);
+    }
+    tx.commit()?;
+    Ok((kept, closed))
 }
 
 /// Every ticket of `day` (the live pages' snapshot: a day has hundreds, not thousands).

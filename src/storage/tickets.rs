@@ -203,6 +203,7 @@ pub(super) fn row_to_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         finished_at: opt_time(r, "finished_at")?,
         catalog_version: r.get::<_, Option<i64>>("catalog_version")?.unwrap_or(0),
         expired_at: opt_time(r, "expired_at")?,
+        kept_until: opt_time(r, "kept_until")?,
     })
 }
 

@@ -252,6 +252,13 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
         let Some(status) = crate::domain::town::status_after(step) else { return Ok(()) };
         let (Some(day), Some(number)) = (text("day"), text("number")) else { return Ok(()) };
         let at = text("at");
+        if let (true, Some(from)) = (step == "kept", text("from_day")) {
+            // Kept for the next working day: the same ticket moves to its new day.
+            conn.prepare_cached(
+                "UPDATE OR IGNORE tickets SET day = ?2 WHERE station = ?1 AND day = ?4 AND number = ?3",
+            )?
+            .execute(params![station, day, number, from])?;
+        }
         conn.prepare_cached(
             "INSERT INTO tickets (station, day, number, category, matter, taken_at, status, last_seq)
              VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8)
