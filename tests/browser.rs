@@ -585,6 +585,7 @@ fn every_page_passes_the_accessibility_check() {
         "/desk/cases".to_string(),
         format!("/desk/cases/{}", case.case.tracking),
         "/desk/followups".into(),
+        "/desk/privacy".into(),
         "/desk/admin/matters".into(),
         "/desk/admin/staff".into(),
         "/desk/admin/duty".into(),
@@ -614,7 +615,13 @@ fn every_page_passes_the_accessibility_check() {
     b.find("form.holidays button").click();
     b.wait_for_text("main", "没有导入", Duration::from_secs(5));
     check("/desk/admin/holidays/import (refused)");
-    pages += 2;
+    // 个人信息 with a person's cases listed.
+    b.goto(&srv.url("/desk/privacy"));
+    b.find("input[name=id_number]").send_keys(crate::cases::ID);
+    b.find("form.find button").click();
+    b.wait_for("section.held", Duration::from_secs(5));
+    check("/desk/privacy (a person's cases)");
+    pages += 3;
     assert!(report.is_empty(), "axe-core found problems on {} of {pages} pages:\n{}", report.len(), report.join("\n"));
 }
 
@@ -751,6 +758,9 @@ fn the_desk_calls_out_of_turn_pauses_with_a_reason_and_takes_a_paper_form() {
     desk.wait_for_text("#current-number", "C003", Duration::from_secs(5));
     assert!(desk.find("main").text().contains("C003 请到本窗口（选叫）"), "{}", desk.find("main").text());
     shot(&desk, "web-desk-queue");
+    desk.execute("document.documentElement.style.zoom = '2';", vec![]);
+    shot(&desk, "web-desk-queue-large");
+    desk.execute("document.documentElement.style.zoom = '1';", vec![]);
     let db = crate::util::db(&t);
     let reason: String = db
         .query_row("SELECT detail FROM audit_events WHERE action = 'call-out-of-turn'", [], |r| r.get(0))
@@ -779,6 +789,9 @@ fn the_desk_calls_out_of_turn_pauses_with_a_reason_and_takes_a_paper_form() {
     );
     desk.find("section.paper textarea").send_keys("等了很久");
     shot(&desk, "web-followups-paper");
+    desk.execute("document.documentElement.style.zoom = '2';", vec![]);
+    shot(&desk, "web-followups-paper-large");
+    desk.execute("document.documentElement.style.zoom = '1';", vec![]);
     desk.find("section.paper button").click();
     desk.wait_for_text("main", "已录入书面评价：C003 不满意", Duration::from_secs(5));
     let (channel, entered, reasons): (String, String, String) = db
@@ -838,6 +851,9 @@ fn the_desk_shows_and_removes_a_villagers_personal_data_on_request() {
     assert!(!page.contains(crate::cases::ID) && !page.contains(crate::cases::PHONE), "masked: {page}");
     assert!(!b.current_url().contains(crate::cases::ID), "the number is never in the address");
     shot(&b, "web-privacy");
+    b.execute("document.documentElement.style.zoom = '2';", vec![]);
+    shot(&b, "web-privacy-large");
+    b.execute("document.documentElement.style.zoom = '1';", vec![]);
     b.find("section.held button.danger").click();
     b.wait_for_text("main", "已隐去 1 件", Duration::from_secs(5));
     assert!(b.find("main").text().contains("还在办理中"), "{}", b.find("main").text());

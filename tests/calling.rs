@@ -580,7 +580,11 @@ fn ratings_carry_what_the_rules_ask_and_export_by_month() {
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("评价编号,统计用区划代码,服务站,评价渠道,满意度(1-5)"), "{}", lines[0]);
-    assert!(lines[1].contains(",130110100201,新集镇南刘庄村综合服务站,二维码,2,不满意,C02,"), "{}", lines[1]);
+    assert!(
+        lines[1].contains(",\"=\"\"130110100201\"\"\",新集镇南刘庄村综合服务站,二维码,2,不满意,C02,"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].contains(",书面,1,非常不满意,") && lines[2].contains("wait;attitude"), "{}", lines[2]);
     let o = t.kiosk(
         NOW,

@@ -343,7 +343,8 @@ impl RatingExport {
         });
         vec![
             self.id.to_string(),
-            self.area_code.clone(),
+            // Twelve digits: Excel would show a number in E notation; as a formula it stays text.
+            if self.area_code.is_empty() { String::new() } else { format!("=\"{}\"", self.area_code) },
             self.station.clone(),
             Channel::from_key(&self.channel).map(|c| c.label().to_string()).unwrap_or_else(|| self.channel.clone()),
             self.level.to_string(),
