@@ -14,6 +14,7 @@ mod display;
 mod durability;
 mod holidays;
 mod hostile;
+mod idcard;
 mod lang;
 mod matters;
 mod numbering;

@@ -51,6 +51,8 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Rate(a) => on_station(&paths, |st| cli::call::rate(st, a)),
         Command::Report(a) => on_station(&paths, |st| cli::report(st, a)),
         Command::Ratings(c) => on_station(&paths, |st| cli::ratings(st, c)),
+        // Needs no configuration and no store: a technician checks a reader anywhere.
+        Command::Idcard(c) => cli::idcard(c),
         Command::Wallchart(a) => on_station(&paths, |st| cli::wallchart(st, a)),
         Command::Holidays(h) => on_station(&paths, |st| cli::holidays::run(st, h)),
         Command::Purge(a) => on_station(&paths, |st| cli::purge(st, a)),

@@ -61,6 +61,9 @@ pub enum Command {
     Call(CallCmd),
     /// Rate a finished ticket or case (好差评), as the villager's phone does (channel qr)
     Rate(RateArgs),
+    /// The ID-card reader (二代身份证, SAM protocol on a serial line): check one with a card
+    #[command(subcommand)]
+    Idcard(IdcardCmd),
     /// 好差评 records: the monthly export (CSV for Excel, JSON Lines)
     #[command(subcommand)]
     Ratings(RatingsCmd),
@@ -391,6 +394,21 @@ pub struct ReportArgs {
     pub format: String,
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdcardCmd {
+    /// Wait for a card and read it: prints the masked name and ID number and the expiry;
+    /// exit 3 when no card came in time, 1 for a reader fault
+    Read {
+        /// The reader's serial device, e.g. /dev/ttyUSB0
+        #[arg(long)]
+        device: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        timeout_secs: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -873,6 +891,44 @@ pub fn report(st: &mut Station, a: ReportArgs) -> i32 {
         },
         Err(e @ crate::service::ReportError::Store(_)) => fail(&e.to_string(), 1),
         Err(e) => fail(&e.to_string(), 2),
+    }
+}
+
+/// `kiosk idcard read`: what the kiosk would read, masked as the receipts are. Needs no
+/// store: a technician checks a reader with it.
+pub fn idcard(cmd: IdcardCmd) -> i32 {
+    use crate::domain::identity::{mask_id, mask_name, parse_id};
+    use crate::system::idreader::{read_card, ReadError};
+    let IdcardCmd::Read { device, timeout_secs, json } = cmd;
+    let today = match crate::domain::clock::Clock::from_env(chrono_tz::Asia::Shanghai) {
+        Ok(c) => c.today(),
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    match read_card(&device, std::time::Duration::from_secs(timeout_secs)) {
+        Ok(card) => {
+            // The number is checked as a typed one is (GB 11643).
+            let id = match parse_id(&card.id_number, today) {
+                Ok(id) => id,
+                Err(e) => return fail(&format!("读到的身份证号不对：{e}"), 1),
+            };
+            let expired = card.valid_to.parse::<chrono::NaiveDate>().is_ok_and(|d| d < today);
+            if expired {
+                eprintln!("注意：这张身份证已经过期（有效期至 {}），请提醒村民去换领", card.valid_to);
+            }
+            let v = serde_json::json!({
+                "name": mask_name(&card.name),
+                "id": mask_id(id.as_str()),
+                "valid_to": card.valid_to,
+            });
+            if json {
+                crate::outln!("{v}");
+            } else {
+                crate::outln!("{}  {}  有效期至 {}", mask_name(&card.name), mask_id(id.as_str()), card.valid_to);
+            }
+            0
+        }
+        Err(ReadError::NoCard) => fail("没有检测到身份证", 3),
+        Err(e) => fail(&e.to_string(), 1),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod duty;
 pub mod followup;
 pub mod hours;
+pub mod idcard;
 pub mod identity;
 pub mod idle;
 pub mod ime;

@@ -8,9 +8,11 @@
 pub mod certs;
 pub mod child;
 pub mod files;
+pub mod idreader;
 pub mod log;
 pub mod memory;
 pub mod sdnotify;
+pub mod serial;
 pub mod starttrace;
 
 pub use child::{run, ChildError, Finished};
