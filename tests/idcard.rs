@@ -19,7 +19,7 @@ const ID: &str = "130110194503150138";
 const PHOTO: [u8; 8] = [0xF1, 0x9E, 0x37, 0xC2, 0x5B, 0x08, 0xE4, 0x6D];
 
 #[derive(Clone, Copy, PartialEq)]
-enum Sim {
+pub(crate) enum Sim {
     Card,
     NoCard,
     /// Noise before each reply, each reply written a few bytes at a time.
@@ -55,7 +55,7 @@ fn card_data(mark: &str, valid_to: &str) -> Vec<u8> {
 
 /// A pseudo-terminal pair: the master for the simulated reader, the slave's path for the
 /// kiosk.
-fn pty() -> (std::fs::File, String) {
+pub(crate) fn pty() -> (std::fs::File, String) {
     // SAFETY: plain libc calls on a descriptor we own; ptsname's buffer is copied at once.
     unsafe {
         let fd = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
@@ -68,7 +68,7 @@ fn pty() -> (std::fs::File, String) {
 }
 
 /// Runs the simulated reader until `stop`: answers each request the way `sim` says.
-fn simulate(mut master: std::fs::File, sim: Sim, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+pub(crate) fn simulate(mut master: std::fs::File, sim: Sim, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         let mut bad_sent = false;
@@ -185,7 +185,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 /// The pseudo-terminal tests run one at a time (they share the process's pty handling).
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+pub(crate) static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn a_card_is_read_masked_and_checked_as_a_typed_number_is() {

@@ -629,3 +629,48 @@ fn a_new_list_of_matters_is_taken_up_at_home_only() {
     tap(&k, "司法");
     assert!(has_label(&k, "公共法律服务预约"), "the new matter is listed");
 }
+
+/// Issue 17: on the identity step a card on the reader fills the ID number and the name
+/// (checked as typed ones are) and skips the keypads; the kiosk asks to take the card away.
+/// Only the phone number was typed.
+#[test]
+fn a_card_on_the_reader_fills_the_identity_step() {
+    use crate::idcard::{pty, simulate, Sim, SERIAL};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (master, slave) = pty();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let reader = simulate(master, Sim::Card, stop.clone());
+    let toml =
+        kiosk::config::SHIPPED_STATION.replace("[idcard]\ndevice = \"\"", &format!("[idcard]\ndevice = \"{slave}\""));
+    assert!(toml.contains(&slave), "the template has an [idcard] section");
+    let t = TempStation::with_station_toml(&toml);
+    let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
+    tap(&k, "办事指南");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    tap(&k, "下一步");
+    tap(&k, "我知道了，下一步");
+    type_keys(&k, "13812345678");
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::CaseId);
+    let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
+    assert!(p.get_card_reader());
+    let started = std::time::Instant::now();
+    while page(&k) != Page::CaseConfirm {
+        assert!(started.elapsed() < Duration::from_secs(15), "the card was not read: {}", p.get_card_message());
+        settle();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!((p.get_id_masked().as_str(), p.get_name_masked().as_str()), ("130***********0138", "王**"));
+    assert!(k.app.global::<Nav>().get_toast().contains("请取走身份证"));
+    tap(&k, "确认提交");
+    assert_eq!(page(&k), Page::CaseDone);
+    let tracking = p.get_tracking().to_string();
+    stop.store(true, Ordering::SeqCst);
+    let _ = reader.join();
+    let st = k.state.borrow();
+    let case = st.station.find_case(&tracking).expect("q").expect("stored");
+    assert_eq!((case.id_number.as_str(), case.name.as_deref()), ("130110194503150138", Some("王小明")));
+}

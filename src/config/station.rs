@@ -30,6 +30,13 @@ struct RawStation {
     privacy: RawPrivacy,
     backup: RawBackup,
     rating: RawRating,
+    idcard: RawIdcard,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawIdcard {
+    device: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +96,7 @@ impl Default for RawStation {
             privacy: RawPrivacy::default(),
             backup: RawBackup::default(),
             rating: RawRating::default(),
+            idcard: RawIdcard::default(),
         }
     }
 }
@@ -372,6 +380,8 @@ pub struct StationConfig {
     pub area_code: String,
     /// Working days to put a 差评 right (`[rating] followup-days`, default 15).
     pub followup_days: u32,
+    /// The ID-card reader's serial device (`[idcard] device`); None: no reader.
+    pub idcard_device: Option<PathBuf>,
     pub village: String,
     pub township: String,
     pub phone: String,
@@ -698,6 +708,7 @@ fn build(
         name: s.name.get_ref().trim().to_string(),
         area_code: s.area_code.get_ref().trim().to_string(),
         followup_days: *raw.rating.followup_days.get_ref(),
+        idcard_device: Some(raw.idcard.device.trim()).filter(|d| !d.is_empty()).map(PathBuf::from),
         village: s.village.trim().to_string(),
         township: s.township.trim().to_string(),
         phone: s.phone.trim().to_string(),

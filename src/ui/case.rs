@@ -424,3 +424,144 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
     la.set_timeline(ModelRc::new(VecModel::from(events)));
     navigate(app, state, Page::LookupResult, &view.tracking);
 }
+
+/// The ID-card reader while the identity step is on screen: a thread reading the card,
+/// its answers on a channel the kiosk's timer looks at. Dropping it stops the thread.
+pub struct CardReading {
+    rx: mpsc::Receiver<CardEvent>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for CardReading {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+enum CardEvent {
+    Read(crate::domain::idcard::CardText),
+    /// The card left the reader.
+    Lifted,
+    /// What the reader says now (empty: it works again).
+    Fault(String),
+}
+
+/// Starts reading when the station has a reader and the identity step is shown. After a
+/// card was read in this session, the reader first waits for it to be lifted (the same
+/// card is not read twice).
+pub fn start_card(app: &AppWindow, state: &Shared) {
+    let Some(device) = state.borrow().station.cfg.station.idcard_device.clone() else {
+        app.global::<CaseFormAdapter>().set_card_reader(false);
+        return;
+    };
+    let p = app.global::<CaseFormAdapter>();
+    p.set_card_reader(true);
+    if state.borrow().card.is_some() {
+        return;
+    }
+    let must_lift = state.borrow().session.case.card_read;
+    p.set_card_message(if must_lift { tr!("请取走身份证") } else { tr!("请把身份证放在读卡器上") }.into());
+    let (tx, rx) = mpsc::channel();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let halt = stop.clone();
+    let spawned = std::thread::Builder::new().name("idcard".into()).spawn(move || {
+        use crate::system::idreader::{read_card, wait_lifted, ReadError};
+        use std::sync::atomic::Ordering;
+        let second = std::time::Duration::from_secs(1);
+        let mut lift_first = must_lift;
+        let mut fault: Option<String> = None;
+        while !halt.load(Ordering::SeqCst) {
+            if lift_first {
+                match wait_lifted(&device, second) {
+                    Ok(true) => {
+                        lift_first = false;
+                        if tx.send(CardEvent::Lifted).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => std::thread::sleep(second),
+                }
+                continue;
+            }
+            match read_card(&device, second) {
+                Ok(card) => {
+                    lift_first = true;
+                    if tx.send(CardEvent::Read(card)).is_err() {
+                        return;
+                    }
+                }
+                Err(ReadError::NoCard) => {
+                    if fault.take().is_some() && tx.send(CardEvent::Fault(String::new())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let words = e.to_string();
+                    if fault.as_deref() != Some(words.as_str()) {
+                        tracing::warn!("ID-card reader: {words}");
+                        if tx.send(CardEvent::Fault(words.clone())).is_err() {
+                            return;
+                        }
+                    }
+                    fault = Some(words);
+                    std::thread::sleep(second);
+                }
+            }
+        }
+    });
+    match spawned {
+        Ok(_) => state.borrow_mut().card = Some(CardReading { rx, stop }),
+        Err(e) => tracing::warn!("ID-card reader thread not started: {e}"),
+    }
+}
+
+/// What the reader said since the last look (on the kiosk's short timer).
+pub fn poll_card(app: &AppWindow, state: &Shared) {
+    let event = match &state.borrow().card {
+        Some(c) => match c.rx.try_recv() {
+            Ok(e) => e,
+            Err(_) => return,
+        },
+        None => return,
+    };
+    let p = app.global::<CaseFormAdapter>();
+    match event {
+        CardEvent::Lifted => p.set_card_message(tr!("请把身份证放在读卡器上").into()),
+        CardEvent::Fault(words) if words.is_empty() => p.set_card_message(tr!("请把身份证放在读卡器上").into()),
+        CardEvent::Fault(words) => p.set_card_message(words.into()),
+        CardEvent::Read(card) => {
+            let today = state.borrow().station.clock.today();
+            // Checked as a typed number is (GB 11643).
+            let id = match identity::parse_id(&card.id_number, today) {
+                Ok(id) => id,
+                Err(e) => {
+                    p.set_card_message(tr!("读到的身份证号不对（{}），请在右边输入", e).into());
+                    return;
+                }
+            };
+            let expired = card.valid_to.parse::<chrono::NaiveDate>().is_ok_and(|d| d < today);
+            {
+                let mut s = state.borrow_mut();
+                let d = &mut s.session.case;
+                d.id = id.as_str().to_string();
+                d.name = card.name.chars().take(super::session::MAX_NAME).collect();
+                d.letters.clear();
+                d.card_read = true;
+            }
+            // Only the name and the number were kept; the card's other fields went with
+            // `card` here.
+            sync(app, state);
+            let code = state.borrow().session.case.matter.clone();
+            navigate(app, state, Page::CaseConfirm, &code);
+            super::toast(
+                app,
+                if expired {
+                    tr!("已读取。这张身份证已经过期，仍可申请，请记得去换领。请取走身份证。")
+                } else {
+                    tr!("已读取。请取走身份证。")
+                },
+            );
+        }
+    }
+}

@@ -29,6 +29,8 @@ pub struct State {
     session: session::Session,
     last_ticket: Option<Issued>,
     print_rx: Option<(PrintTarget, mpsc::Receiver<Result<PrintOutcome, PrintError>>)>,
+    /// The ID-card reader while the identity step is shown.
+    card: Option<case::CardReading>,
 }
 
 /// Which screen a print in flight reports to.
@@ -55,8 +57,13 @@ impl Kiosk {
     /// The kiosk in a window made beforehand ([`new_window`]).
     pub fn build_in(app: AppWindow, station: Station) -> Result<Kiosk, slint::PlatformError> {
         app.global::<Theme>().set_font_family(station.cfg.station.font_family.clone().into());
-        let state =
-            Rc::new(RefCell::new(State { station, session: Default::default(), last_ticket: None, print_rx: None }));
+        let state = Rc::new(RefCell::new(State {
+            station,
+            session: Default::default(),
+            last_ticket: None,
+            print_rx: None,
+            card: None,
+        }));
         wire_nav(&app, &state);
         home::wire(&app, &state);
         browse::wire(&app, &state);
@@ -120,6 +127,12 @@ fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
     }
     state.borrow_mut().session.arrive(page, arg);
     app.global::<Nav>().set_page(page);
+    // The card reader reads only while the identity step is on screen.
+    if page == Page::CaseId {
+        case::start_card(app, state);
+    } else {
+        state.borrow_mut().card = None;
+    }
 }
 
 /// Goes forward to `page`, remembering where we were for 返回.
@@ -143,6 +156,7 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
         s.session.forget();
         s.last_ticket = None;
         s.print_rx = None;
+        s.card = None;
     }
     app.global::<Theme>().set_large_text(false);
     set_language(app, crate::lang::Lang::Zh);

@@ -101,6 +101,8 @@ pub struct CaseDraft {
     pub back_to_confirm: bool,
     /// When the villager pressed 下一步 under the privacy notice (before anything personal).
     pub noticed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A card was read in this session: it is not read again until it was lifted.
+    pub card_read: bool,
 }
 
 impl CaseDraft {

@@ -159,6 +159,7 @@ pub fn start_print_poll(app: &AppWindow, state: &Shared) -> slint::Timer {
     timer.start(slint::TimerMode::Repeated, Duration::from_millis(100), move || {
         let Some(app) = w.upgrade() else { return };
         poll(&app, &s);
+        super::case::poll_card(&app, &s);
     });
     timer
 }
