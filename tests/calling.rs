@@ -642,4 +642,7 @@ fn kept_tickets_are_called_first_the_next_working_day_then_expire() {
     assert_eq!(st.expire_waiting().expect("sweep"), ["C003"]);
     let c4 = st.ticket_today("C004").expect("q").expect("C004");
     assert_eq!(c4.status, TicketStatus::Waiting);
+    // The report counts both: two kept from Monday (one of them 过期 on Tuesday).
+    let (r, _) = st.report("2026-11-30".parse().expect("d"), "2026-12-01".parse().expect("d")).expect("report");
+    assert_eq!((r.all.kept, r.all.expired), (2, 1));
 }

@@ -24,6 +24,8 @@ pub struct TicketFact {
     pub finished: Option<NaiveDateTime>,
     /// Closed as 过期: still waiting when the day's hours ended.
     pub expired: bool,
+    /// Kept at closing for the next working day (`[calling] at-closing = "keep"`).
+    pub kept: bool,
 }
 
 /// A staff member's timed step (local time), from the audit trail.
@@ -87,6 +89,8 @@ pub struct TicketFigures {
     pub no_show: u32,
     /// Closed as 过期 at closing time.
     pub expired: u32,
+    /// Kept at closing time for the next working day.
+    pub kept: u32,
     pub wait_median: Option<f64>,
     /// The mean wait of the tickets served.
     pub wait_served_mean: Option<f64>,
@@ -193,6 +197,9 @@ fn figures<'a>(tickets: impl Iterator<Item = &'a TicketFact>) -> TicketFigures {
         }
         if t.expired {
             f.expired += 1;
+        }
+        if t.kept {
+            f.kept += 1;
         }
         if let Some(c) = t.first_called {
             f.called += 1;
@@ -356,6 +363,7 @@ mod tests {
             started: None,
             finished: finished.map(at),
             expired: false,
+            kept: false,
         }
     }
 

@@ -36,6 +36,7 @@ fn ticket_cells(kind: &str, name: &str, f: &TicketFigures) -> Vec<String> {
         f.no_show.to_string(),
         pct(f.no_show_rate()),
         f.expired.to_string(),
+        f.kept.to_string(),
         mins(f.wait_median),
         mins(f.wait_p90),
         mins(f.service_median),
@@ -43,7 +44,7 @@ fn ticket_cells(kind: &str, name: &str, f: &TicketFigures) -> Vec<String> {
     ]
 }
 
-pub const TICKET_HEAD: [&str; 12] = [
+pub const TICKET_HEAD: [&str; 13] = [
     "分项",
     "名称",
     "取号",
@@ -52,6 +53,7 @@ pub const TICKET_HEAD: [&str; 12] = [
     "过号",
     "过号率",
     "过期",
+    "留到次日",
     "等候中位数(分钟)",
     "等候P90(分钟)",
     "办理中位数(分钟)",
@@ -222,7 +224,7 @@ pub fn pdf(font: &ReceiptFont, r: &Report, l: &Labels) -> Result<Vec<u8>, Receip
         GREEN,
     );
     let rows = ticket_rows(r, l);
-    d.table(&TICKET_HEAD, &[0.08, 0.16, 0.06, 0.06, 0.06, 0.06, 0.07, 0.06, 0.1, 0.1, 0.1, 0.09], &rows, 7.5);
+    d.table(&TICKET_HEAD, &[0.08, 0.14, 0.06, 0.06, 0.06, 0.06, 0.07, 0.05, 0.06, 0.1, 0.08, 0.1, 0.08], &rows, 7.5);
     if r.per_day.len() > 1 {
         d.bars(
             "每天取号人次",

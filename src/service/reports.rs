@@ -42,6 +42,7 @@ impl Station {
                 started: t.started.map(local),
                 finished: t.finished.map(local),
                 expired: t.expired,
+                kept: t.kept,
             })
             .collect();
         let cases: Vec<CaseFact> = store::cases_until(self.conn(), to)?

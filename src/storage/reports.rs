@@ -20,13 +20,15 @@ pub struct TicketRow {
     pub finished: Option<DateTime<Utc>>,
     /// Closed as 过期 at closing time.
     pub expired: bool,
+    /// Kept at closing time for the next working day.
+    pub kept: bool,
 }
 
 pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
     let mut st = conn.prepare_cached(
         "SELECT t.category, t.window_no, t.staff_no, t.status, t.issued_at,
                 (SELECT min(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'called'),
-                t.started_at, t.finished_at, t.expired_at IS NOT NULL
+                t.started_at, t.finished_at, t.expired_at IS NOT NULL, t.kept_from IS NOT NULL
          FROM tickets t WHERE t.day >= ?1 AND t.day <= ?2",
     )?;
     let rows = st.query_map(params![from.to_string(), to.to_string()], |r| {
@@ -40,6 +42,7 @@ pub fn tickets_between(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Res
             started: opt_time(r, 6)?,
             finished: opt_time(r, 7)?,
             expired: r.get(8)?,
+            kept: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -672,6 +672,7 @@ impl Office {
                 finished: finished.as_deref().and_then(local),
                 // The town counts a 过期 ticket as cancelled (its own report has no such column).
                 expired: false,
+                kept: false,
             });
         }
         let start =
