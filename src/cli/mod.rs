@@ -873,21 +873,33 @@ pub fn sign_in_from_stdin(st: &Station, no: &str) -> Result<Signed, i32> {
 
 /// `kiosk report`: the report of a date range as PDF or CSV.
 pub fn report(st: &mut Station, a: ReportArgs) -> i32 {
+    let pdf = a.format == "pdf";
+    write_range(&a.from, &a.to, &a.out, |from, to| if pdf { st.report_pdf(from, to) } else { st.report_csv(from, to) })
+}
+
+/// A file made for the local days `from`..`to` (`kiosk report`, `kiosk ratings export`),
+/// written whole or not at all; its path on success. A date not YYYY-MM-DD or a range
+/// refused exits 2, a fault 1.
+fn write_range(
+    from: &str,
+    to: &str,
+    out: &std::path::Path,
+    make: impl FnOnce(chrono::NaiveDate, chrono::NaiveDate) -> Result<Vec<u8>, crate::service::ReportError>,
+) -> i32 {
     let day = |s: &str, flag: &str| {
         s.trim().parse::<chrono::NaiveDate>().map_err(|_| fail(&format!("--{flag} {s:?}: use YYYY-MM-DD"), 2))
     };
-    let (from, to) = match (day(&a.from, "from"), day(&a.to, "to")) {
+    let (from, to) = match (day(from, "from"), day(to, "to")) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(c), _) | (_, Err(c)) => return c,
     };
-    let bytes = if a.format == "pdf" { st.report_pdf(from, to) } else { st.report_csv(from, to) };
-    match bytes {
-        Ok(b) => match crate::system::write_atomically(&a.out, &b) {
+    match make(from, to) {
+        Ok(b) => match crate::system::write_atomically(out, &b) {
             Ok(()) => {
-                crate::outln!("{}", a.out.display());
+                crate::outln!("{}", out.display());
                 0
             }
-            Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
+            Err(e) => fail(&format!("{}: {e}", out.display()), 1),
         },
         Err(e @ crate::service::ReportError::Store(_)) => fail(&e.to_string(), 1),
         Err(e) => fail(&e.to_string(), 2),
@@ -934,25 +946,13 @@ pub fn idcard(cmd: IdcardCmd) -> i32 {
 
 pub fn ratings(st: &mut Station, cmd: RatingsCmd) -> i32 {
     let RatingsCmd::Export(a) = cmd;
-    let day = |s: &str, flag: &str| {
-        s.trim().parse::<chrono::NaiveDate>().map_err(|_| fail(&format!("--{flag} {s:?}: use YYYY-MM-DD"), 2))
-    };
-    let (from, to) = match (day(&a.from, "from"), day(&a.to, "to")) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(c), _) | (_, Err(c)) => return c,
-    };
-    let bytes = if a.format == "csv" { st.ratings_csv(from, to) } else { st.ratings_jsonl(from, to) };
-    match bytes {
-        Ok(b) => match crate::system::write_atomically(&a.out, &b) {
-            Ok(()) => {
-                crate::outln!("{}", a.out.display());
-                0
-            }
-            Err(e) => fail(&format!("{}: {e}", a.out.display()), 1),
-        },
-        Err(e @ crate::service::ReportError::Store(_)) => fail(&e.to_string(), 1),
-        Err(e) => fail(&e.to_string(), 2),
-    }
+    let csv = a.format == "csv";
+    write_range(
+        &a.from,
+        &a.to,
+        &a.out,
+        |from, to| if csv { st.ratings_csv(from, to) } else { st.ratings_jsonl(from, to) },
+    )
 }
 
 /// A service error on the command line: a refusal is its sentence and exit 2, a fault
