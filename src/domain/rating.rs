@@ -125,11 +125,7 @@ impl Reasons {
 
     /// The label for a key, a label or a 1-based position; None for anything else.
     pub fn find(&self, input: &str) -> Option<&str> {
-        let s = input.trim();
-        if let Ok(n) = s.parse::<usize>() {
-            return self.0.get(n.checked_sub(1)?).map(|r| r.1.as_str());
-        }
-        self.0.iter().find(|(k, l)| k == s || l == s).map(|r| r.1.as_str())
+        self.find_entry(input).map(|(_, label)| label)
     }
 
     /// The (key, label) for a key, a label or a 1-based position; None for anything else.

@@ -106,10 +106,8 @@ pub async fn find(State(s): State<AppState>, desk: Desk, Checked(f): Checked<Fin
     let outcome = s.call(move |st| st.find_personal_data(&who, &id)).await?;
     match outcome {
         Ok(held) => {
-            let id = crate::domain::identity::parse_id(&f.id_number, s.clock().today())
-                .map(|x| x.as_str().to_string())
-                .unwrap_or_default();
-            s.sessions().set_subject(&desk.id, Some(id));
+            // As typed: the service checks and normalises it on each use.
+            s.sessions().set_subject(&desk.id, Some(f.id_number.trim().to_string()));
             Ok(desk.back(&s, HERE, Ok(tr!("找到 {} 件代办", held.len()))))
         }
         Err(words) => {

@@ -273,18 +273,7 @@ pub struct RatingExport {
     pub followup: Option<FollowupExport>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FollowupExport {
-    pub assignee: Option<String>,
-    pub category: Option<String>,
-    pub plan: Option<String>,
-    pub fixed_at: Option<String>,
-    pub callback_at: Option<String>,
-    pub callback_result: Option<String>,
-    pub appeal: Option<String>,
-    pub result: Option<String>,
-    pub done_at: Option<String>,
-}
+pub use crate::storage::ratings::FollowupExport;
 
 /// The CSV's columns, in order.
 pub const EXPORT_HEAD: [&str; 28] = [
@@ -330,17 +319,7 @@ impl RatingExport {
                 t
             }
         };
-        let f = self.followup.clone().unwrap_or(FollowupExport {
-            assignee: None,
-            category: None,
-            plan: None,
-            fixed_at: None,
-            callback_at: None,
-            callback_result: None,
-            appeal: None,
-            result: None,
-            done_at: None,
-        });
+        let f = self.followup.clone().unwrap_or_default();
         vec![
             self.id.to_string(),
             // Twelve digits: Excel would show a number in E notation; as a formula it stays text.
@@ -422,16 +401,10 @@ impl Station {
                 reasons_version: r.reasons_version,
                 comment: r.comment,
                 entered_by: r.entered_by,
-                followup: r.followup.map(|f| FollowupExport {
-                    assignee: f.assignee,
-                    category: f.category,
-                    plan: f.plan,
-                    fixed_at: f.fixed_at,
-                    callback_at: f.callback_at,
-                    callback_result: f.callback_result,
-                    appeal: f.appeal,
-                    result: f.result,
-                    done_at: f.done_at.map(local),
+                followup: r.followup.map(|mut f| {
+                    let at = f.done_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                    f.done_at = at.map(|t| local(t.to_utc()));
+                    f
                 }),
             })
             .collect())

@@ -130,7 +130,8 @@ pub struct ExportRow {
     pub followup: Option<FollowupExport>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A rating's follow-up as exported (the times as stored, RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct FollowupExport {
     pub assignee: Option<String>,
     pub category: Option<String>,
@@ -140,7 +141,7 @@ pub struct FollowupExport {
     pub callback_result: Option<String>,
     pub appeal: Option<String>,
     pub result: Option<String>,
-    pub done_at: Option<DateTime<Utc>>,
+    pub done_at: Option<String>,
 }
 
 /// Ratings given in `[from, to)`, oldest first, with their follow-ups.
@@ -167,7 +168,7 @@ pub fn export_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>)
                 callback_result: r.get(21)?,
                 appeal: r.get(22)?,
                 result: r.get(23)?,
-                done_at: opt_time(r, 24)?,
+                done_at: opt_time(r, 24)?.map(|t| t.to_rfc3339()),
             }),
             None => None,
         };
