@@ -51,6 +51,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Rate(a) => on_station(&paths, |st| cli::call::rate(st, a)),
         Command::Report(a) => on_station(&paths, |st| cli::report(st, a)),
         Command::Ratings(c) => on_station(&paths, |st| cli::ratings(st, c)),
+        Command::Guidance(c) => on_station(&paths, |st| cli::guidance::run(st, c)),
         // Needs no configuration and no store: a technician checks a reader anywhere.
         Command::Idcard(c) => cli::idcard(c),
         Command::Wallchart(a) => on_station(&paths, |st| cli::wallchart(st, a)),
@@ -248,6 +249,7 @@ pub fn voice_config(cfg: &LoadedConfig, paths: &Paths) -> VoiceConfig {
     });
     VoiceConfig {
         enabled: v.enabled,
+        volume: v.volume,
         repeat: v.repeat,
         espeak: v.espeak.clone(),
         voice: v.voice.clone(),
@@ -256,6 +258,25 @@ pub fn voice_config(cfg: &LoadedConfig, paths: &Paths) -> VoiceConfig {
         custom_dir: custom,
         ..VoiceConfig::default()
     }
+}
+
+/// The kiosk's prompts as sound: the calling voice's engine and clips, `[guidance]`'s
+/// volume, the voice pack (relative to the config folder) and the lexicon. A pack that
+/// cannot be read is logged and the prompts are synthesized.
+pub fn speech(cfg: &LoadedConfig, paths: &Paths) -> crate::voice::guidance::Speech {
+    use crate::voice::guidance::{Speech, VoicePack};
+    let g = &cfg.station.guidance;
+    let pack = match g.voice_pack.as_ref().map(|p| match &paths.config_dir {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p.clone(),
+    }) {
+        Some(dir) => VoicePack::load(&dir).unwrap_or_else(|e| {
+            tracing::warn!("voice pack not used, the prompts are synthesized: {e}");
+            VoicePack::default()
+        }),
+        None => VoicePack::default(),
+    };
+    Speech { voice: voice_config(cfg, paths), volume: g.volume, pack, lexicon: cfg.lexicon.clone() }
 }
 
 /// Loads station.toml, matters.toml and holidays.toml; every problem goes to standard

@@ -7,6 +7,7 @@
 //! first line of standard input and signs in with it, like the console and the desk.
 
 pub mod call;
+pub mod guidance;
 pub mod holidays;
 pub mod matters;
 pub mod request;
@@ -67,6 +68,9 @@ pub enum Command {
     /// 好差评 records: the monthly export (CSV for Excel, JSON Lines)
     #[command(subcommand)]
     Ratings(RatingsCmd),
+    /// The kiosk's spoken prompts (语音引导): list them, or write one as the kiosk says it
+    #[command(subcommand)]
+    Guidance(GuidanceCmd),
     /// The station service on the LAN: QR pages, the desk, the calling display, the rating pad
     Serve(ServeArgs),
     /// Write the calling announcement for a ticket and window as a WAV file
@@ -409,6 +413,49 @@ pub enum IdcardCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GuidanceCmd {
+    /// Every kiosk screen's prompt as written in guidance.toml, and whether the voice pack
+    /// records all of its words (recorded) or some are synthesized
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write what the kiosk says on a screen as a WAV file
+    Say(GuidanceSayArgs),
+    /// Render every piece of every prompt ahead of time (the kiosk does this as it starts)
+    Prepare,
+}
+
+#[derive(Args, Debug)]
+pub struct GuidanceSayArgs {
+    /// The screen: home, categories, matters, matter, search, priority, ticket,
+    /// case-materials, case-notice, case-phone, case-id, case-name, case-confirm,
+    /// case-done, lookup, lookup-result
+    #[arg(long)]
+    pub screen: String,
+    /// The matter on screen (matter, case-materials, case-done; default: the first matter)
+    #[arg(long)]
+    pub matter: Option<String>,
+    /// The category on screen (matters; default: the matter's, or the first)
+    #[arg(long)]
+    pub category: Option<String>,
+    /// The ticket on the ticket screen (default A001)
+    #[arg(long, default_value = "A001")]
+    pub number: String,
+    /// How many are ahead of it (default 3)
+    #[arg(long, default_value_t = 3)]
+    pub ahead: u32,
+    /// The state on lookup-result (default 已受理)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// As with a card reader connected (case-id)
+    #[arg(long)]
+    pub card_reader: bool,
+    #[arg(long, value_name = "FILE.wav")]
+    pub out: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]

@@ -11,7 +11,10 @@ pub const SHIPPED_STATION: &str = include_str!("../../kiosk-config/station.toml"
 pub const SHIPPED_MATTERS: &str = include_str!("../../kiosk-config/matters.toml");
 pub const SHIPPED_HOLIDAYS: &str = include_str!("../../kiosk-config/holidays.toml");
 pub const SHIPPED_RULES: &str = include_str!("../../kiosk-config/rules.toml");
+pub const SHIPPED_GUIDANCE: &str = include_str!("../../kiosk-config/guidance.toml");
+pub const SHIPPED_LEXICON: &str = include_str!("../../kiosk-config/lexicon.toml");
 
+mod guidance;
 mod holidays;
 mod issues;
 mod matters;
@@ -20,6 +23,7 @@ mod rules;
 mod station;
 mod town;
 
+pub use guidance::{parse_guidance, parse_lexicon, Prompts};
 pub use holidays::parse_holidays;
 pub use issues::{ConfigErrors, ConfigIssue};
 pub use matters::parse_matters;
@@ -55,6 +59,11 @@ pub struct LoadedConfig {
     pub rules: Vec<Rule>,
     /// town-join.toml: the station has joined the town (None: it works on its own).
     pub join: Option<JoinFile>,
+    /// The kiosk's spoken prompts (guidance.toml).
+    pub prompts: Prompts,
+    /// How words are read aloud: lexicon.toml with the station's own words laid over it
+    /// (station.toml `[guidance] lexicon`).
+    pub lexicon: crate::domain::guidance::Lexicon,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,8 +115,34 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
         }
         _ => None,
     };
-    match (station, catalog, calendar, rules) {
-        (Some(station), Some(catalog), Some(calendar), Some(rules)) if errors.is_empty() => {
+    // guidance.toml and lexicon.toml are optional in a config folder: the shipped ones stand in.
+    let (guidance_file, guidance_src) = match dir {
+        Some(d) if d.join("guidance.toml").exists() => read_or_shipped(dir, "guidance.toml", SHIPPED_GUIDANCE)?,
+        _ => ("<shipped>/guidance.toml".to_string(), SHIPPED_GUIDANCE.to_string()),
+    };
+    let prompts = parse_guidance(&guidance_file, &guidance_src).map_err(|e| errors.extend(e.0)).ok();
+    let (lexicon_file, lexicon_src) = match dir {
+        Some(d) if d.join("lexicon.toml").exists() => read_or_shipped(dir, "lexicon.toml", SHIPPED_LEXICON)?,
+        _ => ("<shipped>/lexicon.toml".to_string(), SHIPPED_LEXICON.to_string()),
+    };
+    let mut lexicon = parse_lexicon(&lexicon_file, &lexicon_src).map_err(|e| errors.extend(e.0)).ok();
+    if let (Some(extra), Some(lexicon)) = (station.as_ref().and_then(|s| s.guidance.lexicon.as_ref()), lexicon.as_mut())
+    {
+        let path = match dir {
+            Some(d) if extra.is_relative() => d.join(extra),
+            _ => extra.clone(),
+        };
+        let src = std::fs::read_to_string(&path)
+            .map_err(|e| LoadError::Read { path: path.display().to_string(), source: e })?;
+        match parse_lexicon(&path.display().to_string(), &src) {
+            Ok(own) => lexicon.extend(&own),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    match (station, catalog, calendar, rules, prompts, lexicon) {
+        (Some(station), Some(catalog), Some(calendar), Some(rules), Some(prompts), Some(lexicon))
+            if errors.is_empty() =>
+        {
             cross_check(&station, &station_file, &catalog).map_err(LoadError::Invalid)?;
             Ok(LoadedConfig {
                 station,
@@ -119,6 +154,8 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedConfig, LoadError> {
                 matters_source: matters_src,
                 rules,
                 join,
+                prompts,
+                lexicon,
             })
         }
         _ => Err(LoadError::Invalid(ConfigErrors(errors))),

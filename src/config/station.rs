@@ -31,6 +31,37 @@ struct RawStation {
     backup: RawBackup,
     rating: RawRating,
     idcard: RawIdcard,
+    guidance: RawGuidance,
+}
+
+/// `[guidance]`: the kiosk's spoken prompts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+struct RawGuidance {
+    enabled: bool,
+    volume: Spanned<u32>,
+    voice_pack: String,
+    lexicon: String,
+}
+
+impl Default for RawGuidance {
+    fn default() -> Self {
+        RawGuidance { enabled: true, volume: Spanned::new(0..0, 80), voice_pack: String::new(), lexicon: String::new() }
+    }
+}
+
+/// The kiosk's spoken prompts (`[guidance]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuidanceSettings {
+    /// Off: the prompts are shown but never spoken.
+    pub enabled: bool,
+    /// Loudness of the prompts, 0-100 % of the rendered sound.
+    pub volume: u32,
+    /// A folder of recorded prompts and clips with its manifest.toml (relative to the
+    /// config folder); None = none.
+    pub voice_pack: Option<PathBuf>,
+    /// The station's own readings laid over lexicon.toml (relative to the config folder).
+    pub lexicon: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,6 +128,7 @@ impl Default for RawStation {
             backup: RawBackup::default(),
             rating: RawRating::default(),
             idcard: RawIdcard::default(),
+            guidance: RawGuidance::default(),
         }
     }
 }
@@ -267,6 +299,7 @@ impl Default for RawServer {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 struct RawVoice {
     enabled: bool,
+    volume: Spanned<u32>,
     repeat: Spanned<u32>,
     player: Vec<String>,
     custom_clips: String,
@@ -278,6 +311,7 @@ impl Default for RawVoice {
     fn default() -> Self {
         RawVoice {
             enabled: true,
+            volume: Spanned::new(0..0, 100),
             repeat: Spanned::new(0..0, 2),
             player: vec!["aplay".into(), "-q".into(), "{file}".into()],
             custom_clips: String::new(),
@@ -354,6 +388,8 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoiceSettings {
     pub enabled: bool,
+    /// Loudness of the calls, 0-100 % of the rendered sound.
+    pub volume: u32,
     pub repeat: u32,
     pub player: Vec<String>,
     /// The station's own recorded clips, replacing any rendered one (relative to the
@@ -402,6 +438,7 @@ pub struct StationConfig {
     pub calling: CallingConfig,
     pub server: ServerConfig,
     pub voice: VoiceSettings,
+    pub guidance: GuidanceSettings,
     /// Days after a case is closed before its ID number, phones and name are masked for
     /// good (`[privacy] retention-days`).
     pub retention_days: u32,
@@ -460,6 +497,9 @@ pub fn parse_station(file: &str, src: &str) -> Result<StationConfig, ConfigError
     let (url, tz) = check_station(&raw.station, &mut issues);
     check_windows(&raw.window, &mut issues);
     check_calling_and_voice(&raw.calling, &raw.voice, &mut issues);
+    if *raw.guidance.volume.get_ref() > 100 {
+        issues.at(raw.guidance.volume.span(), "guidance.volume", "音量写 0 到 100（百分之几）");
+    }
     let (listen, https_listen) = check_server(&raw.server, &url, &mut issues);
     check_hours(&raw.hours, &mut issues);
     check_idle(&raw.idle, &mut issues);
@@ -579,6 +619,9 @@ fn check_calling_and_voice(calling: &RawCalling, voice: &RawVoice, issues: &mut 
     }
     if !(1..=5).contains(voice.repeat.get_ref()) {
         issues.at(voice.repeat.span(), "voice.repeat", "每次叫号念 1 到 5 遍");
+    }
+    if *voice.volume.get_ref() > 100 {
+        issues.at(voice.volume.span(), "voice.volume", "音量写 0 到 100（百分之几）");
     }
 }
 
@@ -708,6 +751,12 @@ fn build(
         name: s.name.get_ref().trim().to_string(),
         area_code: s.area_code.get_ref().trim().to_string(),
         followup_days: *raw.rating.followup_days.get_ref(),
+        guidance: GuidanceSettings {
+            enabled: raw.guidance.enabled,
+            volume: *raw.guidance.volume.get_ref(),
+            voice_pack: Some(raw.guidance.voice_pack.trim()).filter(|d| !d.is_empty()).map(PathBuf::from),
+            lexicon: Some(raw.guidance.lexicon.trim()).filter(|d| !d.is_empty()).map(PathBuf::from),
+        },
         idcard_device: Some(raw.idcard.device.trim()).filter(|d| !d.is_empty()).map(PathBuf::from),
         village: s.village.trim().to_string(),
         township: s.township.trim().to_string(),
@@ -767,6 +816,7 @@ fn build(
         },
         voice: VoiceSettings {
             enabled: raw.voice.enabled,
+            volume: *raw.voice.volume.get_ref(),
             repeat: *raw.voice.repeat.get_ref(),
             player: if raw.voice.player.is_empty() { RawVoice::default().player } else { raw.voice.player.clone() },
             custom_clips: (!raw.voice.custom_clips.trim().is_empty())

@@ -8,6 +8,7 @@ pub mod case;
 pub mod clock;
 pub mod duty;
 pub mod followup;
+pub mod guidance;
 pub mod hours;
 pub mod idcard;
 pub mod identity;

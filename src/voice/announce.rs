@@ -222,17 +222,25 @@ fn run(cfg: VoiceConfig, shared: Arc<Shared>) {
 
 /// Renders one call, writes it to a temp file and runs the player on it.
 fn play(cfg: &VoiceConfig, call: &Call, repeat: u32, stop: &AtomicBool) -> Result<(), VoiceError> {
-    let pcm = render(cfg, &call.number, call.window, repeat)?;
+    let pcm = render(cfg, &call.number, call.window, repeat)?.scaled(cfg.volume);
     let dir = temp_dir(cfg);
     std::fs::create_dir_all(&dir).map_err(|e| VoiceError::io("create the folder", dir, e))?;
     let file = temp_path(cfg, &format!("call-{}", call.number), "wav");
     write_wav(&file, &pcm)?;
-    let result = run_player(cfg, &file, pcm.duration() + PLAYER_GRACE, stop);
+    let _marker = super::guidance::CallMarker::set(&cfg.cache_dir);
+    let result = run_player(cfg, &file, pcm.duration() + PLAYER_GRACE, &|| stop.load(Ordering::SeqCst));
     let _ = std::fs::remove_file(&file);
     result
 }
 
-fn run_player(cfg: &VoiceConfig, file: &Path, timeout: Duration, stop: &AtomicBool) -> Result<(), VoiceError> {
+/// Runs the configured player on `file` until it ends, `timeout` passes or `stop` says so
+/// ([`VoiceError::Stopped`]).
+pub(super) fn run_player(
+    cfg: &VoiceConfig,
+    file: &Path,
+    timeout: Duration,
+    stop: &dyn Fn() -> bool,
+) -> Result<(), VoiceError> {
     let command = cfg.player.join(" ");
     let Some((program, rest)) = cfg.player.split_first() else {
         return Err(VoiceError::Player { command, reason: "is empty: no player is configured".into() });
@@ -244,8 +252,9 @@ fn run_player(cfg: &VoiceConfig, file: &Path, timeout: Duration, stop: &AtomicBo
     if !rest.iter().any(|a| a.contains("{file}")) {
         args.push(file.into());
     }
-    run_command(program, &args, timeout, &|| stop.load(Ordering::SeqCst)).map_err(|e| {
+    run_command(program, &args, timeout, stop).map_err(|e| {
         let reason = match e {
+            RunFailure::Stopped => return VoiceError::Stopped,
             RunFailure::Spawn(ref io) if io.kind() == std::io::ErrorKind::NotFound => {
                 format!("{e} (for aplay: apt-get install alsa-utils)")
             }
@@ -477,7 +486,7 @@ mod tests {
         let args = std::fs::read_to_string(&out).unwrap();
         assert!(args.starts_with("x ") && args.contains("call-A001-") && args.trim_end().ends_with(".wav"), "{args}");
         let empty = VoiceConfig { player: vec![], ..cfg };
-        let err = run_player(&empty, Path::new("x.wav"), Duration::from_secs(1), &AtomicBool::new(false));
+        let err = run_player(&empty, Path::new("x.wav"), Duration::from_secs(1), &|| false);
         assert!(err.unwrap_err().to_string().contains("no player"));
     }
 

@@ -448,7 +448,7 @@ fn render_into_cache(cfg: &VoiceConfig, key: ClipKey) -> Result<Pcm, VoiceError>
 }
 
 /// Runs espeak-ng on `text` and returns the speech at 22050 Hz with its silent ends cut.
-fn speak(cfg: &VoiceConfig, text: &str) -> Result<Pcm, VoiceError> {
+pub(super) fn speak(cfg: &VoiceConfig, text: &str) -> Result<Pcm, VoiceError> {
     create_dirs(cfg)?;
     let out = temp_path(cfg, "espeak", "wav");
     let failed = |reason: String| VoiceError::EspeakFailed {

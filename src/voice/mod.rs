@@ -16,6 +16,7 @@
 
 mod announce;
 mod clips;
+pub mod guidance;
 mod wav;
 
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub const SAMPLE_RATE: u32 = 22_050;
 pub struct VoiceConfig {
     /// Off: `Announcer::announce` accepts calls and says nothing.
     pub enabled: bool,
+    /// Loudness of the calls, 0-100 % of the rendered sound.
+    pub volume: u32,
     /// How many times each call is said (1 to `MAX_REPEAT`).
     pub repeat: u32,
     /// When more calls than this are waiting behind the one about to be said, it is said once.
@@ -55,6 +58,7 @@ impl Default for VoiceConfig {
     fn default() -> Self {
         VoiceConfig {
             enabled: true,
+            volume: 100,
             repeat: 2,
             max_waiting_for_repeat: 3,
             espeak: "espeak-ng".into(),
@@ -97,6 +101,8 @@ pub enum VoiceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the sound was stopped")]
+    Stopped,
     #[error("player {command:?} {reason}")]
     Player { command: String, reason: String },
 }

@@ -226,6 +226,16 @@ impl Pcm {
     }
 
     /// The largest absolute sample value.
+    /// The sound at `percent` % of its loudness (100 and above: unchanged).
+    pub fn scaled(mut self, percent: u32) -> Pcm {
+        if percent < 100 {
+            for s in &mut self.samples {
+                *s = (i32::from(*s) * percent as i32 / 100) as i16;
+            }
+        }
+        self
+    }
+
     pub fn peak(&self) -> u16 {
         self.samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0)
     }
