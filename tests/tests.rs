@@ -12,6 +12,7 @@ mod config;
 mod crash;
 mod display;
 mod durability;
+mod guidance;
 mod holidays;
 mod hostile;
 mod idcard;

@@ -267,7 +267,7 @@ pub fn count_pieces(n: u32) -> Vec<Piece> {
         }
         20..=99 => {
             let mut v = vec![d(n / 10), w("十")];
-            if n % 10 > 0 {
+            if !n.is_multiple_of(10) {
                 v.push(d(n % 10));
             }
             v

@@ -424,7 +424,10 @@ pub struct GuidePlayer {
 struct PlayerShared {
     /// Bumped by every play and stop: a prompt plays while the generation is its own.
     generation: AtomicU64,
-    playing: AtomicBool,
+    /// A prompt was asked for and the player has not taken it up yet.
+    pending: AtomicBool,
+    /// The generation of the prompt being rendered or played (0: none).
+    active: AtomicU64,
     shutdown: AtomicBool,
     /// What was played last (for tests and diagnostics): the text and the file's length.
     last: Mutex<Option<(String, Duration)>>,
@@ -455,8 +458,10 @@ impl GuidePlayer {
     pub fn play(&self, spoken: Spoken) {
         let Some(tx) = &self.tx else { return };
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
-        self.shared.playing.store(true, Ordering::SeqCst);
-        let _ = tx.send(spoken);
+        self.shared.pending.store(true, Ordering::SeqCst);
+        if tx.send(spoken).is_err() {
+            self.shared.pending.store(false, Ordering::SeqCst);
+        }
     }
 
     /// Stops the prompt playing (a touch, leaving the screen).
@@ -466,7 +471,9 @@ impl GuidePlayer {
 
     /// A prompt is being prepared or played.
     pub fn is_playing(&self) -> bool {
-        self.shared.playing.load(Ordering::SeqCst)
+        let active = self.shared.active.load(Ordering::SeqCst);
+        self.shared.pending.load(Ordering::SeqCst)
+            || (active != 0 && active == self.shared.generation.load(Ordering::SeqCst))
     }
 
     /// The last prompt played to its end or cut: its text and its sound's length.
@@ -499,10 +506,10 @@ fn run(speech: Speech, rx: mpsc::Receiver<Spoken>, shared: Arc<PlayerShared>) {
             spoken = newer;
         }
         let generation = shared.generation.load(Ordering::SeqCst);
+        shared.active.store(generation, Ordering::SeqCst);
+        shared.pending.store(false, Ordering::SeqCst);
         let result = play_one(&speech, &spoken, generation, &shared);
-        if shared.generation.load(Ordering::SeqCst) == generation {
-            shared.playing.store(false, Ordering::SeqCst);
-        }
+        shared.active.store(0, Ordering::SeqCst);
         match result {
             Ok(()) if failing => {
                 tracing::info!("sound works again: prompts are spoken");
@@ -519,7 +526,8 @@ fn run(speech: Speech, rx: mpsc::Receiver<Spoken>, shared: Arc<PlayerShared>) {
             break;
         }
     }
-    shared.playing.store(false, Ordering::SeqCst);
+    shared.active.store(0, Ordering::SeqCst);
+    shared.pending.store(false, Ordering::SeqCst);
 }
 
 fn play_one(speech: &Speech, spoken: &Spoken, generation: u64, shared: &PlayerShared) -> Result<(), VoiceError> {
