@@ -132,19 +132,20 @@ fn guidance_say_writes_sensible_audio_for_every_screen() {
         assert!(pcm.peak() > 3000, "{screen}: not silent");
         eprintln!("{screen}: {secs:.1} s — {}", stdout(&o).trim());
     }
+    let x = t.dir.path().join("x.wav");
+    let x = x.to_str().unwrap();
     // The matter page reads the materials item by item; the ticket page says the number.
     let out = t.dir.path().join("m.wav");
     let o = t.kiosk(NOW, &["guidance", "say", "--screen", "matter", "--matter", "C01", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("第1样") && stdout(&o).contains("第2样"), "{}", stdout(&o));
-    let o =
-        t.kiosk(NOW, &["guidance", "say", "--screen", "ticket", "--number", "A005", "--ahead", "0", "--out", "x.wav"]);
+    let o = t.kiosk(NOW, &["guidance", "say", "--screen", "ticket", "--number", "A005", "--ahead", "0", "--out", x]);
     assert!(stdout(&o).contains("A005") && stdout(&o).contains("马上"), "{}", stdout(&o));
     // Mistakes are refused in words, with exit 2.
-    let o = t.kiosk(NOW, &["guidance", "say", "--screen", "nowhere", "--out", "x.wav"]);
+    let o = t.kiosk(NOW, &["guidance", "say", "--screen", "nowhere", "--out", x]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("case-materials"), "{}", stderr(&o));
-    let o = t.kiosk(NOW, &["guidance", "say", "--screen", "matter", "--matter", "ZZ9", "--out", "x.wav"]);
+    let o = t.kiosk(NOW, &["guidance", "say", "--screen", "matter", "--matter", "ZZ9", "--out", x]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -226,7 +227,10 @@ fn a_call_always_wins_the_speaker() {
         ..Default::default()
     };
     let speech = Speech { voice, volume: 80, pack: VoicePack::default(), lexicon: cfg.lexicon.clone() };
-    let spoken = || Spoken { screen: None, prompt: cfg.prompts.screen("home").unwrap().fill(&Default::default()) };
+    let spoken = || {
+        let prompt = cfg.prompts.screen("home").unwrap().fill(&Default::default());
+        Spoken { screen: None, shown: prompt.text.clone(), prompt }
+    };
     let player = GuidePlayer::start(Some(speech));
     let wait = |what: &str, f: &dyn Fn() -> bool| {
         let start = Instant::now();

@@ -62,9 +62,9 @@ enum Part {
 /// What is wrong with a prompt's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
-    #[error("“{{”没有配对的“}}”")]
+    #[error("左花括号没有配对的右花括号")]
     Unclosed,
-    #[error("“}}”前面没有“{{”")]
+    #[error("右花括号前面没有左花括号")]
     Unopened,
     #[error("不认识 {{{0}}}，这里能用的是：{1}")]
     UnknownSlot(String, String),

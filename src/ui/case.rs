@@ -401,6 +401,7 @@ fn show_result(app: &AppWindow, state: &Shared, found: Option<crate::domain::cas
     // The service words its view in Chinese; it is shown in the screen's language.
     let say = |s: &str| crate::lang::sentence(s);
     la.set_state_label(say(&view.state_label).into());
+    state.borrow_mut().lookup_state = Some(view.state_label.clone());
     la.set_explanation(say(&view.explanation).into());
     la.set_due(match &view.due {
         Some(d) if !view.due_note.is_empty() => tr!("承诺办结日期：{}（{}）", d, say(&view.due_note)).into(),
@@ -554,6 +555,7 @@ pub fn poll_card(app: &AppWindow, state: &Shared) {
             sync(app, state);
             let code = state.borrow().session.case.matter.clone();
             navigate(app, state, Page::CaseConfirm, &code);
+            super::guide::say_card_remove(state);
             super::toast(
                 app,
                 if expired {

@@ -11,14 +11,16 @@ pub fn poke(app: &AppWindow, state: &Shared) {
 
 /// Called once a second.
 pub fn tick(app: &AppWindow, state: &Shared) {
+    // While a prompt is being said the villager is listening, not gone.
+    let listening = super::guide::playing(app, state);
     let (phase, now) = {
         let mut s = state.borrow_mut();
         // On the home page in standard text there is nothing to forget.
         let in_session = s.session.current.0 != Page::Home || app.global::<Theme>().get_large_text();
-        if in_session {
-            s.session.idle_secs = s.session.idle_secs.saturating_add(1);
-        } else {
+        if !in_session {
             s.session.idle_secs = 0;
+        } else if !listening {
+            s.session.idle_secs = s.session.idle_secs.saturating_add(1);
         }
         (s.station.cfg.station.idle.phase(s.session.idle_secs), s.station.clock.now_local())
     };

@@ -5,6 +5,7 @@
 mod browse;
 mod case;
 mod failure;
+mod guide;
 mod home;
 mod idle;
 pub mod screenshot;
@@ -31,6 +32,10 @@ pub struct State {
     print_rx: Option<(PrintTarget, mpsc::Receiver<Result<PrintOutcome, PrintError>>)>,
     /// The ID-card reader while the identity step is shown.
     card: Option<case::CardReading>,
+    /// The voice that says the screens' prompts (None: shown only; see `guide`).
+    guide: Option<crate::voice::guidance::GuidePlayer>,
+    /// The state of the request shown on 进度查询's result, in words (for its prompt).
+    lookup_state: Option<String>,
 }
 
 /// Which screen a print in flight reports to.
@@ -63,6 +68,8 @@ impl Kiosk {
             last_ticket: None,
             print_rx: None,
             card: None,
+            guide: None,
+            lookup_state: None,
         }));
         wire_nav(&app, &state);
         home::wire(&app, &state);
@@ -70,10 +77,23 @@ impl Kiosk {
         search::wire(&app, &state);
         ticket::wire(&app, &state);
         case::wire(&app, &state);
+        guide::wire(&app, &state);
         let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
         show(&app, &state, Page::Home, "");
         crate::system::starttrace::mark("home page filled");
         Ok(Kiosk { app, state, _timers: timers })
+    }
+
+    /// Starts the spoken prompts (the kiosk does; screenshots and most tests do not).
+    pub fn start_voice(&self) {
+        guide::start_voice(&self.state);
+        let (page, arg) = self.state.borrow().session.current.clone();
+        guide::entered(&self.app, &self.state, page, &arg);
+    }
+
+    /// The prompt player, when the voice was started (for tests).
+    pub fn prompt_playing(&self) -> bool {
+        self.state.borrow().guide.as_ref().is_some_and(|g| g.is_playing())
     }
 
     /// Seconds since the last touch (for tests and diagnostics).
@@ -82,7 +102,7 @@ impl Kiosk {
     }
 }
 
-fn page_name(p: Page) -> &'static str {
+pub(crate) fn page_name(p: Page) -> &'static str {
     match p {
         Page::Home => "home",
         Page::Categories => "categories",
@@ -127,6 +147,7 @@ fn show(app: &AppWindow, state: &Shared, page: Page, arg: &str) {
     }
     state.borrow_mut().session.arrive(page, arg);
     app.global::<Nav>().set_page(page);
+    guide::entered(app, state, page, arg);
     // The card reader reads only while the identity step is on screen.
     if page == Page::CaseId {
         case::start_card(app, state);
@@ -157,6 +178,7 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
         s.last_ticket = None;
         s.print_rx = None;
         s.card = None;
+        s.lookup_state = None;
     }
     app.global::<Theme>().set_large_text(false);
     set_language(app, crate::lang::Lang::Zh);
@@ -172,12 +194,14 @@ pub(crate) fn reset(app: &AppWindow, state: &Shared) {
 pub(crate) fn show_done_page(app: &AppWindow, state: &Shared) {
     state.borrow_mut().session.arrive(Page::CaseDone, "");
     app.global::<Nav>().set_page(Page::CaseDone);
+    guide::entered(app, state, Page::CaseDone, "");
 }
 
 /// Shows the ticket page (reached only by taking a ticket, never by history).
 pub(crate) fn show_ticket_page(app: &AppWindow, state: &Shared) {
     state.borrow_mut().session.arrive(Page::Ticket, "");
     app.global::<Nav>().set_page(Page::Ticket);
+    guide::entered(app, state, Page::Ticket, "");
 }
 
 /// The 中/EN control: every `@tr` text of the screens at once (Slint's bundled catalogue)
@@ -264,6 +288,7 @@ fn wire_nav(app: &AppWindow, state: &Shared) {
     nav.on_activity(move || {
         let Some(app) = w.upgrade() else { return };
         idle::poke(&app, &s);
+        guide::touched(&app, &s);
     });
 }
 
@@ -285,6 +310,7 @@ pub fn run_kiosk(app: AppWindow, station: Station, windowed: bool) -> i32 {
     if !windowed {
         kiosk.app.window().set_fullscreen(true);
     }
+    kiosk.start_voice();
     tracing::info!("kiosk started");
     // Under systemd: ready once the first frame is drawn, and alive while the event loop
     // turns (a hung screen stops the pings and is restarted).

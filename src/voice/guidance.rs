@@ -39,6 +39,9 @@ pub struct Spoken {
     /// The screen, when its whole prompt may be said by one recording (a prompt without slots).
     pub screen: Option<String>,
     pub prompt: Prompt,
+    /// What is shown as text under the top bar: the prompt, less what the screen already
+    /// lists itself (the materials read item by item on the matter page).
+    pub shown: String,
 }
 
 /// What fills a screen's prompt: the matter, category, ticket or state on screen.
@@ -82,11 +85,13 @@ pub fn screen_prompt(cfg: &LoadedConfig, screen: &str, ctx: &Context) -> Option<
         "case-done" => values = values.count("days", matter.and_then(|m| m.promised_days).unwrap_or(0)),
         _ => {}
     }
+    let mut shown = None;
     let prompt = match screen {
         "ticket" if ctx.ticket.as_ref().is_some_and(|t| t.1 == 0) => phrase("ticket-next", &values),
         "case-id" if ctx.card_reader => phrase("case-id-card", &values),
         "matter" => {
             let mut p = template.fill(&values);
+            shown = Some(format!("{}{}", p.text, phrase("matter-end", &values).text));
             for item in matter.map(materials_read).unwrap_or_default() {
                 p.then(phrase("material", &item_values(&item)));
             }
@@ -97,7 +102,8 @@ pub fn screen_prompt(cfg: &LoadedConfig, screen: &str, ctx: &Context) -> Option<
     };
     let prompt = tidy(prompt);
     let whole = !template.has_slots() && !matches!(screen, "matter" | "ticket" | "case-id");
-    Some(Spoken { screen: whole.then(|| screen.to_string()), prompt })
+    let shown = shown.unwrap_or_else(|| prompt.text.clone());
+    Some(Spoken { screen: whole.then(|| screen.to_string()), prompt, shown })
 }
 
 /// The materials as read item by item: (number, name).
