@@ -217,6 +217,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             issued_at: clock.now() - Days::days(days_back),
             token: tok.clone(),
             catalog_version: 1,
+            assisted_by: None,
         };
         let (t, _) = tickets::issue(&mut conn, &new, &times, &windows, Default::default(), &[])
             .unwrap_or_else(|e| die(e.to_string()));
@@ -259,6 +260,7 @@ fn seed(config_dir: &str, data_dir: &str) {
             created_local: created,
             catalog_version: 1,
             notice: None,
+            assisted_by: None,
         };
         cases::create(&mut conn, &new, &[], clock.now()).unwrap_or_else(|e| die(e.to_string()));
     }

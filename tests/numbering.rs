@@ -76,6 +76,7 @@ fn worker_issue_100() {
             issued_at: chrono::Utc::now(),
             token: format!("{}-{i}", std::process::id()),
             catalog_version: 1,
+            assisted_by: None,
         };
         let (t, _) = tickets::issue(&mut conn, &new, &times, &[], Default::default(), &[]).expect("issue");
         numbers.push(t.number);

@@ -241,7 +241,7 @@ fn no_log_audit_or_stream_event_holds_a_full_id_phone_or_name() {
             name: Some(name.into()),
             missing: vec!["户口簿".into()],
         };
-        let c = st.submit_case_noticed(&req, Some((1, st.clock.now()))).expect("submit").case;
+        let c = st.submit_case_noticed(&req, Some((1, st.clock.now())), None).expect("submit").case;
         for to in
             [CaseState::Accepted, CaseState::Submitted, CaseState::Completed, CaseState::Notified, CaseState::Closed]
         {

@@ -274,6 +274,8 @@ pub struct Case {
     /// A step of the other end that no longer fits (the town completed what the station
     /// withdrew), in words, until a person settles it.
     pub conflict: Option<String>,
+    /// 帮办: the staff number of who helped the villager ask at the kiosk.
+    pub assisted_by: Option<String>,
 }
 
 /// One entry of a case's append-only history.

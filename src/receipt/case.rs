@@ -14,6 +14,8 @@ pub struct CaseReceiptData<'a> {
     pub submitted_local: chrono::NaiveDateTime,
     /// The matter's promise in words ("15个工作日").
     pub promise: String,
+    /// 帮办: the masked name of the staff member who helped at the kiosk.
+    pub helper: Option<String>,
 }
 
 fn name_line(c: &Case) -> String {
@@ -37,6 +39,9 @@ pub fn acceptance(d: &CaseReceiptData<'_>, status_url: &str) -> Receipt {
             size: 10.0,
         },
     ];
+    if let Some(h) = &d.helper {
+        b.push(Block::Field { label: "帮办人：".into(), value: h.clone(), size: 10.0 });
+    }
     let due = match c.due_on {
         Some(due) => format!("{}（{}）", clock::date_cn(due), d.promise),
         None => d.promise.clone(),
@@ -100,6 +105,12 @@ pub fn authorization(d: &CaseReceiptData<'_>) -> Receipt {
         Block::Field { label: "身份证号：".into(), value: mask_id(&c.id_number), size: 10.0 },
         Block::Field { label: "联系电话：".into(), value: mask_phone(&c.phone), size: 10.0 },
         Block::Field { label: "受托方：".into(), value: d.station_name.to_string(), size: 10.0 },
+    ];
+    let mut b = b;
+    if let Some(h) = &d.helper {
+        b.push(Block::Field { label: "帮办人：".into(), value: h.clone(), size: 10.0 });
+    }
+    b.extend([
         Block::Gap(6.0),
         Block::Left {
             text: format!(
@@ -119,6 +130,6 @@ pub fn authorization(d: &CaseReceiptData<'_>) -> Receipt {
         Block::Gap(30.0),
         Block::Rule,
         Block::Left { text: "请签字后交给工作人员，工作人员核对身份证原件后受理。".into(), size: 8.0, indent: 0.0 },
-    ];
+    ]);
     Receipt { title: format!("委托书 {}", c.tracking), blocks: b }
 }

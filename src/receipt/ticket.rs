@@ -20,6 +20,8 @@ pub struct TicketReceiptData<'a> {
     pub estimated_wait_min: u32,
     pub status_url: &'a str,
     pub token: &'a str,
+    /// 帮办: the masked name of the staff member who helped at the kiosk.
+    pub helper: Option<&'a str>,
 }
 
 pub fn build(d: &TicketReceiptData<'_>) -> Receipt {
@@ -49,6 +51,9 @@ pub fn build(d: &TicketReceiptData<'_>) -> Receipt {
     let wait =
         if d.ahead == 0 { "马上就到您".to_string() } else { format!("约 {} 分钟", d.estimated_wait_min) };
     b.push(Block::Field { label: "预计等候：".into(), value: wait, size: 10.0 });
+    if let Some(h) = d.helper {
+        b.push(Block::Field { label: "帮办人：".into(), value: h.to_string(), size: 10.0 });
+    }
     b.push(Block::Rule);
     match d.matter {
         Some(m) => {

@@ -49,6 +49,8 @@ pub enum SubmitError {
     Store(#[from] StoreError),
     #[error("没有取得随机数：{0}")]
     Random(String),
+    #[error("{0}")]
+    Helper(#[from] ActorError),
 }
 
 #[derive(Debug, Clone)]
@@ -164,7 +166,7 @@ fn material_index(names: &[String], wanted: &str) -> Option<usize> {
 impl Station {
     /// Checks and stores a request, then writes its receipt (and authorisation).
     pub fn submit_case(&mut self, req: &CaseRequest) -> Result<Submitted, SubmitError> {
-        self.submit_case_noticed(req, None)
+        self.submit_case_noticed(req, None, None)
     }
 
     /// [`Station::submit_case`] from the kiosk, where the villager acknowledged the privacy
@@ -173,7 +175,12 @@ impl Station {
         &mut self,
         req: &CaseRequest,
         notice: Option<(u32, DateTime<Utc>)>,
+        helper: Option<&Signed>,
     ) -> Result<Submitted, SubmitError> {
+        // 帮办: the staff member beside the villager must still be an active account.
+        if let Some(who) = helper {
+            self.actor(who)?;
+        }
         let today = self.clock.today();
         let matter = self
             .cfg
@@ -237,6 +244,7 @@ impl Station {
             created_local: today,
             catalog_version: self.catalog_version,
             notice,
+            assisted_by: helper.map(|w| w.no().to_string()),
         };
         let now = self.clock.now();
         // Paper: the receipt always; the authorisation when the matter needs a signature.
@@ -328,6 +336,7 @@ impl Station {
             case,
             submitted_local: case.created_at.with_timezone(&self.clock.tz()).naive_local(),
             promise: self.cfg.catalog.matter(&case.matter_code).map(|m| m.promise_text()).unwrap_or_default(),
+            helper: case.assisted_by.as_deref().map(|no| self.helper_name(no)),
         }
     }
 

@@ -90,6 +90,7 @@ impl Explain for SubmitError {
     fn explain(&self) -> Failure {
         match self {
             SubmitError::Store(e) => e.explain(),
+            SubmitError::Helper(e) => e.explain(),
             SubmitError::Random(_) => fault(self),
             e => refused(e),
         }
@@ -109,6 +110,7 @@ impl Explain for TicketError {
     fn explain(&self) -> Failure {
         match self {
             TicketError::Store(e) => e.explain(),
+            TicketError::Helper(e) => e.explain(),
             TicketError::Random(_) => fault(self),
             e => refused(e),
         }

@@ -7,6 +7,7 @@
 //! changed meanwhile (the stale-write check); and every write leaves its event in the
 //! store in the same transaction. Faces never touch the store themselves.
 
+mod assist;
 mod audit;
 mod auth;
 mod backup;
@@ -29,6 +30,7 @@ mod staff;
 mod sync;
 mod tickets;
 
+pub use assist::AssistEnd;
 pub use audit::{action_words, AuditEntry, AuditFilter, LOCAL_ORIGIN};
 pub use auth::{
     dummy_hash, hash_pin, lock_minutes, verify_pin, ActorError, LoginError, PinError, Signed, LOCK_MINUTES,

@@ -43,6 +43,8 @@ pub enum TicketError {
     Store(#[from] StoreError),
     #[error("没有取得随机数：{0}")]
     Random(String),
+    #[error("{0}")]
+    Helper(#[from] super::auth::ActorError),
 }
 
 /// What the villager asked a ticket for.
@@ -127,6 +129,22 @@ impl Station {
     /// Commits a ticket, writes its receipt PDF to the spool and records a print job.
     /// Only the first step can fail the call: after the commit the ticket is real.
     pub fn take_ticket(&mut self, target: &Target, priority: bool) -> Result<Issued, TicketError> {
+        self.take_ticket_helped(target, priority, None)
+    }
+
+    /// [`Station::take_ticket`] at the kiosk during 帮办: the staff member beside the
+    /// villager (still active) is recorded on the ticket and in the audit log, acting from
+    /// the kiosk, in the ticket's transaction; the receipt prints 帮办人.
+    pub fn take_ticket_helped(
+        &mut self,
+        target: &Target,
+        priority: bool,
+        helper: Option<&Signed>,
+    ) -> Result<Issued, TicketError> {
+        if let Some(who) = helper {
+            self.actor(who)?;
+        }
+        let helper_name = helper.map(|w| crate::domain::identity::mask_name(w.name()));
         let catalog = &self.cfg.catalog;
         let (category, matter) = match target {
             Target::Matter(code) => {
@@ -155,6 +173,7 @@ impl Station {
             issued_at: now,
             token,
             catalog_version: self.catalog_version,
+            assisted_by: helper.map(|w| w.no().to_string()),
         };
         let times = self.service_times();
         let windows = self.window_rules();
@@ -195,6 +214,7 @@ impl Station {
             estimated_wait_min: t.estimated_wait_min,
             status_url: &status_url,
             token: &t.token,
+            helper: helper_name.as_deref(),
         };
         let pdf_path = PathBuf::from(path_of(&t.number, &t.token));
         let written = self.font().and_then(|font| {

@@ -32,6 +32,8 @@ pub struct NewCase {
     /// The privacy notice the villager acknowledged before giving their data: its version
     /// and when (None: taken at the window or the command line, where staff tell them).
     pub notice: Option<(u32, DateTime<Utc>)>,
+    /// 帮办: the staff member helping at the kiosk (audited with the case, from the kiosk).
+    pub assisted_by: Option<String>,
 }
 
 fn materials_to_json(m: &[CaseMaterial]) -> String {
@@ -103,6 +105,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         version: r.get::<_, Option<i64>>("version")?.unwrap_or(0),
         purged: r.get::<_, Option<String>>("purged_at")?.is_some(),
         conflict: r.get("conflict")?,
+        assisted_by: r.get("assisted_by")?,
     })
 }
 
@@ -159,8 +162,8 @@ pub fn create(
     tx.execute(
         "INSERT INTO cases (tracking, token, matter_code, matter_name, category, id_number, phone, phone2, name, state,
                             created_at, promised_days, clock_start, due_on, due_beyond_calendar, assignee, uncovered, materials_json,
-                            catalog_version, notice_version, notice_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                            catalog_version, notice_version, notice_at, assisted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
         params![
             tracking,
             c.token,
@@ -183,9 +186,21 @@ pub fn create(
             c.catalog_version,
             c.notice.map(|n| n.0),
             c.notice.map(|n| n.1.to_rfc3339()),
+            c.assisted_by,
         ],
     )?;
     let id = tx.last_insert_rowid();
+    if let Some(staff) = &c.assisted_by {
+        super::audit::record(
+            &tx,
+            now,
+            Some(staff),
+            "assist-case",
+            Some(&tracking),
+            Some(&c.matter_name),
+            Some(super::ASSIST_ORIGIN),
+        )?;
+    }
     let missing: Vec<&str> = c.materials.iter().filter(|m| !m.received).map(|m| m.name.as_str()).collect();
     let note =
         if missing.is_empty() { "材料齐全".to_string() } else { format!("待补材料：{}", missing.join("、")) };

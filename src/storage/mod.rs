@@ -64,9 +64,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/018_town_cases.sql"),
     include_str!("migrations/019_township_details.sql"),
     include_str!("migrations/020_desk_and_ratings.sql"),
+    include_str!("migrations/021_assist.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Where a staff member acts from during 帮办: the kiosk (the audit log's origin).
+pub const ASSIST_ORIGIN: &str = "kiosk";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -66,7 +66,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RatingRow> {
 pub fn insert(conn: &Connection, r: &NewRating<'_>) -> Result<bool, StoreError> {
     let n = conn.execute(
         "INSERT INTO ratings (ticket_id, case_id, level, reason, comment, channel, staff_no, window_no, at,
-                              reasons, entered_by, reasons_version, matter_code, matter_version, served_at)
+                              reasons, entered_by, reasons_version, matter_code, matter_version, served_at,
+                              assisted_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                  (SELECT coalesce(max(version), 0) FROM rating_reasons),
                  coalesce((SELECT matter_code FROM tickets WHERE id = ?1), (SELECT matter_code FROM cases WHERE id = ?2)),
@@ -74,7 +75,8 @@ pub fn insert(conn: &Connection, r: &NewRating<'_>) -> Result<bool, StoreError> 
                           (SELECT catalog_version FROM cases WHERE id = ?2)),
                  coalesce((SELECT finished_at FROM tickets WHERE id = ?1),
                           (SELECT min(at) FROM case_events
-                           WHERE case_id = ?2 AND kind = 'transition' AND to_state = 'completed')))
+                           WHERE case_id = ?2 AND kind = 'transition' AND to_state = 'completed')),
+                 coalesce((SELECT assisted_by FROM tickets WHERE id = ?1), (SELECT assisted_by FROM cases WHERE id = ?2)))
          ON CONFLICT DO NOTHING",
         params![
             r.ticket_id,

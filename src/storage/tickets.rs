@@ -23,6 +23,8 @@ pub struct NewTicket {
     pub issued_at: DateTime<Utc>,
     pub token: String,
     pub catalog_version: i64,
+    /// 帮办: the staff member helping at the kiosk (audited with the ticket, from the kiosk).
+    pub assisted_by: Option<String>,
 }
 
 /// Today's waiting tickets as the calling order sees them.
@@ -154,8 +156,8 @@ pub fn issue(
     let (ahead, wait) = calling::outlook(&me, &waiting, windows, times, order);
     tx.execute(
         "INSERT INTO tickets (day, prefix, seq, number, category, matter_code, matter_name, priority, issued_at, token,
-                              ahead_at_issue, wait_min_at_issue, catalog_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                              ahead_at_issue, wait_min_at_issue, catalog_version, assisted_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             day,
             t.prefix,
@@ -169,10 +171,22 @@ pub fn issue(
             t.token,
             ahead,
             wait,
-            t.catalog_version
+            t.catalog_version,
+            t.assisted_by
         ],
     )?;
     let id = tx.last_insert_rowid();
+    if let Some(staff) = &t.assisted_by {
+        super::audit::record(
+            &tx,
+            t.issued_at,
+            Some(staff),
+            "assist-ticket",
+            Some(&number),
+            Some(&t.matter_name),
+            Some(super::ASSIST_ORIGIN),
+        )?;
+    }
     let ticket = tx.query_row("SELECT * FROM tickets WHERE id = ?1", params![id], row_to_ticket)?;
     let job_ids = plan_jobs(&tx, jobs, Some(id), None, &number, &t.token, t.issued_at)?;
     tx.commit()?;

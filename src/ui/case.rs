@@ -177,7 +177,11 @@ fn submit(app: &AppWindow, state: &Shared) {
         }
     };
     let notice = state.borrow().session.case.noticed_at.map(|t| (crate::domain::privacy::NOTICE_VERSION, t));
-    let result = state.borrow_mut().station.submit_case_noticed(&req, notice);
+    let result = {
+        let mut s = state.borrow_mut();
+        let helper = s.assist.clone();
+        s.station.submit_case_noticed(&req, notice, helper.as_ref())
+    };
     let sub = match result {
         Ok(s) => s,
         Err(e) => {

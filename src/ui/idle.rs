@@ -16,13 +16,16 @@ pub fn tick(app: &AppWindow, state: &Shared) {
     let (phase, now) = {
         let mut s = state.borrow_mut();
         // On the home page in standard text there is nothing to forget.
-        let in_session = s.session.current.0 != Page::Home || app.global::<Theme>().get_large_text();
+        let assisting = s.assist.is_some();
+        let in_session = assisting || s.session.current.0 != Page::Home || app.global::<Theme>().get_large_text();
         if !in_session {
             s.session.idle_secs = 0;
         } else if !listening {
             s.session.idle_secs = s.session.idle_secs.saturating_add(1);
         }
-        (s.station.cfg.station.idle.phase(s.session.idle_secs), s.station.clock.now_local())
+        // 帮办 ends after 60 quiet seconds (warned at 30), whatever the station's limit.
+        let policy = if assisting { super::assist::ASSIST_IDLE } else { s.station.cfg.station.idle };
+        (policy.phase(s.session.idle_secs), s.station.clock.now_local())
     };
     let home = app.global::<HomeAdapter>();
     let time = now.format("%H:%M").to_string();
@@ -53,6 +56,7 @@ pub fn tick(app: &AppWindow, state: &Shared) {
         }
         IdlePhase::Expired => {
             tracing::info!("idle: session reset");
+            super::assist::end(app, state, crate::service::AssistEnd::Idle);
             reset(app, state);
         }
     }

@@ -2,6 +2,7 @@
 //! wired once in [`Kiosk::build`]. Domain rows become UI rows here (`*_item`), so no
 //! Slint type leaks into the domain. Callbacks hold weak handles and never unwrap them.
 
+mod assist;
 mod browse;
 mod case;
 mod failure;
@@ -36,6 +37,10 @@ pub struct State {
     guide: Option<crate::voice::guidance::GuidePlayer>,
     /// The state of the request shown on 进度查询's result, in words (for its prompt).
     lookup_state: Option<String>,
+    /// 帮办: the staff member signed in at the kiosk, helping the villager.
+    assist: Option<crate::service::Signed>,
+    /// The staff number and PIN being typed to start 帮办.
+    assist_draft: Option<assist::SignInDraft>,
 }
 
 /// Which screen a print in flight reports to.
@@ -70,6 +75,8 @@ impl Kiosk {
             card: None,
             guide: None,
             lookup_state: None,
+            assist: None,
+            assist_draft: None,
         }));
         wire_nav(&app, &state);
         home::wire(&app, &state);
@@ -78,6 +85,7 @@ impl Kiosk {
         ticket::wire(&app, &state);
         case::wire(&app, &state);
         guide::wire(&app, &state);
+        assist::wire(&app, &state);
         let timers = vec![idle::start(&app, &state), ticket::start_print_poll(&app, &state)];
         show(&app, &state, Page::Home, "");
         crate::system::starttrace::mark("home page filled");
@@ -170,8 +178,10 @@ fn back(app: &AppWindow, state: &Shared) {
     show(app, state, page, &arg);
 }
 
-/// Forgets the villager: history, search, chosen matter, ticket, large text, dialogs.
+/// Forgets the villager: history, search, chosen matter, ticket, large text, dialogs; a
+/// 帮办 session still open ends with them (the kiosk went home by idle).
 pub(crate) fn reset(app: &AppWindow, state: &Shared) {
+    assist::end(app, state, crate::service::AssistEnd::Home);
     {
         let mut s = state.borrow_mut();
         s.session.forget();

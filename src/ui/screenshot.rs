@@ -42,6 +42,8 @@ pub enum Shot {
     CaseForm(String),
     Lookup,
     LookupResult,
+    /// Home with the 帮办 sign-in dialog open (staff number 001 typed).
+    AssistSignIn,
     /// The screen shown when the configuration is broken (or, with `store`, the database).
     StartupError,
     StoreError,
@@ -69,6 +71,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
         }
         ("lookup", None) => Shot::Lookup,
         ("lookup-result", None) => Shot::LookupResult,
+        ("assist", None) => Shot::AssistSignIn,
         ("startup-error", None) => Shot::StartupError,
         ("startup-error", Some("store")) => Shot::StoreError,
         _ => {
@@ -76,7 +79,7 @@ pub fn parse_page(spec: &str) -> Result<Shot, String> {
                 "unknown page {spec:?}; use home[:notice], categories[:ticket], matters:<category>, matter:<code>, \
                  search[:query], priority:<code>, ticket[:printed|failed|spool], idle, \
                  request:<materials|notice|phone|id|name|confirm|done>, lookup, lookup-result, \
-                 startup-error[:store]"
+                 assist, startup-error[:store]; add +assist to any page for the 帮办 banner"
             ))
         }
     })
@@ -101,6 +104,11 @@ pub fn run(cfg: LoadedConfig, page: &str, out: &Path, large_text: bool, size: &s
     // The screen's language first: the staff notes of the start-up error windows are
     // worded before any page exists.
     crate::lang::set_screen(lang);
+    // `+assist`: the page as it looks while a staff member helps (帮办 banner).
+    let (page, assisting) = match page.strip_suffix("+assist") {
+        Some(p) => (p, true),
+        None => (page, false),
+    };
     let shot = match parse_page(page) {
         Ok(s) => s,
         Err(e) => {
@@ -116,7 +124,7 @@ pub fn run(cfg: LoadedConfig, page: &str, out: &Path, large_text: bool, size: &s
         }
     };
     let scratch = std::env::temp_dir().join(format!("kiosk-screenshot-{}", std::process::id()));
-    let result = render_to_file(cfg, &scratch, &shot, large_text, size, out);
+    let result = render_to_file(cfg, &scratch, &shot, large_text, assisting, size, out);
     let _ = std::fs::remove_dir_all(&scratch);
     match result {
         Ok(()) => {
@@ -135,6 +143,7 @@ fn render_to_file(
     scratch: &Path,
     shot: &Shot,
     large: bool,
+    assisting: bool,
     (w, h): (u32, u32),
     out: &Path,
 ) -> Result<(), String> {
@@ -178,6 +187,12 @@ fn render_to_file(
         kiosk.app.show().map_err(|e| e.to_string())?;
         super::set_language(&kiosk.app, crate::lang::current());
         drive(&kiosk, shot, large)?;
+        if assisting {
+            // A sample staff member, as the banner shows them (masked).
+            let a = kiosk.app.global::<super::Assist>();
+            a.set_staff("张*".into());
+            a.set_active(true);
+        }
         render(kiosk.app.window(), &window, w, h)
     };
     image::save_buffer(out, &pixels, w, h, image::ExtendedColorType::Rgb8)
@@ -192,6 +207,13 @@ pub fn drive(kiosk: &Kiosk, shot: &Shot, large: bool) -> Result<(), String> {
     let exists = |code: &str| state.borrow().station.cfg.catalog.matter(code).is_some();
     match shot {
         Shot::Home => {}
+        Shot::AssistSignIn => {
+            let a = app.global::<super::Assist>();
+            a.invoke_open();
+            for k in ["0", "0", "1"] {
+                a.invoke_key(k.into());
+            }
+        }
         Shot::HomeTownNotice => app
             .global::<super::HomeAdapter>()
             .set_town_notice("镇中心通知：12月10日起，高龄津贴年审在村服务站办理，请带身份证和银行卡。".into()),

@@ -68,7 +68,11 @@ fn take(app: &AppWindow, state: &Shared, priority: bool) {
         super::navigate(app, state, Page::Home, "");
         return;
     };
-    let result = state.borrow_mut().station.take_ticket(&target, priority);
+    let result = {
+        let mut s = state.borrow_mut();
+        let helper = s.assist.clone();
+        s.station.take_ticket_helped(&target, priority, helper.as_ref())
+    };
     let issued: Issued = match result {
         Ok(i) => i,
         Err(e) => {
