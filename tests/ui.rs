@@ -674,3 +674,228 @@ fn a_card_on_the_reader_fills_the_identity_step() {
     let case = st.station.find_case(&tracking).expect("q").expect("stored");
     assert_eq!((case.id_number.as_str(), case.name.as_deref()), ("130110194503150138", Some("王小明")));
 }
+
+/// A station whose prompt player is a stand-in that takes `secs` per prompt, like a speaker.
+fn with_slow_player(secs: u32) -> TempStation {
+    let toml = kiosk::config::SHIPPED_STATION.replace(
+        "player = [\"aplay\", \"-q\", \"{file}\"]",
+        &format!("player = [\"sh\", \"-c\", \"sleep {secs}\", \"{{file}}\"]"),
+    );
+    assert_ne!(toml, kiosk::config::SHIPPED_STATION, "the template's player line moved");
+    TempStation::with_station_toml(&toml)
+}
+
+fn wait_for(what: &str, f: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(20), "{what}");
+        settle();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+#[ignore = "full suite (./test.sh): needs espeak-ng"]
+fn each_screen_shows_its_prompt_and_says_it_in_elder_mode() {
+    use kiosk::ui::Guide;
+    let t = with_slow_player(30);
+    let k = kiosk(&t, "2026-11-28T09:30:00+08:00");
+    k.start_voice();
+    let guide = k.app.global::<Guide>();
+    assert!(guide.get_prompt().contains("长辈模式"), "home's prompt is on screen: {}", guide.get_prompt());
+    assert!(!k.prompt_playing(), "standard text: prompts are not said on their own");
+    // 再听一遍 says it in any mode; a touch stops it.
+    tap(&k, "再听一遍");
+    assert!(k.prompt_playing());
+    tap(&k, "办事指南");
+    assert!(!k.prompt_playing(), "a touch stops the prompt");
+    assert!(guide.get_prompt().contains("属于哪一类"), "{}", guide.get_prompt());
+    tap(&k, "首页");
+    // 长辈模式: each screen says its prompt on entering.
+    tap(&k, "长辈模式");
+    wait_for("home's prompt is said in elder mode", || k.prompt_playing());
+    tap(&k, "办事指南");
+    tap(&k, "民政");
+    assert!(guide.get_prompt().contains("民政"), "the category is filled in: {}", guide.get_prompt());
+    tap(&k, "高龄津贴申请");
+    assert_eq!(page(&k), Page::Matter);
+    assert!(guide.get_prompt().contains("高龄津贴申请需要带的材料，一共5样"), "{}", guide.get_prompt());
+    wait_for("the matter's prompt plays", || k.prompt_playing());
+    // While it plays the villager is listening: the idle countdown waits.
+    for _ in 0..150 {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+    assert!(k.prompt_playing());
+    assert!(!k.app.global::<IdleAdapter>().get_warning(), "no idle warning while a prompt plays");
+    assert_eq!(k.idle_secs(), 0);
+    tap(&k, "取号办理");
+    assert!(guide.get_prompt().contains("七十岁以上"), "{}", guide.get_prompt());
+    tap(&k, "不是，普通取号");
+    assert_eq!(page(&k), Page::Ticket);
+    assert!(guide.get_prompt().contains("C001"), "the number is in the prompt: {}", guide.get_prompt());
+}
+
+#[test]
+#[ignore = "full suite (./test.sh): needs pdftotext"]
+fn a_staff_member_helps_at_the_kiosk_on_the_record() {
+    use kiosk::ui::{Assist, CaseFormAdapter};
+    const NOW: &str = "2026-11-27T10:00:00+08:00";
+    let t = TempStation::new();
+    crate::cases::add_staff(&t.station_at(NOW));
+    let k = kiosk(&t, NOW);
+    let a = k.app.global::<Assist>();
+    // The discreet control on home: staff number, then PIN, on the kiosk's keypad.
+    tap(&k, "工作人员帮办");
+    assert!(a.get_signing_in());
+    type_keys(&k, "001");
+    tap(&k, "下一步");
+    assert!(a.get_pin_step());
+    type_keys(&k, "111111");
+    assert_eq!(a.get_pin_dots(), "●●●●●●", "the PIN is never shown");
+    tap(&k, "开始帮办");
+    assert!(!a.get_active());
+    assert!(a.get_message().contains("工号或密码不对"), "{}", a.get_message());
+    let failed = |t: &TempStation| -> u32 {
+        crate::util::db(t).query_row("SELECT failed_attempts FROM staff WHERE no = '001'", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(failed(&t), 1, "a wrong PIN at the kiosk counts toward the desk's lock");
+    type_keys(&k, crate::cases::PIN);
+    tap(&k, "开始帮办");
+    assert!(a.get_active() && !a.get_signing_in());
+    assert_eq!(a.get_staff(), "张**");
+    // The banner is on every screen the villager goes through.
+    let banner = |k: &Kiosk| assert!(has_label(k, "结束帮办"), "no 帮办 banner on {:?}", page(k));
+    banner(&k);
+    tap(&k, "办事指南");
+    banner(&k);
+    tap(&k, "民政");
+    banner(&k);
+    tap(&k, "最低生活保障申请");
+    banner(&k);
+    tap(&k, "取号办理");
+    banner(&k);
+    tap(&k, "不是，普通取号");
+    banner(&k);
+    assert_eq!(k.app.global::<TicketAdapter>().get_number(), "C001");
+    tap(&k, "完成");
+    // The request, with materials the staff member checked by hand.
+    tap(&k, "办事指南");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    banner(&k);
+    tap(&k, "下一步");
+    tap(&k, "我知道了，下一步");
+    type_keys(&k, "13812345678");
+    tap(&k, "下一步");
+    banner(&k);
+    type_keys(&k, "130110194503150138");
+    tap(&k, "下一步");
+    tap(&k, "不填，下一步");
+    assert_eq!(page(&k), Page::CaseConfirm);
+    banner(&k);
+    tap(&k, "工作人员已当面核对材料，提交后直接受理");
+    assert!(k.app.global::<CaseFormAdapter>().get_hand_checked());
+    tap(&k, "确认提交");
+    assert_eq!(page(&k), Page::CaseDone);
+    banner(&k);
+    let tracking = k.app.global::<CaseFormAdapter>().get_tracking().to_string();
+    {
+        let st = k.state.borrow();
+        let case = st.station.find_case(&tracking).expect("q").expect("stored");
+        assert_eq!(case.assisted_by.as_deref(), Some("001"));
+        assert_eq!(case.state, kiosk::domain::case::CaseState::Accepted, "accepted at once, by hand");
+        let ticket = st.station.ticket_today("C001").expect("q").expect("stored");
+        drop(ticket);
+    }
+    // The paper says who helped (masked), the receipt and the 委托书 alike.
+    let spool = t.data_dir().join("spool").join("2026-11-27");
+    let mut papers: Vec<_> = std::fs::read_dir(&spool).expect("spool").flatten().map(|e| e.path()).collect();
+    papers.sort();
+    assert_eq!(papers.len(), 3, "ticket, receipt, 委托书: {papers:?}");
+    for p in &papers {
+        let text: String = crate::util::pdf_text(p).chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains("帮办人：张**"), "{}: {text}", p.display());
+    }
+    // The audit log: the staff member acting, from the kiosk, on behalf of each.
+    let db = crate::util::db(&t);
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = db
+        .prepare("SELECT staff_no, action, subject, origin FROM audit_events WHERE action LIKE 'assist-%' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let actions: Vec<(&str, Option<&str>)> = rows.iter().map(|r| (r.1.as_str(), r.2.as_deref())).collect();
+    assert_eq!(
+        actions,
+        vec![("assist-begin", None), ("assist-ticket", Some("C001")), ("assist-case", Some(tracking.as_str()))]
+    );
+    assert!(rows.iter().all(|r| r.0 == "001" && r.3.as_deref() == Some("kiosk")), "{rows:?}");
+    let note: String = db
+        .query_row(
+            "SELECT note FROM case_events WHERE kind = 'transition' AND to_state = 'accepted' AND staff_no = '001'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the acceptance is recorded as checked by hand");
+    assert!(note.contains("当面核对"), "{note}");
+    assert_eq!(failed(&t), 0, "a good PIN clears the count");
+    drop(db);
+    // The session cannot outlive 60 quiet seconds: warned at 30, ended at 60.
+    tap(&k, "完成");
+    for _ in 0..29 {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+    assert!(!k.app.global::<IdleAdapter>().get_warning());
+    mock_elapsed_time(Duration::from_secs(1));
+    assert!(k.app.global::<IdleAdapter>().get_warning(), "the usual warning, at 30 s");
+    for _ in 0..30 {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+    assert!(!a.get_active(), "帮办 ended after 60 idle seconds");
+    assert!(!has_label(&k, "结束帮办"));
+    assert_eq!(page(&k), Page::Home);
+    let db = crate::util::db(&t);
+    let end: (String, String) = db
+        .query_row("SELECT action, detail FROM audit_events ORDER BY id DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(end, ("assist-end".to_string(), "idle".to_string()));
+}
+
+#[test]
+fn ending_help_wipes_the_screen_and_signs_the_staff_member_out() {
+    use kiosk::ui::Assist;
+    const NOW: &str = "2026-11-27T10:00:00+08:00";
+    let t = TempStation::new();
+    crate::cases::add_staff(&t.station_at(NOW));
+    let k = kiosk(&t, NOW);
+    tap(&k, "工作人员帮办");
+    type_keys(&k, "002");
+    tap(&k, "下一步");
+    type_keys(&k, crate::cases::PIN);
+    tap(&k, "开始帮办");
+    let a = k.app.global::<Assist>();
+    assert_eq!(a.get_staff(), "李*");
+    tap(&k, "查找事项");
+    type_keys(&k, "DB");
+    tap(&k, "结束帮办");
+    assert!(!a.get_active());
+    assert_eq!(page(&k), Page::Home);
+    tap(&k, "查找事项");
+    assert_eq!(k.app.global::<SearchAdapter>().get_query(), "", "what was typed is gone");
+    let db = crate::util::db(&t);
+    let end: (String, String, String) = db
+        .query_row("SELECT staff_no, action, detail FROM audit_events WHERE action = 'assist-end'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(end, ("002".into(), "assist-end".into(), "ended".into()));
+    // Cancelled sign-in: nothing recorded, nothing active.
+    tap(&k, "首页");
+    tap(&k, "工作人员帮办");
+    tap(&k, "取消");
+    assert!(!a.get_signing_in() && !a.get_active());
+}

@@ -12,10 +12,8 @@ use crate::storage::{audit, staff, StoreError, ASSIST_ORIGIN};
 pub enum AssistEnd {
     /// 结束帮办 was pressed.
     Ended,
-    /// Nobody touched the kiosk for the limit.
+    /// Nobody touched the kiosk for the limit (60 s): the kiosk went home by idle.
     Idle,
-    /// The kiosk went back to its home screen by idle (the villager left).
-    Home,
 }
 
 impl AssistEnd {
@@ -23,7 +21,6 @@ impl AssistEnd {
         match self {
             AssistEnd::Ended => "ended",
             AssistEnd::Idle => "idle",
-            AssistEnd::Home => "home",
         }
     }
 }

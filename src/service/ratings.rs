@@ -270,13 +270,15 @@ pub struct RatingExport {
     pub reasons_version: Option<i64>,
     pub comment: Option<String>,
     pub entered_by: Option<String>,
+    /// 帮办: given for a ticket or request taken with a staff member's help at the kiosk.
+    pub assisted_by: Option<String>,
     pub followup: Option<FollowupExport>,
 }
 
 pub use crate::storage::ratings::FollowupExport;
 
 /// The CSV's columns, in order.
-pub const EXPORT_HEAD: [&str; 28] = [
+pub const EXPORT_HEAD: [&str; 29] = [
     "评价编号",
     "统计用区划代码",
     "服务站",
@@ -305,6 +307,7 @@ pub const EXPORT_HEAD: [&str; 28] = [
     "申诉",
     "整改结果",
     "跟进办结时间",
+    "帮办人",
 ];
 
 impl RatingExport {
@@ -354,6 +357,7 @@ impl RatingExport {
             words(&f.appeal),
             words(&f.result),
             o(&f.done_at),
+            o(&self.assisted_by),
         ]
     }
 }
@@ -401,6 +405,7 @@ impl Station {
                 reasons_version: r.reasons_version,
                 comment: r.comment,
                 entered_by: r.entered_by,
+                assisted_by: r.assisted_by,
                 followup: r.followup.map(|mut f| {
                     let at = f.done_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
                     f.done_at = at.map(|t| local(t.to_utc()));

@@ -129,6 +129,9 @@ pub struct ExportRow {
     pub reasons_version: Option<i64>,
     pub comment: Option<String>,
     pub entered_by: Option<String>,
+    /// 帮办: the staff number of who helped the villager at the kiosk with the rated ticket
+    /// or request (the rating is still the villager's own).
+    pub assisted_by: Option<String>,
     pub followup: Option<FollowupExport>,
 }
 
@@ -155,7 +158,7 @@ pub fn export_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>)
                 (SELECT tracking FROM cases WHERE id = r.case_id),
                 r.staff_no, r.window_no, r.served_at, r.at, r.reasons, r.reasons_version, r.comment, r.entered_by,
                 f.rating_id, f.assignee, f.category, f.plan, f.fixed_at, f.callback_at, f.callback_result, f.appeal,
-                f.result, f.done_at
+                f.result, f.done_at, r.assisted_by
          FROM ratings r LEFT JOIN followups f ON f.rating_id = r.id
          WHERE r.at >= ?1 AND r.at < ?2 ORDER BY r.at, r.id",
     )?;
@@ -190,6 +193,7 @@ pub fn export_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>)
             reasons_version: r.get(12)?,
             comment: r.get(13)?,
             entered_by: r.get(14)?,
+            assisted_by: r.get(25)?,
             followup,
         })
     })?;

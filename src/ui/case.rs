@@ -25,6 +25,7 @@ pub fn clear_adapters(app: &AppWindow) {
         setter(&p, "".into());
     }
     p.set_name_letters("".into());
+    p.set_hand_checked(false);
     p.set_error("".into());
     p.set_phone_masked("".into());
     p.set_phone2_masked("".into());
@@ -182,7 +183,7 @@ fn submit(app: &AppWindow, state: &Shared) {
         let helper = s.assist.clone();
         s.station.submit_case_noticed(&req, notice, helper.as_ref())
     };
-    let sub = match result {
+    let mut sub = match result {
         Ok(s) => s,
         Err(e) => {
             let sorry = tr!("暂时提交不了，请到窗口找工作人员，我们当面为您办理。");
@@ -193,6 +194,28 @@ fn submit(app: &AppWindow, state: &Shared) {
             return;
         }
     };
+    // 帮办: materials the staff member checked by hand — the request is accepted now, on
+    // their number, recorded as such (the same step as at the desk).
+    let helper = state.borrow().assist.clone();
+    if let Some(who) = helper.filter(|_| app.global::<CaseFormAdapter>().get_hand_checked()) {
+        let note = tr_later!("帮办：工作人员在自助终端当面核对了材料，直接受理");
+        let accepted = state.borrow_mut().station.advance_case(
+            &who,
+            &sub.case.tracking,
+            crate::domain::case::CaseState::Accepted,
+            note,
+            None,
+        );
+        match accepted {
+            Ok(case) => sub.case = case,
+            Err(e) => {
+                let sorry = tr!("申请已提交，但没能直接受理，请到窗口电脑上受理。");
+                if let Some(why) = refusal_or_toast(app, "request not accepted at the kiosk", &e, sorry) {
+                    super::toast(app, &why);
+                }
+            }
+        }
+    }
     let p = app.global::<CaseFormAdapter>();
     p.set_tracking(sub.case.tracking.clone().into());
     let due = sub.case.due_on.map(crate::lang::date).unwrap_or_default();

@@ -178,10 +178,9 @@ fn back(app: &AppWindow, state: &Shared) {
     show(app, state, page, &arg);
 }
 
-/// Forgets the villager: history, search, chosen matter, ticket, large text, dialogs; a
-/// 帮办 session still open ends with them (the kiosk went home by idle).
+/// Forgets the villager: history, search, chosen matter, ticket, large text, dialogs. A
+/// 帮办 session goes on (完成 of one matter is not the end of the help); idle ends it first.
 pub(crate) fn reset(app: &AppWindow, state: &Shared) {
-    assist::end(app, state, crate::service::AssistEnd::Home);
     {
         let mut s = state.borrow_mut();
         s.session.forget();
