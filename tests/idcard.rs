@@ -16,7 +16,7 @@ use std::time::Duration;
 /// The synthetic person of DOMAIN §6.1.
 const ID: &str = "130110194503150138";
 /// A byte pattern only the photo block holds (the test greps for it).
-const PHOTO: [u8; 8] = [0xF1, 0x9E, 0x37, 0xC2, 0x5B, 0x08, 0xE4, 0x6D];
+pub(crate) const PHOTO: [u8; 8] = [0xF1, 0x9E, 0x37, 0xC2, 0x5B, 0x08, 0xE4, 0x6D];
 
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Sim {
@@ -171,7 +171,7 @@ fn read_with(sim: Sim, timeout: &str) -> std::process::Output {
     o
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();

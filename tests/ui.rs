@@ -673,6 +673,13 @@ fn a_card_on_the_reader_fills_the_identity_step() {
     let st = k.state.borrow();
     let case = st.station.find_case(&tracking).expect("q").expect("stored");
     assert_eq!((case.id_number.as_str(), case.name.as_deref()), ("130110194503150138", Some("王小明")));
+    // No byte of the photo anywhere the kiosk writes: the store (and its WAL), the
+    // receipts in the spool, the logs.
+    for f in crate::idcard::walk(&t.data_dir()) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        let photo = crate::idcard::PHOTO;
+        assert!(!bytes.windows(photo.len()).any(|w| w == photo), "photo bytes in {}", f.display());
+    }
 }
 
 /// A station whose prompt player is a stand-in that takes `secs` per prompt, like a speaker.
