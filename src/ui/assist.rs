@@ -107,7 +107,7 @@ fn next(app: &AppWindow, state: &Shared) {
             }
             Err(e) => {
                 let sorry = crate::tr!("现在不能核对工号和密码，请到窗口电脑上办理。");
-                let words = super::failure::refusal_or_toast(app, "帮办 sign-in", &e, sorry);
+                let words = super::failure::refusal_or_toast(app, "staff help (assist) sign-in", &e, sorry);
                 a.set_message(words.unwrap_or_else(|| sorry.to_string()).into());
                 d.pin.clear();
             }
@@ -122,7 +122,7 @@ pub fn end(app: &AppWindow, state: &Shared, why: AssistEnd) {
     let who = state.borrow_mut().assist.take();
     if let Some(who) = who {
         if let Err(e) = state.borrow().station.assist_end(&who, why) {
-            super::failure::logged("帮办 end not recorded", &e);
+            super::failure::logged("the end of staff help (assist) not recorded", &e);
         }
     }
     let a = app.global::<Assist>();

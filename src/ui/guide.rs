@@ -31,6 +31,9 @@ pub fn start_voice(state: &Shared) {
 }
 
 pub fn wire(app: &AppWindow, state: &Shared) {
+    // The button shows where the voice will be started (the kiosk, and the screenshots
+    // of it); `[guidance] enabled = false` leaves the prompt as text only.
+    app.global::<Guide>().set_voice(state.borrow().station.cfg.station.guidance.enabled);
     let (w, s) = (app.as_weak(), state.clone());
     app.global::<Guide>().on_replay(move || {
         let Some(app) = w.upgrade() else { return };
