@@ -8,7 +8,7 @@
 use crate::cases::{add_staff, PIN};
 use crate::util::{stdout, Serve, TempStation};
 use crate::webdriver::Browser;
-use kiosk::service::LocalAdmin;
+use kiosk::service::{LocalAdmin, Target};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -860,4 +860,31 @@ fn the_desk_shows_and_removes_a_villagers_personal_data_on_request() {
     let st = t.station_at(NOW);
     assert_eq!(st.find_case(&done).expect("q").expect("c").id_number, "130***********0138");
     assert_eq!(st.find_case(&open).expect("q").expect("c").id_number, crate::cases::ID);
+}
+
+/// 帮办 (issue 17): the report page counts the ratings of helped tickets apart.
+#[test]
+#[ignore = "full suite (./test.sh): needs chromium and chromedriver"]
+fn the_report_page_tells_ratings_of_helped_tickets_apart() {
+    use kiosk::domain::calling::CallAction;
+    let t = TempStation::new();
+    {
+        let mut st = t.station_at(NOW);
+        add_staff(&st);
+        crate::staff::served_and_rated(&mut st, "C02", 5, None);
+        let helper = st.assist_begin("002", PIN).expect("帮办");
+        let tk = st.take_ticket_helped(&Target::Matter("C01".into()), false, Some(&helper)).expect("t").ticket;
+        let a = st.sign_in("001", PIN).expect("staff");
+        st.call_next(&a, 1).expect("call");
+        st.call_action(&a, 1, &tk.number, CallAction::Finish).expect("finish");
+        st.rate(&tk.token, 4, None, None, kiosk::domain::rating::Channel::Qr).expect("rate");
+    }
+    let srv = Serve::start(&t, Some(NOW));
+    let b = Browser::start(1366, 900);
+    sign_in_at_desk(&b, &srv, "003");
+    b.goto(&srv.url("/desk/admin/reports"));
+    b.wait_for_text("main", "好差评 2 次", Duration::from_secs(5));
+    let text = b.find("main").text();
+    assert!(text.contains("其中帮办 1 次 · 满意率 100"), "{text}");
+    shot(&b, "web-report-assisted");
 }

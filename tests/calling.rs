@@ -646,3 +646,34 @@ fn kept_tickets_are_called_first_the_next_working_day_then_expire() {
     let (r, _) = st.report("2026-11-30".parse().expect("d"), "2026-12-01".parse().expect("d")).expect("report");
     assert_eq!((r.all.kept, r.all.expired), (2, 1));
 }
+
+/// 帮办 (issue 17): a rating of a ticket taken with a staff member's help at the kiosk is
+/// the villager's, marked with the helper so the export and the report tell it apart.
+#[test]
+fn a_rating_of_a_helped_ticket_is_told_apart() {
+    let t = TempStation::new();
+    let mut st = t.station_at(NOW);
+    add_staff(&st);
+    let helper = st.assist_begin("002", crate::cases::PIN).expect("帮办 starts");
+    let a = signed(&st, "001");
+    let helped = st.take_ticket_helped(&Target::Matter("C02".into()), false, Some(&helper)).expect("t").ticket;
+    let plain = st.take_ticket(&Target::Matter("C02".into()), false).expect("t").ticket;
+    for tk in [&helped, &plain] {
+        next(&mut st, &a, 1);
+        st.call_action(&a, 1, &tk.number, CallAction::Finish).expect("finish");
+    }
+    st.rate(&helped.token, 2, Some("wait"), None, kiosk::domain::rating::Channel::Qr).expect("rated");
+    st.rate(&plain.token, 5, None, None, kiosk::domain::rating::Channel::Qr).expect("rated");
+    let day = st.clock.today();
+    let rows = st.ratings_export(day, day).expect("export");
+    let by = |n: &str| rows.iter().find(|r| r.ticket.as_deref().is_some_and(|x| x.ends_with(n))).cloned().unwrap();
+    assert_eq!(by(&helped.number).assisted_by.as_deref(), Some("002"));
+    assert_eq!(by(&plain.number).assisted_by, None);
+    let jsonl = String::from_utf8(st.ratings_jsonl(day, day).expect("jsonl")).unwrap();
+    assert!(jsonl.contains("\"assisted_by\":\"002\""), "{jsonl}");
+    let csv = String::from_utf8(st.ratings_csv(day, day).expect("csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with("帮办人"), "{csv}");
+    let report = String::from_utf8(st.report_csv(day, day).expect("report")).unwrap();
+    let line = report.lines().find(|l| l.starts_with("其中帮办")).expect("the report's 帮办 row");
+    assert_eq!(line, "其中帮办,0,0,0,1,0,1,0.0%", "one 不满意 of a helped ticket");
+}

@@ -78,6 +78,8 @@ pub struct RatingFact {
     pub staff: Option<String>,
     pub window: Option<u32>,
     pub on: NaiveDate,
+    /// Given for a ticket or request taken with a staff member's help at the kiosk (帮办).
+    pub assisted: bool,
 }
 
 /// Ticket figures for one slice (the station, a category, a window, a staff member).
@@ -168,6 +170,9 @@ pub struct Report {
     pub per_day: BTreeMap<NaiveDate, u32>,
     pub cases: CaseFigures,
     pub ratings: RatingFigures,
+    /// Of `ratings`, those given for tickets and requests taken during 帮办 (the villager's
+    /// own rating, told apart).
+    pub assisted_ratings: RatingFigures,
 }
 
 fn minutes(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
@@ -281,6 +286,9 @@ pub fn compute(
     r.cases.overdue.sort_by_key(|o| std::cmp::Reverse(o.3));
     for g in ratings.iter().filter(|g| in_range(g.on)) {
         r.ratings.add(g.level);
+        if g.assisted {
+            r.assisted_ratings.add(g.level);
+        }
         if let Some(s) = &g.staff {
             r.by_staff.entry(s.clone()).or_default().ratings.add(g.level);
         }
@@ -389,8 +397,8 @@ mod tests {
             clock_runs: false,
         }];
         let ratings = vec![
-            RatingFact { level: 5, staff: Some("001".into()), window: Some(1), on: d("2026-11-02") },
-            RatingFact { level: 2, staff: Some("001".into()), window: Some(1), on: d("2026-11-02") },
+            RatingFact { level: 5, staff: Some("001".into()), window: Some(1), on: d("2026-11-02"), assisted: false },
+            RatingFact { level: 2, staff: Some("001".into()), window: Some(1), on: d("2026-11-02"), assisted: true },
         ];
         let steps = vec![
             StaffStep { staff: "001".into(), at: at("2026-11-02 08:30"), what: Step::SignIn },
@@ -420,6 +428,7 @@ mod tests {
         assert_eq!(r.per_hour[14], 2);
         assert_eq!((r.cases.opened, r.cases.completed, r.cases.on_time), (1, 1, 0), "a day late");
         assert_eq!(r.ratings.satisfaction(), Some(0.5));
+        assert_eq!(r.assisted_ratings.counts, [0, 1, 0, 0, 0], "the 帮办 rating is told apart");
         assert_eq!(r.by_staff["001"].cases_completed, 1);
         assert_eq!(r.by_staff["001"].ratings.total(), 2);
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9), Some(9.0));

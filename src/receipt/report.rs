@@ -161,6 +161,11 @@ pub fn csv(r: &Report, l: &Labels) -> Vec<u8> {
     counts.extend(r.ratings.counts.iter().rev().map(|n| n.to_string()));
     counts.extend([r.ratings.total().to_string(), pct(r.ratings.satisfaction())]);
     line(&mut out, &counts);
+    // Ratings of tickets and requests taken with a staff member's help at the kiosk.
+    let mut assisted: Vec<String> = vec!["其中帮办".into()];
+    assisted.extend(r.assisted_ratings.counts.iter().rev().map(|n| n.to_string()));
+    assisted.extend([r.assisted_ratings.total().to_string(), pct(r.assisted_ratings.satisfaction())]);
+    line(&mut out, &assisted);
     out.push_str("\r\n");
     let mut hours: Vec<String> = vec!["时段".into()];
     hours.extend((0..24).map(|h| format!("{h}时")));
@@ -259,7 +264,13 @@ pub fn pdf(font: &ReceiptFont, r: &Report, l: &Labels) -> Result<Vec<u8>, Receip
     d.heading("三、好差评");
     // 非常满意 … 非常不满意: the good ones green, 差评 red (not one colour for both).
     d.bars_each(
-        &format!("评价次数（共 {} 次，满意率 {}）", r.ratings.total(), pct(r.ratings.satisfaction())),
+        &format!(
+            "评价次数（共 {} 次，满意率 {}；其中帮办 {} 次，满意率 {}）",
+            r.ratings.total(),
+            pct(r.ratings.satisfaction()),
+            r.assisted_ratings.total(),
+            pct(r.assisted_ratings.satisfaction())
+        ),
         &LEVELS.iter().rev().map(|s| s.to_string()).collect::<Vec<_>>(),
         &r.ratings.counts.iter().rev().map(|n| *n as f64).collect::<Vec<_>>(),
         &[GREEN, GREEN, GREEN, RED, RED],

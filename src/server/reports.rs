@@ -118,6 +118,16 @@ fn report_html(r: &Report, l: &Labels) -> Markup {
                     tr!("好差评 {} 次 · 满意率 {}"),
                     &[html! { b { (r.ratings.total()) } }, html! { b { (pct(r.ratings.satisfaction())) } }],
                 ))
+                @if r.assisted_ratings.total() > 0 {
+                    " "
+                    (filled(
+                        tr!("（其中帮办 {} 次 · 满意率 {}）"),
+                        &[
+                            html! { b { (r.assisted_ratings.total()) } },
+                            html! { b { (pct(r.assisted_ratings.satisfaction())) } },
+                        ],
+                    ))
+                }
             }
         }
         (svg_bars(

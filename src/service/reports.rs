@@ -66,7 +66,13 @@ impl Station {
         let ratings: Vec<RatingFact> = match (start, end) {
             (Some(s), Some(e)) => store::ratings_between(self.conn(), s.to_utc(), e.to_utc())?
                 .into_iter()
-                .map(|g| RatingFact { level: g.level, staff: g.staff, window: g.window, on: local(g.at).date() })
+                .map(|g| RatingFact {
+                    level: g.level,
+                    staff: g.staff,
+                    window: g.window,
+                    on: local(g.at).date(),
+                    assisted: g.assisted,
+                })
                 .collect(),
             _ => Vec::new(),
         };

@@ -86,6 +86,8 @@ pub fn cases_until(conn: &Connection, to: NaiveDate) -> Result<Vec<CaseRow>, Sto
 }
 
 pub struct RatingRow {
+    /// Given for a ticket or request taken during 帮办.
+    pub assisted: bool,
     pub level: u8,
     pub staff: Option<String>,
     pub window: Option<u32>,
@@ -97,10 +99,11 @@ pub fn ratings_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<RatingRow>, StoreError> {
-    let mut st =
-        conn.prepare_cached("SELECT level, staff_no, window_no, at FROM ratings WHERE at >= ?1 AND at < ?2")?;
+    let mut st = conn.prepare_cached(
+        "SELECT level, staff_no, window_no, at, assisted_by IS NOT NULL FROM ratings WHERE at >= ?1 AND at < ?2",
+    )?;
     let rows = st.query_map(params![from.to_rfc3339(), to.to_rfc3339()], |r| {
-        Ok(RatingRow { level: r.get(0)?, staff: r.get(1)?, window: r.get(2)?, at: time(r, 3)? })
+        Ok(RatingRow { level: r.get(0)?, staff: r.get(1)?, window: r.get(2)?, at: time(r, 3)?, assisted: r.get(4)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

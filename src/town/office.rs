@@ -691,7 +691,7 @@ impl Office {
         for row in rows {
             let (station, level, staff, window, at) = row?;
             let Some(on) = local(&at).map(|t| t.date()) else { continue };
-            ratings.entry(station).or_default().push(RatingFact { level, staff, window, on });
+            ratings.entry(station).or_default().push(RatingFact { level, staff, window, on, assisted: false });
         }
         // 全程代办 handed to the town: counted from the day it was handed up; done on the day
         // the town recorded 办结; on time by the station's promised date.

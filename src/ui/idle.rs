@@ -20,7 +20,8 @@ pub fn tick(app: &AppWindow, state: &Shared) {
         let in_session = assisting || s.session.current.0 != Page::Home || app.global::<Theme>().get_large_text();
         if !in_session {
             s.session.idle_secs = 0;
-        } else if !listening {
+        } else if !listening || assisting {
+            // 帮办 cannot outlive its limit, not even while a prompt is being said.
             s.session.idle_secs = s.session.idle_secs.saturating_add(1);
         }
         // 帮办 ends after 60 quiet seconds (warned at 30), whatever the station's limit.
