@@ -676,4 +676,14 @@ fn a_rating_of_a_helped_ticket_is_told_apart() {
     let report = String::from_utf8(st.report_csv(day, day).expect("report")).unwrap();
     let line = report.lines().find(|l| l.starts_with("其中帮办")).expect("the report's 帮办 row");
     assert_eq!(line, "其中帮办,0,0,0,1,0,1,0.0%", "one 不满意 of a helped ticket");
+    // The mark goes up to the town with the rating (the staff number only).
+    let db = crate::util::db(&t);
+    let marks: Vec<Option<String>> = db
+        .prepare("SELECT json_extract(body, '$.assisted_by') FROM outbox WHERE kind = 'rating' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(marks, vec![Some("002".to_string()), None]);
 }

@@ -1546,3 +1546,27 @@ fn a_joined_station_serves_its_desk_with_the_certificate_the_town_issued() {
     assert!(stdout(&o).contains("2026"), "{}", stdout(&o));
     drop(town);
 }
+
+/// 帮办 (issue 17): a rating of a ticket taken with a staff member's help at the kiosk
+/// reaches the town marked with the helper, so the township's report tells it apart.
+#[test]
+#[ignore = "full suite (./test.sh): needs nats-server"]
+fn a_rating_of_a_helped_ticket_reaches_the_town_marked() {
+    let (town, files) = Town::init(&[("s01", "南刘庄村综合服务站")]);
+    let a = TempStation::new();
+    crate::cases::add_staff(&a.station_at(NOW));
+    join(&a, &files[0]);
+    {
+        let mut st = a.station_at(NOW);
+        let helper = st.assist_begin("002", crate::cases::PIN).expect("帮办");
+        st.take_ticket_helped(&kiosk::service::Target::Matter("C02".into()), false, Some(&helper)).expect("ticket");
+    }
+    let _serve = Serve::start(&a, Some(NOW));
+    serve_and_rate(&a, 4);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let marked = "SELECT count(*) FROM ratings WHERE station = 's01' AND assisted_by = '002'";
+    while town_count(&town, marked) != 1 {
+        assert!(Instant::now() < deadline, "the town has the marked rating: {}", sync(&a));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -410,14 +410,16 @@ pub fn town_pdf(font: &ReceiptFont, r: &crate::town::office::TownReport) -> Resu
     d.para(
         &format!(
             "全镇取号 {} 人次，办结 {}，过号率 {}；等候时间中位数 {} 分钟，90% 的人在 {} 分钟内被叫到；\
-             好差评 {} 次，满意率 {}。",
+             好差评 {} 次，满意率 {}（其中帮办 {} 次，满意率 {}）。",
             a.all.issued,
             a.all.served,
             pct(a.all.no_show_rate()),
             mins(a.all.wait_median),
             mins(a.all.wait_p90),
             a.ratings.total(),
-            pct(a.ratings.satisfaction())
+            pct(a.ratings.satisfaction()),
+            a.assisted_ratings.total(),
+            pct(a.assisted_ratings.satisfaction())
         ),
         10.5,
         BLACK,

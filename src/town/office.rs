@@ -682,16 +682,24 @@ impl Office {
             .and_then(|d| d.and_local_timezone(tz).earliest())
             .map(|d| rfc(d.to_utc()));
         let mut ratings: std::collections::HashMap<String, Vec<RatingFact>> = Default::default();
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT station, level, staff, window_no, at FROM ratings WHERE at >= ?1 AND at < ?2")?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT station, level, staff, window_no, at, assisted_by IS NOT NULL FROM ratings
+                 WHERE at >= ?1 AND at < ?2",
+        )?;
         let rows = st.query_map(params![start, end], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, u8>(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u8>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
         })?;
         for row in rows {
-            let (station, level, staff, window, at) = row?;
+            let (station, level, staff, window, at, assisted) = row?;
             let Some(on) = local(&at).map(|t| t.date()) else { continue };
-            ratings.entry(station).or_default().push(RatingFact { level, staff, window, on, assisted: false });
+            ratings.entry(station).or_default().push(RatingFact { level, staff, window, on, assisted });
         }
         // 全程代办 handed to the town: counted from the day it was handed up; done on the day
         // the town recorded 办结; on time by the station's promised date.

@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     at             TEXT NOT NULL,
     assignee       TEXT,
     followed_up_at TEXT,
+    assisted_by    TEXT,
     PRIMARY KEY (station, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ratings_by_at ON ratings(at);
@@ -200,15 +201,23 @@ pub fn open(path: &Path) -> Result<Connection, TownStoreError> {
 
 /// The schema's version in `user_version`: 1 added the staff's lock-out columns, 2 the
 /// tables kept from the events (filled from the events already held), 3 the 代办 cases
-/// (new tables only: no station sent a case before), 4 the papers of the cases (a new table).
-const VERSION: i32 = 4;
+/// (new tables only: no station sent a case before), 4 the papers of the cases (a new table),
+/// 5 the 帮办 mark of a rating (a new column: no station sent one before).
+const VERSION: i32 = 5;
 
 fn upgrade(conn: &Connection) -> Result<(), TownStoreError> {
     let v: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if v >= VERSION {
         return Ok(());
     }
-    if v == 2 || v == 3 {
+    let rated_assisted: bool =
+        conn.query_row("SELECT count(*) > 0 FROM pragma_table_info('ratings') WHERE name = 'assisted_by'", [], |r| {
+            r.get(0)
+        })?;
+    if !rated_assisted {
+        conn.execute_batch("ALTER TABLE ratings ADD COLUMN assisted_by TEXT")?;
+    }
+    if (2..=4).contains(&v) {
         conn.pragma_update(None, "user_version", VERSION)?;
         return Ok(());
     }
@@ -300,8 +309,8 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
     } else if kind == "rating" {
         let (Some(id), Some(level)) = (b["id"].as_i64(), b["level"].as_i64()) else { return Ok(()) };
         conn.execute(
-            "INSERT INTO ratings (station, id, level, reason, channel, staff, window_no, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ''))
+            "INSERT INTO ratings (station, id, level, reason, channel, staff, window_no, at, assisted_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ''), ?9)
              ON CONFLICT(station, id) DO NOTHING",
             params![
                 station,
@@ -311,7 +320,8 @@ fn derive(conn: &Connection, station: &str, seq: i64, kind: &str, body: &str) ->
                 text("channel"),
                 text("staff"),
                 b["window"].as_i64(),
-                text("at")
+                text("at"),
+                text("assisted_by")
             ],
         )?;
     } else if let Some(rest) = kind.strip_prefix("case.") {
