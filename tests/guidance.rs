@@ -260,3 +260,19 @@ fn a_call_always_wins_the_speaker() {
     let took = wait("a touch stops the prompt", &|| !player.is_playing());
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
+
+/// The clips numbers are joined from (the calling voice's digits, and 十 百 两 of the
+/// counts) are read as their pinyin is: 一共两样, 前面还有十二个人.
+#[test]
+#[ignore = "full suite (./test.sh): needs espeak-ng"]
+fn the_number_clips_are_read_as_numbers() {
+    use kiosk::voice::ClipKey;
+    let readings = ["ling2", "yi1", "er4", "san1", "si4", "wu3", "liu4", "qi1", "ba1", "jiu3"];
+    for (d, pinyin) in readings.iter().enumerate() {
+        let text = ClipKey::Digit(d as u8).text().expect("a digit's text");
+        assert_eq!(phonemes(&text), phonemes(pinyin), "digit {d} ({text}) is read as {pinyin}");
+    }
+    for (word, pinyin) in [("十", "shi2"), ("百", "bai3"), ("两", "liang3")] {
+        assert_eq!(phonemes(word), phonemes(pinyin), "{word} is read as {pinyin}");
+    }
+}

@@ -906,3 +906,56 @@ fn ending_help_wipes_the_screen_and_signs_the_staff_member_out() {
     tap(&k, "取消");
     assert!(!a.get_signing_in() && !a.get_active());
 }
+
+/// Issue 17: the reader unplugged while the identity step is shown says so in words, and
+/// plugged back in (here: its device path comes back, pointing at a new line) it is found
+/// again and reads the card, with nothing typed and nothing half-filled meanwhile.
+#[test]
+fn a_reader_unplugged_and_plugged_back_in_is_found_again() {
+    use crate::idcard::{pty, simulate, Sim, SERIAL};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().expect("dir");
+    let device = dir.path().join("ttyUSB0");
+    let toml = kiosk::config::SHIPPED_STATION
+        .replace("[idcard]\ndevice = \"\"", &format!("[idcard]\ndevice = \"{}\"", device.display()));
+    let t = TempStation::with_station_toml(&toml);
+    let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
+    tap(&k, "办事指南");
+    tap(&k, "民政");
+    tap(&k, "高龄津贴申请");
+    tap(&k, "申请代办");
+    tap(&k, "下一步");
+    tap(&k, "我知道了，下一步");
+    type_keys(&k, "13812345678");
+    tap(&k, "下一步");
+    assert_eq!(page(&k), Page::CaseId);
+    let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
+    // Unplugged: the words say so; nothing is filled.
+    let started = std::time::Instant::now();
+    while !p.get_card_message().contains("读卡器没有连接") {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no words for the missing reader: {}",
+            p.get_card_message()
+        );
+        settle();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(p.get_card_message().contains("插好后再试"), "what to do next: {}", p.get_card_message());
+    assert_eq!(p.get_id_number(), "");
+    // Plugged back in, with a card on it.
+    let (master, slave) = pty();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let reader = simulate(master, Sim::Card, stop.clone());
+    std::os::unix::fs::symlink(&slave, &device).expect("the device comes back");
+    let started = std::time::Instant::now();
+    while page(&k) != Page::CaseConfirm {
+        assert!(started.elapsed() < Duration::from_secs(15), "not found again: {}", p.get_card_message());
+        settle();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(p.get_id_masked(), "130***********0138");
+    stop.store(true, Ordering::SeqCst);
+    let _ = reader.join();
+}
