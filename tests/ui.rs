@@ -633,17 +633,12 @@ fn a_new_list_of_matters_is_taken_up_at_home_only() {
 /// Issue 17: on the identity step a card on the reader fills the ID number and the name
 /// (checked as typed ones are) and skips the keypads; the kiosk asks to take the card away.
 /// Only the phone number was typed.
-#[test]
-fn a_card_on_the_reader_fills_the_identity_step() {
-    use crate::idcard::{pty, simulate, Sim, SERIAL};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let (master, slave) = pty();
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let reader = simulate(master, Sim::Card, stop.clone());
+/// A station whose `[idcard] device` is `device`, its kiosk walked to the identity step of
+/// a 高龄津贴 request with the phone typed.
+fn at_the_identity_step_with_a_reader(device: &str) -> (TempStation, Kiosk) {
     let toml =
-        kiosk::config::SHIPPED_STATION.replace("[idcard]\ndevice = \"\"", &format!("[idcard]\ndevice = \"{slave}\""));
-    assert!(toml.contains(&slave), "the template has an [idcard] section");
+        kiosk::config::SHIPPED_STATION.replace("[idcard]\ndevice = \"\"", &format!("[idcard]\ndevice = \"{device}\""));
+    assert!(toml.contains(device), "the template has an [idcard] section");
     let t = TempStation::with_station_toml(&toml);
     let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
     tap(&k, "办事指南");
@@ -655,6 +650,18 @@ fn a_card_on_the_reader_fills_the_identity_step() {
     type_keys(&k, "13812345678");
     tap(&k, "下一步");
     assert_eq!(page(&k), Page::CaseId);
+    (t, k)
+}
+
+#[test]
+fn a_card_on_the_reader_fills_the_identity_step() {
+    use crate::idcard::{pty, simulate, Sim, SERIAL};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (master, slave) = pty();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let reader = simulate(master, Sim::Card, stop.clone());
+    let (t, k) = at_the_identity_step_with_a_reader(&slave);
     let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
     assert!(p.get_card_reader());
     let started = std::time::Instant::now();
@@ -917,19 +924,7 @@ fn a_reader_unplugged_and_plugged_back_in_is_found_again() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().expect("dir");
     let device = dir.path().join("ttyUSB0");
-    let toml = kiosk::config::SHIPPED_STATION
-        .replace("[idcard]\ndevice = \"\"", &format!("[idcard]\ndevice = \"{}\"", device.display()));
-    let t = TempStation::with_station_toml(&toml);
-    let k = kiosk(&t, "2026-11-27T10:00:00+08:00");
-    tap(&k, "办事指南");
-    tap(&k, "民政");
-    tap(&k, "高龄津贴申请");
-    tap(&k, "申请代办");
-    tap(&k, "下一步");
-    tap(&k, "我知道了，下一步");
-    type_keys(&k, "13812345678");
-    tap(&k, "下一步");
-    assert_eq!(page(&k), Page::CaseId);
+    let (_t, k) = at_the_identity_step_with_a_reader(&device.display().to_string());
     let p = k.app.global::<kiosk::ui::CaseFormAdapter>();
     // Unplugged: the words say so; nothing is filled.
     let started = std::time::Instant::now();
