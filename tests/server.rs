@@ -813,3 +813,23 @@ fn the_desk_prints_the_handover_list() {
     let r = http().get(&srv.url("/desk/cases/handover?date=yesterday")).header("Cookie", &cookie).call().expect("get");
     assert_eq!(r.status().as_u16(), 400);
 }
+
+/// The report file in a format there is none of: a plain 400 in words, never a CSV under
+/// another name (and never a 500).
+#[test]
+fn the_report_file_refuses_a_format_it_has_not() {
+    let t = setup();
+    let srv = Serve::start(&t, Some(NOW));
+    let admin = sign_in_as(&srv, "003", PIN).expect("sign in");
+    let get = |q: &str| {
+        let mut r =
+            http().get(&srv.url(&format!("/desk/admin/reports/file{q}"))).header("Cookie", &admin).call().expect("get");
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    };
+    assert_eq!(get("?format=csv").0, 200);
+    assert_eq!(get("").0, 200, "CSV by default");
+    let (status, body) = get("?format=exe");
+    assert_eq!(status, 400);
+    assert!(body.contains("PDF 或 CSV"), "{body}");
+    assert_eq!(get("?from=2026-13-01&format=pdf").0, 400);
+}

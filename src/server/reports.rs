@@ -207,7 +207,14 @@ fn attachment(mut r: Response, name: &str) -> Response {
 
 pub async fn file(State(s): State<AppState>, _: Head, Query(q): Query<Range>) -> Result<Response, PageError> {
     let (from, to) = q.dates(s.clock().today()).map_err(|m| PageError::Refused(StatusCode::BAD_REQUEST, m))?;
-    let pdf = q.format == "pdf";
+    let pdf = match q.format.as_str() {
+        "pdf" => true,
+        "csv" | "" => false,
+        other => {
+            let why = tr!("没有“{}”这种格式：请选 PDF 或 CSV", other);
+            return Err(PageError::Refused(StatusCode::BAD_REQUEST, why));
+        }
+    };
     let bytes = s
         .call(move |st| if pdf { st.report_pdf(from, to) } else { st.report_csv(from, to) })
         .await?
